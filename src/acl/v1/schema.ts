@@ -1,0 +1,159 @@
+/**
+ * The shape of an ACL v1 file, as a valibot schema: what the user wrote (`AclV1`), checked for
+ * types and ranges. References between names are checked afterwards by `rules.ts`.
+ */
+import * as v from "valibot";
+import { isAddressOrCidr, isEndpointHost, isWireguardKey } from "../values.js";
+
+const name = (what: string) =>
+  v.pipe(
+    v.string(`expected the ${what}'s name (a string)`),
+    v.minLength(1, `expected the ${what}'s name (a non-empty string)`),
+  );
+
+const integer = (min: number, max: number) => {
+  const expected = `expected an integer ${min}-${max}`;
+  return v.pipe(
+    v.number(expected),
+    v.integer(expected),
+    v.minValue(min, expected),
+    v.maxValue(max, expected),
+  );
+};
+
+const port = integer(1, 65535);
+const seconds = integer(0, 2 ** 31 - 1);
+
+const extraArgs = v.record(v.string(), v.unknown(), "expected an object (free-form extraArgs)");
+
+const list = <T extends v.GenericSchema>(item: T, what: string) =>
+  v.array(item, `expected a list of ${what}`);
+
+export const FilterSchema = v.object(
+  {
+    type: v.picklist(["peer", "group", "subnet"], 'expected "peer", "group" or "subnet"'),
+    rule: v.picklist(["is", "not"], 'expected "is" or "not"'),
+    value: v.string("expected a name (a string)"),
+  },
+  "expected a filter { type, rule, value }",
+);
+
+const endpointHost = v.pipe(
+  v.string("expected an IP address or host name (a string)"),
+  v.check(isEndpointHost, "expected an IP address or host name"),
+);
+
+export const EndpointSchema = v.object(
+  {
+    match: v.optional(list(FilterSchema, "filters")),
+    ip: v.optional(endpointHost),
+    port: v.optional(port),
+    persistentKeepalive: v.optional(integer(0, 65535)),
+    dynamicEndpointRefreshSeconds: v.optional(seconds),
+    dynamicEndpointRefreshRestartSeconds: v.optional(seconds),
+  },
+  "expected an endpoint object { ip?, port?, match?, persistentKeepalive?, ... }",
+);
+
+const wireguardKey = (what: string) =>
+  v.pipe(
+    v.string(`expected a ${what} (a string)`),
+    v.check(isWireguardKey, `expected a ${what}: 32 bytes in base64, 44 characters, as \`wg\` prints`),
+  );
+
+const address = v.pipe(
+  v.string("expected an address (a string)"),
+  v.check(
+    (s) => s === "auto" || isAddressOrCidr(s),
+    'expected an IPv4 or IPv6 address, optionally with /prefix-length, or "auto"',
+  ),
+);
+
+export const PeerSubnetSchema = v.object(
+  {
+    listenPort: port,
+    ipAddresses: v.optional(list(address, "addresses")),
+    extraArgs: v.optional(extraArgs),
+  },
+  "expected the peer's membership object { listenPort, ipAddresses?, extraArgs? }",
+);
+
+export const PeerSchema = v.object(
+  {
+    name: name("peer"),
+    subnets: v.record(v.string(), PeerSubnetSchema, "expected an object keyed by subnet name"),
+    publicKey: v.optional(wireguardKey("public key")),
+    privateKeyFile: v.optional(v.pipe(v.string("expected a file path (a string)"), v.minLength(1, "expected a file path"))),
+    privateKey: v.optional(wireguardKey("private key")),
+    groups: v.optional(list(v.string("expected a group name (a string)"), "group names")),
+    endpoints: v.optional(list(EndpointSchema, "endpoints")),
+    extraArgs: v.optional(extraArgs),
+  },
+  "expected a peer object { name, subnets, publicKey, privateKeyFile, ... }",
+);
+
+export const SubnetSchema = v.object(
+  {
+    name: name("subnet"),
+    endpoints: list(EndpointSchema, "endpoints"),
+    presharedKeyFile: v.optional(v.pipe(v.string("expected a file path (a string)"), v.minLength(1, "expected a file path"))),
+    extraArgs: v.optional(extraArgs),
+  },
+  "expected a subnet object { name, endpoints, presharedKeyFile?, extraArgs? }",
+);
+
+export const GroupSchema = v.object(
+  {
+    name: name("group"),
+    endpoints: v.optional(list(EndpointSchema, "endpoints")),
+    extraArgs: v.optional(extraArgs),
+  },
+  "expected a group object { name, endpoints?, extraArgs? }",
+);
+
+export const ConnectionSchema = v.object(
+  {
+    a: list(FilterSchema, "filters"),
+    b: list(FilterSchema, "filters"),
+    subnets: v.optional(list(v.string("expected a subnet name (a string)"), "subnet names")),
+    extraArgs: v.optional(extraArgs),
+  },
+  "expected a connection object { a, b, subnets?, extraArgs? }",
+);
+
+export const AclV1Schema = v.object(
+  {
+    version: v.literal("v1", 'expected "v1"'),
+    subnets: list(SubnetSchema, "subnets"),
+    groups: list(GroupSchema, "groups"),
+    peers: list(PeerSchema, "peers"),
+    connections: list(ConnectionSchema, "connections"),
+    extraArgs: v.optional(extraArgs),
+  },
+  "expected the ACL to be an object { version, subnets, groups, peers, connections }",
+);
+
+export type AclFilter = v.InferOutput<typeof FilterSchema>;
+export type AclEndpoint = v.InferOutput<typeof EndpointSchema>;
+export type AclPeerSubnet = v.InferOutput<typeof PeerSubnetSchema>;
+export type AclPeer = v.InferOutput<typeof PeerSchema>;
+export type AclSubnet = v.InferOutput<typeof SubnetSchema>;
+export type AclGroup = v.InferOutput<typeof GroupSchema>;
+export type AclConnection = v.InferOutput<typeof ConnectionSchema>;
+/** An ACL v1 exactly as the user wrote it, with its types checked. */
+export type AclV1 = v.InferOutput<typeof AclV1Schema>;
+
+/**
+ * The keys each kind of object knows, for warning about the ones it does not (a typo in an
+ * optional key would otherwise vanish silently).
+ */
+export const KNOWN_KEYS = {
+  acl: ["version", "subnets", "groups", "peers", "connections", "extraArgs"],
+  subnet: Object.keys(SubnetSchema.entries),
+  group: Object.keys(GroupSchema.entries),
+  peer: Object.keys(PeerSchema.entries),
+  peerSubnet: Object.keys(PeerSubnetSchema.entries),
+  connection: Object.keys(ConnectionSchema.entries),
+  endpoint: Object.keys(EndpointSchema.entries),
+  filter: Object.keys(FilterSchema.entries),
+} as const;

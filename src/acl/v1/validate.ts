@@ -1,0 +1,124 @@
+/**
+ * Validation of an ACL v1 in two layers: the schema for shapes, then the named rules. Every
+ * problem is reported at once, each with its path.
+ */
+import * as v from "valibot";
+import { Diagnostics, type PathSegment, type Result, describeValue } from "../../diagnostics.js";
+import { RULES } from "./rules.js";
+import { type AclV1, AclV1Schema, KNOWN_KEYS } from "./schema.js";
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function issuePath(issue: v.BaseIssue<unknown>): PathSegment[] {
+  return (issue.path ?? []).map((item) => {
+    const key = (item as { key: unknown }).key;
+    return typeof key === "number" ? key : String(key);
+  });
+}
+
+function issueMessage(issue: v.BaseIssue<unknown>): string {
+  const last = issue.path?.[issue.path.length - 1] as { input?: unknown; key?: unknown } | undefined;
+  const parent = last?.input;
+  const missing =
+    issue.input === undefined &&
+    last !== undefined &&
+    isObject(parent) &&
+    typeof last.key === "string" &&
+    !(last.key in parent);
+  if (missing) return `missing: ${issue.message}`;
+  return `${issue.message}, got ${describeValue(issue.input)}`;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0] ?? 0;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j] ?? 0;
+      const cost = a[i - 1]?.toLowerCase() === b[j - 1]?.toLowerCase() ? 0 : 1;
+      row[j] = Math.min(above + 1, (row[j - 1] ?? 0) + 1, diagonal + cost);
+      diagonal = above;
+    }
+  }
+  return row[b.length] ?? 0;
+}
+
+/** Keys this version knows nothing of but other tools put in ACLs on purpose. */
+const TOLERATED_TOP_LEVEL = new Set(["tests"]);
+
+function warnUnknownKeys(
+  value: unknown,
+  known: readonly string[],
+  at: PathSegment[],
+  report: Diagnostics,
+): void {
+  if (!isObject(value)) return;
+  for (const key of Object.keys(value)) {
+    if (known.includes(key) || (at.length === 0 && TOLERATED_TOP_LEVEL.has(key))) continue;
+    const close = known.find((k) => editDistance(k, key) <= 2);
+    report.warn(
+      "unknown-key",
+      [...at, key],
+      `unknown key, ignored${close ? ` (did you mean ${JSON.stringify(close)}?)` : ""}`,
+    );
+  }
+}
+
+function forEachItem(list: unknown, body: (item: unknown, index: number) => void): void {
+  if (Array.isArray(list)) list.forEach(body);
+}
+
+/** Walks the raw ACL warning about keys that no version-1 object has. */
+function unknownKeys(data: unknown, report: Diagnostics): void {
+  if (!isObject(data)) return;
+  warnUnknownKeys(data, KNOWN_KEYS.acl, [], report);
+  const endpoints = (owner: unknown, at: PathSegment[]) => {
+    if (!isObject(owner)) return;
+    forEachItem(owner.endpoints, (endpoint, e) => {
+      warnUnknownKeys(endpoint, KNOWN_KEYS.endpoint, [...at, "endpoints", e], report);
+      if (isObject(endpoint))
+        forEachItem(endpoint.match, (f, i) =>
+          warnUnknownKeys(f, KNOWN_KEYS.filter, [...at, "endpoints", e, "match", i], report),
+        );
+    });
+  };
+  forEachItem(data.subnets, (subnet, i) => {
+    warnUnknownKeys(subnet, KNOWN_KEYS.subnet, ["subnets", i], report);
+    endpoints(subnet, ["subnets", i]);
+  });
+  forEachItem(data.groups, (group, i) => {
+    warnUnknownKeys(group, KNOWN_KEYS.group, ["groups", i], report);
+    endpoints(group, ["groups", i]);
+  });
+  forEachItem(data.peers, (peer, i) => {
+    warnUnknownKeys(peer, KNOWN_KEYS.peer, ["peers", i], report);
+    endpoints(peer, ["peers", i]);
+    if (isObject(peer) && isObject(peer.subnets))
+      for (const [subnet, membership] of Object.entries(peer.subnets))
+        warnUnknownKeys(membership, KNOWN_KEYS.peerSubnet, ["peers", i, "subnets", subnet], report);
+  });
+  forEachItem(data.connections, (connection, i) => {
+    warnUnknownKeys(connection, KNOWN_KEYS.connection, ["connections", i], report);
+    if (isObject(connection))
+      for (const side of ["a", "b"] as const)
+        forEachItem(connection[side], (f, j) =>
+          warnUnknownKeys(f, KNOWN_KEYS.filter, ["connections", i, side, j], report),
+        );
+  });
+}
+
+/** Checks raw data against ACL v1: shapes first, then references; all problems at once. */
+export function validateAclV1(data: unknown): Result<AclV1> {
+  const report = new Diagnostics();
+  const parsed = v.safeParse(AclV1Schema, data, { abortEarly: false });
+  if (!parsed.success) {
+    for (const issue of parsed.issues) report.error("invalid-value", issuePath(issue), issueMessage(issue));
+    return report.result(() => undefined as never);
+  }
+  unknownKeys(data, report);
+  for (const rule of RULES) rule(parsed.output, report);
+  return report.result(() => parsed.output);
+}

@@ -1,0 +1,39 @@
+/**
+ * The small value types of an ACL (keys, addresses, endpoint hosts), each parsed or checked in
+ * one place so the rest of the code can trust them.
+ */
+import { isIPv4, isIPv6 } from "node:net";
+
+const BASE64_KEY = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
+
+/** A WireGuard key as `wg` prints it: 32 bytes in standard base64 (44 characters). */
+export function isWireguardKey(value: string): boolean {
+  return BASE64_KEY.test(value);
+}
+
+/** An address as written in `ipAddresses`: a bare IPv4/IPv6 address or one with `/len`. */
+export function isAddressOrCidr(value: string): boolean {
+  const slash = value.indexOf("/");
+  if (slash < 0) return isIPv4(value) || isIPv6(value);
+  const ip = value.slice(0, slash);
+  const len = value.slice(slash + 1);
+  if (!/^\d{1,3}$/.test(len)) return false;
+  const bits = Number(len);
+  if (isIPv4(ip)) return bits <= 32;
+  if (isIPv6(ip)) return bits <= 128;
+  return false;
+}
+
+const HOST_LABEL = "[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?";
+const HOSTNAME = new RegExp(`^(?=.{1,253}$)${HOST_LABEL}(?:\\.${HOST_LABEL})*\\.?$`);
+
+/** What an endpoint `ip` may be: an IPv4 or IPv6 address (brackets allowed) or a DNS name. */
+export function isEndpointHost(value: string): boolean {
+  if (value.startsWith("[") && value.endsWith("]")) return isIPv6(value.slice(1, -1));
+  return isIPv4(value) || isIPv6(value) || HOSTNAME.test(value);
+}
+
+/** True for addresses written with a colon, which is how the original tells IPv6 apart. */
+export function looksLikeIPv6(address: string): boolean {
+  return address.includes(":");
+}

@@ -1,0 +1,34 @@
+/** `wirenix inspect`: the resolved network, to see what the ACL means. */
+import { Command, Option } from "commander";
+import { toPrettyJson } from "../emit/json.js";
+import { networkData, networkText } from "../network/inspect.js";
+import { choosePeers, collect, networkOf, registryWith } from "./common.js";
+import { rethrowExit } from "./generate.js";
+import type { CliIO } from "./io.js";
+
+interface Flags {
+  format: "text" | "json";
+  peer: string[];
+  plugin: string[];
+}
+
+async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
+  const registry = await registryWith(io, flags.plugin);
+  const network = networkOf(io, acl, registry);
+  const only = flags.peer.length > 0 ? choosePeers(network, acl, flags.peer) : undefined;
+  if (flags.format === "json") io.out(`${toPrettyJson(networkData(network, only))}\n`);
+  else io.out(networkText(network, only));
+  return 0;
+}
+
+export function inspectCommand(io: CliIO, done: (code: number) => void): Command {
+  return new Command("inspect")
+    .description("print the resolved network: members, addresses, links and endpoints")
+    .argument("<acl>", "the ACL file")
+    .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+    .option("--peer <name>", "only this peer (repeat for several)", collect, [])
+    .option("--plugin <file>", "load a plugin module (repeat for several)", collect, [])
+    .action(async (acl: string, flags: Flags) => {
+      done(await run(io, acl, flags).catch(rethrowExit));
+    });
+}

@@ -1,0 +1,42 @@
+/**
+ * What a configurer is: a translation of one peer's part of the `Network` into configuration
+ * data (shaped like NixOS options, or files for other systems).
+ */
+import type { ConfigTree } from "../config-tree.js";
+import type { DiagnosticCode, PathSegment } from "../diagnostics.js";
+import type { PeerKeys } from "../keys/provider.js";
+import type { DevNameMethod } from "../network/devname.js";
+import type { NetInterface, NetPeer, Network } from "../network/model.js";
+
+/** How `wireguardPeers` entries of systemd.network are shaped: NixOS ≥ 24.11 (flat) or older. */
+export type NixosPeerShape = "flat" | "wrapped";
+
+export interface ConfigureOptions {
+  devNameMethod: DevNameMethod;
+  nixosPeerShape: NixosPeerShape;
+  /** Write private keys into files instead of pointing at key files (file-based configurers). */
+  inlinePrivateKeys?: boolean;
+}
+
+export interface ConfigureContext {
+  network: Network;
+  peer: NetPeer;
+  /** The peer's interfaces with their links, sorted by subnet name. */
+  interfaces: readonly NetInterface[];
+  keys: PeerKeys;
+  options: ConfigureOptions;
+  /** The checked device name of the peer's interface on a subnet. */
+  deviceName(subnet: string): string;
+  warn(code: DiagnosticCode, path: readonly PathSegment[], message: string): void;
+}
+
+export interface Configurer {
+  name: string;
+  description: string;
+  configure(context: ConfigureContext): ConfigTree;
+}
+
+/** Identity helper that gives plugin authors type checking for free. */
+export function defineConfigurer(configurer: Configurer): Configurer {
+  return configurer;
+}

@@ -1,0 +1,128 @@
+/**
+ * Endpoints: what peer P dials to reach R on subnet S. The merge (later keys win) of the
+ * subnet's endpoints, the endpoints of the groups P and R share (in P's group order, as the
+ * original does), and R's own endpoints; each entry only if its `match` selects P.
+ */
+import type { AclEndpoint } from "../acl/v1/schema.js";
+import { looksLikeIPv6 } from "../acl/values.js";
+import type { NetGroup, NetPeer, NetSubnet, ResolvedEndpoint } from "./model.js";
+import type { PeerSelector } from "./select.js";
+
+/** An endpoint entry of the ACL with where it stands, so a merge can say what it came from. */
+interface Entry {
+  id: number;
+  path: string;
+  endpoint: AclEndpoint;
+}
+
+const FIELDS = [
+  "ip",
+  "port",
+  "persistentKeepalive",
+  "dynamicEndpointRefreshSeconds",
+  "dynamicEndpointRefreshRestartSeconds",
+] as const;
+
+/** `ip:port`, with an IPv6 address in brackets so the port stays readable. */
+export function endpointAddress(ip: string, port: number): string {
+  const host = looksLikeIPv6(ip) && !ip.startsWith("[") ? `[${ip}]` : ip;
+  return `${host}:${port}`;
+}
+
+function merge(entries: readonly Entry[]): ResolvedEndpoint {
+  const merged: Record<string, unknown> = {};
+  for (const { endpoint } of entries)
+    for (const field of FIELDS) if (endpoint[field] !== undefined) merged[field] = endpoint[field];
+  const result = merged as Omit<ResolvedEndpoint, "sources">;
+  const out: ResolvedEndpoint = { ...result, sources: entries.map((e) => e.path) };
+  if (result.ip !== undefined && result.port !== undefined)
+    out.address = endpointAddress(result.ip, result.port);
+  return out;
+}
+
+export class EndpointResolver {
+  readonly #selector: PeerSelector;
+  readonly #peers: readonly NetPeer[];
+  readonly #groups: ReadonlyMap<string, NetGroup>;
+  readonly #subnetEntries = new Map<string, Entry[]>();
+  readonly #groupEntries = new Map<string, Entry[]>();
+  readonly #peerEntries: Entry[][];
+  readonly #merged = new Map<string, ResolvedEndpoint>();
+  /** Per subnet, per remote peer: the endpoint when nothing depends on the dialing peer. */
+  readonly #common = new Map<string, (ResolvedEndpoint | undefined)[]>();
+  #nextId = 0;
+
+  constructor(
+    selector: PeerSelector,
+    subnets: readonly NetSubnet[],
+    groups: readonly NetGroup[],
+    peers: readonly NetPeer[],
+  ) {
+    this.#selector = selector;
+    this.#peers = peers;
+    this.#groups = new Map(groups.map((g) => [g.name, g]));
+    for (const s of subnets) this.#subnetEntries.set(s.name, this.#entries(s.endpoints, `subnets[${s.index}]`));
+    for (const g of groups) this.#groupEntries.set(g.name, this.#entries(g.endpoints, `groups[${g.index}]`));
+    this.#peerEntries = peers.map((p) => this.#entries(p.endpoints, `peers[${p.index}]`));
+  }
+
+  #entries(endpoints: readonly AclEndpoint[], owner: string): Entry[] {
+    return endpoints.map((endpoint, i) => ({
+      id: this.#nextId++,
+      path: `${owner}.endpoints[${i}]`,
+      endpoint,
+    }));
+  }
+
+  #selects(entry: Entry, local: number): boolean {
+    const match = entry.endpoint.match;
+    return match === undefined || this.#selector.select(match).has[local] === 1;
+  }
+
+  #sharesGroups(local: NetPeer, remote: NetPeer): boolean {
+    if (local.groups.length === 0 || remote.groups.length === 0) return false;
+    return local.groups.some((g) => remote.groups.includes(g));
+  }
+
+  /** The endpoint `local` dials for `remote` on `subnet` (indices are ACL peer indices). */
+  resolve(subnet: string, local: number, remote: number): ResolvedEndpoint {
+    const localPeer = this.#peers[local] as NetPeer;
+    const remotePeer = this.#peers[remote] as NetPeer;
+    const subnetEntries = this.#subnetEntries.get(subnet) ?? [];
+    const remoteEntries = this.#peerEntries[remote] ?? [];
+    const independent =
+      !this.#sharesGroups(localPeer, remotePeer) &&
+      subnetEntries.every((e) => e.endpoint.match === undefined) &&
+      remoteEntries.every((e) => e.endpoint.match === undefined);
+    if (independent) {
+      let row = this.#common.get(subnet);
+      if (!row) {
+        row = new Array(this.#peers.length);
+        this.#common.set(subnet, row);
+      }
+      let found = row[remote];
+      if (!found) {
+        found = this.#mergeOnce([...subnetEntries, ...remoteEntries]);
+        row[remote] = found;
+      }
+      return found;
+    }
+    const chosen: Entry[] = subnetEntries.filter((e) => this.#selects(e, local));
+    for (const group of localPeer.groups) {
+      if (!remotePeer.groups.includes(group) || !this.#groups.has(group)) continue;
+      for (const e of this.#groupEntries.get(group) ?? []) if (this.#selects(e, local)) chosen.push(e);
+    }
+    for (const e of remoteEntries) if (this.#selects(e, local)) chosen.push(e);
+    return this.#mergeOnce(chosen);
+  }
+
+  #mergeOnce(entries: Entry[]): ResolvedEndpoint {
+    const key = entries.map((e) => e.id).join(",");
+    let endpoint = this.#merged.get(key);
+    if (!endpoint) {
+      endpoint = merge(entries);
+      this.#merged.set(key, endpoint);
+    }
+    return endpoint;
+  }
+}

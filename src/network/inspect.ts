@@ -1,0 +1,108 @@
+/**
+ * The network as plain data and as text, for `wirenix inspect`: what every question about the
+ * ACL resolves to, with private keys left out.
+ */
+import type { ConfigTree } from "../config-tree.js";
+import type { AclEndpoint } from "../acl/v1/schema.js";
+import type { Link, NetInterface, Network, ResolvedEndpoint } from "./model.js";
+
+function endpointData(e: ResolvedEndpoint): ConfigTree {
+  return {
+    address: e.address,
+    ip: e.ip,
+    port: e.port,
+    persistentKeepalive: e.persistentKeepalive,
+    dynamicEndpointRefreshSeconds: e.dynamicEndpointRefreshSeconds,
+    dynamicEndpointRefreshRestartSeconds: e.dynamicEndpointRefreshRestartSeconds,
+    sources: [...e.sources],
+  };
+}
+
+const plain = (value: unknown) => value as ConfigTree;
+const endpoints = (list: readonly AclEndpoint[]) => list.map((e) => plain(e));
+
+function linkData(link: Link): ConfigTree {
+  return {
+    addresses: [...link.addresses],
+    endpoint: endpointData(link.endpoint),
+    connections: [...link.connections],
+    extraArgs: plain(link.extraArgs),
+  };
+}
+
+function interfaceData(iface: NetInterface): ConfigTree {
+  const links: ConfigTree = {};
+  for (const link of iface.links) links[link.peer] = linkData(link);
+  return {
+    listenPort: iface.listenPort,
+    addresses: [...iface.addresses],
+    extraArgs: plain(iface.extraArgs),
+    links,
+  };
+}
+
+/** The whole network (or only the named peers' part of it) as plain data. */
+export function networkData(network: Network, only?: readonly string[]): ConfigTree {
+  const wanted = only ? new Set(only) : undefined;
+  const peers: ConfigTree = {};
+  for (const peer of network.peers) {
+    if (wanted && !wanted.has(peer.name)) continue;
+    const interfaces: ConfigTree = {};
+    for (const iface of network.interfaces(peer.name)) interfaces[iface.subnet] = interfaceData(iface);
+    peers[peer.name] = {
+      publicKey: peer.publicKey,
+      privateKeyFile: peer.privateKeyFile,
+      groups: [...peer.groups],
+      endpoints: endpoints(peer.endpoints),
+      extraArgs: plain(peer.extraArgs),
+      interfaces,
+    };
+  }
+  const subnets: ConfigTree = {};
+  for (const s of network.subnets)
+    subnets[s.name] = {
+      members: [...s.members],
+      endpoints: endpoints(s.endpoints),
+      presharedKeyFile: s.presharedKeyFile,
+      extraArgs: plain(s.extraArgs),
+    };
+  const groups: ConfigTree = {};
+  for (const g of network.groups)
+    groups[g.name] = { members: [...g.members], endpoints: endpoints(g.endpoints), extraArgs: plain(g.extraArgs) };
+  return {
+    version: network.version,
+    extraArgs: plain(network.extraArgs),
+    subnets,
+    groups,
+    connections: network.connections.map((c) =>
+      plain({ a: c.a, b: c.b, subnets: c.subnets, extraArgs: c.extraArgs }),
+    ),
+    peers,
+  };
+}
+
+/** A readable summary: every peer, its interfaces, and whom each links to through what. */
+export function networkText(network: Network, only?: readonly string[]): string {
+  const lines = [
+    `ACL ${network.version}: ${network.subnets.length} subnets, ${network.groups.length} groups, ${network.peers.length} peers, ${network.connections.length} connections`,
+  ];
+  const wanted = only ? new Set(only) : undefined;
+  for (const peer of network.peers) {
+    if (wanted && !wanted.has(peer.name)) continue;
+    const groups = peer.groups.length ? ` (groups: ${peer.groups.join(", ")})` : "";
+    lines.push("", `peer ${peer.name}${groups}`);
+    const interfaces = network.interfaces(peer.name);
+    if (interfaces.length === 0) lines.push("  no subnets");
+    for (const iface of interfaces) {
+      lines.push(`  subnet ${iface.subnet}: port ${iface.listenPort}, addresses ${iface.addresses.join(", ")}`);
+      if (iface.links.length === 0) lines.push("    links to no one");
+      for (const link of iface.links) {
+        const e = link.endpoint;
+        const dial = e.address ? `dials ${e.address}` : "no endpoint (waits for the other side)";
+        const via = link.connections.map((c) => `connections[${c}]`).join(", ");
+        lines.push(`    -> ${link.peer} [${link.addresses.join(", ")}] ${dial}; via ${via}`);
+      }
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,113 @@
+/**
+ * The intermediate model: a network with everything decided (members, addresses, links,
+ * endpoints) and nothing rendered. Configurers translate it; check, explain and graph read it.
+ */
+import type { AclEndpoint, AclFilter } from "../acl/v1/schema.js";
+import type { Diagnostic } from "../diagnostics.js";
+
+/** Free-form data the ACL passes through to plugins. */
+export type ExtraArgs = Record<string, unknown>;
+
+/** A WireGuard network: one interface on each member. */
+export interface NetSubnet {
+  name: string;
+  /** Position in the ACL's `subnets`, for messages. */
+  index: number;
+  endpoints: readonly AclEndpoint[];
+  presharedKeyFile?: string;
+  extraArgs?: ExtraArgs;
+  /** Member peers, in ACL order. */
+  members: readonly string[];
+}
+
+export interface NetGroup {
+  name: string;
+  index: number;
+  endpoints: readonly AclEndpoint[];
+  extraArgs?: ExtraArgs;
+  members: readonly string[];
+}
+
+/** A peer's membership of one subnet, as decided from the ACL. */
+export interface Membership {
+  subnet: string;
+  listenPort: number;
+  /** The addresses as the ACL means them: "auto" replaced, written CIDRs kept. */
+  addresses: readonly string[];
+  extraArgs?: ExtraArgs;
+}
+
+export interface NetPeer {
+  name: string;
+  index: number;
+  publicKey?: string;
+  privateKeyFile?: string;
+  privateKey?: string;
+  /** As written (duplicates kept: they take part in endpoint merging as often as written). */
+  groups: readonly string[];
+  /** Sorted by subnet name, as the original walks them. */
+  memberships: readonly Membership[];
+  endpoints: readonly AclEndpoint[];
+  extraArgs?: ExtraArgs;
+}
+
+export interface NetConnection {
+  index: number;
+  a: readonly AclFilter[];
+  b: readonly AclFilter[];
+  subnets?: readonly string[];
+  extraArgs?: ExtraArgs;
+}
+
+/** The endpoint one peer dials to reach another on one subnet. */
+export interface ResolvedEndpoint {
+  ip?: string;
+  port?: number;
+  persistentKeepalive?: number;
+  dynamicEndpointRefreshSeconds?: number;
+  dynamicEndpointRefreshRestartSeconds?: number;
+  /** `ip:port` (`[ip]:port` for IPv6); absent when the merge left no ip or no port. */
+  address?: string;
+  /** ACL paths of the endpoint entries merged, in merge order (later wins). */
+  sources: readonly string[];
+}
+
+/** One remote peer as seen from a local interface. */
+export interface Link {
+  peer: string;
+  /** The remote peer's addresses on this subnet. */
+  addresses: readonly string[];
+  endpoint: ResolvedEndpoint;
+  /** Indices of the connections that produced this link, ascending. */
+  connections: readonly number[];
+  /** extraArgs of those connections, merged (later wins). */
+  extraArgs?: ExtraArgs;
+}
+
+/** A local peer's interface on one subnet, with its links sorted by remote peer name. */
+export interface NetInterface {
+  subnet: string;
+  listenPort: number;
+  addresses: readonly string[];
+  extraArgs?: ExtraArgs;
+  links: readonly Link[];
+}
+
+/** The resolved network. Links are resolved on demand, so one host costs only its own links. */
+export interface Network {
+  version: string;
+  extraArgs?: ExtraArgs;
+  subnets: readonly NetSubnet[];
+  groups: readonly NetGroup[];
+  peers: readonly NetPeer[];
+  connections: readonly NetConnection[];
+  peer(name: string): NetPeer | undefined;
+  subnet(name: string): NetSubnet | undefined;
+  group(name: string): NetGroup | undefined;
+  /** The peer's interfaces, sorted by subnet name. */
+  interfaces(peer: string): NetInterface[];
+  /** The interface of `peer` on `subnet`, if it is a member. */
+  interfaceOn(peer: string, subnet: string): NetInterface | undefined;
+  /** Warnings found while resolving (so far: resolution is lazy). */
+  readonly warnings: readonly Diagnostic[];
+}

@@ -1,0 +1,53 @@
+/**
+ * Filters: which peers a list of `{type, rule, value}` selects. Each distinct filter list is
+ * computed once and kept, so resolving links never re-scans all peers per peer.
+ */
+import type { AclFilter } from "../acl/v1/schema.js";
+
+/** The peers a filter list selects: membership by ACL index, and the indices in ACL order. */
+export interface Selection {
+  has: Uint8Array;
+  indices: readonly number[];
+}
+
+/** What a selector needs to know of each peer. */
+export interface SelectablePeer {
+  name: string;
+  groups: readonly string[];
+  subnets: readonly string[];
+}
+
+export class PeerSelector {
+  readonly #peers: readonly SelectablePeer[];
+  readonly #cache = new Map<string, Selection>();
+
+  constructor(peers: readonly SelectablePeer[]) {
+    this.#peers = peers;
+  }
+
+  #matches(peer: SelectablePeer, filter: AclFilter): boolean {
+    let found: boolean;
+    if (filter.type === "peer") found = peer.name === filter.value;
+    else if (filter.type === "group") found = peer.groups.includes(filter.value);
+    else found = peer.subnets.includes(filter.value);
+    return filter.rule === "is" ? found : !found;
+  }
+
+  /** The intersection of the filters; an empty list selects every peer. */
+  select(filters: readonly AclFilter[]): Selection {
+    const key = filters.map((f) => `${f.type}\u0000${f.rule}\u0000${f.value}`).join("\u0001");
+    let selection = this.#cache.get(key);
+    if (selection) return selection;
+    const has = new Uint8Array(this.#peers.length);
+    const indices: number[] = [];
+    this.#peers.forEach((peer, index) => {
+      if (filters.every((filter) => this.#matches(peer, filter))) {
+        has[index] = 1;
+        indices.push(index);
+      }
+    });
+    selection = { has, indices };
+    this.#cache.set(key, selection);
+    return selection;
+  }
+}

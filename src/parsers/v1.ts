@@ -1,0 +1,14 @@
+/** The ACL v1 parser: validate, then build the network. */
+import { validateAclV1 } from "../acl/v1/validate.js";
+import { buildNetwork } from "../network/build.js";
+import { defineParser } from "./parser.js";
+
+export const v1Parser = defineParser({
+  version: "v1",
+  description: "Wirenix ACL version 1",
+  parse(data) {
+    const validated = validateAclV1(data);
+    if (!validated.ok) return validated;
+    return { ok: true, value: buildNetwork(validated.value), warnings: validated.warnings };
+  },
+});

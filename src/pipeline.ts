@@ -1,0 +1,229 @@
+/**
+ * The pipeline of design.md in one place: load → parse(version) → Network → configure(peer).
+ * The CLI and library users call these; nothing downstream re-reads the raw ACL.
+ */
+import { type LoadedAcl, loadAcl } from "./acl/load.js";
+import type { ConfigTree, ConfigValue } from "./config-tree.js";
+import { mergeConfigs } from "./config-tree.js";
+import type { ConfigureContext, Configurer, NixosPeerShape } from "./configurers/configurer.js";
+import {
+  type Diagnostic,
+  Diagnostics,
+  InputError,
+  type Result,
+  catchInput,
+  describeValue,
+  diagnostic,
+} from "./diagnostics.js";
+import { PeerKeys, type KeyProvider } from "./keys/provider.js";
+import { type DevNameMethod, MAX_DEVICE_NAME_LENGTH, deviceName } from "./network/devname.js";
+import type { Network } from "./network/model.js";
+import type { Registry } from "./registry.js";
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Gives every diagnostic about the ACL its file, and its line and column where known. */
+export function locateDiagnostics(loaded: LoadedAcl, diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  return diagnostics.map((d) => {
+    if (d.file !== undefined) return d;
+    const located: Diagnostic = { ...d, file: loaded.file };
+    const at = d.path.length > 0 ? loaded.locate(d.path) : undefined;
+    if (at) {
+      located.line = at.line;
+      located.column = at.column;
+    }
+    return located;
+  });
+}
+
+/** Picks the parser named by the ACL's `version` and runs it. */
+export function parseAcl(data: unknown, registry: Registry): Result<Network> {
+  const versions = [...registry.parsers.keys()].map((v) => JSON.stringify(v)).join(", ");
+  if (!isObject(data))
+    return {
+      ok: false,
+      diagnostics: [
+        diagnostic("error", "invalid-value", [], `expected the ACL to be an object with a "version" key, got ${describeValue(data)}`),
+      ],
+    };
+  const parser = typeof data.version === "string" ? registry.parsers.get(data.version) : undefined;
+  if (!parser) {
+    const got = data.version === undefined ? "missing" : `got ${describeValue(data.version)}`;
+    return {
+      ok: false,
+      diagnostics: [diagnostic("error", "unknown-version", ["version"], `expected one of ${versions} (${got})`)],
+    };
+  }
+  return parser.parse(data);
+}
+
+/** Loads and parses an ACL file; every diagnostic names the file. */
+export function readNetwork(file: string, registry: Registry): Result<Network> & { loaded?: LoadedAcl } {
+  const loaded = loadAcl(file);
+  if (!loaded.ok) return loaded;
+  const parsed = parseAcl(loaded.value.data, registry);
+  if (!parsed.ok) return { ok: false, diagnostics: locateDiagnostics(loaded.value, parsed.diagnostics) };
+  return { ...parsed, warnings: locateDiagnostics(loaded.value, parsed.warnings), loaded: loaded.value };
+}
+
+/** How `generate` turns the network into per-peer configuration. */
+export interface GenerateOptions {
+  configurer: string;
+  /** Asked in this order; the first answer wins. */
+  keyProviders: readonly string[];
+  devNameMethod: DevNameMethod;
+  nixosPeerShape: NixosPeerShape;
+  secretsDir?: string;
+  keysDir?: string;
+  inlinePrivateKeys?: boolean;
+}
+
+export const DEFAULT_OPTIONS: GenerateOptions = {
+  configurer: "static",
+  keyProviders: ["acl"],
+  devNameMethod: "short",
+  nixosPeerShape: "flat",
+};
+
+/** Configures peers of one network with one set of options. */
+export class Generator {
+  readonly network: Network;
+  readonly options: GenerateOptions;
+  readonly configurer: Configurer;
+  readonly #providers: readonly KeyProvider[];
+  readonly #cache = new Map<string, unknown>();
+  readonly #warned = new Set<string>();
+  readonly warnings: Diagnostic[] = [];
+
+  private constructor(network: Network, options: GenerateOptions, configurer: Configurer, providers: KeyProvider[]) {
+    this.network = network;
+    this.options = options;
+    this.configurer = configurer;
+    this.#providers = providers;
+  }
+
+  /** Checks the options against the registry before any peer is configured. */
+  static create(network: Network, registry: Registry, options: GenerateOptions): Result<Generator> {
+    const report = new Diagnostics();
+    const configurer = registry.configurers.get(options.configurer);
+    if (!configurer)
+      report.error("usage", [], `unknown configurer ${JSON.stringify(options.configurer)} (known: ${[...registry.configurers.keys()].join(", ")})`);
+    const providers: KeyProvider[] = [];
+    for (const name of options.keyProviders) {
+      const provider = registry.keyProviders.get(name);
+      if (!provider) {
+        report.error("usage", [], `unknown key provider ${JSON.stringify(name)} (known: ${[...registry.keyProviders.keys()].join(", ")})`);
+        continue;
+      }
+      const problem = provider.checkOptions?.(options);
+      if (problem) report.error("usage", [], problem);
+      providers.push(provider);
+    }
+    return report.result(() => new Generator(network, options, configurer as Configurer, providers));
+  }
+
+  #warn(d: Diagnostic): void {
+    const key = `${d.code}\u0000${d.path.join("\u0000")}\u0000${d.message}`;
+    if (this.#warned.has(key)) return;
+    this.#warned.add(key);
+    this.warnings.push(d);
+  }
+
+  /** One peer's configuration, or why it cannot be made. */
+  configure(peerName: string): Result<ConfigTree> {
+    return catchInput(() => {
+      const peer = this.network.peer(peerName);
+      if (!peer)
+        throw new InputError([
+          diagnostic("error", "unknown-peer", [], `no peer named ${JSON.stringify(peerName)} in the ACL`),
+        ]);
+      const keys = new PeerKeys(this.#providers, {
+        network: this.network,
+        peer,
+        configurer: this.configurer.name,
+        cache: this.#cache,
+        ...(this.options.secretsDir === undefined ? {} : { secretsDir: this.options.secretsDir }),
+        ...(this.options.keysDir === undefined ? {} : { keysDir: this.options.keysDir }),
+      });
+      const { devNameMethod } = this.options;
+      const context: ConfigureContext = {
+        network: this.network,
+        peer,
+        interfaces: this.network.interfaces(peerName),
+        keys,
+        options: {
+          devNameMethod,
+          nixosPeerShape: this.options.nixosPeerShape,
+          ...(this.options.inlinePrivateKeys ? { inlinePrivateKeys: true } : {}),
+        },
+        deviceName: (subnet) => {
+          const name = deviceName(devNameMethod, peerName, subnet);
+          if (name.length > MAX_DEVICE_NAME_LENGTH) {
+            const index = this.network.subnet(subnet)?.index ?? 0;
+            throw new InputError([
+              diagnostic(
+                "error",
+                "devname-too-long",
+                ["subnets", index, "name"],
+                `device name ${JSON.stringify(name)} of peer ${JSON.stringify(peerName)} is ${name.length} characters; Linux allows at most ${MAX_DEVICE_NAME_LENGTH}. Try --dev-name-method hash`,
+              ),
+            ]);
+          }
+          return name;
+        },
+        warn: (code, path, message) => this.#warn(diagnostic("warning", code, path, message)),
+      };
+      let config = this.configurer.configure(context);
+      for (const extra of keys.configs()) config = mergeConfigs(config, extra, () => undefined);
+      return { ok: true, value: config, warnings: [] };
+    });
+  }
+
+  /**
+   * Several identities on one machine (the original's `peerNames`): their configurations merged
+   * as NixOS would merge them. Device names only stay apart with devNameMethod `hash`.
+   */
+  configureMerged(peerNames: readonly string[]): Result<ConfigTree> {
+    if (this.options.devNameMethod !== "hash")
+      this.#warn(
+        diagnostic(
+          "warning",
+          "devname-clash",
+          [],
+          `several peers on one host with devNameMethod ${JSON.stringify(this.options.devNameMethod)} can give two interfaces the same device name; use --dev-name-method hash`,
+        ),
+      );
+    if (this.configurer.name === "static")
+      this.#warn(
+        diagnostic(
+          "warning",
+          "unsupported-option",
+          [],
+          "the static configurer is not supported with several peers on one host (as in the original); prefer networkd or networkd-dev-only",
+        ),
+      );
+    let merged: ConfigTree = {};
+    const problems: Diagnostic[] = [];
+    for (const name of peerNames) {
+      const one = this.configure(name);
+      if (!one.ok) {
+        problems.push(...one.diagnostics);
+        continue;
+      }
+      merged = mergeConfigs(merged, one.value, (path: string[], a: ConfigValue, b: ConfigValue) =>
+        problems.push(
+          diagnostic(
+            "error",
+            "merge-conflict",
+            [],
+            `peers ${peerNames.join(", ")} cannot share one host: ${path.join(".")} would be both ${describeValue(a)} and ${describeValue(b)}`,
+          ),
+        ),
+      );
+    }
+    if (problems.length > 0) return { ok: false, diagnostics: problems };
+    return { ok: true, value: merged, warnings: [] };
+  }
+}

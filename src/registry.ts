@@ -1,0 +1,44 @@
+/**
+ * The plugin registries: parsers by ACL version, configurers and key providers by name.
+ * Built-ins register exactly as a user's plugin does.
+ */
+import { nixosNetworkdConfigurer, nixosNetworkdDevOnlyConfigurer } from "./configurers/nixos-networkd.js";
+import { nixosStaticConfigurer } from "./configurers/nixos-static.js";
+import type { Configurer } from "./configurers/configurer.js";
+import { aclKeyProvider } from "./keys/acl-provider.js";
+import { agenixRekeyKeyProvider } from "./keys/agenix-rekey-provider.js";
+import type { KeyProvider } from "./keys/provider.js";
+import type { Parser } from "./parsers/parser.js";
+import { v1Parser } from "./parsers/v1.js";
+
+/** What a plugin may contribute. Later registrations replace earlier ones of the same name. */
+export interface PluginContribution {
+  parsers?: readonly Parser[];
+  configurers?: readonly Configurer[];
+  keyProviders?: readonly KeyProvider[];
+}
+
+export class Registry {
+  readonly parsers = new Map<string, Parser>();
+  readonly configurers = new Map<string, Configurer>();
+  readonly keyProviders = new Map<string, KeyProvider>();
+
+  register(contribution: PluginContribution): this {
+    for (const p of contribution.parsers ?? []) this.parsers.set(p.version, p);
+    for (const c of contribution.configurers ?? []) this.configurers.set(c.name, c);
+    for (const k of contribution.keyProviders ?? []) this.keyProviders.set(k.name, k);
+    return this;
+  }
+}
+
+/** The parsers, configurers and key providers that ship with Wirenix. */
+export const BUILTINS: PluginContribution = {
+  parsers: [v1Parser],
+  configurers: [nixosStaticConfigurer, nixosNetworkdConfigurer, nixosNetworkdDevOnlyConfigurer],
+  keyProviders: [aclKeyProvider, agenixRekeyKeyProvider],
+};
+
+/** A registry holding the built-ins. */
+export function createRegistry(): Registry {
+  return new Registry().register(BUILTINS);
+}
