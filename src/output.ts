@@ -24,7 +24,12 @@ export class BufferedSink implements TextSink {
   readonly #onClose: () => void;
   readonly #onAbort: () => void;
 
-  constructor(target: (chunk: string) => void, onClose = () => {}, onAbort = () => {}, flushAt = 1 << 20) {
+  constructor(
+    target: (chunk: string) => void,
+    onClose = () => {},
+    onAbort = () => {},
+    flushAt = 1 << 20,
+  ) {
     this.#target = target;
     this.#onClose = onClose;
     this.#onAbort = onAbort;
@@ -62,7 +67,10 @@ export class BufferedSink implements TextSink {
  */
 export function atomicFileSink(path: string, mode = 0o644): TextSink {
   mkdirSync(dirname(path), { recursive: true });
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const temp = join(
+    dirname(path),
+    `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`,
+  );
   const fd = openSync(temp, "wx", mode);
   let open = true;
   const finish = () => {

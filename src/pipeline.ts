@@ -7,16 +7,16 @@ import type { ConfigTree, ConfigValue } from "./config-tree.js";
 import { mergeConfigs } from "./config-tree.js";
 import type { ConfigureContext, Configurer, NixosPeerShape } from "./configurers/configurer.js";
 import {
+  catchInput,
   type Diagnostic,
   Diagnostics,
-  InputError,
-  type Result,
-  catchInput,
   describeValue,
   diagnostic,
+  InputError,
+  type Result,
 } from "./diagnostics.js";
-import { PeerKeys, type KeyProvider } from "./keys/provider.js";
-import { type DevNameMethod, MAX_DEVICE_NAME_LENGTH, deviceName } from "./network/devname.js";
+import { type KeyProvider, PeerKeys } from "./keys/provider.js";
+import { type DevNameMethod, deviceName, MAX_DEVICE_NAME_LENGTH } from "./network/devname.js";
 import type { Network } from "./network/model.js";
 import type { Registry } from "./registry.js";
 
@@ -25,7 +25,10 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** Gives every diagnostic about the ACL its file, and its line and column where known. */
-export function locateDiagnostics(loaded: LoadedAcl, diagnostics: readonly Diagnostic[]): Diagnostic[] {
+export function locateDiagnostics(
+  loaded: LoadedAcl,
+  diagnostics: readonly Diagnostic[],
+): Diagnostic[] {
   return diagnostics.map((d) => {
     if (d.file !== undefined) return d;
     const located: Diagnostic = { ...d, file: loaded.file };
@@ -45,7 +48,12 @@ export function parseAcl(data: unknown, registry: Registry): Result<Network> {
     return {
       ok: false,
       diagnostics: [
-        diagnostic("error", "invalid-value", [], `expected the ACL to be an object with a "version" key, got ${describeValue(data)}`),
+        diagnostic(
+          "error",
+          "invalid-value",
+          [],
+          `expected the ACL to be an object with a "version" key, got ${describeValue(data)}`,
+        ),
       ],
     };
   const parser = typeof data.version === "string" ? registry.parsers.get(data.version) : undefined;
@@ -53,19 +61,29 @@ export function parseAcl(data: unknown, registry: Registry): Result<Network> {
     const got = data.version === undefined ? "missing" : `got ${describeValue(data.version)}`;
     return {
       ok: false,
-      diagnostics: [diagnostic("error", "unknown-version", ["version"], `expected one of ${versions} (${got})`)],
+      diagnostics: [
+        diagnostic("error", "unknown-version", ["version"], `expected one of ${versions} (${got})`),
+      ],
     };
   }
   return parser.parse(data);
 }
 
 /** Loads and parses an ACL file; every diagnostic names the file. */
-export function readNetwork(file: string, registry: Registry): Result<Network> & { loaded?: LoadedAcl } {
+export function readNetwork(
+  file: string,
+  registry: Registry,
+): Result<Network> & { loaded?: LoadedAcl } {
   const loaded = loadAcl(file);
   if (!loaded.ok) return loaded;
   const parsed = parseAcl(loaded.value.data, registry);
-  if (!parsed.ok) return { ok: false, diagnostics: locateDiagnostics(loaded.value, parsed.diagnostics) };
-  return { ...parsed, warnings: locateDiagnostics(loaded.value, parsed.warnings), loaded: loaded.value };
+  if (!parsed.ok)
+    return { ok: false, diagnostics: locateDiagnostics(loaded.value, parsed.diagnostics) };
+  return {
+    ...parsed,
+    warnings: locateDiagnostics(loaded.value, parsed.warnings),
+    loaded: loaded.value,
+  };
 }
 
 /** How `generate` turns the network into per-peer configuration. */
@@ -97,7 +115,12 @@ export class Generator {
   readonly #warned = new Set<string>();
   readonly warnings: Diagnostic[] = [];
 
-  private constructor(network: Network, options: GenerateOptions, configurer: Configurer, providers: KeyProvider[]) {
+  private constructor(
+    network: Network,
+    options: GenerateOptions,
+    configurer: Configurer,
+    providers: KeyProvider[],
+  ) {
     this.network = network;
     this.options = options;
     this.configurer = configurer;
@@ -109,19 +132,29 @@ export class Generator {
     const report = new Diagnostics();
     const configurer = registry.configurers.get(options.configurer);
     if (!configurer)
-      report.error("usage", [], `unknown configurer ${JSON.stringify(options.configurer)} (known: ${[...registry.configurers.keys()].join(", ")})`);
+      report.error(
+        "usage",
+        [],
+        `unknown configurer ${JSON.stringify(options.configurer)} (known: ${[...registry.configurers.keys()].join(", ")})`,
+      );
     const providers: KeyProvider[] = [];
     for (const name of options.keyProviders) {
       const provider = registry.keyProviders.get(name);
       if (!provider) {
-        report.error("usage", [], `unknown key provider ${JSON.stringify(name)} (known: ${[...registry.keyProviders.keys()].join(", ")})`);
+        report.error(
+          "usage",
+          [],
+          `unknown key provider ${JSON.stringify(name)} (known: ${[...registry.keyProviders.keys()].join(", ")})`,
+        );
         continue;
       }
       const problem = provider.checkOptions?.(options);
       if (problem) report.error("usage", [], problem);
       providers.push(provider);
     }
-    return report.result(() => new Generator(network, options, configurer as Configurer, providers));
+    return report.result(
+      () => new Generator(network, options, configurer as Configurer, providers),
+    );
   }
 
   #warn(d: Diagnostic): void {
@@ -137,7 +170,12 @@ export class Generator {
       const peer = this.network.peer(peerName);
       if (!peer)
         throw new InputError([
-          diagnostic("error", "unknown-peer", [], `no peer named ${JSON.stringify(peerName)} in the ACL`),
+          diagnostic(
+            "error",
+            "unknown-peer",
+            [],
+            `no peer named ${JSON.stringify(peerName)} in the ACL`,
+          ),
         ]);
       const keys = new PeerKeys(this.#providers, {
         network: this.network,

@@ -8,7 +8,9 @@ import type { Result } from "./diagnostics.js";
 import type { PluginContribution, Registry } from "./registry.js";
 
 /** A plugin module: what it contributes, or a function that registers it. */
-export type Plugin = PluginContribution | ((registry: Registry) => PluginContribution | undefined | void);
+export type Plugin =
+  | PluginContribution
+  | ((registry: Registry) => PluginContribution | undefined | void);
 
 /** Identity helper that gives plugin authors type checking for free. */
 export function definePlugin(plugin: Plugin): Plugin {
@@ -30,7 +32,11 @@ function shapeProblem(contribution: unknown): string | undefined {
     for (const [i, item] of items.entries()) {
       for (const field of fields) {
         const [key, type] = field.split(":") as [string, string];
-        if (typeof item !== "object" || item === null || typeof (item as Record<string, unknown>)[key] !== type)
+        if (
+          typeof item !== "object" ||
+          item === null ||
+          typeof (item as Record<string, unknown>)[key] !== type
+        )
           return `${list}[${i}]: expected ${shape} (${key} must be a ${type})`;
       }
     }

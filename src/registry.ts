@@ -2,9 +2,13 @@
  * The plugin registries: parsers by ACL version, configurers and key providers by name.
  * Built-ins register exactly as a user's plugin does.
  */
-import { nixosNetworkdConfigurer, nixosNetworkdDevOnlyConfigurer } from "./configurers/nixos-networkd.js";
-import { nixosStaticConfigurer } from "./configurers/nixos-static.js";
+
 import type { Configurer } from "./configurers/configurer.js";
+import {
+  nixosNetworkdConfigurer,
+  nixosNetworkdDevOnlyConfigurer,
+} from "./configurers/nixos-networkd.js";
+import { nixosStaticConfigurer } from "./configurers/nixos-static.js";
 import { aclKeyProvider } from "./keys/acl-provider.js";
 import { agenixRekeyKeyProvider } from "./keys/agenix-rekey-provider.js";
 import type { KeyProvider } from "./keys/provider.js";

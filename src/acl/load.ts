@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { extname, resolve } from "node:path";
 import { parse as parseToml } from "smol-toml";
-import { LineCounter, isNode, parseDocument } from "yaml";
+import { isNode, LineCounter, parseDocument } from "yaml";
 import type { Diagnostic, PathSegment, Result } from "../diagnostics.js";
 
 /** Where in the source text a path starts, when the format can tell. */
@@ -65,7 +65,11 @@ function positionOfOffset(text: string, offset: number): SourcePosition {
 
 function loadJson(file: string, text: string): Result<LoadedAcl> {
   try {
-    return { ok: true, value: { file, data: JSON.parse(text), locate: yamlLocator(text) }, warnings: [] };
+    return {
+      ok: true,
+      value: { file, data: JSON.parse(text), locate: yamlLocator(text) },
+      warnings: [],
+    };
   } catch (error) {
     const message = (error as Error).message;
     const offset = /position (\d+)/.exec(message)?.[1];
@@ -81,7 +85,10 @@ function loadYaml(file: string, text: string): Result<LoadedAcl> {
   if (first) {
     const pos = counter.linePos(first.pos[0]);
     const reason = first.message.split("\n")[0] ?? first.message;
-    return failure(file, "syntax-error", `invalid YAML: ${reason}`, { line: pos.line, column: pos.col });
+    return failure(file, "syntax-error", `invalid YAML: ${reason}`, {
+      line: pos.line,
+      column: pos.col,
+    });
   }
   try {
     const data = doc.toJS({ maxAliasCount: 1000 });
@@ -127,9 +134,17 @@ function loadNix(file: string): Result<LoadedAcl> {
     return failure(file, "load-failed", `nix-instantiate failed to evaluate the ACL:\n${reason}`);
   }
   try {
-    return { ok: true, value: { file, data: JSON.parse(run.stdout), locate: noPositions }, warnings: [] };
+    return {
+      ok: true,
+      value: { file, data: JSON.parse(run.stdout), locate: noPositions },
+      warnings: [],
+    };
   } catch (error) {
-    return failure(file, "load-failed", `nix-instantiate printed no JSON: ${(error as Error).message}`);
+    return failure(
+      file,
+      "load-failed",
+      `nix-instantiate printed no JSON: ${(error as Error).message}`,
+    );
   }
 }
 
@@ -156,14 +171,19 @@ export function parseAclText(file: string, text: string): Result<LoadedAcl> {
 export function loadAcl(file: string): Result<LoadedAcl> {
   const ext = extname(file).toLowerCase();
   if (!(ACL_FORMATS as readonly string[]).includes(ext)) {
-    return failure(file, "unsupported-format", `expected an ACL file ending in ${ACL_FORMATS.join(", ")}`);
+    return failure(
+      file,
+      "unsupported-format",
+      `expected an ACL file ending in ${ACL_FORMATS.join(", ")}`,
+    );
   }
   let text: string;
   try {
     text = readFileSync(file, "utf8");
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
-    const reason = e.code === "ENOENT" ? "no such file" : e.code === "EISDIR" ? "is a directory" : e.message;
+    const reason =
+      e.code === "ENOENT" ? "no such file" : e.code === "EISDIR" ? "is a directory" : e.message;
     return failure(file, "load-failed", `cannot read the ACL: ${reason}`);
   }
   if (ext === ".nix") return loadNix(file);

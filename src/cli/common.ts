@@ -2,8 +2,8 @@
 import type { Network } from "../network/model.js";
 import { readNetwork } from "../pipeline.js";
 import { loadPlugin } from "../plugins.js";
-import { type Registry, createRegistry } from "../registry.js";
-import { type CliIO, EXIT_INVALID, UsageError, printDiagnostics } from "./io.js";
+import { createRegistry, type Registry } from "../registry.js";
+import { type CliIO, EXIT_INVALID, printDiagnostics, UsageError } from "./io.js";
 
 /** A command's early end with an exit code, after its messages were printed. */
 export class Exit extends Error {

@@ -1,8 +1,8 @@
 /** `wirenix generate`: the configuration of every (or the named) peer, as Nix or JSON. */
-import { renameSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+
 import { randomBytes } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { Command, Option } from "commander";
 import type { ConfigTree } from "../config-tree.js";
 import type { NixosPeerShape } from "../configurers/configurer.js";
@@ -13,8 +13,8 @@ import { DEV_NAME_METHODS, type DevNameMethod } from "../network/devname.js";
 import { compareNames } from "../order.js";
 import { BufferedSink } from "../output.js";
 import { DEFAULT_OPTIONS, type GenerateOptions, Generator } from "../pipeline.js";
-import { Exit, choosePeers, collect, networkOf, registryWith } from "./common.js";
-import { type CliIO, EXIT_INVALID, EXIT_USAGE, UsageError, printDiagnostics } from "./io.js";
+import { choosePeers, collect, Exit, networkOf, registryWith } from "./common.js";
+import { type CliIO, EXIT_INVALID, EXIT_USAGE, printDiagnostics, UsageError } from "./io.js";
 
 interface Flags {
   peer: string[];
@@ -48,7 +48,8 @@ function streamWriter(io: CliIO, format: "nix" | "json") {
   let first = true;
   return {
     add({ name, config }: Host) {
-      if (format === "json") sink.write(`${first ? "{\n" : ",\n"}${JSON.stringify(name)}:${toJson(config)}`);
+      if (format === "json")
+        sink.write(`${first ? "{\n" : ",\n"}${JSON.stringify(name)}:${toJson(config)}`);
       else sink.write(`${first ? "{\n" : ""}  ${nixAttrName(name)} = ${toNix(config, "  ")};\n`);
       first = false;
       sink.flush();
@@ -76,7 +77,8 @@ function directoryWriter(dir: string, format: "nix" | "json") {
     add({ name, config }: Host) {
       const final = join(dir, `${name}.${format}`);
       const temp = join(dir, `.${name}.${format}.${tag}.tmp`);
-      const text = format === "json" ? `${toPrettyJson(config)}\n` : `${MODULE_HEADER}${toNix(config)}\n`;
+      const text =
+        format === "json" ? `${toPrettyJson(config)}\n` : `${MODULE_HEADER}${toNix(config)}\n`;
       writeFileSync(temp, text, { flag: "wx", mode: 0o644 });
       staged.push({ temp, final });
     },
@@ -107,7 +109,8 @@ async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
   }
   const generator = created.value;
   const peers = choosePeers(network, acl, flags.peer);
-  if (flags.merge && flags.peer.length === 0) throw new UsageError("--merge needs the peers of the host, each with --peer");
+  if (flags.merge && flags.peer.length === 0)
+    throw new UsageError("--merge needs the peers of the host, each with --peer");
   const hostNames = flags.merge ? [flags.host ?? peers.join("+")] : [...peers].sort(compareNames);
   if (flags.out !== undefined)
     for (const name of hostNames)
@@ -125,7 +128,10 @@ async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
         return EXIT_INVALID;
       }
 
-  const writer = flags.out === undefined ? streamWriter(io, flags.format) : directoryWriter(flags.out, flags.format);
+  const writer =
+    flags.out === undefined
+      ? streamWriter(io, flags.format)
+      : directoryWriter(flags.out, flags.format);
   const failures: Diagnostic[] = [];
   try {
     if (flags.merge) {
@@ -144,7 +150,8 @@ async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
     writer.abort();
     throw error;
   }
-  const withFile = (d: Diagnostic): Diagnostic => (d.path.length > 0 && d.file === undefined ? { ...d, file: acl } : d);
+  const withFile = (d: Diagnostic): Diagnostic =>
+    d.path.length > 0 && d.file === undefined ? { ...d, file: acl } : d;
   printDiagnostics(io, [...network.warnings, ...generator.warnings].map(withFile));
   if (failures.length > 0) {
     writer.abort();
@@ -153,7 +160,9 @@ async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
       io,
       failures.map(withFile).filter((d) => {
         const key = `${d.code}|${d.path.join(".")}|${d.message}`;
-        return seen.has(key) ? false : (seen.add(key), true);
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
       }),
     );
     return EXIT_INVALID;
@@ -167,24 +176,43 @@ export function generateCommand(io: CliIO, done: (code: number) => void): Comman
     .description("generate the configuration of every peer (or of the peers given with --peer)")
     .argument("<acl>", "the ACL file (.nix, .json, .yaml, .yml or .toml)")
     .option("--peer <name>", "only this peer (repeat for several)", collect, [])
-    .option("--merge", "join the --peer peers into one host configuration (several identities on one machine)")
-    .option("--host <name>", "the name of the merged host in the output (default: the peer names joined by +)")
-    .option("--configurer <name>", "static, networkd, networkd-dev-only, or one a plugin adds", DEFAULT_OPTIONS.configurer)
+    .option(
+      "--merge",
+      "join the --peer peers into one host configuration (several identities on one machine)",
+    )
+    .option(
+      "--host <name>",
+      "the name of the merged host in the output (default: the peer names joined by +)",
+    )
+    .option(
+      "--configurer <name>",
+      "static, networkd, networkd-dev-only, or one a plugin adds",
+      DEFAULT_OPTIONS.configurer,
+    )
     .addOption(
       new Option("--dev-name-method <method>", "how interfaces are named")
         .choices(DEV_NAME_METHODS)
         .default(DEFAULT_OPTIONS.devNameMethod),
     )
-    .option("--key-provider <name>", "key provider, asked in the order given (default: acl)", collect)
+    .option(
+      "--key-provider <name>",
+      "key provider, asked in the order given (default: acl)",
+      collect,
+    )
     .option("--secrets-dir <dir>", "where agenix-rekey secrets and their .pub files live")
     .option("--keys-dir <dir>", "where `wirenix keys generate` wrote keys")
     .addOption(
-      new Option("--nixos-peer-shape <shape>", "networkd wireguardPeers entries: flat (NixOS >= 24.11) or wrapped (older)")
+      new Option(
+        "--nixos-peer-shape <shape>",
+        "networkd wireguardPeers entries: flat (NixOS >= 24.11) or wrapped (older)",
+      )
         .choices(["flat", "wrapped"])
         .default("flat"),
     )
     .option("--plugin <file>", "load a plugin module (repeat for several)", collect, [])
-    .addOption(new Option("--format <format>", "output format").choices(["nix", "json"]).default("nix"))
+    .addOption(
+      new Option("--format <format>", "output format").choices(["nix", "json"]).default("nix"),
+    )
     .option("--out <dir>", "write one file per host into this directory instead of printing")
     .action(async (acl: string, flags: Flags) => {
       done(await run(io, acl, flags).catch(rethrowExit));

@@ -25,7 +25,9 @@ export function inspectCommand(io: CliIO, done: (code: number) => void): Command
   return new Command("inspect")
     .description("print the resolved network: members, addresses, links and endpoints")
     .argument("<acl>", "the ACL file")
-    .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+    .addOption(
+      new Option("--format <format>", "output format").choices(["text", "json"]).default("text"),
+    )
     .option("--peer <name>", "only this peer (repeat for several)", collect, [])
     .option("--plugin <file>", "load a plugin module (repeat for several)", collect, [])
     .action(async (acl: string, flags: Flags) => {

@@ -9,7 +9,9 @@ import { inspectCommand } from "./inspect.js";
 import { type CliIO, EXIT_USAGE, UsageError } from "./io.js";
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
+  const pkg = JSON.parse(
+    readFileSync(new URL("../../../package.json", import.meta.url), "utf8"),
+  ) as { version: string };
   return pkg.version;
 }
 
@@ -27,7 +29,9 @@ export async function cli(argv: readonly string[], io: CliIO): Promise<number> {
     .exitOverride();
   for (const make of [generateCommand, inspectCommand]) {
     const command = make(io, done);
-    command.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+    command
+      .exitOverride()
+      .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
     command.showHelpAfterError("(run with --help for usage)");
     program.addCommand(command);
   }
@@ -39,7 +43,12 @@ export async function cli(argv: readonly string[], io: CliIO): Promise<number> {
       return EXIT_USAGE;
     }
     if (error instanceof CommanderError) {
-      if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return 0;
+      if (
+        error.code === "commander.helpDisplayed" ||
+        error.code === "commander.version" ||
+        error.code === "commander.help"
+      )
+        return 0;
       if (error.code === "commander.executeSubCommandAsync") return 0;
       return EXIT_USAGE;
     }

@@ -11,6 +11,7 @@ export function hostsEntries(interfaces: readonly NetInterface[]): Record<string
   const hosts: Record<string, string[]> = {};
   for (const iface of interfaces)
     for (const link of iface.links)
-      for (const address of link.addresses) hosts[hostAddress(address)] = [`${link.peer}.${iface.subnet}`];
+      for (const address of link.addresses)
+        hosts[hostAddress(address)] = [`${link.peer}.${iface.subnet}`];
   return hosts;
 }

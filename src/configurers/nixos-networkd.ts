@@ -9,7 +9,10 @@ import { type ConfigureContext, defineConfigurer } from "./configurer.js";
 import { hostsEntries } from "./hosts.js";
 import { deviceInterfaces } from "./interfaces.js";
 
-const UNSUPPORTED = ["dynamicEndpointRefreshSeconds", "dynamicEndpointRefreshRestartSeconds"] as const;
+const UNSUPPORTED = [
+  "dynamicEndpointRefreshSeconds",
+  "dynamicEndpointRefreshRestartSeconds",
+] as const;
 
 function wireguardPeer(context: ConfigureContext, subnet: string, link: Link): ConfigTree {
   const { keys } = context;
@@ -36,7 +39,10 @@ function systemdNetwork(context: ConfigureContext, withNetworks: boolean): Confi
   for (const { device, iface } of deviceInterfaces(context)) {
     netdevs[`50-${device}`] = {
       netdevConfig: { Kind: "wireguard", Name: device },
-      wireguardConfig: { ListenPort: iface.listenPort, PrivateKeyFile: context.keys.privateKeyFile() },
+      wireguardConfig: {
+        ListenPort: iface.listenPort,
+        PrivateKeyFile: context.keys.privateKeyFile(),
+      },
       wireguardPeers: iface.links.map((link) => wireguardPeer(context, iface.subnet, link)),
     };
     networks[`50-${device}`] = {

@@ -5,7 +5,18 @@
 import type { ConfigValue } from "../config-tree.js";
 import { compareNames } from "../order.js";
 
-const KEYWORDS = new Set(["if", "then", "else", "assert", "with", "let", "in", "rec", "inherit", "or"]);
+const KEYWORDS = new Set([
+  "if",
+  "then",
+  "else",
+  "assert",
+  "with",
+  "let",
+  "in",
+  "rec",
+  "inherit",
+  "or",
+]);
 const BARE_NAME = /^[A-Za-z_][A-Za-z0-9_'-]*$/;
 
 /** A Nix string literal with `"`, `\`, `${` and control characters escaped. */
@@ -35,7 +46,8 @@ function nixNumber(n: number): string {
   else {
     text = String(n);
     const [mantissa, exponent] = text.split("e") as [string, string | undefined];
-    if (!mantissa.includes(".")) text = `${mantissa}.0${exponent === undefined ? "" : `e${exponent}`}`;
+    if (!mantissa.includes("."))
+      text = `${mantissa}.0${exponent === undefined ? "" : `e${exponent}`}`;
   }
   return n < 0 ? `(${text})` : text;
 }
@@ -54,7 +66,8 @@ export function toNix(value: ConfigValue, indent = ""): string {
   if (Array.isArray(value)) {
     const items = value.filter((v) => !isUnset(v));
     if (items.length === 0) return "[ ]";
-    if (items.every((v) => typeof v !== "object")) return `[ ${items.map((v) => toNix(v)).join(" ")} ]`;
+    if (items.every((v) => typeof v !== "object"))
+      return `[ ${items.map((v) => toNix(v)).join(" ")} ]`;
     return `[\n${items.map((v) => `${inner}${toNix(v, inner)}`).join("\n")}\n${indent}]`;
   }
   const keys = Object.keys(value)

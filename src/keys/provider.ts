@@ -4,7 +4,7 @@
  * in the order the user gave; the first answer wins.
  */
 import type { ConfigTree } from "../config-tree.js";
-import { InputError, diagnostic } from "../diagnostics.js";
+import { diagnostic, InputError } from "../diagnostics.js";
 import type { NetPeer, NetSubnet, Network } from "../network/model.js";
 
 /** What a provider is told about the run and the peer being configured. */

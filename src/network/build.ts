@@ -19,7 +19,8 @@ import type {
 import { PeerSelector } from "./select.js";
 
 function withOptional<T extends object>(target: T, extra: Record<string, unknown>): T {
-  for (const [key, value] of Object.entries(extra)) if (value !== undefined) (target as Record<string, unknown>)[key] = value;
+  for (const [key, value] of Object.entries(extra))
+    if (value !== undefined) (target as Record<string, unknown>)[key] = value;
   return target;
 }
 
@@ -55,7 +56,12 @@ export function buildNetwork(acl: AclV1): Network {
     acl.peers.filter(test).map((p) => p.name);
   const subnets: NetSubnet[] = acl.subnets.map((s, index) =>
     withOptional<NetSubnet>(
-      { name: s.name, index, endpoints: s.endpoints, members: membersOf((p) => s.name in p.subnets) },
+      {
+        name: s.name,
+        index,
+        endpoints: s.endpoints,
+        members: membersOf((p) => s.name in p.subnets),
+      },
       { presharedKeyFile: s.presharedKeyFile, extraArgs: s.extraArgs },
     ),
   );
@@ -82,12 +88,19 @@ export function buildNetwork(acl: AclV1): Network {
   const groupByName = new Map(groups.map((g) => [g.name, g]));
   const membership = new Map<string, (Membership | undefined)[]>();
   for (const s of subnets) membership.set(s.name, new Array(peers.length));
-  for (const p of peers) for (const m of p.memberships) (membership.get(m.subnet) ?? [])[p.index] = m;
+  for (const p of peers)
+    for (const m of p.memberships) (membership.get(m.subnet) ?? [])[p.index] = m;
 
   const selector = new PeerSelector(
-    peers.map((p) => ({ name: p.name, groups: p.groups, subnets: p.memberships.map((m) => m.subnet) })),
+    peers.map((p) => ({
+      name: p.name,
+      groups: p.groups,
+      subnets: p.memberships.map((m) => m.subnet),
+    })),
   );
-  const byName = peers.map((p) => p.index).sort((x, y) => compareNames(peers[x]?.name ?? "", peers[y]?.name ?? ""));
+  const byName = peers
+    .map((p) => p.index)
+    .sort((x, y) => compareNames(peers[x]?.name ?? "", peers[y]?.name ?? ""));
   const rank = new Int32Array(peers.length);
   byName.forEach((index, position) => {
     rank[index] = position;

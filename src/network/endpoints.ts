@@ -61,8 +61,10 @@ export class EndpointResolver {
     this.#selector = selector;
     this.#peers = peers;
     this.#groups = new Map(groups.map((g) => [g.name, g]));
-    for (const s of subnets) this.#subnetEntries.set(s.name, this.#entries(s.endpoints, `subnets[${s.index}]`));
-    for (const g of groups) this.#groupEntries.set(g.name, this.#entries(g.endpoints, `groups[${g.index}]`));
+    for (const s of subnets)
+      this.#subnetEntries.set(s.name, this.#entries(s.endpoints, `subnets[${s.index}]`));
+    for (const g of groups)
+      this.#groupEntries.set(g.name, this.#entries(g.endpoints, `groups[${g.index}]`));
     this.#peerEntries = peers.map((p) => this.#entries(p.endpoints, `peers[${p.index}]`));
   }
 
@@ -110,7 +112,8 @@ export class EndpointResolver {
     const chosen: Entry[] = subnetEntries.filter((e) => this.#selects(e, local));
     for (const group of localPeer.groups) {
       if (!remotePeer.groups.includes(group) || !this.#groups.has(group)) continue;
-      for (const e of this.#groupEntries.get(group) ?? []) if (this.#selects(e, local)) chosen.push(e);
+      for (const e of this.#groupEntries.get(group) ?? [])
+        if (this.#selects(e, local)) chosen.push(e);
     }
     for (const e of remoteEntries) if (this.#selects(e, local)) chosen.push(e);
     return this.#mergeOnce(chosen);

@@ -2,8 +2,9 @@
  * The network as plain data and as text, for `wirenix inspect`: what every question about the
  * ACL resolves to, with private keys left out.
  */
-import type { ConfigTree } from "../config-tree.js";
+
 import type { AclEndpoint } from "../acl/v1/schema.js";
+import type { ConfigTree } from "../config-tree.js";
 import type { Link, NetInterface, Network, ResolvedEndpoint } from "./model.js";
 
 function endpointData(e: ResolvedEndpoint): ConfigTree {
@@ -48,7 +49,8 @@ export function networkData(network: Network, only?: readonly string[]): ConfigT
   for (const peer of network.peers) {
     if (wanted && !wanted.has(peer.name)) continue;
     const interfaces: ConfigTree = {};
-    for (const iface of network.interfaces(peer.name)) interfaces[iface.subnet] = interfaceData(iface);
+    for (const iface of network.interfaces(peer.name))
+      interfaces[iface.subnet] = interfaceData(iface);
     peers[peer.name] = {
       publicKey: peer.publicKey,
       privateKeyFile: peer.privateKeyFile,
@@ -68,7 +70,11 @@ export function networkData(network: Network, only?: readonly string[]): ConfigT
     };
   const groups: ConfigTree = {};
   for (const g of network.groups)
-    groups[g.name] = { members: [...g.members], endpoints: endpoints(g.endpoints), extraArgs: plain(g.extraArgs) };
+    groups[g.name] = {
+      members: [...g.members],
+      endpoints: endpoints(g.endpoints),
+      extraArgs: plain(g.extraArgs),
+    };
   return {
     version: network.version,
     extraArgs: plain(network.extraArgs),
@@ -94,7 +100,9 @@ export function networkText(network: Network, only?: readonly string[]): string 
     const interfaces = network.interfaces(peer.name);
     if (interfaces.length === 0) lines.push("  no subnets");
     for (const iface of interfaces) {
-      lines.push(`  subnet ${iface.subnet}: port ${iface.listenPort}, addresses ${iface.addresses.join(", ")}`);
+      lines.push(
+        `  subnet ${iface.subnet}: port ${iface.listenPort}, addresses ${iface.addresses.join(", ")}`,
+      );
       if (iface.links.length === 0) lines.push("    links to no one");
       for (const link of iface.links) {
         const e = link.endpoint;

@@ -87,7 +87,8 @@ export class LinkResolver {
       .sort((x, y) => x.connection - y.connection)
       .map(({ connection, subnet, peers }) => {
         const names = [...peers];
-        const shown = names.slice(0, 5).join(", ") + (names.length > 5 ? `, ... (${names.length} in all)` : "");
+        const shown =
+          names.slice(0, 5).join(", ") + (names.length > 5 ? `, ... (${names.length} in all)` : "");
         return diagnostic(
           "warning",
           "non-member-selected",

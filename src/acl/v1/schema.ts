@@ -58,7 +58,10 @@ export const EndpointSchema = v.object(
 const wireguardKey = (what: string) =>
   v.pipe(
     v.string(`expected a ${what} (a string)`),
-    v.check(isWireguardKey, `expected a ${what}: 32 bytes in base64, 44 characters, as \`wg\` prints`),
+    v.check(
+      isWireguardKey,
+      `expected a ${what}: 32 bytes in base64, 44 characters, as \`wg\` prints`,
+    ),
   );
 
 const address = v.pipe(
@@ -83,7 +86,9 @@ export const PeerSchema = v.object(
     name: name("peer"),
     subnets: v.record(v.string(), PeerSubnetSchema, "expected an object keyed by subnet name"),
     publicKey: v.optional(wireguardKey("public key")),
-    privateKeyFile: v.optional(v.pipe(v.string("expected a file path (a string)"), v.minLength(1, "expected a file path"))),
+    privateKeyFile: v.optional(
+      v.pipe(v.string("expected a file path (a string)"), v.minLength(1, "expected a file path")),
+    ),
     privateKey: v.optional(wireguardKey("private key")),
     groups: v.optional(list(v.string("expected a group name (a string)"), "group names")),
     endpoints: v.optional(list(EndpointSchema, "endpoints")),
@@ -96,7 +101,9 @@ export const SubnetSchema = v.object(
   {
     name: name("subnet"),
     endpoints: list(EndpointSchema, "endpoints"),
-    presharedKeyFile: v.optional(v.pipe(v.string("expected a file path (a string)"), v.minLength(1, "expected a file path"))),
+    presharedKeyFile: v.optional(
+      v.pipe(v.string("expected a file path (a string)"), v.minLength(1, "expected a file path")),
+    ),
     extraArgs: v.optional(extraArgs),
   },
   "expected a subnet object { name, endpoints, presharedKeyFile?, extraArgs? }",

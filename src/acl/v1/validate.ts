@@ -3,7 +3,7 @@
  * problem is reported at once, each with its path.
  */
 import * as v from "valibot";
-import { Diagnostics, type PathSegment, type Result, describeValue } from "../../diagnostics.js";
+import { Diagnostics, describeValue, type PathSegment, type Result } from "../../diagnostics.js";
 import { RULES } from "./rules.js";
 import { type AclV1, AclV1Schema, KNOWN_KEYS } from "./schema.js";
 
@@ -19,7 +19,9 @@ function issuePath(issue: v.BaseIssue<unknown>): PathSegment[] {
 }
 
 function issueMessage(issue: v.BaseIssue<unknown>): string {
-  const last = issue.path?.[issue.path.length - 1] as { input?: unknown; key?: unknown } | undefined;
+  const last = issue.path?.[issue.path.length - 1] as
+    | { input?: unknown; key?: unknown }
+    | undefined;
   const parent = last?.input;
   const missing =
     issue.input === undefined &&
@@ -115,7 +117,8 @@ export function validateAclV1(data: unknown): Result<AclV1> {
   const report = new Diagnostics();
   const parsed = v.safeParse(AclV1Schema, data, { abortEarly: false });
   if (!parsed.success) {
-    for (const issue of parsed.issues) report.error("invalid-value", issuePath(issue), issueMessage(issue));
+    for (const issue of parsed.issues)
+      report.error("invalid-value", issuePath(issue), issueMessage(issue));
     return report.result(() => undefined as never);
   }
   unknownKeys(data, report);

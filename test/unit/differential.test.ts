@@ -1,0 +1,86 @@
+/**
+ * Differential test against the original Wirenix: for every stored ACL (the original's own
+ * examples and tests, plus random ACLs within what it accepts) and every configurer ×
+ * devNameMethod, our configuration of each peer equals the original's after normalisation,
+ * and where the original fails for a peer, we fail too. Goldens come from
+ * `scripts/make-goldens.sh` (the original run by ../shared/oracle/golden.sh).
+ */
+import { strict as assert } from "node:assert";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import type { ConfigTree } from "../../src/config-tree.js";
+import type { ConfigureOptions } from "../../src/configurers/configurer.js";
+import type { Result } from "../../src/diagnostics.js";
+import { toJson } from "../../src/emit/json.js";
+import type { DevNameMethod } from "../../src/network/devname.js";
+import { Generator, parseAcl } from "../../src/pipeline.js";
+import { createRegistry } from "../../src/registry.js";
+import { normalise } from "../support/normalise.js";
+import { fixtures } from "../support/paths.js";
+
+type Golden = Record<string, Record<string, { ok?: unknown; error?: true }>>;
+
+const dir = join(fixtures, "differential");
+const cases = readdirSync(dir).sort();
+const registry = createRegistry();
+const shapes: ConfigureOptions["nixosPeerShape"][] = ["flat", "wrapped"];
+
+let compared = 0;
+let equal = 0;
+let erroredBoth = 0;
+
+test("there are enough differential cases", () => {
+  assert.ok(cases.filter((c) => c.startsWith("random-")).length >= 200);
+  assert.ok(cases.filter((c) => c.startsWith("oracle-")).length >= 11);
+});
+
+for (const name of cases) {
+  test(`same output as the original: ${name}`, () => {
+    const acl = JSON.parse(readFileSync(join(dir, name, "acl.json"), "utf8"));
+    const golden = JSON.parse(readFileSync(join(dir, name, "golden.json"), "utf8")) as Golden;
+    const parsed = parseAcl(acl, registry);
+    assert.ok(
+      parsed.ok,
+      `the ACL is rejected: ${JSON.stringify(!parsed.ok && parsed.diagnostics)}`,
+    );
+    assert.equal(parsed.warnings.filter((w) => w.code !== "unsafe-secret").length, 0);
+    for (const [combo, peers] of Object.entries(golden)) {
+      const [configurer, devNameMethod] = combo.split("/") as [string, DevNameMethod];
+      for (const nixosPeerShape of shapes) {
+        if (nixosPeerShape === "wrapped" && !configurer.startsWith("networkd")) continue;
+        const made = Generator.create(parsed.value, registry, {
+          configurer,
+          devNameMethod,
+          nixosPeerShape,
+          keyProviders: ["acl"],
+        });
+        assert.ok(made.ok);
+        for (const [peer, expected] of Object.entries(peers)) {
+          const ours: Result<ConfigTree> = made.value.configure(peer);
+          compared++;
+          if (expected.error) {
+            assert.equal(ours.ok, false, `${combo} ${peer}: the original fails, we do not`);
+            erroredBoth++;
+            equal++;
+            continue;
+          }
+          assert.ok(ours.ok, `${combo} ${peer}: ${JSON.stringify(!ours.ok && ours.diagnostics)}`);
+          assert.deepEqual(
+            normalise(JSON.parse(toJson(ours.value))),
+            normalise(expected.ok),
+            `${combo} ${peer} (${nixosPeerShape})`,
+          );
+          equal++;
+        }
+      }
+    }
+  });
+}
+
+test("parity summary", (t) => {
+  t.diagnostic(
+    `peer configurations equal: ${equal} / ${compared} (of which both failed: ${erroredBoth})`,
+  );
+  assert.equal(equal, compared);
+});
