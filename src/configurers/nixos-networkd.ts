@@ -23,12 +23,15 @@ function wireguardPeer(context: ConfigureContext, subnet: string, link: Link): C
         ["peers", context.peer.index],
         `${field} is not supported by systemd-networkd and is ignored (endpoint of ${link.peer} on ${subnet}, from ${link.endpoint.sources.join(", ")})`,
       );
+  const publicKey = keys.publicKeyOf(link.peer);
+  const presharedKeyFile = keys.presharedKeyFile(subnet);
+  // Keys in Nix order, so printing a million of these needs no sorting.
   const peer: ConfigTree = {
-    Endpoint: link.endpoint.address,
-    PublicKey: keys.publicKeyOf(link.peer),
     AllowedIPs: link.addresses.map(allowedIP),
-    PresharedKeyFile: keys.presharedKeyFile(subnet),
+    Endpoint: link.endpoint.address,
     PersistentKeepalive: link.endpoint.persistentKeepalive,
+    PresharedKeyFile: presharedKeyFile,
+    PublicKey: publicKey,
   };
   return context.options.nixosPeerShape === "wrapped" ? { wireguardPeerConfig: peer } : peer;
 }

@@ -19,15 +19,16 @@ export const nixosStaticConfigurer = defineConfigurer({
         privateKeyFile: keys.privateKeyFile(),
         peers: iface.links.map((link) => {
           const { endpoint } = link;
+          // Keys in Nix order, so printing a million of these needs no sorting.
           return {
-            name: link.peer,
-            publicKey: keys.publicKeyOf(link.peer),
-            presharedKeyFile,
             allowedIPs: link.addresses.map(allowedIP),
-            endpoint: endpoint.address,
-            persistentKeepalive: endpoint.persistentKeepalive,
-            dynamicEndpointRefreshSeconds: endpoint.dynamicEndpointRefreshSeconds,
             dynamicEndpointRefreshRestartSeconds: endpoint.dynamicEndpointRefreshRestartSeconds,
+            dynamicEndpointRefreshSeconds: endpoint.dynamicEndpointRefreshSeconds,
+            endpoint: endpoint.address,
+            name: link.peer,
+            persistentKeepalive: endpoint.persistentKeepalive,
+            presharedKeyFile,
+            publicKey: keys.publicKeyOf(link.peer),
           };
         }),
       };

@@ -1,43 +1,84 @@
 /**
  * JSON printing of configuration data with keys in Nix order and unset values left out, so the
  * same input always gives the same bytes and matches what Nix prints for our Nix output.
+ *
+ * All hosts of a 1000-peer mesh are a million peer entries, so this printer is written for
+ * speed: keys already in order are only checked, not sorted; plain ASCII strings and the
+ * recurring keys skip JSON.stringify.
  */
 import type { ConfigValue } from "../config-tree.js";
 import { compareNames } from "../order.js";
 
-function orderedKeys(object: Record<string, unknown>): string[] {
-  const keys = Object.keys(object);
+function inOrder(keys: readonly string[]): boolean {
   for (let i = 1; i < keys.length; i++)
-    if (compareNames(keys[i - 1] as string, keys[i] as string) > 0) return keys.sort(compareNames);
-  return keys;
+    if (compareNames(keys[i - 1] as string, keys[i] as string) > 0) return false;
+  return true;
 }
 
-function isUnset(value: unknown): boolean {
-  return value === undefined || value === null;
+/**
+ * The keys in Nix order. Configurers mostly write keys in order already, so check first; then
+ * try the engine's own sort (UTF-16 order, which is Nix order unless surrogates are involved,
+ * and several times faster than a comparator), and verify it before trusting it.
+ */
+export function orderedKeys(object: object): string[] {
+  const keys = Object.keys(object);
+  if (inOrder(keys)) return keys;
+  keys.sort();
+  return inOrder(keys) ? keys : keys.sort(compareNames);
+}
+
+/** Printable ASCII without `"` and `\`: what JSON.stringify would only put in quotes. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/** JSON.stringify of a string, without the call for the plain ASCII of nearly every value. */
+export function jsonString(text: string): string {
+  return text.length <= 128 && PLAIN.test(text) ? `"${text}"` : JSON.stringify(text);
+}
+
+/** Option names recur in every peer entry; their printed form (with the colon) is kept. */
+const keyCache = new Map<string, string>();
+const KEY_CACHE_LIMIT = 4096;
+
+function jsonKey(key: string): string {
+  let printed = keyCache.get(key);
+  if (printed === undefined) {
+    printed = `${jsonString(key)}:`;
+    if (keyCache.size < KEY_CACHE_LIMIT) keyCache.set(key, printed);
+  }
+  return printed;
 }
 
 /** Compact JSON of one value. */
 export function toJson(value: ConfigValue): string {
-  if (value === null || value === undefined) return "null";
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "number" || typeof value === "boolean") return JSON.stringify(value);
+  switch (typeof value) {
+    case "string":
+      return jsonString(value);
+    case "number":
+    case "boolean":
+      return JSON.stringify(value);
+    case "object":
+      break;
+    default:
+      return "null";
+  }
+  if (value === null) return "null";
+  let out: string;
+  let separator = "";
   if (Array.isArray(value)) {
-    let out = "[";
-    let first = true;
+    out = "[";
     for (const item of value) {
-      if (isUnset(item)) continue;
-      out += first ? toJson(item) : `,${toJson(item)}`;
-      first = false;
+      if (item === null || item === undefined) continue;
+      out += separator + toJson(item);
+      separator = ",";
     }
     return `${out}]`;
   }
-  let out = "{";
-  let first = true;
+  out = "{";
   for (const key of orderedKeys(value)) {
     const item = value[key];
-    if (isUnset(item)) continue;
-    out += `${first ? "" : ","}${JSON.stringify(key)}:${toJson(item)}`;
-    first = false;
+    if (item === null || item === undefined) continue;
+    out += separator + jsonKey(key) + toJson(item);
+    separator = ",";
   }
   return `${out}}`;
 }
@@ -46,12 +87,18 @@ export function toJson(value: ConfigValue): string {
 export function toPrettyJson(value: ConfigValue, indent = ""): string {
   if (value === null || value === undefined || typeof value !== "object") return toJson(value);
   const inner = `${indent}  `;
+  let out = "";
   if (Array.isArray(value)) {
-    const items = value.filter((v) => !isUnset(v)).map((v) => `${inner}${toPrettyJson(v, inner)}`);
-    return items.length === 0 ? "[]" : `[\n${items.join(",\n")}\n${indent}]`;
+    for (const item of value) {
+      if (item === null || item === undefined) continue;
+      out += `${out === "" ? "[\n" : ",\n"}${inner}${toPrettyJson(item, inner)}`;
+    }
+    return out === "" ? "[]" : `${out}\n${indent}]`;
   }
-  const entries = orderedKeys(value)
-    .filter((k) => !isUnset(value[k]))
-    .map((k) => `${inner}${JSON.stringify(k)}: ${toPrettyJson(value[k], inner)}`);
-  return entries.length === 0 ? "{}" : `{\n${entries.join(",\n")}\n${indent}}`;
+  for (const key of orderedKeys(value)) {
+    const item = value[key];
+    if (item === null || item === undefined) continue;
+    out += `${out === "" ? "{\n" : ",\n"}${inner}${jsonKey(key)} ${toPrettyJson(item, inner)}`;
+  }
+  return out === "" ? "{}" : `${out}\n${indent}}`;
 }

@@ -2,41 +2,44 @@
  * Links: which peers a local peer connects to on one subnet. For each connection that applies
  * to the subnet, a local peer selected by one side links to every peer the other side selects.
  * Selections are computed once per distinct filter list (see select.ts), so the cost of one
- * interface is the number of peers it could link to, not a rescan of the ACL per peer.
+ * interface is the number of peers it links to (plus, for an interface linked to a large share
+ * of all peers, one walk over the peers in name order instead of a sort).
  */
 import { type Diagnostic, diagnostic } from "../diagnostics.js";
 import type { EndpointResolver } from "./endpoints.js";
 import type { ExtraArgs, Link, Membership, NetConnection, NetPeer } from "./model.js";
 import type { PeerSelector } from "./select.js";
 
-interface Found {
-  /** Connections where the local peer is on side b and the remote one on side a. */
-  viaB: number[];
-  /** Connections where the local peer is on side a and the remote one on side b. */
-  viaA: number[];
+/** The connections that apply to one subnet, and whether any of them carries extraArgs. */
+interface SubnetConnections {
+  connections: readonly NetConnection[];
+  withExtraArgs: boolean;
 }
 
-function pushOnce(list: number[], value: number): void {
-  if (list[list.length - 1] !== value) list.push(value);
-}
-
-function mergeSorted(x: readonly number[], y: readonly number[]): number[] {
-  if (y.length === 0) return x as number[];
-  if (x.length === 0) return y as number[];
-  return [...new Set([...x, ...y])].sort((m, n) => m - n);
-}
+/** Above this share of all peers, walking every peer in name order beats sorting the few. */
+const DENSE = 1 / 8;
 
 export class LinkResolver {
   readonly #peers: readonly NetPeer[];
   readonly #connections: readonly NetConnection[];
   readonly #selector: PeerSelector;
   readonly #endpoints: EndpointResolver;
+  /** ACL index → position in name order, and back. */
   readonly #rank: Int32Array;
+  readonly #byName: Int32Array;
   readonly #membership: ReadonlyMap<string, readonly (Membership | undefined)[]>;
-  readonly #connectionsOn = new Map<string, NetConnection[]>();
+  readonly #connectionsOn = new Map<string, SubnetConnections>();
   readonly #skipped = new Map<string, { connection: number; subnet: string; peers: Set<string> }>();
+  /**
+   * Scratch space of one `links()` call, indexed by remote peer: `#stamp` marks the remotes
+   * found in the current call (so nothing needs clearing between calls), `#found` holds the
+   * connections linking them (ascending: connections are walked in index order), and, only
+   * when some connection carries extraArgs, `#viaA`/`#viaB` which side each came from.
+   */
   readonly #stamp: Int32Array;
-  readonly #found: (Found | undefined)[];
+  readonly #found: number[][];
+  readonly #viaA: number[][];
+  readonly #viaB: number[][];
   #generation = 0;
 
   constructor(
@@ -52,19 +55,32 @@ export class LinkResolver {
     this.#selector = selector;
     this.#endpoints = endpoints;
     this.#rank = rank;
+    this.#byName = new Int32Array(peers.length);
+    rank.forEach((position, index) => {
+      this.#byName[position] = index;
+    });
     this.#membership = membership;
     this.#stamp = new Int32Array(peers.length);
     this.#found = new Array(peers.length);
+    this.#viaA = new Array(peers.length);
+    this.#viaB = new Array(peers.length);
+  }
+
+  #on(subnet: string): SubnetConnections {
+    let on = this.#connectionsOn.get(subnet);
+    if (!on) {
+      const connections = this.#connections.filter(
+        (c) => c.subnets === undefined || c.subnets.includes(subnet),
+      );
+      on = { connections, withExtraArgs: connections.some((c) => c.extraArgs !== undefined) };
+      this.#connectionsOn.set(subnet, on);
+    }
+    return on;
   }
 
   /** Connections with no `subnets` list or one that names the subnet. */
   connectionsOn(subnet: string): readonly NetConnection[] {
-    let list = this.#connectionsOn.get(subnet);
-    if (!list) {
-      list = this.#connections.filter((c) => c.subnets === undefined || c.subnets.includes(subnet));
-      this.#connectionsOn.set(subnet, list);
-    }
-    return list;
+    return this.#on(subnet).connections;
   }
 
   /**
@@ -98,55 +114,104 @@ export class LinkResolver {
       });
   }
 
+  /**
+   * Records that `connection` links `local` to each of `remotes` (`viaA`: local on side a);
+   * remotes seen for the first time in this call are added to `touched`.
+   */
+  #collect(
+    remotes: readonly number[],
+    local: number,
+    members: readonly (Membership | undefined)[],
+    subnet: string,
+    connection: number,
+    viaA: boolean,
+    withExtraArgs: boolean,
+    touched: number[],
+  ): void {
+    const generation = this.#generation;
+    for (const remote of remotes) {
+      if (remote === local) continue;
+      if (members[remote] === undefined) {
+        this.#skip(connection, subnet, (this.#peers[remote] as NetPeer).name);
+        continue;
+      }
+      if (this.#stamp[remote] !== generation) {
+        this.#stamp[remote] = generation;
+        touched.push(remote);
+        this.#found[remote] = [connection];
+        if (withExtraArgs) {
+          this.#viaA[remote] = viaA ? [connection] : [];
+          this.#viaB[remote] = viaA ? [] : [connection];
+        }
+        continue;
+      }
+      const found = this.#found[remote] as number[];
+      if (found[found.length - 1] !== connection) found.push(connection);
+      if (withExtraArgs) (viaA ? (this.#viaA[remote] as number[]) : (this.#viaB[remote] as number[])).push(connection);
+    }
+  }
+
+  /** The remotes found in this call, in name order. */
+  #inNameOrder(touched: number[]): ArrayLike<number> {
+    const count = touched.length;
+    if (count > this.#peers.length * DENSE) {
+      const ordered = new Int32Array(count);
+      let next = 0;
+      const generation = this.#generation;
+      for (const remote of this.#byName)
+        if (this.#stamp[remote] === generation) ordered[next++] = remote;
+      return ordered;
+    }
+    const ranks = new Int32Array(count);
+    for (let i = 0; i < count; i++) ranks[i] = this.#rank[touched[i] as number] as number;
+    ranks.sort();
+    for (let i = 0; i < count; i++) ranks[i] = this.#byName[ranks[i] as number] as number;
+    return ranks;
+  }
+
   /** The links of peer `local` (ACL index) on `subnet`, sorted by remote peer name. */
   links(subnet: string, local: number): Link[] {
     const members = this.#membership.get(subnet);
     if (!members?.[local]) return [];
-    const generation = ++this.#generation;
-    const order: number[] = [];
-    const touch = (remote: number, connection: number, viaA: boolean) => {
-      if (remote === local) return;
-      if (!members[remote]) {
-        this.#skip(connection, subnet, (this.#peers[remote] as NetPeer).name);
-        return;
-      }
-      let found = this.#found[remote];
-      if (this.#stamp[remote] !== generation || !found) {
-        this.#stamp[remote] = generation;
-        found = { viaA: [], viaB: [] };
-        this.#found[remote] = found;
-        order.push(remote);
-      }
-      pushOnce(viaA ? found.viaA : found.viaB, connection);
-    };
-    for (const connection of this.connectionsOn(subnet)) {
+    this.#generation++;
+    const { connections, withExtraArgs } = this.#on(subnet);
+    const touched: number[] = [];
+    for (const connection of connections) {
       const a = this.#selector.select(connection.a);
       const b = this.#selector.select(connection.b);
-      if (a.has[local]) for (const remote of b.indices) touch(remote, connection.index, true);
-      if (b.has[local]) for (const remote of a.indices) touch(remote, connection.index, false);
+      const index = connection.index;
+      if (a.has[local])
+        this.#collect(b.indices, local, members, subnet, index, true, withExtraArgs, touched);
+      if (b.has[local])
+        this.#collect(a.indices, local, members, subnet, index, false, withExtraArgs, touched);
     }
-    order.sort((x, y) => (this.#rank[x] as number) - (this.#rank[y] as number));
-    return order.map((remote) => {
-      const found = this.#found[remote] as Found;
+    const ordered = this.#inNameOrder(touched);
+    const links: Link[] = new Array(ordered.length);
+    for (let i = 0; i < ordered.length; i++) {
+      const remote = ordered[i] as number;
       const link: Link = {
         peer: (this.#peers[remote] as NetPeer).name,
         addresses: (members[remote] as Membership).addresses,
         endpoint: this.#endpoints.resolve(subnet, local, remote),
-        connections: mergeSorted(found.viaA, found.viaB),
+        connections: this.#found[remote] as number[],
       };
-      const extraArgs = this.#extraArgs([...found.viaB, ...found.viaA]);
-      if (extraArgs) link.extraArgs = extraArgs;
-      this.#found[remote] = undefined;
-      return link;
-    });
+      if (withExtraArgs) {
+        // Side b first, then side a, as the original merges them; later wins.
+        const extraArgs = this.#extraArgs(this.#viaB[remote] ?? [], this.#viaA[remote] ?? []);
+        if (extraArgs) link.extraArgs = extraArgs;
+      }
+      links[i] = link;
+    }
+    return links;
   }
 
-  #extraArgs(connections: readonly number[]): ExtraArgs | undefined {
+  #extraArgs(first: readonly number[], then: readonly number[]): ExtraArgs | undefined {
     let merged: ExtraArgs | undefined;
-    for (const index of connections) {
-      const extra = this.#connections[index]?.extraArgs;
-      if (extra) merged = { ...merged, ...extra };
-    }
+    for (const list of [first, then])
+      for (const index of list) {
+        const extra = this.#connections[index]?.extraArgs;
+        if (extra) merged = { ...merged, ...extra };
+      }
     return merged && Object.keys(merged).length > 0 ? merged : undefined;
   }
 }
