@@ -88,7 +88,10 @@ function mixed(n: number): object {
           }
         : role === "admins"
           ? { wan: { listenPort: 51821 }, mgmt: { listenPort: 51822 } }
-          : { lan: { listenPort: 51820, ipAddresses: [ipv4(10, i + 1)] }, wan: { listenPort: 51821 } };
+          : {
+              lan: { listenPort: 51820, ipAddresses: [ipv4(10, i + 1)] },
+              wan: { listenPort: 51821 },
+            };
     const endpoints: object[] = [{ ip: ipv4(192, i + 1) }];
     if (role === "servers") endpoints.push({ match: [groupIs("clients")], ip: `srv${i}.lan` });
     return {

@@ -13,7 +13,7 @@ function isSurrogate(unit: number): boolean {
  * names) pays for encoding; sorting a thousand hosts entries per peer stays cheap.
  */
 export function compareNames(a: string, b: string): number {
-  const length = a.length < b.length ? a.length : b.length;
+  const length = Math.min(a.length, b.length);
   for (let i = 0; i < length; i++) {
     const x = a.charCodeAt(i);
     const y = b.charCodeAt(i);

@@ -4,10 +4,31 @@
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { extname, resolve } from "node:path";
-import { parse as parseToml } from "smol-toml";
-import { isNode, LineCounter, parseDocument } from "yaml";
+import type * as SmolToml from "smol-toml";
+import type * as Yaml from "yaml";
 import type { Diagnostic, PathSegment, Result } from "../diagnostics.js";
+
+/**
+ * The YAML and TOML parsers are loaded on first use: `yaml` alone takes longer to load than
+ * a one-host run of a JSON ACL needs for everything else, and a JSON ACL only needs it to
+ * point at a line in an error message. Both packages ship a CommonJS build, so `require`
+ * loads them synchronously and `loadAcl` stays synchronous.
+ */
+const requireLazily = createRequire(import.meta.url);
+let yamlModule: typeof Yaml | undefined;
+let tomlModule: typeof SmolToml | undefined;
+
+function yaml(): typeof Yaml {
+  if (!yamlModule) yamlModule = requireLazily("yaml") as typeof Yaml;
+  return yamlModule;
+}
+
+function toml(): typeof SmolToml {
+  if (!tomlModule) tomlModule = requireLazily("smol-toml") as typeof SmolToml;
+  return tomlModule;
+}
 
 /** Where in the source text a path starts, when the format can tell. */
 export interface SourcePosition {
@@ -39,9 +60,10 @@ const noPositions = (): undefined => undefined;
 
 /** Finds positions through the YAML parser, which reads JSON too. */
 function yamlLocator(text: string): LoadedAcl["locate"] {
-  let doc: ReturnType<typeof parseDocument> | undefined;
-  let counter: LineCounter | undefined;
+  let doc: Yaml.Document.Parsed | undefined;
+  let counter: Yaml.LineCounter | undefined;
   return (path) => {
+    const { isNode, LineCounter, parseDocument } = yaml();
     if (!doc) {
       counter = new LineCounter();
       doc = parseDocument(text, { lineCounter: counter, keepSourceTokens: false });
@@ -79,6 +101,7 @@ function loadJson(file: string, text: string): Result<LoadedAcl> {
 }
 
 function loadYaml(file: string, text: string): Result<LoadedAcl> {
+  const { LineCounter, parseDocument } = yaml();
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false });
   const first = doc.errors[0];
@@ -100,7 +123,11 @@ function loadYaml(file: string, text: string): Result<LoadedAcl> {
 
 function loadToml(file: string, text: string): Result<LoadedAcl> {
   try {
-    return { ok: true, value: { file, data: parseToml(text), locate: noPositions }, warnings: [] };
+    return {
+      ok: true,
+      value: { file, data: toml().parse(text), locate: noPositions },
+      warnings: [],
+    };
   } catch (error) {
     const e = error as Error & { line?: number; column?: number };
     const reason = e.message.split("\n")[0] ?? e.message;

@@ -4,18 +4,9 @@
  */
 import { createHash } from "node:crypto";
 import { looksLikeIPv6 } from "../acl/values.js";
+import { memoize } from "../memo.js";
 
-const sha256Cache = new Map<string, string>();
-
-function sha256Hex(text: string): string {
-  let hex = sha256Cache.get(text);
-  if (hex === undefined) {
-    hex = createHash("sha256").update(text).digest("hex");
-    if (sha256Cache.size > 100_000) sha256Cache.clear();
-    sha256Cache.set(text, hex);
-  }
-  return hex;
-}
+const sha256Hex = memoize((text) => createHash("sha256").update(text).digest("hex"));
 
 /**
  * The address a peer gets on a subnet when none is written: a ULA (`fd` + 56 bits from the
@@ -43,17 +34,13 @@ function withPrefix(address: string, ipv6Bits: string, ipv4Bits: string): string
 }
 
 /** On the local interface a bare address stands for its subnet: /64 (IPv6) or /24 (IPv4). */
-export function interfaceAddress(address: string): string {
-  return withPrefix(address, "64", "24");
-}
+export const interfaceAddress = memoize((address) => withPrefix(address, "64", "24"));
 
 /** Toward a remote peer a bare address is that one host: /128 or /32. */
-export function allowedIP(address: string): string {
-  return withPrefix(address, "128", "32");
-}
+export const allowedIP = memoize((address) => withPrefix(address, "128", "32"));
 
 /** The address without its prefix length, as a hosts file wants it. */
-export function hostAddress(address: string): string {
+export const hostAddress = memoize((address) => {
   const slash = address.indexOf("/");
   return slash < 0 ? address : address.slice(0, slash);
-}
+});

@@ -47,6 +47,9 @@ export class EndpointResolver {
   readonly #subnetEntries = new Map<string, Entry[]>();
   readonly #groupEntries = new Map<string, Entry[]>();
   readonly #peerEntries: Entry[][];
+  /** Subnets, and peers (by index), with an endpoint whose `match` depends on the dialer. */
+  readonly #subnetMatches = new Set<string>();
+  readonly #peerMatches: Uint8Array;
   readonly #merged = new Map<string, ResolvedEndpoint>();
   /** Per subnet, per remote peer: the endpoint when nothing depends on the dialing peer. */
   readonly #common = new Map<string, (ResolvedEndpoint | undefined)[]>();
@@ -66,6 +69,11 @@ export class EndpointResolver {
     for (const g of groups)
       this.#groupEntries.set(g.name, this.#entries(g.endpoints, `groups[${g.index}]`));
     this.#peerEntries = peers.map((p) => this.#entries(p.endpoints, `peers[${p.index}]`));
+    const matches = (entries: readonly Entry[]) =>
+      entries.some((e) => e.endpoint.match !== undefined);
+    for (const [name, entries] of this.#subnetEntries)
+      if (matches(entries)) this.#subnetMatches.add(name);
+    this.#peerMatches = Uint8Array.from(this.#peerEntries, (entries) => (matches(entries) ? 1 : 0));
   }
 
   #entries(endpoints: readonly AclEndpoint[], owner: string): Entry[] {
@@ -94,8 +102,8 @@ export class EndpointResolver {
     const remoteEntries = this.#peerEntries[remote] ?? [];
     const independent =
       !this.#sharesGroups(localPeer, remotePeer) &&
-      subnetEntries.every((e) => e.endpoint.match === undefined) &&
-      remoteEntries.every((e) => e.endpoint.match === undefined);
+      !this.#subnetMatches.has(subnet) &&
+      this.#peerMatches[remote] === 0;
     if (independent) {
       let row = this.#common.get(subnet);
       if (!row) {

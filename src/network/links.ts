@@ -147,7 +147,10 @@ export class LinkResolver {
       }
       const found = this.#found[remote] as number[];
       if (found[found.length - 1] !== connection) found.push(connection);
-      if (withExtraArgs) (viaA ? (this.#viaA[remote] as number[]) : (this.#viaB[remote] as number[])).push(connection);
+      if (withExtraArgs)
+        (viaA ? (this.#viaA[remote] as number[]) : (this.#viaB[remote] as number[])).push(
+          connection,
+        );
     }
   }
 

@@ -30,7 +30,9 @@ function uniqueNames(kind: "subnets" | "groups" | "peers", singular: string): Ru
   };
 }
 
-function names(acl: AclV1) {
+type Names = Record<AclFilter["type"], ReadonlySet<string>>;
+
+function names(acl: AclV1): Names {
   return {
     subnet: new Set(acl.subnets.map((s) => s.name)),
     group: new Set(acl.groups.map((g) => g.name)),
@@ -38,13 +40,13 @@ function names(acl: AclV1) {
   };
 }
 
+/** `byType` is computed once per rule: an ACL can hold a filter list per peer endpoint. */
 function checkFilters(
   filters: readonly AclFilter[],
   at: readonly PathSegment[],
-  acl: AclV1,
+  byType: Names,
   report: Diagnostics,
 ): void {
-  const byType = names(acl);
   filters.forEach((filter, index) => {
     const pool = byType[filter.type];
     if (!pool.has(filter.value))
@@ -84,10 +86,11 @@ const peerGroupsExist: Rule = (acl, report) => {
 };
 
 const connectionReferencesExist: Rule = (acl, report) => {
-  const subnets = names(acl).subnet;
+  const byType = names(acl);
+  const subnets = byType.subnet;
   acl.connections.forEach((connection, index) => {
-    checkFilters(connection.a, ["connections", index, "a"], acl, report);
-    checkFilters(connection.b, ["connections", index, "b"], acl, report);
+    checkFilters(connection.a, ["connections", index, "a"], byType, report);
+    checkFilters(connection.b, ["connections", index, "b"], byType, report);
     connection.subnets?.forEach((subnet, s) => {
       if (!subnets.has(subnet))
         report.error(
@@ -100,6 +103,7 @@ const connectionReferencesExist: Rule = (acl, report) => {
 };
 
 const endpointMatchesExist: Rule = (acl, report) => {
+  const byType = names(acl);
   const owners = [
     ["subnets", acl.subnets],
     ["groups", acl.groups],
@@ -109,7 +113,7 @@ const endpointMatchesExist: Rule = (acl, report) => {
     items.forEach((item, index) => {
       item.endpoints?.forEach((endpoint, e) => {
         if (endpoint.match)
-          checkFilters(endpoint.match, [kind, index, "endpoints", e, "match"], acl, report);
+          checkFilters(endpoint.match, [kind, index, "endpoints", e, "match"], byType, report);
       });
     });
 };
