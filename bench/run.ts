@@ -1,0 +1,393 @@
+/**
+ * `npm run bench`: times the real CLI (`node bin/wirenix.js generate`, a fresh process each
+ * run, start-up included) on generated ACLs of 10 to 3000 peers, for one host and for all
+ * hosts, and the original (nix-instantiate on ../shared/reference/wirenix) on the same files
+ * where it finishes in reasonable time; prints one table with both, and checks the targets.
+ *
+ *   node dist/bench/run.js [--quick] [--runs N] [--no-original] [--markdown FILE]
+ *
+ * --quick        fewer and smaller ACLs, one run each, the original only up to 100 peers
+ * --runs N       runs of each of our measurements; the fastest is reported (default 3)
+ * --no-original  skip the original (no nix-instantiate needed)
+ * --markdown F   also write the report (machine, table, targets) to F
+ *
+ * The shared directory (reference sources) is ../shared from the repository root, or
+ * WIRENIX_SHARED. Every output goes to a temporary directory, removed at the end.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { isDeepStrictEqual, parseArgs } from "node:util";
+import { normalise } from "../test/support/normalise.js";
+import { busiestPeer, makeAcl, type Topology } from "./acls.js";
+import { haveGnuTime, type Measurement, measure, measurementMethod } from "./measure.js";
+
+const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
+const sharedDir = resolve(process.env.WIRENIX_SHARED ?? join(repoRoot, "..", "shared"));
+const wirenixBin = join(repoRoot, "bin", "wirenix.js");
+const originalNix = join(repoRoot, "bench", "original.nix");
+
+type Mode = "one host" | "all, JSON" | "all, --out";
+
+/** One ACL of the benchmark and what to run on it. */
+interface Case {
+  topology: Topology;
+  peers: number;
+  /** Also time the original: all hosts, one host. */
+  originalAll: boolean;
+  originalOne: boolean;
+}
+
+interface Row {
+  acl: string;
+  peers: number;
+  mode: Mode;
+  bytes: number;
+  ours: Measurement;
+  original?: Measurement;
+  /** Whether the original's output equals ours (after dropping nulls), when it ran. */
+  same?: boolean;
+}
+
+function plan(quick: boolean): Case[] {
+  const mesh = quick ? [10, 50, 100, 1000] : [10, 50, 100, 200, 500, 1000, 3000];
+  const originalAll = quick ? [10, 50, 100] : [10, 50, 100, 200];
+  const originalOne = quick ? [100] : [100, 500];
+  const cases: Case[] = mesh.map((peers) => ({
+    topology: "mesh",
+    peers,
+    originalAll: originalAll.includes(peers),
+    originalOne: originalOne.includes(peers),
+  }));
+  for (const peers of quick ? [10, 1000] : [10, 100, 1000, 3000])
+    cases.push({ topology: "spoke", peers, originalAll: false, originalOne: false });
+  cases.push({ topology: "mixed", peers: 100, originalAll: true, originalOne: false });
+  return cases;
+}
+
+function sizeOf(path: string): number {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.size;
+  let total = 0;
+  for (const entry of readdirSync(path)) total += sizeOf(join(path, entry));
+  return total;
+}
+
+/** Runs ours `runs` times and keeps the fastest run (the least disturbed by other load). */
+async function fastest(
+  runs: number,
+  scratch: string,
+  args: (run: number) => { args: string[]; stdoutFile?: string; output: string },
+): Promise<{ best: Measurement; bytes: number }> {
+  let best: Measurement | undefined;
+  let bytes = 0;
+  for (let run = 0; run < runs; run++) {
+    const { args: argv, stdoutFile, output } = args(run);
+    const m = await measure(process.execPath, [wirenixBin, ...argv], {
+      cwd: repoRoot,
+      scratch,
+      ...(stdoutFile === undefined ? {} : { stdoutFile }),
+    });
+    if (m.exitCode !== 0)
+      throw new Error(`wirenix ${argv.join(" ")} failed (exit ${m.exitCode}):\n${m.stderr}`);
+    bytes = sizeOf(output);
+    if (run < runs - 1) rmSync(output, { recursive: true, force: true });
+    if (!best || m.wallMs < best.wallMs)
+      best = { ...m, peakRss: Math.max(m.peakRss, best?.peakRss ?? 0) };
+    else best.peakRss = Math.max(best.peakRss, m.peakRss);
+  }
+  return { best: best as Measurement, bytes };
+}
+
+async function original(
+  acl: string,
+  scratch: string,
+  stdoutFile: string,
+  peer?: string,
+): Promise<Measurement> {
+  const args = [
+    "--eval",
+    "--strict",
+    "--json",
+    originalNix,
+    "--arg",
+    "wirenix",
+    join(sharedDir, "reference", "wirenix"),
+    "--arg",
+    "nixlib",
+    join(sharedDir, "reference", "nixpkgs-lib"),
+    "--arg",
+    "aclJson",
+    acl,
+    ...(peer === undefined ? [] : ["--argstr", "peer", peer]),
+  ];
+  const m = await measure("nix-instantiate", args, { cwd: repoRoot, scratch, stdoutFile });
+  if (m.exitCode !== 0) throw new Error(`the original failed on ${acl}:\n${m.stderr}`);
+  return m;
+}
+
+function sameOutput(ours: string, theirs: string): boolean {
+  const read = (file: string) => normalise(JSON.parse(readFileSync(file, "utf8")));
+  return isDeepStrictEqual(read(ours), read(theirs));
+}
+
+const seconds = (ms: number) =>
+  ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${(ms / 1000).toFixed(2)} s`;
+const megabytes = (bytes: number) =>
+  Number.isNaN(bytes) ? "?" : `${(bytes / 2 ** 20).toFixed(0)} MB`;
+function size(bytes: number): string {
+  if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(2)} GiB`;
+  if (bytes >= 2 ** 20) return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+  return `${(bytes / 2 ** 10).toFixed(1)} KiB`;
+}
+
+function table(rows: readonly Row[]): string {
+  const header = [
+    "ACL",
+    "peers",
+    "run",
+    "output",
+    "wall",
+    "CPU",
+    "peak RSS",
+    "ns/byte",
+    "original wall",
+    "original RSS",
+    "speed-up",
+  ];
+  const lines = [
+    `| ${header.join(" | ")} |`,
+    `|${header.map((_, i) => (i < 3 ? "---" : "--:")).join("|")}|`,
+  ];
+  for (const r of rows) {
+    const o = r.original;
+    lines.push(
+      `| ${[
+        r.acl,
+        r.peers,
+        r.mode,
+        size(r.bytes),
+        seconds(r.ours.wallMs),
+        seconds(r.ours.cpuMs),
+        megabytes(r.ours.peakRss),
+        ((r.ours.wallMs * 1e6) / r.bytes).toFixed(1),
+        o ? seconds(o.wallMs) : "",
+        o ? megabytes(o.peakRss) : "",
+        o
+          ? `${(o.wallMs / r.ours.wallMs).toFixed(0)}×${r.same === false ? " (output differs!)" : ""}`
+          : "",
+      ].join(" | ")} |`,
+    );
+  }
+  return lines.join("\n");
+}
+
+/** The targets of issue 7, checked against this run's rows. */
+function targets(rows: readonly Row[]): string[] {
+  const find = (acl: string, peers: number, mode: Mode) =>
+    rows.find((r) => r.acl === acl && r.peers === peers && r.mode === mode);
+  const out: string[] = [];
+  const check = (
+    label: string,
+    row: Row | undefined,
+    ok: (r: Row) => boolean,
+    got: (r: Row) => string,
+  ) => {
+    if (!row) return;
+    out.push(`${ok(row) ? "met   " : "MISSED"}  ${label}: ${got(row)}`);
+  };
+  const all = find("mesh", 1000, "all, JSON");
+  check(
+    "mesh 1000, all hosts: ≤ 2 s",
+    all,
+    (r) => r.ours.wallMs <= 2000,
+    (r) => seconds(r.ours.wallMs),
+  );
+  check(
+    "mesh 1000, all hosts: ≤ 300 MB peak RSS",
+    all,
+    (r) => r.ours.peakRss <= 300 * 2 ** 20,
+    (r) => megabytes(r.ours.peakRss),
+  );
+  check(
+    "mesh 1000, one host: ≤ 0.3 s",
+    find("mesh", 1000, "one host"),
+    (r) => r.ours.wallMs <= 300,
+    (r) => seconds(r.ours.wallMs),
+  );
+  for (const [peers, factor] of [
+    [200, 100],
+    [100, 20],
+  ] as const) {
+    const row = find("mesh", peers, "all, JSON");
+    check(
+      `mesh ${peers}, all hosts: ≥ ${factor}× faster than the original`,
+      row?.original ? row : undefined,
+      (r) => (r.original as Measurement).wallMs / r.ours.wallMs >= factor,
+      (r) => `${((r.original as Measurement).wallMs / r.ours.wallMs).toFixed(0)}×`,
+    );
+  }
+  return out;
+}
+
+function machine(): string {
+  const cpuinfo = (() => {
+    try {
+      return readFileSync("/proc/cpuinfo", "utf8");
+    } catch {
+      return "";
+    }
+  })();
+  const model = /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? cpus()[0]?.model ?? "unknown";
+  const mhz = /^cpu MHz\s*:\s*(.*)$/m.exec(cpuinfo)?.[1];
+  return [
+    `- CPU: ${cpus().length} × ${model}${mhz ? ` (${Math.round(Number(mhz))} MHz)` : ""}`,
+    `- memory: ${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    `- Node ${process.version}, ${process.platform} ${process.arch}`,
+    `- measured with ${measurementMethod()}; wall time is the fastest of the runs`,
+  ].join("\n");
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: "boolean", default: false },
+      runs: { type: "string" },
+      "no-original": { type: "boolean", default: false },
+      markdown: { type: "string" },
+      help: { type: "boolean", default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(
+      "usage: node dist/bench/run.js [--quick] [--runs N] [--no-original] [--markdown FILE]\n",
+    );
+    return 0;
+  }
+  const runs = Number(values.runs ?? (values.quick ? 1 : 3));
+  if (!Number.isInteger(runs) || runs < 1) {
+    process.stderr.write("bench: --runs needs a positive integer\n");
+    return 2;
+  }
+  const withOriginal = !values["no-original"];
+  if (
+    withOriginal &&
+    !statSync(join(sharedDir, "reference", "wirenix"), { throwIfNoEntry: false })
+  ) {
+    process.stderr.write(
+      `bench: the original's sources are not at ${sharedDir}/reference/wirenix (set WIRENIX_SHARED, or use --no-original)\n`,
+    );
+    return 2;
+  }
+  if (!haveGnuTime()) process.stderr.write("bench: GNU time not found; polling /proc instead\n");
+
+  const dir = mkdtempSync(join(tmpdir(), "wirenix-bench-"));
+  const rows: Row[] = [];
+  const loadBefore = loadavg();
+  const started = Date.now();
+  process.stderr.write(`${table([]).split("\n").slice(0, 2).join("\n")}\n`);
+  try {
+    for (const c of plan(values.quick)) {
+      const acl = join(dir, `${c.topology}-${c.peers}.json`);
+      const data = makeAcl(c.topology, c.peers);
+      writeFileSync(acl, JSON.stringify(data, null, 1));
+      const peer = busiestPeer(data);
+      const progress = (row: Row) => {
+        rows.push(row);
+        process.stderr.write(`${table([row]).split("\n")[2]}\n`);
+      };
+
+      const one = join(dir, "one.json");
+      const ourOne = await fastest(runs, dir, () => ({
+        args: ["generate", acl, "--peer", peer, "--format", "json"],
+        stdoutFile: one,
+        output: one,
+      }));
+      const oneRow: Row = {
+        acl: c.topology,
+        peers: c.peers,
+        mode: "one host",
+        bytes: ourOne.bytes,
+        ours: ourOne.best,
+      };
+      if (withOriginal && c.originalOne) {
+        const theirs = join(dir, "original-one.json");
+        oneRow.original = await original(acl, dir, theirs, peer);
+        oneRow.same = sameOutput(one, theirs);
+        rmSync(theirs);
+      }
+      rmSync(one);
+      progress(oneRow);
+
+      const all = join(dir, "all.json");
+      const ourAll = await fastest(runs, dir, () => ({
+        args: ["generate", acl, "--format", "json"],
+        stdoutFile: all,
+        output: all,
+      }));
+      const allRow: Row = {
+        acl: c.topology,
+        peers: c.peers,
+        mode: "all, JSON",
+        bytes: ourAll.bytes,
+        ours: ourAll.best,
+      };
+      if (withOriginal && c.originalAll) {
+        const theirs = join(dir, "original-all.json");
+        allRow.original = await original(acl, dir, theirs);
+        allRow.same = sameOutput(all, theirs);
+        rmSync(theirs);
+      }
+      rmSync(all);
+      progress(allRow);
+
+      const outDir = join(dir, "out");
+      const ourOut = await fastest(runs, dir, () => ({
+        args: ["generate", acl, "--out", outDir],
+        output: outDir,
+      }));
+      rmSync(outDir, { recursive: true, force: true });
+      progress({
+        acl: c.topology,
+        peers: c.peers,
+        mode: "all, --out",
+        bytes: ourOut.bytes,
+        ours: ourOut.best,
+      });
+      rmSync(acl);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  const loadAfter = loadavg();
+  const checked = targets(rows);
+  const report = [
+    "## Machine",
+    "",
+    machine(),
+    `- load average (1 min) ${loadBefore[0]?.toFixed(2)} before, ${loadAfter[0]?.toFixed(2)} after; ${Math.round((Date.now() - started) / 1000)} s in all`,
+    "",
+    "## Results",
+    "",
+    table(rows),
+    "",
+    "## Targets",
+    "",
+    "```",
+    ...checked,
+    "```",
+    "",
+  ].join("\n");
+  process.stdout.write(`\n${report}`);
+  if (values.markdown) writeFileSync(values.markdown, report);
+  const differs = rows.filter((r) => r.same === false);
+  for (const r of differs)
+    process.stderr.write(
+      `bench: the original's output differs from ours on ${r.acl}-${r.peers} (${r.mode})\n`,
+    );
+  return differs.length > 0 ? 1 : 0;
+}
+
+process.exitCode = await main();
