@@ -29,7 +29,20 @@ export function compareNames(a: string, b: string): number {
   return a.length < b.length ? -1 : 1;
 }
 
-/** The keys of an object in Nix order. */
+function inOrder(keys: readonly string[]): boolean {
+  for (let i = 1; i < keys.length; i++)
+    if (compareNames(keys[i - 1] as string, keys[i] as string) > 0) return false;
+  return true;
+}
+
+/**
+ * The keys of an object in Nix order. Configurers mostly write keys in order already, so this
+ * checks first; then it tries the engine's own sort (UTF-16 order, which is Nix order unless
+ * surrogates are involved, and several times faster than a comparator) and verifies it.
+ */
 export function sortedKeys(object: object): string[] {
-  return Object.keys(object).sort(compareNames);
+  const keys = Object.keys(object);
+  if (inOrder(keys)) return keys;
+  keys.sort();
+  return inOrder(keys) ? keys : keys.sort(compareNames);
 }

@@ -7,25 +7,7 @@
  * recurring keys skip JSON.stringify.
  */
 import type { ConfigValue } from "../config-tree.js";
-import { compareNames } from "../order.js";
-
-function inOrder(keys: readonly string[]): boolean {
-  for (let i = 1; i < keys.length; i++)
-    if (compareNames(keys[i - 1] as string, keys[i] as string) > 0) return false;
-  return true;
-}
-
-/**
- * The keys in Nix order. Configurers mostly write keys in order already, so check first; then
- * try the engine's own sort (UTF-16 order, which is Nix order unless surrogates are involved,
- * and several times faster than a comparator), and verify it before trusting it.
- */
-export function orderedKeys(object: object): string[] {
-  const keys = Object.keys(object);
-  if (inOrder(keys)) return keys;
-  keys.sort();
-  return inOrder(keys) ? keys : keys.sort(compareNames);
-}
+import { sortedKeys } from "../order.js";
 
 /** Printable ASCII without `"` and `\`: what JSON.stringify would only put in quotes. */
 const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
@@ -54,8 +36,9 @@ export function toJson(value: ConfigValue): string {
     case "string":
       return jsonString(value);
     case "number":
+      return Number.isFinite(value) ? String(value) : "null";
     case "boolean":
-      return JSON.stringify(value);
+      return value ? "true" : "false";
     case "object":
       break;
     default:
@@ -74,7 +57,7 @@ export function toJson(value: ConfigValue): string {
     return `${out}]`;
   }
   out = "{";
-  for (const key of orderedKeys(value)) {
+  for (const key of sortedKeys(value)) {
     const item = value[key];
     if (item === null || item === undefined) continue;
     out += separator + jsonKey(key) + toJson(item);
@@ -95,7 +78,7 @@ export function toPrettyJson(value: ConfigValue, indent = ""): string {
     }
     return out === "" ? "[]" : `${out}\n${indent}]`;
   }
-  for (const key of orderedKeys(value)) {
+  for (const key of sortedKeys(value)) {
     const item = value[key];
     if (item === null || item === undefined) continue;
     out += `${out === "" ? "{\n" : ",\n"}${inner}${jsonKey(key)} ${toPrettyJson(item, inner)}`;

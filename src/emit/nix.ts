@@ -3,7 +3,8 @@
  * escaped, so no user input is ever pasted into Nix syntax elsewhere.
  */
 import type { ConfigValue } from "../config-tree.js";
-import { compareNames } from "../order.js";
+import { memoize } from "../memo.js";
+import { sortedKeys } from "../order.js";
 
 const KEYWORDS = new Set([
   "if",
@@ -19,8 +20,12 @@ const KEYWORDS = new Set([
 ]);
 const BARE_NAME = /^[A-Za-z_][A-Za-z0-9_'-]*$/;
 
+/** Text with nothing to escape: no `"`, `\`, `$`, newline, carriage return or tab. */
+const PLAIN = /^[^"\\$\n\r\t]*$/;
+
 /** A Nix string literal with `"`, `\`, `${` and control characters escaped. */
 export function nixString(text: string): string {
+  if (PLAIN.test(text)) return `"${text}"`;
   let out = '"';
   for (let i = 0; i < text.length; i++) {
     const c = text[i] as string;
@@ -35,12 +40,13 @@ export function nixString(text: string): string {
 }
 
 /** An attribute name: bare when Nix allows it, quoted otherwise. */
-export function nixAttrName(name: string): string {
-  return BARE_NAME.test(name) && !KEYWORDS.has(name) ? name : nixString(name);
-}
+export const nixAttrName = memoize((name) =>
+  BARE_NAME.test(name) && !KEYWORDS.has(name) ? name : nixString(name),
+);
 
 function nixNumber(n: number): string {
   if (!Number.isFinite(n)) throw new Error(`internal error: ${n} has no Nix form`);
+  if (Number.isSafeInteger(n)) return n < 0 ? `(${n})` : String(n);
   let text: string;
   if (Number.isInteger(n) && Math.abs(n) < 2 ** 63) text = BigInt(n).toString();
   else {
@@ -63,16 +69,26 @@ export function toNix(value: ConfigValue, indent = ""): string {
   if (typeof value === "number") return nixNumber(value);
   if (typeof value === "boolean") return value ? "true" : "false";
   const inner = `${indent}  `;
+  let out = "";
   if (Array.isArray(value)) {
-    const items = value.filter((v) => !isUnset(v));
-    if (items.length === 0) return "[ ]";
-    if (items.every((v) => typeof v !== "object"))
-      return `[ ${items.map((v) => toNix(v)).join(" ")} ]`;
-    return `[\n${items.map((v) => `${inner}${toNix(v, inner)}`).join("\n")}\n${indent}]`;
+    let scalars = true;
+    for (const item of value)
+      if (!isUnset(item) && typeof item === "object") {
+        scalars = false;
+        break;
+      }
+    for (const item of value) {
+      if (isUnset(item)) continue;
+      if (scalars) out += `${out === "" ? "[ " : " "}${toNix(item)}`;
+      else out += `${out === "" ? "[\n" : "\n"}${inner}${toNix(item, inner)}`;
+    }
+    if (out === "") return "[ ]";
+    return scalars ? `${out} ]` : `${out}\n${indent}]`;
   }
-  const keys = Object.keys(value)
-    .filter((k) => !isUnset(value[k]))
-    .sort(compareNames);
-  if (keys.length === 0) return "{ }";
-  return `{\n${keys.map((k) => `${inner}${nixAttrName(k)} = ${toNix(value[k], inner)};`).join("\n")}\n${indent}}`;
+  for (const key of sortedKeys(value)) {
+    const item = value[key];
+    if (isUnset(item)) continue;
+    out += `${out === "" ? "{\n" : "\n"}${inner}${nixAttrName(key)} = ${toNix(item, inner)};`;
+  }
+  return out === "" ? "{ }" : `${out}\n${indent}}`;
 }

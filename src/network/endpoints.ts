@@ -33,11 +33,15 @@ function merge(entries: readonly Entry[]): ResolvedEndpoint {
   const merged: Record<string, unknown> = {};
   for (const { endpoint } of entries)
     for (const field of FIELDS) if (endpoint[field] !== undefined) merged[field] = endpoint[field];
-  const result = merged as Omit<ResolvedEndpoint, "sources">;
-  const out: ResolvedEndpoint = { ...result, sources: entries.map((e) => e.path) };
-  if (result.ip !== undefined && result.port !== undefined)
-    out.address = endpointAddress(result.ip, result.port);
-  return out;
+  // Fields are added in one fixed order, so endpoints with the same fields share one shape in
+  // the engine: configurers read them a million times for a 1000-peer mesh, and reads from
+  // objects of a thousand different shapes are many times slower.
+  const out: Record<string, unknown> = {};
+  for (const field of FIELDS) if (merged[field] !== undefined) out[field] = merged[field];
+  out.sources = entries.map((e) => e.path);
+  const { ip, port } = out as Omit<ResolvedEndpoint, "sources">;
+  if (ip !== undefined && port !== undefined) out.address = endpointAddress(ip, port);
+  return out as unknown as ResolvedEndpoint;
 }
 
 export class EndpointResolver {
