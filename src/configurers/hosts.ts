@@ -5,7 +5,8 @@
  */
 import { memoize } from "../memo.js";
 import { hostAddress } from "../network/addresses.js";
-import type { NetInterface } from "../network/model.js";
+import type { NetInterface, Network } from "../network/model.js";
+import { compareNames } from "../order.js";
 
 /** `peer.subnet`, kept per subnet: every peer linked to `peer` on `subnet` writes the same name. */
 const namesOn = new Map<string, (peer: string) => string>();
@@ -20,8 +21,76 @@ function hostName(peer: string, subnet: string): string {
   return named(peer);
 }
 
-/** address → [name]; one name per address. */
-export function hostsEntries(interfaces: readonly NetInterface[]): Record<string, string[]> {
+/**
+ * Every host address of a network in Nix order, computed once per network. With it, a peer's
+ * entries are put in order by sorting integers instead of strings: in a 1000-peer mesh that is
+ * a thousand entries per peer, and sorting their strings was the largest single cost of
+ * printing all hosts.
+ */
+interface AddressOrder {
+  rank: Map<string, number>;
+  sorted: string[];
+  /** Scratch space for one call: the name kept for each rank, and which call last wrote it. */
+  names: string[];
+  stamp: Int32Array;
+  generation: number;
+}
+
+const orders = new WeakMap<Network, AddressOrder>();
+
+function addressOrder(network: Network): AddressOrder {
+  let order = orders.get(network);
+  if (!order) {
+    const all = new Set<string>();
+    for (const peer of network.peers)
+      for (const m of peer.memberships) for (const a of m.addresses) all.add(hostAddress(a));
+    const sorted = [...all].sort(compareNames);
+    order = {
+      rank: new Map(sorted.map((address, i) => [address, i])),
+      sorted,
+      names: new Array(sorted.length),
+      stamp: new Int32Array(sorted.length),
+      generation: 0,
+    };
+    orders.set(network, order);
+  }
+  return order;
+}
+
+/** The entries with keys already in Nix order, or undefined if an address is not the network's. */
+function orderedEntries(
+  interfaces: readonly NetInterface[],
+  order: AddressOrder,
+): Record<string, string[]> | undefined {
+  const generation = ++order.generation;
+  const found: number[] = [];
+  for (const iface of interfaces)
+    for (const link of iface.links)
+      for (const address of link.addresses) {
+        const rank = order.rank.get(hostAddress(address));
+        if (rank === undefined) return undefined;
+        if (order.stamp[rank] !== generation) {
+          order.stamp[rank] = generation;
+          found.push(rank);
+        }
+        order.names[rank] = hostName(link.peer, iface.subnet);
+      }
+  const ranks = Int32Array.from(found).sort();
+  const hosts: Record<string, string[]> = {};
+  for (const rank of ranks) hosts[order.sorted[rank] as string] = [order.names[rank] as string];
+  return hosts;
+}
+
+/**
+ * address → [name]; one name per address. Given the network, the keys come in Nix order, which
+ * saves the printer sorting them.
+ */
+export function hostsEntries(
+  interfaces: readonly NetInterface[],
+  network?: Network,
+): Record<string, string[]> {
+  const ordered = network && orderedEntries(interfaces, addressOrder(network));
+  if (ordered) return ordered;
   const hosts: Record<string, string[]> = {};
   for (const iface of interfaces)
     for (const link of iface.links)

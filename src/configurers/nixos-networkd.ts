@@ -54,7 +54,10 @@ function systemdNetwork(context: ConfigureContext, withNetworks: boolean): Confi
     };
   }
   const network: ConfigTree = withNetworks ? { netdevs, networks } : { netdevs };
-  return { networking: { hosts: hostsEntries(context.interfaces) }, systemd: { network } };
+  return {
+    networking: { hosts: hostsEntries(context.interfaces, context.network) },
+    systemd: { network },
+  };
 }
 
 export const nixosNetworkdConfigurer = defineConfigurer({

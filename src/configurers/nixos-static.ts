@@ -33,6 +33,11 @@ export const nixosStaticConfigurer = defineConfigurer({
         }),
       };
     }
-    return { networking: { hosts: hostsEntries(context.interfaces), wireguard: { interfaces } } };
+    return {
+      networking: {
+        hosts: hostsEntries(context.interfaces, context.network),
+        wireguard: { interfaces },
+      },
+    };
   },
 });
