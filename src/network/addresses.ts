@@ -2,11 +2,18 @@
  * Addresses: the generated IPv6 address of a peer on a subnet, and the CIDR rules that turn a
  * written address into an interface address, an AllowedIPs entry or a hosts-file address.
  */
-import { createHash } from "node:crypto";
+import * as crypto from "node:crypto";
 import { looksLikeIPv6 } from "../acl/values.js";
 import { memoize } from "../memo.js";
 
-const sha256Hex = memoize((text) => createHash("sha256").update(text).digest("hex"));
+/**
+ * `crypto.hash` (Node ≥ 20.12) hashes in one call, several times faster than a Hash object for
+ * names this short; a thousand peers need a thousand of them before the first host is written.
+ */
+const oneShot = (crypto as { hash?: (algorithm: string, data: string) => string }).hash;
+const sha256Hex = memoize((text) =>
+  oneShot ? oneShot("sha256", text) : crypto.createHash("sha256").update(text).digest("hex"),
+);
 
 /**
  * The address a peer gets on a subnet when none is written: a ULA (`fd` + 56 bits from the
