@@ -11,14 +11,14 @@ import { compareNames } from "../order.js";
 /** `peer.subnet`, kept per subnet: every peer linked to `peer` on `subnet` writes the same name. */
 const namesOn = new Map<string, (peer: string) => string>();
 
-function hostName(peer: string, subnet: string): string {
+function hostNames(subnet: string): (peer: string) => string {
   let named = namesOn.get(subnet);
   if (!named) {
     if (namesOn.size >= 1000) namesOn.clear();
     named = memoize((p) => `${p}.${subnet}`);
     namesOn.set(subnet, named);
   }
-  return named(peer);
+  return named;
 }
 
 /**
@@ -28,6 +28,7 @@ function hostName(peer: string, subnet: string): string {
  * printing all hosts.
  */
 interface AddressOrder {
+  /** By address as written in the model (several may share one host address). */
   rank: Map<string, number>;
   sorted: string[];
   /** Scratch space for one call: the name kept for each rank, and which call last wrote it. */
@@ -41,12 +42,13 @@ const orders = new WeakMap<Network, AddressOrder>();
 function addressOrder(network: Network): AddressOrder {
   let order = orders.get(network);
   if (!order) {
-    const all = new Set<string>();
+    const written = new Set<string>();
     for (const peer of network.peers)
-      for (const m of peer.memberships) for (const a of m.addresses) all.add(hostAddress(a));
-    const sorted = [...all].sort(compareNames);
+      for (const m of peer.memberships) for (const a of m.addresses) written.add(a);
+    const sorted = [...new Set([...written].map(hostAddress))].sort(compareNames);
+    const position = new Map(sorted.map((address, i) => [address, i]));
     order = {
-      rank: new Map(sorted.map((address, i) => [address, i])),
+      rank: new Map([...written].map((a) => [a, position.get(hostAddress(a)) as number])),
       sorted,
       names: new Array(sorted.length),
       stamp: new Int32Array(sorted.length),
@@ -64,17 +66,19 @@ function orderedEntries(
 ): Record<string, string[]> | undefined {
   const generation = ++order.generation;
   const found: number[] = [];
-  for (const iface of interfaces)
+  for (const iface of interfaces) {
+    const named = hostNames(iface.subnet);
     for (const link of iface.links)
       for (const address of link.addresses) {
-        const rank = order.rank.get(hostAddress(address));
+        const rank = order.rank.get(address);
         if (rank === undefined) return undefined;
         if (order.stamp[rank] !== generation) {
           order.stamp[rank] = generation;
           found.push(rank);
         }
-        order.names[rank] = hostName(link.peer, iface.subnet);
+        order.names[rank] = named(link.peer);
       }
+  }
   const ranks = Int32Array.from(found).sort();
   const hosts: Record<string, string[]> = {};
   for (const rank of ranks) hosts[order.sorted[rank] as string] = [order.names[rank] as string];
@@ -92,9 +96,10 @@ export function hostsEntries(
   const ordered = network && orderedEntries(interfaces, addressOrder(network));
   if (ordered) return ordered;
   const hosts: Record<string, string[]> = {};
-  for (const iface of interfaces)
+  for (const iface of interfaces) {
+    const named = hostNames(iface.subnet);
     for (const link of iface.links)
-      for (const address of link.addresses)
-        hosts[hostAddress(address)] = [hostName(link.peer, iface.subnet)];
+      for (const address of link.addresses) hosts[hostAddress(address)] = [named(link.peer)];
+  }
   return hosts;
 }
