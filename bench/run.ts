@@ -142,6 +142,9 @@ function size(bytes: number): string {
   return `${(bytes / 2 ** 10).toFixed(1)} KiB`;
 }
 
+/** A speed-up with the precision it deserves: 1.4×, 21×. */
+const ratio = (x: number) => x.toFixed(x < 10 ? 1 : 0);
+
 function table(rows: readonly Row[]): string {
   const header = [
     "ACL",
@@ -175,7 +178,7 @@ function table(rows: readonly Row[]): string {
         o ? seconds(o.wallMs) : "",
         o ? megabytes(o.peakRss) : "",
         o
-          ? `${(o.wallMs / r.ours.wallMs).toFixed(0)}×${r.same === false ? " (output differs!)" : ""}`
+          ? `${ratio(o.wallMs / r.ours.wallMs)}×${r.same === false ? " (output differs!)" : ""}`
           : "",
       ].join(" | ")} |`,
     );
@@ -225,7 +228,7 @@ function targets(rows: readonly Row[]): string[] {
       `mesh ${peers}, all hosts: ≥ ${factor}× faster than the original`,
       row?.original ? row : undefined,
       (r) => (r.original as Measurement).wallMs / r.ours.wallMs >= factor,
-      (r) => `${((r.original as Measurement).wallMs / r.ours.wallMs).toFixed(0)}×`,
+      (r) => `${ratio((r.original as Measurement).wallMs / r.ours.wallMs)}×`,
     );
   }
   return out;

@@ -2,7 +2,8 @@
  * Reading an ACL file into plain data, by its extension. Nothing here knows the ACL's shape;
  * it only turns bytes into a value and offers to point at a path inside the source text.
  */
-import { spawnSync } from "node:child_process";
+
+import type * as ChildProcess from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { extname, resolve } from "node:path";
@@ -19,6 +20,12 @@ import type { Diagnostic, PathSegment, Result } from "../diagnostics.js";
 const requireLazily = createRequire(import.meta.url);
 let yamlModule: typeof Yaml | undefined;
 let tomlModule: typeof SmolToml | undefined;
+
+/** node:child_process too: only a .nix ACL needs it, to run nix-instantiate. */
+function nixInstantiate(args: readonly string[]): ChildProcess.SpawnSyncReturns<string> {
+  const { spawnSync } = requireLazily("node:child_process") as typeof ChildProcess;
+  return spawnSync("nix-instantiate", args, { encoding: "utf8", maxBuffer: 1 << 30 });
+}
 
 function yaml(): typeof Yaml {
   if (!yamlModule) yamlModule = requireLazily("yaml") as typeof Yaml;
@@ -138,10 +145,7 @@ function loadToml(file: string, text: string): Result<LoadedAcl> {
 
 /** Evaluates a Nix ACL with the real evaluator, the only one that knows every Nix construct. */
 function loadNix(file: string): Result<LoadedAcl> {
-  const run = spawnSync("nix-instantiate", ["--eval", "--strict", "--json", resolve(file)], {
-    encoding: "utf8",
-    maxBuffer: 1 << 30,
-  });
+  const run = nixInstantiate(["--eval", "--strict", "--json", resolve(file)]);
   if (run.error) {
     const missing = (run.error as NodeJS.ErrnoException).code === "ENOENT";
     return failure(
