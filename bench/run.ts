@@ -100,7 +100,15 @@ async function fastest(
   return { best: best as Measurement, bytes };
 }
 
+/** Below this, the original runs as often as ours and its fastest run counts too. */
+const ORIGINAL_REPEAT_BELOW_MS = 5000;
+
+/**
+ * Times the original on one ACL (one peer, or all). Runs taking less than 5 s are repeated
+ * like ours and the fastest is kept, so both sides get the same chance; longer ones run once.
+ */
 async function original(
+  runs: number,
   acl: string,
   scratch: string,
   stdoutFile: string,
@@ -122,9 +130,15 @@ async function original(
     acl,
     ...(peer === undefined ? [] : ["--argstr", "peer", peer]),
   ];
-  const m = await measure("nix-instantiate", args, { cwd: repoRoot, scratch, stdoutFile });
-  if (m.exitCode !== 0) throw new Error(`the original failed on ${acl}:\n${m.stderr}`);
-  return m;
+  let best: Measurement | undefined;
+  for (let run = 0; run < runs; run++) {
+    const m = await measure("nix-instantiate", args, { cwd: repoRoot, scratch, stdoutFile });
+    if (m.exitCode !== 0) throw new Error(`the original failed on ${acl}:\n${m.stderr}`);
+    if (!best || m.wallMs < best.wallMs)
+      best = { ...m, peakRss: Math.max(m.peakRss, best?.peakRss ?? 0) };
+    if (best.wallMs >= ORIGINAL_REPEAT_BELOW_MS) break;
+  }
+  return best as Measurement;
 }
 
 function sameOutput(ours: string, theirs: string): boolean {
@@ -316,7 +330,7 @@ async function main(): Promise<number> {
       };
       if (withOriginal && c.originalOne) {
         const theirs = join(dir, "original-one.json");
-        oneRow.original = await original(acl, dir, theirs, peer);
+        oneRow.original = await original(runs, acl, dir, theirs, peer);
         oneRow.same = sameOutput(one, theirs);
         rmSync(theirs);
       }
@@ -338,7 +352,7 @@ async function main(): Promise<number> {
       };
       if (withOriginal && c.originalAll) {
         const theirs = join(dir, "original-all.json");
-        allRow.original = await original(acl, dir, theirs);
+        allRow.original = await original(runs, acl, dir, theirs);
         allRow.same = sameOutput(all, theirs);
         rmSync(theirs);
       }
