@@ -3,15 +3,11 @@
 import { fstatSync, writeSync } from "node:fs";
 import { cli } from "../dist/src/cli/main.js";
 
-process.stdout.on("error", (error) => {
-  if (error.code === "EPIPE") process.exit(0);
-  throw error;
-});
-
 /**
  * Output redirected to a file is written with writeSync on the descriptor: the stream would
  * first copy every chunk into a Buffer, and all hosts of a large mesh are hundreds of
- * megabytes. A file takes each write whole; anything else goes through the stream.
+ * megabytes. A file takes each write whole (and then the stream is never even created, which
+ * saves loading its modules at start-up); anything else goes through the stream.
  */
 function stdoutWriter() {
   let isFile = false;
@@ -20,14 +16,20 @@ function stdoutWriter() {
   } catch {
     isFile = false;
   }
-  if (!isFile) return (text) => process.stdout.write(text);
-  return (text) => {
-    const written = writeSync(1, text);
-    if (written === Buffer.byteLength(text)) return;
-    // A short write (a signal, a full disk): write the rest until done or an error is thrown.
-    let rest = Buffer.from(text).subarray(written);
-    while (rest.length > 0) rest = rest.subarray(writeSync(1, rest));
-  };
+  if (isFile) return writeToFile;
+  process.stdout.on("error", (error) => {
+    if (error.code === "EPIPE") process.exit(0);
+    throw error;
+  });
+  return (text) => process.stdout.write(text);
+}
+
+function writeToFile(text) {
+  const written = writeSync(1, text);
+  if (written === Buffer.byteLength(text)) return;
+  // A short write (a signal, a full disk): write the rest until done or an error is thrown.
+  let rest = Buffer.from(text).subarray(written);
+  while (rest.length > 0) rest = rest.subarray(writeSync(1, rest));
 }
 
 try {
