@@ -63,6 +63,83 @@ function positionOfOffset(text: string, offset: number): SourcePosition {
   return { line, column: offset - before.lastIndexOf("\n") };
 }
 
+/** Raised inside `jsonErrorOffset` where the text stops being JSON. */
+class JsonStop extends Error {}
+
+/**
+ * The offset at which JSON text stops being valid. Node 20 names it for some mistakes only
+ * ("Unexpected token" comes without one), so we find it ourselves; this runs only on failure.
+ */
+function jsonErrorOffset(text: string): number {
+  let i = 0;
+  const expect = (ok: boolean) => {
+    if (!ok) throw new JsonStop();
+  };
+  const skip = () => {
+    while (" \t\n\r".includes(text[i] ?? "x")) i++;
+  };
+  const string = () => {
+    i++;
+    for (;;) {
+      const c = text[i];
+      expect(c !== undefined && c >= " ");
+      i++;
+      if (c === '"') return;
+      if (c === "\\") {
+        expect(/^(?:["\\/bfnrt]|u[0-9a-fA-F]{4})/.test(text.slice(i, i + 5)));
+        i += text[i] === "u" ? 5 : 1;
+      }
+    }
+  };
+  const value = (): void => {
+    skip();
+    const open = text[i];
+    if (open === "{" || open === "[") {
+      const close = open === "{" ? "}" : "]";
+      i++;
+      skip();
+      if (text[i] === close) {
+        i++;
+        return;
+      }
+      for (;;) {
+        if (open === "{") {
+          skip();
+          expect(text[i] === '"');
+          string();
+          skip();
+          expect(text[i] === ":");
+          i++;
+        }
+        value();
+        skip();
+        if (text[i] !== ",") break;
+        i++;
+      }
+      expect(text[i] === close);
+      i++;
+      return;
+    }
+    if (open === '"') {
+      string();
+      return;
+    }
+    const literal = /^(?:true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)/.exec(
+      text.slice(i, i + 400),
+    );
+    expect(literal !== null);
+    i += literal?.[0].length ?? 0;
+  };
+  try {
+    value();
+    skip();
+    expect(i === text.length);
+  } catch {
+    // JsonStop marks the spot; a stack overflow on absurd nesting leaves `i` near it too.
+  }
+  return i;
+}
+
 function loadJson(file: string, text: string): Result<LoadedAcl> {
   try {
     return {
@@ -71,10 +148,12 @@ function loadJson(file: string, text: string): Result<LoadedAcl> {
       warnings: [],
     };
   } catch (error) {
-    const message = (error as Error).message;
-    const offset = /position (\d+)/.exec(message)?.[1];
-    const at = offset === undefined ? undefined : positionOfOffset(text, Number(offset));
-    return failure(file, "syntax-error", `invalid JSON: ${message}`, at);
+    // Node's wording, without its offset and its echo of the text: we print line and column.
+    const reason = (error as Error).message
+      .replace(/,? (?:in JSON )?at position \d+.*$/s, "")
+      .replace(/, ".*" is not valid JSON$/s, "");
+    const at = positionOfOffset(text, Math.min(jsonErrorOffset(text), text.length));
+    return failure(file, "syntax-error", `invalid JSON: ${reason}`, at);
   }
 }
 
@@ -84,7 +163,11 @@ function loadYaml(file: string, text: string): Result<LoadedAcl> {
   const first = doc.errors[0];
   if (first) {
     const pos = counter.linePos(first.pos[0]);
-    const reason = first.message.split("\n")[0] ?? first.message;
+    // The parser's own wording for this one names an API, not the problem.
+    const reason =
+      first.code === "MULTIPLE_DOCS"
+        ? "expected one document, found several (separated by ---)"
+        : (first.message.split("\n")[0] ?? first.message);
     return failure(file, "syntax-error", `invalid YAML: ${reason}`, {
       line: pos.line,
       column: pos.col,
@@ -109,6 +192,35 @@ function loadToml(file: string, text: string): Result<LoadedAcl> {
   }
 }
 
+const NIX_POSITION = /^\s*at (.+):(\d+):(\d+):$/;
+const NIX_CODE_FRAME = /^\s*\d*\s*\|/;
+
+/**
+ * Turns nix-instantiate's report into one message and a position: its "at FILE:L:C:" lines
+ * look like a stack trace and its code frame repeats the file, so both are folded into
+ * "(line L, column C)" (or "in FILE, line L, column C" for another file).
+ */
+function nixFailure(file: string, stderr: string): Result<never> {
+  const own = resolve(file);
+  const reasons: string[] = [];
+  let at: SourcePosition | undefined;
+  for (const raw of stderr.split("\n")) {
+    const line = raw.trimEnd();
+    if (line.trim() === "" || line.startsWith("warning:") || NIX_CODE_FRAME.test(line)) continue;
+    if (line.startsWith("(use '--show-trace'")) continue;
+    const position = NIX_POSITION.exec(line);
+    if (position) {
+      const [, where = "", l = "1", c = "1"] = position;
+      if (where === own) at ??= { line: Number(l), column: Number(c) };
+      else reasons.push(`(in ${where}, line ${l}, column ${c})`);
+      continue;
+    }
+    reasons.push(line.trim().replace(/^error: /, ""));
+  }
+  const reason = reasons.join(" ") || "nix-instantiate failed without a message";
+  return failure(file, "load-failed", `cannot evaluate the Nix ACL: ${reason}`, at);
+}
+
 /** Evaluates a Nix ACL with the real evaluator, the only one that knows every Nix construct. */
 function loadNix(file: string): Result<LoadedAcl> {
   const run = spawnSync("nix-instantiate", ["--eval", "--strict", "--json", resolve(file)], {
@@ -125,14 +237,7 @@ function loadNix(file: string): Result<LoadedAcl> {
         : `cannot run nix-instantiate: ${run.error.message}`,
     );
   }
-  if (run.status !== 0) {
-    const reason = run.stderr
-      .split("\n")
-      .filter((line) => line.trim() !== "" && !line.startsWith("warning:"))
-      .join("\n")
-      .trim();
-    return failure(file, "load-failed", `nix-instantiate failed to evaluate the ACL:\n${reason}`);
-  }
+  if (run.status !== 0) return nixFailure(file, run.stderr);
   try {
     return {
       ok: true,
@@ -186,6 +291,12 @@ export function loadAcl(file: string): Result<LoadedAcl> {
       e.code === "ENOENT" ? "no such file" : e.code === "EISDIR" ? "is a directory" : e.message;
     return failure(file, "load-failed", `cannot read the ACL: ${reason}`);
   }
+  if (text.trim() === "")
+    return failure(
+      file,
+      "load-failed",
+      "the file is empty; expected an ACL object { version, subnets, groups, peers, connections }",
+    );
   if (ext === ".nix") return loadNix(file);
   return parseAclText(file, text);
 }

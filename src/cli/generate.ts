@@ -42,25 +42,32 @@ interface Host {
   config: ConfigTree;
 }
 
-/** Writes hosts as they come, into one stream (stdout). */
+/**
+ * Writes hosts into one stream (stdout), held back until every host succeeded: a run that
+ * fails prints its errors and nothing else, so `wirenix generate acl > out.nix` never leaves
+ * half a file that looks whole.
+ */
 function streamWriter(io: CliIO, format: "nix" | "json") {
-  const sink = new BufferedSink((chunk) => io.out(chunk));
-  let first = true;
+  let parts: string[] = [];
   return {
     add({ name, config }: Host) {
+      const first = parts.length === 0;
       if (format === "json")
-        sink.write(`${first ? "{\n" : ",\n"}${JSON.stringify(name)}:${toJson(config)}`);
-      else sink.write(`${first ? "{\n" : ""}  ${nixAttrName(name)} = ${toNix(config, "  ")};\n`);
-      first = false;
-      sink.flush();
+        parts.push(`${first ? "{\n" : ",\n"}${JSON.stringify(name)}:${toJson(config)}`);
+      else parts.push(`${first ? "{\n" : ""}  ${nixAttrName(name)} = ${toNix(config, "  ")};\n`);
     },
     finish() {
-      if (format === "json") sink.write(first ? "{}\n" : "\n}\n");
-      else sink.write(first ? "{ }\n" : "}\n");
+      const empty = parts.length === 0;
+      if (format === "json") parts.push(empty ? "{}\n" : "\n}\n");
+      else parts.push(empty ? "{ }\n" : "}\n");
+      // Host by host, never joined: all hosts of a big mesh exceed the longest string V8 allows.
+      const sink = new BufferedSink((chunk) => io.out(chunk));
+      for (const part of parts) sink.write(part);
       sink.close();
+      parts = [];
     },
     abort() {
-      sink.close();
+      parts = [];
     },
   };
 }

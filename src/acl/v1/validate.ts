@@ -4,7 +4,7 @@
  */
 import * as v from "valibot";
 import { Diagnostics, describeValue, type PathSegment, type Result } from "../../diagnostics.js";
-import { RULES } from "./rules.js";
+import { RULES, writtenAcl } from "./rules.js";
 import { type AclV1, AclV1Schema, KNOWN_KEYS } from "./schema.js";
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -112,16 +112,21 @@ function unknownKeys(data: unknown, report: Diagnostics): void {
   });
 }
 
-/** Checks raw data against ACL v1: shapes first, then references; all problems at once. */
+/**
+ * Checks raw data against ACL v1: shapes and references together, so one run reports every
+ * problem of the file (the rules skip the parts the schema rejects).
+ */
 export function validateAclV1(data: unknown): Result<AclV1> {
   const report = new Diagnostics();
   const parsed = v.safeParse(AclV1Schema, data, { abortEarly: false });
-  if (!parsed.success) {
+  if (!parsed.success)
     for (const issue of parsed.issues)
       report.error("invalid-value", issuePath(issue), issueMessage(issue));
-    return report.result(() => undefined as never);
-  }
   unknownKeys(data, report);
-  for (const rule of RULES) rule(parsed.output, report);
-  return report.result(() => parsed.output);
+  const written = writtenAcl(data);
+  for (const rule of RULES) rule(written, report);
+  return report.result(() => {
+    if (!parsed.success) throw new Error("internal error: schema failed without an error");
+    return parsed.output;
+  });
 }
