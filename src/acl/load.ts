@@ -44,7 +44,11 @@ function yamlLocator(text: string): LoadedAcl["locate"] {
   return (path) => {
     if (!doc) {
       counter = new LineCounter();
-      doc = parseDocument(text, { lineCounter: counter, keepSourceTokens: false });
+      doc = parseDocument(text, {
+        lineCounter: counter,
+        keepSourceTokens: false,
+        logLevel: "error",
+      });
     }
     for (let depth = path.length; depth >= 0; depth--) {
       const node = doc.getIn(path.slice(0, depth), true);
@@ -159,7 +163,8 @@ function loadJson(file: string, text: string): Result<LoadedAcl> {
 
 function loadYaml(file: string, text: string): Result<LoadedAcl> {
   const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false });
+  // logLevel "error": the parser would otherwise print its warnings on stderr by itself.
+  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, logLevel: "error" });
   const first = doc.errors[0];
   if (first) {
     const pos = counter.linePos(first.pos[0]);

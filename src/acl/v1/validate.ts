@@ -18,6 +18,34 @@ function issuePath(issue: v.BaseIssue<unknown>): PathSegment[] {
   });
 }
 
+/** The parts of a valibot schema we walk: wrappers, containers and the message. */
+interface SchemaNode {
+  type?: string;
+  message?: unknown;
+  wrapped?: SchemaNode;
+  entries?: Record<string, SchemaNode>;
+  item?: SchemaNode;
+  value?: SchemaNode;
+}
+
+/**
+ * What the schema expects at `path`. Valibot words a missing key with the message of the object
+ * around it ("expected a peer object ..."); the key's own schema says what belongs there.
+ */
+function expectedAt(path: readonly PathSegment[]): string | undefined {
+  let node: SchemaNode | undefined = AclV1Schema as SchemaNode;
+  for (const segment of path) {
+    while (node?.wrapped) node = node.wrapped;
+    if (!node) return undefined;
+    if (node.entries) node = typeof segment === "string" ? node.entries[segment] : undefined;
+    else if (node.item) node = node.item;
+    else if (node.value) node = node.value;
+    else return undefined;
+  }
+  while (node?.wrapped) node = node.wrapped;
+  return typeof node?.message === "string" ? node.message : undefined;
+}
+
 function issueMessage(issue: v.BaseIssue<unknown>): string {
   const last = issue.path?.[issue.path.length - 1] as
     | { input?: unknown; key?: unknown }
@@ -29,7 +57,7 @@ function issueMessage(issue: v.BaseIssue<unknown>): string {
     isObject(parent) &&
     typeof last.key === "string" &&
     !(last.key in parent);
-  if (missing) return `missing: ${issue.message}`;
+  if (missing) return `missing: ${expectedAt(issuePath(issue)) ?? issue.message}`;
   return `${issue.message}, got ${describeValue(issue.input)}`;
 }
 
