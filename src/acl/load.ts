@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { extname, resolve } from "node:path";
 import { parse as parseToml } from "smol-toml";
-import { isNode, LineCounter, parseDocument } from "yaml";
+import { isNode, isScalar, LineCounter, parseDocument, visit } from "yaml";
 import type { Diagnostic, PathSegment, Result } from "../diagnostics.js";
 
 /** Where in the source text a path starts, when the format can tell. */
@@ -155,10 +155,25 @@ function loadJson(file: string, text: string): Result<LoadedAcl> {
     // Node's wording, without its offset and its echo of the text: we print line and column.
     const reason = (error as Error).message
       .replace(/,? (?:in JSON )?at position \d+.*$/s, "")
-      .replace(/, ".*" is not valid JSON$/s, "");
+      .replace(/, .*is not valid JSON$/s, "");
     const at = positionOfOffset(text, Math.min(jsonErrorOffset(text), text.length));
     return failure(file, "syntax-error", `invalid JSON: ${reason}`, at);
   }
+}
+
+/** The key (as JSON) whose source starts at `offset`, to name it in a duplicate-key error. */
+function keyAt(doc: ReturnType<typeof parseDocument>, offset: number): string | undefined {
+  let found: string | undefined;
+  visit(doc, {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && pair.key.range?.[0] === offset) {
+        found = JSON.stringify(pair.key.value);
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
 }
 
 function loadYaml(file: string, text: string): Result<LoadedAcl> {
@@ -172,7 +187,9 @@ function loadYaml(file: string, text: string): Result<LoadedAcl> {
     const reason =
       first.code === "MULTIPLE_DOCS"
         ? "expected one document, found several (separated by ---)"
-        : (first.message.split("\n")[0] ?? first.message);
+        : first.code === "DUPLICATE_KEY"
+          ? `duplicate key ${keyAt(doc, first.pos[0]) ?? ""}`.trimEnd()
+          : (first.message.split("\n")[0] ?? first.message);
     return failure(file, "syntax-error", `invalid YAML: ${reason}`, {
       line: pos.line,
       column: pos.col,
@@ -191,7 +208,7 @@ function loadToml(file: string, text: string): Result<LoadedAcl> {
     return { ok: true, value: { file, data: parseToml(text), locate: noPositions }, warnings: [] };
   } catch (error) {
     const e = error as Error & { line?: number; column?: number };
-    const reason = e.message.split("\n")[0] ?? e.message;
+    const reason = (e.message.split("\n")[0] ?? e.message).replace(/^Invalid TOML document: /, "");
     const at = e.line === undefined ? undefined : { line: e.line, column: e.column ?? 1 };
     return failure(file, "syntax-error", `invalid TOML: ${reason}`, at);
   }

@@ -13,7 +13,7 @@ import { DEV_NAME_METHODS, type DevNameMethod } from "../network/devname.js";
 import { compareNames } from "../order.js";
 import { BufferedSink } from "../output.js";
 import { DEFAULT_OPTIONS, type GenerateOptions, Generator } from "../pipeline.js";
-import { choosePeers, collect, Exit, networkOf, registryWith } from "./common.js";
+import { choosePeers, collect, Exit, registryWith, sourcedNetworkOf } from "./common.js";
 import { type CliIO, EXIT_INVALID, EXIT_USAGE, printDiagnostics, UsageError } from "./io.js";
 
 interface Flags {
@@ -100,7 +100,7 @@ function directoryWriter(dir: string, format: "nix" | "json") {
 
 async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
   const registry = await registryWith(io, flags.plugin);
-  const network = networkOf(io, acl, registry);
+  const { network, locate } = sourcedNetworkOf(io, acl, registry);
   const options: GenerateOptions = {
     configurer: flags.configurer,
     keyProviders: flags.keyProvider ?? DEFAULT_OPTIONS.keyProviders,
@@ -157,15 +157,13 @@ async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
     writer.abort();
     throw error;
   }
-  const withFile = (d: Diagnostic): Diagnostic =>
-    d.path.length > 0 && d.file === undefined ? { ...d, file: acl } : d;
-  printDiagnostics(io, [...network.warnings, ...generator.warnings].map(withFile));
+  printDiagnostics(io, locate([...network.warnings, ...generator.warnings]));
   if (failures.length > 0) {
     writer.abort();
     const seen = new Set<string>();
     printDiagnostics(
       io,
-      failures.map(withFile).filter((d) => {
+      locate(failures).filter((d) => {
         const key = `${d.code}|${d.path.join(".")}|${d.message}`;
         if (seen.has(key)) return false;
         seen.add(key);

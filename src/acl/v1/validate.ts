@@ -26,6 +26,12 @@ interface SchemaNode {
   entries?: Record<string, SchemaNode>;
   item?: SchemaNode;
   value?: SchemaNode;
+  pipe?: readonly SchemaNode[];
+}
+
+/** The schema inside a pipe that holds the entries or items, if `node` is a pipe. */
+function container(node: SchemaNode): SchemaNode {
+  return node.pipe?.find((item) => item.entries ?? item.item ?? item.value) ?? node;
 }
 
 /**
@@ -33,10 +39,11 @@ interface SchemaNode {
  * around it ("expected a peer object ..."); the key's own schema says what belongs there.
  */
 function expectedAt(path: readonly PathSegment[]): string | undefined {
-  let node: SchemaNode | undefined = AclV1Schema as SchemaNode;
+  let node: SchemaNode | undefined = AclV1Schema as unknown as SchemaNode;
   for (const segment of path) {
     while (node?.wrapped) node = node.wrapped;
     if (!node) return undefined;
+    node = container(node);
     if (node.entries) node = typeof segment === "string" ? node.entries[segment] : undefined;
     else if (node.item) node = node.item;
     else if (node.value) node = node.value;
@@ -147,9 +154,18 @@ function unknownKeys(data: unknown, report: Diagnostics): void {
 export function validateAclV1(data: unknown): Result<AclV1> {
   const report = new Diagnostics();
   const parsed = v.safeParse(AclV1Schema, data, { abortEarly: false });
-  if (!parsed.success)
-    for (const issue of parsed.issues)
-      report.error("invalid-value", issuePath(issue), issueMessage(issue));
+  if (!parsed.success) {
+    // A value can break several checks that share one wording (Infinity: integer and maximum).
+    const seen = new Set<string>();
+    for (const issue of parsed.issues) {
+      const path = issuePath(issue);
+      const message = issueMessage(issue);
+      const key = JSON.stringify([path, message]);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      report.error("invalid-value", path, message);
+    }
+  }
   unknownKeys(data, report);
   const written = writtenAcl(data);
   for (const rule of RULES) rule(written, report);
