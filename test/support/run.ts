@@ -91,3 +91,20 @@ export async function wirenixInProcess(args: readonly string[]): Promise<Ran> {
   });
   return { code, stdout, stderr };
 }
+
+/** Runs `body` with a fresh temporary directory that is removed afterwards, whatever happens. */
+export async function withTempDir<T>(body: (dir: string) => T | Promise<T>): Promise<T> {
+  const { dir, remove } = tempDir();
+  try {
+    return await body(dir);
+  } finally {
+    remove();
+  }
+}
+
+/** Writes an ACL object as `acl.json` in `dir` and returns the file's path. */
+export function writeAcl(dir: string, acl: unknown, name = "acl.json"): string {
+  const file = join(dir, name);
+  writeFileSync(file, JSON.stringify(acl));
+  return file;
+}

@@ -8,7 +8,7 @@ import { stringify as toYaml } from "yaml";
 import { meshAcl } from "../support/acl.js";
 import { normalise } from "../support/normalise.js";
 import { fixtures, repoRoot } from "../support/paths.js";
-import { nixEval, sharedDir, tempDir, wirenix } from "../support/run.js";
+import { nixEval, sharedDir, wirenix, withTempDir, writeAcl } from "../support/run.js";
 
 type Json = Record<string, any>;
 
@@ -16,9 +16,8 @@ const oracleCase = (name: string) => join(fixtures, "differential", `oracle-${na
 const golden = (name: string) =>
   JSON.parse(readFileSync(join(oracleCase(name), "golden.json"), "utf8"));
 
-test("YAML, TOML, JSON and Nix ACLs of one network give the same output as the original", () => {
-  const { dir, remove } = tempDir();
-  try {
+test("YAML, TOML, JSON and Nix ACLs of one network give the same output as the original", () =>
+  withTempDir((dir) => {
     const acl = JSON.parse(readFileSync(join(oracleCase("example-ring"), "acl.json"), "utf8"));
     writeFileSync(join(dir, "ring.yaml"), toYaml(acl));
     writeFileSync(join(dir, "ring.yml"), toYaml(acl));
@@ -38,10 +37,7 @@ test("YAML, TOML, JSON and Nix ACLs of one network give the same output as the o
       for (const [peer, config] of Object.entries(expected) as [string, Json][])
         assert.deepEqual(normalise(out[peer]), normalise(config.ok), `${file} ${peer}`);
     }
-  } finally {
-    remove();
-  }
-});
+  }));
 
 test("--peer limits the output to the named peers", () => {
   const file = join(oracleCase("mesh"), "acl.json");
@@ -108,9 +104,8 @@ test("--merge joins several identities into one host, as the original's peerName
   );
 });
 
-test("--out writes one NixOS module per peer that evaluates to the JSON output", () => {
-  const { dir, remove } = tempDir();
-  try {
+test("--out writes one NixOS module per peer that evaluates to the JSON output", () =>
+  withTempDir((dir) => {
     const file = join(oracleCase("mesh"), "acl.json");
     const out = join(dir, "hosts");
     const ran = wirenix(["generate", file, "--configurer", "networkd", "--out", out]);
@@ -133,19 +128,14 @@ test("--out writes one NixOS module per peer that evaluates to the JSON output",
     const jsonOut = join(dir, "json");
     assert.equal(wirenix(["generate", file, "--format", "json", "--out", jsonOut]).code, 0);
     assert.ok(existsSync(join(jsonOut, "node1.json")));
-  } finally {
-    remove();
-  }
-});
+  }));
 
-test("a failed run writes nothing under --out and reports every failing peer", () => {
-  const { dir, remove } = tempDir();
-  try {
+test("a failed run writes nothing under --out and reports every failing peer", () =>
+  withTempDir((dir) => {
     const acl = meshAcl();
     delete (acl.peers[1] as Json).publicKey;
     delete (acl.peers[2] as Json).privateKeyFile;
-    const file = join(dir, "acl.json");
-    writeFileSync(file, JSON.stringify(acl));
+    const file = writeAcl(dir, acl);
     const out = join(dir, "out");
     const ran = wirenix(["generate", file, "--out", out]);
     assert.equal(ran.code, 1);
@@ -155,20 +145,15 @@ test("a failed run writes nothing under --out and reports every failing peer", (
       /acl\.json: peers\[2\]\.privateKeyFile: no private key file for peer "c"/,
     );
     assert.deepEqual(readdirSync(out), []);
-  } finally {
-    remove();
-  }
-});
+  }));
 
-test("device names over 15 characters fail with a hint; clashes keep the first subnet and warn", () => {
-  const { dir, remove } = tempDir();
-  try {
+test("device names over 15 characters fail with a hint; clashes keep the first subnet and warn", () =>
+  withTempDir((dir) => {
     const acl = meshAcl();
     acl.subnets[0] = { name: "lan.very-long-subnet", endpoints: [{ port: 51820 }] };
     for (const peer of acl.peers)
       (peer as Json).subnets = { "lan.very-long-subnet": { listenPort: 51820 } };
-    const file = join(dir, "acl.json");
-    writeFileSync(file, JSON.stringify(acl));
+    const file = writeAcl(dir, acl);
     const long = wirenix(["generate", file, "--dev-name-method", "long"]);
     assert.equal(long.code, 1);
     assert.match(
@@ -180,7 +165,7 @@ test("device names over 15 characters fail with a hint; clashes keep the first s
     acl.subnets.push({ name: "lan.b", endpoints: [{ port: 51821 }] });
     (acl.peers[0] as Json).subnets["lan.b"] = { listenPort: 51821 };
     (acl.peers[1] as Json).subnets["lan.b"] = { listenPort: 51821 };
-    writeFileSync(file, JSON.stringify(acl));
+    writeAcl(dir, acl);
     const clash = wirenix(["generate", file, "--format", "json", "--peer", "a"]);
     assert.equal(clash.code, 0, clash.stderr);
     assert.match(
@@ -188,14 +173,10 @@ test("device names over 15 characters fail with a hint; clashes keep the first s
       /both get device name "lan" on peer "a"; only "lan\.b" is configured/,
     );
     assert.equal(JSON.parse(clash.stdout).a.networking.wireguard.interfaces.lan.listenPort, 51821);
-  } finally {
-    remove();
-  }
-});
+  }));
 
-test("agenix-rekey declares the secrets and points at their runtime paths", () => {
-  const { dir, remove } = tempDir();
-  try {
+test("agenix-rekey declares the secrets and points at their runtime paths", () =>
+  withTempDir((dir) => {
     const acl = meshAcl();
     for (const peer of acl.peers) {
       writeFileSync(
@@ -205,8 +186,7 @@ test("agenix-rekey declares the secrets and points at their runtime paths", () =
       delete (peer as Json).publicKey;
       delete (peer as Json).privateKeyFile;
     }
-    const file = join(dir, "acl.json");
-    writeFileSync(file, JSON.stringify(acl));
+    const file = writeAcl(dir, acl);
     const missing = wirenix(["generate", file, "--key-provider", "agenix-rekey"]);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /agenix-rekey key provider needs --secrets-dir/);
@@ -255,10 +235,7 @@ test("agenix-rekey declares the secrets and points at their runtime paths", () =
       ]).stdout,
     );
     assert.equal(statik.a.age.secrets["wirenix-peer-a"].group, "root");
-  } finally {
-    remove();
-  }
-});
+  }));
 
 test("the bundled example generates, and --help and --version answer", () => {
   const ran = wirenix(["generate", join(repoRoot, "examples", "homelab.yaml")]);
