@@ -72,12 +72,34 @@ function streamWriter(io: CliIO, format: "nix" | "json") {
   };
 }
 
+const OUT_REASONS: Record<string, string> = {
+  EEXIST: "a file of that name is in the way",
+  ENOTDIR: "a file is in the way of the directory",
+  EISDIR: "a directory is in the way of a file",
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+  EROFS: "read-only file system",
+  ENOSPC: "no space left on the device",
+};
+
+/** Runs a file-system step under --out; its failure is a problem with that option, not a crash. */
+function guardOut(dir: string, step: () => void): void {
+  try {
+    step();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (typeof code !== "string") throw error;
+    const reason = OUT_REASONS[code] ?? (error as Error).message;
+    throw new UsageError(`--out ${dir}: cannot write there: ${reason}`);
+  }
+}
+
 /**
  * Writes one file per host under DIR. Every file is first written under a temporary name; only
  * when all hosts succeeded are they renamed into place, so a failed run changes nothing.
  */
 function directoryWriter(dir: string, format: "nix" | "json") {
-  mkdirSync(dir, { recursive: true });
+  guardOut(dir, () => mkdirSync(dir, { recursive: true }));
   const staged: { temp: string; final: string }[] = [];
   const tag = `${process.pid}.${randomBytes(4).toString("hex")}`;
   return {
@@ -86,11 +108,16 @@ function directoryWriter(dir: string, format: "nix" | "json") {
       const temp = join(dir, `.${name}.${format}.${tag}.tmp`);
       const text =
         format === "json" ? `${toPrettyJson(config)}\n` : `${MODULE_HEADER}${toNix(config)}\n`;
-      writeFileSync(temp, text, { flag: "wx", mode: 0o644 });
+      guardOut(dir, () => writeFileSync(temp, text, { flag: "wx", mode: 0o644 }));
       staged.push({ temp, final });
     },
     finish() {
-      for (const { temp, final } of staged) renameSync(temp, final);
+      try {
+        for (const { temp, final } of staged) guardOut(dir, () => renameSync(temp, final));
+      } catch (error) {
+        for (const { temp } of staged) rmSync(temp, { force: true });
+        throw error;
+      }
     },
     abort() {
       for (const { temp } of staged) rmSync(temp, { force: true });

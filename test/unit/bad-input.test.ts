@@ -207,6 +207,15 @@ const USAGE: { args: string[]; contains: string }[] = [
   { args: ["generate", "--merge"], contains: "--merge needs the peers of the host" },
   { args: ["generate", "--frobnicate"], contains: "unknown option '--frobnicate'" },
   { args: ["frobnicate"], contains: "unknown command 'frobnicate'" },
+  // A file where --out wants a directory; nothing is written, since the directory cannot exist.
+  {
+    args: ["generate", "--out", "test/fixtures/valid-base.json"],
+    contains: "--out test/fixtures/valid-base.json: cannot write there: a file of that name",
+  },
+  {
+    args: ["generate", "--out", "test/fixtures/valid-base.json/hosts"],
+    contains: "cannot write there: a file is in the way of the directory",
+  },
 ];
 
 test("usage errors exit 2 with a message and no output", { concurrency: 4 }, async (t) => {
