@@ -67,28 +67,50 @@ function positionOfOffset(text: string, offset: number): SourcePosition {
   return { line, column: offset - before.lastIndexOf("\n") };
 }
 
-/** Raised inside `jsonErrorOffset` where the text stops being JSON. */
+/** Raised inside `scanJson` where the text stops being JSON. */
 class JsonStop extends Error {}
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: JSON strings may not hold raw control characters.
+const JSON_STRING = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
+const JSON_LITERAL = /true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+
+/** What a walk over JSON text found: where it stopped being JSON, or a key given twice. */
+interface JsonScan {
+  /** The offset of the first character that is not valid JSON, if any. */
+  stop?: number;
+  duplicate?: { key: string; offset: number };
+}
+
 /**
- * The offset at which JSON text stops being valid. Node 20 names it for some mistakes only
- * ("Unexpected token" comes without one), so we find it ourselves; this runs only on failure.
+ * Walks JSON text for what `JSON.parse` does not tell: the offset of a syntax error (Node 20
+ * names it for some mistakes only) and keys given twice in one object (it keeps the last
+ * silently, so a second `peers` would drop the first without a word).
  */
-function jsonErrorOffset(text: string): number {
+function scanJson(text: string): JsonScan {
   let i = 0;
+  let duplicate: JsonScan["duplicate"];
   const expect = (ok: boolean) => {
     if (!ok) throw new JsonStop();
   };
   const skip = () => {
-    while (" \t\n\r".includes(text[i] ?? "x")) i++;
+    for (let c = text.charCodeAt(i); c === 32 || c === 10 || c === 13 || c === 9; ) {
+      i++;
+      c = text.charCodeAt(i);
+    }
   };
-  const string = () => {
+  const string = (): string => {
+    JSON_STRING.lastIndex = i;
+    const match = JSON_STRING.exec(text);
+    if (match) {
+      i += match[0].length;
+      return match[0];
+    }
+    // Not a valid string: step to the offending character.
     i++;
     for (;;) {
       const c = text[i];
-      expect(c !== undefined && c >= " ");
+      expect(c !== undefined && c >= " " && c !== '"');
       i++;
-      if (c === '"') return;
       if (c === "\\") {
         expect(/^(?:["\\/bfnrt]|u[0-9a-fA-F]{4})/.test(text.slice(i, i + 5)));
         i += text[i] === "u" ? 5 : 1;
@@ -100,6 +122,7 @@ function jsonErrorOffset(text: string): number {
     const open = text[i];
     if (open === "{" || open === "[") {
       const close = open === "{" ? "}" : "]";
+      const keys = new Set<string>();
       i++;
       skip();
       if (text[i] === close) {
@@ -110,7 +133,11 @@ function jsonErrorOffset(text: string): number {
         if (open === "{") {
           skip();
           expect(text[i] === '"');
-          string();
+          const at = i;
+          const raw = string();
+          const key = raw.includes("\\") ? (JSON.parse(raw) as string) : raw.slice(1, -1);
+          if (keys.has(key)) duplicate ??= { key, offset: at };
+          keys.add(key);
           skip();
           expect(text[i] === ":");
           i++;
@@ -128,9 +155,8 @@ function jsonErrorOffset(text: string): number {
       string();
       return;
     }
-    const literal = /^(?:true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)/.exec(
-      text.slice(i, i + 400),
-    );
+    JSON_LITERAL.lastIndex = i;
+    const literal = JSON_LITERAL.exec(text);
     expect(literal !== null);
     i += literal?.[0].length ?? 0;
   };
@@ -138,27 +164,36 @@ function jsonErrorOffset(text: string): number {
     value();
     skip();
     expect(i === text.length);
-  } catch {
-    // JsonStop marks the spot; a stack overflow on absurd nesting leaves `i` near it too.
+  } catch (error) {
+    if (error instanceof JsonStop) return { stop: i, ...(duplicate ? { duplicate } : {}) };
+    // Nesting too deep for this walk (JSON.parse copes): no verdict on duplicates.
+    return {};
   }
-  return i;
+  return duplicate ? { duplicate } : {};
 }
 
 function loadJson(file: string, text: string): Result<LoadedAcl> {
+  let data: unknown;
   try {
-    return {
-      ok: true,
-      value: { file, data: JSON.parse(text), locate: yamlLocator(text) },
-      warnings: [],
-    };
+    data = JSON.parse(text);
   } catch (error) {
     // Node's wording, without its offset and its echo of the text: we print line and column.
     const reason = (error as Error).message
       .replace(/,? (?:in JSON )?at position \d+.*$/s, "")
       .replace(/, .*is not valid JSON$/s, "");
-    const at = positionOfOffset(text, Math.min(jsonErrorOffset(text), text.length));
+    const stop = scanJson(text).stop;
+    const at = stop === undefined ? undefined : positionOfOffset(text, Math.min(stop, text.length));
     return failure(file, "syntax-error", `invalid JSON: ${reason}`, at);
   }
+  const { duplicate } = scanJson(text);
+  if (duplicate)
+    return failure(
+      file,
+      "syntax-error",
+      `invalid JSON: duplicate key ${JSON.stringify(duplicate.key)} (only the last would count)`,
+      positionOfOffset(text, duplicate.offset),
+    );
+  return { ok: true, value: { file, data, locate: yamlLocator(text) }, warnings: [] };
 }
 
 /** The key (as JSON) whose source starts at `offset`, to name it in a duplicate-key error. */
