@@ -187,6 +187,13 @@ test("a file with many problems reports them all in one run", async () => {
   for (const path of paths) assert.ok(run.stderr.includes(`${file}: ${path}: `), run.stderr);
   // Type errors and unknown references together: the rules still run when the schema failed.
   assert.ok(run.stderr.includes("expected an integer") && run.stderr.includes("unknown group"));
+  // Reported top-down, in the order of the file, whichever check found them.
+  const lines = [...run.stderr.matchAll(/\(line (\d+), column \d+\)$/gm)].map((m) => Number(m[1]));
+  assert.equal(lines.length, run.stderr.trim().split("\n").length);
+  assert.deepEqual(
+    lines,
+    [...lines].sort((a, b) => a - b),
+  );
 });
 
 /** Mistakes on the command line, with a valid ACL: exit 2. */

@@ -147,6 +147,30 @@ function unknownKeys(data: unknown, report: Diagnostics): void {
   });
 }
 
+/** Where `path` lies in the data as written: each step's key position or index. */
+function documentOrder(data: unknown, path: readonly PathSegment[]): number[] {
+  const order: number[] = [];
+  let node = data;
+  for (const segment of path) {
+    if (Array.isArray(node) && typeof segment === "number") {
+      order.push(segment);
+      node = node[segment];
+    } else if (isObject(node) && typeof segment === "string") {
+      const index = Object.keys(node).indexOf(segment);
+      // A missing key is reported after what its object does hold.
+      order.push(index < 0 ? Number.MAX_SAFE_INTEGER : index);
+      node = node[segment];
+    } else break;
+  }
+  return order;
+}
+
+function compareOrder(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++)
+    if (a[i] !== b[i]) return (a[i] ?? 0) - (b[i] ?? 0);
+  return a.length - b.length;
+}
+
 /**
  * Checks raw data against ACL v1: shapes and references together, so one run reports every
  * problem of the file (the rules skip the parts the schema rejects).
@@ -169,6 +193,9 @@ export function validateAclV1(data: unknown): Result<AclV1> {
   unknownKeys(data, report);
   const written = writtenAcl(data);
   for (const rule of RULES) rule(written, report);
+  // In the order of the file, whichever layer found them: fixing top-down is how people read.
+  const order = new Map(report.items.map((d) => [d, documentOrder(data, d.path)]));
+  report.items.sort((a, b) => compareOrder(order.get(a) ?? [], order.get(b) ?? []));
   return report.result(() => {
     if (!parsed.success) throw new Error("internal error: schema failed without an error");
     return parsed.output;
