@@ -196,8 +196,7 @@ export function validateAclV1(data: unknown): Result<AclV1> {
   // In the order of the file, whichever layer found them: fixing top-down is how people read.
   const order = new Map(report.items.map((d) => [d, documentOrder(data, d.path)]));
   report.items.sort((a, b) => compareOrder(order.get(a) ?? [], order.get(b) ?? []));
-  return report.result(() => {
-    if (!parsed.success) throw new Error("internal error: schema failed without an error");
-    return parsed.output;
-  });
+  // A failed schema has reported at least one error above.
+  if (!parsed.success || report.hasErrors) return { ok: false, diagnostics: report.items };
+  return { ok: true, value: parsed.output, warnings: report.warnings };
 }
