@@ -166,7 +166,7 @@ test("every broken ACL is rejected with one clear line per problem", {
           const run = await wirenix(["inspect", file]);
           assert.equal(run.status, 0, `inspect needs no keys, yet failed:\n${run.stderr}`);
         }
-        const diagnostics = diagnosticsOf(file, c).filter((d) => d.severity === "error");
+        const diagnostics = diagnosticsOf(join(dir, name), c).filter((d) => d.severity === "error");
         for (const problem of problemsOf(c))
           assert.ok(
             diagnostics.some((d) => d.code === problem.code && renderPath(d.path) === problem.path),
