@@ -1,6 +1,16 @@
 #!/usr/bin/env node
 // Thin launcher: the CLI lives in src/cli/main.ts and can be called in-process.
+import { fstatSync } from "node:fs";
 import { cli } from "../dist/src/cli/main.js";
+
+/** Standard output as a file descriptor when it is a regular file (see CliIO.outFile). */
+function stdoutFile() {
+  try {
+    return fstatSync(1).isFile() ? 1 : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 process.stdout.on("error", (error) => {
   if (error.code === "EPIPE") process.exit(0);
@@ -11,6 +21,7 @@ try {
   process.exitCode = await cli(process.argv.slice(2), {
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
+    outFile: stdoutFile(),
   });
 } catch (error) {
   process.stderr.write(

@@ -11,7 +11,7 @@ import { toJson, toPrettyJson } from "../emit/json.js";
 import { nixAttrName, toNix } from "../emit/nix.js";
 import { DEV_NAME_METHODS, type DevNameMethod } from "../network/devname.js";
 import { compareNames } from "../order.js";
-import { BufferedSink } from "../output.js";
+import { HeldOutput, RevocableFileOutput } from "../output.js";
 import { DEFAULT_OPTIONS, type GenerateOptions, Generator } from "../pipeline.js";
 import { choosePeers, collect, Exit, registryWith, sourcedNetworkOf } from "./common.js";
 import { type CliIO, EXIT_INVALID, EXIT_USAGE, printDiagnostics, UsageError } from "./io.js";
@@ -43,31 +43,31 @@ interface Host {
 }
 
 /**
- * Writes hosts into one stream (stdout), held back until every host succeeded: a run that
- * fails prints its errors and nothing else, so `wirenix generate acl > out.nix` never leaves
- * half a file that looks whole.
+ * Writes hosts into one stream (stdout) so that a run that fails prints its errors and nothing
+ * else: `wirenix generate acl > out.nix` never leaves half a file that looks whole. Into a
+ * regular file the hosts are written as they are made and cut back on failure; into a pipe or
+ * terminal they wait (in memory, then in a private temporary file) until every host succeeded.
  */
 function streamWriter(io: CliIO, format: "nix" | "json") {
-  let parts: string[] = [];
+  const output =
+    io.outFile === undefined
+      ? new HeldOutput((chunk) => io.out(chunk))
+      : new RevocableFileOutput(io.outFile);
+  let first = true;
   return {
     add({ name, config }: Host) {
-      const first = parts.length === 0;
       if (format === "json")
-        parts.push(`${first ? "{\n" : ",\n"}${JSON.stringify(name)}:${toJson(config)}`);
-      else parts.push(`${first ? "{\n" : ""}  ${nixAttrName(name)} = ${toNix(config, "  ")};\n`);
+        output.write(`${first ? "{\n" : ",\n"}${JSON.stringify(name)}:${toJson(config)}`);
+      else output.write(`${first ? "{\n" : ""}  ${nixAttrName(name)} = ${toNix(config, "  ")};\n`);
+      first = false;
     },
     finish() {
-      const empty = parts.length === 0;
-      if (format === "json") parts.push(empty ? "{}\n" : "\n}\n");
-      else parts.push(empty ? "{ }\n" : "}\n");
-      // Host by host, never joined: all hosts of a big mesh exceed the longest string V8 allows.
-      const sink = new BufferedSink((chunk) => io.out(chunk));
-      for (const part of parts) sink.write(part);
-      sink.close();
-      parts = [];
+      if (format === "json") output.write(first ? "{}\n" : "\n}\n");
+      else output.write(first ? "{ }\n" : "}\n");
+      output.commit();
     },
     abort() {
-      parts = [];
+      output.discard();
     },
   };
 }
