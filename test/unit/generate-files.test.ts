@@ -1,0 +1,164 @@
+/** `wirenix generate` with the file configurers: the tree under --out, modes, all-or-nothing. */
+import { strict as assert } from "node:assert";
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { cli } from "../../src/cli/main.js";
+
+const PRIVATE_A = "MIELhEc0I7BseAanhk/+LlY/+Yf7GK232vKWITExnEI=";
+
+function aclFile(dir: string, withKeyB = false): string {
+  const peer = (name: string, ip: string, publicKey: string, privateKey?: string) => ({
+    name,
+    subnets: { lan: { listenPort: 51820, ipAddresses: [ip] } },
+    publicKey,
+    privateKeyFile: `/etc/wg/${name}.key`,
+    ...(privateKey ? { privateKey } : {}),
+    endpoints: [{ ip: `192.0.2.${ip.split(".")[3]}` }],
+  });
+  const file = join(dir, "acl.json");
+  writeFileSync(
+    file,
+    JSON.stringify({
+      version: "v1",
+      subnets: [{ name: "lan", endpoints: [{ port: 51820 }] }],
+      groups: [],
+      peers: [
+        peer("a", "10.1.0.1", "kdyzqV8cBQtDYeW6R1vUug0Oe+KaytHHDS7JoCp/kTE=", PRIVATE_A),
+        peer(
+          "b",
+          "10.1.0.2",
+          "ztdAXTspQEZUNpxUbUdAhhRWbiL3YYWKSK0ZGdcsMHE=",
+          withKeyB ? "yG4mJiduoAvzhUJMslRbZwOp1gowSfC+wgY8B/Mul1M=" : undefined,
+        ),
+      ],
+      connections: [{ a: [], b: [] }],
+    }),
+  );
+  return file;
+}
+
+async function wirenix(...argv: string[]) {
+  let out = "";
+  let err = "";
+  const code = await cli(argv, { out: (t) => (out += t), err: (t) => (err += t) });
+  return { code, out, err };
+}
+
+const scratch: string[] = [];
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "wirenix-test-"));
+  scratch.push(dir);
+  return dir;
+}
+after(() => {
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+});
+
+const mode = (path: string) => statSync(path).mode & 0o777;
+
+test("--out writes DIR/<peer>/<files>, 0644 in 0755 directories, and prints nothing", async () => {
+  const dir = tempDir();
+  const out = join(dir, "out");
+  const run = await wirenix("generate", aclFile(dir), "--configurer", "wg-quick", "--out", out);
+  assert.equal(run.code, 0, run.err);
+  assert.equal(run.out, "");
+  assert.ok(
+    run.err
+      .split("\n")
+      .filter(Boolean)
+      .every((line) => line.startsWith("warning:")),
+    "only warnings",
+  );
+  assert.deepEqual(readdirSync(out).sort(), ["a", "b"]);
+  assert.deepEqual(readdirSync(join(out, "a")).sort(), ["hosts", "lan.conf"]);
+  assert.equal(mode(join(out, "a", "lan.conf")), 0o644);
+  assert.equal(mode(join(out, "a")), 0o755);
+  assert.match(
+    readFileSync(join(out, "a", "lan.conf"), "utf8"),
+    /^Endpoint = 192\.0\.2\.2:51820$/m,
+  );
+  const again = await wirenix(
+    "generate",
+    aclFile(dir),
+    "--configurer",
+    "networkd-files",
+    "--out",
+    out,
+  );
+  assert.equal(again.code, 0);
+  assert.deepEqual(readdirSync(join(out, "b")).sort(), [
+    "50-lan.netdev",
+    "50-lan.network",
+    "hosts",
+    "lan.conf",
+  ]);
+});
+
+test("--inline-private-keys: the key file is 0600 in a 0700 directory, never printed", async () => {
+  const dir = tempDir();
+  const out = join(dir, "out");
+  const run = await wirenix(
+    ...["generate", aclFile(dir, true), "--configurer", "wg-quick"],
+    ...["--out", out, "--inline-private-keys"],
+  );
+  assert.equal(run.code, 0, run.err);
+  assert.ok(!run.out.includes(PRIVATE_A) && !run.err.includes(PRIVATE_A));
+  assert.equal(mode(join(out, "a", "lan.conf")), 0o600);
+  assert.equal(mode(join(out, "a")), 0o700);
+  assert.equal(mode(join(out, "a", "hosts")), 0o644);
+  assert.match(readFileSync(join(out, "a", "lan.conf"), "utf8"), /^PrivateKey = /m);
+});
+
+test("a run that fails for one peer writes nothing at all", async () => {
+  const dir = tempDir();
+  const out = join(dir, "out");
+  const argv = ["generate", aclFile(dir), "--configurer", "wg-quick", "--out", out];
+  const run = await wirenix(...argv, "--inline-private-keys");
+  assert.equal(run.code, 1);
+  assert.match(run.err, /peers\[1\]\.privateKey: --inline-private-keys needs the private key/);
+  assert.ok(!existsSync(out), "no directory made");
+  // With earlier output in place, a failing run leaves it as it was.
+  assert.equal((await wirenix(...argv)).code, 0);
+  const before = readFileSync(join(out, "a", "lan.conf"), "utf8");
+  assert.equal((await wirenix(...argv, "--inline-private-keys")).code, 1);
+  assert.equal(readFileSync(join(out, "a", "lan.conf"), "utf8"), before);
+  assert.deepEqual(readdirSync(join(out, "a")).sort(), ["hosts", "lan.conf"], "no temp files left");
+});
+
+test("without --out the files map is printed as JSON", async () => {
+  const dir = tempDir();
+  const run = await wirenix("generate", aclFile(dir), "--configurer", "hosts", "--peer", "a");
+  assert.equal(run.code, 0, run.err);
+  const printed = JSON.parse(run.out);
+  assert.deepEqual(Object.keys(printed), ["a"]);
+  assert.equal(printed.a.files.hosts.secret, false);
+  assert.match(printed.a.files.hosts.text, /^10\.1\.0\.2 b\.lan$/m);
+  const nix = await wirenix("generate", aclFile(dir), "--configurer", "hosts", "--format", "nix");
+  assert.match(nix.out, /^\{\n {2}a = \{/);
+});
+
+test("flags that do not fit the configurer are usage errors (exit 2)", async () => {
+  const dir = tempDir();
+  const acl = aclFile(dir, true);
+  const cases = [
+    ["generate", acl, "--configurer", "wg-quick", "--inline-private-keys"],
+    ["generate", acl, "--configurer", "static", "--inline-private-keys", "--out", join(dir, "o")],
+    ["generate", acl, "--configurer", "wg-quick", "--merge", "--peer", "a", "--peer", "b"],
+  ];
+  for (const argv of cases) {
+    const run = await wirenix(...argv);
+    assert.equal(run.code, 2, argv.join(" "));
+    assert.ok(!run.out.includes(PRIVATE_A) && !run.err.includes(PRIVATE_A));
+  }
+  assert.ok(!existsSync(join(dir, "o")));
+});
