@@ -149,6 +149,18 @@ async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
   const output = generator.configurer.output ?? "nixos";
   checkOutputFlags(flags, output, generator.configurer.name);
   const format = flags.format ?? (output === "files" ? "json" : "nix");
+  // Secret files (a plugin's, say) only ever go to files, never to stdout.
+  const printsSecrets = (config: ConfigTree): Diagnostic | undefined => {
+    if (output !== "files" || flags.out !== undefined) return undefined;
+    const secret = filesOf(config, generator.configurer.name).find(([, file]) => file.secret);
+    if (!secret) return undefined;
+    return {
+      code: "usage",
+      severity: "error",
+      path: [],
+      message: `${secret[0]} holds a secret and is never printed; write the files with --out DIR`,
+    };
+  };
   const peers = choosePeers(network, acl, flags.peer);
   if (flags.merge && flags.peer.length === 0)
     throw new UsageError("--merge needs the peers of the host, each with --peer");
@@ -163,7 +175,7 @@ async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
             severity: "error",
             path: index === undefined ? [] : ["peers", index, "name"],
             file: acl,
-            message: `${JSON.stringify(name)} cannot be used as a file name under --out (use letters, digits and . _ + @ -, not starting with . or -)`,
+            message: `${JSON.stringify(name)} cannot be used as a file name under --out (use letters, digits and . _ + @ = -, not starting with . or -)`,
           },
         ]);
         return EXIT_INVALID;
@@ -186,7 +198,11 @@ async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
         const result = generator.configure(name);
         if (!result.ok) failures.push(...result.diagnostics);
         // After the first failure we keep going only to report every problem at once.
-        else if (failures.length === 0) writer.add({ name, config: result.value });
+        else if (failures.length === 0) {
+          const secret = printsSecrets(result.value);
+          if (secret) failures.push(secret);
+          else writer.add({ name, config: result.value });
+        }
       }
     }
   } catch (error) {

@@ -85,14 +85,14 @@ const WG_QUICK_DEVICE = /^[A-Za-z0-9_=+.-]{1,15}$/;
  */
 export function fileDeviceName(context: ConfigureContext, subnet: string): string {
   const device = context.deviceName(subnet);
-  if (!WG_QUICK_DEVICE.test(device) || device === "." || device === "..") {
+  if (!WG_QUICK_DEVICE.test(device) || !SAFE_FILE_NAME.test(device)) {
     const index = context.network.subnet(subnet)?.index ?? 0;
     throw new InputError([
       diagnostic(
         "error",
         "invalid-value",
         ["subnets", index, "name"],
-        `device name ${JSON.stringify(device)} (from subnet ${JSON.stringify(subnet)}) cannot be used in a file name: use letters, digits and _ = + . - only, or --dev-name-method hash`,
+        `device name ${JSON.stringify(device)} (from subnet ${JSON.stringify(subnet)}) cannot be used in a file name: use letters, digits and _ = + . - only, not starting with . or -, or --dev-name-method hash`,
       ),
     ]);
   }
