@@ -226,7 +226,24 @@ async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
     );
     return EXIT_INVALID;
   }
-  writer.finish();
+  try {
+    writer.finish();
+  } catch (error) {
+    // The file system said no (not a directory, no space, read-only): the user's to fix.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (flags.out === undefined || typeof code !== "string") throw error;
+    writer.abort();
+    printDiagnostics(io, [
+      {
+        code: "write-failed",
+        severity: "error",
+        path: [],
+        file: flags.out,
+        message: `cannot write the output (${(error as Error).message}); nothing was written`,
+      },
+    ]);
+    return EXIT_INVALID;
+  }
   return 0;
 }
 

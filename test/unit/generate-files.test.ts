@@ -1,6 +1,6 @@
 /** `wirenix generate` with the file configurers: the tree under --out, modes, all-or-nothing. */
 import { strict as assert } from "node:assert";
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { wirenixInProcess, withTempDir } from "../support/run.js";
@@ -167,4 +167,20 @@ test("a plugin's secret files are written 0600 under --out and never printed", (
     assert.equal(mode(join(out, "a", "wg", "key")), 0o600);
     assert.equal(mode(join(out, "a", "wg")), 0o700);
     assert.equal(mode(join(out, "a")), 0o700);
+  }));
+
+test("when the file system refuses, the run says so (exit 1) and leaves nothing behind", () =>
+  withTempDir(async (dir) => {
+    const out = join(dir, "out");
+    const run0 = await wirenix("generate", aclFile(dir), "--configurer", "hosts", "--out", out);
+    assert.equal(run0.code, 0);
+    // "b" is now a file where a directory must go.
+    rmSync(join(out, "b"), { recursive: true });
+    writeFileSync(join(out, "b"), "in the way\n");
+    const before = readFileSync(join(out, "a", "hosts"), "utf8");
+    const run = await wirenix("generate", aclFile(dir), "--configurer", "wg-quick", "--out", out);
+    assert.equal(run.code, 1);
+    assert.match(run.err, /cannot write the output \(ENOTDIR.*\); nothing was written/);
+    assert.deepEqual(readdirSync(join(out, "a")), ["hosts"]);
+    assert.equal(readFileSync(join(out, "a", "hosts"), "utf8"), before);
   }));
