@@ -8,7 +8,7 @@ import { type IniEntry, type IniSection, toIni } from "../emit/ini.js";
 import { allowedIP, interfaceAddress } from "../network/addresses.js";
 import type { Link } from "../network/model.js";
 import type { ConfigureContext } from "./configurer.js";
-import { defineFileConfigurer, type FileSet, fileDeviceName } from "./files.js";
+import { absoluteKeyFile, defineFileConfigurer, type FileSet, fileDeviceName } from "./files.js";
 import { GENERATED_NOTICE, hostsFile } from "./hosts-file.js";
 import { deviceInterfaces } from "./interfaces.js";
 
@@ -19,12 +19,14 @@ const UNSUPPORTED = [
 
 function privateKeyEntry(context: ConfigureContext): IniEntry {
   const { peer } = context;
-  if (context.options.inlinePrivateKeys !== true)
+  if (context.options.inlinePrivateKeys !== true) {
+    const path = ["peers", peer.index, "privateKeyFile"];
     return {
       key: "PrivateKeyFile",
-      value: context.keys.privateKeyFile(),
-      path: ["peers", peer.index, "privateKeyFile"],
+      value: absoluteKeyFile(context.keys.privateKeyFile(), path),
+      path,
     };
+  }
   if (peer.privateKey === undefined)
     throw new InputError([
       diagnostic(
@@ -52,20 +54,16 @@ function peerSection(context: ConfigureContext, subnet: string, link: Link): Ini
         ["peers", context.peer.index],
         `${field} is not supported by systemd-networkd and is ignored (endpoint of ${link.peer} on ${subnet}, from ${link.endpoint.sources.join(", ")})`,
       );
-  const psk = context.keys.presharedKeyFile(subnet);
+  const pskPath = ["subnets", context.network.subnet(subnet)?.index ?? 0, "presharedKeyFile"];
+  const pskFile = context.keys.presharedKeyFile(subnet);
+  const psk = pskFile === undefined ? undefined : absoluteKeyFile(pskFile, pskPath);
   const { endpoint } = link;
   return {
     name: "WireGuardPeer",
     comments: [{ text: link.peer, path: [...remotePath, "name"] }],
     entries: [
       { key: "PublicKey", value: context.keys.publicKeyOf(link.peer) },
-      psk === undefined
-        ? undefined
-        : {
-            key: "PresharedKeyFile",
-            value: psk,
-            path: ["subnets", context.network.subnet(subnet)?.index ?? 0, "presharedKeyFile"],
-          },
+      psk === undefined ? undefined : { key: "PresharedKeyFile", value: psk, path: pskPath },
       ...link.addresses.map((address) => ({ key: "AllowedIPs", value: allowedIP(address) })),
       endpoint.address === undefined
         ? undefined

@@ -9,7 +9,7 @@ import { type IniEntry, type IniSection, toIni } from "../emit/ini.js";
 import { allowedIP, interfaceAddress } from "../network/addresses.js";
 import type { Link } from "../network/model.js";
 import type { ConfigureContext } from "./configurer.js";
-import { defineFileConfigurer, type FileSet, fileDeviceName } from "./files.js";
+import { absoluteKeyFile, defineFileConfigurer, type FileSet, fileDeviceName } from "./files.js";
 import { GENERATED_NOTICE, hostsFile } from "./hosts-file.js";
 import { deviceInterfaces } from "./interfaces.js";
 
@@ -25,6 +25,7 @@ function shellQuote(text: string): string {
 
 /** A key file as an argument of a PostUp command, or why it cannot be one. */
 function keyFileArgument(file: string, path: readonly PathSegment[]): string {
+  absoluteKeyFile(file, path);
   // wg-quick replaces every %i in a hook with the interface name, quoted or not.
   if (file.includes("%i"))
     throw new InputError([

@@ -228,6 +228,9 @@ test("key file paths the readers would misread are refused at their ACL path", (
   assert.match(failure(data, "wg-quick", "a").message, /%i/);
   data.peers[0].privateKeyFile = "/etc/wg/a.key\\";
   assert.deepEqual(failure(data, "networkd-files", "a").path, ["peers", 0, "privateKeyFile"]);
+  data.peers[0].privateKeyFile = "keys/a.key";
+  for (const configurer of ["wg-quick", "networkd-files"])
+    assert.match(failure(data, configurer, "a").message, /must be an absolute path/);
   const psk = acl();
   psk.subnets[0].presharedKeyFile = "/etc/wg/lan\n.psk";
   assert.deepEqual(failure(psk, "wg-quick", "a").path, ["subnets", 0, "presharedKeyFile"]);
