@@ -28,9 +28,17 @@ export {
   type ConfigureContext,
   type ConfigureOptions,
   type Configurer,
+  type ConfigurerOutput,
   defineConfigurer,
   type NixosPeerShape,
 } from "./configurers/configurer.js";
+export {
+  defineFileConfigurer,
+  type FileConfigurerSpec,
+  type FileSet,
+  filesOf,
+  type GeneratedFile,
+} from "./configurers/files.js";
 export { hostsEntries } from "./configurers/hosts.js";
 export { type DeviceInterface, deviceInterfaces } from "./configurers/interfaces.js";
 export {
@@ -44,6 +52,14 @@ export {
   renderPath,
   type Severity,
 } from "./diagnostics.js";
+export {
+  type IniDialect,
+  type IniDocument,
+  type IniEntry,
+  type IniSection,
+  iniValueProblem,
+  toIni,
+} from "./emit/ini.js";
 export { toJson, toPrettyJson } from "./emit/json.js";
 export { nixAttrName, nixString, toNix } from "./emit/nix.js";
 export {

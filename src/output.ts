@@ -4,7 +4,9 @@
  */
 import { randomBytes } from "node:crypto";
 import {
+  chmodSync,
   closeSync,
+  existsSync,
   fstatSync,
   fsyncSync,
   ftruncateSync,
@@ -16,7 +18,7 @@ import {
   writeSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 
 /** Where text goes, chunk by chunk. */
 export interface TextSink {
@@ -211,4 +213,56 @@ export class RevocableFileOutput {
     this.#sink.abort();
     ftruncateSync(this.#fd, this.#start);
   }
+}
+/** A file of a tree written by `writeTreeAtomically`. */
+export interface TreeFile {
+  /** Relative to the tree's root, `/`-separated, already checked to stay inside it. */
+  path: string;
+  text: string;
+  /** Written 0600 inside directories made 0700; other files 0644. */
+  secret: boolean;
+}
+
+/**
+ * Writes many files as one change: every file is first written beside its target under a
+ * temporary name; only when all are written are they renamed into place. If writing fails,
+ * the temporary files and the directories made for them are removed, so nothing changes.
+ */
+export function writeTreeAtomically(root: string, files: readonly TreeFile[]): void {
+  const base = resolve(root);
+  const tag = `${process.pid}.${randomBytes(4).toString("hex")}`;
+  const secretDirs = new Set<string>();
+  const made: string[] = [];
+  const staged: { temp: string; final: string }[] = [];
+  const ensureDir = (path: string) => {
+    if (existsSync(path)) return;
+    ensureDir(dirname(path));
+    mkdirSync(path, { mode: 0o755 });
+    made.push(path);
+  };
+  try {
+    for (const file of files) {
+      const final = join(base, file.path);
+      if (file.secret)
+        for (let d = dirname(final); d !== base && d.startsWith(base); d = dirname(d))
+          secretDirs.add(d);
+      ensureDir(dirname(final));
+      const temp = join(dirname(final), `.${basename(final)}.${tag}.tmp`);
+      const fd = openSync(temp, "wx", file.secret ? 0o600 : 0o644);
+      staged.push({ temp, final });
+      try {
+        writeSync(fd, file.text);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    }
+  } catch (error) {
+    for (const { temp } of staged) rmSync(temp, { force: true });
+    for (const dir of made.reverse()) rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  // Tighten directories before any secret appears in them.
+  for (const dir of secretDirs) chmodSync(dir, 0o700);
+  for (const { temp, final } of staged) renameSync(temp, final);
 }

@@ -4,11 +4,14 @@
  */
 
 import type { Configurer } from "./configurers/configurer.js";
+import { hostsFileConfigurer } from "./configurers/hosts-file.js";
+import { networkdFilesConfigurer } from "./configurers/networkd-files.js";
 import {
   nixosNetworkdConfigurer,
   nixosNetworkdDevOnlyConfigurer,
 } from "./configurers/nixos-networkd.js";
 import { nixosStaticConfigurer } from "./configurers/nixos-static.js";
+import { wgQuickConfigurer } from "./configurers/wg-quick.js";
 import { aclKeyProvider } from "./keys/acl-provider.js";
 import { agenixRekeyKeyProvider } from "./keys/agenix-rekey-provider.js";
 import type { KeyProvider } from "./keys/provider.js";
@@ -38,7 +41,14 @@ export class Registry {
 /** The parsers, configurers and key providers that ship with Wirenix. */
 export const BUILTINS: PluginContribution = {
   parsers: [v1Parser],
-  configurers: [nixosStaticConfigurer, nixosNetworkdConfigurer, nixosNetworkdDevOnlyConfigurer],
+  configurers: [
+    nixosStaticConfigurer,
+    nixosNetworkdConfigurer,
+    nixosNetworkdDevOnlyConfigurer,
+    wgQuickConfigurer,
+    networkdFilesConfigurer,
+    hostsFileConfigurer,
+  ],
   keyProviders: [aclKeyProvider, agenixRekeyKeyProvider],
 };
 
