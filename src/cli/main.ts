@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
+import { checkCommand } from "./check.js";
 import { generateCommand } from "./generate.js";
 import { inspectCommand } from "./inspect.js";
 import { type CliIO, EXIT_USAGE, UsageError } from "./io.js";
@@ -27,7 +28,7 @@ export async function cli(argv: readonly string[], io: CliIO): Promise<number> {
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .exitOverride();
-  for (const make of [generateCommand, inspectCommand]) {
+  for (const make of [generateCommand, inspectCommand, checkCommand]) {
     const command = make(io, done);
     command
       .exitOverride()
