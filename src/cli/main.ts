@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { checkCommand } from "./check.js";
+import { explainCommand } from "./explain.js";
 import { generateCommand } from "./generate.js";
 import { inspectCommand } from "./inspect.js";
 import { type CliIO, EXIT_USAGE, UsageError } from "./io.js";
@@ -28,7 +29,7 @@ export async function cli(argv: readonly string[], io: CliIO): Promise<number> {
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .exitOverride();
-  for (const make of [generateCommand, inspectCommand, checkCommand]) {
+  for (const make of [generateCommand, inspectCommand, checkCommand, explainCommand]) {
     const command = make(io, done);
     command
       .exitOverride()
