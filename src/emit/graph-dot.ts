@@ -41,7 +41,7 @@ export function toDot(graph: NetworkGraph): string {
     const colour = subnetColour(graph, cluster.subnet);
     lines.push(
       `  subgraph cluster_${cluster.id} {`,
-      `    label=${dotString(cluster.subnet)}; color=${dotString(colour)}; fontcolor=${dotString(colour)};`,
+      `    label=${dotString(cluster.subnet)}; labelloc=t; color=${dotString(colour)}; fontcolor=${dotString(colour)};`,
     );
     for (const id of cluster.nodes) lines.push(nodeLine(byId.get(id) as GraphNode, "    "));
     lines.push("  }");
