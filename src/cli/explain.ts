@@ -1,7 +1,7 @@
 /** `wirenix explain`: why (or why not) two peers are linked, and what each dials. */
 import { Command, Option } from "commander";
 import { explainPair, explanationText } from "../check/explain.js";
-import { choosePeers, collect, networkOf, registryWith } from "./common.js";
+import { collect, networkOf, registryWith } from "./common.js";
 import { rethrowExit } from "./generate.js";
 import { type CliIO, UsageError } from "./io.js";
 
@@ -13,7 +13,13 @@ interface Flags {
 async function run(io: CliIO, acl: string, a: string, b: string, flags: Flags): Promise<number> {
   const registry = await registryWith(io, flags.plugin);
   const network = networkOf(io, acl, registry);
-  choosePeers(network, acl, [a, b]);
+  for (const name of [a, b])
+    if (!network.peer(name)) {
+      const known = network.peers.slice(0, 10).map((p) => p.name);
+      throw new UsageError(
+        `no peer ${JSON.stringify(name)} in ${acl} (peers: ${known.join(", ")}${network.peers.length > 10 ? ", ..." : ""})`,
+      );
+    }
   if (a === b)
     throw new UsageError(`explain needs two different peers (got ${JSON.stringify(a)} twice)`);
   const explanation = explainPair(network, a, b);

@@ -48,8 +48,10 @@ export function addressRange(written: string): AddressRange | undefined {
   const family = isIPv4(ip) ? 4 : isIPv6(ip.replace(/%.*$/, "")) ? 6 : undefined;
   if (family === undefined) return undefined;
   const bits = family === 4 ? 32 : 128;
-  const prefix = slash < 0 ? bits : Number(written.slice(slash + 1));
-  if (!Number.isInteger(prefix) || prefix < 0 || prefix > bits) return undefined;
+  const length = written.slice(slash + 1);
+  if (slash >= 0 && !/^\d{1,3}$/.test(length)) return undefined;
+  const prefix = slash < 0 ? bits : Number(length);
+  if (prefix > bits) return undefined;
   const address = family === 4 ? ipv4Number(ip) : ipv6Number(ip.replace(/%.*$/, ""));
   const hostBits = BigInt(bits - prefix);
   const start = (address >> hostBits) << hostBits;
