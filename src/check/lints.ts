@@ -225,8 +225,10 @@ const deviceNames: Lint = {
     for (const [subnet, { name, peers }] of invalid) {
       const index = network.subnet(subnet)?.index ?? 0;
       const problem = deviceNameProblem(name) as string;
-      const who =
-        devNameMethod === "hash" ? `of peer ${q(peers[0]?.name)}` : `on ${peers.length} peer(s)`;
+      const who = `of peer ${shortList(
+        peers.map((p) => p.name),
+        3,
+      )}`;
       report.error(
         name.length > MAX_DEVICE_NAME_LENGTH ? "devname-too-long" : "devname-invalid",
         ["subnets", index, "name"],

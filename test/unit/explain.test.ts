@@ -1,5 +1,7 @@
 /** `wirenix explain` on the examples, through the real CLI; expected values read off the ACLs. */
 import { strict as assert } from "node:assert";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import type { Explanation } from "../../src/check/explain.js";
@@ -123,4 +125,32 @@ test("unknown or repeated peers are usage errors", () => {
   );
   assert.equal(wirenix(["explain", homelab, "nas", "nas"]).code, 2);
   assert.equal(wirenix(["explain", homelab, "nas"]).code, 2);
+});
+
+test("group endpoints are named as sources, between the subnet's and the peer's", () => {
+  const acl = {
+    version: "v1",
+    subnets: [{ name: "lan", endpoints: [{ port: 1000 }] }],
+    groups: [{ name: "site", endpoints: [{ port: 2000, persistentKeepalive: 15 }] }],
+    peers: ["x", "y"].map((name, i) => ({
+      name,
+      groups: ["site"],
+      subnets: { lan: { listenPort: 2000 } },
+      endpoints: [{ ip: `10.0.0.${i + 1}` }],
+    })),
+    connections: [{ a: [], b: [] }],
+  };
+  const file = join(mkdtempSync(join(tmpdir(), "wirenix-explain-")), "groups.json");
+  writeFileSync(file, JSON.stringify(acl));
+  const dial = explain(file, "x", "y").shared[0]?.dials[0];
+  assert.equal(dial?.address, "10.0.0.2:2000");
+  assert.equal(dial?.endpoint.persistentKeepalive, 15);
+  assert.deepEqual(
+    dial?.sources.map((s) => [s.path, s.owner, s.name]),
+    [
+      ["subnets[0].endpoints[0]", "subnet", "lan"],
+      ["groups[0].endpoints[0]", "group", "site"],
+      ["peers[1].endpoints[0]", "peer", "y"],
+    ],
+  );
 });
