@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { fixtures } from "../support/paths.js";
-import { type Run, wirenixAsync } from "../support/run.js";
+import { type Ran, wirenixAsync } from "../support/run.js";
 
 interface Entry {
   file: string;
@@ -21,7 +21,7 @@ interface Entry {
 const dir = join(fixtures, "corpus");
 const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as Entry[];
 
-function noCrash(run: Run, what: string): void {
+function noCrash(run: Ran, what: string): void {
   const output = run.stdout + run.stderr;
   assert.doesNotMatch(output, /^\s+at /m, `${what} printed a stack trace:\n${output}`);
   assert.doesNotMatch(output, /internal error/i, `${what} hit an internal error:\n${output}`);

@@ -1,0 +1,89 @@
+/**
+ * The Wirenix library: everything the CLI uses, for programs and plugins. This file only
+ * re-exports; each module documents its own part.
+ */
+export {
+  ACL_FORMATS,
+  type LoadedAcl,
+  loadAcl,
+  parseAclText,
+  type SourcePosition,
+} from "./acl/load.js";
+export type {
+  AclConnection,
+  AclEndpoint,
+  AclFilter,
+  AclGroup,
+  AclPeer,
+  AclPeerSubnet,
+  AclSubnet,
+  AclV1,
+} from "./acl/v1/schema.js";
+export { AclV1Schema } from "./acl/v1/schema.js";
+export { validateAclV1 } from "./acl/v1/validate.js";
+export { isAddressOrCidr, isEndpointHost, isWireguardKey } from "./acl/values.js";
+export { cli } from "./cli/main.js";
+export { type ConfigTree, type ConfigValue, isConfigTree, mergeConfigs } from "./config-tree.js";
+export {
+  type ConfigureContext,
+  type ConfigureOptions,
+  type Configurer,
+  defineConfigurer,
+  type NixosPeerShape,
+} from "./configurers/configurer.js";
+export { hostsEntries } from "./configurers/hosts.js";
+export { type DeviceInterface, deviceInterfaces } from "./configurers/interfaces.js";
+export {
+  type Diagnostic,
+  type DiagnosticCode,
+  Diagnostics,
+  formatDiagnostic,
+  InputError,
+  type PathSegment,
+  type Result,
+  renderPath,
+  type Severity,
+} from "./diagnostics.js";
+export { toJson, toPrettyJson } from "./emit/json.js";
+export { nixAttrName, nixString, toNix } from "./emit/nix.js";
+export {
+  defineKeyProvider,
+  type KeyProvider,
+  type KeyProviderContext,
+  type PeerKeyAnswers,
+  PeerKeys,
+} from "./keys/provider.js";
+export { allowedIP, generatedAddress, hostAddress, interfaceAddress } from "./network/addresses.js";
+export { buildNetwork } from "./network/build.js";
+export {
+  DEV_NAME_METHODS,
+  type DevNameMethod,
+  deviceName,
+  deviceNameProblem,
+} from "./network/devname.js";
+export { endpointAddress } from "./network/endpoints.js";
+export { networkData, networkText } from "./network/inspect.js";
+export type {
+  ExtraArgs,
+  Link,
+  Membership,
+  NetConnection,
+  NetGroup,
+  NetInterface,
+  NetPeer,
+  NetSubnet,
+  Network,
+  ResolvedEndpoint,
+} from "./network/model.js";
+export { compareNames } from "./order.js";
+export { defineParser, type Parser } from "./parsers/parser.js";
+export {
+  DEFAULT_OPTIONS,
+  type GenerateOptions,
+  Generator,
+  locateDiagnostics,
+  parseAcl,
+  readNetwork,
+} from "./pipeline.js";
+export { definePlugin, loadPlugin, type Plugin } from "./plugins.js";
+export { BUILTINS, createRegistry, type PluginContribution, Registry } from "./registry.js";
