@@ -12,7 +12,6 @@ import { parseAcl } from "../../src/pipeline.js";
 import { createRegistry } from "../../src/registry.js";
 import { wgKeyPair } from "../support/wg.js";
 
-// biome-ignore lint/suspicious/noExplicitAny: test ACLs are raw data, edited freely
 type Acl = Record<string, any>;
 
 const keys = [wgKeyPair(), wgKeyPair(), wgKeyPair(), wgKeyPair()];

@@ -78,7 +78,6 @@ test("DOT: Graphviz reads every peer, the subnet boxes and one edge per link", a
   assert.deepEqual(dot.edges.sort(), HOMELAB_EDGES);
 });
 
-// biome-ignore lint/suspicious/noExplicitAny: test ACLs are raw data, edited freely
 function spokeVariant(edit: (acl: Record<string, any>) => void, name: string): string {
   const acl = JSON.parse(readFileSync(join(fixtures, "check", "example-spoke.json"), "utf8"));
   edit(acl);
