@@ -13,7 +13,7 @@ import { DEV_NAME_METHODS, type DevNameMethod } from "../network/devname.js";
 import { compareNames } from "../order.js";
 import { BufferedSink } from "../output.js";
 import { DEFAULT_OPTIONS, type GenerateOptions, Generator } from "../pipeline.js";
-import { choosePeers, collect, Exit, networkOf, registryWith } from "./common.js";
+import { choosePeers, collect, Exit, registryWith, sourcedNetworkOf } from "./common.js";
 import { type CliIO, EXIT_INVALID, EXIT_USAGE, printDiagnostics, UsageError } from "./io.js";
 
 interface Flags {
@@ -42,27 +42,56 @@ interface Host {
   config: ConfigTree;
 }
 
-/** Writes hosts as they come, into one stream (stdout). */
+/**
+ * Writes hosts into one stream (stdout), held back until every host succeeded: a run that
+ * fails prints its errors and nothing else, so `wirenix generate acl > out.nix` never leaves
+ * half a file that looks whole.
+ */
 function streamWriter(io: CliIO, format: "nix" | "json") {
-  const sink = new BufferedSink((chunk) => io.out(chunk));
-  let first = true;
+  let parts: string[] = [];
   return {
     add({ name, config }: Host) {
+      const first = parts.length === 0;
       if (format === "json")
-        sink.write(`${first ? "{\n" : ",\n"}${JSON.stringify(name)}:${toJson(config)}`);
-      else sink.write(`${first ? "{\n" : ""}  ${nixAttrName(name)} = ${toNix(config, "  ")};\n`);
-      first = false;
-      sink.flush();
+        parts.push(`${first ? "{\n" : ",\n"}${JSON.stringify(name)}:${toJson(config)}`);
+      else parts.push(`${first ? "{\n" : ""}  ${nixAttrName(name)} = ${toNix(config, "  ")};\n`);
     },
     finish() {
-      if (format === "json") sink.write(first ? "{}\n" : "\n}\n");
-      else sink.write(first ? "{ }\n" : "}\n");
+      const empty = parts.length === 0;
+      if (format === "json") parts.push(empty ? "{}\n" : "\n}\n");
+      else parts.push(empty ? "{ }\n" : "}\n");
+      // Host by host, never joined: all hosts of a big mesh exceed the longest string V8 allows.
+      const sink = new BufferedSink((chunk) => io.out(chunk));
+      for (const part of parts) sink.write(part);
       sink.close();
+      parts = [];
     },
     abort() {
-      sink.close();
+      parts = [];
     },
   };
+}
+
+const OUT_REASONS: Record<string, string> = {
+  EEXIST: "a file of that name is in the way",
+  ENOTDIR: "a file is in the way of the directory",
+  EISDIR: "a directory is in the way of a file",
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+  EROFS: "read-only file system",
+  ENOSPC: "no space left on the device",
+};
+
+/** Runs a file-system step under --out; its failure is a problem with that option, not a crash. */
+function guardOut(dir: string, step: () => void): void {
+  try {
+    step();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (typeof code !== "string") throw error;
+    const reason = OUT_REASONS[code] ?? (error as Error).message;
+    throw new UsageError(`--out ${dir}: cannot write there: ${reason}`);
+  }
 }
 
 /**
@@ -70,7 +99,7 @@ function streamWriter(io: CliIO, format: "nix" | "json") {
  * when all hosts succeeded are they renamed into place, so a failed run changes nothing.
  */
 function directoryWriter(dir: string, format: "nix" | "json") {
-  mkdirSync(dir, { recursive: true });
+  guardOut(dir, () => mkdirSync(dir, { recursive: true }));
   const staged: { temp: string; final: string }[] = [];
   const tag = `${process.pid}.${randomBytes(4).toString("hex")}`;
   return {
@@ -79,11 +108,16 @@ function directoryWriter(dir: string, format: "nix" | "json") {
       const temp = join(dir, `.${name}.${format}.${tag}.tmp`);
       const text =
         format === "json" ? `${toPrettyJson(config)}\n` : `${MODULE_HEADER}${toNix(config)}\n`;
-      writeFileSync(temp, text, { flag: "wx", mode: 0o644 });
+      guardOut(dir, () => writeFileSync(temp, text, { flag: "wx", mode: 0o644 }));
       staged.push({ temp, final });
     },
     finish() {
-      for (const { temp, final } of staged) renameSync(temp, final);
+      try {
+        for (const { temp, final } of staged) guardOut(dir, () => renameSync(temp, final));
+      } catch (error) {
+        for (const { temp } of staged) rmSync(temp, { force: true });
+        throw error;
+      }
     },
     abort() {
       for (const { temp } of staged) rmSync(temp, { force: true });
@@ -93,7 +127,7 @@ function directoryWriter(dir: string, format: "nix" | "json") {
 
 async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
   const registry = await registryWith(io, flags.plugin);
-  const network = networkOf(io, acl, registry);
+  const { network, locate } = sourcedNetworkOf(io, acl, registry);
   const options: GenerateOptions = {
     configurer: flags.configurer,
     keyProviders: flags.keyProvider ?? DEFAULT_OPTIONS.keyProviders,
@@ -150,15 +184,13 @@ async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
     writer.abort();
     throw error;
   }
-  const withFile = (d: Diagnostic): Diagnostic =>
-    d.path.length > 0 && d.file === undefined ? { ...d, file: acl } : d;
-  printDiagnostics(io, [...network.warnings, ...generator.warnings].map(withFile));
+  printDiagnostics(io, locate([...network.warnings, ...generator.warnings]));
   if (failures.length > 0) {
     writer.abort();
     const seen = new Set<string>();
     printDiagnostics(
       io,
-      failures.map(withFile).filter((d) => {
+      locate(failures).filter((d) => {
         const key = `${d.code}|${d.path.join(".")}|${d.message}`;
         if (seen.has(key)) return false;
         seen.add(key);
