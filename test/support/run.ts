@@ -1,5 +1,5 @@
 /** Running the real programs a test needs: our CLI, nix-instantiate, and the original Wirenix. */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -107,4 +107,21 @@ export function writeAcl(dir: string, acl: unknown, name = "acl.json"): string {
   const file = join(dir, name);
   writeFileSync(file, JSON.stringify(acl));
   return file;
+}
+
+/** Spawns `bin/wirenix.js` without blocking, so many runs can overlap (the corpus). */
+export function wirenixAsync(args: readonly string[]): Promise<Ran> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [wirenixBin, ...args], { cwd: repoRoot });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (s: string) => {
+      stdout += s;
+    });
+    child.stderr.setEncoding("utf8").on("data", (s: string) => {
+      stderr += s;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
 }
