@@ -10,8 +10,11 @@ import {
 } from "./configurers/nixos-networkd.js";
 import { nixosStaticConfigurer } from "./configurers/nixos-static.js";
 import { aclKeyProvider } from "./keys/acl-provider.js";
+import { agenixKeyProvider } from "./keys/agenix-provider.js";
 import { agenixRekeyKeyProvider } from "./keys/agenix-rekey-provider.js";
+import { dirKeyProvider } from "./keys/dir-provider.js";
 import type { KeyProvider } from "./keys/provider.js";
+import { sopsNixKeyProvider } from "./keys/sops-nix-provider.js";
 import type { Parser } from "./parsers/parser.js";
 import { v1Parser } from "./parsers/v1.js";
 
@@ -39,7 +42,13 @@ export class Registry {
 export const BUILTINS: PluginContribution = {
   parsers: [v1Parser],
   configurers: [nixosStaticConfigurer, nixosNetworkdConfigurer, nixosNetworkdDevOnlyConfigurer],
-  keyProviders: [aclKeyProvider, agenixRekeyKeyProvider],
+  keyProviders: [
+    aclKeyProvider,
+    agenixRekeyKeyProvider,
+    dirKeyProvider,
+    agenixKeyProvider,
+    sopsNixKeyProvider,
+  ],
 };
 
 /** A registry holding the built-ins. */

@@ -7,6 +7,7 @@ import { Command, CommanderError } from "commander";
 import { generateCommand } from "./generate.js";
 import { inspectCommand } from "./inspect.js";
 import { type CliIO, EXIT_USAGE, UsageError } from "./io.js";
+import { keysCommand } from "./keys.js";
 
 function version(): string {
   const pkg = JSON.parse(
@@ -27,7 +28,7 @@ export async function cli(argv: readonly string[], io: CliIO): Promise<number> {
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .exitOverride();
-  for (const make of [generateCommand, inspectCommand]) {
+  for (const make of [generateCommand, inspectCommand, keysCommand]) {
     const command = make(io, done);
     command
       .exitOverride()
