@@ -60,9 +60,9 @@ async function generate(io: CliIO, acl: string, flags: GenerateFlags): Promise<n
   for (const o of outcomes) {
     const what = o.kind === "peer" ? `peer ${o.name}` : `subnet ${o.name} (preshared key)`;
     const key = o.publicKey === undefined ? "" : `, public key ${o.publicKey}`;
-    lines.push(`${o.action.padEnd(9)} ${what}: ${o.files.join(", ")}${key}`);
+    const detail = o.action === "skipped" ? (o.reason ?? "") : `${o.files.join(", ")}${key}`;
+    lines.push(`${o.action.padEnd(9)} ${what}: ${detail}`);
     if (o.backups?.length) lines.push(`          old files kept as ${o.backups.join(", ")}`);
-    if (o.reason) lines.push(`          ${o.reason}`);
   }
   io.out(`${lines.join("\n")}\n`);
 

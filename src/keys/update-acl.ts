@@ -7,7 +7,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { extname } from "node:path";
 import { parse as parseToml, stringify as stringifyToml } from "smol-toml";
-import { parseDocument } from "yaml";
+import { isScalar, parseDocument, Scalar } from "yaml";
 import { type Diagnostic, diagnostic, type Result } from "../diagnostics.js";
 import { writeFileAtomic } from "../output.js";
 
@@ -73,6 +73,47 @@ function setKeys(data: unknown, updates: readonly PublicKeyUpdate[]): string[] |
 }
 
 /**
+ * Replaces existing `publicKey` values in the text itself, so that nothing but the keys
+ * changes. Undefined when some peer has no `publicKey` yet (or an unusual one), which needs
+ * the Document printer.
+ */
+function replaceYamlScalars(
+  text: string,
+  doc: ReturnType<typeof parseDocument>,
+  updates: readonly PublicKeyUpdate[],
+): string | undefined {
+  const edits: { start: number; end: number; value: string }[] = [];
+  for (const u of updates) {
+    const node = doc.getIn(["peers", u.index, "publicKey"], true);
+    if (!isScalar(node) || !node.range) return undefined;
+    const quote =
+      node.type === Scalar.PLAIN
+        ? ""
+        : node.type === Scalar.QUOTE_DOUBLE
+          ? '"'
+          : node.type === Scalar.QUOTE_SINGLE
+            ? "'"
+            : undefined;
+    if (quote === undefined) return undefined;
+    edits.push({
+      start: node.range[0],
+      end: node.range[1],
+      value: `${quote}${u.publicKey}${quote}`,
+    });
+  }
+  edits.sort((a, b) => b.start - a.start);
+  let out = text;
+  for (const e of edits) out = out.slice(0, e.start) + e.value + out.slice(e.end);
+  return out;
+}
+
+/** Adds or sets the keys through the Document API, which keeps comments. */
+function setYamlKeys(doc: ReturnType<typeof parseDocument>, updates: readonly PublicKeyUpdate[]) {
+  for (const u of updates) doc.setIn(["peers", u.index, "publicKey"], u.publicKey);
+  return doc.toString();
+}
+
+/**
  * Writes the public keys into the ACL file atomically, keeping its mode. Peers whose key is
  * already right are not touched, and an ACL that needs no change is not rewritten.
  */
@@ -93,9 +134,8 @@ export function updateAclPublicKeys(
     const set = setKeys(doc.toJS(), updates);
     if (!Array.isArray(set)) return { ok: false, diagnostics: [set] };
     changed = set;
-    for (const u of updates)
-      if (changed.includes(u.name)) doc.setIn(["peers", u.index, "publicKey"], u.publicKey);
-    output = doc.toString();
+    const todo = updates.filter((u) => changed.includes(u.name));
+    output = replaceYamlScalars(text, doc, todo) ?? setYamlKeys(doc, todo);
   } else if (ext === ".json") {
     const data: unknown = JSON.parse(text);
     const set = setKeys(data, updates);
