@@ -15,6 +15,7 @@ import { subnetsOf } from "./generate-dir.js";
 import {
   backupStamp,
   createSecretFile,
+  fileProblem,
   keyFiles,
   prepareSecretDir,
   readKeyFile,
@@ -31,11 +32,14 @@ export interface Recipient {
 function recipientProblem(recipient: string): string | undefined {
   if (/^ssh-/.test(recipient))
     return "SSH recipients are not supported by the age library wirenix uses; convert the host key with ssh-to-age and give the age1... recipient";
+  if (/^AGE-SECRET-KEY-/i.test(recipient))
+    return "this is an age identity (a secret key), not a recipient; give its public key (age-keygen -y IDENTITY) and keep the identity out of this file";
   try {
     new Encrypter().addRecipient(recipient);
     return undefined;
-  } catch (error) {
-    return `not an age recipient (${(error as Error).message})`;
+  } catch {
+    // The line itself is never repeated: a key pasted here by mistake must not be printed.
+    return "not an age recipient (expected age1...)";
   }
 }
 
@@ -217,10 +221,45 @@ export async function encryptKeys(
   if (found.length > 0) return { ok: false, diagnostics: found };
 
   const notices: string[] = [];
-  const notice = prepareSecretDir(secretsDir);
-  if (notice) notices.push(notice);
   const stamp = backupStamp(options.now);
   const outcomes: EncryptOutcome[] = [];
+  try {
+    const notice = prepareSecretDir(secretsDir);
+    if (notice) notices.push(notice);
+    await encryptAll(work, secretsDir, options, stamp, outcomes);
+  } catch (error) {
+    const problem = fileProblem(error);
+    if (problem === undefined) throw error;
+    return {
+      ok: false,
+      diagnostics: [
+        diagnostic(
+          "error",
+          "write-failed",
+          [],
+          `${problem}${outcomes.length > 0 ? "; files written before this are kept" : ""}`,
+        ),
+      ],
+    };
+  }
+  return { ok: true, value: { outcomes, notices }, warnings: [] };
+}
+
+interface Work {
+  kind: "peer" | "subnet";
+  name: string;
+  secret: string;
+  recipients: string[];
+  path: PathSegment[];
+}
+
+async function encryptAll(
+  work: readonly Work[],
+  secretsDir: string,
+  options: EncryptOptions,
+  stamp: string,
+  outcomes: EncryptOutcome[],
+): Promise<void> {
   for (const w of work) {
     const secretName = w.kind === "peer" ? peerSecretName(w.name) : subnetSecretName(w.name);
     const file = join(secretsDir, `${secretName}.age`);
@@ -251,5 +290,4 @@ export async function encryptKeys(
       else createSecretFile(pubFile, `${publicKey}\n`);
     }
   }
-  return { ok: true, value: { outcomes, notices }, warnings: [] };
 }

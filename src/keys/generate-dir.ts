@@ -12,6 +12,7 @@ import {
   backupStamp,
   createSecretFile,
   FileExistsError,
+  fileProblem,
   holdsNoKey,
   keyFileNameProblem,
   keyFiles,
@@ -193,12 +194,12 @@ export function generateKeys(
   const found = problems(network, dir, peers, rotate);
   if (found.length > 0) return { ok: false, diagnostics: found };
   const notices: string[] = [];
-  const notice = prepareSecretDir(dir);
-  if (notice) notices.push(notice);
   const stamp = backupStamp(options.now);
   const outcomes: KeyOutcome[] = [];
   const publicKeys = new Map<string, string>();
   try {
+    const notice = prepareSecretDir(dir);
+    if (notice) notices.push(notice);
     for (const name of peers) {
       const outcome = peerOutcome(network, dir, name, rotate.includes(name), stamp);
       outcomes.push(outcome);
@@ -215,19 +216,13 @@ export function generateKeys(
       outcomes.push({ kind: "subnet", name: subnet, action: "created", files: [file] });
     }
   } catch (error) {
-    if (error instanceof FileExistsError)
-      return {
-        ok: false,
-        diagnostics: [
-          diagnostic(
-            "error",
-            "file-exists",
-            [],
-            `${error.message} (another process wrote it meanwhile?); nothing was overwritten`,
-          ),
-        ],
-      };
-    throw error;
+    const problem = fileProblem(error);
+    if (problem === undefined) throw error;
+    const message =
+      error instanceof FileExistsError
+        ? `${problem} (another process wrote it meanwhile?); nothing was overwritten`
+        : `${problem}${outcomes.length > 0 ? "; keys written before this are kept" : ""}`;
+    return { ok: false, diagnostics: [diagnostic("error", "write-failed", [], message)] };
   }
   return { ok: true, value: { outcomes, notices, publicKeys }, warnings: [] };
 }

@@ -84,7 +84,9 @@ export function prepareSecretDir(dir: string): string | undefined {
     chmodSync(dir, SECRET_DIR_MODE);
     return undefined;
   }
-  const mode = statSync(dir).mode & 0o777;
+  const stat = statSync(dir);
+  if (!stat.isDirectory()) throw new KeyDirError(`${dir} exists and is not a directory`);
+  const mode = stat.mode & 0o777;
   if (mode === SECRET_DIR_MODE) return undefined;
   chmodSync(dir, SECRET_DIR_MODE);
   return `${dir}: mode changed from ${mode.toString(8).padStart(3, "0")} to 700 (it holds private keys)`;
@@ -110,8 +112,23 @@ function writeTemp(path: string, text: string | Uint8Array): string {
   return temp;
 }
 
+/** A problem with the keys directory or its files that the user must fix. */
+export class KeyDirError extends Error {}
+
+/**
+ * The message for a failed file operation (a missing directory, no permission, a full disk),
+ * or undefined for anything that is not one, which is then a bug and propagates.
+ */
+export function fileProblem(error: unknown): string | undefined {
+  if (error instanceof KeyDirError) return error.message;
+  const e = error as NodeJS.ErrnoException;
+  if (error instanceof Error && typeof e.code === "string" && typeof e.syscall === "string")
+    return `cannot ${e.syscall} ${e.path ?? ""}: ${e.code}`.replace("  ", " ");
+  return undefined;
+}
+
 /** Thrown when a file that must not be replaced already exists. */
-export class FileExistsError extends Error {
+export class FileExistsError extends KeyDirError {
   constructor(readonly file: string) {
     super(`${file} already exists; wirenix never replaces a key file`);
   }

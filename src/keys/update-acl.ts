@@ -10,6 +10,7 @@ import { parse as parseToml, stringify as stringifyToml } from "smol-toml";
 import { isScalar, parseDocument, Scalar } from "yaml";
 import { type Diagnostic, diagnostic, type Result } from "../diagnostics.js";
 import { writeFileAtomic } from "../output.js";
+import { fileProblem } from "./key-dir.js";
 
 /** One peer's public key to write: the peer's index in `peers` and the key. */
 export interface PublicKeyUpdate {
@@ -150,6 +151,12 @@ export function updateAclPublicKeys(
     output = `${stringifyToml(data as Record<string, unknown>)}\n`;
     reprinted = true;
   }
-  if (changed.length > 0) writeFileAtomic(file, output, statSync(file).mode & 0o777);
+  try {
+    if (changed.length > 0) writeFileAtomic(file, output, statSync(file).mode & 0o777);
+  } catch (error) {
+    const problem = fileProblem(error);
+    if (problem === undefined) throw error;
+    return { ok: false, diagnostics: [diagnostic("error", "write-failed", [], problem)] };
+  }
   return { ok: true, value: { changed, reprinted: reprinted && changed.length > 0 }, warnings: [] };
 }
