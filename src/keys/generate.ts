@@ -4,6 +4,7 @@
  * `wg genkey`'s are interchangeable byte for byte in meaning.
  */
 import { createPrivateKey, createPublicKey, randomBytes } from "node:crypto";
+import { isWireguardKey } from "../acl/values.js";
 
 /** A peer's identity: the private key stays in memory and in 0600 files only. */
 export interface KeyPair {
@@ -14,12 +15,6 @@ export interface KeyPair {
 const KEY_BYTES = 32;
 /** The fixed PKCS#8 header of an X25519 private key; the raw 32 bytes follow it. */
 const PKCS8_X25519_PREFIX = Buffer.from("302e020100300506032b656e04220420", "hex");
-const KEY_PATTERN = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw480]=$/;
-
-/** Whether `text` has the shape of a WireGuard key (32 bytes in Base64). */
-export function isWireguardKey(text: string): boolean {
-  return KEY_PATTERN.test(text);
-}
 
 /** Curve25519 clamping, as `wg genkey` applies it. */
 function clamp(bytes: Buffer): Buffer {

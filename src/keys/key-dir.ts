@@ -19,9 +19,9 @@ import {
   writeSync,
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { isWireguardKey } from "../acl/values.js";
 import type { PathSegment } from "../diagnostics.js";
 import type { NetSubnet } from "../network/model.js";
-import { isWireguardKey } from "./generate.js";
 
 /** Mode of every file in a keys directory, and of the directory itself. */
 export const SECRET_FILE_MODE = 0o600;

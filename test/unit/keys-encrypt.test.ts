@@ -9,9 +9,8 @@ import { copyFileSync, readdirSync, readFileSync, statSync, writeFileSync } from
 import { join } from "node:path";
 import { test } from "node:test";
 import { parseDocument } from "yaml";
-import { runCli } from "../support/cli.js";
 import { fixtures } from "../support/paths.js";
-import { scratchDir } from "../support/tmp.js";
+import { tempDir, wirenixInProcess } from "../support/run.js";
 
 const read = (path: string) => readFileSync(path, "utf8");
 
@@ -48,18 +47,19 @@ async function setup(dir: string, hostRecipients: Record<string, string>): Promi
   });
   writeFileSync(acl, doc.toString());
   const keys = join(dir, "keys");
-  const made = await runCli(["keys", "generate", acl, "--dir", keys]);
-  assert.equal(made.code, 0, made.err);
+  const made = await wirenixInProcess(["keys", "generate", acl, "--dir", keys]);
+  assert.equal(made.code, 0, made.stderr);
   return { dir, acl, keys, secrets: join(dir, "secrets") };
 }
 
 test("age files from keys encrypt decrypt with the real age to the exact key files", async (t) => {
-  const dir = scratchDir(t);
+  const { dir, remove } = tempDir();
+  t.after(remove);
   const admin = identity(dir, "admin");
   const s = await setup(dir, {});
   const recipients = join(dir, "recipients.txt");
   writeFileSync(recipients, `# the admin's key\n\n${admin.recipient}\n`);
-  const run = await runCli([
+  const run = await wirenixInProcess([
     "keys",
     "encrypt",
     s.acl,
@@ -70,7 +70,7 @@ test("age files from keys encrypt decrypt with the real age to the exact key fil
     "--recipients",
     recipients,
   ]);
-  assert.equal(run.code, 0, run.err);
+  assert.equal(run.code, 0, run.stderr);
   assert.deepEqual(readdirSync(s.secrets).sort(), [
     "wirenix-peer-alpha.age",
     "wirenix-peer-alpha.pub",
@@ -100,7 +100,8 @@ test("age files from keys encrypt decrypt with the real age to the exact key fil
 });
 
 test("per-host recipients from extraArgs: each host decrypts its own key and its subnets' keys only", async (t) => {
-  const dir = scratchDir(t);
+  const { dir, remove } = tempDir();
+  t.after(remove);
   const hosts = {
     alpha: identity(dir, "alpha"),
     beta: identity(dir, "beta"),
@@ -111,8 +112,16 @@ test("per-host recipients from extraArgs: each host decrypts its own key and its
     beta: hosts.beta.recipient,
     laptop: hosts.laptop.recipient,
   });
-  const run = await runCli(["keys", "encrypt", s.acl, "--dir", s.keys, "--secrets-dir", s.secrets]);
-  assert.equal(run.code, 0, run.err);
+  const run = await wirenixInProcess([
+    "keys",
+    "encrypt",
+    s.acl,
+    "--dir",
+    s.keys,
+    "--secrets-dir",
+    s.secrets,
+  ]);
+  assert.equal(run.code, 0, run.stderr);
   for (const [host, id] of Object.entries(hosts)) {
     for (const peer of Object.keys(hosts)) {
       const plain = ageDecrypt(id.file, join(s.secrets, `wirenix-peer-${peer}.age`));
@@ -127,7 +136,8 @@ test("per-host recipients from extraArgs: each host decrypts its own key and its
 });
 
 test("keys encrypt keeps up-to-date files, re-encrypts after a rotation and keeps a backup", async (t) => {
-  const dir = scratchDir(t);
+  const { dir, remove } = tempDir();
+  t.after(remove);
   const admin = identity(dir, "admin");
   const s = await setup(dir, {
     alpha: admin.recipient,
@@ -135,23 +145,23 @@ test("keys encrypt keeps up-to-date files, re-encrypts after a rotation and keep
     laptop: admin.recipient,
   });
   const encrypt = () =>
-    runCli(["keys", "encrypt", s.acl, "--dir", s.keys, "--secrets-dir", s.secrets]);
+    wirenixInProcess(["keys", "encrypt", s.acl, "--dir", s.keys, "--secrets-dir", s.secrets]);
   assert.equal((await encrypt()).code, 0);
   const first = read(join(s.secrets, "wirenix-peer-beta.age"));
   const again = await encrypt();
-  assert.match(again.out, /kept\s+peer beta: .*up to date/);
+  assert.match(again.stdout, /kept\s+peer beta: .*up to date/);
   assert.equal(read(join(s.secrets, "wirenix-peer-beta.age")), first);
   assert.equal(
-    (await runCli(["keys", "generate", s.acl, "--dir", s.keys, "--rotate", "beta"])).code,
+    (await wirenixInProcess(["keys", "generate", s.acl, "--dir", s.keys, "--rotate", "beta"])).code,
     0,
   );
   const third = await encrypt();
-  assert.equal(third.code, 0, third.err);
+  assert.equal(third.code, 0, third.stderr);
   assert.match(
-    third.out,
+    third.stdout,
     /re-encrypted peer beta: .*old file kept as .*wirenix-peer-beta\.age\.\d{8}T\d{6}Z\.bak/,
   );
-  assert.match(third.out, /kept\s+peer alpha/);
+  assert.match(third.stdout, /kept\s+peer alpha/);
   assert.equal(
     ageDecrypt(admin.file, join(s.secrets, "wirenix-peer-beta.age")),
     read(join(s.keys, "beta.key")),
@@ -165,14 +175,15 @@ test("keys encrypt keeps up-to-date files, re-encrypts after a rotation and keep
 });
 
 test("keys encrypt refuses SSH and malformed recipients and a peer without any recipient", async (t) => {
-  const dir = scratchDir(t);
+  const { dir, remove } = tempDir();
+  t.after(remove);
   const s = await setup(dir, {});
   const recipients = join(dir, "recipients.txt");
   writeFileSync(
     recipients,
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\nage1nonsense\n",
   );
-  const bad = await runCli([
+  const bad = await wirenixInProcess([
     "keys",
     "encrypt",
     s.acl,
@@ -185,11 +196,11 @@ test("keys encrypt refuses SSH and malformed recipients and a peer without any r
   ]);
   assert.equal(bad.code, 1);
   assert.match(
-    bad.err,
+    bad.stderr,
     /recipients\.txt: SSH recipients are not supported .*ssh-to-age.*\(line 1, column 1\)/,
   );
-  assert.match(bad.err, /recipients\.txt: not an age recipient.*\(line 2, column 1\)/);
-  const none = await runCli([
+  assert.match(bad.stderr, /recipients\.txt: not an age recipient.*\(line 2, column 1\)/);
+  const none = await wirenixInProcess([
     "keys",
     "encrypt",
     s.acl,
@@ -200,14 +211,15 @@ test("keys encrypt refuses SSH and malformed recipients and a peer without any r
   ]);
   assert.equal(none.code, 1);
   assert.match(
-    none.err,
+    none.stderr,
     /net\.yaml: peers\[0\]\.extraArgs\.ageRecipients: no age recipient for peer "alpha"/,
   );
   assert.throws(() => statSync(s.secrets), "nothing written on failure");
 });
 
 test("the agenix key provider declares age.secrets.<name>.file and reads the .pub files", async (t) => {
-  const dir = scratchDir(t);
+  const { dir, remove } = tempDir();
+  t.after(remove);
   const admin = identity(dir, "admin");
   const s = await setup(dir, {
     alpha: admin.recipient,
@@ -215,10 +227,20 @@ test("the agenix key provider declares age.secrets.<name>.file and reads the .pu
     laptop: admin.recipient,
   });
   assert.equal(
-    (await runCli(["keys", "encrypt", s.acl, "--dir", s.keys, "--secrets-dir", s.secrets])).code,
+    (
+      await wirenixInProcess([
+        "keys",
+        "encrypt",
+        s.acl,
+        "--dir",
+        s.keys,
+        "--secrets-dir",
+        s.secrets,
+      ])
+    ).code,
     0,
   );
-  const run = await runCli([
+  const run = await wirenixInProcess([
     "generate",
     s.acl,
     "--key-provider",
@@ -232,8 +254,8 @@ test("the agenix key provider declares age.secrets.<name>.file and reads the .pu
     "--peer",
     "alpha",
   ]);
-  assert.equal(run.code, 0, run.err);
-  const alpha = JSON.parse(run.out).alpha;
+  assert.equal(run.code, 0, run.stderr);
+  const alpha = JSON.parse(run.stdout).alpha;
   assert.deepEqual(alpha.age.secrets, {
     "wirenix-peer-alpha": {
       file: join(s.secrets, "wirenix-peer-alpha.age"),
@@ -258,9 +280,10 @@ test("the agenix key provider declares age.secrets.<name>.file and reads the .pu
 });
 
 test("the sops-nix key provider declares sops.secrets, one file per secret under --secrets-dir", async (t) => {
-  const dir = scratchDir(t);
+  const { dir, remove } = tempDir();
+  t.after(remove);
   const s = await setup(dir, {});
-  const run = await runCli([
+  const run = await wirenixInProcess([
     "generate",
     s.acl,
     "--key-provider",
@@ -276,8 +299,8 @@ test("the sops-nix key provider declares sops.secrets, one file per secret under
     "--peer",
     "laptop",
   ]);
-  assert.equal(run.code, 0, run.err);
-  const laptop = JSON.parse(run.out).laptop;
+  assert.equal(run.code, 0, run.stderr);
+  const laptop = JSON.parse(run.stdout).laptop;
   assert.deepEqual(laptop.sops.secrets, {
     "wirenix-peer-laptop": {
       group: "root",

@@ -19,9 +19,8 @@ import { parse as parseToml } from "smol-toml";
 import { parse as parseYaml } from "yaml";
 import { generateKeyPair, generatePresharedKey, publicKeyOf } from "../../src/keys/generate.js";
 import { createSecretFile, FileExistsError } from "../../src/keys/key-dir.js";
-import { runBin, runCli } from "../support/cli.js";
 import { fixtures, wirenixBin } from "../support/paths.js";
-import { scratchDir } from "../support/tmp.js";
+import { tempDir, wirenix, wirenixInProcess } from "../support/run.js";
 
 const wg = (args: string[], input?: string) =>
   execFileSync("wg", args, { encoding: "utf8", ...(input === undefined ? {} : { input }) }).trim();
@@ -64,11 +63,12 @@ test("our private keys are clamped like wg genkey's, and wg reads our preshared 
 });
 
 test("keys generate: a pair per peer, a preshared key per subnet that asks, 0600 files in a 0700 dir", async (t) => {
-  const dir = scratchDir(t);
+  const { dir, remove } = tempDir();
+  t.after(remove);
   const acl = aclCopy(dir, "yaml");
   const keys = join(dir, "keys");
-  const run = await runCli(["keys", "generate", acl, "--dir", keys]);
-  assert.equal(run.code, 0, run.err);
+  const run = await wirenixInProcess(["keys", "generate", acl, "--dir", keys]);
+  assert.equal(run.code, 0, run.stderr);
   assert.deepEqual(readdirSync(keys).sort(), [
     "alpha.key",
     "alpha.pub",
@@ -85,18 +85,19 @@ test("keys generate: a pair per peer, a preshared key per subnet that asks, 0600
       read(join(keys, `${peer}.pub`)).trim(),
       wg(["pubkey"], read(join(keys, `${peer}.key`))),
     );
-  assert.match(run.out, /created\s+peer alpha/);
-  assert.match(run.out, /created\s+subnet office/);
+  assert.match(run.stdout, /created\s+peer alpha/);
+  assert.match(run.stdout, /created\s+subnet office/);
 });
 
 test("keys generate: modes stay exact under a permissive umask, and an open dir is tightened", (t) => {
-  const dir = scratchDir(t);
+  const { dir, remove } = tempDir();
+  t.after(remove);
   const acl = aclCopy(dir, "yaml");
   const keys = join(dir, "keys");
   execFileSync("sh", ["-c", `umask 000 && mkdir -m 755 "${keys}"`]);
   const run = spawnWithUmask(["keys", "generate", acl, "--dir", keys]);
-  assert.equal(run.code, 0, run.err);
-  assert.match(run.err, /mode changed from 755 to 700/);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stderr, /mode changed from 755 to 700/);
   assert.equal(mode(keys), 0o700);
   for (const f of readdirSync(keys)) assert.equal(mode(join(keys, f)), 0o600, f);
 });
@@ -110,32 +111,37 @@ function spawnWithUmask(argv: string[]) {
       encoding: "utf8",
     },
   );
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
 test("keys generate never replaces a key: a second run keeps every file byte for byte", async (t) => {
-  const dir = scratchDir(t);
+  const { dir, remove } = tempDir();
+  t.after(remove);
   const acl = aclCopy(dir, "yaml");
   const keys = join(dir, "keys");
-  assert.equal((await runCli(["keys", "generate", acl, "--dir", keys])).code, 0);
+  assert.equal((await wirenixInProcess(["keys", "generate", acl, "--dir", keys])).code, 0);
   const before = new Map(readdirSync(keys).map((f) => [f, read(join(keys, f))]));
-  const again = await runCli(["keys", "generate", acl, "--dir", keys]);
-  assert.equal(again.code, 0, again.err);
-  assert.match(again.out, /kept\s+peer alpha/);
+  const again = await wirenixInProcess(["keys", "generate", acl, "--dir", keys]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /kept\s+peer alpha/);
   for (const [f, text] of before) assert.equal(read(join(keys, f)), text, f);
   assert.equal(readdirSync(keys).length, before.size);
 });
 
 test("keys generate refuses a key file that holds something else, and changes nothing", async (t) => {
-  const dir = scratchDir(t);
+  const { dir, remove } = tempDir();
+  t.after(remove);
   const acl = aclCopy(dir, "yaml");
   const keys = join(dir, "keys");
-  assert.equal((await runCli(["keys", "generate", acl, "--dir", keys, "--peer", "alpha"])).code, 0);
+  assert.equal(
+    (await wirenixInProcess(["keys", "generate", acl, "--dir", keys, "--peer", "alpha"])).code,
+    0,
+  );
   writeFileSync(join(keys, "beta.key"), "my notes, not a key\n", { mode: 0o600 });
-  const run = await runCli(["keys", "generate", acl, "--dir", keys]);
+  const run = await wirenixInProcess(["keys", "generate", acl, "--dir", keys]);
   assert.equal(run.code, 1);
   assert.match(
-    run.err,
+    run.stderr,
     /net\.yaml: peers\[1\]: .*beta\.key exists but does not hold a WireGuard key/,
   );
   assert.equal(read(join(keys, "beta.key")), "my notes, not a key\n");
@@ -143,20 +149,22 @@ test("keys generate refuses a key file that holds something else, and changes no
 });
 
 test("keys generate refuses a .pub that does not match its private key", async (t) => {
-  const dir = scratchDir(t);
+  const { dir, remove } = tempDir();
+  t.after(remove);
   const acl = aclCopy(dir, "yaml");
   const keys = join(dir, "keys");
-  assert.equal((await runCli(["keys", "generate", acl, "--dir", keys])).code, 0);
+  assert.equal((await wirenixInProcess(["keys", "generate", acl, "--dir", keys])).code, 0);
   const other = wg(["pubkey"], wg(["genkey"]));
   writeFileSync(join(keys, "laptop.pub"), `${other}\n`);
-  const run = await runCli(["keys", "generate", acl, "--dir", keys]);
+  const run = await wirenixInProcess(["keys", "generate", acl, "--dir", keys]);
   assert.equal(run.code, 1);
-  assert.match(run.err, /laptop\.pub is not the public key of .*laptop\.key/);
+  assert.match(run.stderr, /laptop\.pub is not the public key of .*laptop\.key/);
   assert.equal(read(join(keys, "laptop.pub")), `${other}\n`);
 });
 
 test("creating a key file where one appeared meanwhile fails and keeps the existing file", (t) => {
-  const dir = scratchDir(t);
+  const { dir, remove } = tempDir();
+  t.after(remove);
   const file = join(dir, "x.key");
   writeFileSync(file, "existing\n");
   assert.throws(() => createSecretFile(file, "new\n"), FileExistsError);
@@ -165,16 +173,17 @@ test("creating a key file where one appeared meanwhile fails and keeps the exist
 });
 
 test("--rotate replaces one peer's pair and keeps the old files as 0600 backups", async (t) => {
-  const dir = scratchDir(t);
+  const { dir, remove } = tempDir();
+  t.after(remove);
   const acl = aclCopy(dir, "yaml");
   const keys = join(dir, "keys");
-  assert.equal((await runCli(["keys", "generate", acl, "--dir", keys])).code, 0);
+  assert.equal((await wirenixInProcess(["keys", "generate", acl, "--dir", keys])).code, 0);
   const oldKey = read(join(keys, "beta.key"));
   const oldPub = read(join(keys, "beta.pub"));
   const alphaKey = read(join(keys, "alpha.key"));
-  const run = await runCli(["keys", "generate", acl, "--dir", keys, "--rotate", "beta"]);
-  assert.equal(run.code, 0, run.err);
-  assert.match(run.out, /rotated\s+peer beta/);
+  const run = await wirenixInProcess(["keys", "generate", acl, "--dir", keys, "--rotate", "beta"]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /rotated\s+peer beta/);
   const newKey = read(join(keys, "beta.key"));
   assert.notEqual(newKey, oldKey);
   assert.equal(read(join(keys, "beta.pub")).trim(), wg(["pubkey"], newKey));
@@ -190,7 +199,7 @@ test("--rotate replaces one peer's pair and keeps the old files as 0600 backups"
   for (const f of readdirSync(keys)) assert.equal(mode(join(keys, f)), 0o600, f);
   // A second rotation in the same second keeps both backups.
   assert.equal(
-    (await runCli(["keys", "generate", acl, "--dir", keys, "--rotate", "beta"])).code,
+    (await wirenixInProcess(["keys", "generate", acl, "--dir", keys, "--rotate", "beta"])).code,
     0,
   );
   assert.equal(readdirSync(keys).filter((f) => f.startsWith("beta.key.")).length, 2);
@@ -200,42 +209,61 @@ test("--rotate replaces one peer's pair and keeps the old files as 0600 backups"
 });
 
 test("--rotate of an unknown peer is a usage error", async (t) => {
-  const dir = scratchDir(t);
+  const { dir, remove } = tempDir();
+  t.after(remove);
   const acl = aclCopy(dir, "yaml");
-  const run = await runCli(["keys", "generate", acl, "--dir", join(dir, "k"), "--rotate", "gamma"]);
+  const run = await wirenixInProcess([
+    "keys",
+    "generate",
+    acl,
+    "--dir",
+    join(dir, "k"),
+    "--rotate",
+    "gamma",
+  ]);
   assert.equal(run.code, 1);
-  assert.match(run.err, /--rotate "gamma": no such peer/);
+  assert.match(run.stderr, /--rotate "gamma": no such peer/);
   assert.ok(!existsSync(join(dir, "k")));
 });
 
 test("a peer whose public key is already in the ACL is skipped unless rotated", async (t) => {
-  const dir = scratchDir(t);
+  const { dir, remove } = tempDir();
+  t.after(remove);
   const acl = aclCopy(dir, "json");
   const data = JSON.parse(read(acl));
   const laptop = wg(["pubkey"], wg(["genkey"]));
   data.peers[2].publicKey = laptop;
   writeFileSync(acl, JSON.stringify(data, null, 2));
   const keys = join(dir, "keys");
-  const run = await runCli(["keys", "generate", acl, "--dir", keys]);
-  assert.equal(run.code, 0, run.err);
-  assert.match(run.out, /skipped\s+peer laptop: the ACL already has its publicKey/);
+  const run = await wirenixInProcess(["keys", "generate", acl, "--dir", keys]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /skipped\s+peer laptop: the ACL already has its publicKey/);
   assert.ok(!existsSync(join(keys, "laptop.key")));
-  const rotated = await runCli(["keys", "generate", acl, "--dir", keys, "--rotate", "laptop"]);
-  assert.equal(rotated.code, 0, rotated.err);
+  const rotated = await wirenixInProcess([
+    "keys",
+    "generate",
+    acl,
+    "--dir",
+    keys,
+    "--rotate",
+    "laptop",
+  ]);
+  assert.equal(rotated.code, 0, rotated.stderr);
   assert.ok(existsSync(join(keys, "laptop.key")));
   assert.match(
-    rotated.err,
+    rotated.stderr,
     /peers\[2\]\.publicKey: differs from .*laptop\.pub; run with --update-acl/,
   );
 });
 
 test("--update-acl on YAML changes only the key lines; comments and layout stay", async (t) => {
-  const dir = scratchDir(t);
+  const { dir, remove } = tempDir();
+  t.after(remove);
   const acl = aclCopy(dir, "yaml");
   const original = read(acl);
   const keys = join(dir, "keys");
-  const run = await runCli(["keys", "generate", acl, "--dir", keys, "--update-acl"]);
-  assert.equal(run.code, 0, run.err);
+  const run = await wirenixInProcess(["keys", "generate", acl, "--dir", keys, "--update-acl"]);
+  assert.equal(run.code, 0, run.stderr);
   const text = read(acl);
   const pub = (p: string) => read(join(keys, `${p}.pub`)).trim();
   for (const comment of original.split("\n").filter((l) => l.includes("#")))
@@ -248,8 +276,18 @@ test("--update-acl on YAML changes only the key lines; comments and layout stay"
   // Rotating changes exactly one line of the file: the rotated key.
   const oldBeta = pub("beta");
   assert.equal(
-    (await runCli(["keys", "generate", acl, "--dir", keys, "--rotate", "beta", "--update-acl"]))
-      .code,
+    (
+      await wirenixInProcess([
+        "keys",
+        "generate",
+        acl,
+        "--dir",
+        keys,
+        "--rotate",
+        "beta",
+        "--update-acl",
+      ])
+    ).code,
     0,
   );
   assert.equal(read(acl), text.replace(oldBeta, pub("beta")));
@@ -257,11 +295,15 @@ test("--update-acl on YAML changes only the key lines; comments and layout stay"
 });
 
 test("--update-acl on JSON keeps the file's indentation", async (t) => {
-  const dir = scratchDir(t);
+  const { dir, remove } = tempDir();
+  t.after(remove);
   const acl = aclCopy(dir, "json");
   assert.match(read(acl), /\n\t"subnets"/);
   const keys = join(dir, "keys");
-  assert.equal((await runCli(["keys", "generate", acl, "--dir", keys, "--update-acl"])).code, 0);
+  assert.equal(
+    (await wirenixInProcess(["keys", "generate", acl, "--dir", keys, "--update-acl"])).code,
+    0,
+  );
   const text = read(acl);
   assert.match(text, /\n\t"subnets"/);
   assert.match(text, /\n\t\t\t"publicKey": "/);
@@ -272,12 +314,13 @@ test("--update-acl on JSON keeps the file's indentation", async (t) => {
 });
 
 test("--update-acl on TOML writes the keys and says that comments are not kept", async (t) => {
-  const dir = scratchDir(t);
+  const { dir, remove } = tempDir();
+  t.after(remove);
   const acl = aclCopy(dir, "toml");
   const keys = join(dir, "keys");
-  const run = await runCli(["keys", "generate", acl, "--dir", keys, "--update-acl"]);
-  assert.equal(run.code, 0, run.err);
-  assert.match(run.err, /TOML comments and layout are not kept/);
+  const run = await wirenixInProcess(["keys", "generate", acl, "--dir", keys, "--update-acl"]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stderr, /TOML comments and layout are not kept/);
   const data = parseToml(read(acl)) as { peers: { publicKey: string }[] };
   const before = parseToml(read(join(fixtures, "keys", "net.toml"))) as { peers: object[] };
   assert.deepEqual(
@@ -289,22 +332,24 @@ test("--update-acl on TOML writes the keys and says that comments are not kept",
 });
 
 test("--update-acl refuses a .nix ACL before generating anything", async (t) => {
-  const dir = scratchDir(t);
+  const { dir, remove } = tempDir();
+  t.after(remove);
   const acl = aclCopy(dir, "nix");
   const original = read(acl);
-  const run = runBin(["keys", "generate", acl, "--dir", join(dir, "keys"), "--update-acl"]);
+  const run = wirenix(["keys", "generate", acl, "--dir", join(dir, "keys"), "--update-acl"]);
   assert.equal(run.code, 2);
-  assert.match(run.err, /cannot rewrite .*net\.nix: a \.nix ACL is a program/);
+  assert.match(run.stderr, /cannot rewrite .*net\.nix: a \.nix ACL is a program/);
   assert.equal(read(acl), original);
   assert.ok(!existsSync(join(dir, "keys")));
 });
 
 test("the dir key provider gives generate the keys from the keys directory", async (t) => {
-  const dir = scratchDir(t);
+  const { dir, remove } = tempDir();
+  t.after(remove);
   const acl = aclCopy(dir, "nix");
   const keys = join(dir, "keys");
-  assert.equal((await runCli(["keys", "generate", acl, "--dir", keys])).code, 0);
-  const run = await runCli([
+  assert.equal((await wirenixInProcess(["keys", "generate", acl, "--dir", keys])).code, 0);
+  const run = await wirenixInProcess([
     "generate",
     acl,
     "--key-provider",
@@ -314,8 +359,8 @@ test("the dir key provider gives generate the keys from the keys directory", asy
     "--format",
     "json",
   ]);
-  assert.equal(run.code, 0, run.err);
-  const out = JSON.parse(run.out);
+  assert.equal(run.code, 0, run.stderr);
+  const out = JSON.parse(run.stdout);
   const office = out.alpha.networking.wireguard.interfaces.office;
   assert.equal(office.privateKeyFile, join(keys, "alpha.key"));
   const beta = office.peers.find((p: { name: string }) => p.name === "beta");
@@ -326,11 +371,15 @@ test("the dir key provider gives generate the keys from the keys directory", asy
 });
 
 test("the dir key provider names the missing file", async (t) => {
-  const dir = scratchDir(t);
+  const { dir, remove } = tempDir();
+  t.after(remove);
   const acl = aclCopy(dir, "yaml");
   const keys = join(dir, "keys");
-  assert.equal((await runCli(["keys", "generate", acl, "--dir", keys, "--peer", "alpha"])).code, 0);
-  const run = await runCli([
+  assert.equal(
+    (await wirenixInProcess(["keys", "generate", acl, "--dir", keys, "--peer", "alpha"])).code,
+    0,
+  );
+  const run = await wirenixInProcess([
     "generate",
     acl,
     "--key-provider",
@@ -341,8 +390,8 @@ test("the dir key provider names the missing file", async (t) => {
     "alpha",
   ]);
   assert.equal(run.code, 1);
-  assert.match(run.err, /no public key for peer "beta".*dir: .*beta\.pub does not exist/);
-  const noDir = await runCli(["generate", acl, "--key-provider", "dir"]);
+  assert.match(run.stderr, /no public key for peer "beta".*dir: .*beta\.pub does not exist/);
+  const noDir = await wirenixInProcess(["generate", acl, "--key-provider", "dir"]);
   assert.equal(noDir.code, 2);
-  assert.match(noDir.err, /the dir key provider needs --keys-dir DIR/);
+  assert.match(noDir.stderr, /the dir key provider needs --keys-dir DIR/);
 });

@@ -10,9 +10,8 @@ import { copyFileSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path";
 import { test } from "node:test";
 import { parseDocument } from "yaml";
-import { type CliRun, runBin, runCli } from "../support/cli.js";
 import { fixtures } from "../support/paths.js";
-import { scratchDir } from "../support/tmp.js";
+import { type Ran, tempDir, wirenix, wirenixInProcess } from "../support/run.js";
 
 /** Every secret in a keys directory, backups included. */
 function secretsIn(dir: string): string[] {
@@ -22,14 +21,15 @@ function secretsIn(dir: string): string[] {
 }
 
 test("no command prints a private or preshared key", async (t) => {
-  const dir = scratchDir(t);
-  const runs: { argv: string[]; run: CliRun }[] = [];
+  const { dir, remove } = tempDir();
+  t.after(remove);
+  const runs: { argv: string[]; run: Ran }[] = [];
   const bothWays = async (argv: string[]) => {
-    runs.push({ argv, run: await runCli(argv) });
-    runs.push({ argv, run: runBin(argv) });
+    runs.push({ argv, run: await wirenixInProcess(argv) });
+    runs.push({ argv, run: wirenix(argv) });
   };
   const once = async (argv: string[]) => {
-    runs.push({ argv, run: await runCli(argv) });
+    runs.push({ argv, run: await wirenixInProcess(argv) });
   };
 
   const admin = join(dir, "admin.txt");
@@ -161,11 +161,11 @@ test("no command prints a private or preshared key", async (t) => {
   ]);
   let printed = 0;
   for (const { argv, run } of runs) {
-    const text = run.out + run.err;
+    const text = run.stdout + run.stderr;
     printed += text.length;
     for (const form of forms)
       assert.ok(!text.includes(form), `wirenix ${argv.join(" ")} printed a secret`);
-    assert.doesNotMatch(run.err, /\n\s+at /, `wirenix ${argv.join(" ")} printed a stack trace`);
+    assert.doesNotMatch(run.stderr, /\n\s+at /, `wirenix ${argv.join(" ")} printed a stack trace`);
   }
   // The ACL files and the generated outputs hold no secret either.
   for (const acl of Object.values(acls)) {

@@ -11,9 +11,8 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
-import { runCli } from "../support/cli.js";
 import { fixtures, repoRoot } from "../support/paths.js";
-import { scratchDir } from "../support/tmp.js";
+import { tempDir, wirenixInProcess } from "../support/run.js";
 
 /** nixpkgs' lib: WIRENIX_NIXPKGS_LIB, or ../shared/reference/nixpkgs-lib beside the repository. */
 const nixlib =
@@ -58,8 +57,8 @@ async function generateJson(
   acl: string,
   flags: string[],
 ): Promise<Record<string, unknown> | undefined> {
-  const run = await runCli(["generate", acl, "--format", "json", ...flags]);
-  return run.code === 0 ? (JSON.parse(run.out) as Record<string, unknown>) : undefined;
+  const run = await wirenixInProcess(["generate", acl, "--format", "json", ...flags]);
+  return run.code === 0 ? (JSON.parse(run.stdout) as Record<string, unknown>) : undefined;
 }
 
 test("nix-instantiate and nixpkgs' lib are there", () => {
@@ -68,7 +67,8 @@ test("nix-instantiate and nixpkgs' lib are there", () => {
 });
 
 test("for every peer, the module yields the configuration generate printed", async (t) => {
-  const dir = scratchDir(t);
+  const { dir, remove } = tempDir();
+  t.after(remove);
   const cases = readdirSync(join(fixtures, "differential"))
     .filter((c) => c.startsWith("oracle-"))
     .concat(
@@ -128,7 +128,7 @@ test("several peerNames on one host give what generate --merge gives", async () 
   const all = await generateJson(acl, ["--configurer", "networkd", "--dev-name-method", "hash"]);
   assert.ok(all);
   const [a, b] = Object.keys(all) as [string, string];
-  const run = await runCli([
+  const run = await wirenixInProcess([
     "generate",
     acl,
     "--format",
@@ -145,8 +145,8 @@ test("several peerNames on one host give what generate --merge gives", async () 
     "--host",
     "both",
   ]);
-  assert.equal(run.code, 0, run.err);
-  const merged = JSON.parse(run.out).both;
+  assert.equal(run.code, 0, run.stderr);
+  const merged = JSON.parse(run.stdout).both;
   const [r] = evalModule([
     {
       wirenix: {
@@ -208,10 +208,11 @@ test("the module's assertions catch a generated file made with other options", a
 });
 
 test("agenix and sops secrets are taken from wirenix.secretsDir", async (t) => {
-  const dir = scratchDir(t);
+  const { dir, remove } = tempDir();
+  t.after(remove);
   const acl = join(fixtures, "keys", "net.yaml");
   const keys = join(dir, "keys");
-  assert.equal((await runCli(["keys", "generate", acl, "--dir", keys])).code, 0);
+  assert.equal((await wirenixInProcess(["keys", "generate", acl, "--dir", keys])).code, 0);
   const agenix = await generateJson(acl, [
     "--key-provider",
     "agenix",
@@ -292,7 +293,8 @@ test("agenix and sops secrets are taken from wirenix.secretsDir", async (t) => {
 });
 
 test("the agenix-rekey generators, run with the real wg, write a key pair the provider reads", async (t) => {
-  const dir = scratchDir(t);
+  const { dir, remove } = tempDir();
+  t.after(remove);
   const acl = join(fixtures, "keys", "net.yaml");
   const wgPath = execFileSync("sh", ["-c", "command -v wg"], { encoding: "utf8" }).trim();
   const secrets = join(dir, "secrets");
