@@ -9,7 +9,9 @@ import { encryptKeys, type Recipient, readRecipientsFile } from "../keys/encrypt
 import { generateKeys } from "../keys/generate-dir.js";
 import { updateAclProblem, updateAclPublicKeys } from "../keys/update-acl.js";
 import type { Network } from "../network/model.js";
-import { choosePeers, collect, networkOf, registryWith } from "./common.js";
+import { locateDiagnostics, readNetwork } from "../pipeline.js";
+import type { Registry } from "../registry.js";
+import { choosePeers, collect, Exit, registryWith } from "./common.js";
 import { rethrowExit } from "./generate.js";
 import { type CliIO, EXIT_INVALID, printDiagnostics, UsageError } from "./io.js";
 
@@ -30,8 +32,23 @@ interface EncryptFlags {
   plugin: string[];
 }
 
-function withFile(file: string, diagnostics: readonly Diagnostic[]): Diagnostic[] {
-  return diagnostics.map((d) => (d.path.length > 0 && d.file === undefined ? { ...d, file } : d));
+/** The ACL's network, and a function that points diagnostics at their place in the file. */
+function readAcl(io: CliIO, acl: string, registry: Registry) {
+  const read = readNetwork(acl, registry);
+  if (!read.ok) {
+    printDiagnostics(io, read.diagnostics);
+    throw new Exit(EXIT_INVALID);
+  }
+  printDiagnostics(io, read.warnings);
+  const { loaded } = read;
+  const locate = (diagnostics: readonly Diagnostic[]): Diagnostic[] =>
+    loaded
+      ? locateDiagnostics(
+          loaded,
+          diagnostics.filter((d) => d.path.length > 0),
+        ).concat(diagnostics.filter((d) => d.path.length === 0))
+      : [...diagnostics];
+  return { network: read.value, locate };
 }
 
 function chosen(network: Network, acl: string, names: readonly string[]): string[] {
@@ -47,11 +64,11 @@ async function generate(io: CliIO, acl: string, flags: GenerateFlags): Promise<n
     if (problem) throw new UsageError(problem);
   }
   const registry = await registryWith(io, flags.plugin);
-  const network = networkOf(io, acl, registry);
+  const { network, locate } = readAcl(io, acl, registry);
   const peers = chosen(network, acl, flags.peer);
   const made = generateKeys(network, flags.dir, { peers, rotate: flags.rotate });
   if (!made.ok) {
-    printDiagnostics(io, withFile(acl, made.diagnostics));
+    printDiagnostics(io, locate(made.diagnostics));
     return EXIT_INVALID;
   }
   const { outcomes, notices, publicKeys } = made.value;
@@ -78,7 +95,7 @@ async function generate(io: CliIO, acl: string, flags: GenerateFlags): Promise<n
     }));
     const updated = updateAclPublicKeys(acl, updates);
     if (!updated.ok) {
-      printDiagnostics(io, withFile(acl, updated.diagnostics));
+      printDiagnostics(io, locate(updated.diagnostics));
       return EXIT_INVALID;
     }
     const { changed, reprinted } = updated.value;
@@ -108,7 +125,7 @@ async function generate(io: CliIO, acl: string, flags: GenerateFlags): Promise<n
 
 async function encrypt(io: CliIO, acl: string, flags: EncryptFlags): Promise<number> {
   const registry = await registryWith(io, flags.plugin);
-  const network = networkOf(io, acl, registry);
+  const { network, locate } = readAcl(io, acl, registry);
   const peers = chosen(network, acl, flags.peer);
   let recipients: Recipient[] = [];
   if (flags.recipients !== undefined) {
@@ -125,7 +142,7 @@ async function encrypt(io: CliIO, acl: string, flags: EncryptFlags): Promise<num
     ...(flags.reencrypt ? { reencrypt: true } : {}),
   });
   if (!done.ok) {
-    printDiagnostics(io, withFile(acl, done.diagnostics));
+    printDiagnostics(io, locate(done.diagnostics));
     return EXIT_INVALID;
   }
   for (const notice of done.value.notices) io.err(`wirenix: ${notice}\n`);
