@@ -120,6 +120,13 @@ async function generate(io: CliIO, acl: string, flags: GenerateFlags): Promise<n
       })),
     );
   }
+  const unset = [...publicKeys.keys()].filter(
+    (name) => network.peer(name)?.publicKey === undefined,
+  );
+  if (!flags.updateAcl && unset.length > 0)
+    io.err(
+      `wirenix: the ACL has no publicKey for ${unset.join(", ")}; write them with --update-acl, or generate with --key-provider dir --keys-dir ${flags.dir}\n`,
+    );
   return 0;
 }
 

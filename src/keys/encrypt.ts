@@ -128,6 +128,15 @@ export interface EncryptOptions {
   now?: Date;
 }
 
+/** One secret to encrypt, its recipients, and where in the ACL they come from. */
+interface Work {
+  kind: "peer" | "subnet";
+  name: string;
+  secret: string;
+  recipients: string[];
+  path: PathSegment[];
+}
+
 /**
  * Encrypts the keys found in `keysDir` into `secretsDir`. An existing age file is kept while
  * the `.pub` beside it matches the current key; after a rotation it is replaced (old file kept
@@ -152,13 +161,7 @@ export async function encryptKeys(
         [...options.recipients, ...own.value].map((r) => r.recipient),
       );
   }
-  const work: {
-    kind: "peer" | "subnet";
-    name: string;
-    secret: string;
-    recipients: string[];
-    path: PathSegment[];
-  }[] = [];
+  const work: Work[] = [];
   for (const name of peers) {
     const index = network.peer(name)?.index ?? 0;
     const key = readKeyFile(join(keysDir, keyFiles.privateKey(name)));
@@ -198,7 +201,9 @@ export async function encryptKeys(
     // Every member must be able to read the subnet's key, so it goes to all their recipients.
     const members = s.members.flatMap((m) => {
       const own = peerRecipients(network, m);
-      return own.ok ? own.value.map((r) => r.recipient) : [];
+      if (own.ok) return own.value.map((r) => r.recipient);
+      if (!peers.includes(m)) found.push(...own.diagnostics);
+      return [];
     });
     work.push({
       kind: "subnet",
@@ -243,14 +248,6 @@ export async function encryptKeys(
     };
   }
   return { ok: true, value: { outcomes, notices }, warnings: [] };
-}
-
-interface Work {
-  kind: "peer" | "subnet";
-  name: string;
-  secret: string;
-  recipients: string[];
-  path: PathSegment[];
 }
 
 async function encryptAll(
