@@ -12,11 +12,10 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { fixtures, repoRoot } from "../support/paths.js";
-import { tempDir, wirenixInProcess } from "../support/run.js";
+import { sharedDir, tempDir, wirenixInProcess } from "../support/run.js";
 
-/** nixpkgs' lib: WIRENIX_NIXPKGS_LIB, or ../shared/reference/nixpkgs-lib beside the repository. */
-const nixlib =
-  process.env.WIRENIX_NIXPKGS_LIB ?? join(repoRoot, "..", "shared", "reference", "nixpkgs-lib");
+/** nixpkgs' lib: WIRENIX_NIXPKGS_LIB, or reference/nixpkgs-lib in the shared directory. */
+const nixlib = process.env.WIRENIX_NIXPKGS_LIB ?? join(sharedDir, "reference", "nixpkgs-lib");
 const evalFile = join(repoRoot, "test", "support", "nixos-eval.nix");
 
 interface Evaluated {
