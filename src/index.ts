@@ -63,12 +63,35 @@ export {
 export { toJson, toPrettyJson } from "./emit/json.js";
 export { nixAttrName, nixString, toNix } from "./emit/nix.js";
 export {
+  type EncryptOptions,
+  type EncryptOutcome,
+  encryptKeys,
+  encryptTo,
+  peerRecipients,
+  type Recipient,
+  readRecipientsFile,
+} from "./keys/encrypt.js";
+export {
+  generateKeyPair,
+  generatePresharedKey,
+  type KeyPair,
+  publicKeyOf,
+} from "./keys/generate.js";
+export {
+  type GenerateKeysOptions,
+  type GenerateKeysReport,
+  generateKeys,
+  type KeyOutcome,
+} from "./keys/generate-dir.js";
+export { keyFiles, subnetWantsPresharedKey } from "./keys/key-dir.js";
+export {
   defineKeyProvider,
   type KeyProvider,
   type KeyProviderContext,
   type PeerKeyAnswers,
   PeerKeys,
 } from "./keys/provider.js";
+export { type PublicKeyUpdate, updateAclPublicKeys } from "./keys/update-acl.js";
 export { allowedIP, generatedAddress, hostAddress, interfaceAddress } from "./network/addresses.js";
 export { buildNetwork } from "./network/build.js";
 export {

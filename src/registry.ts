@@ -13,8 +13,11 @@ import {
 import { nixosStaticConfigurer } from "./configurers/nixos-static.js";
 import { wgQuickConfigurer } from "./configurers/wg-quick.js";
 import { aclKeyProvider } from "./keys/acl-provider.js";
+import { agenixKeyProvider } from "./keys/agenix-provider.js";
 import { agenixRekeyKeyProvider } from "./keys/agenix-rekey-provider.js";
+import { dirKeyProvider } from "./keys/dir-provider.js";
 import type { KeyProvider } from "./keys/provider.js";
+import { sopsNixKeyProvider } from "./keys/sops-nix-provider.js";
 import type { Parser } from "./parsers/parser.js";
 import { v1Parser } from "./parsers/v1.js";
 
@@ -49,7 +52,13 @@ export const BUILTINS: PluginContribution = {
     networkdFilesConfigurer,
     hostsFileConfigurer,
   ],
-  keyProviders: [aclKeyProvider, agenixRekeyKeyProvider],
+  keyProviders: [
+    aclKeyProvider,
+    agenixRekeyKeyProvider,
+    dirKeyProvider,
+    agenixKeyProvider,
+    sopsNixKeyProvider,
+  ],
 };
 
 /** A registry holding the built-ins. */

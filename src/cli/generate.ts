@@ -307,7 +307,10 @@ export function generateCommand(io: CliIO, done: (code: number) => void): Comman
       "key provider, asked in the order given (default: acl)",
       collect,
     )
-    .option("--secrets-dir <dir>", "where agenix-rekey secrets and their .pub files live")
+    .option(
+      "--secrets-dir <dir>",
+      "where agenix, agenix-rekey or sops-nix secrets and their .pub files live",
+    )
     .option("--keys-dir <dir>", "where `wirenix keys generate` wrote keys")
     .addOption(
       new Option(

@@ -10,6 +10,7 @@ import { generateCommand } from "./generate.js";
 import { graphCommand } from "./graph.js";
 import { inspectCommand } from "./inspect.js";
 import { type CliIO, EXIT_USAGE, UsageError } from "./io.js";
+import { keysCommand } from "./keys.js";
 
 function version(): string {
   const pkg = JSON.parse(
@@ -36,6 +37,7 @@ export async function cli(argv: readonly string[], io: CliIO): Promise<number> {
     checkCommand,
     explainCommand,
     graphCommand,
+    keysCommand,
   ]) {
     const command = make(io, done);
     command
