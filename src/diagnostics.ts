@@ -78,6 +78,8 @@ export function formatDiagnostic(d: Diagnostic): string {
 /** Shows a user's value in a message without flooding the terminal. */
 export function describeValue(value: unknown): string {
   if (value === undefined) return "nothing";
+  // JSON would show these as null; YAML's .inf and .nan reach us as such numbers.
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
   let text: string;
   try {
     text = JSON.stringify(value) ?? String(value);

@@ -214,7 +214,10 @@ export class Generator {
         warn: (code, path, message) => this.#warn(diagnostic("warning", code, path, message)),
       };
       let config = this.configurer.configure(context);
-      for (const extra of keys.configs()) config = mergeConfigs(config, extra, () => undefined);
+      // Providers' extra configuration is NixOS options (secret declarations); files have no
+      // place for it.
+      if (this.configurer.output !== "files")
+        for (const extra of keys.configs()) config = mergeConfigs(config, extra, () => undefined);
       return { ok: true, value: config, warnings: [] };
     });
   }

@@ -8,9 +8,7 @@ import type { Result } from "./diagnostics.js";
 import type { PluginContribution, Registry } from "./registry.js";
 
 /** A plugin module: what it contributes, or a function that registers it. */
-export type Plugin =
-  | PluginContribution
-  | ((registry: Registry) => PluginContribution | undefined | void);
+export type Plugin = PluginContribution | ((registry: Registry) => PluginContribution | undefined);
 
 /** Identity helper that gives plugin authors type checking for free. */
 export function definePlugin(plugin: Plugin): Plugin {

@@ -4,14 +4,20 @@
  */
 
 import type { Configurer } from "./configurers/configurer.js";
+import { hostsFileConfigurer } from "./configurers/hosts-file.js";
+import { networkdFilesConfigurer } from "./configurers/networkd-files.js";
 import {
   nixosNetworkdConfigurer,
   nixosNetworkdDevOnlyConfigurer,
 } from "./configurers/nixos-networkd.js";
 import { nixosStaticConfigurer } from "./configurers/nixos-static.js";
+import { wgQuickConfigurer } from "./configurers/wg-quick.js";
 import { aclKeyProvider } from "./keys/acl-provider.js";
+import { agenixKeyProvider } from "./keys/agenix-provider.js";
 import { agenixRekeyKeyProvider } from "./keys/agenix-rekey-provider.js";
+import { dirKeyProvider } from "./keys/dir-provider.js";
 import type { KeyProvider } from "./keys/provider.js";
+import { sopsNixKeyProvider } from "./keys/sops-nix-provider.js";
 import type { Parser } from "./parsers/parser.js";
 import { v1Parser } from "./parsers/v1.js";
 
@@ -38,8 +44,21 @@ export class Registry {
 /** The parsers, configurers and key providers that ship with Wirenix. */
 export const BUILTINS: PluginContribution = {
   parsers: [v1Parser],
-  configurers: [nixosStaticConfigurer, nixosNetworkdConfigurer, nixosNetworkdDevOnlyConfigurer],
-  keyProviders: [aclKeyProvider, agenixRekeyKeyProvider],
+  configurers: [
+    nixosStaticConfigurer,
+    nixosNetworkdConfigurer,
+    nixosNetworkdDevOnlyConfigurer,
+    wgQuickConfigurer,
+    networkdFilesConfigurer,
+    hostsFileConfigurer,
+  ],
+  keyProviders: [
+    aclKeyProvider,
+    agenixRekeyKeyProvider,
+    dirKeyProvider,
+    agenixKeyProvider,
+    sopsNixKeyProvider,
+  ],
 };
 
 /** A registry holding the built-ins. */

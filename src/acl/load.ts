@@ -73,7 +73,11 @@ function yamlLocator(text: string): LoadedAcl["locate"] {
     const { isNode, LineCounter, parseDocument } = yaml();
     if (!doc) {
       counter = new LineCounter();
-      doc = parseDocument(text, { lineCounter: counter, keepSourceTokens: false });
+      doc = parseDocument(text, {
+        lineCounter: counter,
+        keepSourceTokens: false,
+        logLevel: "error",
+      });
     }
     for (let depth = path.length; depth >= 0; depth--) {
       const node = doc.getIn(path.slice(0, depth), true);
@@ -92,29 +96,166 @@ function positionOfOffset(text: string, offset: number): SourcePosition {
   return { line, column: offset - before.lastIndexOf("\n") };
 }
 
-function loadJson(file: string, text: string): Result<LoadedAcl> {
+/** Raised inside `scanJson` where the text stops being JSON. */
+class JsonStop extends Error {}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: JSON strings may not hold raw control characters.
+const JSON_STRING = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
+const JSON_LITERAL = /true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+
+/** What a walk over JSON text found: where it stopped being JSON, or a key given twice. */
+interface JsonScan {
+  /** The offset of the first character that is not valid JSON, if any. */
+  stop?: number;
+  duplicate?: { key: string; offset: number };
+}
+
+/**
+ * Walks JSON text for what `JSON.parse` does not tell: the offset of a syntax error (Node 20
+ * names it for some mistakes only) and keys given twice in one object (it keeps the last
+ * silently, so a second `peers` would drop the first without a word).
+ */
+function scanJson(text: string): JsonScan {
+  let i = 0;
+  let duplicate: JsonScan["duplicate"];
+  const expect = (ok: boolean) => {
+    if (!ok) throw new JsonStop();
+  };
+  const skip = () => {
+    for (let c = text.charCodeAt(i); c === 32 || c === 10 || c === 13 || c === 9; ) {
+      i++;
+      c = text.charCodeAt(i);
+    }
+  };
+  const string = (): string => {
+    JSON_STRING.lastIndex = i;
+    const match = JSON_STRING.exec(text);
+    if (match) {
+      i += match[0].length;
+      return match[0];
+    }
+    // Not a valid string: step to the offending character.
+    i++;
+    for (;;) {
+      const c = text[i];
+      expect(c !== undefined && c >= " " && c !== '"');
+      i++;
+      if (c === "\\") {
+        expect(/^(?:["\\/bfnrt]|u[0-9a-fA-F]{4})/.test(text.slice(i, i + 5)));
+        i += text[i] === "u" ? 5 : 1;
+      }
+    }
+  };
+  const value = (): void => {
+    skip();
+    const open = text[i];
+    if (open === "{" || open === "[") {
+      const close = open === "{" ? "}" : "]";
+      const keys = new Set<string>();
+      i++;
+      skip();
+      if (text[i] === close) {
+        i++;
+        return;
+      }
+      for (;;) {
+        if (open === "{") {
+          skip();
+          expect(text[i] === '"');
+          const at = i;
+          const raw = string();
+          const key = raw.includes("\\") ? (JSON.parse(raw) as string) : raw.slice(1, -1);
+          if (keys.has(key)) duplicate ??= { key, offset: at };
+          keys.add(key);
+          skip();
+          expect(text[i] === ":");
+          i++;
+        }
+        value();
+        skip();
+        if (text[i] !== ",") break;
+        i++;
+      }
+      expect(text[i] === close);
+      i++;
+      return;
+    }
+    if (open === '"') {
+      string();
+      return;
+    }
+    JSON_LITERAL.lastIndex = i;
+    const literal = JSON_LITERAL.exec(text);
+    expect(literal !== null);
+    i += literal?.[0].length ?? 0;
+  };
   try {
-    return {
-      ok: true,
-      value: { file, data: JSON.parse(text), locate: yamlLocator(text) },
-      warnings: [],
-    };
+    value();
+    skip();
+    expect(i === text.length);
   } catch (error) {
-    const message = (error as Error).message;
-    const offset = /position (\d+)/.exec(message)?.[1];
-    const at = offset === undefined ? undefined : positionOfOffset(text, Number(offset));
-    return failure(file, "syntax-error", `invalid JSON: ${message}`, at);
+    if (error instanceof JsonStop) return { stop: i, ...(duplicate ? { duplicate } : {}) };
+    // Nesting too deep for this walk (JSON.parse copes): no verdict on duplicates.
+    return {};
   }
+  return duplicate ? { duplicate } : {};
+}
+
+function loadJson(file: string, text: string): Result<LoadedAcl> {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    // Node's wording, without its offset and its echo of the text: we print line and column.
+    const reason = (error as Error).message
+      .replace(/,? (?:in JSON )?at position \d+.*$/s, "")
+      .replace(/, .*is not valid JSON$/s, "");
+    const stop = scanJson(text).stop;
+    const at = stop === undefined ? undefined : positionOfOffset(text, Math.min(stop, text.length));
+    return failure(file, "syntax-error", `invalid JSON: ${reason}`, at);
+  }
+  const { duplicate } = scanJson(text);
+  if (duplicate)
+    return failure(
+      file,
+      "syntax-error",
+      `invalid JSON: duplicate key ${JSON.stringify(duplicate.key)} (only the last would count)`,
+      positionOfOffset(text, duplicate.offset),
+    );
+  return { ok: true, value: { file, data, locate: yamlLocator(text) }, warnings: [] };
+}
+
+/** The key (as JSON) whose source starts at `offset`, to name it in a duplicate-key error. */
+function keyAt(doc: Yaml.Document.Parsed, offset: number): string | undefined {
+  const { isScalar, visit } = yaml();
+  let found: string | undefined;
+  visit(doc, {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && pair.key.range?.[0] === offset) {
+        found = JSON.stringify(pair.key.value);
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
 }
 
 function loadYaml(file: string, text: string): Result<LoadedAcl> {
   const { LineCounter, parseDocument } = yaml();
   const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false });
+  // logLevel "error": the parser would otherwise print its warnings on stderr by itself.
+  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, logLevel: "error" });
   const first = doc.errors[0];
   if (first) {
     const pos = counter.linePos(first.pos[0]);
-    const reason = first.message.split("\n")[0] ?? first.message;
+    // The parser's own wording for this one names an API, not the problem.
+    const reason =
+      first.code === "MULTIPLE_DOCS"
+        ? "expected one document, found several (separated by ---)"
+        : first.code === "DUPLICATE_KEY"
+          ? `duplicate key ${keyAt(doc, first.pos[0]) ?? ""}`.trimEnd()
+          : (first.message.split("\n")[0] ?? first.message);
     return failure(file, "syntax-error", `invalid YAML: ${reason}`, {
       line: pos.line,
       column: pos.col,
@@ -137,10 +278,39 @@ function loadToml(file: string, text: string): Result<LoadedAcl> {
     };
   } catch (error) {
     const e = error as Error & { line?: number; column?: number };
-    const reason = e.message.split("\n")[0] ?? e.message;
+    const reason = (e.message.split("\n")[0] ?? e.message).replace(/^Invalid TOML document: /, "");
     const at = e.line === undefined ? undefined : { line: e.line, column: e.column ?? 1 };
     return failure(file, "syntax-error", `invalid TOML: ${reason}`, at);
   }
+}
+
+const NIX_POSITION = /^\s*at (.+):(\d+):(\d+):$/;
+const NIX_CODE_FRAME = /^\s*\d*\s*\|/;
+
+/**
+ * Turns nix-instantiate's report into one message and a position: its "at FILE:L:C:" lines
+ * look like a stack trace and its code frame repeats the file, so both are folded into
+ * "(line L, column C)" (or "in FILE, line L, column C" for another file).
+ */
+function nixFailure(file: string, stderr: string): Result<never> {
+  const own = resolve(file);
+  const reasons: string[] = [];
+  let at: SourcePosition | undefined;
+  for (const raw of stderr.split("\n")) {
+    const line = raw.trimEnd();
+    if (line.trim() === "" || line.startsWith("warning:") || NIX_CODE_FRAME.test(line)) continue;
+    if (line.startsWith("(use '--show-trace'")) continue;
+    const position = NIX_POSITION.exec(line);
+    if (position) {
+      const [, where = "", l = "1", c = "1"] = position;
+      if (where === own) at ??= { line: Number(l), column: Number(c) };
+      else reasons.push(`(in ${where}, line ${l}, column ${c})`);
+      continue;
+    }
+    reasons.push(line.trim().replace(/^error: /, ""));
+  }
+  const reason = reasons.join(" ") || "nix-instantiate failed without a message";
+  return failure(file, "load-failed", `cannot evaluate the Nix ACL: ${reason}`, at);
 }
 
 /** Evaluates a Nix ACL with the real evaluator, the only one that knows every Nix construct. */
@@ -156,14 +326,7 @@ function loadNix(file: string): Result<LoadedAcl> {
         : `cannot run nix-instantiate: ${run.error.message}`,
     );
   }
-  if (run.status !== 0) {
-    const reason = run.stderr
-      .split("\n")
-      .filter((line) => line.trim() !== "" && !line.startsWith("warning:"))
-      .join("\n")
-      .trim();
-    return failure(file, "load-failed", `nix-instantiate failed to evaluate the ACL:\n${reason}`);
-  }
+  if (run.status !== 0) return nixFailure(file, run.stderr);
   try {
     return {
       ok: true,
@@ -217,6 +380,12 @@ export function loadAcl(file: string): Result<LoadedAcl> {
       e.code === "ENOENT" ? "no such file" : e.code === "EISDIR" ? "is a directory" : e.message;
     return failure(file, "load-failed", `cannot read the ACL: ${reason}`);
   }
+  if (text.trim() === "")
+    return failure(
+      file,
+      "load-failed",
+      "the file is empty; expected an ACL object { version, subnets, groups, peers, connections }",
+    );
   if (ext === ".nix") return loadNix(file);
   return parseAclText(file, text);
 }

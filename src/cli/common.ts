@@ -1,6 +1,8 @@
 /** Steps every command shares: plugins, reading the ACL, choosing peers. */
+
+import type { Diagnostic } from "../diagnostics.js";
 import type { Network } from "../network/model.js";
-import { readNetwork } from "../pipeline.js";
+import { locateDiagnostics, readNetwork } from "../pipeline.js";
 import { loadPlugin } from "../plugins.js";
 import { createRegistry, type Registry } from "../registry.js";
 import { type CliIO, EXIT_INVALID, printDiagnostics, UsageError } from "./io.js";
@@ -26,13 +28,30 @@ export async function registryWith(io: CliIO, plugins: readonly string[]): Promi
 
 /** Reads the ACL; prints its warnings, or its errors and exits 1. */
 export function networkOf(io: CliIO, file: string, registry: Registry): Network {
+  return sourcedNetworkOf(io, file, registry).network;
+}
+
+/**
+ * Like `networkOf`, with a way to give problems found later (keys, device names) the file and
+ * the line and column of their path, as the ACL's own problems have.
+ */
+export function sourcedNetworkOf(
+  io: CliIO,
+  file: string,
+  registry: Registry,
+): { network: Network; locate: (diagnostics: readonly Diagnostic[]) => Diagnostic[] } {
   const read = readNetwork(file, registry);
   if (!read.ok) {
     printDiagnostics(io, read.diagnostics);
     throw new Exit(EXIT_INVALID);
   }
   printDiagnostics(io, read.warnings);
-  return read.value;
+  const { loaded } = read;
+  const locate = (diagnostics: readonly Diagnostic[]) =>
+    diagnostics.map((d) =>
+      loaded && d.path.length > 0 ? (locateDiagnostics(loaded, [d])[0] ?? d) : d,
+    );
+  return { network: read.value, locate };
 }
 
 /** The peers named on the command line (checked), or all of them in name order. */

@@ -6,6 +6,11 @@ export interface CliIO {
   out(text: string): void;
   /** Standard error: diagnostics, warnings, usage. */
   err(text: string): void;
+  /**
+   * Set when standard output is a regular file: big outputs then go straight into it as they
+   * are made (and are cut back if the run fails) instead of waiting until the run succeeded.
+   */
+  outFile?: number;
 }
 
 export const EXIT_OK = 0;

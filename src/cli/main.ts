@@ -4,9 +4,13 @@
  */
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
+import { checkCommand } from "./check.js";
+import { explainCommand } from "./explain.js";
 import { generateCommand } from "./generate.js";
+import { graphCommand } from "./graph.js";
 import { inspectCommand } from "./inspect.js";
 import { type CliIO, EXIT_USAGE, UsageError } from "./io.js";
+import { keysCommand } from "./keys.js";
 
 function version(): string {
   const pkg = JSON.parse(
@@ -27,7 +31,14 @@ export async function cli(argv: readonly string[], io: CliIO): Promise<number> {
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .exitOverride();
-  for (const make of [generateCommand, inspectCommand]) {
+  for (const make of [
+    generateCommand,
+    inspectCommand,
+    checkCommand,
+    explainCommand,
+    graphCommand,
+    keysCommand,
+  ]) {
     const command = make(io, done);
     command
       .exitOverride()

@@ -30,9 +30,18 @@ export interface ConfigureContext {
   warn(code: DiagnosticCode, path: readonly PathSegment[], message: string): void;
 }
 
+/**
+ * What a configurer's tree means: NixOS options (printed as Nix or JSON, one module per host),
+ * or `files`, a tree `{ files: { "<relative path>": { text, secret } } }` written as real files
+ * (see `files.ts`), for machines without NixOS.
+ */
+export type ConfigurerOutput = "nixos" | "files";
+
 export interface Configurer {
   name: string;
   description: string;
+  /** Default `nixos`. */
+  output?: ConfigurerOutput;
   configure(context: ConfigureContext): ConfigTree;
 }
 

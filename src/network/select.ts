@@ -17,20 +17,21 @@ export interface SelectablePeer {
   subnets: readonly string[];
 }
 
+/** Whether one filter selects one peer (a list of filters selects the intersection). */
+export function filterSelects(peer: SelectablePeer, filter: AclFilter): boolean {
+  let found: boolean;
+  if (filter.type === "peer") found = peer.name === filter.value;
+  else if (filter.type === "group") found = peer.groups.includes(filter.value);
+  else found = peer.subnets.includes(filter.value);
+  return filter.rule === "is" ? found : !found;
+}
+
 export class PeerSelector {
   readonly #peers: readonly SelectablePeer[];
   readonly #cache = new Map<string, Selection>();
 
   constructor(peers: readonly SelectablePeer[]) {
     this.#peers = peers;
-  }
-
-  #matches(peer: SelectablePeer, filter: AclFilter): boolean {
-    let found: boolean;
-    if (filter.type === "peer") found = peer.name === filter.value;
-    else if (filter.type === "group") found = peer.groups.includes(filter.value);
-    else found = peer.subnets.includes(filter.value);
-    return filter.rule === "is" ? found : !found;
   }
 
   /** The intersection of the filters; an empty list selects every peer. */
@@ -41,7 +42,7 @@ export class PeerSelector {
     const has = new Uint8Array(this.#peers.length);
     const indices: number[] = [];
     this.#peers.forEach((peer, index) => {
-      if (filters.every((filter) => this.#matches(peer, filter))) {
+      if (filters.every((filter) => filterSelects(peer, filter))) {
         has[index] = 1;
         indices.push(index);
       }

@@ -31,7 +31,6 @@ const SAMPLE: ConfigTree = {
   "9": 2,
   "1": 3,
   "a.b": { "\u00e9": "\u00e9t\u00e9", "\uffff": "max", "\ud83d\ude00": "smile" },
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: the printer must escape Nix's ${
   text: 'quote " backslash \\ newline \n tab \t cr \r ctrl \u0001 dollar $x ${y} $${z}',
   numbers: [0, -1, 65535, 2 ** 40, true, false],
   empty: { list: [], set: {} },

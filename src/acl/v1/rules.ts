@@ -1,11 +1,79 @@
 /**
  * The checks a schema cannot express: names are unique, every reference names something that
- * exists. Each rule is a named function over the typed ACL; `RULES` lists them all.
+ * exists. Each rule is a named function; `RULES` lists them all.
+ *
+ * The rules read the ACL as written, not the schema's output, and skip whatever has the wrong
+ * type: a file with a type error in one peer and an unknown group in another then gets both
+ * reported in one run, instead of the second only after the first is fixed.
  */
 import type { Diagnostics, PathSegment } from "../../diagnostics.js";
-import type { AclFilter, AclV1 } from "./schema.js";
 
-type Rule = (acl: AclV1, report: Diagnostics) => void;
+type Kind = "subnet" | "group" | "peer";
+type Entry = { index: number; item: Record<string, unknown> };
+
+/** The raw ACL seen by the rules, with the names each list defines. */
+export interface WrittenAcl {
+  subnets: Entry[];
+  groups: Entry[];
+  peers: Entry[];
+  connections: Entry[];
+  /**
+   * The names of each kind, or `undefined` when the list is not a list or some item has no
+   * string name: an "unknown reference" could then be a false alarm, so none is reported.
+   */
+  names: Record<Kind, Set<string> | undefined>;
+}
+
+type Rule = (acl: WrittenAcl, report: Diagnostics) => void;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function entries(list: unknown): Entry[] {
+  if (!Array.isArray(list)) return [];
+  const out: Entry[] = [];
+  list.forEach((item: unknown, index) => {
+    if (isObject(item)) out.push({ index, item });
+  });
+  return out;
+}
+
+function namesOf(list: unknown): Set<string> | undefined {
+  if (!Array.isArray(list)) return undefined;
+  const names = new Set<string>();
+  for (const item of list as unknown[]) {
+    if (!isObject(item) || typeof item.name !== "string") return undefined;
+    names.add(item.name);
+  }
+  return names;
+}
+
+/** Reads the parts of raw ACL data that the rules look at. */
+export function writtenAcl(data: unknown): WrittenAcl {
+  const acl = isObject(data) ? data : {};
+  return {
+    subnets: entries(acl.subnets),
+    groups: entries(acl.groups),
+    peers: entries(acl.peers),
+    connections: entries(acl.connections),
+    names: {
+      subnet: namesOf(acl.subnets),
+      group: namesOf(acl.groups),
+      peer: namesOf(acl.peers),
+    },
+  };
+}
+
+/** Each item of `list` that is a string, with its index. */
+function strings(list: unknown): [string, number][] {
+  if (!Array.isArray(list)) return [];
+  const out: [string, number][] = [];
+  list.forEach((item: unknown, index) => {
+    if (typeof item === "string") out.push([item, index]);
+  });
+  return out;
+}
 
 function known(names: Iterable<string>): string {
   const list = [...names];
@@ -14,10 +82,26 @@ function known(names: Iterable<string>): string {
   return `known: ${shown.join(", ")}${list.length > 8 ? `, ... (${list.length} in all)` : ""}`;
 }
 
-function uniqueNames(kind: "subnets" | "groups" | "peers", singular: string): Rule {
+function unknownReference(
+  report: Diagnostics,
+  kind: Kind,
+  pool: Set<string>,
+  name: string,
+  path: readonly PathSegment[],
+): void {
+  if (!pool.has(name))
+    report.error(
+      "unknown-reference",
+      path,
+      `unknown ${kind} ${JSON.stringify(name)} (${known(pool)})`,
+    );
+}
+
+function uniqueNames(kind: "subnets" | "groups" | "peers", singular: Kind): Rule {
   return (acl, report) => {
     const first = new Map<string, number>();
-    acl[kind].forEach((item, index) => {
+    for (const { index, item } of acl[kind]) {
+      if (typeof item.name !== "string") continue;
       const seen = first.get(item.name);
       if (seen === undefined) first.set(item.name, index);
       else
@@ -26,110 +110,71 @@ function uniqueNames(kind: "subnets" | "groups" | "peers", singular: string): Ru
           [kind, index, "name"],
           `duplicate ${singular} name ${JSON.stringify(item.name)} (first defined at ${kind}[${seen}])`,
         );
-    });
+    }
   };
 }
 
-type Names = Record<AclFilter["type"], ReadonlySet<string>>;
-
-function names(acl: AclV1): Names {
-  return {
-    subnet: new Set(acl.subnets.map((s) => s.name)),
-    group: new Set(acl.groups.map((g) => g.name)),
-    peer: new Set(acl.peers.map((p) => p.name)),
-  };
-}
-
-/** `byType` is computed once per rule: an ACL can hold a filter list per peer endpoint. */
 function checkFilters(
-  filters: readonly AclFilter[],
+  filters: unknown,
   at: readonly PathSegment[],
-  byType: Names,
+  acl: WrittenAcl,
   report: Diagnostics,
 ): void {
-  filters.forEach((filter, index) => {
-    const pool = byType[filter.type];
-    if (!pool.has(filter.value))
-      report.error(
-        "unknown-reference",
-        [...at, index, "value"],
-        `unknown ${filter.type} ${JSON.stringify(filter.value)} (${known(pool)})`,
-      );
-  });
+  for (const { index, item } of entries(filters)) {
+    const { type, value } = item;
+    if (type !== "peer" && type !== "group" && type !== "subnet") continue;
+    const pool = acl.names[type];
+    if (pool && typeof value === "string")
+      unknownReference(report, type, pool, value, [...at, index, "value"]);
+  }
 }
 
 const peerSubnetsExist: Rule = (acl, report) => {
-  const subnets = names(acl).subnet;
-  acl.peers.forEach((peer, index) => {
-    for (const subnet of Object.keys(peer.subnets))
-      if (!subnets.has(subnet))
-        report.error(
-          "unknown-reference",
-          ["peers", index, "subnets", subnet],
-          `unknown subnet ${JSON.stringify(subnet)} (${known(subnets)})`,
-        );
-  });
+  const subnets = acl.names.subnet;
+  if (!subnets) return;
+  for (const { index, item: peer } of acl.peers)
+    if (isObject(peer.subnets))
+      for (const subnet of Object.keys(peer.subnets))
+        unknownReference(report, "subnet", subnets, subnet, ["peers", index, "subnets", subnet]);
 };
 
 const peerGroupsExist: Rule = (acl, report) => {
-  const groups = names(acl).group;
-  acl.peers.forEach((peer, index) => {
-    peer.groups?.forEach((group, g) => {
-      if (!groups.has(group))
-        report.error(
-          "unknown-reference",
-          ["peers", index, "groups", g],
-          `unknown group ${JSON.stringify(group)} (${known(groups)})`,
-        );
-    });
-  });
+  const groups = acl.names.group;
+  if (!groups) return;
+  for (const { index, item: peer } of acl.peers)
+    for (const [group, g] of strings(peer.groups))
+      unknownReference(report, "group", groups, group, ["peers", index, "groups", g]);
 };
 
 const connectionReferencesExist: Rule = (acl, report) => {
-  const byType = names(acl);
-  const subnets = byType.subnet;
-  acl.connections.forEach((connection, index) => {
-    checkFilters(connection.a, ["connections", index, "a"], byType, report);
-    checkFilters(connection.b, ["connections", index, "b"], byType, report);
-    connection.subnets?.forEach((subnet, s) => {
-      if (!subnets.has(subnet))
-        report.error(
-          "unknown-reference",
-          ["connections", index, "subnets", s],
-          `unknown subnet ${JSON.stringify(subnet)} (${known(subnets)})`,
-        );
-    });
-  });
+  const subnets = acl.names.subnet;
+  for (const { index, item: connection } of acl.connections) {
+    checkFilters(connection.a, ["connections", index, "a"], acl, report);
+    checkFilters(connection.b, ["connections", index, "b"], acl, report);
+    if (subnets)
+      for (const [subnet, s] of strings(connection.subnets))
+        unknownReference(report, "subnet", subnets, subnet, ["connections", index, "subnets", s]);
+  }
 };
 
 const endpointMatchesExist: Rule = (acl, report) => {
-  const byType = names(acl);
-  const owners = [
-    ["subnets", acl.subnets],
-    ["groups", acl.groups],
-    ["peers", acl.peers],
-  ] as const;
-  for (const [kind, items] of owners)
-    items.forEach((item, index) => {
-      item.endpoints?.forEach((endpoint, e) => {
-        if (endpoint.match)
-          checkFilters(endpoint.match, [kind, index, "endpoints", e, "match"], byType, report);
-      });
-    });
+  for (const kind of ["subnets", "groups", "peers"] as const)
+    for (const { index, item } of acl[kind])
+      for (const { index: e, item: endpoint } of entries(item.endpoints))
+        checkFilters(endpoint.match, [kind, index, "endpoints", e, "match"], acl, report);
 };
 
 const privateKeyWarning: Rule = (acl, report) => {
-  acl.peers.forEach((peer, index) => {
+  for (const { index, item: peer } of acl.peers)
     if (peer.privateKey !== undefined)
       report.warn(
         "unsafe-secret",
         ["peers", index, "privateKey"],
         "a private key written in the ACL can be read by anyone who can read the ACL; prefer privateKeyFile",
       );
-  });
 };
 
-/** Every semantic rule of ACL v1, run in this order after the schema has passed. */
+/** Every semantic rule of ACL v1, in the order they report. */
 export const RULES: readonly Rule[] = [
   uniqueNames("subnets", "subnet"),
   uniqueNames("groups", "group"),

@@ -24,7 +24,20 @@ const integer = (min: number, max: number) => {
 const port = integer(1, 65535);
 const seconds = integer(0, 2 ** 31 - 1);
 
-const extraArgs = v.record(v.string(), v.unknown(), "expected an object (free-form extraArgs)");
+/**
+ * An object keyed by strings. `v.record` alone takes a list too (its indices become keys), which
+ * would turn `subnets: ["lan"]` into a membership named "0".
+ */
+const keyed = <T extends v.GenericSchema>(value: T, message: string) =>
+  v.pipe(
+    v.custom<Record<string, unknown>>(
+      (input) => typeof input === "object" && input !== null && !Array.isArray(input),
+      message,
+    ),
+    v.record(v.string(), value, message),
+  );
+
+const extraArgs = keyed(v.unknown(), "expected an object (free-form extraArgs)");
 
 const list = <T extends v.GenericSchema>(item: T, what: string) =>
   v.array(item, `expected a list of ${what}`);
@@ -84,7 +97,7 @@ export const PeerSubnetSchema = v.object(
 export const PeerSchema = v.object(
   {
     name: name("peer"),
-    subnets: v.record(v.string(), PeerSubnetSchema, "expected an object keyed by subnet name"),
+    subnets: keyed(PeerSubnetSchema, "expected an object keyed by subnet name"),
     publicKey: v.optional(wireguardKey("public key")),
     privateKeyFile: v.optional(
       v.pipe(v.string("expected a file path (a string)"), v.minLength(1, "expected a file path")),

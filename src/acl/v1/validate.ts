@@ -4,7 +4,7 @@
  */
 import * as v from "valibot";
 import { Diagnostics, describeValue, type PathSegment, type Result } from "../../diagnostics.js";
-import { RULES } from "./rules.js";
+import { RULES, writtenAcl } from "./rules.js";
 import { type AclV1, AclV1Schema, KNOWN_KEYS } from "./schema.js";
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -18,6 +18,41 @@ function issuePath(issue: v.BaseIssue<unknown>): PathSegment[] {
   });
 }
 
+/** The parts of a valibot schema we walk: wrappers, containers and the message. */
+interface SchemaNode {
+  type?: string;
+  message?: unknown;
+  wrapped?: SchemaNode;
+  entries?: Record<string, SchemaNode>;
+  item?: SchemaNode;
+  value?: SchemaNode;
+  pipe?: readonly SchemaNode[];
+}
+
+/** The schema inside a pipe that holds the entries or items, if `node` is a pipe. */
+function container(node: SchemaNode): SchemaNode {
+  return node.pipe?.find((item) => item.entries ?? item.item ?? item.value) ?? node;
+}
+
+/**
+ * What the schema expects at `path`. Valibot words a missing key with the message of the object
+ * around it ("expected a peer object ..."); the key's own schema says what belongs there.
+ */
+function expectedAt(path: readonly PathSegment[]): string | undefined {
+  let node: SchemaNode | undefined = AclV1Schema as unknown as SchemaNode;
+  for (const segment of path) {
+    while (node?.wrapped) node = node.wrapped;
+    if (!node) return undefined;
+    node = container(node);
+    if (node.entries) node = typeof segment === "string" ? node.entries[segment] : undefined;
+    else if (node.item) node = node.item;
+    else if (node.value) node = node.value;
+    else return undefined;
+  }
+  while (node?.wrapped) node = node.wrapped;
+  return typeof node?.message === "string" ? node.message : undefined;
+}
+
 function issueMessage(issue: v.BaseIssue<unknown>): string {
   const last = issue.path?.[issue.path.length - 1] as
     | { input?: unknown; key?: unknown }
@@ -29,7 +64,7 @@ function issueMessage(issue: v.BaseIssue<unknown>): string {
     isObject(parent) &&
     typeof last.key === "string" &&
     !(last.key in parent);
-  if (missing) return `missing: ${issue.message}`;
+  if (missing) return `missing: ${expectedAt(issuePath(issue)) ?? issue.message}`;
   return `${issue.message}, got ${describeValue(issue.input)}`;
 }
 
@@ -112,16 +147,56 @@ function unknownKeys(data: unknown, report: Diagnostics): void {
   });
 }
 
-/** Checks raw data against ACL v1: shapes first, then references; all problems at once. */
+/** Where `path` lies in the data as written: each step's key position or index. */
+function documentOrder(data: unknown, path: readonly PathSegment[]): number[] {
+  const order: number[] = [];
+  let node = data;
+  for (const segment of path) {
+    if (Array.isArray(node) && typeof segment === "number") {
+      order.push(segment);
+      node = node[segment];
+    } else if (isObject(node) && typeof segment === "string") {
+      const index = Object.keys(node).indexOf(segment);
+      // A missing key is reported after what its object does hold.
+      order.push(index < 0 ? Number.MAX_SAFE_INTEGER : index);
+      node = node[segment];
+    } else break;
+  }
+  return order;
+}
+
+function compareOrder(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++)
+    if (a[i] !== b[i]) return (a[i] ?? 0) - (b[i] ?? 0);
+  return a.length - b.length;
+}
+
+/**
+ * Checks raw data against ACL v1: shapes and references together, so one run reports every
+ * problem of the file (the rules skip the parts the schema rejects).
+ */
 export function validateAclV1(data: unknown): Result<AclV1> {
   const report = new Diagnostics();
   const parsed = v.safeParse(AclV1Schema, data, { abortEarly: false });
   if (!parsed.success) {
-    for (const issue of parsed.issues)
-      report.error("invalid-value", issuePath(issue), issueMessage(issue));
-    return report.result(() => undefined as never);
+    // A value can break several checks that share one wording (Infinity: integer and maximum).
+    const seen = new Set<string>();
+    for (const issue of parsed.issues) {
+      const path = issuePath(issue);
+      const message = issueMessage(issue);
+      const key = JSON.stringify([path, message]);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      report.error("invalid-value", path, message);
+    }
   }
   unknownKeys(data, report);
-  for (const rule of RULES) rule(parsed.output, report);
-  return report.result(() => parsed.output);
+  const written = writtenAcl(data);
+  for (const rule of RULES) rule(written, report);
+  // In the order of the file, whichever layer found them: fixing top-down is how people read.
+  const order = new Map(report.items.map((d) => [d, documentOrder(data, d.path)]));
+  report.items.sort((a, b) => compareOrder(order.get(a) ?? [], order.get(b) ?? []));
+  // A failed schema has reported at least one error above.
+  if (!parsed.success || report.hasErrors) return { ok: false, diagnostics: report.items };
+  return { ok: true, value: parsed.output, warnings: report.warnings };
 }

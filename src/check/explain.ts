@@ -1,0 +1,261 @@
+/**
+ * `explain`: why two peers are (or are not) linked, read off the resolved network. For each
+ * subnet they share: every connection's verdict, the addresses each uses, and the endpoint each
+ * dials with the ACL endpoint entries it was merged from.
+ */
+import type { AclEndpoint, AclFilter } from "../acl/v1/schema.js";
+import { allowedIP } from "../network/addresses.js";
+import type { NetConnection, NetPeer, Network, ResolvedEndpoint } from "../network/model.js";
+import { filterSelects, type SelectablePeer } from "../network/select.js";
+
+/** One ACL endpoint entry that took part in a merge. */
+export interface EndpointSource {
+  /** `subnets[0].endpoints[1]`, as `ResolvedEndpoint.sources` has it. */
+  path: string;
+  owner: "subnet" | "group" | "peer";
+  name: string;
+  /** The entry as written, without `match`. */
+  fields: Omit<AclEndpoint, "match">;
+  match?: readonly AclFilter[];
+}
+
+/** What one peer dials to reach the other on one subnet. */
+export interface Dial {
+  from: string;
+  to: string;
+  /** `ip:port`, absent when the merge left no ip or no port. */
+  address?: string;
+  endpoint: Omit<ResolvedEndpoint, "sources" | "address">;
+  sources: EndpointSource[];
+}
+
+/** How one connection bears on the pair on one subnet. */
+export interface ConnectionVerdict {
+  index: number;
+  a: readonly AclFilter[];
+  b: readonly AclFilter[];
+  subnets?: readonly string[];
+  applies: boolean;
+  links: boolean;
+  reason: string;
+}
+
+/** One peer's side of a shared subnet. */
+export interface MemberView {
+  peer: string;
+  listenPort: number;
+  addresses: readonly string[];
+  /** Its addresses as the other peer's AllowedIPs. */
+  allowedIPs: readonly string[];
+}
+
+export interface SubnetExplanation {
+  subnet: string;
+  linked: boolean;
+  connections: ConnectionVerdict[];
+  members: [MemberView, MemberView];
+  /** A's dial to B, then B's to A; only when linked. */
+  dials: Dial[];
+}
+
+export interface Explanation {
+  a: string;
+  b: string;
+  linked: boolean;
+  /** The subnets both are members of, in subnet-name order. */
+  shared: SubnetExplanation[];
+  onlyA: string[];
+  onlyB: string[];
+}
+
+const q = JSON.stringify;
+
+/** `peer is central`, the way the ACL reads. */
+export function filterText(filter: AclFilter): string {
+  return `${filter.type} ${filter.rule} ${filter.value}`;
+}
+
+/** `[group is servers, peer not laptop]`, or `[] (everyone)`. */
+export function filtersText(filters: readonly AclFilter[]): string {
+  return filters.length === 0 ? "[] (everyone)" : `[${filters.map(filterText).join(", ")}]`;
+}
+
+function selectable(peer: NetPeer): SelectablePeer {
+  return { name: peer.name, groups: peer.groups, subnets: peer.memberships.map((m) => m.subnet) };
+}
+
+/** Where `peer` stands in a connection, with the filter that keeps it off a side. */
+function standing(c: NetConnection, peer: NetPeer): { a: boolean; b: boolean; text: string } {
+  const p = selectable(peer);
+  const failing = (side: "a" | "b") => c[side].findIndex((f) => !filterSelects(p, f));
+  const fa = failing("a");
+  const fb = failing("b");
+  const a = fa < 0;
+  const b = fb < 0;
+  const why = (side: "a" | "b", i: number) =>
+    `${side}[${i}] ${filterText(c[side][i] as AclFilter)} excludes it`;
+  let text: string;
+  if (a && b) text = `${q(peer.name)} is on both sides`;
+  else if (a) text = `${q(peer.name)} is on side a only (${why("b", fb)})`;
+  else if (b) text = `${q(peer.name)} is on side b only (${why("a", fa)})`;
+  else text = `${q(peer.name)} is on neither side (${why("a", fa)}; ${why("b", fb)})`;
+  return { a, b, text };
+}
+
+function verdict(c: NetConnection, subnet: string, A: NetPeer, B: NetPeer): ConnectionVerdict {
+  const base: ConnectionVerdict = {
+    index: c.index,
+    a: c.a,
+    b: c.b,
+    applies: c.subnets === undefined || c.subnets.includes(subnet),
+    links: false,
+    reason: "",
+  };
+  if (c.subnets) base.subnets = c.subnets;
+  if (!base.applies) {
+    base.reason = `applies only to subnet${c.subnets?.length === 1 ? "" : "s"} ${(c.subnets ?? []).map((s) => q(s)).join(", ") || "(none)"}`;
+    return base;
+  }
+  const sa = standing(c, A);
+  const sb = standing(c, B);
+  base.links = (sa.a && sb.b) || (sa.b && sb.a);
+  base.reason = base.links
+    ? `links them: ${sa.text}, ${sb.text}`
+    : `does not link them: ${sa.text}, ${sb.text}; a link needs one on side a and the other on side b`;
+  return base;
+}
+
+const OWNER = { subnets: "subnet", groups: "group", peers: "peer" } as const;
+
+function endpointSource(network: Network, path: string): EndpointSource | undefined {
+  const m = /^(subnets|groups|peers)\[(\d+)\]\.endpoints\[(\d+)\]$/.exec(path);
+  if (!m) return undefined;
+  const kind = m[1] as keyof typeof OWNER;
+  const owner = network[kind][Number(m[2])];
+  const entry = owner?.endpoints[Number(m[3])];
+  if (!owner || !entry) return undefined;
+  const { match, ...fields } = entry;
+  const source: EndpointSource = { path, owner: OWNER[kind], name: owner.name, fields };
+  if (match) source.match = match;
+  return source;
+}
+
+function dial(network: Network, from: string, to: string, e: ResolvedEndpoint): Dial {
+  const { sources, address, ...endpoint } = e;
+  const out: Dial = {
+    from,
+    to,
+    endpoint,
+    sources: sources.flatMap((s) => endpointSource(network, s) ?? []),
+  };
+  if (address !== undefined) out.address = address;
+  return out;
+}
+
+/** Explains the pair; both names must be peers of the network. */
+export function explainPair(network: Network, a: string, b: string): Explanation {
+  const A = network.peer(a) as NetPeer;
+  const B = network.peer(b) as NetPeer;
+  const subnetsOf = (p: NetPeer) => p.memberships.map((m) => m.subnet);
+  const inB = new Set(subnetsOf(B));
+  const inA = new Set(subnetsOf(A));
+  const shared: SubnetExplanation[] = [];
+  for (const m of A.memberships) {
+    if (!inB.has(m.subnet)) continue;
+    const mine = network.interfaceOn(a, m.subnet);
+    const theirs = network.interfaceOn(b, m.subnet);
+    if (!mine || !theirs) continue;
+    const toB = mine.links.find((l) => l.peer === b);
+    const toA = theirs.links.find((l) => l.peer === a);
+    const view = (peer: string, iface: typeof mine): MemberView => ({
+      peer,
+      listenPort: iface.listenPort,
+      addresses: iface.addresses,
+      allowedIPs: iface.addresses.map(allowedIP),
+    });
+    const dials: Dial[] = [];
+    if (toB) dials.push(dial(network, a, b, toB.endpoint));
+    if (toA) dials.push(dial(network, b, a, toA.endpoint));
+    shared.push({
+      subnet: m.subnet,
+      linked: toB !== undefined,
+      connections: network.connections.map((c) => verdict(c, m.subnet, A, B)),
+      members: [view(a, mine), view(b, theirs)],
+      dials,
+    });
+  }
+  return {
+    a,
+    b,
+    linked: shared.some((s) => s.linked),
+    shared,
+    onlyA: subnetsOf(A).filter((s) => !inB.has(s)),
+    onlyB: subnetsOf(B).filter((s) => !inA.has(s)),
+  };
+}
+
+function fieldsText(fields: Omit<AclEndpoint, "match">): string {
+  const parts = Object.entries(fields)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k} ${v}`);
+  return parts.length > 0 ? parts.join(", ") : "nothing";
+}
+
+function dialText(d: Dial): string[] {
+  const extras = Object.entries(d.endpoint)
+    .filter(([k, v]) => v !== undefined && k !== "ip" && k !== "port")
+    .map(([k, v]) => `${k} ${v}`);
+  const head = d.address
+    ? `${q(d.from)} dials ${q(d.to)} at ${d.address}${extras.length ? ` (${extras.join(", ")})` : ""}`
+    : `${q(d.from)} has no endpoint for ${q(d.to)} (merged: ${d.endpoint.ip === undefined ? "no ip" : `ip ${d.endpoint.ip}`}, ${d.endpoint.port === undefined ? "no port" : `port ${d.endpoint.port}`}); it waits for ${q(d.to)} to dial`;
+  const lines = [`  ${head}`];
+  if (d.sources.length === 0) lines.push("    merged from: no endpoint entries");
+  else {
+    lines.push("    merged from (later wins):");
+    for (const s of d.sources)
+      lines.push(
+        `      ${s.path} (${s.owner} ${q(s.name)}${s.match ? `, match ${filtersText(s.match)}` : ""}): ${fieldsText(s.fields)}`,
+      );
+  }
+  return lines;
+}
+
+/** The explanation as text for a terminal. */
+export function explanationText(e: Explanation): string {
+  const linkedOn = e.shared.filter((s) => s.linked).map((s) => q(s.subnet));
+  const lines: string[] = [];
+  if (e.shared.length === 0)
+    lines.push(
+      `${q(e.a)} and ${q(e.b)} are not linked: they share no subnet (${q(e.a)}: ${e.onlyA.join(", ") || "none"}; ${q(e.b)}: ${e.onlyB.join(", ") || "none"})`,
+    );
+  else if (e.linked)
+    lines.push(
+      `${q(e.a)} and ${q(e.b)} are linked on ${linkedOn.length === 1 ? "subnet" : "subnets"} ${linkedOn.join(", ")}`,
+    );
+  else
+    lines.push(
+      `${q(e.a)} and ${q(e.b)} are not linked: no connection selects one on each side on ${e.shared.length === 1 ? "their shared subnet" : "any of their shared subnets"}`,
+    );
+  for (const s of e.shared) {
+    lines.push("", `subnet ${q(s.subnet)}: ${s.linked ? "linked" : "not linked"}`);
+    if (s.connections.length === 0) lines.push("  the ACL has no connections");
+    for (const c of s.connections) {
+      const scope = c.subnets ? ` subnets [${c.subnets.join(", ")}]` : "";
+      lines.push(
+        `  connections[${c.index}] a ${filtersText(c.a)} b ${filtersText(c.b)}${scope}: ${c.reason}`,
+      );
+    }
+    for (const m of s.members)
+      lines.push(
+        `  ${q(m.peer)}: listens on ${m.listenPort}, addresses ${m.addresses.join(", ")} (AllowedIPs on the other side: ${m.allowedIPs.join(", ")})`,
+      );
+    for (const d of s.dials) lines.push(...dialText(d));
+  }
+  if (e.shared.length > 0) {
+    const only: string[] = [];
+    if (e.onlyA.length) only.push(`subnets of ${q(e.a)} only: ${e.onlyA.join(", ")}`);
+    if (e.onlyB.length) only.push(`subnets of ${q(e.b)} only: ${e.onlyB.join(", ")}`);
+    if (only.length) lines.push("", ...only);
+  }
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,113 @@
+/**
+ * `wirenix check`: lints and policy tests. Exit 0 when there are no errors (warnings are
+ * printed but pass, unless --strict), 1 when there is an error or the ACL is invalid, 2 on
+ * usage errors.
+ */
+import { Command, Option } from "commander";
+import { checkNetwork } from "../check/check.js";
+import { type Diagnostic, formatDiagnostic, renderPath } from "../diagnostics.js";
+import { DEV_NAME_METHODS, type DevNameMethod } from "../network/devname.js";
+import { DEFAULT_OPTIONS, locateDiagnostics, readNetwork } from "../pipeline.js";
+import { collect, registryWith } from "./common.js";
+import { rethrowExit } from "./generate.js";
+import { type CliIO, EXIT_INVALID, EXIT_OK } from "./io.js";
+
+interface Flags {
+  format: "text" | "json";
+  strict?: boolean;
+  devNameMethod: DevNameMethod;
+  plugin: string[];
+}
+
+/** A diagnostic as `check --format json` prints it: the path rendered as users write it. */
+export interface CheckJsonItem {
+  severity: Diagnostic["severity"];
+  code: string;
+  path: string;
+  message: string;
+  file?: string;
+  line?: number;
+  column?: number;
+}
+
+function jsonItem(d: Diagnostic): CheckJsonItem {
+  const item: CheckJsonItem = {
+    severity: d.severity,
+    code: d.code,
+    path: renderPath(d.path),
+    message: d.message,
+  };
+  if (d.file !== undefined) item.file = d.file;
+  if (d.line !== undefined) item.line = d.line;
+  if (d.column !== undefined) item.column = d.column;
+  return item;
+}
+
+function print(io: CliIO, flags: Flags, diagnostics: readonly Diagnostic[], summary: string) {
+  if (flags.format === "json") {
+    io.out(`${JSON.stringify(diagnostics.map(jsonItem), null, 2)}\n`);
+    return;
+  }
+  const lines = diagnostics.map((d) => {
+    const text = formatDiagnostic(d);
+    return d.severity === "error" ? `error: ${text}` : text;
+  });
+  io.out(`${[...lines, summary].join("\n")}\n`);
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
+  const registry = await registryWith(io, flags.plugin);
+  const read = readNetwork(acl, registry);
+  if (!read.ok) {
+    const errors = read.diagnostics.filter((d) => d.severity === "error").length;
+    print(io, flags, read.diagnostics, `${acl}: invalid ACL (${plural(errors, "error")})`);
+    return EXIT_INVALID;
+  }
+  const network = read.value;
+  const data = read.loaded?.data as { tests?: unknown } | undefined;
+  const report = checkNetwork(network, data?.tests, { devNameMethod: flags.devNameMethod });
+  const located = read.loaded
+    ? locateDiagnostics(read.loaded, report.diagnostics)
+    : report.diagnostics.map((d) => ({ ...d, file: acl }));
+  const all = [...read.warnings, ...located];
+  const errors = all.filter((d) => d.severity === "error").length;
+  const warnings = all.length - errors;
+  const { policy } = report;
+  const tests =
+    policy.tests === 0
+      ? "no policy tests"
+      : `policy tests: ${policy.assertions - policy.failed} of ${plural(policy.assertions, "assertion")} passed in ${plural(policy.tests, "test")}`;
+  print(
+    io,
+    flags,
+    all,
+    `${acl}: ${plural(errors, "error")}, ${plural(warnings, "warning")}; ${tests} (${plural(network.peers.length, "peer")}, ${plural(network.subnets.length, "subnet")})`,
+  );
+  if (errors > 0 || (flags.strict && warnings > 0)) return EXIT_INVALID;
+  return EXIT_OK;
+}
+
+export function checkCommand(io: CliIO, done: (code: number) => void): Command {
+  return new Command("check")
+    .description(
+      "find mistakes before deploying: lints and the ACL's policy tests (exit 1 on errors)",
+    )
+    .argument("<acl>", "the ACL file (.nix, .json, .yaml, .yml or .toml)")
+    .addOption(
+      new Option("--format <format>", "output format").choices(["text", "json"]).default("text"),
+    )
+    .option("--strict", "fail (exit 1) on warnings too")
+    .addOption(
+      new Option("--dev-name-method <method>", "the device naming to check, as for generate")
+        .choices(DEV_NAME_METHODS)
+        .default(DEFAULT_OPTIONS.devNameMethod),
+    )
+    .option("--plugin <file>", "load a plugin module (repeat for several)", collect, [])
+    .action(async (acl: string, flags: Flags) => {
+      done(await run(io, acl, flags).catch(rethrowExit));
+    });
+}

@@ -1,0 +1,46 @@
+/** `wirenix explain`: why (or why not) two peers are linked, and what each dials. */
+import { Command, Option } from "commander";
+import { explainPair, explanationText } from "../check/explain.js";
+import { collect, networkOf, registryWith } from "./common.js";
+import { rethrowExit } from "./generate.js";
+import { type CliIO, UsageError } from "./io.js";
+
+interface Flags {
+  format: "text" | "json";
+  plugin: string[];
+}
+
+async function run(io: CliIO, acl: string, a: string, b: string, flags: Flags): Promise<number> {
+  const registry = await registryWith(io, flags.plugin);
+  const network = networkOf(io, acl, registry);
+  for (const name of [a, b])
+    if (!network.peer(name)) {
+      const known = network.peers.slice(0, 10).map((p) => p.name);
+      throw new UsageError(
+        `no peer ${JSON.stringify(name)} in ${acl} (peers: ${known.join(", ")}${network.peers.length > 10 ? ", ..." : ""})`,
+      );
+    }
+  if (a === b)
+    throw new UsageError(`explain needs two different peers (got ${JSON.stringify(a)} twice)`);
+  const explanation = explainPair(network, a, b);
+  if (flags.format === "json") io.out(`${JSON.stringify(explanation, null, 2)}\n`);
+  else io.out(explanationText(explanation));
+  return 0;
+}
+
+export function explainCommand(io: CliIO, done: (code: number) => void): Command {
+  return new Command("explain")
+    .description(
+      "why two peers are (or are not) linked: subnets, connections, addresses and endpoints",
+    )
+    .argument("<acl>", "the ACL file")
+    .argument("<peerA>", "a peer")
+    .argument("<peerB>", "another peer")
+    .addOption(
+      new Option("--format <format>", "output format").choices(["text", "json"]).default("text"),
+    )
+    .option("--plugin <file>", "load a plugin module (repeat for several)", collect, [])
+    .action(async (acl: string, a: string, b: string, flags: Flags) => {
+      done(await run(io, acl, a, b, flags).catch(rethrowExit));
+    });
+}

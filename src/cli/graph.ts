@@ -1,0 +1,47 @@
+/** `wirenix graph`: the network as a picture (DOT, Mermaid, or SVG drawn by Graphviz). */
+import { Command, Option } from "commander";
+import { toDot } from "../emit/graph-dot.js";
+import { toMermaid } from "../emit/graph-mermaid.js";
+import { toSvg } from "../emit/graph-svg.js";
+import { networkGraph } from "../network/graph.js";
+import { writeFileAtomic } from "../output.js";
+import { collect, networkOf, registryWith } from "./common.js";
+import { rethrowExit } from "./generate.js";
+import type { CliIO } from "./io.js";
+
+interface Flags {
+  format: "dot" | "mermaid" | "svg";
+  out?: string;
+  plugin: string[];
+}
+
+async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
+  const registry = await registryWith(io, flags.plugin);
+  const network = networkOf(io, acl, registry);
+  const graph = networkGraph(network);
+  const text =
+    flags.format === "svg"
+      ? await toSvg(graph)
+      : flags.format === "mermaid"
+        ? toMermaid(graph)
+        : toDot(graph);
+  if (flags.out === undefined) io.out(text);
+  else writeFileAtomic(flags.out, text);
+  return 0;
+}
+
+export function graphCommand(io: CliIO, done: (code: number) => void): Command {
+  return new Command("graph")
+    .description("draw the network: peers grouped by subnet, links labelled by subnet")
+    .argument("<acl>", "the ACL file")
+    .addOption(
+      new Option("--format <format>", "dot, mermaid, or svg (laid out by Graphviz)")
+        .choices(["dot", "mermaid", "svg"])
+        .default("dot"),
+    )
+    .option("--out <file>", "write to this file instead of standard output")
+    .option("--plugin <file>", "load a plugin module (repeat for several)", collect, [])
+    .action(async (acl: string, flags: Flags) => {
+      done(await run(io, acl, flags).catch(rethrowExit));
+    });
+}

@@ -1,0 +1,217 @@
+/**
+ * `wirenix keys generate|encrypt`: the key lifecycle. Private keys only ever go to 0600 files
+ * (and, encrypted, to age files); nothing printed here contains one.
+ */
+
+import { Command } from "commander";
+import type { Diagnostic } from "../diagnostics.js";
+import { encryptKeys, type Recipient, readRecipientsFile } from "../keys/encrypt.js";
+import { generateKeys } from "../keys/generate-dir.js";
+import { updateAclProblem, updateAclPublicKeys } from "../keys/update-acl.js";
+import type { Network } from "../network/model.js";
+import { locateDiagnostics, readNetwork } from "../pipeline.js";
+import type { Registry } from "../registry.js";
+import { choosePeers, collect, Exit, registryWith } from "./common.js";
+import { rethrowExit } from "./generate.js";
+import { type CliIO, EXIT_INVALID, printDiagnostics, UsageError } from "./io.js";
+
+interface GenerateFlags {
+  dir: string;
+  peer: string[];
+  rotate: string[];
+  updateAcl?: boolean;
+  plugin: string[];
+}
+
+interface EncryptFlags {
+  dir: string;
+  secretsDir: string;
+  recipients?: string;
+  peer: string[];
+  reencrypt?: boolean;
+  plugin: string[];
+}
+
+/** The ACL's network, and a function that points diagnostics at their place in the file. */
+function readAcl(io: CliIO, acl: string, registry: Registry) {
+  const read = readNetwork(acl, registry);
+  if (!read.ok) {
+    printDiagnostics(io, read.diagnostics);
+    throw new Exit(EXIT_INVALID);
+  }
+  printDiagnostics(io, read.warnings);
+  const { loaded } = read;
+  const locate = (diagnostics: readonly Diagnostic[]): Diagnostic[] =>
+    loaded
+      ? locateDiagnostics(
+          loaded,
+          diagnostics.filter((d) => d.path.length > 0),
+        ).concat(diagnostics.filter((d) => d.path.length === 0))
+      : [...diagnostics];
+  return { network: read.value, locate };
+}
+
+function chosen(network: Network, acl: string, names: readonly string[]): string[] {
+  const peers = choosePeers(network, acl, names);
+  // choosePeers sorts nothing for named peers; keep ACL order for stable output either way.
+  const order = new Map(network.peers.map((p, i) => [p.name, i]));
+  return peers.sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
+}
+
+async function generate(io: CliIO, acl: string, flags: GenerateFlags): Promise<number> {
+  if (flags.updateAcl) {
+    const problem = updateAclProblem(acl);
+    if (problem) throw new UsageError(problem);
+  }
+  const registry = await registryWith(io, flags.plugin);
+  const { network, locate } = readAcl(io, acl, registry);
+  const peers = chosen(network, acl, flags.peer);
+  const made = generateKeys(network, flags.dir, { peers, rotate: flags.rotate });
+  if (!made.ok) {
+    printDiagnostics(io, locate(made.diagnostics));
+    return EXIT_INVALID;
+  }
+  const { outcomes, notices, publicKeys } = made.value;
+  for (const notice of notices) io.err(`wirenix: ${notice}\n`);
+  const lines: string[] = [];
+  for (const o of outcomes) {
+    const what = o.kind === "peer" ? `peer ${o.name}` : `subnet ${o.name} (preshared key)`;
+    const key = o.publicKey === undefined ? "" : `, public key ${o.publicKey}`;
+    const detail = o.action === "skipped" ? (o.reason ?? "") : `${o.files.join(", ")}${key}`;
+    lines.push(`${o.action.padEnd(9)} ${what}: ${detail}`);
+    if (o.backups?.length) lines.push(`          old files kept as ${o.backups.join(", ")}`);
+  }
+  io.out(`${lines.join("\n")}\n`);
+
+  const mismatched = network.peers.filter((p) => {
+    const key = publicKeys.get(p.name);
+    return key !== undefined && p.publicKey !== undefined && p.publicKey !== key;
+  });
+  if (flags.updateAcl) {
+    const updates = [...publicKeys].map(([name, publicKey]) => ({
+      index: network.peer(name)?.index ?? 0,
+      name,
+      publicKey,
+    }));
+    const updated = updateAclPublicKeys(acl, updates);
+    if (!updated.ok) {
+      printDiagnostics(io, locate(updated.diagnostics));
+      return EXIT_INVALID;
+    }
+    const { changed, reprinted } = updated.value;
+    io.out(
+      changed.length > 0
+        ? `updated ${acl}: publicKey of ${changed.join(", ")}\n`
+        : `${acl} already has every public key\n`,
+    );
+    if (reprinted)
+      io.err(
+        `wirenix: warning: ${acl} was re-printed: TOML comments and layout are not kept (use YAML or JSON to keep them)\n`,
+      );
+  } else if (mismatched.length > 0) {
+    printDiagnostics(
+      io,
+      mismatched.map((p) => ({
+        code: "stale-public-key",
+        severity: "warning",
+        path: ["peers", p.index, "publicKey"],
+        file: acl,
+        message: `differs from ${flags.dir}/${p.name}.pub; run with --update-acl, or put --key-provider dir before acl`,
+      })),
+    );
+  }
+  const unset = [...publicKeys.keys()].filter(
+    (name) => network.peer(name)?.publicKey === undefined,
+  );
+  if (!flags.updateAcl && unset.length > 0)
+    io.err(
+      `wirenix: the ACL has no publicKey for ${unset.join(", ")}; write them with --update-acl, or generate with --key-provider dir --keys-dir ${flags.dir}\n`,
+    );
+  return 0;
+}
+
+async function encrypt(io: CliIO, acl: string, flags: EncryptFlags): Promise<number> {
+  const registry = await registryWith(io, flags.plugin);
+  const { network, locate } = readAcl(io, acl, registry);
+  const peers = chosen(network, acl, flags.peer);
+  let recipients: Recipient[] = [];
+  if (flags.recipients !== undefined) {
+    const read = readRecipientsFile(flags.recipients);
+    if (!read.ok) {
+      printDiagnostics(io, read.diagnostics);
+      return EXIT_INVALID;
+    }
+    recipients = read.value;
+  }
+  const done = await encryptKeys(network, flags.dir, flags.secretsDir, {
+    peers,
+    recipients,
+    ...(flags.reencrypt ? { reencrypt: true } : {}),
+  });
+  if (!done.ok) {
+    printDiagnostics(io, locate(done.diagnostics));
+    return EXIT_INVALID;
+  }
+  for (const notice of done.value.notices) io.err(`wirenix: ${notice}\n`);
+  const lines = done.value.outcomes.map((o) => {
+    const what = o.kind === "peer" ? `peer ${o.name}` : `subnet ${o.name} (preshared key)`;
+    const to = `${o.recipients} recipient${o.recipients === 1 ? "" : "s"}`;
+    const extra = o.backup ? `; old file kept as ${o.backup}` : o.reason ? `; ${o.reason}` : "";
+    return `${o.action.padEnd(12)} ${what}: ${o.file} (${to}${extra})`;
+  });
+  io.out(`${lines.join("\n")}\n`);
+  return 0;
+}
+
+/** Applies what main.ts applies to top-level commands to a nested one. */
+function nested(io: CliIO, command: Command): Command {
+  return command
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .showHelpAfterError("(run with --help for usage)");
+}
+
+export function keysCommand(io: CliIO, done: (code: number) => void): Command {
+  const generateCmd = new Command("generate")
+    .description(
+      "create a key pair per peer and a preshared key per subnet with extraArgs.presharedKey = true; existing keys are kept",
+    )
+    .argument("<acl>", "the ACL file")
+    .requiredOption("--dir <dir>", "the keys directory (created 0700; files 0600)")
+    .option("--peer <name>", "only this peer (repeat for several)", collect, [])
+    .option(
+      "--rotate <name>",
+      "replace this peer's key pair, keeping the old files as backups (repeat for several)",
+      collect,
+      [],
+    )
+    .option(
+      "--update-acl",
+      "write the public keys into the ACL file (.json, .yaml/.yml keeping comments, .toml)",
+    )
+    .option("--plugin <file>", "load a plugin module (repeat for several)", collect, [])
+    .action(async (acl: string, flags: GenerateFlags) => {
+      done(await generate(io, acl, flags).catch(rethrowExit));
+    });
+  const encryptCmd = new Command("encrypt")
+    .description(
+      "encrypt each private key (and generated preshared key) as an age file for agenix: wirenix-peer-<P>.age, wirenix-subnet-<S>.age",
+    )
+    .argument("<acl>", "the ACL file")
+    .requiredOption("--dir <dir>", "the keys directory `wirenix keys generate` filled")
+    .requiredOption("--secrets-dir <dir>", "where the age files and .pub files go")
+    .option(
+      "--recipients <file>",
+      "age recipients file: every file is encrypted to these, plus the peer's extraArgs.ageRecipients",
+    )
+    .option("--peer <name>", "only this peer (repeat for several)", collect, [])
+    .option("--reencrypt", "encrypt again files that are up to date (after changing recipients)")
+    .option("--plugin <file>", "load a plugin module (repeat for several)", collect, [])
+    .action(async (acl: string, flags: EncryptFlags) => {
+      done(await encrypt(io, acl, flags).catch(rethrowExit));
+    });
+  return new Command("keys")
+    .description("generate WireGuard keys and encrypt them for agenix")
+    .addCommand(nested(io, generateCmd))
+    .addCommand(nested(io, encryptCmd));
+}

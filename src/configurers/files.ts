@@ -1,0 +1,143 @@
+/**
+ * Configurers that produce files instead of NixOS options (wg-quick, networkd-files, hosts).
+ * Their output stays a plain `ConfigTree`, `{ files: { "<relative path>": { text, secret } } }`,
+ * so it prints, merges and travels through plugins like every other configuration; only the
+ * CLI turns it into files. The names that end up in file names and file contents are checked
+ * here, so a bad ACL name is reported at its ACL path and never written.
+ */
+import type { ConfigTree } from "../config-tree.js";
+import { isConfigTree } from "../config-tree.js";
+import { diagnostic, InputError, type PathSegment } from "../diagnostics.js";
+import type { ConfigureContext, Configurer } from "./configurer.js";
+
+/** One file of a peer's output. `secret` files are written 0600, the others 0644. */
+export interface GeneratedFile {
+  text: string;
+  secret: boolean;
+}
+
+/** Relative path (`/`-separated, no `..`) → file. */
+export type FileSet = Record<string, GeneratedFile>;
+
+/** A file configurer: what a plugin author writes to add one. */
+export interface FileConfigurerSpec {
+  name: string;
+  description: string;
+  files(context: ConfigureContext): FileSet;
+}
+
+/** A configurer whose output is files (the CLI writes them under `--out DIR/<peer>/`). */
+export function defineFileConfigurer(spec: FileConfigurerSpec): Configurer {
+  return {
+    name: spec.name,
+    description: spec.description,
+    output: "files",
+    configure: (context) => {
+      const files: ConfigTree = {};
+      for (const [path, file] of Object.entries(spec.files(context)))
+        files[path] = { text: file.text, secret: file.secret };
+      return { files };
+    },
+  };
+}
+
+/** A file or directory name that is safe on every system we write for. */
+export const SAFE_FILE_NAME = /^[A-Za-z0-9_][A-Za-z0-9._+@=-]*$/;
+
+/** Why `path` cannot be a path under a peer's directory, or undefined when it can. */
+export function relativePathProblem(path: string): string | undefined {
+  const parts = path.split("/");
+  if (parts.some((part) => !SAFE_FILE_NAME.test(part) || part.length > 255))
+    return "each part must be letters, digits and . _ + @ = -, not starting with . or -";
+  return undefined;
+}
+
+/**
+ * The files of a file configurer's tree, in path order; anything else is a bug of that
+ * configurer (possibly a plugin's), reported as such.
+ */
+export function filesOf(tree: ConfigTree, configurer: string): [string, GeneratedFile][] {
+  const bad = (why: string): never => {
+    throw new Error(
+      `configurer ${JSON.stringify(configurer)} returned an invalid file tree: ${why}`,
+    );
+  };
+  const files = tree.files;
+  if (!isConfigTree(files)) return bad("expected { files: { <path>: { text, secret } } }");
+  const out: [string, GeneratedFile][] = [];
+  for (const path of Object.keys(files).sort()) {
+    const file = files[path];
+    const problem = relativePathProblem(path);
+    if (problem) bad(`${JSON.stringify(path)}: ${problem}`);
+    if (!isConfigTree(file) || typeof file.text !== "string" || typeof file.secret !== "boolean")
+      return bad(`${JSON.stringify(path)}: expected { text: string, secret: boolean }`);
+    out.push([path, { text: file.text, secret: file.secret }]);
+  }
+  return out;
+}
+
+/** wg-quick takes an interface name from its file name only when it matches this. */
+const WG_QUICK_DEVICE = /^[A-Za-z0-9_=+.-]{1,15}$/;
+
+/**
+ * The device name of the peer's interface on `subnet`, checked for use in file names
+ * (`<dev>.conf`, `50-<dev>.netdev`) and as wg-quick takes it.
+ */
+export function fileDeviceName(context: ConfigureContext, subnet: string): string {
+  const device = context.deviceName(subnet);
+  if (!WG_QUICK_DEVICE.test(device) || !SAFE_FILE_NAME.test(device)) {
+    const index = context.network.subnet(subnet)?.index ?? 0;
+    throw new InputError([
+      diagnostic(
+        "error",
+        "invalid-value",
+        ["subnets", index, "name"],
+        `device name ${JSON.stringify(device)} (from subnet ${JSON.stringify(subnet)}) cannot be used in a file name: use letters, digits and _ = + . - only, not starting with . or -, or --dev-name-method hash`,
+      ),
+    ]);
+  }
+  return device;
+}
+
+// Host names: no whitespace (the field separator), no '#' (comment), nothing unprintable.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we reject
+const HOST_NAME_PART = /^[^\s#\u0000-\u001f\u007f\u0085\u2028\u2029]+$/;
+
+/** Checks that a peer's and a subnet's names make a usable `/etc/hosts` name `peer.subnet`. */
+export function checkHostName(context: ConfigureContext, peer: string, subnet: string): string {
+  for (const [kind, name] of [
+    ["peers", peer],
+    ["subnets", subnet],
+  ] as const) {
+    if (HOST_NAME_PART.test(name)) continue;
+    const index =
+      kind === "peers" ? context.network.peer(name)?.index : context.network.subnet(name)?.index;
+    throw new InputError([
+      diagnostic(
+        "error",
+        "invalid-value",
+        [kind, index ?? 0, "name"],
+        `${JSON.stringify(name)} cannot be part of a host name in a hosts file: it contains whitespace, '#' or a control character`,
+      ),
+    ]);
+  }
+  return `${peer}.${subnet}`;
+}
+
+/**
+ * A key file path as the target machine will read it. systemd ignores a relative path and
+ * wg-quick would resolve it against whatever directory it was started in, so only absolute
+ * paths are accepted.
+ */
+export function absoluteKeyFile(file: string, path: readonly PathSegment[]): string {
+  if (!file.startsWith("/"))
+    throw new InputError([
+      diagnostic(
+        "error",
+        "invalid-value",
+        path,
+        `key file ${JSON.stringify(file)} must be an absolute path (systemd ignores relative ones; wg-quick would resolve it against its working directory)`,
+      ),
+    ]);
+  return file;
+}

@@ -1,0 +1,131 @@
+/**
+ * `networkd-files`: `50-<dev>.netdev` and `50-<dev>.network` as systemd-networkd reads them from
+ * /etc/systemd/network, plus the peer's `hosts` lines: the `networkd` configurer for machines
+ * without NixOS. With `--inline-private-keys` the .netdev holds `PrivateKey=` and is secret.
+ */
+import { diagnostic, InputError } from "../diagnostics.js";
+import { type IniEntry, type IniSection, toIni } from "../emit/ini.js";
+import { allowedIP, interfaceAddress } from "../network/addresses.js";
+import type { Link } from "../network/model.js";
+import type { ConfigureContext } from "./configurer.js";
+import { absoluteKeyFile, defineFileConfigurer, type FileSet, fileDeviceName } from "./files.js";
+import { GENERATED_NOTICE, hostsFile } from "./hosts-file.js";
+import { deviceInterfaces } from "./interfaces.js";
+
+const UNSUPPORTED = [
+  "dynamicEndpointRefreshSeconds",
+  "dynamicEndpointRefreshRestartSeconds",
+] as const;
+
+function privateKeyEntry(context: ConfigureContext): IniEntry {
+  const { peer } = context;
+  if (context.options.inlinePrivateKeys !== true) {
+    const path = ["peers", peer.index, "privateKeyFile"];
+    return {
+      key: "PrivateKeyFile",
+      value: absoluteKeyFile(context.keys.privateKeyFile(), path),
+      path,
+    };
+  }
+  if (peer.privateKey === undefined)
+    throw new InputError([
+      diagnostic(
+        "error",
+        "no-private-key",
+        ["peers", peer.index, "privateKey"],
+        `--inline-private-keys needs the private key of peer ${JSON.stringify(peer.name)} in the ACL (privateKey); without the flag the key stays in privateKeyFile`,
+      ),
+    ]);
+  return {
+    key: "PrivateKey",
+    value: peer.privateKey,
+    path: ["peers", peer.index, "privateKey"],
+    secret: true,
+  };
+}
+
+function peerSection(context: ConfigureContext, subnet: string, link: Link): IniSection {
+  const remote = context.network.peer(link.peer);
+  const remotePath = ["peers", remote?.index ?? 0] as const;
+  for (const field of UNSUPPORTED)
+    if (link.endpoint[field] !== undefined)
+      context.warn(
+        "unsupported-option",
+        ["peers", context.peer.index],
+        `${field} is not supported by systemd-networkd and is ignored (endpoint of ${link.peer} on ${subnet}, from ${link.endpoint.sources.join(", ")})`,
+      );
+  const pskPath = ["subnets", context.network.subnet(subnet)?.index ?? 0, "presharedKeyFile"];
+  const pskFile = context.keys.presharedKeyFile(subnet);
+  const psk = pskFile === undefined ? undefined : absoluteKeyFile(pskFile, pskPath);
+  const { endpoint } = link;
+  return {
+    name: "WireGuardPeer",
+    comments: [{ text: link.peer, path: [...remotePath, "name"] }],
+    entries: [
+      { key: "PublicKey", value: context.keys.publicKeyOf(link.peer) },
+      psk === undefined ? undefined : { key: "PresharedKeyFile", value: psk, path: pskPath },
+      ...link.addresses.map((address) => ({ key: "AllowedIPs", value: allowedIP(address) })),
+      endpoint.address === undefined
+        ? undefined
+        : { key: "Endpoint", value: endpoint.address, path: [...remotePath, "endpoints"] },
+      endpoint.persistentKeepalive === undefined
+        ? undefined
+        : { key: "PersistentKeepalive", value: endpoint.persistentKeepalive },
+    ],
+  };
+}
+
+function networkdFiles(context: ConfigureContext): FileSet {
+  const inline = context.options.inlinePrivateKeys === true;
+  const header = [GENERATED_NOTICE];
+  const files: FileSet = {};
+  for (const { iface } of deviceInterfaces(context)) {
+    const device = fileDeviceName(context, iface.subnet);
+    const netdev = toIni(
+      {
+        header,
+        sections: [
+          {
+            name: "NetDev",
+            entries: [
+              { key: "Name", value: device },
+              { key: "Kind", value: "wireguard" },
+            ],
+          },
+          {
+            name: "WireGuard",
+            entries: [{ key: "ListenPort", value: iface.listenPort }, privateKeyEntry(context)],
+          },
+          ...iface.links.map((link) => peerSection(context, iface.subnet, link)),
+        ],
+      },
+      "systemd",
+    );
+    const network = toIni(
+      {
+        header,
+        sections: [
+          { name: "Match", entries: [{ key: "Name", value: device }] },
+          {
+            name: "Network",
+            entries: iface.addresses.map((address) => ({
+              key: "Address",
+              value: interfaceAddress(address),
+            })),
+          },
+        ],
+      },
+      "systemd",
+    );
+    files[`50-${device}.netdev`] = { text: netdev, secret: inline };
+    files[`50-${device}.network`] = { text: network, secret: false };
+  }
+  files.hosts = hostsFile(context);
+  return files;
+}
+
+export const networkdFilesConfigurer = defineFileConfigurer({
+  name: "networkd-files",
+  description: "systemd-networkd files 50-<dev>.netdev and 50-<dev>.network (any Linux) and hosts",
+  files: networkdFiles,
+});

@@ -1,0 +1,148 @@
+/**
+ * `wg-quick`: one `<dev>.conf` per interface, as `wg-quick up ./<dev>.conf` reads it, plus the
+ * peer's `hosts` lines. Keys stay in their files by default (`PostUp = wg set %i private-key
+ * <file>`), so the .conf holds no secret; `--inline-private-keys` writes `PrivateKey =` instead
+ * and the file becomes secret.
+ */
+import { diagnostic, InputError, type PathSegment } from "../diagnostics.js";
+import { type IniEntry, type IniSection, toIni } from "../emit/ini.js";
+import { allowedIP, interfaceAddress } from "../network/addresses.js";
+import type { Link } from "../network/model.js";
+import type { ConfigureContext } from "./configurer.js";
+import { absoluteKeyFile, defineFileConfigurer, type FileSet, fileDeviceName } from "./files.js";
+import { GENERATED_NOTICE, hostsFile } from "./hosts-file.js";
+import { deviceInterfaces } from "./interfaces.js";
+
+const UNSUPPORTED = [
+  "dynamicEndpointRefreshSeconds",
+  "dynamicEndpointRefreshRestartSeconds",
+] as const;
+
+/** A POSIX shell word: wg-quick runs PostUp through bash. */
+function shellQuote(text: string): string {
+  return `'${text.replaceAll("'", `'\\''`)}'`;
+}
+
+/** A key file as an argument of a PostUp command, or why it cannot be one. */
+function keyFileArgument(file: string, path: readonly PathSegment[]): string {
+  absoluteKeyFile(file, path);
+  // wg-quick replaces every %i in a hook with the interface name, quoted or not.
+  if (file.includes("%i"))
+    throw new InputError([
+      diagnostic(
+        "error",
+        "invalid-value",
+        path,
+        `key file ${JSON.stringify(file)} contains "%i", which wg-quick replaces with the interface name`,
+      ),
+    ]);
+  return shellQuote(file);
+}
+
+/** The private key written into the file, which only the ACL can give. */
+function inlinePrivateKey(context: ConfigureContext): IniEntry {
+  const { peer } = context;
+  if (peer.privateKey === undefined)
+    throw new InputError([
+      diagnostic(
+        "error",
+        "no-private-key",
+        ["peers", peer.index, "privateKey"],
+        `--inline-private-keys needs the private key of peer ${JSON.stringify(peer.name)} in the ACL (privateKey); without the flag the key stays in privateKeyFile`,
+      ),
+    ]);
+  return {
+    key: "PrivateKey",
+    value: peer.privateKey,
+    path: ["peers", peer.index, "privateKey"],
+    secret: true,
+  };
+}
+
+function peerSection(context: ConfigureContext, subnet: string, link: Link): IniSection {
+  const remote = context.network.peer(link.peer);
+  const remotePath = ["peers", remote?.index ?? 0] as const;
+  for (const field of UNSUPPORTED)
+    if (link.endpoint[field] !== undefined)
+      context.warn(
+        "unsupported-option",
+        ["peers", context.peer.index],
+        `${field} is not supported by wg-quick and is ignored (endpoint of ${link.peer} on ${subnet}, from ${link.endpoint.sources.join(", ")})`,
+      );
+  const { endpoint } = link;
+  return {
+    name: "Peer",
+    comments: [{ text: link.peer, path: [...remotePath, "name"] }],
+    entries: [
+      { key: "PublicKey", value: context.keys.publicKeyOf(link.peer) },
+      {
+        key: "AllowedIPs",
+        value: link.addresses.map(allowedIP).join(","),
+        path: [...remotePath, "subnets", subnet, "ipAddresses"],
+      },
+      endpoint.address === undefined
+        ? undefined
+        : { key: "Endpoint", value: endpoint.address, path: [...remotePath, "endpoints"] },
+      endpoint.persistentKeepalive === undefined
+        ? undefined
+        : { key: "PersistentKeepalive", value: endpoint.persistentKeepalive },
+    ],
+  };
+}
+
+function wgQuickFiles(context: ConfigureContext): FileSet {
+  const { keys, peer } = context;
+  const inline = context.options.inlinePrivateKeys === true;
+  const files: FileSet = {};
+  for (const { iface } of deviceInterfaces(context)) {
+    const device = fileDeviceName(context, iface.subnet);
+    const subnetIndex = context.network.subnet(iface.subnet)?.index ?? 0;
+    const entries: (IniEntry | undefined)[] = [
+      {
+        key: "Address",
+        value: iface.addresses.map(interfaceAddress).join(", "),
+        path: ["peers", peer.index, "subnets", iface.subnet, "ipAddresses"],
+      },
+      { key: "ListenPort", value: iface.listenPort },
+    ];
+    if (inline) entries.push(inlinePrivateKey(context));
+    else {
+      const path = ["peers", peer.index, "privateKeyFile"];
+      entries.push({
+        key: "PostUp",
+        value: `wg set %i private-key ${keyFileArgument(keys.privateKeyFile(), path)}`,
+        path,
+      });
+    }
+    const psk = keys.presharedKeyFile(iface.subnet);
+    if (psk !== undefined) {
+      const path = ["subnets", subnetIndex, "presharedKeyFile"];
+      const argument = keyFileArgument(psk, path);
+      for (const link of iface.links)
+        entries.push({
+          key: "PostUp",
+          value: `wg set %i peer ${keys.publicKeyOf(link.peer)} preshared-key ${argument}`,
+          path,
+        });
+    }
+    const text = toIni(
+      {
+        header: [GENERATED_NOTICE, "Bring up with: wg-quick up <path to this file>"],
+        sections: [
+          { name: "Interface", entries },
+          ...iface.links.map((link) => peerSection(context, iface.subnet, link)),
+        ],
+      },
+      "wg-quick",
+    );
+    files[`${device}.conf`] = { text, secret: inline };
+  }
+  files.hosts = hostsFile(context);
+  return files;
+}
+
+export const wgQuickConfigurer = defineFileConfigurer({
+  name: "wg-quick",
+  description: "wg-quick files <dev>.conf (any Linux; keys via PostUp or inline) and hosts",
+  files: wgQuickFiles,
+});

@@ -1,0 +1,128 @@
+/**
+ * The Wirenix library: everything the CLI uses, for programs and plugins. This file only
+ * re-exports; each module documents its own part.
+ */
+export {
+  ACL_FORMATS,
+  type LoadedAcl,
+  loadAcl,
+  parseAclText,
+  type SourcePosition,
+} from "./acl/load.js";
+export type {
+  AclConnection,
+  AclEndpoint,
+  AclFilter,
+  AclGroup,
+  AclPeer,
+  AclPeerSubnet,
+  AclSubnet,
+  AclV1,
+} from "./acl/v1/schema.js";
+export { AclV1Schema } from "./acl/v1/schema.js";
+export { validateAclV1 } from "./acl/v1/validate.js";
+export { isAddressOrCidr, isEndpointHost, isWireguardKey } from "./acl/values.js";
+export { cli } from "./cli/main.js";
+export { type ConfigTree, type ConfigValue, isConfigTree, mergeConfigs } from "./config-tree.js";
+export {
+  type ConfigureContext,
+  type ConfigureOptions,
+  type Configurer,
+  type ConfigurerOutput,
+  defineConfigurer,
+  type NixosPeerShape,
+} from "./configurers/configurer.js";
+export {
+  defineFileConfigurer,
+  type FileConfigurerSpec,
+  type FileSet,
+  filesOf,
+  type GeneratedFile,
+} from "./configurers/files.js";
+export { hostsEntries } from "./configurers/hosts.js";
+export { type DeviceInterface, deviceInterfaces } from "./configurers/interfaces.js";
+export {
+  type Diagnostic,
+  type DiagnosticCode,
+  Diagnostics,
+  formatDiagnostic,
+  InputError,
+  type PathSegment,
+  type Result,
+  renderPath,
+  type Severity,
+} from "./diagnostics.js";
+export {
+  type IniDialect,
+  type IniDocument,
+  type IniEntry,
+  type IniSection,
+  iniValueProblem,
+  toIni,
+} from "./emit/ini.js";
+export { toJson, toPrettyJson } from "./emit/json.js";
+export { nixAttrName, nixString, toNix } from "./emit/nix.js";
+export {
+  type EncryptOptions,
+  type EncryptOutcome,
+  encryptKeys,
+  encryptTo,
+  peerRecipients,
+  type Recipient,
+  readRecipientsFile,
+} from "./keys/encrypt.js";
+export {
+  generateKeyPair,
+  generatePresharedKey,
+  type KeyPair,
+  publicKeyOf,
+} from "./keys/generate.js";
+export {
+  type GenerateKeysOptions,
+  type GenerateKeysReport,
+  generateKeys,
+  type KeyOutcome,
+} from "./keys/generate-dir.js";
+export { keyFiles, subnetWantsPresharedKey } from "./keys/key-dir.js";
+export {
+  defineKeyProvider,
+  type KeyProvider,
+  type KeyProviderContext,
+  type PeerKeyAnswers,
+  PeerKeys,
+} from "./keys/provider.js";
+export { type PublicKeyUpdate, updateAclPublicKeys } from "./keys/update-acl.js";
+export { allowedIP, generatedAddress, hostAddress, interfaceAddress } from "./network/addresses.js";
+export { buildNetwork } from "./network/build.js";
+export {
+  DEV_NAME_METHODS,
+  type DevNameMethod,
+  deviceName,
+  deviceNameProblem,
+} from "./network/devname.js";
+export { endpointAddress } from "./network/endpoints.js";
+export { networkData, networkText } from "./network/inspect.js";
+export type {
+  ExtraArgs,
+  Link,
+  Membership,
+  NetConnection,
+  NetGroup,
+  NetInterface,
+  NetPeer,
+  NetSubnet,
+  Network,
+  ResolvedEndpoint,
+} from "./network/model.js";
+export { compareNames } from "./order.js";
+export { defineParser, type Parser } from "./parsers/parser.js";
+export {
+  DEFAULT_OPTIONS,
+  type GenerateOptions,
+  Generator,
+  locateDiagnostics,
+  parseAcl,
+  readNetwork,
+} from "./pipeline.js";
+export { definePlugin, loadPlugin, type Plugin } from "./plugins.js";
+export { BUILTINS, createRegistry, type PluginContribution, Registry } from "./registry.js";

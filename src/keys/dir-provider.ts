@@ -1,0 +1,59 @@
+/**
+ * The `dir` key provider: keys that `wirenix keys generate --dir DIR` wrote. Public keys are
+ * read from `DIR/<peer>.pub`; the private key and preshared key files are named by their
+ * absolute path under DIR, so DIR must be where the host finds them too (the host's own keys
+ * directory, or one deployed there).
+ */
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { diagnostic, InputError } from "../diagnostics.js";
+import {
+  keyFiles,
+  presharedKeyRequestPath,
+  readKeyFile,
+  subnetWantsPresharedKey,
+} from "./key-dir.js";
+import { defineKeyProvider } from "./provider.js";
+
+function cachedKey(file: string, cache: Map<string, unknown>): string | undefined {
+  const key = `dir:${file}`;
+  if (!cache.has(key)) cache.set(key, readKeyFile(file));
+  return cache.get(key) as string | undefined;
+}
+
+export const dirKeyProvider = defineKeyProvider({
+  name: "dir",
+  description: "keys written by `wirenix keys generate` under --keys-dir",
+  checkOptions: ({ keysDir }) =>
+    keysDir === undefined ? "the dir key provider needs --keys-dir DIR" : undefined,
+  forPeer: ({ peer, keysDir, cache }) => {
+    const dir = resolve(keysDir ?? ".");
+    return {
+      publicKeyOf: (remote) => cachedKey(join(dir, keyFiles.publicKey(remote.name)), cache),
+      privateKeyFile: () => {
+        const file = join(dir, keyFiles.privateKey(peer.name));
+        return existsSync(file) ? file : undefined;
+      },
+      presharedKeyFile: (subnet) => {
+        if (!subnetWantsPresharedKey(subnet)) return undefined;
+        const file = join(dir, keyFiles.presharedKey(subnet.name));
+        if (existsSync(file)) return file;
+        // The subnet asks for a preshared key: configuring without it would silently drop it.
+        throw new InputError([
+          diagnostic(
+            "error",
+            "no-preshared-key",
+            presharedKeyRequestPath(subnet),
+            `subnet ${JSON.stringify(subnet.name)} wants a preshared key, but ${file} does not exist; run wirenix keys generate`,
+          ),
+        ]);
+      },
+      hint: {
+        publicKey: (remote) =>
+          `dir: ${join(dir, keyFiles.publicKey(remote.name))} does not exist (run wirenix keys generate)`,
+        privateKeyFile: () =>
+          `dir: ${join(dir, keyFiles.privateKey(peer.name))} does not exist (run wirenix keys generate)`,
+      },
+    };
+  },
+});

@@ -1,0 +1,228 @@
+/**
+ * `wirenix keys generate` as a library call: for every chosen peer a key pair, for every subnet
+ * that asks for one a preshared key, all in one keys directory. Existing keys are kept; only
+ * the peers named in `rotate` get a new pair, the old one kept as a backup.
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { type Diagnostic, diagnostic, type Result } from "../diagnostics.js";
+import type { Network } from "../network/model.js";
+import { generateKeyPair, generatePresharedKey, publicKeyOf } from "./generate.js";
+import {
+  backupStamp,
+  createSecretFile,
+  FileExistsError,
+  fileProblem,
+  holdsNoKey,
+  keyFileNameProblem,
+  keyFiles,
+  prepareSecretDir,
+  readKeyFile,
+  replaceSecretFile,
+  subnetWantsPresharedKey,
+} from "./key-dir.js";
+
+/** What happened to one peer's or subnet's key; never holds a private key. */
+export interface KeyOutcome {
+  kind: "peer" | "subnet";
+  name: string;
+  /**
+   * created: new key; kept: already there; completed: the missing `.pub` written for an
+   * existing private key; rotated: replaced on request; skipped: left alone (see `reason`).
+   */
+  action: "created" | "kept" | "completed" | "rotated" | "skipped";
+  files: string[];
+  publicKey?: string;
+  backups?: string[];
+  reason?: string;
+}
+
+export interface GenerateKeysOptions {
+  /** Only these peers (default: all). Subnets: those the chosen peers are members of. */
+  peers?: readonly string[];
+  /** Peers whose key pair is replaced. */
+  rotate?: readonly string[];
+  /** For backup names; tests pass a fixed time. */
+  now?: Date;
+}
+
+export interface GenerateKeysReport {
+  outcomes: KeyOutcome[];
+  /** Notices worth telling the user (a directory's mode tightened, ...). */
+  notices: string[];
+  /** Public keys of the chosen peers as they are in the directory now. */
+  publicKeys: Map<string, string>;
+}
+
+function peerPath(network: Network, name: string): (string | number)[] {
+  return ["peers", network.peer(name)?.index ?? 0];
+}
+
+/** Checks everything that can be checked before any file is written. */
+function problems(network: Network, dir: string, peers: string[], rotate: readonly string[]) {
+  const found: Diagnostic[] = [];
+  for (const name of rotate)
+    if (!peers.includes(name))
+      found.push(
+        diagnostic(
+          "error",
+          "usage",
+          [],
+          network.peer(name)
+            ? `--rotate ${JSON.stringify(name)}: that peer is not among the --peer peers`
+            : `--rotate ${JSON.stringify(name)}: no such peer in the ACL`,
+        ),
+      );
+  for (const name of peers) {
+    const problem = keyFileNameProblem(name);
+    if (problem)
+      found.push(
+        diagnostic("error", "invalid-value", [...peerPath(network, name), "name"], problem),
+      );
+    for (const file of [keyFiles.privateKey(name), keyFiles.publicKey(name)])
+      if (holdsNoKey(join(dir, file)))
+        found.push(
+          diagnostic(
+            "error",
+            "invalid-key",
+            peerPath(network, name),
+            `${join(dir, file)} exists but does not hold a WireGuard key; move it away first`,
+          ),
+        );
+    const key = readKeyFile(join(dir, keyFiles.privateKey(name)));
+    const pub = readKeyFile(join(dir, keyFiles.publicKey(name)));
+    if (
+      key !== undefined &&
+      pub !== undefined &&
+      publicKeyOf(key) !== pub &&
+      !rotate.includes(name)
+    )
+      found.push(
+        diagnostic(
+          "error",
+          "invalid-key",
+          peerPath(network, name),
+          `${join(dir, keyFiles.publicKey(name))} is not the public key of ${join(dir, keyFiles.privateKey(name))}; restore the right one or use --rotate ${name}`,
+        ),
+      );
+  }
+  for (const subnet of subnetsOf(network, peers)) {
+    const problem = keyFileNameProblem(subnet);
+    const index = network.subnet(subnet)?.index ?? 0;
+    if (problem)
+      found.push(diagnostic("error", "invalid-value", ["subnets", index, "name"], problem));
+    if (holdsNoKey(join(dir, keyFiles.presharedKey(subnet))))
+      found.push(
+        diagnostic(
+          "error",
+          "invalid-key",
+          ["subnets", index],
+          `${join(dir, keyFiles.presharedKey(subnet))} exists but does not hold a WireGuard key; move it away first`,
+        ),
+      );
+  }
+  return found;
+}
+
+/** The subnets of these peers that want a generated preshared key, in ACL order. */
+export function subnetsOf(network: Network, peers: readonly string[]): string[] {
+  const chosen = new Set(peers);
+  return network.subnets
+    .filter((s) => subnetWantsPresharedKey(s) && s.members.some((m) => chosen.has(m)))
+    .map((s) => s.name);
+}
+
+function peerOutcome(
+  network: Network,
+  dir: string,
+  name: string,
+  rotate: boolean,
+  stamp: string,
+): KeyOutcome {
+  const keyFile = join(dir, keyFiles.privateKey(name));
+  const pubFile = join(dir, keyFiles.publicKey(name));
+  const files = [keyFile, pubFile];
+  if (rotate) {
+    const pair = generateKeyPair();
+    const backups = [
+      replaceSecretFile(keyFile, `${pair.privateKey}\n`, stamp),
+      replaceSecretFile(pubFile, `${pair.publicKey}\n`, stamp),
+    ].filter((b): b is string => b !== undefined);
+    return { kind: "peer", name, action: "rotated", files, publicKey: pair.publicKey, backups };
+  }
+  const existing = readKeyFile(keyFile);
+  if (existing !== undefined) {
+    const publicKey = publicKeyOf(existing);
+    if (existsSync(pubFile)) return { kind: "peer", name, action: "kept", files, publicKey };
+    createSecretFile(pubFile, `${publicKey}\n`);
+    return { kind: "peer", name, action: "completed", files, publicKey };
+  }
+  const pub = readKeyFile(pubFile);
+  if (pub !== undefined)
+    return {
+      kind: "peer",
+      name,
+      action: "skipped",
+      files,
+      publicKey: pub,
+      reason: `${pubFile} exists without ${keyFile} (the private key lives elsewhere); use --rotate ${name} for a new pair`,
+    };
+  const aclKey = network.peer(name)?.publicKey;
+  if (aclKey !== undefined)
+    return {
+      kind: "peer",
+      name,
+      action: "skipped",
+      files,
+      publicKey: aclKey,
+      reason: `the ACL already has its publicKey and ${keyFile} does not exist; use --rotate ${name} for a new pair`,
+    };
+  const pair = generateKeyPair();
+  createSecretFile(keyFile, `${pair.privateKey}\n`);
+  createSecretFile(pubFile, `${pair.publicKey}\n`);
+  return { kind: "peer", name, action: "created", files, publicKey: pair.publicKey };
+}
+
+/** Fills `dir` with the keys of the network's peers and subnets. */
+export function generateKeys(
+  network: Network,
+  dir: string,
+  options: GenerateKeysOptions = {},
+): Result<GenerateKeysReport> {
+  const peers = options.peers ? [...options.peers] : network.peers.map((p) => p.name);
+  const rotate = options.rotate ?? [];
+  const found = problems(network, dir, peers, rotate);
+  if (found.length > 0) return { ok: false, diagnostics: found };
+  const notices: string[] = [];
+  const stamp = backupStamp(options.now);
+  const outcomes: KeyOutcome[] = [];
+  const publicKeys = new Map<string, string>();
+  try {
+    const notice = prepareSecretDir(dir);
+    if (notice) notices.push(notice);
+    for (const name of peers) {
+      const outcome = peerOutcome(network, dir, name, rotate.includes(name), stamp);
+      outcomes.push(outcome);
+      if (outcome.publicKey !== undefined && outcome.action !== "skipped")
+        publicKeys.set(name, outcome.publicKey);
+    }
+    for (const subnet of subnetsOf(network, peers)) {
+      const file = join(dir, keyFiles.presharedKey(subnet));
+      if (existsSync(file)) {
+        outcomes.push({ kind: "subnet", name: subnet, action: "kept", files: [file] });
+        continue;
+      }
+      createSecretFile(file, `${generatePresharedKey()}\n`);
+      outcomes.push({ kind: "subnet", name: subnet, action: "created", files: [file] });
+    }
+  } catch (error) {
+    const problem = fileProblem(error);
+    if (problem === undefined) throw error;
+    const message =
+      error instanceof FileExistsError
+        ? `${problem} (another process wrote it meanwhile?); nothing was overwritten`
+        : `${problem}${outcomes.length > 0 ? "; keys written before this are kept" : ""}`;
+    return { ok: false, diagnostics: [diagnostic("error", "write-failed", [], message)] };
+  }
+  return { ok: true, value: { outcomes, notices, publicKeys }, warnings: [] };
+}

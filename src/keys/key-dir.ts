@@ -1,0 +1,194 @@
+/**
+ * The keys directory that `wirenix keys generate` fills: `<peer>.key` (private), `<peer>.pub`
+ * (public) and `<subnet>.psk` (preshared), every file 0600 in a 0700 directory. Files are
+ * created exclusively (an existing key is never replaced) and appear only when complete.
+ */
+import { randomBytes } from "node:crypto";
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { isWireguardKey } from "../acl/values.js";
+import type { PathSegment } from "../diagnostics.js";
+import type { NetSubnet } from "../network/model.js";
+
+/** Mode of every file in a keys directory, and of the directory itself. */
+export const SECRET_FILE_MODE = 0o600;
+export const SECRET_DIR_MODE = 0o700;
+
+/** File names inside a keys directory. */
+export const keyFiles = {
+  privateKey: (peer: string) => `${peer}.key`,
+  publicKey: (peer: string) => `${peer}.pub`,
+  presharedKey: (subnet: string) => `${subnet}.psk`,
+};
+
+const SAFE_NAME = /^[A-Za-z0-9_][A-Za-z0-9._+@-]*$/;
+
+/** Why a peer or subnet name cannot name a key file, or undefined when it can. */
+export function keyFileNameProblem(name: string): string | undefined {
+  return SAFE_NAME.test(name)
+    ? undefined
+    : `${JSON.stringify(name)} cannot name a key file (use letters, digits and . _ + @ -, not starting with . or -)`;
+}
+
+/**
+ * A subnet wants a generated preshared key when its `extraArgs.presharedKey` is true. A subnet
+ * with `presharedKeyFile` already has one the user manages, so it is left alone.
+ */
+export function subnetWantsPresharedKey(subnet: NetSubnet): boolean {
+  return subnet.extraArgs?.presharedKey === true && subnet.presharedKeyFile === undefined;
+}
+
+/** Where in the ACL the preshared-key request of a subnet is written. */
+export function presharedKeyRequestPath(subnet: NetSubnet): PathSegment[] {
+  return ["subnets", subnet.index, "extraArgs", "presharedKey"];
+}
+
+/** A key read from a file: trimmed, and undefined unless it has the shape of a WireGuard key. */
+export function readKeyFile(file: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+  const key = text.trim();
+  return isWireguardKey(key) ? key : undefined;
+}
+
+/** Whether a file exists but does not hold a key (so it must not be used or replaced blindly). */
+export function holdsNoKey(file: string): boolean {
+  return existsSync(file) && readKeyFile(file) === undefined;
+}
+
+/**
+ * Creates the directory 0700, or tightens an existing one to 0700. Returns a notice when an
+ * existing directory was tightened, so that the change is not silent.
+ */
+export function prepareSecretDir(dir: string): string | undefined {
+  if (!existsSync(dir)) {
+    mkdirSync(dir, { recursive: true, mode: SECRET_DIR_MODE });
+    // mkdir honours the umask; make the mode exact.
+    chmodSync(dir, SECRET_DIR_MODE);
+    return undefined;
+  }
+  const stat = statSync(dir);
+  if (!stat.isDirectory()) throw new KeyDirError(`${dir} exists and is not a directory`);
+  const mode = stat.mode & 0o777;
+  if (mode === SECRET_DIR_MODE) return undefined;
+  chmodSync(dir, SECRET_DIR_MODE);
+  return `${dir}: mode changed from ${mode.toString(8).padStart(3, "0")} to 700 (it holds private keys)`;
+}
+
+function writeTemp(path: string, text: string | Uint8Array): string {
+  const temp = join(
+    dirname(path),
+    `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`,
+  );
+  const fd = openSync(temp, "wx", SECRET_FILE_MODE);
+  try {
+    writeSync(fd, typeof text === "string" ? Buffer.from(text) : text);
+    fsyncSync(fd);
+  } catch (error) {
+    closeSync(fd);
+    rmSync(temp, { force: true });
+    throw error;
+  }
+  closeSync(fd);
+  // openSync's mode is filtered by the umask; a key file must be exactly 0600.
+  chmodSync(temp, SECRET_FILE_MODE);
+  return temp;
+}
+
+/** A problem with the keys directory or its files that the user must fix. */
+export class KeyDirError extends Error {}
+
+/**
+ * The message for a failed file operation (a missing directory, no permission, a full disk),
+ * or undefined for anything that is not one, which is then a bug and propagates.
+ */
+export function fileProblem(error: unknown): string | undefined {
+  if (error instanceof KeyDirError) return error.message;
+  const e = error as NodeJS.ErrnoException;
+  if (error instanceof Error && typeof e.code === "string" && typeof e.syscall === "string")
+    return `cannot ${e.syscall} ${e.path ?? ""}: ${e.code}`.replace("  ", " ");
+  return undefined;
+}
+
+/** Thrown when a file that must not be replaced already exists. */
+export class FileExistsError extends KeyDirError {
+  constructor(readonly file: string) {
+    super(`${file} already exists; wirenix never replaces a key file`);
+  }
+}
+
+/**
+ * Writes a new secret file: complete before it appears, and never over an existing file (the
+ * hard link fails if the name is taken, even when another process created it meanwhile).
+ */
+export function createSecretFile(path: string, text: string | Uint8Array): void {
+  const temp = writeTemp(path, text);
+  try {
+    linkSync(temp, path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") throw new FileExistsError(path);
+    throw error;
+  } finally {
+    rmSync(temp, { force: true });
+  }
+}
+
+/** A backup name that is not taken yet: `<file>.<UTC time>.bak`, then `-2`, `-3`, ... */
+function backupName(path: string, stamp: string, attempt: number): string {
+  return `${path}.${stamp}${attempt > 1 ? `-${attempt}` : ""}.bak`;
+}
+
+/**
+ * Replaces a secret file on purpose, keeping the old content under a backup name first.
+ * Returns the backup's path (undefined when there was nothing to keep).
+ */
+export function replaceSecretFile(
+  path: string,
+  text: string | Uint8Array,
+  stamp: string,
+): string | undefined {
+  const temp = writeTemp(path, text);
+  let backup: string | undefined;
+  try {
+    if (existsSync(path))
+      for (let attempt = 1; backup === undefined; attempt++) {
+        const candidate = backupName(path, stamp, attempt);
+        try {
+          linkSync(path, candidate);
+          backup = candidate;
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+        }
+      }
+    renameSync(temp, path);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
+  return backup;
+}
+
+/** A timestamp for backup names that sorts by time and is safe in file names. */
+export function backupStamp(date = new Date()): string {
+  return date
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
+}

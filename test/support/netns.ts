@@ -1,0 +1,230 @@
+/**
+ * A lab of network namespaces for end-to-end tests: one namespace per host, each with a veth
+ * into a shared bridge namespace (underlay 10.250.0.0/24, names in /etc/netns/<ns>/hosts), and
+ * its own /var/run/wireguard so several wireguard-go daemons can serve interfaces with the same
+ * name. Everything is named with the run's prefix and removed again, processes included.
+ */
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** All our namespaces start with this; the run's pid follows, so stale ones can be found. */
+export const NS_PREFIX = "wnxe2e-";
+
+/** The result of a command; failures are data, so tests can assert that a ping fails. */
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a program (no shell), waiting at most `timeoutMs`. */
+export function run(
+  file: string,
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {},
+): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      file,
+      [...args],
+      { env: options.env ?? process.env, timeout: options.timeoutMs ?? 30_000 },
+      (error, stdout, stderr) => {
+        const code =
+          error === null ? 0 : typeof error.code === "number" ? error.code : error.killed ? 124 : 1;
+        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+      },
+    );
+    if (options.input !== undefined) child.stdin?.end(options.input);
+    else child.stdin?.end();
+  });
+}
+
+/** Runs a program and returns its stdout, or throws with everything it printed. */
+export async function must(
+  file: string,
+  args: readonly string[],
+  options: Parameters<typeof run>[2] = {},
+): Promise<string> {
+  const result = await run(file, args, options);
+  if (result.code !== 0)
+    throw new Error(
+      `${file} ${args.join(" ")} failed (${result.code}):\n${result.stdout}${result.stderr}`,
+    );
+  return result.stdout;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+async function namespaces(): Promise<string[]> {
+  const out = await run("ip", ["netns", "list"]);
+  return out.stdout
+    .split("\n")
+    .map((line) => line.split(" ")[0] ?? "")
+    .filter((name) => name.startsWith(NS_PREFIX));
+}
+
+/** Kills the processes inside a namespace (wireguard-go daemons), then deletes it. */
+async function removeNamespace(ns: string): Promise<void> {
+  const pids = (await run("ip", ["netns", "pids", ns])).stdout
+    .split("\n")
+    .map(Number)
+    .filter((pid) => Number.isInteger(pid) && pid > 0);
+  for (const pid of pids)
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  for (let i = 0; i < 50 && pids.some(alive); i++) await new Promise((r) => setTimeout(r, 20));
+  await run("ip", ["netns", "del", ns]);
+  rmSync(join("/etc/netns", ns), { recursive: true, force: true });
+}
+
+/** Removes namespaces left by earlier runs that died before cleaning up (their pid is gone). */
+export async function removeStaleNamespaces(): Promise<string[]> {
+  const stale = (await namespaces()).filter((ns) => {
+    const pid = Number(ns.slice(NS_PREFIX.length).split("-")[0]);
+    return Number.isInteger(pid) && pid !== process.pid && !alive(pid);
+  });
+  for (const ns of stale) await removeNamespace(ns);
+  return stale;
+}
+
+let labs = 0;
+
+/** Hosts in namespaces on one bridge. Create with `Lab.create`, end with `destroy()`. */
+export class Lab {
+  readonly id: string;
+  /** A private scratch directory for this lab (keys, ACL, generated files). */
+  readonly dir: string;
+  readonly hosts: readonly string[];
+  readonly #created: string[] = [];
+
+  private constructor(hosts: readonly string[]) {
+    labs += 1;
+    this.id = `${NS_PREFIX}${process.pid}-${labs}`;
+    this.dir = mkdtempSync(join(tmpdir(), "wirenix-e2e-"));
+    this.hosts = hosts;
+  }
+
+  /** The namespace of a host. */
+  ns(host: string): string {
+    return `${this.id}-${host}`;
+  }
+
+  /** The host's underlay address. */
+  underlay(host: string): string {
+    return `10.250.0.${this.hosts.indexOf(host) + 1}`;
+  }
+
+  /** Its own directory for wireguard-go's UAPI sockets, bind-mounted on /var/run/wireguard. */
+  runDir(host: string): string {
+    return join(this.dir, "run", host);
+  }
+
+  static async create(hosts: readonly string[]): Promise<Lab> {
+    const lab = new Lab(hosts);
+    try {
+      await lab.#build();
+    } catch (error) {
+      await lab.destroy();
+      throw error;
+    }
+    return lab;
+  }
+
+  async #addNamespace(ns: string): Promise<void> {
+    await must("ip", ["netns", "add", ns]);
+    this.#created.push(ns);
+    await must("ip", ["-n", ns, "link", "set", "lo", "up"]);
+  }
+
+  async #build(): Promise<void> {
+    mkdirSync("/var/run/wireguard", { recursive: true });
+    const bridge = `${this.id}-br`;
+    await this.#addNamespace(bridge);
+    await must("ip", ["-n", bridge, "link", "add", "br0", "type", "bridge"]);
+    await must("ip", ["-n", bridge, "link", "set", "br0", "up"]);
+    for (const [i, host] of this.hosts.entries()) {
+      const ns = this.ns(host);
+      await this.#addNamespace(ns);
+      // Both ends are created inside our namespaces: no name ever appears in the host's.
+      await must("ip", [
+        ...["link", "add", "name", "eth0", "netns", ns, "type", "veth"],
+        ...["peer", "name", `v${i}`, "netns", bridge],
+      ]);
+      await must("ip", ["-n", bridge, "link", "set", `v${i}`, "master", "br0", "up"]);
+      await must("ip", ["-n", ns, "addr", "add", `${this.underlay(host)}/24`, "dev", "eth0"]);
+      await must("ip", ["-n", ns, "link", "set", "eth0", "up"]);
+      mkdirSync(this.runDir(host), { recursive: true, mode: 0o700 });
+    }
+  }
+
+  /** Writes the host's /etc/hosts: localhost, every host's underlay name, then `extra`. */
+  writeHosts(host: string, extra: string): void {
+    const dir = join("/etc/netns", this.ns(host));
+    mkdirSync(dir, { recursive: true });
+    const lines = ["127.0.0.1 localhost", "::1 localhost"];
+    for (const h of this.hosts) lines.push(`${this.underlay(h)} ${h}`);
+    writeFileSync(join(dir, "hosts"), `${lines.join("\n")}\n${extra}`);
+  }
+
+  /**
+   * Runs a program inside the host's namespace (with its /etc/netns hosts, as `ip netns exec`
+   * gives) and its own /var/run/wireguard (a private mount namespace from `unshare -m`).
+   */
+  exec(
+    host: string,
+    argv: readonly string[],
+    options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  ): Promise<Run> {
+    return run(
+      "ip",
+      [
+        ...["netns", "exec", this.ns(host), "unshare", "-m", "--propagation", "private"],
+        ...["sh", "-ec", 'mount --bind "$0" /var/run/wireguard; exec "$@"', this.runDir(host)],
+        ...argv,
+      ],
+      {
+        env: { ...process.env, ...options.env },
+        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      },
+    );
+  }
+
+  /** Like `exec`, but throws with the output when the program fails. */
+  async mustExec(
+    host: string,
+    argv: readonly string[],
+    options: { env?: NodeJS.ProcessEnv } = {},
+  ): Promise<string> {
+    const result = await this.exec(host, argv, options);
+    if (result.code !== 0)
+      throw new Error(
+        `[${host}] ${argv.join(" ")} failed (${result.code}):\n${result.stdout}${result.stderr}`,
+      );
+    return result.stdout;
+  }
+
+  /** Removes every namespace (killing what runs in it), hosts file and scratch file. */
+  async destroy(): Promise<void> {
+    for (const ns of this.#created.reverse()) await removeNamespace(ns);
+    this.#created.length = 0;
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** The sockets of running wireguard-go daemons, for checks that they are gone. */
+  sockets(host: string): string[] {
+    const dir = this.runDir(host);
+    return existsSync(dir) ? readdirSync(dir) : [];
+  }
+}

@@ -1,0 +1,127 @@
+/** Running the real programs a test needs: our CLI, nix-instantiate, and the original Wirenix. */
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { repoRoot, wirenixBin } from "./paths.js";
+
+export interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Spawns `bin/wirenix.js` exactly as a user would. */
+export function wirenix(
+  args: readonly string[],
+  options: { cwd?: string; input?: string } = {},
+): Ran {
+  const run = spawnSync(process.execPath, [wirenixBin, ...args], {
+    cwd: options.cwd ?? repoRoot,
+    encoding: "utf8",
+    input: options.input ?? "",
+    maxBuffer: 1 << 30,
+  });
+  return { code: run.status ?? -1, stdout: run.stdout, stderr: run.stderr };
+}
+
+/** A fresh temporary directory, removed by the returned function. */
+export function tempDir(prefix = "wirenix-test-"): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Evaluates a Nix file with the real evaluator and returns its value as JSON. */
+export function nixEval(file: string, args: readonly string[] = []): unknown {
+  const run = spawnSync("nix-instantiate", ["--eval", "--strict", "--json", ...args, file], {
+    encoding: "utf8",
+    maxBuffer: 1 << 30,
+  });
+  if (run.status !== 0) throw new Error(`nix-instantiate failed on ${file}:\n${run.stderr}`);
+  return JSON.parse(run.stdout);
+}
+
+/** Where the shared material (the oracle, the reference) lives: beside the repository. */
+export const sharedDir = process.env.WIRENIX_SHARED ?? join(repoRoot, "..", "shared");
+
+export type OriginalOutput = Record<string, { ok?: unknown; error?: true }>;
+
+/**
+ * Runs the original Wirenix (through the oracle) on an ACL for one configurer and method. Some
+ * of its failures abort the whole evaluation; those throw with the original's message.
+ */
+export function runOriginal(
+  acl: unknown,
+  configurer: string,
+  devNameMethod: string,
+): OriginalOutput {
+  const { dir, remove } = tempDir("wirenix-oracle-");
+  try {
+    const file = join(dir, "acl.json");
+    writeFileSync(file, JSON.stringify(acl));
+    const run = spawnSync(
+      "bash",
+      [join(sharedDir, "oracle", "golden.sh"), file, configurer, devNameMethod],
+      {
+        encoding: "utf8",
+        maxBuffer: 1 << 30,
+      },
+    );
+    const error = run.stderr.split("\n").find((line) => line.startsWith("error:"));
+    if (run.status !== 0 || error) throw new Error(`the original failed: ${error ?? run.stderr}`);
+    const all = JSON.parse(run.stdout) as Record<string, OriginalOutput>;
+    return all[`${configurer}/${devNameMethod}`] ?? {};
+  } finally {
+    remove();
+  }
+}
+
+/** Runs the CLI in this process (same code path as the binary, minus the process start). */
+export async function wirenixInProcess(args: readonly string[]): Promise<Ran> {
+  const { cli } = await import("../../src/cli/main.js");
+  let stdout = "";
+  let stderr = "";
+  const code = await cli(args, {
+    out: (text) => {
+      stdout += text;
+    },
+    err: (text) => {
+      stderr += text;
+    },
+  });
+  return { code, stdout, stderr };
+}
+
+/** Runs `body` with a fresh temporary directory that is removed afterwards, whatever happens. */
+export async function withTempDir<T>(body: (dir: string) => T | Promise<T>): Promise<T> {
+  const { dir, remove } = tempDir();
+  try {
+    return await body(dir);
+  } finally {
+    remove();
+  }
+}
+
+/** Writes an ACL object as `acl.json` in `dir` and returns the file's path. */
+export function writeAcl(dir: string, acl: unknown, name = "acl.json"): string {
+  const file = join(dir, name);
+  writeFileSync(file, JSON.stringify(acl));
+  return file;
+}
+
+/** Spawns `bin/wirenix.js` without blocking, so many runs can overlap (the corpus). */
+export function wirenixAsync(args: readonly string[]): Promise<Ran> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [wirenixBin, ...args], { cwd: repoRoot });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (s: string) => {
+      stdout += s;
+    });
+    child.stderr.setEncoding("utf8").on("data", (s: string) => {
+      stderr += s;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}

@@ -1,0 +1,171 @@
+/** Policy tests in the ACL and the `check` command around them, through the real CLI. */
+import { strict as assert } from "node:assert";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { parse as parseYaml, stringify as toYaml } from "yaml";
+import { fixtures } from "../support/paths.js";
+import { wirenix } from "../support/run.js";
+
+const spokeYaml = join(fixtures, "check", "example-spoke.yaml");
+const dir = mkdtempSync(join(tmpdir(), "wirenix-check-"));
+
+interface Item {
+  severity: string;
+  code: string;
+  path: string;
+  message: string;
+  file?: string;
+  line?: number;
+  column?: number;
+}
+
+/** The spoke example with other policy tests, written as YAML by the yaml package. */
+function spokeWith(tests: unknown, name: string): string {
+  const acl = parseYaml(readFileSync(spokeYaml, "utf8")) as Record<string, unknown>;
+  acl.tests = tests;
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(file, toYaml(acl));
+  return file;
+}
+
+function checkJson(file: string, ...flags: string[]): { code: number | null; items: Item[] } {
+  const run = wirenix(["check", file, "--format", "json", ...flags]);
+  assert.equal(run.stderr, "");
+  return { code: run.code, items: JSON.parse(run.stdout) as Item[] };
+}
+
+test("the example's policy tests pass: exit 0, nothing reported", () => {
+  const run = wirenix(["check", spokeYaml]);
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.match(
+    run.stdout,
+    /0 errors, 0 warnings; policy tests: 7 of 7 assertions passed in 2 tests/,
+  );
+  assert.deepEqual(checkJson(spokeYaml).items, []);
+});
+
+test("a failing reaches names the test, the pair and where it stands", () => {
+  const file = spokeWith([{ from: "leaf1", reaches: ["central", "leaf2"] }], "reach-fails");
+  const { code, items } = checkJson(file);
+  assert.equal(code, 1);
+  assert.equal(items.length, 1);
+  const [item] = items as [Item];
+  assert.equal(item.code, "policy-failed");
+  assert.equal(item.severity, "error");
+  assert.equal(item.path, "tests[0].reaches[1]");
+  assert.match(item.message, /tests\[0\] \(from "leaf1"\) failed: "leaf1" does not reach "leaf2"/);
+  assert.equal(item.file, file);
+  assert.equal(typeof item.line, "number");
+});
+
+test("a failing notReaches says on which subnet and by which connection", () => {
+  const file = spokeWith(
+    [{ from: "leaf3", notReaches: ["leaf1", "central.mySpoke"] }],
+    "not-fails",
+  );
+  const { code, items } = checkJson(file);
+  assert.equal(code, 1);
+  assert.deepEqual(
+    items.map((i) => [i.code, i.path]),
+    [["policy-failed", "tests[0].notReaches[1]"]],
+  );
+  assert.match(
+    items[0]?.message ?? "",
+    /"leaf3" reaches "central" on subnet "mySpoke" by connections\[0\]/,
+  );
+  const text = wirenix(["check", file]);
+  assert.equal(text.code, 1);
+  assert.match(text.stdout, /^error: .*not-fails\.yaml: tests\[0\]\.notReaches\[1\]: /m);
+  assert.match(text.stdout, /policy tests: 1 of 2 assertions passed in 1 test/);
+});
+
+test("the shape of tests is checked, with paths", () => {
+  const file = spokeWith(
+    [
+      { from: "leaf9", reaches: ["central"] },
+      { from: "leaf1", reaches: "central" },
+      { from: "leaf1", reaches: ["central.nowhere", "nobody", 7, "leaf1"], notreaches: [] },
+      "leaf1",
+      { reaches: ["central"] },
+    ],
+    "shapes",
+  );
+  const { code, items } = checkJson(file);
+  assert.equal(code, 1);
+  assert.deepEqual(
+    items.map((i) => [i.severity, i.code, i.path]),
+    [
+      ["error", "unknown-reference", "tests[0].from"],
+      ["error", "invalid-test", "tests[1].reaches"],
+      ["warning", "unknown-key", "tests[2].notreaches"],
+      ["error", "unknown-reference", "tests[2].reaches[0]"],
+      ["error", "unknown-reference", "tests[2].reaches[1]"],
+      ["error", "invalid-test", "tests[2].reaches[2]"],
+      ["error", "invalid-test", "tests[2].reaches[3]"],
+      ["error", "invalid-test", "tests[3]"],
+      ["error", "invalid-test", "tests[4].from"],
+    ],
+  );
+  assert.match(items[3]?.message ?? "", /unknown subnet "nowhere"/);
+  assert.match(items[4]?.message ?? "", /unknown peer "nobody"/);
+});
+
+test("tests that are not a list are one error", () => {
+  const file = spokeWith({ from: "leaf1" }, "not-a-list");
+  const { code, items } = checkJson(file);
+  assert.equal(code, 1);
+  assert.deepEqual(
+    items.map((i) => [i.code, i.path]),
+    [["invalid-test", "tests"]],
+  );
+});
+
+test("peer and subnet names with dots: whole peer names win, a split is found otherwise", () => {
+  const acl = {
+    version: "v1",
+    subnets: [{ name: "lan.home", endpoints: [{ port: 51820 }] }],
+    groups: [],
+    peers: ["gw.home", "nas"].map((name, i) => ({
+      name,
+      subnets: { "lan.home": { listenPort: 51820 } },
+      endpoints: [{ ip: `192.168.1.${i + 1}` }],
+    })),
+    connections: [{ a: [], b: [] }],
+    tests: [{ from: "nas", reaches: ["gw.home", "gw.home.lan.home"] }],
+  };
+  const file = join(dir, "dots.json");
+  writeFileSync(file, JSON.stringify(acl));
+  const { code, items } = checkJson(file);
+  assert.equal(code, 0, JSON.stringify(items));
+  assert.deepEqual(items, []);
+});
+
+test("exit codes: warnings alone pass, --strict fails them, usage errors exit 2", () => {
+  const acl = parseYaml(readFileSync(spokeYaml, "utf8")) as Record<string, unknown>;
+  (acl.groups as unknown[]).push({ name: "unused" });
+  const file = join(dir, "warning.yaml");
+  writeFileSync(file, toYaml(acl));
+  const loose = checkJson(file);
+  assert.equal(loose.code, 0);
+  assert.deepEqual(
+    loose.items.map((i) => [i.severity, i.code, i.path]),
+    [["warning", "empty-group", "groups[0]"]],
+  );
+  assert.equal(checkJson(file, "--strict").code, 1);
+  assert.equal(wirenix(["check", file, "--format", "xml"]).code, 2);
+  assert.equal(wirenix(["check"]).code, 2);
+});
+
+test("an invalid ACL is exit 1 with its validation errors, in JSON too", () => {
+  const file = join(dir, "invalid.json");
+  writeFileSync(file, JSON.stringify({ version: "v1", subnets: [], groups: [], peers: [{}] }));
+  const { code, items } = checkJson(file);
+  assert.equal(code, 1);
+  assert.ok(items.some((i) => i.path === "peers[0].name" && i.severity === "error"));
+  assert.ok(items.some((i) => i.path === "connections"));
+  const missing = checkJson(join(dir, "absent.json"));
+  assert.equal(missing.code, 1);
+  assert.equal(missing.items[0]?.code, "load-failed");
+});

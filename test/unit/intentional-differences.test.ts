@@ -1,0 +1,200 @@
+/**
+ * The spec's intentional differences from the original, one test each. Where the original can
+ * be run on the same ACL (through ../shared/oracle), the test also shows what it does instead.
+ */
+import { strict as assert } from "node:assert";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { meshAcl } from "../support/acl.js";
+import { runOriginal, tempDir, wirenixInProcess } from "../support/run.js";
+
+type Json = Record<string, any>;
+
+/** The original's configuration of one peer, which must have succeeded. */
+function originalOk(output: Record<string, { ok?: unknown }>, peer: string): Json {
+  const config = output[peer]?.ok;
+  assert.ok(config, `the original has no configuration for ${peer}`);
+  return config as Json;
+}
+
+async function generate(
+  acl: unknown,
+  ...flags: string[]
+): Promise<{ code: number; out: Json; stderr: string }> {
+  const { dir, remove } = tempDir();
+  try {
+    const file = join(dir, "acl.json");
+    writeFileSync(file, JSON.stringify(acl));
+    const ran = await wirenixInProcess(["generate", file, "--format", "json", ...flags]);
+    return {
+      code: ran.code,
+      out: ran.code === 0 ? JSON.parse(ran.stdout) : {},
+      stderr: ran.stderr,
+    };
+  } finally {
+    remove();
+  }
+}
+
+const staticPeer = (out: Json, local: string, remote: string) =>
+  out[local].networking.wireguard.interfaces.lan.peers.find((p: Json) => p.name === remote);
+
+test("1. IPv6 endpoint addresses are written in brackets", async () => {
+  const acl = meshAcl();
+  (acl.peers[1] as Json).endpoints = [{ ip: "2001:db8::2" }];
+  const ours = await generate(acl);
+  assert.equal(ours.code, 0);
+  assert.equal(staticPeer(ours.out, "a", "b").endpoint, "[2001:db8::2]:51820");
+  const networkd = await generate(acl, "--configurer", "networkd");
+  const entry = networkd.out.a.systemd.network.netdevs["50-lan"].wireguardPeers.find(
+    (p: Json) => p.PublicKey === (acl.peers[1] as Json).publicKey,
+  );
+  assert.equal(entry.Endpoint, "[2001:db8::2]:51820");
+  const original = runOriginal(acl, "static", "short");
+  const theirs = originalOk(original, "a").networking.wireguard.interfaces.lan.peers.find(
+    (p: Json) => p.name === "b",
+  );
+  assert.equal(theirs.endpoint, "2001:db8::2:51820", "the original writes an ambiguous endpoint");
+});
+
+test("2. an endpoint without ip or port leaves Endpoint out instead of failing", async () => {
+  const acl = meshAcl();
+  acl.subnets[0] = { name: "lan", endpoints: [] };
+  (acl.peers[1] as Json).endpoints = [{ ip: "b.example", port: 51820 }];
+  const ours = await generate(acl);
+  assert.equal(ours.code, 0, ours.stderr);
+  assert.equal(staticPeer(ours.out, "a", "c").endpoint, undefined, "c has no port: no endpoint");
+  assert.equal(staticPeer(ours.out, "a", "b").endpoint, "b.example:51820");
+  assert.ok(staticPeer(ours.out, "a", "c").publicKey, "the peer itself is still written");
+  assert.throws(() => runOriginal(acl, "static", "short"), /attribute 'port' missing/);
+});
+
+test("3. match is honoured on subnet and group endpoints", async () => {
+  const acl = meshAcl();
+  acl.subnets[0] = {
+    name: "lan",
+    endpoints: [{ port: 51820 }, { port: 6000, match: [{ type: "peer", rule: "is", value: "a" }] }],
+  };
+  acl.groups = [
+    { name: "g", endpoints: [{ port: 7000, match: [{ type: "peer", rule: "is", value: "b" }] }] },
+  ];
+  for (const peer of acl.peers) (peer as Json).groups = ["g"];
+  const ours = await generate(acl);
+  assert.equal(
+    staticPeer(ours.out, "a", "c").endpoint,
+    "c.example:6000",
+    "the subnet entry matches a",
+  );
+  assert.equal(
+    staticPeer(ours.out, "b", "c").endpoint,
+    "c.example:7000",
+    "the group entry matches b",
+  );
+  assert.equal(staticPeer(ours.out, "c", "a").endpoint, "a.example:51820", "neither matches c");
+  const original = runOriginal(acl, "static", "short");
+  const theirs = originalOk(original, "c").networking.wireguard.interfaces.lan.peers.find(
+    (p: Json) => p.name === "a",
+  );
+  assert.equal(theirs.endpoint, "a.example:7000", "the original applies every entry to everyone");
+});
+
+test("4. a connection selecting a non-member skips it with a warning", async () => {
+  const acl = meshAcl();
+  (acl.peers[2] as Json).subnets = { other: { listenPort: 51821 } };
+  acl.subnets.push({ name: "other", endpoints: [{ port: 51821 }] });
+  const ours = await generate(acl);
+  assert.equal(ours.code, 0, ours.stderr);
+  assert.deepEqual(
+    ours.out.a.networking.wireguard.interfaces.lan.peers.map((p: Json) => p.name),
+    ["b"],
+  );
+  assert.match(ours.stderr, /connections\[0\]: selects c on subnet "lan", which is not a member/);
+  const original = runOriginal(acl, "static", "short");
+  assert.equal(original.a?.error, true, "the original fails for a");
+});
+
+test("5. group filters work when some peers have no groups field", async () => {
+  const acl = meshAcl();
+  acl.groups = [{ name: "servers" }];
+  (acl.peers[0] as Json).groups = ["servers"];
+  delete (acl.peers[1] as Json).groups;
+  delete (acl.peers[2] as Json).groups;
+  acl.connections = [{ a: [{ type: "group", rule: "is", value: "servers" }], b: [] }];
+  const ours = await generate(acl);
+  assert.equal(ours.code, 0, ours.stderr);
+  assert.deepEqual(
+    ours.out.a.networking.wireguard.interfaces.lan.peers.map((p: Json) => p.name),
+    ["b", "c"],
+  );
+  assert.deepEqual(
+    ours.out.b.networking.wireguard.interfaces.lan.peers.map((p: Json) => p.name),
+    ["a"],
+  );
+  assert.throws(() => runOriginal(acl, "static", "short"), /attribute 'groups' missing/);
+});
+
+test("6. networkd peers are flat by default; --nixos-peer-shape wrapped gives the old form", async () => {
+  const acl = meshAcl();
+  const flat = await generate(acl, "--configurer", "networkd");
+  const entry = flat.out.a.systemd.network.netdevs["50-lan"].wireguardPeers[0];
+  assert.equal(entry.wireguardPeerConfig, undefined);
+  assert.equal(entry.Endpoint, "b.example:51820");
+  const wrapped = await generate(acl, "--configurer", "networkd", "--nixos-peer-shape", "wrapped");
+  assert.equal(
+    wrapped.out.a.systemd.network.netdevs["50-lan"].wireguardPeers[0].wireguardPeerConfig.Endpoint,
+    "b.example:51820",
+  );
+  const original = runOriginal(acl, "networkd", "short");
+  assert.ok(
+    originalOk(original, "a").systemd.network.netdevs["50-lan"].wireguardPeers[0]
+      .wireguardPeerConfig,
+  );
+});
+
+test("7. public keys read from files are trimmed", async () => {
+  const acl = meshAcl();
+  for (const peer of acl.peers) delete (peer as Json).publicKey;
+  const { dir, remove } = tempDir();
+  try {
+    for (const peer of acl.peers) {
+      const name = (peer as Json).name as string;
+      writeFileSync(
+        join(dir, `wirenix-peer-${name}.pub`),
+        `${name === "b" ? "ztdAXTspQEZUNpxUbUdAhhRWbiL3YYWKSK0ZGdcsMHE=" : "kdyzqV8cBQtDYeW6R1vUug0Oe+KaytHHDS7JoCp/kTE="}\n`,
+      );
+    }
+    const ours = await generate(acl, "--key-provider", "agenix-rekey", "--secrets-dir", dir);
+    assert.equal(ours.code, 0, ours.stderr);
+    assert.equal(
+      staticPeer(ours.out, "a", "b").publicKey,
+      "ztdAXTspQEZUNpxUbUdAhhRWbiL3YYWKSK0ZGdcsMHE=",
+    );
+  } finally {
+    remove();
+  }
+});
+
+test("8. networkd-dev-only keeps PersistentKeepalive inside the peer section", async () => {
+  const acl = meshAcl();
+  acl.subnets[0] = { name: "lan", endpoints: [{ port: 51820, persistentKeepalive: 25 }] };
+  const wrapped = await generate(
+    acl,
+    "--configurer",
+    "networkd-dev-only",
+    "--nixos-peer-shape",
+    "wrapped",
+  );
+  const entry = wrapped.out.a.systemd.network.netdevs["50-lan"].wireguardPeers[0];
+  assert.equal(entry.wireguardPeerConfig.PersistentKeepalive, 25);
+  assert.equal(entry.PersistentKeepalive, undefined);
+  const flat = await generate(acl, "--configurer", "networkd-dev-only");
+  assert.equal(
+    flat.out.a.systemd.network.netdevs["50-lan"].wireguardPeers[0].PersistentKeepalive,
+    25,
+  );
+  const original = runOriginal(acl, "networkd-dev-only", "short");
+  const theirs = originalOk(original, "a").systemd.network.netdevs["50-lan"].wireguardPeers[0];
+  assert.equal(theirs.PersistentKeepalive, 25, "the original puts it outside wireguardPeerConfig");
+  assert.equal(theirs.wireguardPeerConfig.PersistentKeepalive, undefined);
+});
