@@ -5,9 +5,8 @@
 
 import { Command } from "commander";
 import type { Diagnostic } from "../diagnostics.js";
-import { encryptKeys, type Recipient, readRecipientsFile } from "../keys/encrypt.js";
+import type { Recipient } from "../keys/encrypt.js";
 import { generateKeys } from "../keys/generate-dir.js";
-import { updateAclProblem, updateAclPublicKeys } from "../keys/update-acl.js";
 import type { Network } from "../network/model.js";
 import { locateDiagnostics, readNetwork } from "../pipeline.js";
 import type { Registry } from "../registry.js";
@@ -58,7 +57,16 @@ function chosen(network: Network, acl: string, names: readonly string[]): string
   return peers.sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
 }
 
+/*
+ * The modules behind `keys` load on first use: age-encryption and the YAML and TOML writers
+ * together take longer to load than `wirenix generate` needs for one host, and every command
+ * of the CLI would pay for them at start-up.
+ */
+const updateAcl = () => import("../keys/update-acl.js");
+const encryption = () => import("../keys/encrypt.js");
+
 async function generate(io: CliIO, acl: string, flags: GenerateFlags): Promise<number> {
+  const { updateAclProblem, updateAclPublicKeys } = await updateAcl();
   if (flags.updateAcl) {
     const problem = updateAclProblem(acl);
     if (problem) throw new UsageError(problem);
@@ -131,6 +139,7 @@ async function generate(io: CliIO, acl: string, flags: GenerateFlags): Promise<n
 }
 
 async function encrypt(io: CliIO, acl: string, flags: EncryptFlags): Promise<number> {
+  const { encryptKeys, readRecipientsFile } = await encryption();
   const registry = await registryWith(io, flags.plugin);
   const { network, locate } = readAcl(io, acl, registry);
   const peers = chosen(network, acl, flags.peer);
