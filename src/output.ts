@@ -29,6 +29,9 @@ export interface TextSink {
   abort(): void;
 }
 
+/** From this length on, a write is large enough to go out on its own. */
+const LARGE_WRITE = 1 << 16;
+
 /** Collects small writes into large ones, which is what makes big outputs fast. */
 export class BufferedSink implements TextSink {
   #parts: string[] = [];
@@ -51,6 +54,13 @@ export class BufferedSink implements TextSink {
   }
 
   write(text: string): void {
+    // A large piece (one host of a big network) goes out as it is: joining it with others
+    // would only copy it once more.
+    if (text.length >= LARGE_WRITE) {
+      this.flush();
+      this.#target(text);
+      return;
+    }
     this.#parts.push(text);
     this.#size += text.length;
     if (this.#size >= this.#flushAt) this.flush();
