@@ -4,13 +4,29 @@
  */
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
-import { checkCommand } from "./check.js";
-import { explainCommand } from "./explain.js";
-import { generateCommand } from "./generate.js";
-import { graphCommand } from "./graph.js";
-import { inspectCommand } from "./inspect.js";
 import { type CliIO, EXIT_USAGE, UsageError } from "./io.js";
-import { keysCommand } from "./keys.js";
+
+type MakeCommand = (io: CliIO, done: (code: number) => void) => Command;
+
+/**
+ * Every command, loaded on demand: a run of one command loads only that command's code, which
+ * is most of the start-up time a small network costs.
+ */
+const COMMANDS: Record<string, () => Promise<MakeCommand>> = {
+  generate: async () => (await import("./generate.js")).generateCommand,
+  inspect: async () => (await import("./inspect.js")).inspectCommand,
+  check: async () => (await import("./check.js")).checkCommand,
+  explain: async () => (await import("./explain.js")).explainCommand,
+  graph: async () => (await import("./graph.js")).graphCommand,
+  keys: async () => (await import("./keys.js")).keysCommand,
+};
+
+/** The named command alone, or all of them (for help, and to suggest a mistyped name). */
+function commandsFor(argv: readonly string[]): Promise<MakeCommand[]> {
+  const first = argv[0];
+  const named = first === undefined ? undefined : COMMANDS[first];
+  return Promise.all(named ? [named()] : Object.values(COMMANDS).map((load) => load()));
+}
 
 function version(): string {
   const pkg = JSON.parse(
@@ -31,14 +47,7 @@ export async function cli(argv: readonly string[], io: CliIO): Promise<number> {
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .exitOverride();
-  for (const make of [
-    generateCommand,
-    inspectCommand,
-    checkCommand,
-    explainCommand,
-    graphCommand,
-    keysCommand,
-  ]) {
+  for (const make of await commandsFor(argv)) {
     const command = make(io, done);
     command
       .exitOverride()
