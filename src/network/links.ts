@@ -7,6 +7,7 @@
 import { type Diagnostic, diagnostic } from "../diagnostics.js";
 import type { EndpointResolver } from "./endpoints.js";
 import type { ExtraArgs, Link, Membership, NetConnection, NetPeer } from "./model.js";
+import { linkRoutes, roamingEndpoint } from "./routing.js";
 import type { PeerSelector } from "./select.js";
 
 interface Found {
@@ -128,14 +129,26 @@ export class LinkResolver {
     order.sort((x, y) => (this.#rank[x] as number) - (this.#rank[y] as number));
     return order.map((remote) => {
       const found = this.#found[remote] as Found;
+      const localPeer = this.#peers[local] as NetPeer;
+      const remotePeer = this.#peers[remote] as NetPeer;
+      const localMember = members[local] as Membership;
+      const remoteMember = members[remote] as Membership;
       const link: Link = {
-        peer: (this.#peers[remote] as NetPeer).name,
-        addresses: (members[remote] as Membership).addresses,
-        endpoint: this.#endpoints.resolve(subnet, local, remote),
+        peer: remotePeer.name,
+        addresses: remoteMember.addresses,
+        endpoint: roamingEndpoint(
+          this.#endpoints.resolve(subnet, local, remote),
+          localPeer,
+          remotePeer,
+        ),
         connections: mergeSorted(found.viaA, found.viaB),
       };
       const extraArgs = this.#extraArgs([...found.viaB, ...found.viaA]);
       if (extraArgs) link.extraArgs = extraArgs;
+      const routes = linkRoutes(localMember, remoteMember, remotePeer.name);
+      if (routes) link.routes = routes;
+      if (localMember.exitNode === remotePeer.name) link.exitNode = true;
+      if (remoteMember.exitNode === localPeer.name) link.exitClient = true;
       this.#found[remote] = undefined;
       return link;
     });

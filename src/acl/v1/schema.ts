@@ -85,13 +85,28 @@ const address = v.pipe(
   ),
 );
 
+/** A network prefix a peer routes (`routes`): an address with its prefix length. */
+const prefix = v.pipe(
+  v.string("expected a network prefix (a string)"),
+  v.check(
+    (s) => s.includes("/") && isAddressOrCidr(s),
+    'expected an IPv4 or IPv6 network with its prefix length, like "192.168.10.0/24"',
+  ),
+);
+
+const flag = v.boolean("expected true or false");
+
 export const PeerSubnetSchema = v.object(
   {
     listenPort: port,
     ipAddresses: v.optional(list(address, "addresses")),
     extraArgs: v.optional(extraArgs),
+    // Beyond the original (which ignores unknown keys): see docs/beyond-the-original.md.
+    routes: v.optional(list(prefix, "network prefixes")),
+    exitNode: v.optional(name("exit node peer")),
+    openFirewall: v.optional(flag),
   },
-  "expected the peer's membership object { listenPort, ipAddresses?, extraArgs? }",
+  "expected the peer's membership object { listenPort, ipAddresses?, routes?, exitNode?, ... }",
 );
 
 export const PeerSchema = v.object(
@@ -106,6 +121,7 @@ export const PeerSchema = v.object(
     groups: v.optional(list(v.string("expected a group name (a string)"), "group names")),
     endpoints: v.optional(list(EndpointSchema, "endpoints")),
     extraArgs: v.optional(extraArgs),
+    roaming: v.optional(flag),
   },
   "expected a peer object { name, subnets, publicKey, privateKeyFile, ... }",
 );
@@ -118,6 +134,7 @@ export const SubnetSchema = v.object(
       v.pipe(v.string("expected a file path (a string)"), v.minLength(1, "expected a file path")),
     ),
     extraArgs: v.optional(extraArgs),
+    openFirewall: v.optional(flag),
   },
   "expected a subnet object { name, endpoints, presharedKeyFile?, extraArgs? }",
 );
