@@ -75,7 +75,7 @@ function systemdNetwork(context: ConfigureContext, withNetworks: boolean): Confi
         ListenPort: iface.listenPort,
         PrivateKeyFile: context.keys.privateKeyFile(),
         FirewallMark: exit?.table,
-        RouteTable: exit === undefined ? undefined : String(exit.table),
+        RouteTable: exit?.table,
       },
       wireguardPeers: iface.links.map((link) => wireguardPeer(context, iface.subnet, link)),
     };

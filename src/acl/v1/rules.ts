@@ -212,17 +212,6 @@ const exitNodesExist: Rule = (acl, report) => {
   }
 };
 
-/** A roaming peer has no fixed address: endpoints written for it would be dialled in vain. */
-const roamingWithoutEndpoints: Rule = (acl, report) => {
-  for (const { index, item: peer } of acl.peers)
-    if (peer.roaming === true && Array.isArray(peer.endpoints) && peer.endpoints.length > 0)
-      report.warn(
-        "roaming-endpoint",
-        ["peers", index, "endpoints"],
-        "a roaming peer is dialled by no one: its endpoints are ignored (others wait for it to connect)",
-      );
-};
-
 /** Every semantic rule of ACL v1, in the order they report. */
 export const RULES: readonly Rule[] = [
   uniqueNames("subnets", "subnet"),
@@ -234,5 +223,4 @@ export const RULES: readonly Rule[] = [
   endpointMatchesExist,
   privateKeyWarning,
   exitNodesExist,
-  roamingWithoutEndpoints,
 ];
