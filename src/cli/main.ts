@@ -11,6 +11,7 @@ import { graphCommand } from "./graph.js";
 import { inspectCommand } from "./inspect.js";
 import { type CliIO, EXIT_USAGE, UsageError } from "./io.js";
 import { keysCommand } from "./keys.js";
+import { qrCommand } from "./qr.js";
 
 function version(): string {
   const pkg = JSON.parse(
@@ -38,6 +39,7 @@ export async function cli(argv: readonly string[], io: CliIO): Promise<number> {
     explainCommand,
     graphCommand,
     keysCommand,
+    qrCommand,
   ]) {
     const command = make(io, done);
     command

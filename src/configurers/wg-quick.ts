@@ -174,3 +174,73 @@ export const wgQuickConfigurer = defineFileConfigurer({
   description: "wg-quick files <dev>.conf (any Linux; keys via PostUp or inline) and hosts",
   files: wgQuickFiles,
 });
+
+/** Secrets written into a configuration meant for a phone app (see `inlineWgQuickConfig`). */
+export interface InlineSecrets {
+  privateKey: string;
+  /** The subnet's preshared key, when it has one. */
+  presharedKey?: string;
+}
+
+/**
+ * The wg-quick configuration of the peer's interface on `subnet` as a WireGuard phone app
+ * imports it (`wirenix qr`): keys inline, since the app has no key files, and no hooks, which
+ * apps do not run. Everything else is what the `wg-quick` configurer writes.
+ */
+export function inlineWgQuickConfig(
+  context: ConfigureContext,
+  subnet: string,
+  secrets: InlineSecrets,
+): string {
+  const { peer } = context;
+  const found = deviceInterfaces(context).find((d) => d.iface.subnet === subnet);
+  if (!found)
+    throw new InputError([
+      diagnostic(
+        "error",
+        "invalid-value",
+        ["peers", peer.index, "subnets"],
+        `peer ${JSON.stringify(peer.name)} has no interface on subnet ${JSON.stringify(subnet)}`,
+      ),
+    ]);
+  const { iface } = found;
+  const subnetIndex = context.network.subnet(subnet)?.index ?? 0;
+  const peers = iface.links.map((link) => {
+    const section = peerSection(context, subnet, link);
+    if (secrets.presharedKey === undefined) return section;
+    const [publicKey, ...rest] = section.entries;
+    const psk: IniEntry = {
+      key: "PresharedKey",
+      value: secrets.presharedKey,
+      path: ["subnets", subnetIndex, "presharedKeyFile"],
+      secret: true,
+    };
+    return { ...section, entries: [publicKey, psk, ...rest] };
+  });
+  return toIni(
+    {
+      header: [GENERATED_NOTICE],
+      sections: [
+        {
+          name: "Interface",
+          entries: [
+            {
+              key: "Address",
+              value: iface.addresses.map(interfaceAddress).join(", "),
+              path: ["peers", peer.index, "subnets", subnet, "ipAddresses"],
+            },
+            { key: "ListenPort", value: iface.listenPort },
+            {
+              key: "PrivateKey",
+              value: secrets.privateKey,
+              path: ["peers", peer.index],
+              secret: true,
+            },
+          ],
+        },
+        ...peers,
+      ],
+    },
+    "wg-quick",
+  );
+}
