@@ -10,8 +10,13 @@ import { strict as assert } from "node:assert";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, test } from "node:test";
+import jsQRModule from "jsqr";
+import { PNG } from "pngjs";
 import { Lab, must, removeStaleNamespaces, run } from "../support/netns.js";
 import { wirenixBin } from "../support/paths.js";
+
+// jsqr is CommonJS with an ES-style default in its types.
+const jsQR = (jsQRModule as unknown as { default: typeof jsQRModule.default }).default;
 
 type AclPeer = Record<string, unknown> & { name: string };
 interface Acl {
@@ -29,16 +34,19 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function generate(
   lab: Lab,
   acl: Acl,
+  keep = false,
 ): Promise<{ out: string; publicKeys: Map<string, string> }> {
   const keys = join(lab.dir, "keys");
   mkdirSync(keys, { mode: 0o700 });
   const publicKeys = new Map<string, string>();
+  privateKeys.clear();
   for (const peer of acl.peers) {
     const privateKey = (await must("wg", ["genkey"])).trim();
     peer.publicKey = (await must("wg", ["pubkey"], { input: `${privateKey}\n` })).trim();
     const keyFile = join(keys, `${peer.name}.key`);
     peer.privateKeyFile = keyFile;
     writeFileSync(keyFile, `${privateKey}\n`, { mode: 0o600 });
+    if (keep) privateKeys.set(peer.name, privateKey);
     publicKeys.set(peer.name, peer.publicKey as string);
   }
   const aclFile = join(lab.dir, "acl.json");
@@ -50,6 +58,9 @@ async function generate(
   assert.equal(result.code, 0, `wirenix generate failed:\n${result.stderr}`);
   return { out, publicKeys };
 }
+
+/** Private keys of the last `generate(..., true)`, for checks that they stay off the output. */
+const privateKeys = new Map<string, string>();
 
 function conf(out: string, peer: string): string {
   return join(out, peer, "vpn.conf");
@@ -357,6 +368,53 @@ test("IPv6-only underlay: endpoints bracketed, tunnel carries IPv4 and IPv6", as
     const endpoints = await lab.mustExec("b", ["wg", "show", "vpn", "endpoints"]);
     assert.match(endpoints, /\[fd57::1\]:51820/);
     t.diagnostic("a <-> b over [fd57::]:51820, IPv4 and IPv6 inside");
+  } finally {
+    await lab.destroy();
+  }
+});
+
+test("qr: the decoded QR code is a configuration wg-quick brings up, and it reaches the server", async (t) => {
+  const lab = await Lab.create(["server", "phone"]);
+  try {
+    const acl: Acl = {
+      version: "v1",
+      subnets: [{ name: "vpn", endpoints: [{ port: 51820 }] }],
+      groups: [],
+      peers: [
+        peer(
+          "server",
+          { ipAddresses: ["10.8.0.1", "fd08::1"] },
+          { endpoints: [{ ip: lab.underlay("server") }] },
+        ),
+        peer("phone", { ipAddresses: ["10.8.0.9", "fd08::9"] }, { roaming: true }),
+      ],
+      connections: [all],
+    };
+    const { out } = await generate(lab, acl, true);
+    const png = join(lab.dir, "phone.png");
+    const qr = await run(process.execPath, [
+      ...[wirenixBin, "qr", join(lab.dir, "acl.json"), "phone", "--png", png],
+      ...["--private-key-file", join(lab.dir, "keys", "phone.key")],
+    ]);
+    assert.equal(qr.code, 0, qr.stderr);
+    const key = privateKeys.get("phone") as string;
+    assert.ok(!qr.stdout.includes(key) && !qr.stderr.includes(key), "no key as text");
+    const image = PNG.sync.read(readFileSync(png));
+    const decoded = jsQR(new Uint8ClampedArray(image.data), image.width, image.height)?.data;
+    assert.ok(decoded?.includes(`PrivateKey = ${key}`), "the QR code carries the key");
+    const phoneDir = join(lab.dir, "phone-from-qr");
+    mkdirSync(phoneDir, { mode: 0o700 });
+    writeFileSync(join(phoneDir, "vpn.conf"), decoded ?? "", { mode: 0o600 });
+
+    await up(lab, "server", conf(out, "server"));
+    await up(lab, "phone", join(phoneDir, "vpn.conf"));
+    for (const target of ["10.8.0.1", "fd08::1"]) {
+      const answer = await pingUntil(lab, "phone", target);
+      assert.equal(answer.code, 0, `the phone reaches ${target}: ${answer.stdout}${answer.stderr}`);
+    }
+    const back = await pingUntil(lab, "server", "10.8.0.9");
+    assert.equal(back.code, 0, "and the server reaches the phone once it has dialled");
+    t.diagnostic("configuration decoded from the PNG brought up by wg-quick; pings both ways");
   } finally {
     await lab.destroy();
   }
