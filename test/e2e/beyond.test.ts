@@ -419,3 +419,109 @@ test("qr: the decoded QR code is a configuration wg-quick brings up, and it reac
     await lab.destroy();
   }
 });
+
+interface StaticInterface {
+  ips: string[];
+  listenPort: number;
+  privateKeyFile: string;
+  table?: string;
+  fwMark?: string;
+  postSetup?: string;
+  postShutdown?: string;
+  peers: { publicKey: string; allowedIPs: string[]; endpoint?: string }[];
+}
+
+/**
+ * Brings up a `static` interface with the commands NixOS's wireguard module runs, in its
+ * order (wireguard-go standing in for the kernel module): addresses, key, port and mark, link
+ * up, postSetup; then per peer `wg set ... peer` and a route per AllowedIPs in `table`.
+ */
+async function staticUp(lab: Lab, host: string, dev: string, i: StaticInterface): Promise<void> {
+  await lab.mustExec(host, ["wireguard-go", dev]);
+  for (const ip of i.ips) await lab.mustExec(host, ["ip", "address", "add", ip, "dev", dev]);
+  await lab.mustExec(host, [
+    ...["wg", "set", dev, "private-key", i.privateKeyFile, "listen-port", String(i.listenPort)],
+    ...(i.fwMark === undefined ? [] : ["fwmark", i.fwMark]),
+  ]);
+  await lab.mustExec(host, ["ip", "link", "set", "up", "dev", dev]);
+  if (i.postSetup !== undefined) await lab.mustExec(host, ["bash", "-ec", i.postSetup]);
+  for (const p of i.peers) {
+    await lab.mustExec(host, [
+      ...["wg", "set", dev, "peer", p.publicKey],
+      ...(p.endpoint === undefined ? [] : ["endpoint", p.endpoint]),
+      ...["allowed-ips", p.allowedIPs.join(",")],
+    ]);
+    for (const ip of p.allowedIPs)
+      await lab.mustExec(host, [
+        ...["ip", "route", "replace", ip, "dev", dev, "table", i.table ?? "main"],
+      ]);
+  }
+}
+
+test("exit node, NixOS static output: table, fwMark and postSetup rules do the routing", async (t) => {
+  const lab = await Lab.create(["client", "exit"]);
+  try {
+    await lab.addIsolatedHost("public");
+    await lab.veth(
+      { host: "exit", dev: "wan0", address: "203.0.113.1/24" },
+      { host: "public", dev: "eth0", address: "203.0.113.2/24" },
+    );
+    const acl: Acl = {
+      version: "v1",
+      subnets: [{ name: "vpn", endpoints: [{ port: 51820 }] }],
+      groups: [],
+      peers: [
+        peer(
+          "client",
+          { listenPort: 51821, ipAddresses: ["10.8.0.2", "fd08::2"], exitNode: "exit" },
+          { endpoints: [{ ip: lab.underlay("client") }] },
+        ),
+        peer(
+          "exit",
+          { ipAddresses: ["10.8.0.1", "fd08::1"] },
+          { endpoints: [{ ip: lab.underlay("exit") }] },
+        ),
+      ],
+      connections: [all],
+    };
+    const { out, publicKeys } = await generate(lab, acl);
+    const generated = await run(process.execPath, [
+      ...[wirenixBin, "generate", join(lab.dir, "acl.json"), "--peer", "client"],
+      ...["--configurer", "static", "--format", "json"],
+    ]);
+    assert.equal(generated.code, 0, generated.stderr);
+    const client = JSON.parse(generated.stdout).client.networking.wireguard.interfaces
+      .vpn as StaticInterface;
+    assert.equal(client.table, "51821");
+    assert.equal(client.fwMark, "51821");
+
+    await up(lab, "exit", conf(out, "exit"));
+    await staticUp(lab, "client", "vpn", client);
+    assert.match(await routeGet(lab, "client", ["203.0.113.2"]), /dev vpn table 51821/);
+    assert.match(
+      await routeGet(lab, "client", [lab.underlay("exit"), "mark", "51821"]),
+      /dev eth0/,
+      "the tunnel's own packets keep the underlay route",
+    );
+    const key = publicKeys.get("client") as string;
+    const before = await received(lab, "exit", key);
+    const answer = await pingUntil(lab, "client", "203.0.113.2", ["-s", "1000"]);
+    assert.equal(
+      answer.code,
+      0,
+      `client reaches the public host: ${answer.stdout}${answer.stderr}`,
+    );
+    const ipv6 = await pingUntil(lab, "client", "fd08::1");
+    assert.equal(ipv6.code, 0, "and the exit peer over IPv6");
+    const after = await received(lab, "exit", key);
+    assert.ok(after - before >= 1000, `through the exit peer (${before} -> ${after} bytes)`);
+
+    // postShutdown takes the rules away again.
+    await lab.mustExec("client", ["bash", "-ec", client.postShutdown ?? "false"]);
+    for (const family of ["-4", "-6"])
+      assert.doesNotMatch(await lab.mustExec("client", ["ip", family, "rule"]), /51821/);
+    t.diagnostic(`static exit client: ${after - before} bytes through the exit peer`);
+  } finally {
+    await lab.destroy();
+  }
+});
