@@ -402,6 +402,11 @@ test("validation: exitNode, routes, roaming and openFirewall are checked", () =>
     'peers.1.subnets.vpn.routes.0: expected an IPv4 or IPv6 network with its prefix length, like "192.168.10.0/24", got "192.168.10.1"',
     "peers.1.subnets.vpn.routes.1: expected a network prefix (a string), got 7",
   ]);
+  const defaultRoute = acl();
+  defaultRoute.peers[1].subnets.vpn.routes = ["0.0.0.0/0"];
+  assert.deepEqual(problems(defaultRoute), [
+    'peers.1.subnets.vpn.routes.0: expected a network, not a default route: to send all traffic through a peer, set exitNode on the peers that do, got "0.0.0.0/0"',
+  ]);
   const badFlags = acl();
   badFlags.subnets[0].openFirewall = "yes";
   badFlags.peers[2].roaming = 1;

@@ -92,6 +92,12 @@ const prefix = v.pipe(
     (s) => s.includes("/") && isAddressOrCidr(s),
     'expected an IPv4 or IPv6 network with its prefix length, like "192.168.10.0/24"',
   ),
+  // Routed like any prefix, a default route would also capture the tunnel's own packets to
+  // the endpoint; exitNode sets up the policy routing that avoids that.
+  v.check(
+    (s) => Number(s.slice(s.indexOf("/") + 1)) !== 0,
+    "expected a network, not a default route: to send all traffic through a peer, set exitNode on the peers that do",
+  ),
 );
 
 const flag = v.boolean("expected true or false");
