@@ -92,6 +92,11 @@ async function run(io: CliIO, acl: string, peerName: string, flags: Flags): Prom
       `${flags.subnet === undefined ? "choose" : `${JSON.stringify(flags.subnet)} is not a subnet of ${JSON.stringify(peerName)}; choose`} one of its subnets with --subnet: ${subnets.map((s) => JSON.stringify(s)).join(", ")}`,
     );
 
+  // A code on a pipe or in a file would be the private key in a log or a file nobody protects.
+  if (flags.png === undefined && io.outTerminal !== true)
+    throw new UsageError(
+      `standard output is not a terminal: the QR code holds the private key of ${JSON.stringify(peerName)}, so it is only shown on a terminal; write it with --png FILE instead`,
+    );
   let text: string | undefined;
   registry.configurers.set(QR_CONFIGURER, {
     name: QR_CONFIGURER,

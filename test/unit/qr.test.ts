@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import jsQRModule from "jsqr";
 import { PNG } from "pngjs";
+import { cli } from "../../src/cli/main.js";
 import { wirenixInProcess, withTempDir, writeAcl } from "../support/run.js";
 import { wgKeyPair } from "../support/wg.js";
 
@@ -150,14 +151,37 @@ test("qr --png: the PNG decodes to the phone's configuration; 0600; never replac
   });
 });
 
+/** The CLI in-process with standard output said to be a terminal. */
+async function onTerminal(args: string[]) {
+  let stdout = "";
+  let stderr = "";
+  const code = await cli(args, {
+    out: (text) => {
+      stdout += text;
+    },
+    err: (text) => {
+      stderr += text;
+    },
+    outTerminal: true,
+  });
+  return { code, stdout, stderr };
+}
+
 test("qr in the terminal: the printed code decodes to the same configuration", async () => {
   await withTempDir(async (dir) => {
     const data = acl();
     (data.peers[1] as Record<string, unknown>).privateKey = phone.privateKey;
-    const ran = await wirenixInProcess(["qr", writeAcl(dir, data), "phone"]);
+    const file = writeAcl(dir, data);
+    const ran = await onTerminal(["qr", file, "phone"]);
     assert.equal(ran.code, 0, ran.stderr);
     noKeyText(ran);
     assert.equal(decodeTerminal(ran.stdout), expected());
+
+    // Not a terminal (a pipe, a file): refused, nothing printed.
+    const piped = await wirenixInProcess(["qr", file, "phone"]);
+    assert.equal(piped.code, 2);
+    assert.equal(piped.stdout, "");
+    assert.match(piped.stderr, /not a terminal.*--png FILE/);
   });
 });
 
@@ -188,7 +212,7 @@ test("qr --keys-dir: keys from `wirenix keys generate`, preshared key included",
 test("qr: no key, unknown peer, wrong subnet: clear messages, no QR", async () => {
   await withTempDir(async (dir) => {
     const file = writeAcl(dir, acl());
-    const noKey = await wirenixInProcess(["qr", file, "phone"]);
+    const noKey = await onTerminal(["qr", file, "phone"]);
     assert.equal(noKey.code, 1);
     assert.equal(noKey.stdout, "");
     assert.match(
