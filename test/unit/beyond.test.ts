@@ -5,9 +5,11 @@
  */
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
+import { explainPair } from "../../src/check/explain.js";
 import type { ConfigTree } from "../../src/config-tree.js";
 import { filesOf } from "../../src/configurers/files.js";
 import type { Diagnostic } from "../../src/diagnostics.js";
+import { networkText } from "../../src/network/inspect.js";
 import { type GenerateOptions, Generator, parseAcl } from "../../src/pipeline.js";
 import { createRegistry } from "../../src/registry.js";
 import { runOriginal } from "../support/run.js";
@@ -448,4 +450,21 @@ test("the original reads the same ACL, ignoring the new keys", () => {
       wg(JSON.parse(JSON.stringify(ours.tree))).peers.map((p: Json) => [p.name, p.allowedIPs]),
     );
   }
+});
+
+test("explain and inspect show routed networks, the exit node and the roaming peer", () => {
+  const network = parseAcl(acl(), createRegistry());
+  assert.ok(network.ok);
+  const explained = explainPair(network.value, "laptop", "vps");
+  const [laptop, vps] = explained.shared[0]?.members ?? [];
+  assert.deepEqual(laptop?.allowedIPs, ["10.8.0.3/32"]);
+  assert.deepEqual(vps?.allowedIPs, ["10.8.0.1/32", "0.0.0.0/0", "::/0"]);
+  const text = networkText(network.value, ["laptop", "home"]);
+  assert.match(text, /^peer laptop roaming$/m);
+  assert.match(text, /^ {4}all traffic through vps \(table 51821\)$/m);
+  assert.match(text, /^ {4}routes 192\.168\.10\.0\/24 for the others$/m);
+  assert.match(
+    text,
+    /-> home \[10\.8\.0\.2\] dials 192\.0\.2\.2:51820; routes 192\.168\.10\.0\/24;/,
+  );
 });
