@@ -525,3 +525,186 @@ test("exit node, NixOS static output: table, fwMark and postSetup rules do the r
     await lab.destroy();
   }
 });
+
+type UnitSection = { name: string; entries: [string, string][] };
+
+/** A systemd unit file: `[Section]` headers and `Key=value` lines; `#` lines are comments. */
+function parseUnit(text: string): UnitSection[] {
+  const sections: UnitSection[] = [];
+  for (const raw of text.split("\n")) {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#")) continue;
+    const header = /^\[([A-Za-z]+)\]$/.exec(line);
+    if (header) sections.push({ name: header[1] as string, entries: [] });
+    else
+      sections
+        .at(-1)
+        ?.entries.push([line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]);
+  }
+  return sections;
+}
+
+const unitValues = (s: UnitSection | undefined, key: string) =>
+  (s?.entries ?? []).filter(([k]) => k === key).map(([, v]) => v);
+
+/**
+ * Applies networkd-files the way systemd-networkd does (systemd.netdev(5), systemd.network(5)),
+ * on wireguard-go: [WireGuard] key, port, FirewallMark; each [WireGuardPeer]; with RouteTable=,
+ * a route per AllowedIPs in that table; the .network's Address=, [Route] Destination= and
+ * [RoutingPolicyRule] (Family=both: IPv4 and IPv6). Every key is checked to be one handled here.
+ */
+async function networkdFilesUp(lab: Lab, host: string, dir: string, dev: string): Promise<void> {
+  const netdev = parseUnit(readFileSync(join(dir, `50-${dev}.netdev`), "utf8"));
+  const network = parseUnit(readFileSync(join(dir, `50-${dev}.network`), "utf8"));
+  const known: Record<string, string[]> = {
+    NetDev: ["Name", "Kind"],
+    WireGuard: ["ListenPort", "PrivateKeyFile", "FirewallMark", "RouteTable"],
+    WireGuardPeer: ["PublicKey", "AllowedIPs", "Endpoint", "PersistentKeepalive"],
+    Match: ["Name"],
+    Network: ["Address"],
+    Route: ["Destination"],
+    RoutingPolicyRule: [
+      "Table",
+      "SuppressPrefixLength",
+      "FirewallMark",
+      "InvertRule",
+      "Family",
+      "Priority",
+    ],
+  };
+  for (const s of [...netdev, ...network])
+    for (const [key] of s.entries)
+      assert.ok(known[s.name]?.includes(key), `handled: ${s.name}.${key}`);
+  const wg = netdev.find((s) => s.name === "WireGuard");
+  const one = (s: UnitSection | undefined, key: string) => unitValues(s, key)[0];
+  const table = one(wg, "RouteTable");
+  const mark = one(wg, "FirewallMark");
+  await lab.mustExec(host, ["wireguard-go", dev]);
+  await lab.mustExec(host, [
+    ...["wg", "set", dev, "private-key", one(wg, "PrivateKeyFile") as string],
+    ...["listen-port", one(wg, "ListenPort") as string],
+    ...(mark === undefined ? [] : ["fwmark", mark]),
+  ]);
+  for (const address of unitValues(
+    network.find((s) => s.name === "Network"),
+    "Address",
+  ))
+    await lab.mustExec(host, ["ip", "address", "add", address, "dev", dev]);
+  await lab.mustExec(host, ["ip", "link", "set", "up", "dev", dev]);
+  for (const peer of netdev.filter((s) => s.name === "WireGuardPeer")) {
+    const allowed = unitValues(peer, "AllowedIPs");
+    const endpoint = one(peer, "Endpoint");
+    const keepalive = one(peer, "PersistentKeepalive");
+    await lab.mustExec(host, [
+      ...[
+        "wg",
+        "set",
+        dev,
+        "peer",
+        one(peer, "PublicKey") as string,
+        "allowed-ips",
+        allowed.join(","),
+      ],
+      ...(endpoint === undefined ? [] : ["endpoint", endpoint]),
+      ...(keepalive === undefined ? [] : ["persistent-keepalive", keepalive]),
+    ]);
+    if (table !== undefined)
+      for (const ip of allowed)
+        await lab.mustExec(host, ["ip", "route", "replace", ip, "dev", dev, "table", table]);
+  }
+  for (const route of network.filter((s) => s.name === "Route"))
+    await lab.mustExec(host, [
+      "ip",
+      "route",
+      "replace",
+      one(route, "Destination") as string,
+      "dev",
+      dev,
+    ]);
+  for (const rule of network.filter((s) => s.name === "RoutingPolicyRule")) {
+    assert.equal(one(rule, "Family"), "both");
+    const fwmark = one(rule, "FirewallMark");
+    const suppress = one(rule, "SuppressPrefixLength");
+    for (const family of ["-4", "-6"])
+      await lab.mustExec(host, [
+        ...["ip", family, "rule", "add"],
+        ...(one(rule, "InvertRule") === "yes" ? ["not"] : []),
+        ...(fwmark === undefined ? [] : ["fwmark", fwmark]),
+        ...["table", one(rule, "Table") as string],
+        ...(suppress === undefined ? [] : ["suppress_prefixlength", suppress]),
+        ...["priority", one(rule, "Priority") as string],
+      ]);
+  }
+}
+
+test("networkd-files, applied as networkd applies them: exit node and a routed LAN", async (t) => {
+  const lab = await Lab.create(["client", "exit", "router"]);
+  try {
+    await lab.addIsolatedHost("public");
+    await lab.veth(
+      { host: "exit", dev: "wan0", address: "203.0.113.1/24" },
+      { host: "public", dev: "eth0", address: "203.0.113.2/24" },
+    );
+    await lab.addIsolatedHost("lan");
+    await lab.veth(
+      { host: "router", dev: "lan0", address: "192.168.77.1/24" },
+      { host: "lan", dev: "eth0", address: "192.168.77.2/24" },
+    );
+    await lab.mustExec("lan", ["ip", "route", "add", "default", "via", "192.168.77.1"]);
+    const acl: Acl = {
+      version: "v1",
+      subnets: [{ name: "vpn", endpoints: [{ port: 51820 }] }],
+      groups: [],
+      peers: [
+        peer(
+          "client",
+          { listenPort: 51821, ipAddresses: ["10.8.0.2", "fd08::2"], exitNode: "exit" },
+          { endpoints: [{ ip: lab.underlay("client") }] },
+        ),
+        peer(
+          "exit",
+          { ipAddresses: ["10.8.0.1", "fd08::1"] },
+          { endpoints: [{ ip: lab.underlay("exit") }] },
+        ),
+        peer(
+          "router",
+          { ipAddresses: ["10.8.0.3"], routes: ["192.168.77.0/24"] },
+          { endpoints: [{ ip: lab.underlay("router") }] },
+        ),
+      ],
+      connections: [all],
+    };
+    const { out, publicKeys } = await generate(lab, acl);
+    const files = join(lab.dir, "networkd");
+    const generated = await run(process.execPath, [
+      ...[wirenixBin, "generate", join(lab.dir, "acl.json"), "--peer", "client"],
+      ...["--configurer", "networkd-files", "--out", files],
+    ]);
+    assert.equal(generated.code, 0, generated.stderr);
+
+    await up(lab, "exit", conf(out, "exit"));
+    await up(lab, "router", conf(out, "router"));
+    await networkdFilesUp(lab, "client", join(files, "client"), "vpn");
+    assert.match(await routeGet(lab, "client", ["203.0.113.2"]), /dev vpn table 51821/);
+    assert.match(
+      await routeGet(lab, "client", [lab.underlay("exit"), "mark", "51821"]),
+      /dev eth0/,
+    );
+    const key = publicKeys.get("client") as string;
+    const before = await received(lab, "exit", key);
+    const out1 = await pingUntil(lab, "client", "203.0.113.2", ["-s", "1000"]);
+    assert.equal(out1.code, 0, `client reaches the public host: ${out1.stdout}${out1.stderr}`);
+    const after = await received(lab, "exit", key);
+    assert.ok(after - before >= 1000, `through the exit peer (${before} -> ${after} bytes)`);
+    // The LAN goes to the router, not to the exit node: the longer prefix wins.
+    const lanBefore = await received(lab, "router", key);
+    const out2 = await pingUntil(lab, "client", "192.168.77.2", ["-s", "1000"]);
+    assert.equal(out2.code, 0, `client reaches the LAN host: ${out2.stdout}${out2.stderr}`);
+    assert.ok((await received(lab, "router", key)) - lanBefore >= 1000, "through the router");
+    t.diagnostic(
+      `networkd-files exit client: ${after - before} bytes through the exit peer; LAN via router`,
+    );
+  } finally {
+    await lab.destroy();
+  }
+});
