@@ -22,6 +22,7 @@ try {
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
     outFile: stdoutFile(),
+    outTerminal: process.stdout.isTTY === true,
   });
 } catch (error) {
   process.stderr.write(

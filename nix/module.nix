@@ -16,7 +16,7 @@ let
   peers = map (name: { inherit name; config = generated.${name} or { }; }) names;
 
   # What the module applies; anything else in `generated` is reported.
-  sections = [ "networking" "systemd" "age" "sops" "services" "environment" ];
+  sections = [ "networking" "systemd" "boot" "age" "sops" "services" "environment" ];
   unknownSections = lib.unique (lib.concatMap
     (p: builtins.filter (key: !(builtins.elem key sections)) (builtins.attrNames p.config))
     peers);
@@ -178,6 +178,8 @@ in
   config = mkIf cfg.enable {
     networking = section "networking";
     systemd = section "systemd";
+    # Forwarding sysctls of routers and exit nodes (docs/beyond-the-original.md).
+    boot = section "boot";
     services = section "services";
     environment = section "environment";
     age = mkMerge ([ (section "age") ]

@@ -5,7 +5,8 @@
  */
 import type { AclEndpoint, AclFilter } from "../acl/v1/schema.js";
 import { allowedIP } from "../network/addresses.js";
-import type { NetConnection, NetPeer, Network, ResolvedEndpoint } from "../network/model.js";
+import type { Link, NetConnection, NetPeer, Network, ResolvedEndpoint } from "../network/model.js";
+import { allowedIPs } from "../network/routing.js";
 import { filterSelects, type SelectablePeer } from "../network/select.js";
 
 /** One ACL endpoint entry that took part in a merge. */
@@ -45,7 +46,7 @@ export interface MemberView {
   peer: string;
   listenPort: number;
   addresses: readonly string[];
-  /** Its addresses as the other peer's AllowedIPs. */
+  /** Its AllowedIPs on the other peer: addresses, then routed networks and default routes. */
   allowedIPs: readonly string[];
 }
 
@@ -167,11 +168,12 @@ export function explainPair(network: Network, a: string, b: string): Explanation
     if (!mine || !theirs) continue;
     const toB = mine.links.find((l) => l.peer === b);
     const toA = theirs.links.find((l) => l.peer === a);
-    const view = (peer: string, iface: typeof mine): MemberView => ({
+    // What the other side's link holds: routed networks and default routes included.
+    const view = (peer: string, iface: typeof mine, seen: Link | undefined): MemberView => ({
       peer,
       listenPort: iface.listenPort,
       addresses: iface.addresses,
-      allowedIPs: iface.addresses.map(allowedIP),
+      allowedIPs: seen ? allowedIPs(seen) : iface.addresses.map(allowedIP),
     });
     const dials: Dial[] = [];
     if (toB) dials.push(dial(network, a, b, toB.endpoint));
@@ -180,7 +182,7 @@ export function explainPair(network: Network, a: string, b: string): Explanation
       subnet: m.subnet,
       linked: toB !== undefined,
       connections: network.connections.map((c) => verdict(c, m.subnet, A, B)),
-      members: [view(a, mine), view(b, theirs)],
+      members: [view(a, mine, toA), view(b, theirs, toB)],
       dials,
     });
   }

@@ -11,6 +11,8 @@ export interface CliIO {
    * are made (and are cut back if the run fails) instead of waiting until the run succeeded.
    */
   outFile?: number;
+  /** Set when standard output is a terminal (`qr` shows a secret only there). */
+  outTerminal?: boolean;
 }
 
 export const EXIT_OK = 0;

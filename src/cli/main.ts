@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<MakeCommand>> = {
   explain: async () => (await import("./explain.js")).explainCommand,
   graph: async () => (await import("./graph.js")).graphCommand,
   keys: async () => (await import("./keys.js")).keysCommand,
+  qr: async () => (await import("./qr.js")).qrCommand,
 };
 
 /** The named command alone, or all of them (for help, and to suggest a mistyped name). */

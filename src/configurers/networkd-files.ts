@@ -5,12 +5,14 @@
  */
 import { diagnostic, InputError } from "../diagnostics.js";
 import { type IniEntry, type IniSection, toIni } from "../emit/ini.js";
-import { allowedIP, interfaceAddress } from "../network/addresses.js";
+import { interfaceAddress } from "../network/addresses.js";
 import type { Link } from "../network/model.js";
+import { allowedIPs } from "../network/routing.js";
 import type { ConfigureContext } from "./configurer.js";
 import { absoluteKeyFile, defineFileConfigurer, type FileSet, fileDeviceName } from "./files.js";
 import { GENERATED_NOTICE, hostsFile } from "./hosts-file.js";
 import { deviceInterfaces } from "./interfaces.js";
+import { networkdRouting } from "./nixos-networkd.js";
 
 const UNSUPPORTED = [
   "dynamicEndpointRefreshSeconds",
@@ -64,7 +66,7 @@ function peerSection(context: ConfigureContext, subnet: string, link: Link): Ini
     entries: [
       { key: "PublicKey", value: context.keys.publicKeyOf(link.peer) },
       psk === undefined ? undefined : { key: "PresharedKeyFile", value: psk, path: pskPath },
-      ...link.addresses.map((address) => ({ key: "AllowedIPs", value: allowedIP(address) })),
+      ...allowedIPs(link).map((value) => ({ key: "AllowedIPs", value })),
       endpoint.address === undefined
         ? undefined
         : { key: "Endpoint", value: endpoint.address, path: [...remotePath, "endpoints"] },
@@ -94,13 +96,21 @@ function networkdFiles(context: ConfigureContext): FileSet {
           },
           {
             name: "WireGuard",
-            entries: [{ key: "ListenPort", value: iface.listenPort }, privateKeyEntry(context)],
+            entries: [
+              { key: "ListenPort", value: iface.listenPort },
+              privateKeyEntry(context),
+              iface.exit === undefined
+                ? undefined
+                : { key: "FirewallMark", value: iface.exit.table },
+              iface.exit === undefined ? undefined : { key: "RouteTable", value: iface.exit.table },
+            ],
           },
           ...iface.links.map((link) => peerSection(context, iface.subnet, link)),
         ],
       },
       "systemd",
     );
+    const { routes, rules } = networkdRouting(iface);
     const network = toIni(
       {
         header,
@@ -108,11 +118,31 @@ function networkdFiles(context: ConfigureContext): FileSet {
           { name: "Match", entries: [{ key: "Name", value: device }] },
           {
             name: "Network",
-            entries: iface.addresses.map((address) => ({
-              key: "Address",
-              value: interfaceAddress(address),
-            })),
+            entries: [
+              ...iface.addresses.map((address) => ({
+                key: "Address",
+                value: interfaceAddress(address),
+              })),
+              // An exit node masquerades its clients' traffic (which implies forwarding); a
+              // router forwards to the networks it routes.
+              iface.links.some((l) => l.exitClient)
+                ? { key: "IPMasquerade", value: "both" }
+                : (iface.routes?.length ?? 0) > 0
+                  ? { key: "IPForward", value: "yes" }
+                  : undefined,
+            ],
           },
+          ...routes.map((route) => ({
+            name: "Route",
+            entries: Object.entries(route).map(([key, value]) => ({ key, value: String(value) })),
+          })),
+          ...rules.map((rule) => ({
+            name: "RoutingPolicyRule",
+            entries: Object.entries(rule).map(([key, value]) => ({
+              key,
+              value: value === true ? "yes" : String(value),
+            })),
+          })),
         ],
       },
       "systemd",

@@ -3,11 +3,13 @@
  * the matching networks that give the interface its addresses).
  */
 import type { ConfigTree } from "../config-tree.js";
-import { allowedIP, interfaceAddress } from "../network/addresses.js";
-import type { Link } from "../network/model.js";
+import { interfaceAddress } from "../network/addresses.js";
+import type { Link, NetInterface } from "../network/model.js";
+import { allowedIPs, DEFAULT_ROUTES } from "../network/routing.js";
 import { type ConfigureContext, defineConfigurer } from "./configurer.js";
 import { hostsEntries } from "./hosts.js";
 import { deviceInterfaces } from "./interfaces.js";
+import { nixosRoutingOptions } from "./nixos-routing.js";
 
 const UNSUPPORTED = [
   "dynamicEndpointRefreshSeconds",
@@ -27,7 +29,7 @@ function wireguardPeer(context: ConfigureContext, subnet: string, link: Link): C
   const presharedKeyFile = keys.presharedKeyFile(subnet);
   // Keys in Nix order, so printing a million of these needs no sorting.
   const peer: ConfigTree = {
-    AllowedIPs: link.addresses.map(allowedIP),
+    AllowedIPs: allowedIPs(link),
     Endpoint: link.endpoint.address,
     PersistentKeepalive: link.endpoint.persistentKeepalive,
     PresharedKeyFile: presharedKeyFile,
@@ -36,26 +38,80 @@ function wireguardPeer(context: ConfigureContext, subnet: string, link: Link): C
   return context.options.nixosPeerShape === "wrapped" ? { wireguardPeerConfig: peer } : peer;
 }
 
+/**
+ * The routes and rules of an interface's .network. Without an exit node networkd routes no
+ * AllowedIPs (its RouteTable is off), so each routed network gets a route; with one, RouteTable
+ * puts every AllowedIPs route in the exit table and two rules send all traffic there except the
+ * tunnel's own, marked with FirewallMark (the rules wg-quick adds, same priorities).
+ */
+export function networkdRouting(iface: NetInterface) {
+  const routes: ConfigTree[] = [];
+  const rules: ConfigTree[] = [];
+  if (iface.exit === undefined) {
+    for (const link of iface.links)
+      for (const prefix of link.routes ?? [])
+        if (!DEFAULT_ROUTES.includes(prefix)) routes.push({ Destination: prefix });
+  } else {
+    const { table } = iface.exit;
+    rules.push({ Table: "main", SuppressPrefixLength: 0, Family: "both", Priority: 32764 });
+    rules.push({
+      FirewallMark: table,
+      InvertRule: true,
+      Table: table,
+      Family: "both",
+      Priority: 32765,
+    });
+  }
+  return { routes, rules };
+}
+
 function systemdNetwork(context: ConfigureContext, withNetworks: boolean): ConfigTree {
   const netdevs: ConfigTree = {};
   const networks: ConfigTree = {};
-  for (const { device, iface } of deviceInterfaces(context)) {
+  const devices = deviceInterfaces(context);
+  const wrapped = context.options.nixosPeerShape === "wrapped";
+  for (const { device, iface } of devices) {
+    const exit = iface.exit;
     netdevs[`50-${device}`] = {
       netdevConfig: { Kind: "wireguard", Name: device },
       wireguardConfig: {
         ListenPort: iface.listenPort,
         PrivateKeyFile: context.keys.privateKeyFile(),
+        FirewallMark: exit?.table,
+        RouteTable: exit?.table,
       },
       wireguardPeers: iface.links.map((link) => wireguardPeer(context, iface.subnet, link)),
     };
+    const { routes, rules } = networkdRouting(iface);
+    if (!withNetworks && routes.length + rules.length > 0)
+      context.warn(
+        "unsupported-option",
+        ["peers", context.peer.index, "subnets", iface.subnet],
+        `networkd-dev-only writes no .network: give ${device} its ${exit ? "routing policy rules (see docs/beyond-the-original.md)" : `routes (${routes.map((r) => r.Destination).join(", ")})`} in your own`,
+      );
     networks[`50-${device}`] = {
       matchConfig: { Name: device },
       address: iface.addresses.map(interfaceAddress),
+      // NixOS before 24.11 wraps each entry, as it does wireguardPeers.
+      routes:
+        routes.length === 0
+          ? undefined
+          : wrapped
+            ? routes.map((r) => ({ routeConfig: r }))
+            : routes,
+      routingPolicyRules:
+        rules.length === 0
+          ? undefined
+          : wrapped
+            ? rules.map((r) => ({ routingPolicyRuleConfig: r }))
+            : rules,
     };
   }
   const network: ConfigTree = withNetworks ? { netdevs, networks } : { netdevs };
+  const routing = nixosRoutingOptions(devices);
   return {
-    networking: { hosts: hostsEntries(context.interfaces, context.network) },
+    boot: routing.boot,
+    networking: { ...routing.networking, hosts: hostsEntries(context.interfaces, context.network) },
     systemd: { network },
   };
 }

@@ -1,9 +1,11 @@
 /** `static`: NixOS `networking.wireguard.interfaces`, one per subnet of the peer. */
 import type { ConfigTree } from "../config-tree.js";
-import { allowedIP, interfaceAddress } from "../network/addresses.js";
+import { interfaceAddress } from "../network/addresses.js";
+import { allowedIPs } from "../network/routing.js";
 import { defineConfigurer } from "./configurer.js";
 import { hostsEntries } from "./hosts.js";
 import { deviceInterfaces } from "./interfaces.js";
+import { exitRuleCommands, nixosRoutingOptions } from "./nixos-routing.js";
 
 export const nixosStaticConfigurer = defineConfigurer({
   name: "static",
@@ -11,17 +13,30 @@ export const nixosStaticConfigurer = defineConfigurer({
   configure(context) {
     const interfaces: ConfigTree = {};
     const { keys } = context;
-    for (const { device, iface } of deviceInterfaces(context)) {
+    const devices = deviceInterfaces(context);
+    for (const { device, iface } of devices) {
       const presharedKeyFile = keys.presharedKeyFile(iface.subnet);
+      const exit = iface.exit;
       interfaces[device] = {
         ips: iface.addresses.map(interfaceAddress),
         listenPort: iface.listenPort,
         privateKeyFile: keys.privateKeyFile(),
+        // An exit node: every route of the interface goes to its own table, which all traffic
+        // but the tunnel's own (marked) packets looks up, as wg-quick does.
+        table: exit === undefined ? undefined : String(exit.table),
+        fwMark: exit === undefined ? undefined : String(exit.table),
+        postSetup: exit === undefined ? undefined : exitRuleCommands(exit.table, "add").join("\n"),
+        postShutdown:
+          exit === undefined
+            ? undefined
+            : exitRuleCommands(exit.table, "del")
+                .map((c) => `${c} || true`)
+                .join("\n"),
         peers: iface.links.map((link) => {
           const { endpoint } = link;
           // Keys in Nix order, so printing a million of these needs no sorting.
           return {
-            allowedIPs: link.addresses.map(allowedIP),
+            allowedIPs: allowedIPs(link),
             dynamicEndpointRefreshRestartSeconds: endpoint.dynamicEndpointRefreshRestartSeconds,
             dynamicEndpointRefreshSeconds: endpoint.dynamicEndpointRefreshSeconds,
             endpoint: endpoint.address,
@@ -33,8 +48,11 @@ export const nixosStaticConfigurer = defineConfigurer({
         }),
       };
     }
+    const routing = nixosRoutingOptions(devices);
     return {
+      boot: routing.boot,
       networking: {
+        ...routing.networking,
         hosts: hostsEntries(context.interfaces, context.network),
         wireguard: { interfaces },
       },

@@ -6,8 +6,9 @@
  */
 import { diagnostic, InputError, type PathSegment } from "../diagnostics.js";
 import { type IniEntry, type IniSection, toIni } from "../emit/ini.js";
-import { allowedIP, interfaceAddress } from "../network/addresses.js";
-import type { Link } from "../network/model.js";
+import { interfaceAddress } from "../network/addresses.js";
+import type { Link, NetInterface } from "../network/model.js";
+import { allowedIPs } from "../network/routing.js";
 import type { ConfigureContext } from "./configurer.js";
 import { absoluteKeyFile, defineFileConfigurer, type FileSet, fileDeviceName } from "./files.js";
 import { GENERATED_NOTICE, hostsFile } from "./hosts-file.js";
@@ -77,8 +78,8 @@ function peerSection(context: ConfigureContext, subnet: string, link: Link): Ini
       { key: "PublicKey", value: context.keys.publicKeyOf(link.peer) },
       {
         key: "AllowedIPs",
-        value: link.addresses.map(allowedIP).join(","),
-        path: [...remotePath, "subnets", subnet, "ipAddresses"],
+        value: allowedIPs(link).join(","),
+        path: [...remotePath, "subnets", subnet, link.routes ? "routes" : "ipAddresses"],
       },
       endpoint.address === undefined
         ? undefined
@@ -88,6 +89,32 @@ function peerSection(context: ConfigureContext, subnet: string, link: Link): Ini
         : { key: "PersistentKeepalive", value: endpoint.persistentKeepalive },
     ],
   };
+}
+
+/**
+ * Hooks of a peer that routes for others: forwarding on (a router for its `routes`, an exit
+ * node for its clients) and, on an exit node, masquerade of what its clients send elsewhere, in
+ * an nftables table of its own that goes away with the interface. wg-quick handles the exit
+ * client's side itself: AllowedIPs 0.0.0.0/0 makes it add its policy routing.
+ */
+function forwardingHooks(iface: NetInterface): IniEntry[] {
+  const exitFor = iface.links.some((l) => l.exitClient);
+  if (!exitFor && (iface.routes?.length ?? 0) === 0) return [];
+  const hooks: IniEntry[] = [
+    {
+      key: "PostUp",
+      value: "sysctl -q -w net.ipv4.conf.all.forwarding=1 net.ipv6.conf.all.forwarding=1",
+    },
+  ];
+  if (exitFor) {
+    hooks.push({
+      key: "PostUp",
+      value:
+        'nft \'add table inet wirenix-%i; add chain inet wirenix-%i nat { type nat hook postrouting priority 100; }; add rule inet wirenix-%i nat iifname "%i" oifname != "%i" masquerade\'',
+    });
+    hooks.push({ key: "PostDown", value: "nft delete table inet wirenix-%i" });
+  }
+  return hooks;
 }
 
 function wgQuickFiles(context: ConfigureContext): FileSet {
@@ -125,6 +152,7 @@ function wgQuickFiles(context: ConfigureContext): FileSet {
           path,
         });
     }
+    entries.push(...forwardingHooks(iface));
     const text = toIni(
       {
         header: [GENERATED_NOTICE, "Bring up with: wg-quick up <path to this file>"],
@@ -146,3 +174,73 @@ export const wgQuickConfigurer = defineFileConfigurer({
   description: "wg-quick files <dev>.conf (any Linux; keys via PostUp or inline) and hosts",
   files: wgQuickFiles,
 });
+
+/** Secrets written into a configuration meant for a phone app (see `inlineWgQuickConfig`). */
+export interface InlineSecrets {
+  privateKey: string;
+  /** The subnet's preshared key, when it has one. */
+  presharedKey?: string;
+}
+
+/**
+ * The wg-quick configuration of the peer's interface on `subnet` as a WireGuard phone app
+ * imports it (`wirenix qr`): keys inline, since the app has no key files, and no hooks, which
+ * apps do not run. Everything else is what the `wg-quick` configurer writes.
+ */
+export function inlineWgQuickConfig(
+  context: ConfigureContext,
+  subnet: string,
+  secrets: InlineSecrets,
+): string {
+  const { peer } = context;
+  const found = deviceInterfaces(context).find((d) => d.iface.subnet === subnet);
+  if (!found)
+    throw new InputError([
+      diagnostic(
+        "error",
+        "invalid-value",
+        ["peers", peer.index, "subnets"],
+        `peer ${JSON.stringify(peer.name)} has no interface on subnet ${JSON.stringify(subnet)}`,
+      ),
+    ]);
+  const { iface } = found;
+  const subnetIndex = context.network.subnet(subnet)?.index ?? 0;
+  const peers = iface.links.map((link) => {
+    const section = peerSection(context, subnet, link);
+    if (secrets.presharedKey === undefined) return section;
+    const [publicKey, ...rest] = section.entries;
+    const psk: IniEntry = {
+      key: "PresharedKey",
+      value: secrets.presharedKey,
+      path: ["subnets", subnetIndex, "presharedKeyFile"],
+      secret: true,
+    };
+    return { ...section, entries: [publicKey, psk, ...rest] };
+  });
+  return toIni(
+    {
+      header: [GENERATED_NOTICE],
+      sections: [
+        {
+          name: "Interface",
+          entries: [
+            {
+              key: "Address",
+              value: iface.addresses.map(interfaceAddress).join(", "),
+              path: ["peers", peer.index, "subnets", subnet, "ipAddresses"],
+            },
+            { key: "ListenPort", value: iface.listenPort },
+            {
+              key: "PrivateKey",
+              value: secrets.privateKey,
+              path: ["peers", peer.index],
+              secret: true,
+            },
+          ],
+        },
+        ...peers,
+      ],
+    },
+    "wg-quick",
+  );
+}

@@ -35,7 +35,12 @@ export function buildNetwork(acl: AclV1): Network {
           listenPort: written?.listenPort ?? 0,
           addresses: memberAddresses(written?.ipAddresses, subnet, p.name),
         };
-        return withOptional(m, { extraArgs: written?.extraArgs });
+        return withOptional(m, {
+          extraArgs: written?.extraArgs,
+          routes: written?.routes,
+          exitNode: written?.exitNode,
+          openFirewall: written?.openFirewall,
+        });
       });
     const peer: NetPeer = {
       name: p.name,
@@ -49,6 +54,7 @@ export function buildNetwork(acl: AclV1): Network {
       privateKeyFile: p.privateKeyFile,
       privateKey: p.privateKey,
       extraArgs: p.extraArgs,
+      roaming: p.roaming,
     });
   });
 
@@ -62,7 +68,11 @@ export function buildNetwork(acl: AclV1): Network {
         endpoints: s.endpoints,
         members: membersOf((p) => s.name in p.subnets),
       },
-      { presharedKeyFile: s.presharedKeyFile, extraArgs: s.extraArgs },
+      {
+        presharedKeyFile: s.presharedKeyFile,
+        extraArgs: s.extraArgs,
+        openFirewall: s.openFirewall,
+      },
     ),
   );
   const groups: NetGroup[] = acl.groups.map((g, index) =>
@@ -108,16 +118,27 @@ export function buildNetwork(acl: AclV1): Network {
   const endpoints = new EndpointResolver(selector, subnets, groups, peers);
   const links = new LinkResolver(peers, connections, selector, endpoints, rank, membership);
 
-  const interfaceOf = (peer: NetPeer, m: Membership): NetInterface =>
-    withOptional<NetInterface>(
+  const interfaceOf = (peer: NetPeer, m: Membership): NetInterface => {
+    const linked = links.links(m.subnet, peer.index);
+    const exit =
+      m.exitNode !== undefined && linked.some((l) => l.peer === m.exitNode)
+        ? { peer: m.exitNode, table: m.listenPort }
+        : undefined;
+    return withOptional<NetInterface>(
       {
         subnet: m.subnet,
         listenPort: m.listenPort,
         addresses: m.addresses,
-        links: links.links(m.subnet, peer.index),
+        links: linked,
       },
-      { extraArgs: m.extraArgs },
+      {
+        extraArgs: m.extraArgs,
+        routes: m.routes,
+        exit,
+        openFirewall: m.openFirewall ?? subnetByName.get(m.subnet)?.openFirewall,
+      },
     );
+  };
 
   const network: Network = {
     version: acl.version,

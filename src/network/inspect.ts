@@ -28,6 +28,9 @@ function linkData(link: Link): ConfigTree {
     endpoint: endpointData(link.endpoint),
     connections: [...link.connections],
     extraArgs: plain(link.extraArgs),
+    routes: link.routes ? [...link.routes] : undefined,
+    exitNode: link.exitNode,
+    exitClient: link.exitClient,
   };
 }
 
@@ -38,6 +41,9 @@ function interfaceData(iface: NetInterface): ConfigTree {
     listenPort: iface.listenPort,
     addresses: [...iface.addresses],
     extraArgs: plain(iface.extraArgs),
+    routes: iface.routes ? [...iface.routes] : undefined,
+    exit: iface.exit ? { ...iface.exit } : undefined,
+    openFirewall: iface.openFirewall,
     links,
   };
 }
@@ -57,6 +63,7 @@ export function networkData(network: Network, only?: readonly string[]): ConfigT
       groups: [...peer.groups],
       endpoints: endpoints(peer.endpoints),
       extraArgs: plain(peer.extraArgs),
+      roaming: peer.roaming,
       interfaces,
     };
   }
@@ -67,6 +74,7 @@ export function networkData(network: Network, only?: readonly string[]): ConfigT
       endpoints: endpoints(s.endpoints),
       presharedKeyFile: s.presharedKeyFile,
       extraArgs: plain(s.extraArgs),
+      openFirewall: s.openFirewall,
     };
   const groups: ConfigTree = {};
   for (const g of network.groups)
@@ -96,19 +104,26 @@ export function networkText(network: Network, only?: readonly string[]): string 
   for (const peer of network.peers) {
     if (wanted && !wanted.has(peer.name)) continue;
     const groups = peer.groups.length ? ` (groups: ${peer.groups.join(", ")})` : "";
-    lines.push("", `peer ${peer.name}${groups}`);
+    lines.push("", `peer ${peer.name}${groups}${peer.roaming ? " roaming" : ""}`);
     const interfaces = network.interfaces(peer.name);
     if (interfaces.length === 0) lines.push("  no subnets");
     for (const iface of interfaces) {
       lines.push(
         `  subnet ${iface.subnet}: port ${iface.listenPort}, addresses ${iface.addresses.join(", ")}`,
       );
+      if (iface.routes) lines.push(`    routes ${iface.routes.join(", ")} for the others`);
+      if (iface.exit)
+        lines.push(`    all traffic through ${iface.exit.peer} (table ${iface.exit.table})`);
       if (iface.links.length === 0) lines.push("    links to no one");
       for (const link of iface.links) {
         const e = link.endpoint;
         const dial = e.address ? `dials ${e.address}` : "no endpoint (waits for the other side)";
         const via = link.connections.map((c) => `connections[${c}]`).join(", ");
-        lines.push(`    -> ${link.peer} [${link.addresses.join(", ")}] ${dial}; via ${via}`);
+        const routes = link.routes ? ` routes ${link.routes.join(", ")};` : "";
+        const exit = link.exitClient ? " exit node for it;" : "";
+        lines.push(
+          `    -> ${link.peer} [${link.addresses.join(", ")}] ${dial};${routes}${exit} via ${via}`,
+        );
       }
     }
   }

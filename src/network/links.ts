@@ -8,6 +8,7 @@
 import { type Diagnostic, diagnostic } from "../diagnostics.js";
 import type { EndpointResolver } from "./endpoints.js";
 import type { ExtraArgs, Link, Membership, NetConnection, NetPeer } from "./model.js";
+import { linkRoutes, roamingEndpoint } from "./routing.js";
 import type { PeerSelector } from "./select.js";
 
 /** The connections that apply to one subnet, and whether any of them carries extraArgs. */
@@ -189,13 +190,21 @@ export class LinkResolver {
         this.#collect(a.indices, local, members, subnet, index, false, withExtraArgs, touched);
     }
     const ordered = this.#inNameOrder(touched);
+    const localPeer = this.#peers[local] as NetPeer;
+    const localMember = members[local] as Membership;
     const links: Link[] = new Array(ordered.length);
     for (let i = 0; i < ordered.length; i++) {
       const remote = ordered[i] as number;
+      const remotePeer = this.#peers[remote] as NetPeer;
+      const remoteMember = members[remote] as Membership;
       const link: Link = {
-        peer: (this.#peers[remote] as NetPeer).name,
-        addresses: (members[remote] as Membership).addresses,
-        endpoint: this.#endpoints.resolve(subnet, local, remote),
+        peer: remotePeer.name,
+        addresses: remoteMember.addresses,
+        endpoint: roamingEndpoint(
+          this.#endpoints.resolve(subnet, local, remote),
+          localPeer,
+          remotePeer,
+        ),
         connections: this.#found[remote] as number[],
       };
       if (withExtraArgs) {
@@ -203,6 +212,10 @@ export class LinkResolver {
         const extraArgs = this.#extraArgs(this.#viaB[remote] ?? [], this.#viaA[remote] ?? []);
         if (extraArgs) link.extraArgs = extraArgs;
       }
+      const routes = linkRoutes(localMember, remoteMember, remotePeer.name);
+      if (routes) link.routes = routes;
+      if (localMember.exitNode === remotePeer.name) link.exitNode = true;
+      if (remoteMember.exitNode === localPeer.name) link.exitClient = true;
       links[i] = link;
     }
     return links;

@@ -16,6 +16,8 @@ export interface NetSubnet {
   endpoints: readonly AclEndpoint[];
   presharedKeyFile?: string;
   extraArgs?: ExtraArgs;
+  /** Open every member's listen port in its firewall (NixOS). */
+  openFirewall?: boolean;
   /** Member peers, in ACL order. */
   members: readonly string[];
 }
@@ -35,6 +37,12 @@ export interface Membership {
   /** The addresses as the ACL means them: "auto" replaced, written CIDRs kept. */
   addresses: readonly string[];
   extraArgs?: ExtraArgs;
+  /** Networks reachable through this peer on this subnet (prefixes with their length). */
+  routes?: readonly string[];
+  /** The peer this one sends all its traffic through on this subnet. */
+  exitNode?: string;
+  /** Open the listen port in the firewall; overrides the subnet's `openFirewall`. */
+  openFirewall?: boolean;
 }
 
 export interface NetPeer {
@@ -49,6 +57,8 @@ export interface NetPeer {
   memberships: readonly Membership[];
   endpoints: readonly AclEndpoint[];
   extraArgs?: ExtraArgs;
+  /** No fixed address: nobody dials it; it keeps its links alive toward the peers it dials. */
+  roaming?: boolean;
 }
 
 export interface NetConnection {
@@ -82,6 +92,15 @@ export interface Link {
   connections: readonly number[];
   /** extraArgs of those connections, merged (later wins). */
   extraArgs?: ExtraArgs;
+  /**
+   * AllowedIPs beyond the remote peer's addresses: the networks it routes, then the default
+   * routes `0.0.0.0/0` and `::/0` when it is the local peer's exit node. Absent when none.
+   */
+  routes?: readonly string[];
+  /** The remote peer is the local peer's exit node on this subnet. */
+  exitNode?: true;
+  /** The remote peer uses the local peer as its exit node: the local peer forwards and NATs. */
+  exitClient?: true;
 }
 
 /** A local peer's interface on one subnet, with its links sorted by remote peer name. */
@@ -91,6 +110,15 @@ export interface NetInterface {
   addresses: readonly string[];
   extraArgs?: ExtraArgs;
   links: readonly Link[];
+  /** Networks the local peer routes for the others on this subnet (it forwards to them). */
+  routes?: readonly string[];
+  /**
+   * The linked peer the local peer sends all its traffic through, with the number used as both
+   * firewall mark and routing table so the tunnel's own packets skip that table.
+   */
+  exit?: { peer: string; table: number };
+  /** Whether the listen port is opened in the firewall (membership, else subnet). */
+  openFirewall?: boolean;
 }
 
 /** The resolved network. Links are resolved on demand, so one host costs only its own links. */

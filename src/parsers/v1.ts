@@ -1,6 +1,7 @@
 /** The ACL v1 parser: validate, then build the network. */
 import { validateAclV1 } from "../acl/v1/validate.js";
 import { buildNetwork } from "../network/build.js";
+import { exitNodeProblems } from "../network/routing.js";
 import { defineParser } from "./parser.js";
 
 export const v1Parser = defineParser({
@@ -9,6 +10,9 @@ export const v1Parser = defineParser({
   parse(data) {
     const validated = validateAclV1(data);
     if (!validated.ok) return validated;
-    return { ok: true, value: buildNetwork(validated.value), warnings: validated.warnings };
+    const network = buildNetwork(validated.value);
+    const problems = exitNodeProblems(network);
+    if (problems.length > 0) return { ok: false, diagnostics: problems };
+    return { ok: true, value: network, warnings: validated.warnings };
   },
 });

@@ -169,6 +169,40 @@ export class Lab {
     }
   }
 
+  /**
+   * Adds a host that is not on the bridge (a LAN behind a peer, the "internet" behind an exit
+   * node): the caller wires it with `veth`. Removed with the lab.
+   */
+  async addIsolatedHost(host: string): Promise<void> {
+    await this.#addNamespace(this.ns(host));
+    mkdirSync(this.runDir(host), { recursive: true, mode: 0o700 });
+  }
+
+  /** A veth pair between two hosts of this lab, each end up with its address (CIDR). */
+  async veth(
+    a: { host: string; dev: string; address: string },
+    b: { host: string; dev: string; address: string },
+  ): Promise<void> {
+    await must("ip", [
+      ...["link", "add", "name", a.dev, "netns", this.ns(a.host), "type", "veth"],
+      ...["peer", "name", b.dev, "netns", this.ns(b.host)],
+    ]);
+    for (const end of [a, b]) {
+      const nodad = end.address.includes(":") ? ["nodad"] : [];
+      await must("ip", [
+        "-n",
+        this.ns(end.host),
+        "addr",
+        "add",
+        end.address,
+        "dev",
+        end.dev,
+        ...nodad,
+      ]);
+      await must("ip", ["-n", this.ns(end.host), "link", "set", end.dev, "up"]);
+    }
+  }
+
   /** Writes the host's /etc/hosts: localhost, every host's underlay name, then `extra`. */
   writeHosts(host: string, extra: string): void {
     const dir = join("/etc/netns", this.ns(host));

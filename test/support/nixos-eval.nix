@@ -23,6 +23,9 @@ let
       networking.hostName = mkOption { type = types.str; default = "nixos"; };
       networking.hosts = mkOption { type = types.attrsOf (types.listOf types.str); default = { }; };
       networking.wireguard.interfaces = loose;
+      networking.nat = loose;
+      networking.firewall = loose;
+      boot.kernel = loose;
       systemd.network.netdevs = loose;
       systemd.network.networks = loose;
       age.secrets = loose;
@@ -54,7 +57,8 @@ let
     in
     show {
       config = {
-        networking = { inherit (c.networking) hosts wireguard; };
+        networking = { inherit (c.networking) hosts wireguard nat firewall; };
+        boot = { inherit (c.boot) kernel; };
         systemd.network = { inherit (c.systemd.network) netdevs networks; };
         age.secrets = c.age.secrets;
         sops.secrets = c.sops.secrets;

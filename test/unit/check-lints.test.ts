@@ -105,6 +105,21 @@ const cases: Case[] = [
     says: "10.0.0.1/24",
   },
   {
+    code: "duplicate-route",
+    severity: "error",
+    path: "peers[1].subnets.lan.routes[0]",
+    bad: edit((acl) => {
+      acl.peers[0].subnets.lan.routes = ["192.168.10.0/24"];
+      acl.peers[1].subnets.lan.routes = ["192.168.10.7/24"];
+    }),
+    // A longer prefix inside the other is routed by longest match: both networks reachable.
+    good: edit((acl) => {
+      acl.peers[0].subnets.lan.routes = ["192.168.10.0/24"];
+      acl.peers[1].subnets.lan.routes = ["192.168.10.128/25"];
+    }),
+    says: '"c" links to both',
+  },
+  {
     code: "allowed-ips-overlap",
     severity: "error",
     path: "peers[1].subnets.lan.ipAddresses",

@@ -6,7 +6,7 @@
  */
 import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
-import { copyFileSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { parseDocument } from "yaml";
@@ -85,6 +85,16 @@ test("no command prints a private or preshared key", async (t) => {
       "--reencrypt",
     ]);
     await both(["keys", "encrypt", acl, "--dir", keys, "--secrets-dir", join(dir, `none-${ext}`)]);
+    // The QR code holds the key; everything printed beside it must not (success, a PNG that
+    // exists, no terminal, a directory as the PNG, a peer in two subnets).
+    const png = join(dir, `beta-${ext}.png`);
+    const qr = ["qr", acl, "beta", "--subnet", "office", "--keys-dir", keys];
+    await both([...qr, "--png", png]);
+    assert.ok(statSync(png).isFile(), "qr wrote its PNG");
+    await both([...qr, "--png", png]);
+    await both(qr);
+    await both(["qr", acl, "laptop", "--private-key-file", join(keys, "laptop.key"), "--png", dir]);
+    await both(["qr", acl, "beta", "--keys-dir", keys, "--png", png]);
     for (const provider of [["dir"], ["dir", "acl"], ["acl"]])
       for (const configurer of ["static", "networkd"])
         await once([

@@ -122,6 +122,35 @@ test("for every peer, the module yields the configuration generate printed", asy
   t.diagnostic(`${compared} host configurations compared`);
 });
 
+test("routes, exit nodes and openFirewall: the module applies boot and networking options", async (t) => {
+  const { dir, remove } = tempDir();
+  t.after(remove);
+  const acl = join(repoRoot, "examples", "road-warrior.yaml");
+  let compared = 0;
+  for (const configurer of ["static", "networkd"]) {
+    const generated = await generateJson(acl, ["--configurer", configurer]);
+    assert.ok(generated);
+    const file = join(dir, `${configurer}.json`);
+    writeFileSync(file, JSON.stringify(generated));
+    const peers = Object.keys(generated);
+    const results = evalModule(
+      peers.map((peer) => ({
+        wirenix: { enable: true, generated: file, configurer, peerName: peer },
+      })),
+    );
+    peers.forEach((peer, i) => {
+      const r = results[i] as Evaluated;
+      assert.deepEqual(r.failedAssertions, [], `${configurer} ${peer}`);
+      assert.deepEqual(pruned(r.config), pruned(generated[peer]), `${configurer} ${peer}`);
+      compared++;
+    });
+    const vps = results[peers.indexOf("vps")] as Evaluated;
+    assert.deepEqual((vps.config as any).networking.nat.internalInterfaces, ["vpn"]);
+    assert.equal((vps.config as any).boot.kernel.sysctl["net.ipv4.conf.all.forwarding"], true);
+  }
+  t.diagnostic(`${compared} host configurations compared`);
+});
+
 test("several peerNames on one host give what generate --merge gives", async () => {
   const acl = join(fixtures, "differential", "oracle-double-dev-ring", "acl.json");
   const all = await generateJson(acl, ["--configurer", "networkd", "--dev-name-method", "hash"]);

@@ -174,6 +174,44 @@ const privateKeyWarning: Rule = (acl, report) => {
       );
 };
 
+/**
+ * `exitNode` names another peer that is a member of the same subnet. Whether the two are linked
+ * is only known once links are resolved (see network/routing.ts, checked by the parser).
+ */
+const RESERVED_TABLES = new Set<unknown>([253, 254, 255]);
+
+const exitNodesExist: Rule = (acl, report) => {
+  const peers = acl.names.peer;
+  if (!peers) return;
+  const subnetsOf = new Map<string, Record<string, unknown>>();
+  for (const { item } of acl.peers)
+    if (typeof item.name === "string" && isObject(item.subnets))
+      subnetsOf.set(item.name, item.subnets);
+  for (const { index, item: peer } of acl.peers) {
+    if (!isObject(peer.subnets)) continue;
+    for (const [subnet, membership] of Object.entries(peer.subnets)) {
+      if (!isObject(membership) || typeof membership.exitNode !== "string") continue;
+      const exit = membership.exitNode;
+      const path = ["peers", index, "subnets", subnet, "exitNode"];
+      if (!peers.has(exit)) unknownReference(report, "peer", peers, exit, path);
+      else if (RESERVED_TABLES.has(membership.listenPort))
+        report.error(
+          "invalid-exit-node",
+          ["peers", index, "subnets", subnet, "listenPort"],
+          "with an exitNode the listen port is also the routing table number, and 253-255 are the kernel's own tables (default, main, local): pick another port",
+        );
+      else if (exit === peer.name)
+        report.error("invalid-exit-node", path, "a peer cannot be its own exit node");
+      else if (!(subnet in (subnetsOf.get(exit) ?? {})))
+        report.error(
+          "invalid-exit-node",
+          path,
+          `exit node ${JSON.stringify(exit)} is not a member of subnet ${JSON.stringify(subnet)}`,
+        );
+    }
+  }
+};
+
 /** Every semantic rule of ACL v1, in the order they report. */
 export const RULES: readonly Rule[] = [
   uniqueNames("subnets", "subnet"),
@@ -184,4 +222,5 @@ export const RULES: readonly Rule[] = [
   connectionReferencesExist,
   endpointMatchesExist,
   privateKeyWarning,
+  exitNodesExist,
 ];

@@ -85,13 +85,55 @@ const address = v.pipe(
   ),
 );
 
+/** A network prefix a peer routes (`routes`): an address with its prefix length. */
+const prefix = v.pipe(
+  v.string("expected a network prefix (a string)"),
+  v.check(
+    (s) => s.includes("/") && isAddressOrCidr(s),
+    'expected an IPv4 or IPv6 network with its prefix length, like "192.168.10.0/24"',
+  ),
+  // Routed like any prefix, a default route would also capture the tunnel's own packets to
+  // the endpoint; exitNode sets up the policy routing that avoids that.
+  v.check(
+    (s) => Number(s.slice(s.indexOf("/") + 1)) !== 0,
+    "expected a network, not a default route: to send all traffic through a peer, set exitNode on the peers that do",
+  ),
+);
+
+const flag = v.boolean("expected true or false");
+
 export const PeerSubnetSchema = v.object(
   {
     listenPort: port,
     ipAddresses: v.optional(list(address, "addresses")),
     extraArgs: v.optional(extraArgs),
+    // Beyond the original (which ignores unknown keys): see docs/beyond-the-original.md.
+    routes: v.optional(
+      v.pipe(
+        list(prefix, "network prefixes"),
+        v.description(
+          "Networks reachable through this peer on this subnet (prefixes with their length); added to its AllowedIPs on every peer linked to it. Not in the original.",
+        ),
+      ),
+    ),
+    exitNode: v.optional(
+      v.pipe(
+        name("exit node peer"),
+        v.description(
+          "A linked peer of this subnet that this peer sends all its traffic through (0.0.0.0/0 and ::/0). Not in the original.",
+        ),
+      ),
+    ),
+    openFirewall: v.optional(
+      v.pipe(
+        flag,
+        v.description(
+          "Open the listen port in the NixOS firewall; overrides the subnet's openFirewall. Not in the original.",
+        ),
+      ),
+    ),
   },
-  "expected the peer's membership object { listenPort, ipAddresses?, extraArgs? }",
+  "expected the peer's membership object { listenPort, ipAddresses?, routes?, exitNode?, ... }",
 );
 
 export const PeerSchema = v.object(
@@ -106,6 +148,14 @@ export const PeerSchema = v.object(
     groups: v.optional(list(v.string("expected a group name (a string)"), "group names")),
     endpoints: v.optional(list(EndpointSchema, "endpoints")),
     extraArgs: v.optional(extraArgs),
+    roaming: v.optional(
+      v.pipe(
+        flag,
+        v.description(
+          "No fixed address: linked peers write no endpoint for it; it keeps its links alive (PersistentKeepalive 25 unless given). Not in the original.",
+        ),
+      ),
+    ),
   },
   "expected a peer object { name, subnets, publicKey, privateKeyFile, ... }",
 );
@@ -118,6 +168,14 @@ export const SubnetSchema = v.object(
       v.pipe(v.string("expected a file path (a string)"), v.minLength(1, "expected a file path")),
     ),
     extraArgs: v.optional(extraArgs),
+    openFirewall: v.optional(
+      v.pipe(
+        flag,
+        v.description(
+          "Every member opens its listen port in the NixOS firewall (networking.firewall.allowedUDPPorts). Not in the original.",
+        ),
+      ),
+    ),
   },
   "expected a subnet object { name, endpoints, presharedKeyFile?, extraArgs? }",
 );

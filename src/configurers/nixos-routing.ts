@@ -1,0 +1,58 @@
+/**
+ * The NixOS options outside the WireGuard interfaces that routed subnets, exit nodes and
+ * `openFirewall` need, shared by the `static` and `networkd` configurers: IP forwarding on a
+ * peer that routes for others, NAT on an exit peer, rp_filter and the mark sysctl on an exit
+ * client, open UDP ports. Nothing is set for an ACL that uses none of these keys, so the
+ * original's output is unchanged.
+ */
+import type { ConfigTree } from "../config-tree.js";
+import type { DeviceInterface } from "./interfaces.js";
+
+/** `networking` and `boot` options to merge beside the interfaces; undefined parts are unset. */
+export interface RoutingOptions {
+  networking: ConfigTree;
+  boot?: ConfigTree;
+}
+
+export function nixosRoutingOptions(devices: readonly DeviceInterface[]): RoutingOptions {
+  const natInterfaces: string[] = [];
+  const ports: number[] = [];
+  let forwards = false;
+  let exitClient = false;
+  for (const { device, iface } of devices) {
+    if (iface.links.some((l) => l.exitClient)) natInterfaces.push(device);
+    if ((iface.routes?.length ?? 0) > 0) forwards = true;
+    if (iface.exit) exitClient = true;
+    if (iface.openFirewall === true && !ports.includes(iface.listenPort))
+      ports.push(iface.listenPort);
+  }
+  forwards ||= natInterfaces.length > 0;
+  const sysctl: ConfigTree = {};
+  if (forwards) {
+    // `true` as NixOS's own nat module writes them, so the two definitions agree.
+    sysctl["net.ipv4.conf.all.forwarding"] = true;
+    sysctl["net.ipv6.conf.all.forwarding"] = true;
+  }
+  // wg-quick sets this too: replies to marked packets pass the reverse-path filter.
+  if (exitClient) sysctl["net.ipv4.conf.all.src_valid_mark"] = 1;
+  const firewall: ConfigTree = {};
+  if (ports.length > 0) firewall.allowedUDPPorts = ports;
+  // The strict reverse-path check drops packets that arrive through the tunnel for an address
+  // whose route, in the main table, is not the tunnel.
+  if (exitClient) firewall.checkReversePath = "loose";
+  const networking: ConfigTree = {};
+  if (Object.keys(firewall).length > 0) networking.firewall = firewall;
+  if (natInterfaces.length > 0)
+    networking.nat = { enable: true, enableIPv6: true, internalInterfaces: natInterfaces };
+  const out: RoutingOptions = { networking };
+  if (Object.keys(sysctl).length > 0) out.boot = { kernel: { sysctl } };
+  return out;
+}
+
+/** The `ip rule` commands that send everything but the tunnel's own packets to its table. */
+export function exitRuleCommands(table: number, action: "add" | "del"): string[] {
+  return ["-4", "-6"].flatMap((family) => [
+    `ip ${family} rule ${action} not fwmark ${table} table ${table}`,
+    `ip ${family} rule ${action} table main suppress_prefixlength 0`,
+  ]);
+}
