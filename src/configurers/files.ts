@@ -8,6 +8,7 @@
 import type { ConfigTree } from "../config-tree.js";
 import { isConfigTree } from "../config-tree.js";
 import { diagnostic, InputError, type PathSegment } from "../diagnostics.js";
+import type { IniEntry } from "../emit/ini.js";
 import type { ConfigureContext, Configurer } from "./configurer.js";
 
 /** One file of a peer's output. `secret` files are written 0600, the others 0644. */
@@ -140,4 +141,27 @@ export function absoluteKeyFile(file: string, path: readonly PathSegment[]): str
       ),
     ]);
   return file;
+}
+
+/**
+ * `PrivateKey = …` for `--inline-private-keys`: the key itself, which only the ACL can give
+ * (key providers answer with files), marked secret so its file is written 0600.
+ */
+export function inlinePrivateKeyEntry(context: ConfigureContext): IniEntry {
+  const { peer } = context;
+  if (peer.privateKey === undefined)
+    throw new InputError([
+      diagnostic(
+        "error",
+        "no-private-key",
+        ["peers", peer.index, "privateKey"],
+        `--inline-private-keys needs the private key of peer ${JSON.stringify(peer.name)} in the ACL (privateKey); without the flag the key stays in privateKeyFile`,
+      ),
+    ]);
+  return {
+    key: "PrivateKey",
+    value: peer.privateKey,
+    path: ["peers", peer.index, "privateKey"],
+    secret: true,
+  };
 }

@@ -3,21 +3,22 @@
  * /etc/systemd/network, plus the peer's `hosts` lines: the `networkd` configurer for machines
  * without NixOS. With `--inline-private-keys` the .netdev holds `PrivateKey=` and is secret.
  */
-import { diagnostic, InputError } from "../diagnostics.js";
 import { type IniEntry, type IniSection, toIni } from "../emit/ini.js";
 import { interfaceAddress } from "../network/addresses.js";
 import type { Link } from "../network/model.js";
 import { allowedIPs } from "../network/routing.js";
 import type { ConfigureContext } from "./configurer.js";
-import { absoluteKeyFile, defineFileConfigurer, type FileSet, fileDeviceName } from "./files.js";
+import { warnUnsupportedRefresh } from "./endpoint-support.js";
+import {
+  absoluteKeyFile,
+  defineFileConfigurer,
+  type FileSet,
+  fileDeviceName,
+  inlinePrivateKeyEntry,
+} from "./files.js";
 import { GENERATED_NOTICE, hostsFile } from "./hosts-file.js";
 import { deviceInterfaces } from "./interfaces.js";
 import { networkdRouting } from "./nixos-networkd.js";
-
-const UNSUPPORTED = [
-  "dynamicEndpointRefreshSeconds",
-  "dynamicEndpointRefreshRestartSeconds",
-] as const;
 
 function privateKeyEntry(context: ConfigureContext): IniEntry {
   const { peer } = context;
@@ -29,33 +30,13 @@ function privateKeyEntry(context: ConfigureContext): IniEntry {
       path,
     };
   }
-  if (peer.privateKey === undefined)
-    throw new InputError([
-      diagnostic(
-        "error",
-        "no-private-key",
-        ["peers", peer.index, "privateKey"],
-        `--inline-private-keys needs the private key of peer ${JSON.stringify(peer.name)} in the ACL (privateKey); without the flag the key stays in privateKeyFile`,
-      ),
-    ]);
-  return {
-    key: "PrivateKey",
-    value: peer.privateKey,
-    path: ["peers", peer.index, "privateKey"],
-    secret: true,
-  };
+  return inlinePrivateKeyEntry(context);
 }
 
 function peerSection(context: ConfigureContext, subnet: string, link: Link): IniSection {
   const remote = context.network.peer(link.peer);
   const remotePath = ["peers", remote?.index ?? 0] as const;
-  for (const field of UNSUPPORTED)
-    if (link.endpoint[field] !== undefined)
-      context.warn(
-        "unsupported-option",
-        ["peers", context.peer.index],
-        `${field} is not supported by systemd-networkd and is ignored (endpoint of ${link.peer} on ${subnet}, from ${link.endpoint.sources.join(", ")})`,
-      );
+  warnUnsupportedRefresh(context, subnet, link, "systemd-networkd");
   const pskPath = ["subnets", context.network.subnet(subnet)?.index ?? 0, "presharedKeyFile"];
   const pskFile = context.keys.presharedKeyFile(subnet);
   const psk = pskFile === undefined ? undefined : absoluteKeyFile(pskFile, pskPath);

@@ -7,24 +7,14 @@ import { interfaceAddress } from "../network/addresses.js";
 import type { Link, NetInterface } from "../network/model.js";
 import { allowedIPs, DEFAULT_ROUTES } from "../network/routing.js";
 import { type ConfigureContext, defineConfigurer } from "./configurer.js";
+import { warnUnsupportedRefresh } from "./endpoint-support.js";
 import { hostsEntries } from "./hosts.js";
 import { deviceInterfaces } from "./interfaces.js";
 import { nixosRoutingOptions } from "./nixos-routing.js";
 
-const UNSUPPORTED = [
-  "dynamicEndpointRefreshSeconds",
-  "dynamicEndpointRefreshRestartSeconds",
-] as const;
-
 function wireguardPeer(context: ConfigureContext, subnet: string, link: Link): ConfigTree {
   const { keys } = context;
-  for (const field of UNSUPPORTED)
-    if (link.endpoint[field] !== undefined)
-      context.warn(
-        "unsupported-option",
-        ["peers", context.peer.index],
-        `${field} is not supported by systemd-networkd and is ignored (endpoint of ${link.peer} on ${subnet}, from ${link.endpoint.sources.join(", ")})`,
-      );
+  warnUnsupportedRefresh(context, subnet, link, "systemd-networkd");
   const publicKey = keys.publicKeyOf(link.peer);
   const presharedKeyFile = keys.presharedKeyFile(subnet);
   // Keys in Nix order, so printing a million of these needs no sorting.

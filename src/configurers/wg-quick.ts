@@ -10,14 +10,16 @@ import { interfaceAddress } from "../network/addresses.js";
 import type { Link, NetInterface } from "../network/model.js";
 import { allowedIPs } from "../network/routing.js";
 import type { ConfigureContext } from "./configurer.js";
-import { absoluteKeyFile, defineFileConfigurer, type FileSet, fileDeviceName } from "./files.js";
+import { warnUnsupportedRefresh } from "./endpoint-support.js";
+import {
+  absoluteKeyFile,
+  defineFileConfigurer,
+  type FileSet,
+  fileDeviceName,
+  inlinePrivateKeyEntry,
+} from "./files.js";
 import { GENERATED_NOTICE, hostsFile } from "./hosts-file.js";
 import { deviceInterfaces } from "./interfaces.js";
-
-const UNSUPPORTED = [
-  "dynamicEndpointRefreshSeconds",
-  "dynamicEndpointRefreshRestartSeconds",
-] as const;
 
 /** A POSIX shell word: wg-quick runs PostUp through bash. */
 function shellQuote(text: string): string {
@@ -40,36 +42,10 @@ function keyFileArgument(file: string, path: readonly PathSegment[]): string {
   return shellQuote(file);
 }
 
-/** The private key written into the file, which only the ACL can give. */
-function inlinePrivateKey(context: ConfigureContext): IniEntry {
-  const { peer } = context;
-  if (peer.privateKey === undefined)
-    throw new InputError([
-      diagnostic(
-        "error",
-        "no-private-key",
-        ["peers", peer.index, "privateKey"],
-        `--inline-private-keys needs the private key of peer ${JSON.stringify(peer.name)} in the ACL (privateKey); without the flag the key stays in privateKeyFile`,
-      ),
-    ]);
-  return {
-    key: "PrivateKey",
-    value: peer.privateKey,
-    path: ["peers", peer.index, "privateKey"],
-    secret: true,
-  };
-}
-
 function peerSection(context: ConfigureContext, subnet: string, link: Link): IniSection {
   const remote = context.network.peer(link.peer);
   const remotePath = ["peers", remote?.index ?? 0] as const;
-  for (const field of UNSUPPORTED)
-    if (link.endpoint[field] !== undefined)
-      context.warn(
-        "unsupported-option",
-        ["peers", context.peer.index],
-        `${field} is not supported by wg-quick and is ignored (endpoint of ${link.peer} on ${subnet}, from ${link.endpoint.sources.join(", ")})`,
-      );
+  warnUnsupportedRefresh(context, subnet, link, "wg-quick");
   const { endpoint } = link;
   return {
     name: "Peer",
@@ -132,7 +108,7 @@ function wgQuickFiles(context: ConfigureContext): FileSet {
       },
       { key: "ListenPort", value: iface.listenPort },
     ];
-    if (inline) entries.push(inlinePrivateKey(context));
+    if (inline) entries.push(inlinePrivateKeyEntry(context));
     else {
       const path = ["peers", peer.index, "privateKeyFile"];
       entries.push({

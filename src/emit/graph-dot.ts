@@ -1,5 +1,5 @@
 /** The network graph in Graphviz's DOT language (render with `dot -Tsvg`, or `graph --format svg`). */
-import { type GraphNode, type NetworkGraph, subnetColour } from "../network/graph.js";
+import { type GraphNode, type NetworkGraph, nodeNotes, subnetColour } from "../network/graph.js";
 
 /**
  * A DOT double-quoted string. Inside one, `\` starts Graphviz escapes (`\n`, `\N`), so a literal
@@ -17,10 +17,7 @@ export function dotString(text: string): string {
 }
 
 function nodeLine(node: GraphNode, indent: string): string {
-  const notes: string[] = [];
-  if (node.subnets.length > 1) notes.push(node.subnets.join(", "));
-  if (node.isolated) notes.push("no links");
-  else if (node.endpointless) notes.push("no endpoint");
+  const notes = nodeNotes(node);
   const label = notes.length > 0 ? `${node.peer}\n(${notes.join("; ")})` : node.peer;
   const style =
     node.isolated || node.endpointless ? ', style="rounded,dashed", color="#888888"' : "";

@@ -1,5 +1,5 @@
 /** The network graph as a Mermaid flowchart, which GitHub and many wikis draw from Markdown. */
-import { type GraphNode, type NetworkGraph, subnetColour } from "../network/graph.js";
+import { type GraphNode, type NetworkGraph, nodeNotes, subnetColour } from "../network/graph.js";
 
 /**
  * A Mermaid quoted label. Mermaid has no backslash escapes; `"`, `#`, `<` and `>` are written as
@@ -19,10 +19,7 @@ export function mermaidLabel(text: string): string {
 }
 
 function nodeLine(node: GraphNode, indent: string): string {
-  const notes: string[] = [];
-  if (node.subnets.length > 1) notes.push(node.subnets.join(", "));
-  if (node.isolated) notes.push("no links");
-  else if (node.endpointless) notes.push("no endpoint");
+  const notes = nodeNotes(node);
   const label = notes.length > 0 ? `${node.peer} (${notes.join("; ")})` : node.peer;
   const marked = node.isolated || node.endpointless ? ":::noEndpoint" : "";
   return `${indent}${node.id}[${mermaidLabel(label)}]${marked}`;

@@ -113,3 +113,12 @@ export function subnetColour(graph: NetworkGraph, subnet: string): string {
   const index = Math.max(0, graph.subnets.indexOf(subnet));
   return palette[index % palette.length] as string;
 }
+
+/** What a node's label says besides the peer's name: its subnets when several, and why dashed. */
+export function nodeNotes(node: GraphNode): string[] {
+  const notes: string[] = [];
+  if (node.subnets.length > 1) notes.push(node.subnets.join(", "));
+  if (node.isolated) notes.push("no links");
+  else if (node.endpointless) notes.push("no endpoint");
+  return notes;
+}
