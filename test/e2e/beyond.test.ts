@@ -105,6 +105,25 @@ const peer = (name: string, subnet: Record<string, unknown>, extra: Record<strin
 
 const all = { a: [], b: [] };
 
+/** A "public" host (203.0.113.2) that only the exit peer can reach, over its wan0. */
+async function addPublicNetwork(lab: Lab): Promise<void> {
+  await lab.addIsolatedHost("public");
+  await lab.veth(
+    { host: "exit", dev: "wan0", address: "203.0.113.1/24" },
+    { host: "public", dev: "eth0", address: "203.0.113.2/24" },
+  );
+}
+
+/** A LAN host (192.168.77.2) behind the router peer, which is its default gateway. */
+async function addRoutedLan(lab: Lab): Promise<void> {
+  await lab.addIsolatedHost("lan");
+  await lab.veth(
+    { host: "router", dev: "lan0", address: "192.168.77.1/24" },
+    { host: "lan", dev: "eth0", address: "192.168.77.2/24" },
+  );
+  await lab.mustExec("lan", ["ip", "route", "add", "default", "via", "192.168.77.1"]);
+}
+
 before(async () => {
   await removeStaleNamespaces();
 });
@@ -112,12 +131,7 @@ before(async () => {
 test("routed subnet: a LAN behind a peer is reached through it", async (t) => {
   const lab = await Lab.create(["client", "router"]);
   try {
-    await lab.addIsolatedHost("lan");
-    await lab.veth(
-      { host: "router", dev: "lan0", address: "192.168.77.1/24" },
-      { host: "lan", dev: "eth0", address: "192.168.77.2/24" },
-    );
-    await lab.mustExec("lan", ["ip", "route", "add", "default", "via", "192.168.77.1"]);
+    await addRoutedLan(lab);
     const acl: Acl = {
       version: "v1",
       subnets: [{ name: "vpn", endpoints: [{ port: 51820 }] }],
@@ -158,11 +172,7 @@ test("routed subnet: a LAN behind a peer is reached through it", async (t) => {
 test("exit node: a public network is reached only through the exit peer", async (t) => {
   const lab = await Lab.create(["client", "exit"]);
   try {
-    await lab.addIsolatedHost("public");
-    await lab.veth(
-      { host: "exit", dev: "wan0", address: "203.0.113.1/24" },
-      { host: "public", dev: "eth0", address: "203.0.113.2/24" },
-    );
+    await addPublicNetwork(lab);
     const acl: Acl = {
       version: "v1",
       subnets: [{ name: "vpn", endpoints: [{ port: 51820 }] }],
@@ -461,11 +471,7 @@ async function staticUp(lab: Lab, host: string, dev: string, i: StaticInterface)
 test("exit node, NixOS static output: table, fwMark and postSetup rules do the routing", async (t) => {
   const lab = await Lab.create(["client", "exit"]);
   try {
-    await lab.addIsolatedHost("public");
-    await lab.veth(
-      { host: "exit", dev: "wan0", address: "203.0.113.1/24" },
-      { host: "public", dev: "eth0", address: "203.0.113.2/24" },
-    );
+    await addPublicNetwork(lab);
     const acl: Acl = {
       version: "v1",
       subnets: [{ name: "vpn", endpoints: [{ port: 51820 }] }],
@@ -640,17 +646,8 @@ async function networkdFilesUp(lab: Lab, host: string, dir: string, dev: string)
 test("networkd-files, applied as networkd applies them: exit node and a routed LAN", async (t) => {
   const lab = await Lab.create(["client", "exit", "router"]);
   try {
-    await lab.addIsolatedHost("public");
-    await lab.veth(
-      { host: "exit", dev: "wan0", address: "203.0.113.1/24" },
-      { host: "public", dev: "eth0", address: "203.0.113.2/24" },
-    );
-    await lab.addIsolatedHost("lan");
-    await lab.veth(
-      { host: "router", dev: "lan0", address: "192.168.77.1/24" },
-      { host: "lan", dev: "eth0", address: "192.168.77.2/24" },
-    );
-    await lab.mustExec("lan", ["ip", "route", "add", "default", "via", "192.168.77.1"]);
+    await addPublicNetwork(lab);
+    await addRoutedLan(lab);
     const acl: Acl = {
       version: "v1",
       subnets: [{ name: "vpn", endpoints: [{ port: 51820 }] }],
