@@ -105,6 +105,17 @@ const peer = (name: string, subnet: Record<string, unknown>, extra: Record<strin
 
 const all = { a: [], b: [] };
 
+/** One subnet "vpn" (port 51820 unless a peer says otherwise), everyone linked to everyone. */
+function vpnAcl(peers: Acl["peers"]): Acl {
+  return {
+    version: "v1",
+    subnets: [{ name: "vpn", endpoints: [{ port: 51820 }] }],
+    groups: [],
+    peers,
+    connections: [all],
+  };
+}
+
 /** A "public" host (203.0.113.2) that only the exit peer can reach, over its wan0. */
 async function addPublicNetwork(lab: Lab): Promise<void> {
   await lab.addIsolatedHost("public");
@@ -132,24 +143,18 @@ test("routed subnet: a LAN behind a peer is reached through it", async (t) => {
   const lab = await Lab.create(["client", "router"]);
   try {
     await addRoutedLan(lab);
-    const acl: Acl = {
-      version: "v1",
-      subnets: [{ name: "vpn", endpoints: [{ port: 51820 }] }],
-      groups: [],
-      peers: [
-        peer(
-          "client",
-          { ipAddresses: ["10.8.0.1"] },
-          { endpoints: [{ ip: lab.underlay("client") }] },
-        ),
-        peer(
-          "router",
-          { ipAddresses: ["10.8.0.2"], routes: ["192.168.77.0/24"] },
-          { endpoints: [{ ip: lab.underlay("router") }] },
-        ),
-      ],
-      connections: [all],
-    };
+    const acl = vpnAcl([
+      peer(
+        "client",
+        { ipAddresses: ["10.8.0.1"] },
+        { endpoints: [{ ip: lab.underlay("client") }] },
+      ),
+      peer(
+        "router",
+        { ipAddresses: ["10.8.0.2"], routes: ["192.168.77.0/24"] },
+        { endpoints: [{ ip: lab.underlay("router") }] },
+      ),
+    ]);
     const { out } = await generate(lab, acl);
     assert.match(
       readFileSync(conf(out, "client"), "utf8"),
@@ -173,24 +178,18 @@ test("exit node: a public network is reached only through the exit peer", async 
   const lab = await Lab.create(["client", "exit"]);
   try {
     await addPublicNetwork(lab);
-    const acl: Acl = {
-      version: "v1",
-      subnets: [{ name: "vpn", endpoints: [{ port: 51820 }] }],
-      groups: [],
-      peers: [
-        peer(
-          "client",
-          { ipAddresses: ["10.8.0.2", "fd08::2"], exitNode: "exit" },
-          { endpoints: [{ ip: lab.underlay("client") }] },
-        ),
-        peer(
-          "exit",
-          { ipAddresses: ["10.8.0.1", "fd08::1"] },
-          { endpoints: [{ ip: lab.underlay("exit") }] },
-        ),
-      ],
-      connections: [all],
-    };
+    const acl = vpnAcl([
+      peer(
+        "client",
+        { ipAddresses: ["10.8.0.2", "fd08::2"], exitNode: "exit" },
+        { endpoints: [{ ip: lab.underlay("client") }] },
+      ),
+      peer(
+        "exit",
+        { ipAddresses: ["10.8.0.1", "fd08::1"] },
+        { endpoints: [{ ip: lab.underlay("exit") }] },
+      ),
+    ]);
     const { out, publicKeys } = await generate(lab, acl);
     assert.match(
       readFileSync(conf(out, "client"), "utf8"),
@@ -270,20 +269,14 @@ test("exit node: a public network is reached only through the exit peer", async 
 test("roaming peer: no endpoint on the server, reached once it has dialled", async (t) => {
   const lab = await Lab.create(["server", "phone"]);
   try {
-    const acl: Acl = {
-      version: "v1",
-      subnets: [{ name: "vpn", endpoints: [{ port: 51820 }] }],
-      groups: [],
-      peers: [
-        peer(
-          "server",
-          { ipAddresses: ["10.8.0.1"] },
-          { endpoints: [{ ip: lab.underlay("server") }] },
-        ),
-        peer("phone", { ipAddresses: ["10.8.0.9"] }, { roaming: true }),
-      ],
-      connections: [all],
-    };
+    const acl = vpnAcl([
+      peer(
+        "server",
+        { ipAddresses: ["10.8.0.1"] },
+        { endpoints: [{ ip: lab.underlay("server") }] },
+      ),
+      peer("phone", { ipAddresses: ["10.8.0.9"] }, { roaming: true }),
+    ]);
     const { out, publicKeys } = await generate(lab, acl);
     const serverConf = readFileSync(conf(out, "server"), "utf8");
     const phoneConf = readFileSync(conf(out, "phone"), "utf8");
@@ -353,16 +346,10 @@ test("IPv6-only underlay: endpoints bracketed, tunnel carries IPv4 and IPv6", as
         "nodad",
       ]);
     }
-    const acl: Acl = {
-      version: "v1",
-      subnets: [{ name: "vpn", endpoints: [{ port: 51820 }] }],
-      groups: [],
-      peers: [
-        peer("a", { ipAddresses: ["10.8.0.1", "fd08::1"] }, { endpoints: [{ ip: v6.a }] }),
-        peer("b", { ipAddresses: ["10.8.0.2", "fd08::2"] }, { endpoints: [{ ip: v6.b }] }),
-      ],
-      connections: [all],
-    };
+    const acl = vpnAcl([
+      peer("a", { ipAddresses: ["10.8.0.1", "fd08::1"] }, { endpoints: [{ ip: v6.a }] }),
+      peer("b", { ipAddresses: ["10.8.0.2", "fd08::2"] }, { endpoints: [{ ip: v6.b }] }),
+    ]);
     const { out } = await generate(lab, acl);
     assert.match(readFileSync(conf(out, "a"), "utf8"), /^Endpoint = \[fd57::2\]:51820$/m);
     assert.match(readFileSync(conf(out, "b"), "utf8"), /^Endpoint = \[fd57::1\]:51820$/m);
@@ -386,20 +373,14 @@ test("IPv6-only underlay: endpoints bracketed, tunnel carries IPv4 and IPv6", as
 test("qr: the decoded QR code is a configuration wg-quick brings up, and it reaches the server", async (t) => {
   const lab = await Lab.create(["server", "phone"]);
   try {
-    const acl: Acl = {
-      version: "v1",
-      subnets: [{ name: "vpn", endpoints: [{ port: 51820 }] }],
-      groups: [],
-      peers: [
-        peer(
-          "server",
-          { ipAddresses: ["10.8.0.1", "fd08::1"] },
-          { endpoints: [{ ip: lab.underlay("server") }] },
-        ),
-        peer("phone", { ipAddresses: ["10.8.0.9", "fd08::9"] }, { roaming: true }),
-      ],
-      connections: [all],
-    };
+    const acl = vpnAcl([
+      peer(
+        "server",
+        { ipAddresses: ["10.8.0.1", "fd08::1"] },
+        { endpoints: [{ ip: lab.underlay("server") }] },
+      ),
+      peer("phone", { ipAddresses: ["10.8.0.9", "fd08::9"] }, { roaming: true }),
+    ]);
     const { out } = await generate(lab, acl, true);
     const png = join(lab.dir, "phone.png");
     const qr = await run(process.execPath, [
@@ -472,24 +453,18 @@ test("exit node, NixOS static output: table, fwMark and postSetup rules do the r
   const lab = await Lab.create(["client", "exit"]);
   try {
     await addPublicNetwork(lab);
-    const acl: Acl = {
-      version: "v1",
-      subnets: [{ name: "vpn", endpoints: [{ port: 51820 }] }],
-      groups: [],
-      peers: [
-        peer(
-          "client",
-          { listenPort: 51821, ipAddresses: ["10.8.0.2", "fd08::2"], exitNode: "exit" },
-          { endpoints: [{ ip: lab.underlay("client") }] },
-        ),
-        peer(
-          "exit",
-          { ipAddresses: ["10.8.0.1", "fd08::1"] },
-          { endpoints: [{ ip: lab.underlay("exit") }] },
-        ),
-      ],
-      connections: [all],
-    };
+    const acl = vpnAcl([
+      peer(
+        "client",
+        { listenPort: 51821, ipAddresses: ["10.8.0.2", "fd08::2"], exitNode: "exit" },
+        { endpoints: [{ ip: lab.underlay("client") }] },
+      ),
+      peer(
+        "exit",
+        { ipAddresses: ["10.8.0.1", "fd08::1"] },
+        { endpoints: [{ ip: lab.underlay("exit") }] },
+      ),
+    ]);
     const { out, publicKeys } = await generate(lab, acl);
     const generated = await run(process.execPath, [
       ...[wirenixBin, "generate", join(lab.dir, "acl.json"), "--peer", "client"],
@@ -648,29 +623,23 @@ test("networkd-files, applied as networkd applies them: exit node and a routed L
   try {
     await addPublicNetwork(lab);
     await addRoutedLan(lab);
-    const acl: Acl = {
-      version: "v1",
-      subnets: [{ name: "vpn", endpoints: [{ port: 51820 }] }],
-      groups: [],
-      peers: [
-        peer(
-          "client",
-          { listenPort: 51821, ipAddresses: ["10.8.0.2", "fd08::2"], exitNode: "exit" },
-          { endpoints: [{ ip: lab.underlay("client") }] },
-        ),
-        peer(
-          "exit",
-          { ipAddresses: ["10.8.0.1", "fd08::1"] },
-          { endpoints: [{ ip: lab.underlay("exit") }] },
-        ),
-        peer(
-          "router",
-          { ipAddresses: ["10.8.0.3"], routes: ["192.168.77.0/24"] },
-          { endpoints: [{ ip: lab.underlay("router") }] },
-        ),
-      ],
-      connections: [all],
-    };
+    const acl = vpnAcl([
+      peer(
+        "client",
+        { listenPort: 51821, ipAddresses: ["10.8.0.2", "fd08::2"], exitNode: "exit" },
+        { endpoints: [{ ip: lab.underlay("client") }] },
+      ),
+      peer(
+        "exit",
+        { ipAddresses: ["10.8.0.1", "fd08::1"] },
+        { endpoints: [{ ip: lab.underlay("exit") }] },
+      ),
+      peer(
+        "router",
+        { ipAddresses: ["10.8.0.3"], routes: ["192.168.77.0/24"] },
+        { endpoints: [{ ip: lab.underlay("router") }] },
+      ),
+    ]);
     const { out, publicKeys } = await generate(lab, acl);
     const files = join(lab.dir, "networkd");
     const generated = await run(process.execPath, [
