@@ -52,14 +52,9 @@ async function setup(dir: string, hostRecipients: Record<string, string>): Promi
   return { dir, acl, keys, secrets: join(dir, "secrets") };
 }
 
-test("age files from keys encrypt decrypt with the real age to the exact key files", async (t) => {
-  const { dir, remove } = tempDir();
-  t.after(remove);
-  const admin = identity(dir, "admin");
-  const s = await setup(dir, {});
-  const recipients = join(dir, "recipients.txt");
-  writeFileSync(recipients, `# the admin's key\n\n${admin.recipient}\n`);
-  const run = await wirenixInProcess([
+/** `wirenix keys encrypt` of the set-up network into its secrets directory. */
+function encrypt(s: Setup, ...flags: string[]) {
+  return wirenixInProcess([
     "keys",
     "encrypt",
     s.acl,
@@ -67,9 +62,18 @@ test("age files from keys encrypt decrypt with the real age to the exact key fil
     s.keys,
     "--secrets-dir",
     s.secrets,
-    "--recipients",
-    recipients,
+    ...flags,
   ]);
+}
+
+test("age files from keys encrypt decrypt with the real age to the exact key files", async (t) => {
+  const { dir, remove } = tempDir();
+  t.after(remove);
+  const admin = identity(dir, "admin");
+  const s = await setup(dir, {});
+  const recipients = join(dir, "recipients.txt");
+  writeFileSync(recipients, `# the admin's key\n\n${admin.recipient}\n`);
+  const run = await encrypt(s, "--recipients", recipients);
   assert.equal(run.code, 0, run.stderr);
   assert.deepEqual(readdirSync(s.secrets).sort(), [
     "wirenix-peer-alpha.age",
@@ -112,15 +116,7 @@ test("per-host recipients from extraArgs: each host decrypts its own key and its
     beta: hosts.beta.recipient,
     laptop: hosts.laptop.recipient,
   });
-  const run = await wirenixInProcess([
-    "keys",
-    "encrypt",
-    s.acl,
-    "--dir",
-    s.keys,
-    "--secrets-dir",
-    s.secrets,
-  ]);
+  const run = await encrypt(s);
   assert.equal(run.code, 0, run.stderr);
   for (const [host, id] of Object.entries(hosts)) {
     for (const peer of Object.keys(hosts)) {
@@ -144,18 +140,16 @@ test("keys encrypt keeps up-to-date files, re-encrypts after a rotation and keep
     beta: admin.recipient,
     laptop: admin.recipient,
   });
-  const encrypt = () =>
-    wirenixInProcess(["keys", "encrypt", s.acl, "--dir", s.keys, "--secrets-dir", s.secrets]);
-  assert.equal((await encrypt()).code, 0);
+  assert.equal((await encrypt(s)).code, 0);
   const first = read(join(s.secrets, "wirenix-peer-beta.age"));
-  const again = await encrypt();
+  const again = await encrypt(s);
   assert.match(again.stdout, /kept\s+peer beta: .*up to date/);
   assert.equal(read(join(s.secrets, "wirenix-peer-beta.age")), first);
   assert.equal(
     (await wirenixInProcess(["keys", "generate", s.acl, "--dir", s.keys, "--rotate", "beta"])).code,
     0,
   );
-  const third = await encrypt();
+  const third = await encrypt(s);
   assert.equal(third.code, 0, third.stderr);
   assert.match(
     third.stdout,
@@ -183,32 +177,14 @@ test("keys encrypt refuses SSH and malformed recipients and a peer without any r
     recipients,
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\nage1nonsense\n",
   );
-  const bad = await wirenixInProcess([
-    "keys",
-    "encrypt",
-    s.acl,
-    "--dir",
-    s.keys,
-    "--secrets-dir",
-    s.secrets,
-    "--recipients",
-    recipients,
-  ]);
+  const bad = await encrypt(s, "--recipients", recipients);
   assert.equal(bad.code, 1);
   assert.match(
     bad.stderr,
     /recipients\.txt: SSH recipients are not supported .*ssh-to-age.*\(line 1, column 1\)/,
   );
   assert.match(bad.stderr, /recipients\.txt: not an age recipient.*\(line 2, column 1\)/);
-  const none = await wirenixInProcess([
-    "keys",
-    "encrypt",
-    s.acl,
-    "--dir",
-    s.keys,
-    "--secrets-dir",
-    s.secrets,
-  ]);
+  const none = await encrypt(s);
   assert.equal(none.code, 1);
   assert.match(
     none.stderr,
@@ -226,20 +202,7 @@ test("the agenix key provider declares age.secrets.<name>.file and reads the .pu
     beta: admin.recipient,
     laptop: admin.recipient,
   });
-  assert.equal(
-    (
-      await wirenixInProcess([
-        "keys",
-        "encrypt",
-        s.acl,
-        "--dir",
-        s.keys,
-        "--secrets-dir",
-        s.secrets,
-      ])
-    ).code,
-    0,
-  );
+  assert.equal((await encrypt(s)).code, 0);
   const run = await wirenixInProcess([
     "generate",
     s.acl,
