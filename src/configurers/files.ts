@@ -36,7 +36,7 @@ export function defineFileConfigurer(spec: FileConfigurerSpec): Configurer {
     configure: (context) => {
       const files: ConfigTree = {};
       for (const [path, file] of Object.entries(spec.files(context)))
-        files[path] = { text: file.text, secret: file.secret };
+        files[path] = { secret: file.secret, text: file.text };
       return { files };
     },
   };

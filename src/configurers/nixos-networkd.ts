@@ -65,9 +65,9 @@ function systemdNetwork(context: ConfigureContext, withNetworks: boolean): Confi
     netdevs[`50-${device}`] = {
       netdevConfig: { Kind: "wireguard", Name: device },
       wireguardConfig: {
+        FirewallMark: exit?.table,
         ListenPort: iface.listenPort,
         PrivateKeyFile: context.keys.privateKeyFile(),
-        FirewallMark: exit?.table,
         RouteTable: exit?.table,
       },
       wireguardPeers: iface.links.map((link) => wireguardPeer(context, iface.subnet, link)),
@@ -80,8 +80,8 @@ function systemdNetwork(context: ConfigureContext, withNetworks: boolean): Confi
         `networkd-dev-only writes no .network: give ${device} its ${exit ? "routing policy rules (see docs/beyond-the-original.md)" : `routes (${routes.map((r) => r.Destination).join(", ")})`} in your own`,
       );
     networks[`50-${device}`] = {
-      matchConfig: { Name: device },
       address: iface.addresses.map(interfaceAddress),
+      matchConfig: { Name: device },
       // NixOS before 24.11 wraps each entry, as it does wireguardPeers.
       routes:
         routes.length === 0
@@ -101,7 +101,11 @@ function systemdNetwork(context: ConfigureContext, withNetworks: boolean): Confi
   const routing = nixosRoutingOptions(devices);
   return {
     boot: routing.boot,
-    networking: { ...routing.networking, hosts: hostsEntries(context.interfaces, context.network) },
+    networking: {
+      firewall: routing.firewall,
+      hosts: hostsEntries(context.interfaces, context.network),
+      nat: routing.nat,
+    },
     systemd: { network },
   };
 }

@@ -8,10 +8,11 @@
 import type { ConfigTree } from "../config-tree.js";
 import type { DeviceInterface } from "./interfaces.js";
 
-/** `networking` and `boot` options to merge beside the interfaces; undefined parts are unset. */
+/** Options to set beside the interfaces (`boot`, `networking.firewall`, `networking.nat`). */
 export interface RoutingOptions {
-  networking: ConfigTree;
   boot?: ConfigTree;
+  firewall?: ConfigTree;
+  nat?: ConfigTree;
 }
 
 export function nixosRoutingOptions(devices: readonly DeviceInterface[]): RoutingOptions {
@@ -40,12 +41,11 @@ export function nixosRoutingOptions(devices: readonly DeviceInterface[]): Routin
   // The strict reverse-path check drops packets that arrive through the tunnel for an address
   // whose route, in the main table, is not the tunnel.
   if (exitClient) firewall.checkReversePath = "loose";
-  const networking: ConfigTree = {};
-  if (Object.keys(firewall).length > 0) networking.firewall = firewall;
-  if (natInterfaces.length > 0)
-    networking.nat = { enable: true, enableIPv6: true, internalInterfaces: natInterfaces };
-  const out: RoutingOptions = { networking };
+  const out: RoutingOptions = {};
   if (Object.keys(sysctl).length > 0) out.boot = { kernel: { sysctl } };
+  if (Object.keys(firewall).length > 0) out.firewall = firewall;
+  if (natInterfaces.length > 0)
+    out.nat = { enable: true, enableIPv6: true, internalInterfaces: natInterfaces };
   return out;
 }
 

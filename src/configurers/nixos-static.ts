@@ -15,23 +15,16 @@ export const nixosStaticConfigurer = defineConfigurer({
     const { keys } = context;
     const devices = deviceInterfaces(context);
     for (const { device, iface } of devices) {
+      const privateKeyFile = keys.privateKeyFile();
       const presharedKeyFile = keys.presharedKeyFile(iface.subnet);
       const exit = iface.exit;
+      // Keys in Nix order, so printing needs no sorting. An exit node: every route of the
+      // interface goes to its own table (`table`), which all traffic but the tunnel's own
+      // (marked with `fwMark`) packets looks up, as wg-quick does.
       interfaces[device] = {
+        fwMark: exit === undefined ? undefined : String(exit.table),
         ips: iface.addresses.map(interfaceAddress),
         listenPort: iface.listenPort,
-        privateKeyFile: keys.privateKeyFile(),
-        // An exit node: every route of the interface goes to its own table, which all traffic
-        // but the tunnel's own (marked) packets looks up, as wg-quick does.
-        table: exit === undefined ? undefined : String(exit.table),
-        fwMark: exit === undefined ? undefined : String(exit.table),
-        postSetup: exit === undefined ? undefined : exitRuleCommands(exit.table, "add").join("\n"),
-        postShutdown:
-          exit === undefined
-            ? undefined
-            : exitRuleCommands(exit.table, "del")
-                .map((c) => `${c} || true`)
-                .join("\n"),
         peers: iface.links.map((link) => {
           const { endpoint } = link;
           // Keys in Nix order, so printing a million of these needs no sorting.
@@ -46,14 +39,24 @@ export const nixosStaticConfigurer = defineConfigurer({
             publicKey: keys.publicKeyOf(link.peer),
           };
         }),
+        postSetup: exit === undefined ? undefined : exitRuleCommands(exit.table, "add").join("\n"),
+        postShutdown:
+          exit === undefined
+            ? undefined
+            : exitRuleCommands(exit.table, "del")
+                .map((c) => `${c} || true`)
+                .join("\n"),
+        privateKeyFile,
+        table: exit === undefined ? undefined : String(exit.table),
       };
     }
     const routing = nixosRoutingOptions(devices);
     return {
       boot: routing.boot,
       networking: {
-        ...routing.networking,
+        firewall: routing.firewall,
         hosts: hostsEntries(context.interfaces, context.network),
+        nat: routing.nat,
         wireguard: { interfaces },
       },
     };

@@ -3,11 +3,13 @@
  * same input always gives the same bytes and matches what Nix prints for our Nix output.
  *
  * All hosts of a 1000-peer mesh are a million peer entries, so this printer is written for
- * speed: keys already in order are only checked, not sorted; plain ASCII strings and the
- * recurring keys skip JSON.stringify.
+ * speed. Configurers build their objects with keys already in Nix order; such a subtree, free
+ * of nulls, prints exactly as the engine's JSON.stringify prints it (which leaves out undefined
+ * values itself), and that native call is many times faster than printing in JavaScript. One
+ * walk finds the subtrees that are not like that; only those are printed here.
  */
 import type { ConfigValue } from "../config-tree.js";
-import { sortedKeys } from "../order.js";
+import { compareNames, sortedKeys } from "../order.js";
 
 /** Printable ASCII without `"` and `\`: what JSON.stringify would only put in quotes. */
 const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
@@ -30,8 +32,63 @@ function jsonKey(key: string): string {
   return printed;
 }
 
+function isPlainObject(value: object): boolean {
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+/**
+ * Whether JSON.stringify prints `value` as we must: every object plain, with its set keys
+ * enumerated in Nix order and no null values; no null, undefined or hole in an array; no value
+ * JSON.stringify would drop or reject (functions, bigints, symbols). Each object or array that
+ * is not printable so is added to `own`, so the printer knows where to take over.
+ */
+function markOwnPrinting(value: object, own: Set<object>): boolean {
+  let native = true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const item = value[i];
+      if (item === null || item === undefined || !printsNatively(item, own)) native = false;
+    }
+  } else {
+    if (!isPlainObject(value)) native = false;
+    let previous: string | undefined;
+    const object = value as Record<string, unknown>;
+    for (const key in object) {
+      const item = object[key];
+      if (item === undefined) continue;
+      if (item === null || !printsNatively(item, own)) native = false;
+      if (previous !== undefined && compareNames(previous, key) > 0) native = false;
+      previous = key;
+    }
+  }
+  if (!native) own.add(value);
+  return native;
+}
+
+/** A value other than null and undefined, checked as `markOwnPrinting` says. */
+function printsNatively(value: unknown, own: Set<object>): boolean {
+  switch (typeof value) {
+    case "string":
+    case "number":
+    case "boolean":
+      return true;
+    case "object":
+      return markOwnPrinting(value as object, own);
+    default:
+      return false;
+  }
+}
+
 /** Compact JSON of one value. */
 export function toJson(value: ConfigValue): string {
+  const own = new Set<object>();
+  if (typeof value !== "object" || value === null || !markOwnPrinting(value, own))
+    return compact(value, own);
+  return JSON.stringify(value);
+}
+
+function compact(value: ConfigValue, own: ReadonlySet<object>): string {
   switch (typeof value) {
     case "string":
       return jsonString(value);
@@ -45,13 +102,14 @@ export function toJson(value: ConfigValue): string {
       return "null";
   }
   if (value === null) return "null";
+  if (!own.has(value)) return JSON.stringify(value);
   let out: string;
   let separator = "";
   if (Array.isArray(value)) {
     out = "[";
     for (const item of value) {
       if (item === null || item === undefined) continue;
-      out += separator + toJson(item);
+      out += separator + compact(item, own);
       separator = ",";
     }
     return `${out}]`;
@@ -60,28 +118,42 @@ export function toJson(value: ConfigValue): string {
   for (const key of sortedKeys(value)) {
     const item = value[key];
     if (item === null || item === undefined) continue;
-    out += separator + jsonKey(key) + toJson(item);
+    out += separator + jsonKey(key) + compact(item, own);
     separator = ",";
   }
   return `${out}}`;
 }
 
 /** Indented JSON of one value, for files people read and review. */
-export function toPrettyJson(value: ConfigValue, indent = ""): string {
-  if (value === null || value === undefined || typeof value !== "object") return toJson(value);
+export function toPrettyJson(value: ConfigValue): string {
+  const own = new Set<object>();
+  if (typeof value !== "object" || value === null || !markOwnPrinting(value, own))
+    return pretty(value, "", own);
+  return JSON.stringify(value, null, 2);
+}
+
+function pretty(value: ConfigValue, indent: string, own: ReadonlySet<object>): string {
+  if (value === null || value === undefined || typeof value !== "object")
+    return compact(value, own);
+  if (!own.has(value)) return indentLines(JSON.stringify(value, null, 2), indent);
   const inner = `${indent}  `;
   let out = "";
   if (Array.isArray(value)) {
     for (const item of value) {
       if (item === null || item === undefined) continue;
-      out += `${out === "" ? "[\n" : ",\n"}${inner}${toPrettyJson(item, inner)}`;
+      out += `${out === "" ? "[\n" : ",\n"}${inner}${pretty(item, inner, own)}`;
     }
     return out === "" ? "[]" : `${out}\n${indent}]`;
   }
   for (const key of sortedKeys(value)) {
     const item = value[key];
     if (item === null || item === undefined) continue;
-    out += `${out === "" ? "{\n" : ",\n"}${inner}${jsonKey(key)} ${toPrettyJson(item, inner)}`;
+    out += `${out === "" ? "{\n" : ",\n"}${inner}${jsonKey(key)} ${pretty(item, inner, own)}`;
   }
   return out === "" ? "{}" : `${out}\n${indent}}`;
+}
+
+/** A nested block printed at the top level, moved right to where it sits. */
+function indentLines(text: string, indent: string): string {
+  return indent === "" ? text : text.replaceAll("\n", `\n${indent}`);
 }

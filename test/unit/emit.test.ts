@@ -5,7 +5,7 @@
  */
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
-import type { ConfigTree } from "../../src/config-tree.js";
+import type { ConfigTree, ConfigValue } from "../../src/config-tree.js";
 import { toJson, toPrettyJson } from "../../src/emit/json.js";
 import { toNix } from "../../src/emit/nix.js";
 import { nixEval, nixWithJson } from "../support/nix.js";
@@ -48,6 +48,83 @@ test("unset values are left out of JSON, in objects and in lists", () => {
     '{"a":[1,2],"d":{}}',
   );
   assert.equal(toPrettyJson({ a: null, b: [null] }), '{\n  "b": []\n}');
+});
+
+/** A seeded source of small random configuration trees, some with keys in order, some not. */
+function randomTrees(count: number, seed: number): ConfigValue[] {
+  let state = seed >>> 0;
+  const next = (below: number) => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state % below;
+  };
+  const KEYS = [
+    "a",
+    "B",
+    "b",
+    "peers",
+    "a.b",
+    "10",
+    "9",
+    "\u00e9",
+    "\ud83d\ude00",
+    "\uffff",
+    "x y",
+  ];
+  const SCALARS: ConfigValue[] = [
+    "",
+    "plain",
+    'q"\\\n',
+    "\u0001",
+    "$",
+    0,
+    -1,
+    2 ** 40,
+    0.5,
+    true,
+    false,
+  ];
+  const value = (depth: number): ConfigValue => {
+    const kind = next(depth > 3 ? 3 : 6);
+    if (kind === 0) return SCALARS[next(SCALARS.length)];
+    if (kind === 1) return next(2) === 0 ? null : undefined;
+    if (kind === 2 || kind === 3) return SCALARS[next(SCALARS.length)];
+    if (kind === 4) return Array.from({ length: next(4) }, () => value(depth + 1));
+    const keys = KEYS.filter(() => next(3) === 0);
+    // Sorted keys take the printer's native path, shuffled ones its own.
+    if (next(2) === 0) keys.sort();
+    else keys.sort(() => next(3) - 1);
+    const tree: ConfigTree = next(8) === 0 ? Object.create(null) : {};
+    for (const key of keys) tree[key] = value(depth + 1);
+    return tree;
+  };
+  return Array.from({ length: count }, () => value(0));
+}
+
+/** The data as Nix would hold it: null and undefined left out, in objects and lists. */
+function withoutUnset(data: ConfigValue): unknown {
+  if (Array.isArray(data))
+    return data.filter((v) => v !== null && v !== undefined).map(withoutUnset);
+  if (data === null || typeof data !== "object") return data;
+  return Object.fromEntries(
+    Object.entries(data)
+      .filter(([, v]) => v !== null && v !== undefined)
+      .map(([k, v]) => [k, withoutUnset(v)]),
+  );
+}
+
+test("compact JSON of random trees, in and out of key order, equals Nix's toJSON", () => {
+  const trees = randomTrees(400, 7);
+  const nix = nixWithJson(JSON.stringify(trees.map(withoutUnset)), "builtins.toJSON");
+  assert.equal(`[${trees.map((t) => (t === undefined ? "null" : toJson(t))).join(",")}]`, nix);
+});
+
+test("indented JSON of random trees is V8's layout of their compact JSON", () => {
+  for (const tree of randomTrees(400, 11)) {
+    const compact = toJson(tree);
+    // JSON.parse would move integer-like keys first; such trees are covered above.
+    if (/"\d+":/.test(compact)) continue;
+    assert.equal(toPrettyJson(tree), JSON.stringify(JSON.parse(compact), null, 2));
+  }
 });
 
 test("indented JSON is V8's two-space layout of the compact JSON", () => {
