@@ -89,6 +89,9 @@ export function describeValue(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
+/** Shared by every copy of this module (Symbol.for is global to the process). */
+const INPUT_ERROR = Symbol.for("wirenix.InputError");
+
 /**
  * Thrown inside a stage when input makes going on impossible; the stage boundary turns it back
  * into a failed `Result`. Anything else that escapes is a bug in Wirenix.
@@ -99,6 +102,15 @@ export class InputError extends Error {
     super(diagnostics.map(formatDiagnostic).join("\n"));
     this.name = "InputError";
     this.diagnostics = diagnostics;
+    Object.defineProperty(this, INPUT_ERROR, { value: true });
+  }
+
+  /**
+   * A plugin imports the library, while the command line runs from its bundle: two copies of
+   * this class. An error thrown by either is recognised by its mark, not by its class.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === "object" && value !== null && INPUT_ERROR in value;
   }
 }
 

@@ -29,11 +29,25 @@ function commandsFor(argv: readonly string[]): Promise<MakeCommand[]> {
   return Promise.all(named ? [named()] : Object.values(COMMANDS).map((load) => load()));
 }
 
+/**
+ * The version in our package.json, found by walking up from this module: the same code runs
+ * compiled file by file (dist/src/cli/) and bundled (dist/bundle/).
+ */
 function version(): string {
-  const pkg = JSON.parse(
-    readFileSync(new URL("../../../package.json", import.meta.url), "utf8"),
-  ) as { version: string };
-  return pkg.version;
+  for (let dir = new URL(".", import.meta.url); ; ) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL("package.json", dir), "utf8")) as {
+        name?: unknown;
+        version?: unknown;
+      };
+      if (pkg.name === "wirenix" && typeof pkg.version === "string") return pkg.version;
+    } catch {
+      // No package.json here (or not ours): look one directory up.
+    }
+    const parent = new URL("..", dir);
+    if (parent.href === dir.href) return "unknown";
+    dir = parent;
+  }
 }
 
 /** Runs the CLI with `argv` (without the node and script names). */

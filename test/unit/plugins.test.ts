@@ -3,6 +3,7 @@ import { strict as assert } from "node:assert";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { pathToFileURL } from "node:url";
 import { repoRoot } from "../support/paths.js";
 import { nixEval, tempDir, wirenix } from "../support/run.js";
 
@@ -111,6 +112,40 @@ test("a plugin function receives the registry and can register a key provider", 
       "kwBWcEJh7oiRrZYUVZvsQZy5WE56sSZsiIE8eXmgKms=",
       "the next one fills in",
     );
+  } finally {
+    remove();
+  }
+});
+
+test("an InputError a plugin throws, from the library it imports, is reported as bad input", () => {
+  const { dir, remove } = tempDir();
+  try {
+    // The CLI runs from its bundle and the plugin imports the compiled library: two copies of
+    // the InputError class, which must still be recognised as one.
+    const library = pathToFileURL(join(repoRoot, "dist", "src", "index.js")).href;
+    const plugin = join(dir, "strict.mjs");
+    writeFileSync(
+      plugin,
+      `import { defineConfigurer, InputError } from ${JSON.stringify(library)};
+      export default {
+        configurers: [defineConfigurer({
+          name: "strict",
+          description: "refuses every peer",
+          configure: ({ peer }) => {
+            throw new InputError([{
+              severity: "error",
+              code: "invalid-value",
+              path: ["peers", peer.index, "name"],
+              message: "not allowed here",
+            }]);
+          },
+        })],
+      };\n`,
+    );
+    const ran = wirenix(["generate", acl, "--plugin", plugin, "--configurer", "strict"]);
+    assert.equal(ran.code, 1, ran.stderr);
+    assert.match(ran.stderr, /homelab\.yaml: peers\[0\]\.name: not allowed here/);
+    assert.doesNotMatch(ran.stderr, /internal error|^\s+at /m);
   } finally {
     remove();
   }
