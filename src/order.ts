@@ -35,14 +35,48 @@ function inOrder(keys: readonly string[]): boolean {
   return true;
 }
 
-/**
- * The keys of an object in Nix order. Configurers mostly write keys in order already, so this
- * checks first; then it tries the engine's own sort (UTF-16 order, which is Nix order unless
- * surrogates are involved, and several times faster than a comparator) and verifies it.
- */
-export function sortedKeys(object: object): string[] {
-  const keys = Object.keys(object);
+/** Key lists seen before, by their first key, with the same keys in Nix order. */
+const knownShapes = new Map<string, { keys: readonly string[]; sorted: readonly string[] }[]>();
+const KNOWN_SHAPES_LIMIT = 1000;
+const SHAPES_PER_FIRST_KEY = 8;
+/** Option sets have a few dozen keys at most. */
+const SHAPE_KEYS_LIMIT = 64;
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function sortKeys(keys: string[]): string[] {
   if (inOrder(keys)) return keys;
   keys.sort();
   return inOrder(keys) ? keys : keys.sort(compareNames);
+}
+
+/**
+ * The keys of an object in Nix order. Objects made by the same code have the same keys in the
+ * same order (a million peer entries in a big network, say): their order is worked out once
+ * and the same array is returned for all of them, so callers may keep facts about it (keyed
+ * by the array) but must not change it. For a new list of keys: configurers mostly write keys
+ * in order already, so this checks first; then it tries the engine's own sort (UTF-16 order,
+ * which is Nix order unless surrogates are involved, and several times faster than a
+ * comparator) and verifies it.
+ */
+export function sortedKeys(object: object): readonly string[] {
+  const keys = Object.keys(object);
+  const first = keys[0];
+  // Objects keyed by data (hosts by address, say) are large and rarely repeat a shape.
+  if (first === undefined || keys.length > SHAPE_KEYS_LIMIT) return sortKeys(keys);
+  let shapes = knownShapes.get(first);
+  if (shapes) {
+    for (const shape of shapes) if (sameKeys(shape.keys, keys)) return shape.sorted;
+  } else {
+    if (knownShapes.size >= KNOWN_SHAPES_LIMIT) knownShapes.clear();
+    shapes = [];
+    knownShapes.set(first, shapes);
+  }
+  const sorted = sortKeys([...keys]);
+  if (shapes.length < SHAPES_PER_FIRST_KEY) shapes.push({ keys, sorted });
+  return sorted;
 }

@@ -23,8 +23,18 @@ const BARE_NAME = /^[A-Za-z_][A-Za-z0-9_'-]*$/;
 /** Text with nothing to escape: no `"`, `\`, `$`, newline, carriage return or tab. */
 const PLAIN = /^[^"\\$\n\r\t]*$/;
 
-/** A Nix string literal with `"`, `\`, `${` and control characters escaped. */
+/**
+ * A Nix string literal with `"`, `\`, `${` and control characters escaped. Short ones are
+ * remembered: all hosts of a big network print each peer's key, name and addresses once for
+ * every peer linked to it.
+ */
 export function nixString(text: string): string {
+  return text.length <= 128 ? rememberedLiteral(text) : quoteNixString(text);
+}
+
+const rememberedLiteral = memoize(quoteNixString);
+
+function quoteNixString(text: string): string {
   if (PLAIN.test(text)) return `"${text}"`;
   let out = '"';
   for (let i = 0; i < text.length; i++) {
@@ -62,13 +72,42 @@ function isUnset(value: unknown): boolean {
   return value === undefined || value === null;
 }
 
-/** A Nix expression for a value, indented for reading; unset values are left out. */
+/** Indentation by depth, made once: `indents[d]` is 2·d spaces. */
+const indents: string[] = [""];
+
+function indentOf(depth: number): string {
+  for (let d = indents.length; d <= depth; d++) indents.push(`${indents[d - 1]}  `);
+  return indents[depth] as string;
+}
+
+/** `name = ` of each key of an object shape (see sortedKeys), printed once per shape. */
+const assignments = new WeakMap<readonly string[], string[]>();
+
+function assignmentsOf(keys: readonly string[]): string[] {
+  let printed = assignments.get(keys);
+  if (!printed) {
+    printed = keys.map((key) => `${nixAttrName(key)} = `);
+    assignments.set(keys, printed);
+  }
+  return printed;
+}
+
+/**
+ * A Nix expression for a value, indented for reading; unset values are left out. `indent` is
+ * that of the line the value starts on.
+ */
 export function toNix(value: ConfigValue, indent = ""): string {
+  // Nix strings are printed with `\n` escapes, so every newline here starts a line of ours.
+  if (!/^( {2})*$/.test(indent)) return printNix(value, 0).replaceAll("\n", `\n${indent}`);
+  return printNix(value, indent.length / 2);
+}
+
+function printNix(value: ConfigValue, depth: number): string {
   if (value === null || value === undefined) return "null";
   if (typeof value === "string") return nixString(value);
   if (typeof value === "number") return nixNumber(value);
   if (typeof value === "boolean") return value ? "true" : "false";
-  const inner = `${indent}  `;
+  const inner = indentOf(depth + 1);
   let out = "";
   if (Array.isArray(value)) {
     let scalars = true;
@@ -79,16 +118,18 @@ export function toNix(value: ConfigValue, indent = ""): string {
       }
     for (const item of value) {
       if (isUnset(item)) continue;
-      if (scalars) out += `${out === "" ? "[ " : " "}${toNix(item)}`;
-      else out += `${out === "" ? "[\n" : "\n"}${inner}${toNix(item, inner)}`;
+      if (scalars) out += `${out === "" ? "[ " : " "}${printNix(item, 0)}`;
+      else out += `${out === "" ? "[\n" : "\n"}${inner}${printNix(item, depth + 1)}`;
     }
     if (out === "") return "[ ]";
-    return scalars ? `${out} ]` : `${out}\n${indent}]`;
+    return scalars ? `${out} ]` : `${out}\n${indentOf(depth)}]`;
   }
-  for (const key of sortedKeys(value)) {
-    const item = value[key];
+  const keys = sortedKeys(value);
+  const names = assignmentsOf(keys);
+  for (let i = 0; i < keys.length; i++) {
+    const item = value[keys[i] as string];
     if (isUnset(item)) continue;
-    out += `${out === "" ? "{\n" : "\n"}${inner}${nixAttrName(key)} = ${toNix(item, inner)};`;
+    out += `${out === "" ? "{\n" : "\n"}${inner}${names[i]}${printNix(item, depth + 1)};`;
   }
-  return out === "" ? "{ }" : `${out}\n${indent}}`;
+  return out === "" ? "{ }" : `${out}\n${indentOf(depth)}}`;
 }

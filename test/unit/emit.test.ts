@@ -161,3 +161,13 @@ test("the Nix printer quotes keywords and names Nix cannot read bare, and drops 
     list: ["v"],
   });
 });
+
+test("the Nix printer indents nested lines by the indent it is given", () => {
+  const flat = toNix(SAMPLE);
+  for (const indent of ["  ", "    ", " ", "\t"])
+    assert.equal(
+      toNix(SAMPLE, indent),
+      flat.replaceAll("\n", `\n${indent}`),
+      JSON.stringify(indent),
+    );
+});

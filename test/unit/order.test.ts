@@ -74,3 +74,24 @@ test("sortedKeys keeps keys that are already in order as they are", () => {
     "name",
   ]);
 });
+
+test("sortedKeys remembers shapes without mixing up objects that share a first key", () => {
+  // Same first key, different key sets and orders, each seen many times: every answer must be
+  // the order Nix gives for that object's own keys.
+  const shapes = [
+    ["peers", "name", "endpoint"],
+    ["peers", "endpoint", "name"],
+    ["peers", "name"],
+    ["peers", "name", "endpoint", "allowedIPs"],
+    ["peers", "b", "a", "\ud83d\ude00", "\uffff"],
+  ];
+  const objects = shapes.map((keys) => Object.fromEntries(keys.map((k) => [k, 1])));
+  const expected = objects.map((o) => nixWithJson(JSON.stringify(o), "builtins.attrNames"));
+  for (let round = 0; round < 50; round++)
+    objects.forEach((object, i) => {
+      assert.deepEqual(sortedKeys({ ...object }), expected[i], `shape ${i}, round ${round}`);
+    });
+  // Many first keys (a network's addresses, say) do not grow the table without bound or break it.
+  for (let i = 0; i < 5000; i++)
+    assert.deepEqual(sortedKeys({ [`k${i}`]: 1, a: 2 }), ["a", `k${i}`]);
+});
