@@ -35,6 +35,22 @@ function inOrder(keys: readonly string[]): boolean {
   return true;
 }
 
+/** Objects whose keys were added in Nix order by code that sorted them (see keysInOrder). */
+const orderedObjects = new WeakSet<object>();
+
+/**
+ * Declares that `object`'s keys were added in Nix order (its maker sorted them), which spares
+ * printers checking a thousand keys per host of a big network again. Returns the object.
+ */
+export function keysInOrder<T extends object>(object: T): T {
+  orderedObjects.add(object);
+  return object;
+}
+
+export function hasKeysInOrder(object: object): boolean {
+  return orderedObjects.has(object);
+}
+
 /** Key lists seen before, by their first key, with the same keys in Nix order. */
 const knownShapes = new Map<string, { keys: readonly string[]; sorted: readonly string[] }[]>();
 const KNOWN_SHAPES_LIMIT = 1000;
@@ -65,6 +81,7 @@ function sortKeys(keys: string[]): string[] {
  */
 export function sortedKeys(object: object): readonly string[] {
   const keys = Object.keys(object);
+  if (orderedObjects.has(object)) return keys;
   const first = keys[0];
   // Objects keyed by data (hosts by address, say) are large and rarely repeat a shape.
   if (first === undefined || keys.length > SHAPE_KEYS_LIMIT) return sortKeys(keys);

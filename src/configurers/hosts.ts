@@ -3,10 +3,11 @@
  * Subnets and peers are walked in name order and a later name for an address replaces an
  * earlier one, as in the original.
  */
+import { shareSubtree } from "../config-tree.js";
 import { memoize } from "../memo.js";
 import { hostAddress } from "../network/addresses.js";
 import type { NetInterface, Network } from "../network/model.js";
-import { compareNames } from "../order.js";
+import { compareNames, keysInOrder } from "../order.js";
 
 /** `peer.subnet`, kept per subnet: every peer linked to `peer` on `subnet` writes the same name. */
 const namesOn = new Map<string, (peer: string) => string>();
@@ -19,6 +20,19 @@ function hostNames(subnet: string): (peer: string) => string {
     namesOn.set(subnet, named);
   }
   return named;
+}
+
+/** `[name]`, one list per name: every host that lists the address holds the same one. */
+const nameLists = new Map<string, readonly string[]>();
+
+function nameList(name: string): string[] {
+  let list = nameLists.get(name);
+  if (!list) {
+    if (nameLists.size >= 100_000) nameLists.clear();
+    list = shareSubtree([name]);
+    nameLists.set(name, list);
+  }
+  return list as string[];
 }
 
 /**
@@ -81,8 +95,9 @@ function orderedEntries(
   }
   const ranks = Int32Array.from(found).sort();
   const hosts: Record<string, string[]> = {};
-  for (const rank of ranks) hosts[order.sorted[rank] as string] = [order.names[rank] as string];
-  return hosts;
+  for (const rank of ranks)
+    hosts[order.sorted[rank] as string] = nameList(order.names[rank] as string);
+  return keysInOrder(hosts);
 }
 
 /**

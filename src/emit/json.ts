@@ -8,8 +8,9 @@
  * values itself), and that native call is many times faster than printing in JavaScript. One
  * walk finds the subtrees that are not like that; only those are printed here.
  */
-import type { ConfigValue } from "../config-tree.js";
-import { compareNames, sortedKeys } from "../order.js";
+import { type ConfigTree, type ConfigValue, isSharedSubtree } from "../config-tree.js";
+import { flat } from "../memo.js";
+import { compareNames, hasKeysInOrder, sortedKeys } from "../order.js";
 
 /** Printable ASCII without `"` and `\`: what JSON.stringify would only put in quotes. */
 const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
@@ -52,13 +53,14 @@ function markOwnPrinting(value: object, own: Set<object>): boolean {
     }
   } else {
     if (!isPlainObject(value)) native = false;
+    const ordered = hasKeysInOrder(value);
     let previous: string | undefined;
     const object = value as Record<string, unknown>;
     for (const key in object) {
       const item = object[key];
       if (item === undefined) continue;
       if (item === null || !printsNatively(item, own)) native = false;
-      if (previous !== undefined && compareNames(previous, key) > 0) native = false;
+      if (!ordered && previous !== undefined && compareNames(previous, key) > 0) native = false;
       previous = key;
     }
   }
@@ -74,18 +76,41 @@ function printsNatively(value: unknown, own: Set<object>): boolean {
     case "boolean":
       return true;
     case "object":
-      return markOwnPrinting(value as object, own);
+      // A subtree many hosts share is printed once, by us, and its text reused.
+      return !isSharedSubtree(value as object) && markOwnPrinting(value as object, own);
     default:
       return false;
   }
 }
 
+/** Printed shared subtrees (see shareSubtree): compact, and indented by the indent printed at. */
+const compactShared = new WeakMap<object, string>();
+const prettyShared = new WeakMap<object, { indent: string; text: string }>();
+
 /** Compact JSON of one value. */
 export function toJson(value: ConfigValue): string {
+  if (typeof value !== "object" || value === null) return compact(value, NO_OBJECTS);
+  return compactTree(value);
+}
+
+/** Indented JSON of one value, for files people read and review. */
+export function toPrettyJson(value: ConfigValue): string {
+  if (typeof value !== "object" || value === null) return compact(value, NO_OBJECTS);
+  return prettyTree(value, "");
+}
+
+const NO_OBJECTS: ReadonlySet<object> = new Set();
+
+/** A whole tree (or shared subtree): natively where it can be, by us where it must. */
+function compactTree(tree: object): string {
   const own = new Set<object>();
-  if (typeof value !== "object" || value === null || !markOwnPrinting(value, own))
-    return compact(value, own);
-  return JSON.stringify(value);
+  return markOwnPrinting(tree, own) ? JSON.stringify(tree) : compactOwn(tree, own);
+}
+
+function prettyTree(tree: object, indent: string): string {
+  const own = new Set<object>();
+  if (markOwnPrinting(tree, own)) return indentLines(JSON.stringify(tree, null, 2), indent);
+  return prettyOwn(tree, indent, own);
 }
 
 function compact(value: ConfigValue, own: ReadonlySet<object>): string {
@@ -102,7 +127,19 @@ function compact(value: ConfigValue, own: ReadonlySet<object>): string {
       return "null";
   }
   if (value === null) return "null";
-  if (!own.has(value)) return JSON.stringify(value);
+  if (isSharedSubtree(value)) {
+    let text = compactShared.get(value);
+    if (text === undefined) {
+      text = flat(compactTree(value));
+      compactShared.set(value, text);
+    }
+    return text;
+  }
+  return own.has(value) ? compactOwn(value, own) : JSON.stringify(value);
+}
+
+/** An object or array that JSON.stringify cannot print as we must. */
+function compactOwn(value: object, own: ReadonlySet<object>): string {
   let out: string;
   let separator = "";
   if (Array.isArray(value)) {
@@ -114,9 +151,10 @@ function compact(value: ConfigValue, own: ReadonlySet<object>): string {
     }
     return `${out}]`;
   }
+  const tree = value as ConfigTree;
   out = "{";
-  for (const key of sortedKeys(value)) {
-    const item = value[key];
+  for (const key of sortedKeys(tree)) {
+    const item = tree[key];
     if (item === null || item === undefined) continue;
     out += separator + jsonKey(key) + compact(item, own);
     separator = ",";
@@ -124,18 +162,21 @@ function compact(value: ConfigValue, own: ReadonlySet<object>): string {
   return `${out}}`;
 }
 
-/** Indented JSON of one value, for files people read and review. */
-export function toPrettyJson(value: ConfigValue): string {
-  const own = new Set<object>();
-  if (typeof value !== "object" || value === null || !markOwnPrinting(value, own))
-    return pretty(value, "", own);
-  return JSON.stringify(value, null, 2);
-}
-
 function pretty(value: ConfigValue, indent: string, own: ReadonlySet<object>): string {
   if (value === null || value === undefined || typeof value !== "object")
     return compact(value, own);
+  if (isSharedSubtree(value)) {
+    const printed = prettyShared.get(value);
+    if (printed?.indent === indent) return printed.text;
+    const text = flat(prettyTree(value, indent));
+    prettyShared.set(value, { indent, text });
+    return text;
+  }
   if (!own.has(value)) return indentLines(JSON.stringify(value, null, 2), indent);
+  return prettyOwn(value, indent, own);
+}
+
+function prettyOwn(value: object, indent: string, own: ReadonlySet<object>): string {
   const inner = `${indent}  `;
   let out = "";
   if (Array.isArray(value)) {
@@ -145,8 +186,9 @@ function pretty(value: ConfigValue, indent: string, own: ReadonlySet<object>): s
     }
     return out === "" ? "[]" : `${out}\n${indent}]`;
   }
-  for (const key of sortedKeys(value)) {
-    const item = value[key];
+  const tree = value as ConfigTree;
+  for (const key of sortedKeys(tree)) {
+    const item = tree[key];
     if (item === null || item === undefined) continue;
     out += `${out === "" ? "{\n" : ",\n"}${inner}${jsonKey(key)} ${pretty(item, inner, own)}`;
   }

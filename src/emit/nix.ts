@@ -2,8 +2,8 @@
  * A Nix expression printer. Every string and attribute name from the ACL passes through here,
  * escaped, so no user input is ever pasted into Nix syntax elsewhere.
  */
-import type { ConfigValue } from "../config-tree.js";
-import { memoize } from "../memo.js";
+import { type ConfigValue, isSharedSubtree } from "../config-tree.js";
+import { flat, memoize } from "../memo.js";
 import { sortedKeys } from "../order.js";
 
 const KEYWORDS = new Set([
@@ -102,6 +102,20 @@ export function toNix(value: ConfigValue, indent = ""): string {
   return printNix(value, indent.length / 2);
 }
 
+/** The text of shared subtrees (see shareSubtree), by the depth it was printed at. */
+const printedShared = new WeakMap<object, { depth: number; text: string }>();
+
+/** A value inside a list or set: subtrees shared by many hosts are printed once. */
+function printShared(item: ConfigValue, depth: number): string {
+  if (typeof item !== "object" || item === null || !isSharedSubtree(item))
+    return printNix(item, depth);
+  const printed = printedShared.get(item);
+  if (printed?.depth === depth) return printed.text;
+  const text = flat(printNix(item, depth));
+  printedShared.set(item, { depth, text });
+  return text;
+}
+
 function printNix(value: ConfigValue, depth: number): string {
   if (value === null || value === undefined) return "null";
   if (typeof value === "string") return nixString(value);
@@ -119,7 +133,7 @@ function printNix(value: ConfigValue, depth: number): string {
     for (const item of value) {
       if (isUnset(item)) continue;
       if (scalars) out += `${out === "" ? "[ " : " "}${printNix(item, 0)}`;
-      else out += `${out === "" ? "[\n" : "\n"}${inner}${printNix(item, depth + 1)}`;
+      else out += `${out === "" ? "[\n" : "\n"}${inner}${printShared(item, depth + 1)}`;
     }
     if (out === "") return "[ ]";
     return scalars ? `${out} ]` : `${out}\n${indentOf(depth)}]`;
@@ -129,7 +143,7 @@ function printNix(value: ConfigValue, depth: number): string {
   for (let i = 0; i < keys.length; i++) {
     const item = value[keys[i] as string];
     if (isUnset(item)) continue;
-    out += `${out === "" ? "{\n" : "\n"}${inner}${names[i]}${printNix(item, depth + 1)};`;
+    out += `${out === "" ? "{\n" : "\n"}${inner}${names[i]}${printShared(item, depth + 1)};`;
   }
   return out === "" ? "{ }" : `${out}\n${indentOf(depth)}}`;
 }

@@ -5,7 +5,7 @@
  */
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
-import type { ConfigTree, ConfigValue } from "../../src/config-tree.js";
+import { type ConfigTree, type ConfigValue, shareSubtree } from "../../src/config-tree.js";
 import { toJson, toPrettyJson } from "../../src/emit/json.js";
 import { toNix } from "../../src/emit/nix.js";
 import { nixEval, nixWithJson } from "../support/nix.js";
@@ -83,19 +83,27 @@ function randomTrees(count: number, seed: number): ConfigValue[] {
     true,
     false,
   ];
+  // Subtrees shared by several trees, at different depths, as configurers share peer entries.
+  const shared: (ConfigTree | ConfigValue[])[] = [];
   const value = (depth: number): ConfigValue => {
     const kind = next(depth > 3 ? 3 : 6);
     if (kind === 0) return SCALARS[next(SCALARS.length)];
     if (kind === 1) return next(2) === 0 ? null : undefined;
     if (kind === 2 || kind === 3) return SCALARS[next(SCALARS.length)];
-    if (kind === 4) return Array.from({ length: next(4) }, () => value(depth + 1));
-    const keys = KEYS.filter(() => next(3) === 0);
-    // Sorted keys take the printer's native path, shuffled ones its own.
-    if (next(2) === 0) keys.sort();
-    else keys.sort(() => next(3) - 1);
-    const tree: ConfigTree = next(8) === 0 ? Object.create(null) : {};
-    for (const key of keys) tree[key] = value(depth + 1);
-    return tree;
+    if (shared.length > 0 && next(4) === 0) return shared[next(shared.length)];
+    let made: ConfigTree | ConfigValue[];
+    if (kind === 4) made = Array.from({ length: next(4) }, () => value(depth + 1));
+    else {
+      const keys = KEYS.filter(() => next(3) === 0);
+      // Sorted keys take the printer's native path, shuffled ones its own.
+      if (next(2) === 0) keys.sort();
+      else keys.sort(() => next(3) - 1);
+      const tree: ConfigTree = next(8) === 0 ? Object.create(null) : {};
+      for (const key of keys) tree[key] = value(depth + 1);
+      made = tree;
+    }
+    if (next(4) === 0) shared.push(shareSubtree(made) as ConfigTree | ConfigValue[]);
+    return made;
   };
   return Array.from({ length: count }, () => value(0));
 }
@@ -160,6 +168,26 @@ test("the Nix printer quotes keywords and names Nix cannot read bare, and drops 
     "ok_name-1'": 5,
     list: ["v"],
   });
+});
+
+test("the Nix printer's text of random trees, shared subtrees included, evaluates to the data", () => {
+  const trees = randomTrees(300, 5).filter((t) => t !== undefined && t !== null);
+  assert.deepEqual(nixEval(toNix(trees)), withoutUnset(trees));
+});
+
+test("a shared subtree prints as the same data unshared would, at every depth it sits at", () => {
+  const trees = randomTrees(300, 9);
+  for (const tree of trees) {
+    const copy = structuredClone(tree);
+    assert.equal(toNix(tree), toNix(copy));
+    assert.equal(toJson(tree), toJson(copy));
+    assert.equal(toPrettyJson(tree), toPrettyJson(copy));
+  }
+});
+
+test("shared subtrees are frozen, so no host's configuration can change another's", () => {
+  const entry = shareSubtree({ name: "a", allowedIPs: ["10.0.0.1/32"] });
+  assert.ok(Object.isFrozen(entry) && Object.isFrozen(entry.allowedIPs));
 });
 
 test("the Nix printer indents nested lines by the indent it is given", () => {
