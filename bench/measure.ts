@@ -58,6 +58,9 @@ export async function measure(
   options: { stdoutFile?: string; cwd: string; scratch: string },
 ): Promise<Measurement> {
   const gnuTime = haveGnuTime();
+  // The previous run's output (gigabytes, for the big meshes) is still being written back to
+  // disk; left alone, that slows file creation and writes in this run, which it did not cause.
+  spawnSync("sync");
   const report = join(options.scratch, "time.txt");
   const out = options.stdoutFile === undefined ? "ignore" : openSync(options.stdoutFile, "w");
   const argv = gnuTime ? ["-f", "%U %S %M", "-o", report, command, ...args] : [...args];
