@@ -40,10 +40,11 @@ const orderedObjects = new WeakSet<object>();
 
 /**
  * Declares that `object`'s keys were added in Nix order (its maker sorted them), which spares
- * printers checking a thousand keys per host of a big network again. Returns the object.
+ * printers checking a thousand keys per host of a big network again. The object is frozen, so
+ * no key added later can make the declaration false. Returns the object.
  */
 export function keysInOrder<T extends object>(object: T): T {
-  orderedObjects.add(object);
+  orderedObjects.add(Object.freeze(object));
   return object;
 }
 

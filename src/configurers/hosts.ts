@@ -102,7 +102,8 @@ function orderedEntries(
 
 /**
  * address → [name]; one name per address. Given the network, the keys come in Nix order, which
- * saves the printer sorting them.
+ * saves the printer sorting them, and the result is frozen (the lists are shared by every host
+ * that has them): copy it to change it.
  */
 export function hostsEntries(
   interfaces: readonly NetInterface[],

@@ -4,7 +4,7 @@
  */
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
-import { compareNames, sortedKeys } from "../../src/order.js";
+import { compareNames, keysInOrder, sortedKeys } from "../../src/order.js";
 import { nixWithJson } from "../support/nix.js";
 
 // Units where UTF-16 order and UTF-8 order disagree: surrogates against U+E000..U+FFFF.
@@ -94,4 +94,13 @@ test("sortedKeys remembers shapes without mixing up objects that share a first k
   // Many first keys (a network's addresses, say) do not grow the table without bound or break it.
   for (let i = 0; i < 5000; i++)
     assert.deepEqual(sortedKeys({ [`k${i}`]: 1, a: 2 }), ["a", `k${i}`]);
+});
+
+test("an object declared in key order is frozen, so the declaration cannot go stale", () => {
+  const hosts = keysInOrder({ "10.0.0.1": ["a.lan"], "10.0.0.2": ["b.lan"] });
+  assert.ok(Object.isFrozen(hosts));
+  assert.throws(() => {
+    (hosts as Record<string, string[]>)["0.0.0.0"] = ["z.lan"];
+  }, TypeError);
+  assert.deepEqual(sortedKeys(hosts), ["10.0.0.1", "10.0.0.2"]);
 });
