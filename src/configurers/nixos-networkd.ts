@@ -11,21 +11,31 @@ import { warnUnsupportedRefresh } from "./endpoint-support.js";
 import { hostsEntries } from "./hosts.js";
 import { deviceInterfaces } from "./interfaces.js";
 import { nixosRoutingOptions } from "./nixos-routing.js";
+import { sharedPeerEntry } from "./peer-entries.js";
 
 function wireguardPeer(context: ConfigureContext, subnet: string, link: Link): ConfigTree {
   const { keys } = context;
   warnUnsupportedRefresh(context, subnet, link, "systemd-networkd");
   const publicKey = keys.publicKeyOf(link.peer);
   const presharedKeyFile = keys.presharedKeyFile(subnet);
-  // Keys in Nix order, so printing a million of these needs no sorting.
-  const peer: ConfigTree = {
-    AllowedIPs: allowedIPs(link),
-    Endpoint: link.endpoint.address,
-    PersistentKeepalive: link.endpoint.persistentKeepalive,
-    PresharedKeyFile: presharedKeyFile,
-    PublicKey: publicKey,
-  };
-  return context.options.nixosPeerShape === "wrapped" ? { wireguardPeerConfig: peer } : peer;
+  const wrapped = context.options.nixosPeerShape === "wrapped";
+  return sharedPeerEntry(
+    wrapped ? "networkd-wrapped" : "networkd",
+    link,
+    publicKey,
+    presharedKeyFile,
+    () => {
+      // Keys in Nix order, so printing a million of these needs no sorting.
+      const peer: ConfigTree = {
+        AllowedIPs: allowedIPs(link),
+        Endpoint: link.endpoint.address,
+        PersistentKeepalive: link.endpoint.persistentKeepalive,
+        PresharedKeyFile: presharedKeyFile,
+        PublicKey: publicKey,
+      };
+      return wrapped ? { wireguardPeerConfig: peer } : peer;
+    },
+  );
 }
 
 /**

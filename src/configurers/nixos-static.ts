@@ -1,5 +1,5 @@
 /** `static`: NixOS `networking.wireguard.interfaces`, one per subnet of the peer. */
-import { type ConfigTree, shareSubtree } from "../config-tree.js";
+import type { ConfigTree } from "../config-tree.js";
 import { interfaceAddress } from "../network/addresses.js";
 import type { Link } from "../network/model.js";
 import { allowedIPs } from "../network/routing.js";
@@ -7,59 +7,23 @@ import { defineConfigurer } from "./configurer.js";
 import { hostsEntries } from "./hosts.js";
 import { deviceInterfaces } from "./interfaces.js";
 import { exitRuleCommands, nixosRoutingOptions } from "./nixos-routing.js";
-
-/** A peer entry and what it was made from. */
-interface MadeEntry {
-  link: Link;
-  publicKey: string;
-  presharedKeyFile: string | undefined;
-  entry: ConfigTree;
-}
-
-/**
- * Entries made so far, by the remote's addresses on the subnet (an array of the network's own).
- * In a mesh every host links to a peer the same way, so all of them get the one entry object,
- * which printers print once.
- */
-const madeEntries = new WeakMap<readonly string[], MadeEntry[]>();
-/** Links to one remote membership come in a few variants at most (routes, endpoints by group). */
-const VARIANTS_KEPT = 4;
-
-function sameLink(a: Link, b: Link): boolean {
-  if (a === b) return true;
-  if (a.peer !== b.peer || a.endpoint !== b.endpoint || a.addresses !== b.addresses) return false;
-  const x = a.routes ?? [];
-  const y = b.routes ?? [];
-  return x.length === y.length && x.every((route, i) => route === y[i]);
-}
+import { sharedPeerEntry } from "./peer-entries.js";
 
 function peerEntry(link: Link, publicKey: string, presharedKeyFile: string | undefined) {
-  let made = madeEntries.get(link.addresses);
-  if (!made) {
-    made = [];
-    madeEntries.set(link.addresses, made);
-  }
-  for (const m of made)
-    if (
-      m.publicKey === publicKey &&
-      m.presharedKeyFile === presharedKeyFile &&
-      sameLink(m.link, link)
-    )
-      return m.entry;
-  const { endpoint } = link;
-  // Keys in Nix order, so printing a million of these needs no sorting.
-  const entry = shareSubtree({
-    allowedIPs: allowedIPs(link),
-    dynamicEndpointRefreshRestartSeconds: endpoint.dynamicEndpointRefreshRestartSeconds,
-    dynamicEndpointRefreshSeconds: endpoint.dynamicEndpointRefreshSeconds,
-    endpoint: endpoint.address,
-    name: link.peer,
-    persistentKeepalive: endpoint.persistentKeepalive,
-    presharedKeyFile,
-    publicKey,
+  return sharedPeerEntry("static", link, publicKey, presharedKeyFile, () => {
+    const { endpoint } = link;
+    // Keys in Nix order, so printing a million of these needs no sorting.
+    return {
+      allowedIPs: allowedIPs(link),
+      dynamicEndpointRefreshRestartSeconds: endpoint.dynamicEndpointRefreshRestartSeconds,
+      dynamicEndpointRefreshSeconds: endpoint.dynamicEndpointRefreshSeconds,
+      endpoint: endpoint.address,
+      name: link.peer,
+      persistentKeepalive: endpoint.persistentKeepalive,
+      presharedKeyFile,
+      publicKey,
+    };
   });
-  if (made.length < VARIANTS_KEPT) made.push({ link, publicKey, presharedKeyFile, entry });
-  return entry;
 }
 
 export const nixosStaticConfigurer = defineConfigurer({
