@@ -32,3 +32,52 @@ export function meshAcl(): {
     connections: [{ a: [], b: [] }],
   };
 }
+
+/** The keys of roadWarriorAcl's peers. */
+export const ROAD_WARRIOR_KEYS = { vps: KEYS.a, home: KEYS.b, laptop: KEYS.c } as const;
+
+/**
+ * The keys beyond the original on one subnet. vps: exit node of laptop, hub (IPv6 endpoint).
+ * home: routes 192.168.10.0/24. laptop: roaming, exit node vps. The subnet opens the
+ * firewall; laptop's membership says no.
+ */
+export function roadWarriorAcl(): Record<string, any> {
+  return {
+    version: "v1",
+    subnets: [{ name: "vpn", endpoints: [{ port: 51820 }], openFirewall: true }],
+    groups: [],
+    peers: [
+      {
+        name: "vps",
+        subnets: { vpn: { listenPort: 51820, ipAddresses: ["10.8.0.1"] } },
+        publicKey: ROAD_WARRIOR_KEYS.vps,
+        privateKeyFile: "/etc/wg/vps.key",
+        endpoints: [{ ip: "2001:db8::1" }],
+      },
+      {
+        name: "home",
+        subnets: {
+          vpn: { listenPort: 51820, ipAddresses: ["10.8.0.2"], routes: ["192.168.10.0/24"] },
+        },
+        publicKey: ROAD_WARRIOR_KEYS.home,
+        privateKeyFile: "/etc/wg/home.key",
+        endpoints: [{ ip: "192.0.2.2" }],
+      },
+      {
+        name: "laptop",
+        roaming: true,
+        subnets: {
+          vpn: {
+            listenPort: 51821,
+            ipAddresses: ["10.8.0.3"],
+            exitNode: "vps",
+            openFirewall: false,
+          },
+        },
+        publicKey: ROAD_WARRIOR_KEYS.laptop,
+        privateKeyFile: "/etc/wg/laptop.key",
+      },
+    ],
+    connections: [{ a: [], b: [] }],
+  };
+}

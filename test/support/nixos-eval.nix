@@ -9,9 +9,11 @@
 # string wirenix.secretsDir is turned into a Nix path, as a flake would write it.
 # wgPrefix: a directory with bin/wg, standing in for pkgs.wireguard-tools when the
 # agenix-rekey generators are rendered for `generatorFile`.
-{ nixlib, repo, cases, wgPrefix ? "/usr", generatorFile ? "/nonexistent/x.age" }:
+#
+# nixpkgs' lib comes from the Nix search path: NIX_PATH=nixpkgs=DIR.
+{ repo, cases, wgPrefix ? "/usr", generatorFile ? "/nonexistent/x.age" }:
 let
-  lib = import (nixlib + "/lib");
+  lib = import <nixpkgs/lib>;
   inherit (lib) mkOption types;
   flake = import (repo + "/flake.nix");
   outputs = flake.outputs { self = outputs; };

@@ -1,4 +1,4 @@
-/** Running the real programs a test needs: our CLI, nix-instantiate, and the original Wirenix. */
+/** Running the real programs a test needs: our CLI and nix-instantiate. */
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -39,41 +39,6 @@ export function nixEval(file: string, args: readonly string[] = []): unknown {
   });
   if (run.status !== 0) throw new Error(`nix-instantiate failed on ${file}:\n${run.stderr}`);
   return JSON.parse(run.stdout);
-}
-
-/** Where the shared material (the oracle, the reference) lives: beside the repository. */
-export const sharedDir = process.env.WIRENIX_SHARED ?? join(repoRoot, "..", "shared");
-
-export type OriginalOutput = Record<string, { ok?: unknown; error?: true }>;
-
-/**
- * Runs the original Wirenix (through the oracle) on an ACL for one configurer and method. Some
- * of its failures abort the whole evaluation; those throw with the original's message.
- */
-export function runOriginal(
-  acl: unknown,
-  configurer: string,
-  devNameMethod: string,
-): OriginalOutput {
-  const { dir, remove } = tempDir("wirenix-oracle-");
-  try {
-    const file = join(dir, "acl.json");
-    writeFileSync(file, JSON.stringify(acl));
-    const run = spawnSync(
-      "bash",
-      [join(sharedDir, "oracle", "golden.sh"), file, configurer, devNameMethod],
-      {
-        encoding: "utf8",
-        maxBuffer: 1 << 30,
-      },
-    );
-    const error = run.stderr.split("\n").find((line) => line.startsWith("error:"));
-    if (run.status !== 0 || error) throw new Error(`the original failed: ${error ?? run.stderr}`);
-    const all = JSON.parse(run.stdout) as Record<string, OriginalOutput>;
-    return all[`${configurer}/${devNameMethod}`] ?? {};
-  } finally {
-    remove();
-  }
 }
 
 /** Runs the CLI in this process (same code path as the binary, minus the process start). */

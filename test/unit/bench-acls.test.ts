@@ -1,61 +1,41 @@
 /**
  * The benchmark's ACLs are compared with the original on every run of `npm run bench`; this
- * keeps that true for small sizes of each topology: the original accepts them and generates,
- * through bench/original.nix, exactly what we generate.
+ * keeps that true for small sizes of each topology: what bench/acls.ts makes is the committed
+ * differential case bench-<topology>-<peers>, which the original accepts for every peer and
+ * on which the differential test compares every configurer and naming method with it.
  */
 import { strict as assert } from "node:assert";
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { test } from "node:test";
-import { busiestPeer, makeAcl, type Topology } from "../../bench/acls.js";
-import { DEFAULT_OPTIONS, Generator, parseAcl } from "../../src/pipeline.js";
+import { makeAcl } from "../../bench/acls.js";
+import { parseAcl } from "../../src/pipeline.js";
 import { createRegistry } from "../../src/registry.js";
-import { normalise } from "../support/normalise.js";
-import { repoRoot } from "../support/paths.js";
+import { benchCaseName, benchCases } from "../support/oracle-cases.js";
+import { type Golden, REGENERATE } from "../support/original.js";
+import { fixtures } from "../support/paths.js";
 
-const shared = resolve(process.env.WIRENIX_SHARED ?? join(repoRoot, "..", "shared"));
-
-function original(aclFile: string, peer?: string): unknown {
-  const args = ["--eval", "--strict", "--json", join(repoRoot, "bench", "original.nix")];
-  args.push("--arg", "wirenix", join(shared, "reference", "wirenix"));
-  args.push("--arg", "nixlib", join(shared, "reference", "nixpkgs-lib"));
-  args.push("--arg", "aclJson", aclFile);
-  if (peer !== undefined) args.push("--argstr", "peer", peer);
-  const run = spawnSync("nix-instantiate", args, { encoding: "utf8", maxBuffer: 1 << 28 });
-  assert.equal(run.status, 0, run.stderr);
-  return JSON.parse(run.stdout);
-}
-
-for (const [topology, peers] of [
-  ["mesh", 6],
-  ["spoke", 6],
-  ["mixed", 20],
-] as [Topology, number][]) {
-  test(`bench ACL ${topology} of ${peers} peers: same output as the original, all hosts and one`, () => {
-    const acl = makeAcl(topology, peers);
-    const dir = mkdtempSync(join(tmpdir(), "wirenix-bench-acl-"));
-    try {
-      const file = join(dir, "acl.json");
-      writeFileSync(file, JSON.stringify(acl));
-      const parsed = parseAcl(acl, createRegistry());
-      assert.ok(parsed.ok);
-      assert.deepEqual(parsed.warnings, []);
-      const created = Generator.create(parsed.value, createRegistry(), DEFAULT_OPTIONS);
-      assert.ok(created.ok);
-      const ours: Record<string, unknown> = {};
-      for (const peer of parsed.value.peers) {
-        const result = created.value.configure(peer.name);
-        assert.ok(result.ok);
-        ours[peer.name] = normalise(result.value);
-      }
-      assert.equal(Object.keys(ours).length, peers);
-      assert.deepEqual(normalise(original(file)), ours);
-      const one = busiestPeer(acl);
-      assert.deepEqual(normalise(original(file, one)), { [one]: ours[one] });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+for (const c of benchCases) {
+  const name = benchCaseName(c);
+  test(`bench ACL ${c.topology} of ${c.peers} peers is the differential case ${name}`, () => {
+    const dir = join(fixtures, "differential", name);
+    const acl = makeAcl(c.topology, c.peers);
+    assert.deepEqual(
+      JSON.parse(readFileSync(join(dir, "acl.json"), "utf8")),
+      JSON.parse(JSON.stringify(acl)),
+      `${dir}/acl.json is not what bench/acls.ts makes; run ${REGENERATE}`,
+    );
+    const parsed = parseAcl(acl, createRegistry());
+    assert.ok(parsed.ok);
+    assert.deepEqual(parsed.warnings, []);
+    const golden = JSON.parse(readFileSync(join(dir, "golden.json"), "utf8")) as Golden;
+    assert.equal(Object.keys(golden).length, 9, "three configurers × three naming methods");
+    for (const [combo, output] of Object.entries(golden)) {
+      assert.equal(typeof output, "object", `${combo}: the original failed`);
+      const peers = Object.entries(output);
+      assert.equal(peers.length, c.peers, combo);
+      for (const [peer, outcome] of peers)
+        assert.ok(outcome.ok, `${combo}: the original fails for ${peer}`);
     }
   });
 }

@@ -1,9 +1,9 @@
 /**
  * Differential test against the original Wirenix: for every stored ACL (the original's own
- * examples and tests, plus random ACLs within what it accepts) and every configurer ×
- * devNameMethod, our configuration of each peer equals the original's after normalisation,
- * and where the original fails for a peer, we fail too. Goldens come from
- * `scripts/make-goldens.sh` (the original run by ../shared/oracle/golden.sh).
+ * examples and tests, the benchmark's topologies, and random ACLs within what it accepts) and
+ * every configurer × devNameMethod, our configuration of each peer equals the original's
+ * after normalisation, and where the original fails for a peer, we fail too. The goldens are
+ * the original's output, committed and kept true by `npm run oracle`.
  */
 import { strict as assert } from "node:assert";
 import { readdirSync, readFileSync } from "node:fs";

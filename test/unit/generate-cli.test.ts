@@ -8,7 +8,7 @@ import { stringify as toYaml } from "yaml";
 import { meshAcl } from "../support/acl.js";
 import { normalise } from "../support/normalise.js";
 import { fixtures, repoRoot } from "../support/paths.js";
-import { nixEval, sharedDir, wirenix, withTempDir, writeAcl } from "../support/run.js";
+import { nixEval, wirenix, withTempDir, writeAcl } from "../support/run.js";
 
 type Json = Record<string, any>;
 
@@ -27,7 +27,7 @@ test("YAML, TOML, JSON and Nix ACLs of one network give the same output as the o
       join(dir, "ring.yaml"),
       join(dir, "ring.yml"),
       join(dir, "ring.toml"),
-      join(sharedDir, "reference", "wirenix", "examples", "acl", "ring.nix"),
+      join(fixtures, "nix-acl", "ring.nix"),
     ];
     const expected = golden("example-ring")["networkd/short"];
     for (const file of files) {

@@ -1,13 +1,15 @@
 /**
- * The spec's intentional differences from the original, one test each. Where the original can
- * be run on the same ACL (through ../shared/oracle), the test also shows what it does instead.
+ * The spec's intentional differences from the original, one test each, each also showing what
+ * the original does with the same ACL instead (its output committed by `npm run oracle`).
  */
 import { strict as assert } from "node:assert";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { meshAcl } from "../support/acl.js";
-import { runOriginal, tempDir, wirenixInProcess } from "../support/run.js";
+import { originalCases } from "../support/oracle-cases.js";
+import { originalOn } from "../support/original.js";
+import { tempDir, wirenixInProcess } from "../support/run.js";
 
 type Json = Record<string, any>;
 
@@ -41,8 +43,7 @@ const staticPeer = (out: Json, local: string, remote: string) =>
   out[local].networking.wireguard.interfaces.lan.peers.find((p: Json) => p.name === remote);
 
 test("1. IPv6 endpoint addresses are written in brackets", async () => {
-  const acl = meshAcl();
-  (acl.peers[1] as Json).endpoints = [{ ip: "2001:db8::2" }];
+  const acl = originalCases["ipv6-endpoint"]();
   const ours = await generate(acl);
   assert.equal(ours.code, 0);
   assert.equal(staticPeer(ours.out, "a", "b").endpoint, "[2001:db8::2]:51820");
@@ -51,7 +52,7 @@ test("1. IPv6 endpoint addresses are written in brackets", async () => {
     (p: Json) => p.PublicKey === (acl.peers[1] as Json).publicKey,
   );
   assert.equal(entry.Endpoint, "[2001:db8::2]:51820");
-  const original = runOriginal(acl, "static", "short");
+  const original = originalOn("ipv6-endpoint", "static", "short");
   const theirs = originalOk(original, "a").networking.wireguard.interfaces.lan.peers.find(
     (p: Json) => p.name === "b",
   );
@@ -59,27 +60,20 @@ test("1. IPv6 endpoint addresses are written in brackets", async () => {
 });
 
 test("2. an endpoint without ip or port leaves Endpoint out instead of failing", async () => {
-  const acl = meshAcl();
-  acl.subnets[0] = { name: "lan", endpoints: [] };
-  (acl.peers[1] as Json).endpoints = [{ ip: "b.example", port: 51820 }];
+  const acl = originalCases["endpoint-without-port"]();
   const ours = await generate(acl);
   assert.equal(ours.code, 0, ours.stderr);
   assert.equal(staticPeer(ours.out, "a", "c").endpoint, undefined, "c has no port: no endpoint");
   assert.equal(staticPeer(ours.out, "a", "b").endpoint, "b.example:51820");
   assert.ok(staticPeer(ours.out, "a", "c").publicKey, "the peer itself is still written");
-  assert.throws(() => runOriginal(acl, "static", "short"), /attribute 'port' missing/);
+  assert.throws(
+    () => originalOn("endpoint-without-port", "static", "short"),
+    /attribute 'port' missing/,
+  );
 });
 
 test("3. match is honoured on subnet and group endpoints", async () => {
-  const acl = meshAcl();
-  acl.subnets[0] = {
-    name: "lan",
-    endpoints: [{ port: 51820 }, { port: 6000, match: [{ type: "peer", rule: "is", value: "a" }] }],
-  };
-  acl.groups = [
-    { name: "g", endpoints: [{ port: 7000, match: [{ type: "peer", rule: "is", value: "b" }] }] },
-  ];
-  for (const peer of acl.peers) (peer as Json).groups = ["g"];
+  const acl = originalCases["match-on-subnet-and-group-endpoints"]();
   const ours = await generate(acl);
   assert.equal(
     staticPeer(ours.out, "a", "c").endpoint,
@@ -92,7 +86,7 @@ test("3. match is honoured on subnet and group endpoints", async () => {
     "the group entry matches b",
   );
   assert.equal(staticPeer(ours.out, "c", "a").endpoint, "a.example:51820", "neither matches c");
-  const original = runOriginal(acl, "static", "short");
+  const original = originalOn("match-on-subnet-and-group-endpoints", "static", "short");
   const theirs = originalOk(original, "c").networking.wireguard.interfaces.lan.peers.find(
     (p: Json) => p.name === "a",
   );
@@ -100,9 +94,7 @@ test("3. match is honoured on subnet and group endpoints", async () => {
 });
 
 test("4. a connection selecting a non-member skips it with a warning", async () => {
-  const acl = meshAcl();
-  (acl.peers[2] as Json).subnets = { other: { listenPort: 51821 } };
-  acl.subnets.push({ name: "other", endpoints: [{ port: 51821 }] });
+  const acl = originalCases["non-member-selected"]();
   const ours = await generate(acl);
   assert.equal(ours.code, 0, ours.stderr);
   assert.deepEqual(
@@ -110,17 +102,12 @@ test("4. a connection selecting a non-member skips it with a warning", async () 
     ["b"],
   );
   assert.match(ours.stderr, /connections\[0\]: selects c on subnet "lan", which is not a member/);
-  const original = runOriginal(acl, "static", "short");
+  const original = originalOn("non-member-selected", "static", "short");
   assert.equal(original.a?.error, true, "the original fails for a");
 });
 
 test("5. group filters work when some peers have no groups field", async () => {
-  const acl = meshAcl();
-  acl.groups = [{ name: "servers" }];
-  (acl.peers[0] as Json).groups = ["servers"];
-  delete (acl.peers[1] as Json).groups;
-  delete (acl.peers[2] as Json).groups;
-  acl.connections = [{ a: [{ type: "group", rule: "is", value: "servers" }], b: [] }];
+  const acl = originalCases["peers-without-groups"]();
   const ours = await generate(acl);
   assert.equal(ours.code, 0, ours.stderr);
   assert.deepEqual(
@@ -131,11 +118,14 @@ test("5. group filters work when some peers have no groups field", async () => {
     ours.out.b.networking.wireguard.interfaces.lan.peers.map((p: Json) => p.name),
     ["a"],
   );
-  assert.throws(() => runOriginal(acl, "static", "short"), /attribute 'groups' missing/);
+  assert.throws(
+    () => originalOn("peers-without-groups", "static", "short"),
+    /attribute 'groups' missing/,
+  );
 });
 
 test("6. networkd peers are flat by default; --nixos-peer-shape wrapped gives the old form", async () => {
-  const acl = meshAcl();
+  const acl = originalCases.mesh();
   const flat = await generate(acl, "--configurer", "networkd");
   const entry = flat.out.a.systemd.network.netdevs["50-lan"].wireguardPeers[0];
   assert.equal(entry.wireguardPeerConfig, undefined);
@@ -145,7 +135,7 @@ test("6. networkd peers are flat by default; --nixos-peer-shape wrapped gives th
     wrapped.out.a.systemd.network.netdevs["50-lan"].wireguardPeers[0].wireguardPeerConfig.Endpoint,
     "b.example:51820",
   );
-  const original = runOriginal(acl, "networkd", "short");
+  const original = originalOn("mesh", "networkd", "short");
   assert.ok(
     originalOk(original, "a").systemd.network.netdevs["50-lan"].wireguardPeers[0]
       .wireguardPeerConfig,
@@ -176,8 +166,7 @@ test("7. public keys read from files are trimmed", async () => {
 });
 
 test("8. networkd-dev-only keeps PersistentKeepalive inside the peer section", async () => {
-  const acl = meshAcl();
-  acl.subnets[0] = { name: "lan", endpoints: [{ port: 51820, persistentKeepalive: 25 }] };
+  const acl = originalCases["persistent-keepalive"]();
   const wrapped = await generate(
     acl,
     "--configurer",
@@ -193,7 +182,7 @@ test("8. networkd-dev-only keeps PersistentKeepalive inside the peer section", a
     flat.out.a.systemd.network.netdevs["50-lan"].wireguardPeers[0].PersistentKeepalive,
     25,
   );
-  const original = runOriginal(acl, "networkd-dev-only", "short");
+  const original = originalOn("persistent-keepalive", "networkd-dev-only", "short");
   const theirs = originalOk(original, "a").systemd.network.netdevs["50-lan"].wireguardPeers[0];
   assert.equal(theirs.PersistentKeepalive, 25, "the original puts it outside wireguardPeerConfig");
   assert.equal(theirs.wireguardPeerConfig.PersistentKeepalive, undefined);
