@@ -1,6 +1,6 @@
-# The original Wirenix (../shared/reference/wirenix) run the way a NixOS host runs it: the
+# The original Wirenix (its source as `wirenix`) run the way a NixOS host runs it: the
 # configuration of one peer, or of every peer, with mkIf resolved and nulls dropped as the
-# module system would. Unlike ../shared/oracle/eval.nix (made for differential tests), each
+# module system would. Unlike the oracle's eval.nix (made for differential tests), each
 # peer is evaluated once: eval.nix's `tryEval (deepSeq (one peer) (one peer))` evaluates it
 # twice, which would make the original look twice as slow as it is.
 { wirenix, nixlib, aclJson, configurer ? "static", devNameMethod ? "short", peer ? null }:

@@ -1,9 +1,9 @@
 /**
  * `npm run bench`: times the real CLI (`node bin/wirenix.js generate`, a fresh process each
  * run, start-up included) on generated ACLs of 10 to 3000 peers, for one host and for all
- * hosts, and the original (nix-instantiate on ../shared/reference/wirenix, run once per peer
- * and through ../shared/oracle/eval.nix) on the same files where it finishes in reasonable
- * time; prints one table with all, and checks the targets.
+ * hosts, and the original (nix-instantiate on its source, run once per peer and through its
+ * oracle's eval.nix) on the same files where it finishes in reasonable time; prints one
+ * table with all, and checks the targets.
  *
  *   node dist/bench/run.js [--quick] [--runs N] [--no-original] [--markdown FILE]
  *
@@ -12,8 +12,9 @@
  * --no-original  skip the original (no nix-instantiate needed)
  * --markdown F   also write the report (machine, table, targets) to F
  *
- * The shared directory (reference sources) is ../shared from the repository root, or
- * WIRENIX_SHARED. Every output goes to a temporary directory, removed at the end.
+ * The original comes from the directory WIRENIX_SHARED names (reference/wirenix,
+ * reference/nixpkgs-lib, oracle/eval.nix), as for `npm run oracle`. Every output goes to a
+ * temporary directory, removed at the end.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
@@ -25,17 +26,39 @@ import { busiestPeer, makeAcl, type Topology } from "./acls.js";
 import { haveGnuTime, type Measurement, measure, measurementMethod } from "./measure.js";
 
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
-const sharedDir = resolve(process.env.WIRENIX_SHARED ?? join(repoRoot, "..", "shared"));
 const wirenixBin = join(repoRoot, "bin", "wirenix.js");
 const originalNix = join(repoRoot, "bench", "original.nix");
-const oracleNix = join(sharedDir, "oracle", "eval.nix");
 
 /**
  * How the original is run: `once` by bench/original.nix, each peer evaluated once as on a
- * NixOS host; `oracle` by ../shared/oracle/eval.nix, the issue's yardstick, which evaluates
+ * NixOS host; `oracle` by the oracle's eval.nix, the issue's yardstick, which evaluates
  * each peer twice (`deepSeq (one peer) (one peer)`).
  */
 type Wrapper = "once" | "oracle";
+
+/** The original's source, nixpkgs' lib for it, and its oracle's evaluation. */
+interface Original {
+  wirenix: string;
+  nixlib: string;
+  evalNix: string;
+}
+
+/** The original, from the directory WIRENIX_SHARED names (relative to where npm was run). */
+function locateOriginal(): Original | string {
+  const shared = process.env.WIRENIX_SHARED;
+  const hint =
+    "set WIRENIX_SHARED to the directory of the original and its oracle, or use --no-original";
+  if (!shared) return `WIRENIX_SHARED is not set (${hint})`;
+  const root = resolve(process.env.INIT_CWD ?? process.cwd(), shared);
+  const paths = {
+    wirenix: join(root, "reference", "wirenix"),
+    nixlib: join(root, "reference", "nixpkgs-lib"),
+    evalNix: join(root, "oracle", "eval.nix"),
+  };
+  for (const path of Object.values(paths))
+    if (!statSync(path, { throwIfNoEntry: false })) return `${path} is missing (${hint})`;
+  return paths;
+}
 
 type Mode = "one host" | "all, JSON" | "all, --out";
 
@@ -119,6 +142,7 @@ const ORIGINAL_REPEAT_BELOW_MS = 5000;
  * like ours and the fastest is kept, so both sides get the same chance; longer ones run once.
  */
 async function original(
+  paths: Original,
   wrapper: Wrapper,
   runs: number,
   acl: string,
@@ -133,13 +157,13 @@ async function original(
     "--eval",
     "--strict",
     "--json",
-    wrapper === "once" ? originalNix : oracleNix,
+    wrapper === "once" ? originalNix : paths.evalNix,
     "--arg",
     "wirenix",
-    join(sharedDir, "reference", "wirenix"),
+    paths.wirenix,
     "--arg",
     "nixlib",
-    join(sharedDir, "reference", "nixpkgs-lib"),
+    paths.nixlib,
     "--arg",
     "aclJson",
     acl,
@@ -318,14 +342,11 @@ async function main(): Promise<number> {
     process.stderr.write("bench: --runs needs a positive integer\n");
     return 2;
   }
-  const withOriginal = !values["no-original"];
-  for (const needed of [join(sharedDir, "reference", "wirenix"), oracleNix])
-    if (withOriginal && !statSync(needed, { throwIfNoEntry: false })) {
-      process.stderr.write(
-        `bench: ${needed} is missing (set WIRENIX_SHARED to the shared directory, or use --no-original)\n`,
-      );
-      return 2;
-    }
+  const theOriginal = values["no-original"] ? undefined : locateOriginal();
+  if (typeof theOriginal === "string") {
+    process.stderr.write(`bench: ${theOriginal}\n`);
+    return 2;
+  }
   if (!haveGnuTime()) process.stderr.write("bench: GNU time not found; polling /proc instead\n");
 
   const dir = mkdtempSync(join(tmpdir(), "wirenix-bench-"));
@@ -357,11 +378,11 @@ async function main(): Promise<number> {
         bytes: ourOne.bytes,
         ours: ourOne.best,
       };
-      if (withOriginal && c.originalOne) {
+      if (theOriginal && c.originalOne) {
         const theirs = join(dir, "original-one.json");
-        oneRow.original = await original("once", runs, acl, dir, theirs, peer);
+        oneRow.original = await original(theOriginal, "once", runs, acl, dir, theirs, peer);
         oneRow.same = sameOutput(one, theirs);
-        oneRow.oracle = await original("oracle", runs, acl, dir, theirs, peer);
+        oneRow.oracle = await original(theOriginal, "oracle", runs, acl, dir, theirs, peer);
         rmSync(theirs);
       }
       rmSync(one);
@@ -380,11 +401,11 @@ async function main(): Promise<number> {
         bytes: ourAll.bytes,
         ours: ourAll.best,
       };
-      if (withOriginal && c.originalAll) {
+      if (theOriginal && c.originalAll) {
         const theirs = join(dir, "original-all.json");
-        allRow.original = await original("once", runs, acl, dir, theirs);
+        allRow.original = await original(theOriginal, "once", runs, acl, dir, theirs);
         allRow.same = sameOutput(all, theirs);
-        allRow.oracle = await original("oracle", runs, acl, dir, theirs);
+        allRow.oracle = await original(theOriginal, "oracle", runs, acl, dir, theirs);
         rmSync(theirs);
       }
       rmSync(all);

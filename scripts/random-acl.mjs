@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Seeded generator of random Wirenix ACLs (version v1) for differential tests against the
-// original implementation (see ../shared/oracle/). No dependencies.
+// original implementation (goldens by `npm run oracle -- --write`). No dependencies.
 //
 //   node scripts/random-acl.mjs SEED            one ACL as JSON (1-space indent) on stdout
 //   node scripts/random-acl.mjs --coverage [FIRST LAST]
