@@ -143,7 +143,7 @@ function evaluateAll(
   paths: Paths,
   jobs: Job[],
   scratch: string,
-): Promise<{ ok: true; outcomes: Outcome[] } | { ok: false; error: string }> {
+): Promise<{ ok: true; outcomes: Outcome[] } | { ok: false; error: string | undefined }> {
   const jobsJson = join(scratch, `jobs-${jobs.length}-${Math.random().toString(36).slice(2)}.json`);
   writeFileSync(jobsJson, JSON.stringify(jobs));
   const args = ["--eval", "--strict", "--json", join(repoRoot, "scripts", "oracle.nix")];
@@ -167,7 +167,7 @@ function evaluateAll(
       if (tail.startsWith("error:")) error ??= tail;
       if (code === 0)
         done({ ok: true, outcomes: JSON.parse(Buffer.concat(stdout).toString("utf8")) });
-      else done({ ok: false, error: error ?? `nix-instantiate exited with code ${code}` });
+      else done({ ok: false, error });
     });
   });
 }
@@ -184,7 +184,12 @@ async function evaluate(paths: Paths, groups: Job[][], scratch: string): Promise
   const run = async (batch: Job[]): Promise<Outcome[]> => {
     const result = await limit(() => evaluateAll(paths, batch, scratch));
     if (result.ok) return result.outcomes;
-    if (batch.length === 1) return [result.error];
+    if (batch.length === 1) {
+      // Only an evaluation error is the original's answer; anything else stops the run.
+      if (result.error === undefined)
+        throw new Error(`nix-instantiate stopped without an error message on ${batch[0]?.aclJson}`);
+      return [result.error];
+    }
     const half = Math.ceil(batch.length / 2);
     const [first, second] = await Promise.all([run(batch.slice(0, half)), run(batch.slice(half))]);
     return [...first, ...second];
@@ -319,8 +324,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (!(error instanceof Usage)) throw error;
-    console.error(`npm run oracle: ${error.message}`);
-    process.exitCode = 2;
+    console.error(`npm run oracle: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = error instanceof Usage ? 2 : 1;
   },
 );
