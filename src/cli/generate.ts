@@ -1,5 +1,6 @@
 /** `wirenix generate`: the configuration of every (or the named) peer, as Nix or JSON. */
 
+import { statSync } from "node:fs";
 import { Command, Option } from "commander";
 import type { ConfigTree } from "../config-tree.js";
 import type { Configurer, NixosPeerShape } from "../configurers/configurer.js";
@@ -11,7 +12,7 @@ import { yieldToSignals } from "../interrupt.js";
 import { DEV_NAME_METHODS, type DevNameMethod } from "../network/devname.js";
 import { compareNames } from "../order.js";
 import { OutTransaction } from "../out-dir.js";
-import { HeldOutput, RevocableFileOutput } from "../output.js";
+import { errnoCode, HeldOutput, RevocableFileOutput } from "../output.js";
 import { DEFAULT_OPTIONS, type GenerateOptions, Generator } from "../pipeline.js";
 import { choosePeers, collect, Exit, registryWith, sourcedNetworkOf } from "./common.js";
 import { type CliIO, EXIT_INVALID, EXIT_USAGE, printDiagnostics, UsageError } from "./io.js";
@@ -78,6 +79,17 @@ interface OutTarget {
   aclPeers: readonly string[];
 }
 
+/** `--out` naming a file, or a path through one, is a mistake in the command line. */
+function checkOutDir(dir: string): void {
+  let reason: string | undefined;
+  try {
+    if (!statSync(dir).isDirectory()) reason = "a file of that name is in the way";
+  } catch (error) {
+    if (errnoCode(error) === "ENOTDIR") reason = "a file is in the way of the directory";
+  }
+  if (reason) throw new UsageError(`--out ${dir}: cannot write there: ${reason}`);
+}
+
 /** Tells the user what the `--out` transaction noticed (a killed run completed, ...). */
 function outNotices(io: CliIO, notices: readonly string[]): void {
   for (const notice of notices) io.err(`wirenix: ${notice}\n`);
@@ -88,6 +100,7 @@ function outNotices(io: CliIO, notices: readonly string[]): void {
  * staged as it is made, and all appear only when every host succeeded.
  */
 function directoryWriter(io: CliIO, target: OutTarget, format: "nix" | "json") {
+  checkOutDir(target.dir);
   const tx = OutTransaction.begin(target.dir, target);
   return {
     add({ name, config }: Host, peers: readonly string[]) {
@@ -109,6 +122,7 @@ function directoryWriter(io: CliIO, target: OutTarget, format: "nix" | "json") {
  * hold or name a secret are 0600 in 0700 directories, the others 0644.
  */
 function fileTreeWriter(io: CliIO, target: OutTarget, configurer: Configurer) {
+  checkOutDir(target.dir);
   const tx = OutTransaction.begin(target.dir, target);
   return {
     add({ name, config }: Host, peers: readonly string[]) {
