@@ -322,7 +322,13 @@ export class OutTransaction {
     })();
     if (!rootStat.isDirectory()) throw new WriteError(root, "ENOTDIR", "nothing was changed");
     // The transaction releases the lock itself on a signal, after its own cleanup.
-    const lock = lockDirectory(root, options.lockWaitMs ?? lockWaitMs(), false);
+    let lock: DirLock;
+    try {
+      lock = lockDirectory(root, options.lockWaitMs ?? lockWaitMs(), false);
+    } catch (error) {
+      if (madeRoot) removeEmptyDirectory(root);
+      throw error instanceof WriteError ? error.withOutcome("nothing was changed") : error;
+    }
     try {
       const recovered = recover(root);
       const journalFile = join(root, JOURNAL_NAME);
@@ -343,7 +349,10 @@ export class OutTransaction {
       return tx;
     } catch (error) {
       lock.release();
-      throw error instanceof WriteError ? error.withOutcome("nothing was changed") : error;
+      if (madeRoot) removeEmptyDirectory(root);
+      throw error instanceof WriteError
+        ? error.withOutcome("nothing of this run was written")
+        : error;
     }
   }
 
@@ -568,12 +577,16 @@ export class OutTransaction {
       // Nothing more can be done about it; the journal is gone either way.
     }
     this.#lock.release();
-    if (this.#madeRoot)
-      try {
-        rmdirSync(root);
-      } catch {
-        // Another run put something there meanwhile.
-      }
+    if (this.#madeRoot) removeEmptyDirectory(root);
+  }
+}
+
+/** Removes a directory this run made, unless something else was put there meanwhile. */
+function removeEmptyDirectory(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // Not empty: not ours alone.
   }
 }
 
