@@ -7,15 +7,15 @@
 import {
   closeSync,
   constants,
+  lstatSync,
   openSync,
   readFileSync,
   rmSync,
-  statSync,
   unlinkSync,
 } from "node:fs";
 import { join } from "node:path";
 import { onInterrupt } from "./interrupt.js";
-import { asWriteError, errnoCode, guarded, writeFully } from "./output.js";
+import { asWriteError, errnoCode, guarded, WriteError, writeFully } from "./output.js";
 
 export const LOCK_NAME = ".wirenix.lock";
 
@@ -68,7 +68,10 @@ interface Holder {
 /** Who holds the lock, or undefined when it is gone. */
 function holderOf(file: string): Holder | undefined {
   try {
-    const ageMs = Date.now() - statSync(file).mtimeMs;
+    const stat = lstatSync(file);
+    // Never read (or remove) through a link: whoever planted it is not a wirenix run.
+    if (!stat.isFile()) throw new WriteError(file, stat.isSymbolicLink() ? "ELOOP" : "EEXIST");
+    const ageMs = Date.now() - stat.mtimeMs;
     const text = readFileSync(file, "utf8").trim();
     const pid = /^\d+$/.test(text) ? Number(text) : undefined;
     return { pid, ageMs };

@@ -161,6 +161,9 @@ function removeQuietly(path: string): void {
 
 function readManifest(root: string, notices: string[]): Manifest {
   const file = join(root, MANIFEST_NAME);
+  const stat = lstatOrUndefined(file);
+  if (stat !== undefined && !stat.isFile())
+    throw new WriteError(file, stat.isSymbolicLink() ? "ELOOP" : "EEXIST");
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -213,7 +216,9 @@ function readJournal(file: string): JournalLine[] {
  */
 function recover(root: string): "completed" | "undone" | undefined {
   const journalFile = join(root, JOURNAL_NAME);
-  if (lstatOrUndefined(journalFile) === undefined) return undefined;
+  const stat = lstatOrUndefined(journalFile);
+  if (stat === undefined) return undefined;
+  if (!stat.isFile()) throw new WriteError(journalFile, stat.isSymbolicLink() ? "ELOOP" : "EEXIST");
   const lines = guarded(journalFile, () => readJournal(journalFile));
   const commit = lines.find((l) => l.commit)?.commit;
   const dirs = new Set<string>(["."]);
@@ -343,7 +348,7 @@ export class OutTransaction {
       tx.#madeRoot = madeRoot;
       if (recovered)
         tx.#notices.push(
-          `${root}: ${recovered} the writes of an earlier run that was killed before it finished`,
+          `${root}: an earlier run was killed before it finished; its writes were ${recovered}`,
         );
       removeTemporaryFiles(root);
       return tx;

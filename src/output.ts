@@ -82,6 +82,21 @@ export function asWriteError(error: unknown, file: string): WriteError {
   return new WriteError(file, code);
 }
 
+/**
+ * A failed file operation in words (`cannot mkdir /x: read-only file system (EROFS)`), or
+ * undefined for anything that is not one (a bug, which must not be hidden).
+ */
+export function describeFileError(error: unknown): string | undefined {
+  if (error instanceof WriteError) return error.message;
+  const code = errnoCode(error);
+  const { path, syscall } = (error ?? {}) as NodeJS.ErrnoException;
+  if (code === undefined || typeof path !== "string") return undefined;
+  const message = new WriteError(path, code).message;
+  return typeof syscall === "string" && syscall !== "write"
+    ? message.replace(/^cannot write/, `cannot ${syscall}`)
+    : message;
+}
+
 /** Runs a file-system step; its failure becomes a `WriteError` naming `file`. */
 export function guarded<T>(file: string, step: () => T): T {
   try {

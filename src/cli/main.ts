@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { LockError } from "../dir-lock.js";
-import { errnoCode, WriteError } from "../output.js";
+import { describeFileError, WriteError } from "../output.js";
 import { type CliIO, EXIT_INVALID, EXIT_USAGE, UsageError } from "./io.js";
 
 export { processIO } from "./process-io.js";
@@ -87,10 +87,9 @@ export async function cli(argv: readonly string[], io: CliIO): Promise<number> {
       io.err(`wirenix: ${error.message}\n`);
       return EXIT_INVALID;
     }
-    const code = errnoCode(error);
-    const { path, syscall } = error as NodeJS.ErrnoException;
-    if (code !== undefined && typeof path === "string" && typeof syscall === "string") {
-      io.err(`wirenix: ${new WriteError(path, code).message.replace("write", syscall)}\n`);
+    const problem = describeFileError(error);
+    if (problem !== undefined) {
+      io.err(`wirenix: ${problem}\n`);
       return EXIT_INVALID;
     }
     if (error instanceof CommanderError) {

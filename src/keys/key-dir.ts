@@ -22,11 +22,11 @@ import { type DirLock, LockError, lockDirectory } from "../dir-lock.js";
 import type { NetSubnet } from "../network/model.js";
 import {
   asWriteError,
+  describeFileError,
   errnoCode,
   guarded,
   removeTemporaryFiles,
   syncDirectory,
-  WriteError,
   writeTempFile,
 } from "../output.js";
 
@@ -142,12 +142,8 @@ export class KeyDirError extends Error {}
  * or undefined for anything that is not one, which is then a bug and propagates.
  */
 export function fileProblem(error: unknown): string | undefined {
-  if (error instanceof KeyDirError || error instanceof WriteError || error instanceof LockError)
-    return error.message;
-  const e = error as NodeJS.ErrnoException;
-  if (error instanceof Error && typeof e.code === "string" && typeof e.syscall === "string")
-    return `cannot ${e.syscall} ${e.path ?? ""}: ${e.code}`.replace("  ", " ");
-  return undefined;
+  if (error instanceof KeyDirError || error instanceof LockError) return error.message;
+  return describeFileError(error);
 }
 
 /** Thrown when a file that must not be replaced already exists. */
