@@ -47,6 +47,7 @@ import {
   errnoCode,
   guarded,
   isTemporaryName,
+  makeDirectory,
   removeTemporaryFiles,
   runTag,
   syncDirectory,
@@ -301,13 +302,20 @@ export class OutTransaction {
   /** The root did not exist before: a run that fails removes it again. */
   #madeRoot = false;
 
-  private constructor(root: string, options: OutOptions, lock: DirLock, journal: number) {
+  private constructor(
+    root: string,
+    options: OutOptions,
+    lock: DirLock,
+    journal: number,
+    manifest: Manifest,
+    notices: string[],
+  ) {
     this.#root = root;
     this.#options = options;
     this.#lock = lock;
     this.#journal = journal;
-    if (lock.notice) this.#notices.push(lock.notice);
-    this.#manifest = readManifest(root, this.#notices);
+    this.#manifest = manifest;
+    this.#notices.push(...notices);
     this.#unregister = onInterrupt(() => this.abort());
   }
 
@@ -320,7 +328,7 @@ export class OutTransaction {
         return statSync(root);
       } catch (error) {
         if (errnoCode(error) !== "ENOENT") throw asWriteError(error, root);
-        guarded(root, () => mkdirSync(root, { recursive: true }));
+        makeDirectory(root);
         madeRoot = true;
         return statSync(root);
       }
@@ -334,25 +342,32 @@ export class OutTransaction {
       if (madeRoot) removeEmptyDirectory(root);
       throw error instanceof WriteError ? error.withOutcome("nothing was changed") : error;
     }
+    const journalFile = join(root, JOURNAL_NAME);
+    let journal: number | undefined;
     try {
+      const notices = lock.notice ? [lock.notice] : [];
       const recovered = recover(root);
-      const journalFile = join(root, JOURNAL_NAME);
-      const journal = guarded(journalFile, () =>
+      if (recovered)
+        notices.push(
+          `${root}: an earlier run was killed before it finished; its writes were ${recovered}`,
+        );
+      removeTemporaryFiles(root);
+      const manifest = readManifest(root, notices);
+      journal = guarded(journalFile, () =>
         openSync(
           journalFile,
           constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
           0o600,
         ),
       );
-      const tx = new OutTransaction(root, options, lock, journal);
+      const tx = new OutTransaction(root, options, lock, journal, manifest, notices);
       tx.#madeRoot = madeRoot;
-      if (recovered)
-        tx.#notices.push(
-          `${root}: an earlier run was killed before it finished; its writes were ${recovered}`,
-        );
-      removeTemporaryFiles(root);
       return tx;
     } catch (error) {
+      if (journal !== undefined) {
+        closeSync(journal);
+        removeQuietly(journalFile);
+      }
       lock.release();
       if (madeRoot) removeEmptyDirectory(root);
       throw error instanceof WriteError

@@ -14,6 +14,7 @@ import {
   fsyncSync,
   ftruncateSync,
   lstatSync,
+  mkdirSync,
   openSync,
   readdirSync,
   readSync,
@@ -184,6 +185,22 @@ export function removeTemporaryFiles(dir: string): void {
     return;
   }
   for (const name of names) if (isTemporaryName(name)) rmSync(join(dir, name), { force: true });
+}
+
+/**
+ * Makes a directory and its missing parents. Unlike `mkdirSync(…, { recursive: true })`, a
+ * failure names the real cause (a read-only file system is reported as such, not as ENOENT).
+ */
+export function makeDirectory(path: string, mode = 0o755): void {
+  try {
+    mkdirSync(path, { mode });
+  } catch (error) {
+    const code = errnoCode(error);
+    if (code === "EEXIST") return;
+    if (code !== "ENOENT" || dirname(path) === path) throw asWriteError(error, path);
+    makeDirectory(dirname(path), mode);
+    guarded(path, () => mkdirSync(path, { mode }));
+  }
 }
 
 /** Ownership to give a file (when running as root and replacing someone else's file). */

@@ -8,7 +8,6 @@ import {
   existsSync,
   linkSync,
   lstatSync,
-  mkdirSync,
   readdirSync,
   readFileSync,
   renameSync,
@@ -25,6 +24,7 @@ import {
   describeFileError,
   errnoCode,
   guarded,
+  makeDirectory,
   removeTemporaryFiles,
   syncDirectory,
   writeTempFile,
@@ -86,7 +86,7 @@ export function holdsNoKey(file: string): boolean {
  */
 export function prepareSecretDir(dir: string): string | undefined {
   if (!existsSync(dir)) {
-    mkdirSync(dir, { recursive: true, mode: SECRET_DIR_MODE });
+    makeDirectory(dir, SECRET_DIR_MODE);
     // mkdir honours the umask; make the mode exact.
     chmodSync(dir, SECRET_DIR_MODE);
     return undefined;

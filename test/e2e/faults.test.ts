@@ -37,7 +37,7 @@ import { wirenixBin } from "../support/paths.js";
 import { withTempDir } from "../support/run.js";
 
 /** Free space left on the full disk, in KiB: from completely full to nearly enough. */
-const EDGES = [0, 4, 12, 28, 60, 124];
+const EDGES = [0, 4, 16, 48, 124];
 
 /** Every way `generate --out` writes: NixOS modules as Nix and JSON, and the file configurers. */
 const OUT_KINDS: { name: string; args: string[] }[] = [
@@ -106,14 +106,14 @@ test("a full disk under --out of every configurer: the previous output stays or 
 
 test("a full disk under stdout redirected to a file: the file holds the whole output or what it held before", async () => {
   await withTempDir(async (scratch) => {
-    const acl = writeJson(join(scratch, "acl.json"), meshOf(24));
+    const acl = writeJson(join(scratch, "acl.json"), meshOf(16));
     const formats = [["--format", "nix"], ["--format", "json"], ["inspect"]];
     for (const format of formats) {
       const args = format[0] === "inspect" ? ["inspect", acl] : ["generate", acl, ...format];
       const expected = wirenix(args);
       assert.equal(expected.code, 0, expected.stderr);
       await withTmpfs(384, (disk) => {
-        for (const edge of [0, 8, 24, 48, 1000]) {
+        for (const edge of [0, 24, 1000]) {
           for (const redirect of [">", ">>"]) {
             exec("sh", ["-c", `rm -f ${disk}/*`]);
             const file = join(disk, "out.txt");
@@ -137,10 +137,10 @@ test("a full disk under stdout redirected to a file: the file holds the whole ou
             }
             if (ran.code === 0 && format.includes("nix")) {
               const nix = join(scratch, "printed.nix");
-              writeFileSync(nix, text);
+              writeFileSync(nix, text.slice(before.length));
               assert.equal(exec("nix-instantiate", ["--parse", nix]).code, 0);
             }
-            if (ran.code === 0 && format.includes("json")) JSON.parse(text);
+            if (ran.code === 0 && format.includes("json")) JSON.parse(text.slice(before.length));
           }
         }
       });
@@ -226,7 +226,8 @@ test("symbolic links at every path wirenix writes are refused, never followed", 
     writeFileSync(join(victim, "hosts"), "127.0.0.1 localhost\n");
     writeFileSync(join(victim, "file"), "precious\n");
     const victimTree = snapshot(victim);
-    const cases: { what: string; args: string[]; plant: (out: string) => void }[] = [];
+    const cases: { what: string; args: string[]; planted: string; plant: (out: string) => void }[] =
+      [];
     for (const kind of OUT_KINDS) {
       const files = kind.name.startsWith("static") || kind.name.startsWith("networkd (");
       const ext = kind.name.includes("JSON") ? "json" : "nix";
@@ -237,6 +238,7 @@ test("symbolic links at every path wirenix writes are refused, never followed", 
         cases.push({
           what: `${kind.name}: ${path}`,
           args: ["generate", acl, ...kind.args],
+          planted: path,
           plant: (out) => {
             mkdirSync(join(out, "p1"), { recursive: true });
             exec("rm", ["-rf", join(out, path)]);
@@ -249,6 +251,7 @@ test("symbolic links at every path wirenix writes are refused, never followed", 
       cases.push({
         what: `keys generate: ${name}`,
         args: ["keys", "generate", acl],
+        planted: name,
         plant: (out) => symlinkSync(join(victim, "file"), join(out, name)),
       });
     for (const c of cases) {
@@ -258,7 +261,11 @@ test("symbolic links at every path wirenix writes are refused, never followed", 
       const flag = c.args[0] === "keys" ? "--dir" : "--out";
       const ran = wirenix([...c.args, flag, out]);
       assert.ok(sameTree(snapshot(victim), victimTree), `${c.what}: the link was followed`);
-      assert.deepEqual(leftovers(out), [], c.what);
+      assert.deepEqual(
+        leftovers(out).filter((path) => path !== c.planted),
+        [],
+        c.what,
+      );
       assert.equal(ran.code, 1, `${c.what}: exit ${ran.code} ${ran.stderr}`);
       assertCleanFailure(ran, c.what);
     }

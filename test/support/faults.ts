@@ -55,8 +55,8 @@ export function assertCleanFailure(ran: Ran, context: string): void {
   if (ran.code === 0) return;
   if (ran.code !== 1 || /internal error|\n\s+at \S+ \(|RangeError|TypeError/.test(ran.stderr))
     throw new Error(`${context}: exit ${ran.code}, not a clean failure:\n${ran.stderr}`);
-  if (!/cannot \w+ \/\S+|is being written by another wirenix run/.test(ran.stderr))
-    throw new Error(`${context}: the message does not name the file:\n${ran.stderr}`);
+  if (!/(^|\s)\/\S+|standard output/.test(ran.stderr))
+    throw new Error(`${context}: the message names no file:\n${ran.stderr}`);
 }
 
 /**
