@@ -1,134 +1,294 @@
 /**
- * Writing results: streamed text to stdout, or files under a directory, each written to a
- * temporary name and renamed so no reader ever sees half a file.
+ * Every byte Wirenix writes goes through here: streamed text to stdout, single files replaced
+ * atomically, and the temporary files the `--out` transaction stages. Each write is checked and
+ * repeated until the whole buffer is on disk, files are fsynced before they are renamed into
+ * place and their directory after, and a failure becomes a `WriteError` that names the file.
  */
 import { randomBytes } from "node:crypto";
 import {
-  chmodSync,
   closeSync,
-  existsSync,
+  constants,
+  fchmodSync,
+  fchownSync,
   fstatSync,
   fsyncSync,
   ftruncateSync,
+  lstatSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readSync,
+  realpathSync,
   renameSync,
   rmSync,
+  statSync,
   writeSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 
-/** Where text goes, chunk by chunk. */
-export interface TextSink {
-  write(text: string): void;
-  /** Ends the output; for files this is when the file appears under its real name. */
-  close(): void;
-  /** Gives up: nothing of this output is left behind (where that is possible). */
-  abort(): void;
+/** What a failed file operation means for the user, by error code. */
+const REASONS: Record<string, string> = {
+  ENOSPC: "no space left on the device",
+  EDQUOT: "disk quota exceeded",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EROFS: "read-only file system",
+  EISDIR: "it is a directory",
+  ENOTDIR: "a file is in the way of a directory",
+  EEXIST: "a file of that name is in the way",
+  ELOOP: "it is a symbolic link, which wirenix never writes through",
+  EFBIG: "the file is too large for the file system",
+  EIO: "input/output error",
+  EPIPE: "the reader closed the pipe",
+  ENOENT: "the directory does not exist",
+  EMFILE: "too many open files",
+  ENFILE: "too many open files",
+  ESHORTWRITE: "the system accepted no more bytes",
+};
+
+/** The code of an operating-system error, or undefined for anything else (a bug). */
+export function errnoCode(error: unknown): string | undefined {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return error instanceof Error && typeof code === "string" && /^E[A-Z]+$/.test(code)
+    ? code
+    : undefined;
 }
 
-/** From this length on, a write is large enough to go out on its own. */
-const LARGE_WRITE = 1 << 16;
-
-/** Collects small writes into large ones, which is what makes big outputs fast. */
-export class BufferedSink implements TextSink {
-  #parts: string[] = [];
-  #size = 0;
-  readonly #flushAt: number;
-  readonly #target: (chunk: string) => void;
-  readonly #onClose: () => void;
-  readonly #onAbort: () => void;
-
+/** A file could not be written: one message naming the file and the reason, never a trace. */
+export class WriteError extends Error {
   constructor(
-    target: (chunk: string) => void,
-    onClose = () => {},
-    onAbort = () => {},
-    flushAt = 1 << 20,
+    readonly file: string,
+    readonly code: string,
+    /** What this means for the output as a whole ("nothing under OUT was changed"). */
+    readonly outcome = "",
   ) {
-    this.#target = target;
-    this.#onClose = onClose;
-    this.#onAbort = onAbort;
-    this.#flushAt = flushAt;
+    super(
+      `cannot write ${file}: ${REASONS[code] ?? code} (${code})${outcome ? `; ${outcome}` : ""}`,
+    );
+    this.name = "WriteError";
   }
 
-  write(text: string): void {
-    // A large piece (one host of a big network) goes out as it is: joining it with others
-    // would only copy it once more.
-    if (text.length >= LARGE_WRITE) {
-      this.flush();
-      this.#target(text);
-      return;
-    }
-    this.#parts.push(text);
-    this.#size += text.length;
-    if (this.#size >= this.#flushAt) this.flush();
+  /** The same failure, with what it means for the output as a whole. */
+  withOutcome(outcome: string): WriteError {
+    return new WriteError(this.file, this.code, outcome);
   }
+}
 
-  flush(): void {
-    if (this.#parts.length === 0) return;
-    this.#target(this.#parts.join(""));
-    this.#parts = [];
-    this.#size = 0;
-  }
+/** `error` as a `WriteError` for `file`; anything that is not a file-system error is rethrown. */
+export function asWriteError(error: unknown, file: string): WriteError {
+  if (error instanceof WriteError) return error;
+  const code = errnoCode(error);
+  if (code === undefined) throw error;
+  return new WriteError(file, code);
+}
 
-  close(): void {
-    this.flush();
-    this.#onClose();
-  }
+/**
+ * A failed file operation in words (`cannot mkdir /x: read-only file system (EROFS)`), or
+ * undefined for anything that is not one (a bug, which must not be hidden).
+ */
+export function describeFileError(error: unknown): string | undefined {
+  if (error instanceof WriteError) return error.message;
+  const code = errnoCode(error);
+  const { path, syscall } = (error ?? {}) as NodeJS.ErrnoException;
+  if (code === undefined || typeof path !== "string") return undefined;
+  const message = new WriteError(path, code).message;
+  return typeof syscall === "string" && syscall !== "write"
+    ? message.replace(/^cannot write/, `cannot ${syscall}`)
+    : message;
+}
 
-  abort(): void {
-    this.#parts = [];
-    this.#size = 0;
-    this.#onAbort();
+/** Runs a file-system step; its failure becomes a `WriteError` naming `file`. */
+export function guarded<T>(file: string, step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    throw asWriteError(error, file);
   }
 }
 
 /**
- * A file that appears only when complete: written as a hidden temporary file beside the
- * target, then renamed over it.
+ * Writes all of `data` to `fd`, however many calls the system needs: `write(2)` may take only
+ * part of a buffer (a nearly full disk does exactly that), and the rest must follow or fail.
  */
-export function atomicFileSink(path: string, mode = 0o644): TextSink {
-  mkdirSync(dirname(path), { recursive: true });
-  const temp = join(
-    dirname(path),
-    `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`,
-  );
-  const fd = openSync(temp, "wx", mode);
-  let open = true;
-  const finish = () => {
-    if (open) {
-      open = false;
-      closeSync(fd);
+export function writeFully(fd: number, data: string | Uint8Array, file: string): void {
+  const buffer = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+  let done = 0;
+  while (done < buffer.length) {
+    let wrote: number;
+    try {
+      wrote = writeSync(fd, buffer, done, buffer.length - done);
+    } catch (error) {
+      if (errnoCode(error) === "EAGAIN") continue;
+      throw asWriteError(error, file);
     }
-  };
-  return new BufferedSink(
-    (chunk) => {
-      writeSync(fd, chunk);
-    },
-    () => {
-      fsyncSync(fd);
-      finish();
-      renameSync(temp, path);
-    },
-    () => {
-      finish();
-      rmSync(temp, { force: true });
-    },
+    if (wrote <= 0) throw new WriteError(file, "ESHORTWRITE");
+    done += wrote;
+  }
+}
+
+/**
+ * Makes a rename in `dir` durable. File systems that cannot sync a directory (EINVAL) have
+ * nothing to make durable that way.
+ */
+export function syncDirectory(dir: string): void {
+  let fd: number;
+  try {
+    fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  } catch (error) {
+    throw asWriteError(error, dir);
+  }
+  try {
+    fsyncSync(fd);
+  } catch (error) {
+    if (errnoCode(error) !== "EINVAL") throw asWriteError(error, dir);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A tag unique to one run (pid and random), part of every temporary name it makes. */
+export function runTag(): string {
+  return `${process.pid}-${randomBytes(4).toString("hex")}`;
+}
+
+/**
+ * The temporary name beside `final` for the run tagged `tag`: hidden, and recognisable as
+ * Wirenix's (`.wg0.conf.wirenix-1234-89abcdef.tmp`); `.old` is a backup the run keeps until
+ * it is done.
+ */
+export function tempPath(final: string, tag: string, kind: "tmp" | "old" = "tmp"): string {
+  return join(dirname(final), `.${basename(final)}.wirenix-${tag}.${kind}`);
+}
+
+/**
+ * Names of temporary files Wirenix makes, so that leftovers of a killed run can be found: the
+ * current form, and the `.<name>.<pid>.<random>.tmp` of earlier versions.
+ */
+export function isTemporaryName(name: string): boolean {
+  return (
+    /^\..+\.wirenix-\d+-[0-9a-f]{8}\.(tmp|old)$/.test(name) ||
+    /^\..+\.\d+\.[0-9a-f]{8}\.tmp$/.test(name)
   );
 }
 
-/** Writes a whole file atomically. */
-export function writeFileAtomic(path: string, text: string, mode = 0o644): void {
-  const sink = atomicFileSink(path, mode);
+/**
+ * Removes the temporary files of Wirenix runs in `dir` (not in subdirectories). Only for a
+ * directory whose lock the caller holds: no other run is writing there, so every such file is
+ * a leftover of a run that was killed.
+ */
+export function removeTemporaryFiles(dir: string): void {
+  let names: string[];
   try {
-    sink.write(text);
-    sink.close();
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) if (isTemporaryName(name)) rmSync(join(dir, name), { force: true });
+}
+
+/**
+ * Makes a directory and its missing parents. Unlike `mkdirSync(…, { recursive: true })`, a
+ * failure names the real cause (a read-only file system is reported as such, not as ENOENT).
+ */
+export function makeDirectory(path: string, mode = 0o755): void {
+  try {
+    mkdirSync(path, { mode });
   } catch (error) {
-    sink.abort();
+    const code = errnoCode(error);
+    if (code === "EEXIST") return;
+    if (code !== "ENOENT" || dirname(path) === path) throw asWriteError(error, path);
+    makeDirectory(dirname(path), mode);
+    guarded(path, () => mkdirSync(path, { mode }));
+  }
+}
+
+/** Ownership to give a file (when running as root and replacing someone else's file). */
+export interface Owner {
+  uid: number;
+  gid: number;
+}
+
+/**
+ * Writes `data` to a new temporary file beside `final`, complete and on disk, with exactly
+ * `mode` (not filtered by the umask). Returns the temporary path; on failure nothing is left.
+ */
+export function writeTempFile(
+  final: string,
+  data: string | Uint8Array,
+  mode: number,
+  tag = runTag(),
+  owner?: Owner,
+): string {
+  const temp = tempPath(final, tag);
+  const fd = guarded(final, () =>
+    openSync(
+      temp,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+      mode,
+    ),
+  );
+  try {
+    guarded(final, () => {
+      fchmodSync(fd, mode);
+      if (owner) fchownSync(fd, owner.uid, owner.gid);
+    });
+    writeFully(fd, data, final);
+    guarded(final, () => fsyncSync(fd));
+  } catch (error) {
+    closeSync(fd);
+    rmSync(temp, { force: true });
     throw error;
   }
+  guarded(final, () => closeSync(fd));
+  return temp;
+}
+
+/**
+ * The file a write to `path` must replace: a symbolic link is resolved, so that the file it
+ * points at is updated and the link stays (an ACL kept in a dotfiles repository, say).
+ */
+function targetOf(path: string): string {
+  try {
+    if (lstatSync(path).isSymbolicLink()) return realpathSync(path);
+  } catch (error) {
+    if (errnoCode(error) !== "ENOENT") throw asWriteError(error, path);
+  }
+  return resolve(path);
+}
+
+/**
+ * Replaces (or creates) one whole file: written to a temporary file beside it and renamed over
+ * it only when complete, so a reader sees the old file or the new one, never a part. An
+ * existing file keeps its mode (and, for root, its owner) unless `mode` is given. Returns the
+ * path written (a symbolic link's target).
+ */
+export function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  options: { mode?: number } = {},
+): string {
+  const target = targetOf(path);
+  let existing: { mode: number; uid: number; gid: number } | undefined;
+  try {
+    const stat = statSync(target);
+    if (!stat.isFile()) throw new WriteError(target, stat.isDirectory() ? "EISDIR" : "EEXIST");
+    existing = { mode: stat.mode & 0o7777, uid: stat.uid, gid: stat.gid };
+  } catch (error) {
+    if (errnoCode(error) !== "ENOENT") throw asWriteError(error, target);
+  }
+  const mode = options.mode ?? existing?.mode ?? 0o644;
+  const owner =
+    existing && process.getuid?.() === 0 ? { uid: existing.uid, gid: existing.gid } : undefined;
+  const temp = writeTempFile(target, data, mode, runTag(), owner);
+  try {
+    guarded(target, () => renameSync(temp, target));
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
+  syncDirectory(dirname(target));
+  return target;
 }
 
 /**
@@ -150,7 +310,7 @@ export class HeldOutput {
 
   write(text: string): void {
     if (this.#spill) {
-      writeSync(this.#spill.fd, text);
+      writeFully(this.#spill.fd, text, this.#spill.path);
       return;
     }
     this.#parts.push(text);
@@ -160,8 +320,8 @@ export class HeldOutput {
         tmpdir(),
         `wirenix-output.${process.pid}.${randomBytes(6).toString("hex")}`,
       );
-      this.#spill = { path, fd: openSync(path, "wx+", 0o600) };
-      for (const part of this.#parts) writeSync(this.#spill.fd, part);
+      this.#spill = { path, fd: guarded(path, () => openSync(path, "wx+", 0o600)) };
+      for (const part of this.#parts) writeFully(this.#spill.fd, part, path);
       this.#parts = [];
     }
   }
@@ -194,85 +354,92 @@ export class HeldOutput {
   }
 }
 
+/** What the file behind a descriptor is called, for messages ("standard output" if unknown). */
+export function descriptorName(fd: number, fallback: string): string {
+  try {
+    return `${fallback} (${realpathSync(`/proc/self/fd/${fd}`)})`;
+  } catch {
+    return fallback;
+  }
+}
+
+/** From this length on, a write goes out on its own instead of being joined with others. */
+const LARGE_WRITE = 1 << 16;
+/** Small writes are collected up to this many characters: big outputs are written fast. */
+const FLUSH_AT = 1 << 20;
+
 /**
- * Output straight into a regular file (stdout redirected with `>`): written as it is made, and
- * cut back to where it started if the run fails, so the file never holds half a result.
+ * Output straight into a regular file (stdout redirected with `>` or `>>`): written as it is
+ * made, and cut back to where it started if the run fails (or the disk fills up), so the file
+ * never holds half a result.
  */
 export class RevocableFileOutput {
   readonly #fd: number;
+  readonly #name: string;
   readonly #start: number;
-  readonly #sink: BufferedSink;
+  #parts: string[] = [];
+  #size = 0;
 
-  constructor(fd: number) {
+  constructor(fd: number, name = descriptorName(fd, "standard output")) {
     this.#fd = fd;
-    this.#start = fstatSync(fd).size;
-    this.#sink = new BufferedSink((chunk) => {
-      writeSync(fd, chunk);
-    });
+    this.#name = name;
+    this.#start = guarded(name, () => fstatSync(fd).size);
   }
 
   write(text: string): void {
-    this.#sink.write(text);
+    if (text.length >= LARGE_WRITE) {
+      this.#flush();
+      this.#put(text);
+      return;
+    }
+    this.#parts.push(text);
+    this.#size += text.length;
+    if (this.#size >= FLUSH_AT) this.#flush();
+  }
+
+  #flush(): void {
+    if (this.#parts.length === 0) return;
+    const text = this.#parts.join("");
+    this.#parts = [];
+    this.#size = 0;
+    this.#put(text);
+  }
+
+  #put(text: string): void {
+    try {
+      writeFully(this.#fd, text, this.#name);
+    } catch (error) {
+      throw this.#revoke(asWriteError(error, this.#name));
+    }
+  }
+
+  /** Cuts the file back; the error then says what the file holds. */
+  #revoke(error: WriteError): WriteError {
+    this.#parts = [];
+    try {
+      ftruncateSync(this.#fd, this.#start);
+      return error.withOutcome(
+        this.#start === 0 ? "the file was left empty" : "the file was cut back to what it held",
+      );
+    } catch {
+      return error.withOutcome("what was written of it is incomplete");
+    }
   }
 
   commit(): void {
-    this.#sink.close();
+    this.#flush();
+    try {
+      fsyncSync(this.#fd);
+    } catch (error) {
+      const code = errnoCode(error);
+      // Some files (on special file systems) cannot be synced; there is nothing to make durable.
+      if (code !== "EINVAL" && code !== "EROFS")
+        throw this.#revoke(asWriteError(error, this.#name));
+    }
   }
 
   discard(): void {
-    this.#sink.abort();
-    ftruncateSync(this.#fd, this.#start);
+    this.#parts = [];
+    guarded(this.#name, () => ftruncateSync(this.#fd, this.#start));
   }
-}
-/** A file of a tree written by `writeTreeAtomically`. */
-export interface TreeFile {
-  /** Relative to the tree's root, `/`-separated, already checked to stay inside it. */
-  path: string;
-  text: string;
-  /** Written 0600 inside directories made 0700; other files 0644. */
-  secret: boolean;
-}
-
-/**
- * Writes many files as one change: every file is first written beside its target under a
- * temporary name; only when all are written are they renamed into place. If writing fails,
- * the temporary files and the directories made for them are removed, so nothing changes.
- */
-export function writeTreeAtomically(root: string, files: readonly TreeFile[]): void {
-  const base = resolve(root);
-  const tag = `${process.pid}.${randomBytes(4).toString("hex")}`;
-  const secretDirs = new Set<string>();
-  const made: string[] = [];
-  const staged: { temp: string; final: string }[] = [];
-  const ensureDir = (path: string) => {
-    if (existsSync(path)) return;
-    ensureDir(dirname(path));
-    mkdirSync(path, { mode: 0o755 });
-    made.push(path);
-  };
-  try {
-    for (const file of files) {
-      const final = join(base, file.path);
-      if (file.secret)
-        for (let d = dirname(final); d !== base && d.startsWith(base); d = dirname(d))
-          secretDirs.add(d);
-      ensureDir(dirname(final));
-      const temp = join(dirname(final), `.${basename(final)}.${tag}.tmp`);
-      const fd = openSync(temp, "wx", file.secret ? 0o600 : 0o644);
-      staged.push({ temp, final });
-      try {
-        writeSync(fd, file.text);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-    }
-  } catch (error) {
-    for (const { temp } of staged) rmSync(temp, { force: true });
-    for (const dir of made.reverse()) rmSync(dir, { recursive: true, force: true });
-    throw error;
-  }
-  // Tighten directories before any secret appears in them.
-  for (const dir of secretDirs) chmodSync(dir, 0o700);
-  for (const { temp, final } of staged) renameSync(temp, final);
 }

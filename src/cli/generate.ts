@@ -1,18 +1,18 @@
 /** `wirenix generate`: the configuration of every (or the named) peer, as Nix or JSON. */
 
-import { randomBytes } from "node:crypto";
-import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { statSync } from "node:fs";
 import { Command, Option } from "commander";
 import type { ConfigTree } from "../config-tree.js";
-import type { NixosPeerShape } from "../configurers/configurer.js";
+import type { Configurer, NixosPeerShape } from "../configurers/configurer.js";
 import { filesOf, SAFE_FILE_NAME } from "../configurers/files.js";
 import type { Diagnostic } from "../diagnostics.js";
 import { toJson, toPrettyJson } from "../emit/json.js";
 import { nixAttrName, toNix } from "../emit/nix.js";
+import { yieldToSignals } from "../interrupt.js";
 import { DEV_NAME_METHODS, type DevNameMethod } from "../network/devname.js";
 import { compareNames } from "../order.js";
-import { HeldOutput, RevocableFileOutput, type TreeFile, writeTreeAtomically } from "../output.js";
+import { OutTransaction } from "../out-dir.js";
+import { errnoCode, HeldOutput, RevocableFileOutput } from "../output.js";
 import { DEFAULT_OPTIONS, type GenerateOptions, Generator } from "../pipeline.js";
 import { choosePeers, collect, Exit, registryWith, sourcedNetworkOf } from "./common.js";
 import { type CliIO, EXIT_INVALID, EXIT_USAGE, printDiagnostics, UsageError } from "./io.js";
@@ -55,7 +55,7 @@ function streamWriter(io: CliIO, format: "nix" | "json") {
       : new RevocableFileOutput(io.outFile);
   let first = true;
   return {
-    add({ name, config }: Host) {
+    add({ name, config }: Host, _peers: readonly string[]) {
       if (format === "json")
         output.write(`${first ? "{\n" : ",\n"}${JSON.stringify(name)}:${toJson(config)}`);
       else output.write(`${first ? "{\n" : ""}  ${nixAttrName(name)} = ${toNix(config, "  ")};\n`);
@@ -72,75 +72,72 @@ function streamWriter(io: CliIO, format: "nix" | "json") {
   };
 }
 
-const OUT_REASONS: Record<string, string> = {
-  EEXIST: "a file of that name is in the way",
-  ENOTDIR: "a file is in the way of the directory",
-  EISDIR: "a directory is in the way of a file",
-  EACCES: "permission denied",
-  EPERM: "permission denied",
-  EROFS: "read-only file system",
-  ENOSPC: "no space left on the device",
-};
+/** Where `--out` files go, and what the run is (for the manifest of files it wrote). */
+interface OutTarget {
+  dir: string;
+  configurer: string;
+  aclPeers: readonly string[];
+}
 
-/** Runs a file-system step under --out; its failure is a problem with that option, not a crash. */
-function guardOut(dir: string, step: () => void): void {
+/** `--out` naming a file, or a path through one, is a mistake in the command line. */
+function checkOutDir(dir: string): void {
+  let reason: string | undefined;
   try {
-    step();
+    if (!statSync(dir).isDirectory()) reason = "a file of that name is in the way";
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (typeof code !== "string") throw error;
-    const reason = OUT_REASONS[code] ?? (error as Error).message;
-    throw new UsageError(`--out ${dir}: cannot write there: ${reason}`);
+    if (errnoCode(error) === "ENOTDIR") reason = "a file is in the way of the directory";
   }
+  if (reason) throw new UsageError(`--out ${dir}: cannot write there: ${reason}`);
+}
+
+/** Tells the user what the `--out` transaction noticed (a killed run completed, ...). */
+function outNotices(io: CliIO, notices: readonly string[]): void {
+  for (const notice of notices) io.err(`wirenix: ${notice}\n`);
 }
 
 /**
- * Writes one file per host under DIR. Every file is first written under a temporary name; only
- * when all hosts succeeded are they renamed into place, so a failed run changes nothing.
+ * Writes one file per host under DIR, as one transaction (see `OutTransaction`): each file is
+ * staged as it is made, and all appear only when every host succeeded.
  */
-function directoryWriter(dir: string, format: "nix" | "json") {
-  guardOut(dir, () => mkdirSync(dir, { recursive: true }));
-  const staged: { temp: string; final: string }[] = [];
-  const tag = `${process.pid}.${randomBytes(4).toString("hex")}`;
+function directoryWriter(io: CliIO, target: OutTarget, format: "nix" | "json") {
+  checkOutDir(target.dir);
+  const tx = OutTransaction.begin(target.dir, target);
   return {
-    add({ name, config }: Host) {
-      const final = join(dir, `${name}.${format}`);
-      const temp = join(dir, `.${name}.${format}.${tag}.tmp`);
+    add({ name, config }: Host, peers: readonly string[]) {
       const text =
         format === "json" ? `${toPrettyJson(config)}\n` : `${MODULE_HEADER}${toNix(config)}\n`;
-      guardOut(dir, () => writeFileSync(temp, text, { flag: "wx", mode: 0o644 }));
-      staged.push({ temp, final });
+      tx.add({ name, peers }, [{ path: `${name}.${format}`, text, mode: 0o644 }]);
     },
     finish() {
-      try {
-        for (const { temp, final } of staged) guardOut(dir, () => renameSync(temp, final));
-      } catch (error) {
-        for (const { temp } of staged) rmSync(temp, { force: true });
-        throw error;
-      }
+      outNotices(io, tx.commit().notices);
     },
     abort() {
-      for (const { temp } of staged) rmSync(temp, { force: true });
+      tx.abort();
     },
   };
 }
 
 /**
- * Writes a file configurer's output as `DIR/<peer>/<file>`. Nothing is written until every
- * peer is configured, and then all files at once (see `writeTreeAtomically`).
+ * Writes a file configurer's output as `DIR/<peer>/<file>`, as one transaction. Files that
+ * hold or name a secret are 0600 in 0700 directories, the others 0644.
  */
-function fileTreeWriter(dir: string, configurer: string) {
-  const files: TreeFile[] = [];
+function fileTreeWriter(io: CliIO, target: OutTarget, configurer: Configurer) {
+  checkOutDir(target.dir);
+  const tx = OutTransaction.begin(target.dir, target);
   return {
-    add({ name, config }: Host) {
-      for (const [path, file] of filesOf(config, configurer))
-        files.push({ path: `${name}/${path}`, text: file.text, secret: file.secret });
+    add({ name, config }: Host, peers: readonly string[]) {
+      const files = filesOf(config, configurer.name).map(([path, file]) => ({
+        path: `${name}/${path}`,
+        text: file.text,
+        mode: file.secret || configurer.isPrivateFile?.(path) ? 0o600 : 0o644,
+      }));
+      tx.add({ name, peers }, files);
     },
     finish() {
-      writeTreeAtomically(dir, files);
+      outNotices(io, tx.commit().notices);
     },
     abort() {
-      files.length = 0;
+      tx.abort();
     },
   };
 }
@@ -215,17 +212,25 @@ async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
         return EXIT_INVALID;
       }
 
-  const writer =
+  const target =
     flags.out === undefined
+      ? undefined
+      : {
+          dir: flags.out,
+          configurer: generator.configurer.name,
+          aclPeers: network.peers.map((p) => p.name),
+        };
+  const writer =
+    target === undefined
       ? streamWriter(io, format)
       : output === "files"
-        ? fileTreeWriter(flags.out, generator.configurer.name)
-        : directoryWriter(flags.out, format);
+        ? fileTreeWriter(io, target, generator.configurer)
+        : directoryWriter(io, target, format);
   const failures: Diagnostic[] = [];
   try {
     if (flags.merge) {
       const merged = generator.configureMerged(peers);
-      if (merged.ok) writer.add({ name: hostNames[0] as string, config: merged.value });
+      if (merged.ok) writer.add({ name: hostNames[0] as string, config: merged.value }, peers);
       else failures.push(...merged.diagnostics);
     } else {
       for (const name of hostNames) {
@@ -235,8 +240,10 @@ async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
         else if (failures.length === 0) {
           const secret = printsSecrets(result.value);
           if (secret) failures.push(secret);
-          else writer.add({ name, config: result.value });
+          else writer.add({ name, config: result.value }, [name]);
         }
+        // A Ctrl-C between hosts removes what was staged (see OutTransaction).
+        if (target) await yieldToSignals();
       }
     }
   } catch (error) {
@@ -259,22 +266,12 @@ async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
     return EXIT_INVALID;
   }
   try {
+    // A file system that says no (no space, read-only, a link in the way) ends in a WriteError
+    // that says what became of the output; the CLI prints it.
     writer.finish();
   } catch (error) {
-    // The file system said no (not a directory, no space, read-only): the user's to fix.
-    const code = (error as NodeJS.ErrnoException).code;
-    if (flags.out === undefined || typeof code !== "string") throw error;
     writer.abort();
-    printDiagnostics(io, [
-      {
-        code: "write-failed",
-        severity: "error",
-        path: [],
-        file: flags.out,
-        message: `cannot write the output (${(error as Error).message}); nothing was written`,
-      },
-    ]);
-    return EXIT_INVALID;
+    throw error;
   }
   return 0;
 }

@@ -4,7 +4,11 @@
  */
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
-import { type CliIO, EXIT_USAGE, UsageError } from "./io.js";
+import { LockError } from "../dir-lock.js";
+import { describeFileError, WriteError } from "../output.js";
+import { type CliIO, EXIT_INVALID, EXIT_USAGE, UsageError } from "./io.js";
+
+export { processIO } from "./process-io.js";
 
 type MakeCommand = (io: CliIO, done: (code: number) => void) => Command;
 
@@ -76,6 +80,17 @@ export async function cli(argv: readonly string[], io: CliIO): Promise<number> {
     if (error instanceof UsageError) {
       io.err(`wirenix: ${error.message}\n`);
       return EXIT_USAGE;
+    }
+    // A file that cannot be written (a full disk, a read-only directory, a link in the way) or
+    // a directory another run holds: the user's to fix, said in one line.
+    if (error instanceof WriteError || error instanceof LockError) {
+      io.err(`wirenix: ${error.message}\n`);
+      return EXIT_INVALID;
+    }
+    const problem = describeFileError(error);
+    if (problem !== undefined) {
+      io.err(`wirenix: ${problem}\n`);
+      return EXIT_INVALID;
     }
     if (error instanceof CommanderError) {
       if (

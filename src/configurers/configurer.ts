@@ -43,6 +43,12 @@ export interface Configurer {
   /** Default `nixos`. */
   output?: ConfigurerOutput;
   configure(context: ConfigureContext): ConfigTree;
+  /**
+   * File configurers: whether a file (by its path under the peer's directory) names where a
+   * secret lives, so it is written 0600 in a 0700 directory like the secret itself, though it
+   * can be printed. Files marked `secret` are always written that way.
+   */
+  isPrivateFile?(path: string): boolean;
 }
 
 /** Identity helper that gives plugin authors type checking for free. */

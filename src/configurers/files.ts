@@ -25,6 +25,8 @@ export interface FileConfigurerSpec {
   name: string;
   description: string;
   files(context: ConfigureContext): FileSet;
+  /** See `Configurer.isPrivateFile`. */
+  isPrivateFile?(path: string): boolean;
 }
 
 /** A configurer whose output is files (the CLI writes them under `--out DIR/<peer>/`). */
@@ -33,6 +35,7 @@ export function defineFileConfigurer(spec: FileConfigurerSpec): Configurer {
     name: spec.name,
     description: spec.description,
     output: "files",
+    ...(spec.isPrivateFile ? { isPrivateFile: spec.isPrivateFile } : {}),
     configure: (context) => {
       const files: ConfigTree = {};
       for (const [path, file] of Object.entries(spec.files(context)))

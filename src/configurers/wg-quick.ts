@@ -149,6 +149,8 @@ export const wgQuickConfigurer = defineFileConfigurer({
   name: "wg-quick",
   description: "wg-quick files <dev>.conf (any Linux; keys via PostUp or inline) and hosts",
   files: wgQuickFiles,
+  // A .conf names the private key file (or holds the key); wg-quick warns about any other mode.
+  isPrivateFile: (path) => path.endsWith(".conf"),
 });
 
 /** Secrets written into a configuration meant for a phone app (see `inlineWgQuickConfig`). */

@@ -5,9 +5,10 @@
  * each peer's file as `wirenix-peer-<P>.pub`, where the agenix key providers read it.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { Encrypter } from "age-encryption";
 import { type Diagnostic, diagnostic, type PathSegment, type Result } from "../diagnostics.js";
+import type { DirLock } from "../dir-lock.js";
 import type { Network } from "../network/model.js";
 import { peerSecretName, subnetSecretName } from "./agenix-rekey-provider.js";
 import { publicKeyOf } from "./generate.js";
@@ -17,9 +18,11 @@ import {
   createSecretFile,
   fileProblem,
   keyFiles,
+  lockSecretDir,
   prepareSecretDir,
   readKeyFile,
   replaceSecretFile,
+  tightenSecretFiles,
 } from "./key-dir.js";
 
 /** A recipient and where it was written, for messages. */
@@ -228,9 +231,18 @@ export async function encryptKeys(
   const notices: string[] = [];
   const stamp = backupStamp(options.now);
   const outcomes: EncryptOutcome[] = [];
+  const locks: DirLock[] = [];
   try {
     const notice = prepareSecretDir(secretsDir);
     if (notice) notices.push(notice);
+    // The keys must not change while they are encrypted, nor two runs write the age files.
+    for (const dir of new Set([resolve(keysDir), resolve(secretsDir)])) {
+      const lock = lockSecretDir(dir);
+      locks.push(lock);
+      if (lock.notice) notices.push(lock.notice);
+    }
+    const tightened = tightenSecretFiles(secretsDir);
+    if (tightened) notices.push(tightened);
     await encryptAll(work, secretsDir, options, stamp, outcomes);
   } catch (error) {
     const problem = fileProblem(error);
@@ -246,6 +258,8 @@ export async function encryptKeys(
         ),
       ],
     };
+  } finally {
+    for (const lock of locks.reverse()) lock.release();
   }
   return { ok: true, value: { outcomes, notices }, warnings: [] };
 }

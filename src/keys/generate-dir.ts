@@ -6,6 +6,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { type Diagnostic, diagnostic, type Result } from "../diagnostics.js";
+import type { DirLock } from "../dir-lock.js";
 import type { Network } from "../network/model.js";
 import { generateKeyPair, generatePresharedKey, publicKeyOf } from "./generate.js";
 import {
@@ -16,10 +17,12 @@ import {
   holdsNoKey,
   keyFileNameProblem,
   keyFiles,
+  lockSecretDir,
   prepareSecretDir,
   readKeyFile,
-  replaceSecretFile,
+  replaceKeyPair,
   subnetWantsPresharedKey,
+  tightenSecretFiles,
 } from "./key-dir.js";
 
 /** What happened to one peer's or subnet's key; never holds a private key. */
@@ -144,10 +147,7 @@ function peerOutcome(
   const files = [keyFile, pubFile];
   if (rotate) {
     const pair = generateKeyPair();
-    const backups = [
-      replaceSecretFile(keyFile, `${pair.privateKey}\n`, stamp),
-      replaceSecretFile(pubFile, `${pair.publicKey}\n`, stamp),
-    ].filter((b): b is string => b !== undefined);
+    const backups = replaceKeyPair(keyFile, pubFile, pair, stamp);
     return { kind: "peer", name, action: "rotated", files, publicKey: pair.publicKey, backups };
   }
   const existing = readKeyFile(keyFile);
@@ -178,6 +178,8 @@ function peerOutcome(
       reason: `the ACL already has its publicKey and ${keyFile} does not exist; use --rotate ${name} for a new pair`,
     };
   const pair = generateKeyPair();
+  // The private key first: a run killed in between leaves a `.key` without `.pub`, which the
+  // next run completes, never a `.pub` without its key.
   createSecretFile(keyFile, `${pair.privateKey}\n`);
   createSecretFile(pubFile, `${pair.publicKey}\n`);
   return { kind: "peer", name, action: "created", files, publicKey: pair.publicKey };
@@ -191,15 +193,24 @@ export function generateKeys(
 ): Result<GenerateKeysReport> {
   const peers = options.peers ? [...options.peers] : network.peers.map((p) => p.name);
   const rotate = options.rotate ?? [];
-  const found = problems(network, dir, peers, rotate);
-  if (found.length > 0) return { ok: false, diagnostics: found };
   const notices: string[] = [];
   const stamp = backupStamp(options.now);
   const outcomes: KeyOutcome[] = [];
   const publicKeys = new Map<string, string>();
+  let lock: DirLock | undefined;
   try {
-    const notice = prepareSecretDir(dir);
-    if (notice) notices.push(notice);
+    // A bad name is reported before the directory is made.
+    const early = existsSync(dir) ? [] : problems(network, dir, peers, rotate);
+    if (early.length > 0) return { ok: false, diagnostics: early };
+    const prepared = prepareSecretDir(dir);
+    if (prepared) notices.push(prepared);
+    // One run at a time in a keys directory: the checks below must still hold while we write.
+    lock = lockSecretDir(dir);
+    if (lock.notice) notices.push(lock.notice);
+    const found = problems(network, dir, peers, rotate);
+    if (found.length > 0) return { ok: false, diagnostics: found };
+    const tightened = tightenSecretFiles(dir);
+    if (tightened) notices.push(tightened);
     for (const name of peers) {
       const outcome = peerOutcome(network, dir, name, rotate.includes(name), stamp);
       outcomes.push(outcome);
@@ -223,6 +234,8 @@ export function generateKeys(
         ? `${problem} (another process wrote it meanwhile?); nothing was overwritten`
         : `${problem}${outcomes.length > 0 ? "; keys written before this are kept" : ""}`;
     return { ok: false, diagnostics: [diagnostic("error", "write-failed", [], message)] };
+  } finally {
+    lock?.release();
   }
   return { ok: true, value: { outcomes, notices, publicKeys }, warnings: [] };
 }

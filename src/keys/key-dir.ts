@@ -3,25 +3,32 @@
  * (public) and `<subnet>.psk` (preshared), every file 0600 in a 0700 directory. Files are
  * created exclusively (an existing key is never replaced) and appear only when complete.
  */
-import { randomBytes } from "node:crypto";
 import {
   chmodSync,
-  closeSync,
   existsSync,
-  fsyncSync,
   linkSync,
-  mkdirSync,
-  openSync,
+  lstatSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
   statSync,
-  writeSync,
 } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { dirname, join } from "node:path";
 import { isWireguardKey } from "../acl/values.js";
 import type { PathSegment } from "../diagnostics.js";
+import { type DirLock, LockError, lockDirectory } from "../dir-lock.js";
 import type { NetSubnet } from "../network/model.js";
+import {
+  asWriteError,
+  describeFileError,
+  errnoCode,
+  guarded,
+  makeDirectory,
+  removeTemporaryFiles,
+  syncDirectory,
+  writeTempFile,
+} from "../output.js";
 
 /** Mode of every file in a keys directory, and of the directory itself. */
 export const SECRET_FILE_MODE = 0o600;
@@ -79,7 +86,7 @@ export function holdsNoKey(file: string): boolean {
  */
 export function prepareSecretDir(dir: string): string | undefined {
   if (!existsSync(dir)) {
-    mkdirSync(dir, { recursive: true, mode: SECRET_DIR_MODE });
+    makeDirectory(dir, SECRET_DIR_MODE);
     // mkdir honours the umask; make the mode exact.
     chmodSync(dir, SECRET_DIR_MODE);
     return undefined;
@@ -93,23 +100,38 @@ export function prepareSecretDir(dir: string): string | undefined {
 }
 
 function writeTemp(path: string, text: string | Uint8Array): string {
-  const temp = join(
-    dirname(path),
-    `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`,
-  );
-  const fd = openSync(temp, "wx", SECRET_FILE_MODE);
-  try {
-    writeSync(fd, typeof text === "string" ? Buffer.from(text) : text);
-    fsyncSync(fd);
-  } catch (error) {
-    closeSync(fd);
-    rmSync(temp, { force: true });
-    throw error;
+  return writeTempFile(path, text, SECRET_FILE_MODE);
+}
+
+/** Key files and their backups: what `tightenSecretFiles` looks after. */
+const SECRET_FILE_NAME = /\.(key|pub|psk|age)(\.[0-9TZ]+(-\d+)?\.bak)?$/;
+
+/**
+ * Makes key files (and backups of them) that others can read 0600. Returns a notice naming
+ * them, so that the change is not silent, or undefined when all were private already.
+ */
+export function tightenSecretFiles(dir: string): string | undefined {
+  const tightened: string[] = [];
+  for (const name of readdirSync(dir)) {
+    if (!SECRET_FILE_NAME.test(name)) continue;
+    const file = join(dir, name);
+    const stat = lstatSync(file);
+    if (!stat.isFile() || (stat.mode & 0o777) === SECRET_FILE_MODE) continue;
+    guarded(file, () => chmodSync(file, SECRET_FILE_MODE));
+    tightened.push(`${name} (was ${(stat.mode & 0o777).toString(8).padStart(3, "0")})`);
   }
-  closeSync(fd);
-  // openSync's mode is filtered by the umask; a key file must be exactly 0600.
-  chmodSync(temp, SECRET_FILE_MODE);
-  return temp;
+  if (tightened.length === 0) return undefined;
+  return `${dir}: mode changed to 600 (they hold keys or name them): ${tightened.join(", ")}`;
+}
+
+/**
+ * Takes the lock of a keys (or secrets) directory and removes what killed runs left there.
+ * The lock is released by the returned function.
+ */
+export function lockSecretDir(dir: string): DirLock {
+  const lock = lockDirectory(dir);
+  removeTemporaryFiles(dir);
+  return lock;
 }
 
 /** A problem with the keys directory or its files that the user must fix. */
@@ -120,11 +142,8 @@ export class KeyDirError extends Error {}
  * or undefined for anything that is not one, which is then a bug and propagates.
  */
 export function fileProblem(error: unknown): string | undefined {
-  if (error instanceof KeyDirError) return error.message;
-  const e = error as NodeJS.ErrnoException;
-  if (error instanceof Error && typeof e.code === "string" && typeof e.syscall === "string")
-    return `cannot ${e.syscall} ${e.path ?? ""}: ${e.code}`.replace("  ", " ");
-  return undefined;
+  if (error instanceof KeyDirError || error instanceof LockError) return error.message;
+  return describeFileError(error);
 }
 
 /** Thrown when a file that must not be replaced already exists. */
@@ -143,11 +162,12 @@ export function createSecretFile(path: string, text: string | Uint8Array): void 
   try {
     linkSync(temp, path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") throw new FileExistsError(path);
-    throw error;
+    if (errnoCode(error) === "EEXIST") throw new FileExistsError(path);
+    throw asWriteError(error, path);
   } finally {
     rmSync(temp, { force: true });
   }
+  syncDirectory(dirname(path));
 }
 
 /** A backup name that is not taken yet: `<file>.<UTC time>.bak`, then `-2`, `-3`, ... */
@@ -167,22 +187,66 @@ export function replaceSecretFile(
   const temp = writeTemp(path, text);
   let backup: string | undefined;
   try {
-    if (existsSync(path))
-      for (let attempt = 1; backup === undefined; attempt++) {
-        const candidate = backupName(path, stamp, attempt);
-        try {
-          linkSync(path, candidate);
-          backup = candidate;
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-        }
-      }
-    renameSync(temp, path);
+    backup = keepBackup(path, stamp);
+    guarded(path, () => renameSync(temp, path));
   } catch (error) {
     rmSync(temp, { force: true });
     throw error;
   }
+  syncDirectory(dirname(path));
   return backup;
+}
+
+/** Links the current file to a fresh backup name; undefined when there is no file. */
+function keepBackup(path: string, stamp: string): string | undefined {
+  if (!existsSync(path)) return undefined;
+  for (let attempt = 1; ; attempt++) {
+    const candidate = backupName(path, stamp, attempt);
+    try {
+      linkSync(path, candidate);
+      return candidate;
+    } catch (error) {
+      if (errnoCode(error) !== "EEXIST") throw asWriteError(error, candidate);
+    }
+  }
+}
+
+/**
+ * Replaces a key pair on purpose, old files kept as backups, so that no reader ever finds a
+ * `.pub` that is not the public key of the `.key` beside it: both are written in full first,
+ * then the old `.pub` is removed, the new `.key` renamed into place, and the new `.pub` last.
+ * In between there is no `.pub` (readers report it missing, and `keys generate` derives it
+ * from the `.key` if the run is killed right there). Returns the backups' paths.
+ */
+export function replaceKeyPair(
+  keyFile: string,
+  pubFile: string,
+  pair: { privateKey: string; publicKey: string },
+  stamp: string,
+): string[] {
+  const keyTemp = writeTemp(keyFile, `${pair.privateKey}\n`);
+  let pubTemp: string | undefined;
+  const backups: string[] = [];
+  try {
+    pubTemp = writeTemp(pubFile, `${pair.publicKey}\n`);
+    for (const file of [keyFile, pubFile]) {
+      const backup = keepBackup(file, stamp);
+      if (backup) backups.push(backup);
+    }
+  } catch (error) {
+    for (const file of [keyTemp, pubTemp, ...backups]) if (file) rmSync(file, { force: true });
+    throw error;
+  }
+  try {
+    guarded(pubFile, () => rmSync(pubFile, { force: true }));
+    guarded(keyFile, () => renameSync(keyTemp, keyFile));
+    guarded(pubFile, () => renameSync(pubTemp as string, pubFile));
+  } finally {
+    rmSync(keyTemp, { force: true });
+    rmSync(pubTemp, { force: true });
+  }
+  syncDirectory(dirname(keyFile));
+  return backups;
 }
 
 /** A timestamp for backup names that sorts by time and is safe in file names. */

@@ -4,7 +4,7 @@
  * re-printed (TOML has no comment-keeping printer here, so comments are lost and the caller
  * says so). A `.nix` ACL is an expression, not data: it is never rewritten.
  */
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { extname } from "node:path";
 import { parse as parseToml, stringify as stringifyToml } from "smol-toml";
 import { isScalar, parseDocument, Scalar } from "yaml";
@@ -115,7 +115,7 @@ function setYamlKeys(doc: ReturnType<typeof parseDocument>, updates: readonly Pu
 }
 
 /**
- * Writes the public keys into the ACL file atomically, keeping its mode. Peers whose key is
+ * Writes the public keys into the ACL file atomically, keeping its mode (and owner). Peers whose key is
  * already right are not touched, and an ACL that needs no change is not rewritten.
  */
 export function updateAclPublicKeys(
@@ -152,7 +152,8 @@ export function updateAclPublicKeys(
     reprinted = true;
   }
   try {
-    if (changed.length > 0) writeFileAtomic(file, output, statSync(file).mode & 0o777);
+    // Beside the ACL (at a symbolic link's target) and renamed over it only when complete.
+    if (changed.length > 0) writeFileAtomic(file, output);
   } catch (error) {
     const problem = fileProblem(error);
     if (problem === undefined) throw error;

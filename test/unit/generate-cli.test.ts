@@ -114,7 +114,9 @@ test("--out writes one NixOS module per peer that evaluates to the JSON output",
     const json = JSON.parse(
       wirenix(["generate", file, "--configurer", "networkd", "--format", "json"]).stdout,
     );
-    const written = readdirSync(out).sort();
+    const written = readdirSync(out)
+      .filter((name) => name !== ".wirenix-manifest.json")
+      .sort();
     assert.deepEqual(
       written,
       Object.keys(json)
@@ -144,7 +146,7 @@ test("a failed run writes nothing under --out and reports every failing peer", (
       ran.stderr,
       /acl\.json: peers\[2\]\.privateKeyFile: no private key file for peer "c"/,
     );
-    assert.deepEqual(readdirSync(out), []);
+    assert.ok(!existsSync(out), "the directory it would have made is not left behind");
   }));
 
 test("device names over 15 characters fail with a hint; clashes keep the first subnet and warn", () =>

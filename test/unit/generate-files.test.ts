@@ -45,7 +45,7 @@ async function wirenix(...argv: string[]) {
 
 const mode = (path: string) => statSync(path).mode & 0o777;
 
-test("--out writes DIR/<peer>/<files>, 0644 in 0755 directories, and prints nothing", () =>
+test("--out writes DIR/<peer>/<files>, a .conf 0600 in a 0700 directory, and prints nothing", () =>
   withTempDir(async (dir) => {
     const out = join(dir, "out");
     const run = await wirenix("generate", aclFile(dir), "--configurer", "wg-quick", "--out", out);
@@ -58,10 +58,12 @@ test("--out writes DIR/<peer>/<files>, 0644 in 0755 directories, and prints noth
         .every((line) => line.startsWith("warning:")),
       "only warnings",
     );
-    assert.deepEqual(readdirSync(out).sort(), ["a", "b"]);
+    assert.deepEqual(readdirSync(out).sort(), [".wirenix-manifest.json", "a", "b"]);
     assert.deepEqual(readdirSync(join(out, "a")).sort(), ["hosts", "lan.conf"]);
-    assert.equal(mode(join(out, "a", "lan.conf")), 0o644);
-    assert.equal(mode(join(out, "a")), 0o755);
+    // The .conf names the private key file: wg-quick warns about any other mode.
+    assert.equal(mode(join(out, "a", "lan.conf")), 0o600);
+    assert.equal(mode(join(out, "a", "hosts")), 0o644);
+    assert.equal(mode(join(out, "a")), 0o700);
     assert.match(
       readFileSync(join(out, "a", "lan.conf"), "utf8"),
       /^Endpoint = 192\.0\.2\.2:51820$/m,
@@ -75,6 +77,8 @@ test("--out writes DIR/<peer>/<files>, 0644 in 0755 directories, and prints noth
       out,
     );
     assert.equal(again.code, 0);
+    assert.equal(mode(join(out, "b", "50-lan.netdev")), 0o600);
+    assert.equal(mode(join(out, "b", "50-lan.network")), 0o644);
     assert.deepEqual(readdirSync(join(out, "b")).sort(), [
       "50-lan.netdev",
       "50-lan.network",
@@ -180,7 +184,10 @@ test("when the file system refuses, the run says so (exit 1) and leaves nothing 
     const before = readFileSync(join(out, "a", "hosts"), "utf8");
     const run = await wirenix("generate", aclFile(dir), "--configurer", "wg-quick", "--out", out);
     assert.equal(run.code, 1);
-    assert.match(run.err, /cannot write the output \(ENOTDIR.*\); nothing was written/);
+    assert.match(
+      run.err,
+      /cannot write \S+\/out\/b: a file is in the way of a directory \(ENOTDIR\); nothing under \S+\/out was changed/,
+    );
     assert.deepEqual(readdirSync(join(out, "a")), ["hosts"]);
     assert.equal(readFileSync(join(out, "a", "hosts"), "utf8"), before);
   }));

@@ -1,0 +1,94 @@
+/** The `--out` transaction: what it removes from earlier runs, and what it never touches. */
+import { strict as assert } from "node:assert";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { MANIFEST_NAME, type OutFile, OutTransaction } from "../../src/out-dir.js";
+import { withTempDir } from "../support/run.js";
+
+const file = (path: string, text = `${path}\n`, mode = 0o644): OutFile => ({ path, text, mode });
+
+/** One run: every host's files, committed. */
+function run(
+  dir: string,
+  configurer: string,
+  aclPeers: string[],
+  hosts: Record<string, OutFile[]>,
+) {
+  const tx = OutTransaction.begin(dir, { configurer, aclPeers });
+  for (const [name, files] of Object.entries(hosts)) tx.add({ name, peers: [name] }, files);
+  return tx.commit();
+}
+
+test("files of peers no longer in the ACL are removed, unless changed or not written by wirenix", () =>
+  withTempDir((dir) => {
+    const out = join(dir, "out");
+    mkdirSync(join(out, "c"), { recursive: true });
+    writeFileSync(join(out, "c", "notes"), "mine\n");
+    writeFileSync(join(out, "user.txt"), "mine too\n");
+    run(out, "wg-quick", ["a", "b", "c", "d"], {
+      a: [file("a/lan.conf"), file("a/hosts")],
+      b: [file("b/lan.conf")],
+      c: [file("c/lan.conf"), file("c/hosts")],
+      d: [file("d/lan.conf")],
+    });
+    writeFileSync(join(out, "d", "lan.conf"), "edited by hand\n");
+    const report = run(out, "wg-quick", ["a", "b"], {
+      a: [file("a/lan.conf")],
+      b: [file("b/lan.conf")],
+    });
+    assert.deepEqual(report.removed.sort(), ["a/hosts", "c/hosts", "c/lan.conf"]);
+    assert.ok(!existsSync(join(out, "a", "hosts")), "a file the configurer no longer makes");
+    assert.deepEqual(readdirSync(join(out, "c")), ["notes"], "not ours: kept, and so is c/");
+    assert.equal(readFileSync(join(out, "user.txt"), "utf8"), "mine too\n");
+    assert.equal(readFileSync(join(out, "d", "lan.conf"), "utf8"), "edited by hand\n");
+    assert.match(
+      report.notices.join("\n"),
+      /d\/lan\.conf was written by an earlier run .* changed since/,
+    );
+    // Peer d's emptied directory and the files of peer c are gone from the manifest.
+    const manifest = JSON.parse(readFileSync(join(out, MANIFEST_NAME), "utf8"));
+    assert.deepEqual(
+      manifest.entries.map((e: { host: string }) => e.host),
+      ["a", "b"],
+    );
+  }));
+
+test("another configurer's files in the same directory are kept; a peer's empty directory goes", () =>
+  withTempDir((dir) => {
+    const out = join(dir, "out");
+    run(out, "wg-quick", ["a", "b"], { a: [file("a/lan.conf")], b: [file("b/lan.conf")] });
+    run(out, "networkd-files", ["a", "b"], {
+      a: [file("a/50-lan.netdev")],
+      b: [file("b/50-lan.netdev")],
+    });
+    assert.deepEqual(readdirSync(join(out, "a")).sort(), ["50-lan.netdev", "lan.conf"]);
+    run(out, "wg-quick", ["a"], { a: [file("a/lan.conf")] });
+    // b left the ACL: its files of both configurers go, and so does its directory.
+    assert.ok(!existsSync(join(out, "b")));
+    assert.deepEqual(readdirSync(join(out, "a")).sort(), ["50-lan.netdev", "lan.conf"]);
+  }));
+
+test("an aborted transaction leaves the previous files and nothing else", () =>
+  withTempDir((dir) => {
+    const out = join(dir, "out");
+    run(out, "hosts", ["a"], { a: [file("a/hosts", "old\n")] });
+    const before = readdirSync(out).sort();
+    const tx = OutTransaction.begin(out, { configurer: "hosts", aclPeers: ["a", "b"] });
+    tx.add({ name: "a", peers: ["a"] }, [file("a/hosts", "new\n")]);
+    tx.add({ name: "b", peers: ["b"] }, [file("b/hosts", "new\n")]);
+    tx.abort();
+    assert.deepEqual(readdirSync(out).sort(), before);
+    assert.deepEqual(readdirSync(join(out, "a")), ["hosts"]);
+    assert.equal(readFileSync(join(out, "a", "hosts"), "utf8"), "old\n");
+  }));
+
+test("private files are 0600 in 0700 directories, the others keep 0644", () =>
+  withTempDir((dir) => {
+    const out = join(dir, "out");
+    run(out, "wg-quick", ["a"], { a: [file("a/lan.conf", "x\n", 0o600), file("a/hosts")] });
+    const mode = (p: string) => statSync(join(out, p)).mode & 0o777;
+    assert.equal(mode("a/lan.conf"), 0o600);
+    assert.equal(mode("a/hosts"), 0o644);
+    assert.equal(mode("a"), 0o700);
+  }));
