@@ -44,9 +44,17 @@ export function starterAcl(options: InitOptions = {}): Record<string, unknown> {
 
 const q = JSON.stringify;
 
+/** A name as YAML writes it: plain when it cannot be read as anything but that string. */
+function yamlName(name: string): string {
+  const plain =
+    /^[A-Za-z_][A-Za-z0-9_.-]*$/.test(name) &&
+    !/^(?:true|false|null|yes|no|on|off|y|n)$/i.test(name);
+  return plain ? name : q(name);
+}
+
 function yamlText(file: string, o: Required<Pick<InitOptions, "subnet" | "port">> & InitOptions) {
-  const s = q(o.subnet);
-  const pool = o.pool === undefined ? `# ipv4Pool: "10.0.0.0/24"` : `ipv4Pool: ${q(o.pool)}`;
+  const s = yamlName(o.subnet);
+  const pool = o.pool === undefined ? "# ipv4Pool: 10.0.0.0/24" : `ipv4Pool: ${o.pool}`;
   return `# A Wirenix ACL: the whole WireGuard network in one file. Every machine's configuration
 # is generated from it (wirenix generate ${file} ...). Format: docs/acl-v1.md.
 version: v1

@@ -62,8 +62,30 @@ export function applyToData(data: unknown, op: EditOp): unknown {
   return copy;
 }
 
+/**
+ * Equal as data: the same values under the same keys. Neither key order (a TOML table's keys
+ * come before its subtables whatever the order they were added in) nor prototypes (smol-toml's
+ * tables have none, a copy's do) count.
+ */
 export function sameData(a: unknown, b: unknown): boolean {
-  return isDeepStrictEqual(a, b);
+  if (Array.isArray(a) || Array.isArray(b))
+    return (
+      Array.isArray(a) &&
+      Array.isArray(b) &&
+      a.length === b.length &&
+      a.every((item, i) => sameData(item, b[i]))
+    );
+  if (typeof a === "object" && a !== null && typeof b === "object" && b !== null) {
+    if (a instanceof Date || b instanceof Date) return isDeepStrictEqual(a, b);
+    const x = a as Record<string, unknown>;
+    const y = b as Record<string, unknown>;
+    const keys = Object.keys(x);
+    return (
+      keys.length === Object.keys(y).length &&
+      keys.every((k) => Object.hasOwn(y, k) && sameData(x[k], y[k]))
+    );
+  }
+  return Object.is(a, b);
 }
 
 /** `peers[3].subnets.wg`, as diagnostics render paths. */

@@ -30,9 +30,9 @@ import {
 
 type ParsedDoc = ReturnType<typeof parseDocument>;
 
-/** How this text writes flow collections: `[a, b]` or `[ a, b ]`. */
+/** How this text writes flow lists: `[a, b]` or `[ a, b ]` (the yaml printer's default). */
 function padded(text: string): boolean {
-  return /[[{] \S/.test(text) || !/[[{]\S/.test(text);
+  return /\[ \S/.test(text) || !/\[[^\s\]]/.test(text);
 }
 
 /** `value` as YAML on several lines (lists of plain values kept on one line, as `[a, b]`). */

@@ -22,7 +22,7 @@ export function ipv4Text(n: bigint): string {
 /** The addresses of `pool` members may get; undefined when `pool` is not an IPv4 network. */
 export function poolRange(pool: string): PoolRange | undefined {
   const range = pool.includes("/") ? addressRange(pool) : undefined;
-  if (!range || range.family !== 4) return undefined;
+  if (range?.family !== 4) return undefined;
   if (range.prefix >= 31) return { pool, first: range.start, last: range.end };
   return { pool, first: range.start + 1n, last: range.end - 1n };
 }
