@@ -10,7 +10,7 @@ import { parseAclText } from "../acl/load.js";
 import { type Diagnostic, diagnostic, type Result } from "../diagnostics.js";
 import { writeFileAtomic } from "../output.js";
 import { locateDiagnostics, parseAcl } from "../pipeline.js";
-import { createRegistry } from "../registry.js";
+import { createRegistry, type Registry } from "../registry.js";
 import { editJsonText } from "./json-text.js";
 import { applyToData, EditError, type EditOp, sameData } from "./ops.js";
 import { editTomlText } from "./toml-text.js";
@@ -67,6 +67,7 @@ export function editAclFile(
   file: string,
   what: string,
   plan: (data: unknown) => Result<AclChange>,
+  registry: Registry = createRegistry(),
 ): Result<EditedAcl> {
   const problem = aclEditProblem(file, what);
   if (problem) return { ok: false, diagnostics: [diagnostic("error", "usage", [], problem)] };
@@ -85,7 +86,7 @@ export function editAclFile(
   }
   const loaded = parseAclText(file, text);
   if (!loaded.ok) return loaded;
-  const parsed = parseAcl(loaded.value.data, createRegistry());
+  const parsed = parseAcl(loaded.value.data, registry);
   if (!parsed.ok)
     return { ok: false, diagnostics: locateDiagnostics(loaded.value, parsed.diagnostics) };
   const planned = plan(loaded.value.data);
@@ -112,7 +113,7 @@ export function editAclFile(
       "edit-failed",
       `${what} could not make this edit in the file's layout without changing its meaning; it was left unchanged (please report this with the file)`,
     );
-  const valid = parseAcl(reread.value.data, createRegistry());
+  const valid = parseAcl(reread.value.data, registry);
   if (!valid.ok)
     return {
       ok: false,
