@@ -181,18 +181,16 @@ function addInline(text: string, node: AST.TOMLArray | AST.TOMLInlineTable, entr
 }
 
 /** Removes entry `index` of an inline array or table, with the separator beside it. */
-function removeInline(
-  text: string,
-  entries: readonly { range: [number, number] }[],
-  index: number,
-) {
+function removeInline(text: string, node: AST.TOMLArray | AST.TOMLInlineTable, index: number) {
+  const entries: { range: [number, number] }[] =
+    node.type === "TOMLArray" ? node.elements : node.body;
   const entry = entries[index];
   if (!entry) throw new EditError("nothing to remove");
   const previous = entries[index - 1];
   if (previous) return splice(text, previous.range[1], entry.range[1], "");
   const next = entries[index + 1];
   if (next) return splice(text, entry.range[0], next.range[0], "");
-  return splice(text, entry.range[0], entry.range[1], "");
+  return splice(text, node.range[0] + 1, node.range[1] - 1, "");
 }
 
 function lineSpan(text: string, node: { range: [number, number] }): [number, number] {
@@ -239,7 +237,7 @@ function removeItem(text: string, program: AST.TOMLProgram, path: EditPath, inde
   }
   if (found.kind !== "value" || found.node.type !== "TOMLArray")
     throw new EditError(`${renderEditPath(path)} is not a list`);
-  return removeInline(text, found.node.elements, index);
+  return removeInline(text, found.node, index);
 }
 
 function removeKey(text: string, program: AST.TOMLProgram, path: EditPath, key: string) {
@@ -255,14 +253,14 @@ function removeKey(text: string, program: AST.TOMLProgram, path: EditPath, key: 
   }
   if (found.kind === "value" && found.node.type === "TOMLInlineTable") {
     const index = found.node.body.findIndex((kv) => samePath(keyNames(kv.key), [key]));
-    if (index >= 0) return removeInline(text, found.node.body, index);
+    if (index >= 0) return removeInline(text, found.node, index);
   }
   // A dotted key (`subnets.wg.exitNode = ...`) under a table.
   const whole = locate(program, [...path, key]);
   if (whole?.kind === "value" && whole.keyValue && whole.keyValue.value === whole.node) {
     const parent = whole.keyValue.parent;
     if (parent.type === "TOMLInlineTable")
-      return removeInline(text, parent.body, parent.body.indexOf(whole.keyValue));
+      return removeInline(text, parent, parent.body.indexOf(whole.keyValue));
     const [from, to] = lineSpan(text, whole.keyValue);
     return splice(text, from, to, "");
   }

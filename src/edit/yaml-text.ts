@@ -155,14 +155,22 @@ function append(doc: ParsedDoc, text: string, path: EditPath, value: unknown): s
   return insertLines(text, contentEnd(text, last), itemLines(value, text, indent));
 }
 
-/** Removes entry `index` of a flow collection, with the separator beside it. */
-function removeFlow(text: string, spans: readonly [number, number][], index: number): string {
+/**
+ * Removes entry `index` of a flow collection, with the separator beside it; the last one
+ * leaves `[]` or `{}`.
+ */
+function removeFlow(
+  text: string,
+  collection: Node,
+  spans: readonly [number, number][],
+  index: number,
+): string {
   const [start, end] = spans[index] as [number, number];
   const previous = spans[index - 1];
   if (previous) return splice(text, previous[1], end, "");
   const next = spans[index + 1];
   if (next) return splice(text, start, next[0], "");
-  return splice(text, start, end, "");
+  return splice(text, rangeOf(collection)[0] + 1, contentEnd(text, collection) - 1, "");
 }
 
 function removeItem(doc: ParsedDoc, text: string, path: EditPath, index: number): string {
@@ -173,6 +181,7 @@ function removeItem(doc: ParsedDoc, text: string, path: EditPath, index: number)
   if (seq.flow)
     return removeFlow(
       text,
+      seq,
       seq.items.map((i) => [rangeOf(i as Node)[0], contentEnd(text, i as Node)]),
       index,
     );
@@ -201,6 +210,7 @@ function removeKey(doc: ParsedDoc, text: string, path: EditPath, key: string): s
   if (map.flow)
     return removeFlow(
       text,
+      map,
       pairs.map((p) => pairSpan(text, p)),
       index,
     );
