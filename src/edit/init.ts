@@ -62,12 +62,12 @@ version: v1
 # Subnets: each is one WireGuard interface on every peer that is a member of it.
 subnets:
   - name: ${s}
-    # The IPv4 network \`wirenix add-peer\` takes each new peer's address from (optional;
-    # generation ignores it, \`wirenix check\` warns about addresses outside it). Peers also
-    # get an IPv6 address generated from their name ("auto" in their ipAddresses).
+    # ipv4Pool (optional): the IPv4 network \`wirenix add-peer\` takes each new peer's
+    # address from; generation ignores it, \`wirenix check\` warns about addresses outside
+    # it. Peers also get an IPv6 address generated from their name ("auto" in ipAddresses).
     ${pool}
-    # Merged into every member's endpoint: the UDP port peers are dialled on. A peer's own
-    # host name or address goes into its endpoints (wirenix add-peer --endpoint HOST).
+    # endpoints: merged into every member's endpoint; here the UDP port peers are dialled
+    # on. A peer's own host name or address goes into its endpoints (add-peer --endpoint).
     endpoints:
       - port: ${o.port}
 
@@ -107,13 +107,13 @@ peers = []
 # Subnets: each is one WireGuard interface on every peer that is a member of it.
 [[subnets]]
 name = ${s}
-# The IPv4 network \`wirenix add-peer\` takes each new peer's address from (optional;
-# generation ignores it, \`wirenix check\` warns about addresses outside it). Peers also get
-# an IPv6 address generated from their name ("auto" in their ipAddresses).
+# ipv4Pool (optional): the IPv4 network \`wirenix add-peer\` takes each new peer's address
+# from; generation ignores it, \`wirenix check\` warns about addresses outside it. Peers also
+# get an IPv6 address generated from their name ("auto" in their ipAddresses).
 ${pool}
 
-# Merged into every member's endpoint: the UDP port peers are dialled on. A peer's own host
-# name or address goes into its endpoints (wirenix add-peer --endpoint HOST).
+# endpoints: merged into every member's endpoint; here the UDP port peers are dialled on. A
+# peer's own host name or address goes into its endpoints (wirenix add-peer --endpoint HOST).
 [[subnets.endpoints]]
 port = ${o.port}
 
@@ -142,10 +142,10 @@ function nixText(file: string, o: Required<Pick<InitOptions, "subnet" | "port">>
   subnets = [
     {
       name = ${s};
-      # The IPv4 network members' addresses come from (optional; generation ignores it,
-      # \`wirenix check\` warns about addresses outside it).
+      # ipv4Pool (optional): the IPv4 network members' addresses come from; generation
+      # ignores it, \`wirenix check\` warns about addresses outside it.
       ${pool}
-      # Merged into every member's endpoint: the UDP port peers are dialled on.
+      # endpoints: merged into every member's endpoint; here the UDP port peers are dialled on.
       endpoints = [ { port = ${o.port}; } ];
     }
   ];
