@@ -53,9 +53,11 @@ function fail(file: string, code: string, message: string): Result<never> {
 export function editAclText(file: string, text: string, ops: readonly EditOp[]): string {
   const edit = EDITORS[extname(file).toLowerCase()];
   if (!edit) throw new EditError(aclEditProblem(file, "wirenix"));
-  let out = text;
+  // Edits work on "\n" lines; a file with "\r\n" ones gets them back, new lines included.
+  const crlf = text.includes("\r\n");
+  let out = crlf ? text.replaceAll("\r\n", "\n") : text;
   for (const op of ops) out = edit(out, op);
-  return out;
+  return crlf ? out.replaceAll("\n", "\r\n") : out;
 }
 
 /**

@@ -332,3 +332,16 @@ test("--update-acl keeps a one-line JSON ACL on one line", async (t) => {
       .replace('"exitNode":"beta"}}}', `"exitNode":"beta"}},"publicKey":"${keys[1]}"}`),
   );
 });
+
+test("a file with CRLF line ends keeps them, on the new lines too", async (t) => {
+  const { dir, remove } = tempDir();
+  t.after(remove);
+  const file = copy(dir, "net.yaml");
+  writeFileSync(file, read(file).replaceAll("\n", "\r\n"));
+  const before = read(file);
+  assert.equal((await wirenixInProcess(["add-peer", file, "delta"])).code, 0);
+  const after = read(file);
+  assert.ok(after.startsWith(before.slice(0, before.indexOf("  - name: gamma"))));
+  assert.doesNotMatch(after, /[^\r]\n/);
+  assert.equal(parse(file).peers[3].name, "delta");
+});
