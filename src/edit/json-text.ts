@@ -7,11 +7,14 @@
 import { createRequire } from "node:module";
 import type * as JsoncParser from "jsonc-parser";
 import {
+  applyOp,
   EditError,
   type EditOp,
   type EditPath,
+  type FormatEditor,
   indentOfLine,
   oneLine,
+  removeEntry,
   renderEditPath,
   splice,
 } from "./ops.js";
@@ -120,34 +123,29 @@ function set(text: string, style: JsonStyle, map: Node, key: string, value: unkn
 }
 
 function remove(text: string, parent: Node, index: number): string {
-  const entries = parent.children ?? [];
-  const entry = entries[index];
-  if (!entry) throw new EditError("nothing to remove");
-  if (entries.length === 1) return splice(text, parent.offset + 1, end(parent) - 1, "");
-  const previous = entries[index - 1];
-  if (previous) return splice(text, end(previous), end(entry), "");
-  const next = entries[index + 1] as Node;
-  return splice(text, entry.offset, next.offset, "");
+  const entries = (parent.children ?? []).map((c) => [c.offset, end(c)] as const);
+  return removeEntry(text, entries, index, [parent.offset + 1, end(parent) - 1]);
 }
 
-export function editJsonText(text: string, op: EditOp): string {
+function parseJson(text: string): Node {
   const root = jsonc.parseTree(text);
   if (!root) throw new EditError("the file is not JSON");
-  const style = styleOf(text);
-  switch (op.kind) {
-    case "append":
-      return append(text, style, nodeAt(root, op.list), op.value);
-    case "set":
-      return set(text, style, nodeAt(root, op.map), op.key, op.value);
-    case "remove": {
-      const parent = nodeAt(root, op.path.slice(0, -1));
-      const last = op.path[op.path.length - 1];
-      const index =
-        typeof last === "number"
-          ? last
-          : (parent.children ?? []).findIndex((p) => p.children?.[0]?.value === last);
-      if (index < 0) throw new EditError(`${renderEditPath(op.path)} is not in the file`);
-      return remove(text, parent, index);
-    }
-  }
+  return root;
+}
+
+const JSON_EDITOR: FormatEditor<Node> = {
+  parse: parseJson,
+  append: (root, text, list, value) => append(text, styleOf(text), nodeAt(root, list), value),
+  set: (root, text, map, key, value) => set(text, styleOf(text), nodeAt(root, map), key, value),
+  removeItem: (root, text, list, index) => remove(text, nodeAt(root, list), index),
+  removeKey(root, text, map, key) {
+    const parent = nodeAt(root, map);
+    const index = (parent.children ?? []).findIndex((p) => p.children?.[0]?.value === key);
+    if (index < 0) throw new EditError(`${renderEditPath([...map, key])} is not in the file`);
+    return remove(text, parent, index);
+  },
+};
+
+export function editJsonText(text: string, op: EditOp): string {
+  return applyOp(JSON_EDITOR, text, op);
 }

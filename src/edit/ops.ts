@@ -20,6 +20,33 @@ export type EditOp =
 /** Raised by a format's editor when the text's layout is one it cannot edit safely. */
 export class EditError extends Error {}
 
+/** What a format knows how to do to its text, given the text parsed with positions (`T`). */
+export interface FormatEditor<T> {
+  parse(text: string): T;
+  append(tree: T, text: string, list: EditPath, value: unknown): string;
+  set(tree: T, text: string, map: EditPath, key: string, value: unknown): string;
+  removeItem(tree: T, text: string, list: EditPath, index: number): string;
+  removeKey(tree: T, text: string, map: EditPath, key: string): string;
+}
+
+/** Applies one operation through a format's editor. */
+export function applyOp<T>(editor: FormatEditor<T>, text: string, op: EditOp): string {
+  const tree = editor.parse(text);
+  switch (op.kind) {
+    case "append":
+      return editor.append(tree, text, op.list, op.value);
+    case "set":
+      return editor.set(tree, text, op.map, op.key, op.value);
+    case "remove": {
+      const last = op.path[op.path.length - 1];
+      const parent = op.path.slice(0, -1);
+      return typeof last === "number"
+        ? editor.removeItem(tree, text, parent, last)
+        : editor.removeKey(tree, text, parent, String(last));
+    }
+  }
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
@@ -113,6 +140,26 @@ export function indentOfLine(text: string, offset: number): string {
 /** Whether `start`..`end` lies on one line. */
 export function oneLine(text: string, start: number, end: number): boolean {
   return !text.slice(start, end).includes("\n");
+}
+
+/**
+ * Removes entry `index` of a bracketed collection (`[...]`, `{...}`) whose entries span
+ * `entries`, with the separator beside it; the last one leaves the brackets empty (`inside`
+ * is the span between them).
+ */
+export function removeEntry(
+  text: string,
+  entries: readonly (readonly [number, number])[],
+  index: number,
+  inside: readonly [number, number],
+): string {
+  const entry = entries[index];
+  if (!entry) throw new EditError("nothing to remove");
+  const previous = entries[index - 1];
+  if (previous) return splice(text, previous[1], entry[1], "");
+  const next = entries[index + 1];
+  if (next) return splice(text, entry[0], next[0], "");
+  return splice(text, inside[0], inside[1], "");
 }
 
 export function splice(text: string, start: number, end: number, insert: string): string {

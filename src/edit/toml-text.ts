@@ -6,13 +6,16 @@
  */
 import { type AST, parseTOML } from "toml-eslint-parser";
 import {
+  applyOp,
   EditError,
   type EditOp,
   type EditPath,
+  type FormatEditor,
   indentOfLine,
   lineStart,
   nextLineStart,
   oneLine,
+  removeEntry,
   renderEditPath,
   splice,
 } from "./ops.js";
@@ -184,13 +187,12 @@ function addInline(text: string, node: AST.TOMLArray | AST.TOMLInlineTable, entr
 function removeInline(text: string, node: AST.TOMLArray | AST.TOMLInlineTable, index: number) {
   const entries: { range: [number, number] }[] =
     node.type === "TOMLArray" ? node.elements : node.body;
-  const entry = entries[index];
-  if (!entry) throw new EditError("nothing to remove");
-  const previous = entries[index - 1];
-  if (previous) return splice(text, previous.range[1], entry.range[1], "");
-  const next = entries[index + 1];
-  if (next) return splice(text, entry.range[0], next.range[0], "");
-  return splice(text, node.range[0] + 1, node.range[1] - 1, "");
+  return removeEntry(
+    text,
+    entries.map((e) => e.range),
+    index,
+    [node.range[0] + 1, node.range[1] - 1],
+  );
 }
 
 function lineSpan(text: string, node: { range: [number, number] }): [number, number] {
@@ -302,24 +304,20 @@ function setKey(
   return splice(text, at, at, `${lead}${line}\n`);
 }
 
-export function editTomlText(text: string, op: EditOp): string {
-  let program: AST.TOMLProgram;
-  try {
-    program = parseTOML(text);
-  } catch {
-    throw new EditError("the file is not valid TOML");
-  }
-  switch (op.kind) {
-    case "append":
-      return append(text, program, op.list, op.value);
-    case "set":
-      return setKey(text, program, op.map, op.key, op.value);
-    case "remove": {
-      const last = op.path[op.path.length - 1];
-      const parent = op.path.slice(0, -1);
-      return typeof last === "number"
-        ? removeItem(text, program, parent, last)
-        : removeKey(text, program, parent, String(last));
+const TOML_EDITOR: FormatEditor<AST.TOMLProgram> = {
+  parse(text) {
+    try {
+      return parseTOML(text);
+    } catch {
+      throw new EditError("the file is not valid TOML");
     }
-  }
+  },
+  append: (program, text, list, value) => append(text, program, list, value),
+  set: (program, text, map, key, value) => setKey(text, program, map, key, value),
+  removeItem: (program, text, list, index) => removeItem(text, program, list, index),
+  removeKey: (program, text, map, key) => removeKey(text, program, map, key),
+};
+
+export function editTomlText(text: string, op: EditOp): string {
+  return applyOp(TOML_EDITOR, text, op);
 }

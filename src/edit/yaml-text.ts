@@ -19,11 +19,14 @@ import {
   type YAMLSeq,
 } from "yaml";
 import {
+  applyOp,
   EditError,
   type EditOp,
   type EditPath,
+  type FormatEditor,
   lineStart,
   nextLineStart,
+  removeEntry,
   renderEditPath,
   splice,
 } from "./ops.js";
@@ -155,22 +158,15 @@ function append(doc: ParsedDoc, text: string, path: EditPath, value: unknown): s
   return insertLines(text, contentEnd(text, last), itemLines(value, text, indent));
 }
 
-/**
- * Removes entry `index` of a flow collection, with the separator beside it; the last one
- * leaves `[]` or `{}`.
- */
+/** Removes entry `index` of a flow collection; the last one leaves `[]` or `{}`. */
 function removeFlow(
   text: string,
   collection: Node,
   spans: readonly [number, number][],
   index: number,
 ): string {
-  const [start, end] = spans[index] as [number, number];
-  const previous = spans[index - 1];
-  if (previous) return splice(text, previous[1], end, "");
-  const next = spans[index + 1];
-  if (next) return splice(text, start, next[0], "");
-  return splice(text, rangeOf(collection)[0] + 1, contentEnd(text, collection) - 1, "");
+  const inside = [rangeOf(collection)[0] + 1, contentEnd(text, collection) - 1] as const;
+  return removeEntry(text, spans, index, inside);
 }
 
 function removeItem(doc: ParsedDoc, text: string, path: EditPath, index: number): string {
@@ -268,20 +264,18 @@ function setKey(doc: ParsedDoc, text: string, path: EditPath, key: string, value
   return insertLines(text, contentEnd(text, last.value ?? last.key) - 1, lines);
 }
 
+const YAML_EDITOR: FormatEditor<ParsedDoc> = {
+  parse(text) {
+    const doc = parseDocument(text, { logLevel: "error" });
+    if (doc.errors.length > 0) throw new EditError("the file is not valid YAML");
+    return doc;
+  },
+  append,
+  set: setKey,
+  removeItem,
+  removeKey,
+};
+
 export function editYamlText(text: string, op: EditOp): string {
-  const doc = parseDocument(text, { logLevel: "error" });
-  if (doc.errors.length > 0) throw new EditError("the file is not valid YAML");
-  switch (op.kind) {
-    case "append":
-      return append(doc, text, op.list, op.value);
-    case "set":
-      return setKey(doc, text, op.map, op.key, op.value);
-    case "remove": {
-      const last = op.path[op.path.length - 1];
-      const parent = op.path.slice(0, -1);
-      return typeof last === "number"
-        ? removeItem(doc, text, parent, last)
-        : removeKey(doc, text, parent, String(last));
-    }
-  }
+  return applyOp(YAML_EDITOR, text, op);
 }
