@@ -148,7 +148,8 @@ function append(doc: ParsedDoc, text: string, path: EditPath, value: unknown): s
       const indent = column(text, rangeOf(holder.key)[0]) + listIndentStep(doc, text);
       const [start, end] = rangeOf(seq);
       const from = text[start - 1] === " " ? start - 1 : start;
-      return splice(text, from, end, `\n${itemLines(value, text, indent).join("\n")}`);
+      // `key: []  # a comment`: the comment stays on the key's line, the item goes below.
+      return insertLines(splice(text, from, end, ""), from, itemLines(value, text, indent));
     }
     return appendFlow(text, seq, value);
   }
