@@ -238,7 +238,11 @@ function setKey(doc: ParsedDoc, text: string, path: EditPath, key: string, value
     const old = existing.value;
     const [start] = rangeOf(old);
     const end = contentEnd(text, old);
-    if (isScalar(old)) return splice(text, start, end, scalarLike(old, value, text));
+    if (isScalar(old)) {
+      // `key:` with nothing after it: the value needs a space after the colon.
+      const gap = start === end && text[start - 1] === ":" ? " " : "";
+      return splice(text, start, end, `${gap}${scalarLike(old, value, text)}`);
+    }
     if (text.slice(start, end).includes("\n"))
       throw new EditError(`cannot replace the block at ${renderEditPath([...path, key])}`);
     return splice(text, start, end, flowText(value, text));
