@@ -53,6 +53,21 @@ export {
   type Severity,
 } from "./diagnostics.js";
 export {
+  type AclChange,
+  aclEditProblem,
+  type EditedAcl,
+  editAclFile,
+  editAclText,
+} from "./edit/acl-file.js";
+export { type InitOptions, starterAcl, starterAclText } from "./edit/init.js";
+export type { EditOp, EditPath } from "./edit/ops.js";
+export {
+  type AddPeerOptions,
+  parseEndpoint,
+  planAddPeer,
+  planRemovePeer,
+} from "./edit/peers.js";
+export {
   type IniDialect,
   type IniDocument,
   type IniEntry,
@@ -102,6 +117,7 @@ export {
 } from "./network/devname.js";
 export { endpointAddress } from "./network/endpoints.js";
 export { networkData, networkText } from "./network/inspect.js";
+export { allocateIPv4, poolRange } from "./network/ipv4-pool.js";
 export type {
   ExtraArgs,
   Link,

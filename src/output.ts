@@ -13,6 +13,7 @@ import {
   fstatSync,
   fsyncSync,
   ftruncateSync,
+  linkSync,
   lstatSync,
   mkdirSync,
   openSync,
@@ -289,6 +290,20 @@ export function writeFileAtomic(
   }
   syncDirectory(dirname(target));
   return target;
+}
+
+/**
+ * Creates a new file with `data`, never replacing one: written whole to a temporary file, then
+ * hard-linked to its name, which fails with EEXIST if anything (a symbolic link too) is there.
+ */
+export function writeNewFile(path: string, data: string | Uint8Array, mode = 0o644): void {
+  const temp = writeTempFile(path, data, mode);
+  try {
+    guarded(path, () => linkSync(temp, path));
+  } finally {
+    rmSync(temp, { force: true });
+  }
+  syncDirectory(dirname(path));
 }
 
 /**

@@ -24,6 +24,12 @@ export function isAddressOrCidr(value: string): boolean {
   return false;
 }
 
+/** An IPv4 network with its prefix length: `10.0.0.0/24`. */
+export function isIPv4Cidr(value: string): boolean {
+  const slash = value.indexOf("/");
+  return slash > 0 && isIPv4(value.slice(0, slash)) && isAddressOrCidr(value);
+}
+
 const HOST_LABEL = "[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?";
 const HOSTNAME = new RegExp(`^(?=.{1,253}$)${HOST_LABEL}(?:\\.${HOST_LABEL})*\\.?$`);
 

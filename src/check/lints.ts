@@ -7,6 +7,7 @@ import type { PathSegment } from "../diagnostics.js";
 import { allowedIP, hostAddress } from "../network/addresses.js";
 import { type AddressRange, addressRange, rangeHolds, rangesOverlap } from "../network/cidr.js";
 import { deviceName, deviceNameProblem, MAX_DEVICE_NAME_LENGTH } from "../network/devname.js";
+import { poolRange } from "../network/ipv4-pool.js";
 import type { NetPeer, Network } from "../network/model.js";
 import { filterSelects, type SelectablePeer } from "../network/select.js";
 import { publicKeyOf, publicKeyProblem } from "./curve25519.js";
@@ -93,6 +94,37 @@ const addressesInRange: Lint = {
             addressPath(entry.peer, subnet.name),
             `address ${hostAddress(entry.written)} of peer ${q(entry.peer.name)} is outside ${outside.written}, the range peer ${q(outside.peer.name)} declares for subnet ${q(subnet.name)}`,
           );
+      }
+    }
+  },
+};
+
+/**
+ * A subnet's `ipv4Pool` is where `add-peer` takes members' addresses from: an IPv4 address
+ * outside it (or its network or broadcast address) was written by hand, probably by mistake.
+ */
+const addressesInPool: Lint = {
+  name: "addresses-in-pool",
+  codes: ["address-outside-pool"],
+  description: "an IPv4 address outside its subnet's ipv4Pool",
+  run({ network, report }) {
+    for (const subnet of network.subnets) {
+      const pool = subnet.ipv4Pool === undefined ? undefined : poolRange(subnet.ipv4Pool);
+      if (!pool) continue;
+      for (const entry of membersAddresses(network, subnet.name)) {
+        if (entry.host.family !== 4) continue;
+        const n = entry.host.address;
+        if (n >= pool.first && n <= pool.last) continue;
+        const inside = addressRange(pool.pool);
+        const why =
+          inside && rangeHolds(inside, 4, n)
+            ? `is the network or broadcast address of subnet ${q(subnet.name)}'s ipv4Pool ${pool.pool}`
+            : `is outside subnet ${q(subnet.name)}'s ipv4Pool ${pool.pool}`;
+        report.warn(
+          "address-outside-pool",
+          addressPath(entry.peer, subnet.name),
+          `address ${hostAddress(entry.written)} of peer ${q(entry.peer.name)} ${why}`,
+        );
       }
     }
   },
@@ -565,6 +597,7 @@ const safeNames: Lint = {
 export const LINTS: readonly Lint[] = [
   duplicateAddresses,
   addressesInRange,
+  addressesInPool,
   allowedIPsOverlap,
   routedPrefixes,
   listenPorts,

@@ -101,21 +101,17 @@ async function generate(io: CliIO, acl: string, flags: GenerateFlags): Promise<n
       name,
       publicKey,
     }));
-    const updated = updateAclPublicKeys(acl, updates);
+    const updated = updateAclPublicKeys(acl, updates, registry);
     if (!updated.ok) {
       printDiagnostics(io, locate(updated.diagnostics));
       return EXIT_INVALID;
     }
-    const { changed, reprinted } = updated.value;
+    const { changed } = updated.value;
     io.out(
       changed.length > 0
         ? `updated ${acl}: publicKey of ${changed.join(", ")}\n`
         : `${acl} already has every public key\n`,
     );
-    if (reprinted)
-      io.err(
-        `wirenix: warning: ${acl} was re-printed: TOML comments and layout are not kept (use YAML or JSON to keep them)\n`,
-      );
   } else if (mismatched.length > 0) {
     printDiagnostics(
       io,
@@ -196,7 +192,7 @@ export function keysCommand(io: CliIO, done: (code: number) => void): Command {
     )
     .option(
       "--update-acl",
-      "write the public keys into the ACL file (.json, .yaml/.yml keeping comments, .toml)",
+      "write the public keys into the ACL file (.json, .yaml/.yml, .toml), changing only those lines",
     )
     .option("--plugin <file>", "load a plugin module (repeat for several)", collect, [])
     .action(async (acl: string, flags: GenerateFlags) => {

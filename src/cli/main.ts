@@ -24,6 +24,9 @@ const COMMANDS: Record<string, () => Promise<MakeCommand>> = {
   graph: async () => (await import("./graph.js")).graphCommand,
   keys: async () => (await import("./keys.js")).keysCommand,
   qr: async () => (await import("./qr.js")).qrCommand,
+  init: async () => (await import("./acl-edit.js")).initCommand,
+  "add-peer": async () => (await import("./acl-edit.js")).addPeerCommand,
+  "remove-peer": async () => (await import("./acl-edit.js")).removePeerCommand,
 };
 
 /** The named command alone, or all of them (for help, and to suggest a mistyped name). */

@@ -72,6 +72,7 @@ export function buildNetwork(acl: AclV1): Network {
         presharedKeyFile: s.presharedKeyFile,
         extraArgs: s.extraArgs,
         openFirewall: s.openFirewall,
+        ipv4Pool: s.ipv4Pool,
       },
     ),
   );

@@ -18,6 +18,8 @@ export interface NetSubnet {
   extraArgs?: ExtraArgs;
   /** Open every member's listen port in its firewall (NixOS). */
   openFirewall?: boolean;
+  /** Where members' IPv4 addresses come from (`add-peer`); only `check` reads it. */
+  ipv4Pool?: string;
   /** Member peers, in ACL order. */
   members: readonly string[];
 }

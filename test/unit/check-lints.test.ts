@@ -105,6 +105,35 @@ const cases: Case[] = [
     says: "10.0.0.1/24",
   },
   {
+    code: "address-outside-pool",
+    severity: "warning",
+    path: "peers[2].subnets.lan.ipAddresses",
+    bad: edit((acl) => {
+      acl.subnets[0].ipv4Pool = "10.0.0.0/30";
+      acl.peers[2].subnets.lan.ipAddresses = ["10.0.0.3", "auto"];
+    }),
+    // Every address of the pool but its network and broadcast address; IPv6 ones are not its.
+    good: edit((acl) => {
+      acl.subnets[0].ipv4Pool = "10.0.0.0/29";
+      acl.peers[2].subnets.lan.ipAddresses = ["10.0.0.6/24", "fd00::3"];
+    }),
+    says: "broadcast",
+  },
+  {
+    code: "address-outside-pool",
+    severity: "warning",
+    path: "peers[0].subnets.lan.ipAddresses",
+    bad: edit((acl) => {
+      acl.subnets[0].ipv4Pool = "10.0.0.2/31";
+    }),
+    // A /31 has no network or broadcast address (RFC 3021): both are members'.
+    good: edit((acl) => {
+      acl.subnets[0].ipv4Pool = "10.0.0.0/30";
+      acl.peers[2].subnets.lan.ipAddresses = ["fd00::3"];
+    }),
+    says: 'outside subnet "lan"\'s ipv4Pool 10.0.0.2/31',
+  },
+  {
     code: "duplicate-route",
     severity: "error",
     path: "peers[1].subnets.lan.routes[0]",

@@ -22,12 +22,19 @@ test("the schema has the keys beyond the original, with their types", () => {
   const peer = schema.properties.peers.items.properties;
   const membership = peer.subnets.additionalProperties.properties;
   assert.equal(subnet.openFirewall.type, "boolean");
+  assert.equal(subnet.ipv4Pool.type, "string");
   assert.equal(peer.roaming.type, "boolean");
   assert.equal(membership.openFirewall.type, "boolean");
   assert.deepEqual(membership.routes.items, { type: "string" });
   assert.equal(membership.routes.type, "array");
   assert.equal(membership.exitNode.type, "string");
-  for (const key of [subnet.openFirewall, peer.roaming, membership.routes, membership.exitNode])
+  for (const key of [
+    subnet.openFirewall,
+    subnet.ipv4Pool,
+    peer.roaming,
+    membership.routes,
+    membership.exitNode,
+  ])
     assert.match(key.description, /Not in the original\.$/);
   assert.deepEqual(schema.properties.peers.items.required, ["name", "subnets"]);
   assert.deepEqual(peer.subnets.additionalProperties.required, ["listenPort"]);

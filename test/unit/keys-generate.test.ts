@@ -313,22 +313,29 @@ test("--update-acl on JSON keeps the file's indentation", async (t) => {
   assert.equal(text, `${JSON.stringify(expected, null, "\t")}\n`);
 });
 
-test("--update-acl on TOML writes the keys and says that comments are not kept", async (t) => {
+test("--update-acl on TOML adds only the key lines; comments and layout stay", async (t) => {
   const { dir, remove } = tempDir();
   t.after(remove);
   const acl = aclCopy(dir, "toml");
+  const original = read(acl);
   const keys = join(dir, "keys");
   const run = await wirenixInProcess(["keys", "generate", acl, "--dir", keys, "--update-acl"]);
   assert.equal(run.code, 0, run.stderr);
-  assert.match(run.stderr, /TOML comments and layout are not kept/);
-  const data = parseToml(read(acl)) as { peers: { publicKey: string }[] };
-  const before = parseToml(read(join(fixtures, "keys", "net.toml"))) as { peers: object[] };
+  assert.equal(run.stderr, "");
+  const text = read(acl);
+  const data = parseToml(text) as { peers: { publicKey: string }[] };
+  const before = parseToml(original) as { peers: object[] };
   assert.deepEqual(
     data.peers.map((p) => p.publicKey),
     ["alpha", "beta", "laptop"].map((p) => read(join(keys, `${p}.pub`)).trim()),
   );
   for (const p of data.peers) delete (p as { publicKey?: string }).publicKey;
   assert.deepEqual(data, before, "nothing else in the ACL changed");
+  // Line by line: the old text is the new one without its publicKey lines.
+  assert.deepEqual(
+    text.split("\n").filter((l) => !l.startsWith("publicKey = ")),
+    original.split("\n").filter((l) => !l.startsWith("publicKey = ")),
+  );
 });
 
 test("--update-acl refuses a .nix ACL before generating anything", async (t) => {
@@ -338,7 +345,7 @@ test("--update-acl refuses a .nix ACL before generating anything", async (t) => 
   const original = read(acl);
   const run = wirenix(["keys", "generate", acl, "--dir", join(dir, "keys"), "--update-acl"]);
   assert.equal(run.code, 2);
-  assert.match(run.stderr, /cannot rewrite .*net\.nix: a \.nix ACL is a program/);
+  assert.match(run.stderr, /cannot edit .*net\.nix: a \.nix ACL is a program/);
   assert.equal(read(acl), original);
   assert.ok(!existsSync(join(dir, "keys")));
 });

@@ -3,7 +3,7 @@
  * types and ranges. References between names are checked afterwards by `rules.ts`.
  */
 import * as v from "valibot";
-import { isAddressOrCidr, isEndpointHost, isWireguardKey } from "../values.js";
+import { isAddressOrCidr, isEndpointHost, isIPv4Cidr, isWireguardKey } from "../values.js";
 
 const name = (what: string) =>
   v.pipe(
@@ -173,6 +173,15 @@ export const SubnetSchema = v.object(
         flag,
         v.description(
           "Every member opens its listen port in the NixOS firewall (networking.firewall.allowedUDPPorts). Not in the original.",
+        ),
+      ),
+    ),
+    ipv4Pool: v.optional(
+      v.pipe(
+        v.string("expected an IPv4 network (a string)"),
+        v.check(isIPv4Cidr, 'expected an IPv4 network with its prefix length, like "10.0.0.0/24"'),
+        v.description(
+          "The IPv4 network `wirenix add-peer` takes members' addresses from; `check` warns about members' IPv4 addresses outside it. Generation ignores it. Not in the original.",
         ),
       ),
     ),

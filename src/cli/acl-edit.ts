@@ -1,0 +1,165 @@
+/**
+ * `wirenix init`, `add-peer` and `remove-peer`: starting an ACL and changing its peers from the
+ * command line. The file stays the one source of truth: they edit it in place, in its own
+ * format, keeping its comments and the layout of every line they do not change.
+ */
+import { existsSync } from "node:fs";
+import { Command } from "commander";
+import { editAclFile } from "../edit/acl-file.js";
+import { starterAclText } from "../edit/init.js";
+import { parseEndpoint, planAddPeer, planRemovePeer } from "../edit/peers.js";
+import { generatedAddress } from "../network/addresses.js";
+import { describeFileError, errnoCode, writeNewFile } from "../output.js";
+import { collect } from "./common.js";
+import { type CliIO, EXIT_INVALID, printDiagnostics, UsageError } from "./io.js";
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 65535)
+    throw new UsageError(`--port ${JSON.stringify(value)}: expected a port number 1-65535`);
+  return n;
+}
+
+const q = JSON.stringify;
+
+interface InitFlags {
+  subnet?: string;
+  pool?: string;
+  port?: number;
+}
+
+function init(io: CliIO, file: string, flags: InitFlags): number {
+  if (existsSync(file)) {
+    printDiagnostics(io, [
+      {
+        code: "usage",
+        severity: "error",
+        path: [],
+        file,
+        message: "already exists; init never overwrites a file",
+      },
+    ]);
+    return EXIT_INVALID;
+  }
+  const made = starterAclText(file, flags);
+  if (!made.ok) {
+    printDiagnostics(io, made.diagnostics);
+    return EXIT_INVALID;
+  }
+  try {
+    writeNewFile(file, made.value);
+  } catch (error) {
+    const problem = describeFileError(error);
+    if (problem === undefined) throw error;
+    const message =
+      errnoCode(error) === "EEXIST" ? "already exists; init never overwrites a file" : problem;
+    printDiagnostics(io, [{ code: "write-failed", severity: "error", path: [], file, message }]);
+    return EXIT_INVALID;
+  }
+  const subnet = flags.subnet ?? "wg";
+  const pool = flags.pool === undefined ? "" : `, IPv4 pool ${flags.pool}`;
+  io.out(
+    `wrote ${file}: subnet ${q(subnet)} (port ${flags.port ?? 51820}${pool}), no peers yet\nnext: wirenix add-peer ${file} NAME\n`,
+  );
+  return 0;
+}
+
+interface AddFlags {
+  subnet?: string;
+  endpoint?: string;
+  group: string[];
+  port?: number;
+}
+
+function addPeer(io: CliIO, file: string, name: string, flags: AddFlags): number {
+  const endpoint = flags.endpoint === undefined ? undefined : parseEndpoint(flags.endpoint);
+  if (flags.endpoint !== undefined && !endpoint)
+    throw new UsageError(
+      `--endpoint ${q(flags.endpoint)}: expected HOST or HOST:PORT (an IPv6 address with a port as [ADDRESS]:PORT)`,
+    );
+  let added: { subnet: string; port: number; address?: string } | undefined;
+  const edited = editAclFile(file, "add-peer", (data) => {
+    const plan = planAddPeer(data, {
+      name,
+      groups: flags.group,
+      ...(flags.subnet === undefined ? {} : { subnet: flags.subnet }),
+      ...(endpoint ? { endpoint } : {}),
+      ...(flags.port === undefined ? {} : { port: flags.port }),
+    });
+    if (plan.ok) added = plan.value;
+    return plan;
+  });
+  if (!edited.ok || !added) {
+    printDiagnostics(io, edited.ok ? [] : edited.diagnostics);
+    return EXIT_INVALID;
+  }
+  for (const notice of edited.value.notices) io.err(`wirenix: ${notice}\n`);
+  const addresses = [added.address, `${generatedAddress(added.subnet, name)} (generated)`]
+    .filter((a) => a !== undefined)
+    .join(", ");
+  io.out(
+    `added peer ${q(name)} to subnet ${q(added.subnet)} in ${file}: listen port ${added.port}, addresses ${addresses}\n`,
+  );
+  return 0;
+}
+
+function removePeer(io: CliIO, file: string, name: string): number {
+  const edited = editAclFile(file, "remove-peer", (data) => planRemovePeer(data, name));
+  if (!edited.ok) {
+    printDiagnostics(io, edited.diagnostics);
+    return EXIT_INVALID;
+  }
+  for (const notice of edited.value.notices) io.err(`wirenix: ${notice}\n`);
+  io.out(`removed peer ${q(name)} from ${file}\n`);
+  return 0;
+}
+
+export function initCommand(io: CliIO, done: (code: number) => void): Command {
+  return new Command("init")
+    .description(
+      "write a starter ACL (format from the extension: .yaml/.yml, .json, .toml, .nix): one subnet, no peers, every member linked; never overwrites a file",
+    )
+    .argument("<acl>", "the ACL file to create")
+    .option("--subnet <name>", "the subnet's name", "wg")
+    .option("--pool <cidr>", "the subnet's ipv4Pool, where add-peer takes IPv4 addresses from")
+    .option("--port <n>", "the subnet's port (default 51820)", port)
+    .action((acl: string, flags: InitFlags) => {
+      done(init(io, acl, flags));
+    });
+}
+
+export function addPeerCommand(io: CliIO, done: (code: number) => void): Command {
+  return new Command("add-peer")
+    .description(
+      "add a peer to a subnet of the ACL, with the subnet's port and the lowest free address of its ipv4Pool; edits the file in place",
+    )
+    .argument("<acl>", "the ACL file (.yaml/.yml, .json or .toml)")
+    .argument("<name>", "the new peer's name")
+    .option("--subnet <name>", "the subnet to join (needed when the ACL has several)")
+    .option(
+      "--endpoint <host[:port]>",
+      "where other peers reach it (port: its listen port if not given)",
+    )
+    .option(
+      "--group <name>",
+      "a group to put it in, created if new (repeat for several)",
+      collect,
+      [],
+    )
+    .option("--port <n>", "its listen port (default: the subnet's)", port)
+    .action((acl: string, name: string, flags: AddFlags) => {
+      done(addPeer(io, acl, name, flags));
+    });
+}
+
+export function removePeerCommand(io: CliIO, done: (code: number) => void): Command {
+  return new Command("remove-peer")
+    .description(
+      "remove a peer and every reference to it (filters naming it, connections and endpoints left selecting nobody, exitNode); edits the file in place",
+    )
+    .argument("<acl>", "the ACL file (.yaml/.yml, .json or .toml)")
+    .argument("<name>", "the peer to remove")
+    .action((acl: string, name: string) => {
+      done(removePeer(io, acl, name));
+    });
+}

@@ -1,0 +1,146 @@
+/**
+ * Editing an ACL file in place: the edits are made to the text in its own format (so comments
+ * and the layout of untouched lines stay), the result must mean exactly the intended data and
+ * be a valid ACL, and only then it replaces the file atomically (a symlinked ACL is updated at
+ * its target). A `.nix` ACL is a program and is never edited.
+ */
+import { readFileSync, realpathSync } from "node:fs";
+import { extname } from "node:path";
+import { parseAclText } from "../acl/load.js";
+import { type Diagnostic, diagnostic, type Result } from "../diagnostics.js";
+import { describeFileError, writeFileAtomic } from "../output.js";
+import { locateDiagnostics, parseAcl } from "../pipeline.js";
+import { createRegistry, type Registry } from "../registry.js";
+import { editJsonText } from "./json-text.js";
+import { applyToData, EditError, type EditOp, sameData } from "./ops.js";
+import { editTomlText } from "./toml-text.js";
+import { editYamlText } from "./yaml-text.js";
+
+const EDITORS: Record<string, (text: string, op: EditOp) => string> = {
+  ".json": editJsonText,
+  ".yaml": editYamlText,
+  ".yml": editYamlText,
+  ".toml": editTomlText,
+};
+
+/** Why `file` cannot be edited (by `what`, for the message), or undefined when it can. */
+export function aclEditProblem(file: string, what: string): string | undefined {
+  const ext = extname(file).toLowerCase();
+  if (ext in EDITORS) return undefined;
+  if (ext === ".nix")
+    return `${what} cannot edit ${file}: a .nix ACL is a program, which cannot be edited safely in general; make the change by hand (or keep the ACL as .yaml, .json or .toml)`;
+  return `${what} cannot edit ${file}: expected a .json, .yaml, .yml or .toml file`;
+}
+
+/** What a planned change to the ACL is: its edits, and what to tell the user about them. */
+export interface AclChange {
+  ops: EditOp[];
+  notices: string[];
+}
+
+export interface EditedAcl {
+  /** The file written (the target of a symlink). */
+  written: string;
+  text: string;
+  notices: string[];
+}
+
+function fail(file: string, code: string, message: string): Result<never> {
+  return { ok: false, diagnostics: [{ ...diagnostic("error", code, [], message), file }] };
+}
+
+/** Applies `ops` to ACL text in the format `file` names; throws EditError where it cannot. */
+export function editAclText(file: string, text: string, ops: readonly EditOp[]): string {
+  const edit = EDITORS[extname(file).toLowerCase()];
+  if (!edit) throw new EditError(aclEditProblem(file, "wirenix"));
+  // Edits work on "\n" lines; a file with "\r\n" ones gets them back, new lines included.
+  const crlf = text.includes("\r\n");
+  let out = crlf ? text.replaceAll("\r\n", "\n") : text;
+  for (const op of ops) out = edit(out, op);
+  return crlf ? out.replaceAll("\n", "\r\n") : out;
+}
+
+/**
+ * Reads `file`, asks `plan` for the change to its data, and writes the edited file. Nothing is
+ * written when the plan fails, when the edit would mean anything but the plan, or when the
+ * result is not a valid ACL.
+ */
+export function editAclFile(
+  file: string,
+  what: string,
+  plan: (data: unknown) => Result<AclChange>,
+  registry: Registry = createRegistry(),
+): Result<EditedAcl> {
+  const problem = aclEditProblem(file, what);
+  if (problem) return { ok: false, diagnostics: [diagnostic("error", "usage", [], problem)] };
+  let target: string;
+  let text: string;
+  try {
+    target = realpathSync(file);
+    text = readFileSync(target, "utf8");
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    return fail(
+      file,
+      "load-failed",
+      `cannot read the ACL: ${e.code === "ENOENT" ? "no such file" : e.message}`,
+    );
+  }
+  const loaded = parseAclText(file, text);
+  if (!loaded.ok) return loaded;
+  const parsed = parseAcl(loaded.value.data, registry);
+  if (!parsed.ok)
+    return { ok: false, diagnostics: locateDiagnostics(loaded.value, parsed.diagnostics) };
+  const planned = plan(loaded.value.data);
+  if (!planned.ok)
+    return { ok: false, diagnostics: locateDiagnostics(loaded.value, planned.diagnostics) };
+  const { ops, notices } = planned.value;
+  let edited: string;
+  let expected = loaded.value.data;
+  try {
+    edited = editAclText(file, text, ops);
+    for (const op of ops) expected = applyToData(expected, op);
+  } catch (error) {
+    if (!(error instanceof EditError)) throw error;
+    return fail(
+      file,
+      "edit-failed",
+      `${what} cannot edit this file: ${error.message}; it was left unchanged`,
+    );
+  }
+  const reread = parseAclText(file, edited);
+  if (!reread.ok || !sameData(reread.value.data, expected))
+    return fail(
+      file,
+      "edit-failed",
+      `${what} could not make this edit in the file's layout without changing its meaning; it was left unchanged (please report this with the file)`,
+    );
+  const valid = parseAcl(reread.value.data, registry);
+  if (!valid.ok)
+    return {
+      ok: false,
+      diagnostics: [
+        // Paths only: line numbers of a text that was not written would mislead.
+        ...valid.diagnostics.map(
+          (d): Diagnostic => ({
+            code: d.code,
+            severity: d.severity,
+            path: d.path,
+            file,
+            message: `${d.message} (after the edit; the file was left unchanged)`,
+          }),
+        ),
+      ],
+    };
+  if (edited !== text) {
+    try {
+      // Beside the target, renamed over it when complete; mode and owner are kept.
+      writeFileAtomic(target, edited);
+    } catch (error) {
+      const problem = describeFileError(error);
+      if (problem === undefined) throw error;
+      return fail(file, "write-failed", `${problem}; the ACL was left unchanged`);
+    }
+  }
+  return { ok: true, value: { written: target, text: edited, notices }, warnings: [] };
+}

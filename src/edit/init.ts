@@ -1,0 +1,196 @@
+/**
+ * `wirenix init`: a starter ACL in the format its file name asks for: one subnet, no peers yet,
+ * and one connection that links every member of the subnet with every other. The YAML, TOML
+ * and Nix versions explain each key in comments; JSON has no comments.
+ */
+
+import { basename, extname } from "node:path";
+import { isIPv4Cidr } from "../acl/values.js";
+import { diagnostic, type Result } from "../diagnostics.js";
+import { parseAcl } from "../pipeline.js";
+import { createRegistry } from "../registry.js";
+import { DEFAULT_PORT } from "./peers.js";
+import { tomlInline } from "./toml-text.js";
+
+export interface InitOptions {
+  subnet?: string;
+  pool?: string;
+  port?: number;
+}
+
+export const INIT_FORMATS = [".yaml", ".yml", ".json", ".toml", ".nix"] as const;
+
+/** The starter ACL as data. */
+export function starterAcl(options: InitOptions = {}): Record<string, unknown> {
+  const name = options.subnet ?? "wg";
+  const port = options.port ?? DEFAULT_PORT;
+  const everyMember = [{ type: "subnet", rule: "is", value: name }];
+  return {
+    version: "v1",
+    subnets: [
+      {
+        name,
+        ...(options.pool === undefined ? {} : { ipv4Pool: options.pool }),
+        endpoints: [{ port }],
+      },
+    ],
+    groups: [],
+    peers: [],
+    connections: [{ a: everyMember, b: everyMember, subnets: [name] }],
+  };
+}
+
+const q = JSON.stringify;
+
+/** A name as YAML writes it: plain when it cannot be read as anything but that string. */
+function yamlName(name: string): string {
+  const plain =
+    /^[A-Za-z_][A-Za-z0-9_.-]*$/.test(name) &&
+    !/^(?:true|false|null|yes|no|on|off|y|n)$/i.test(name);
+  return plain ? name : q(name);
+}
+
+function yamlText(file: string, o: Required<Pick<InitOptions, "subnet" | "port">> & InitOptions) {
+  const s = yamlName(o.subnet);
+  const pool = o.pool === undefined ? "# ipv4Pool: 10.0.0.0/24" : `ipv4Pool: ${o.pool}`;
+  return `# A Wirenix ACL: the whole WireGuard network in one file. Every machine's configuration
+# is generated from it (wirenix generate ${file} ...). Format: docs/acl-v1.md.
+version: v1
+
+# Subnets: each is one WireGuard interface on every peer that is a member of it.
+subnets:
+  - name: ${s}
+    # ipv4Pool (optional): the IPv4 network \`wirenix add-peer\` takes each new peer's
+    # address from; generation ignores it, \`wirenix check\` warns about addresses outside
+    # it. Peers also get an IPv6 address generated from their name ("auto" in ipAddresses).
+    ${pool}
+    # endpoints: merged into every member's endpoint; here the UDP port peers are dialled
+    # on. A peer's own host name or address goes into its endpoints (add-peer --endpoint).
+    endpoints:
+      - port: ${o.port}
+
+# Groups: names peers share, for connections and shared endpoints (add-peer --group NAME).
+groups: []
+
+# Peers: the machines. Add them with \`wirenix add-peer ${file} NAME\`, then write their
+# public keys with \`wirenix keys generate ${file} --dir keys --update-acl\`.
+peers: []
+
+# Connections: which peers are linked. Side a and side b each select peers with filters
+# (type peer, group or subnet; rule is or not); every peer of a is linked with every peer
+# of b, on the subnets listed. This one links every member of ${s} with every other.
+connections:
+  - a: [{ type: subnet, rule: is, value: ${s} }]
+    b: [{ type: subnet, rule: is, value: ${s} }]
+    subnets: [${s}]
+`;
+}
+
+function tomlText(file: string, o: Required<Pick<InitOptions, "subnet" | "port">> & InitOptions) {
+  const s = q(o.subnet);
+  const filter = tomlInline([{ type: "subnet", rule: "is", value: o.subnet }]);
+  const pool = o.pool === undefined ? `# ipv4Pool = "10.0.0.0/24"` : `ipv4Pool = ${q(o.pool)}`;
+  return `# A Wirenix ACL: the whole WireGuard network in one file. Every machine's configuration
+# is generated from it (wirenix generate ${file} ...). Format: docs/acl-v1.md.
+version = "v1"
+
+# Groups: names peers share, for connections and shared endpoints (add-peer --group NAME).
+groups = []
+
+# Peers: the machines. Add them with \`wirenix add-peer ${file} NAME\` (each becomes a
+# [[peers]] table below), then write their public keys with
+# \`wirenix keys generate ${file} --dir keys --update-acl\`.
+peers = []
+
+# Subnets: each is one WireGuard interface on every peer that is a member of it.
+[[subnets]]
+name = ${s}
+# ipv4Pool (optional): the IPv4 network \`wirenix add-peer\` takes each new peer's address
+# from; generation ignores it, \`wirenix check\` warns about addresses outside it. Peers also
+# get an IPv6 address generated from their name ("auto" in their ipAddresses).
+${pool}
+
+# endpoints: merged into every member's endpoint; here the UDP port peers are dialled on. A
+# peer's own host name or address goes into its endpoints (wirenix add-peer --endpoint HOST).
+[[subnets.endpoints]]
+port = ${o.port}
+
+# Connections: which peers are linked. Side a and side b each select peers with filters
+# (type peer, group or subnet; rule is or not); every peer of a is linked with every peer
+# of b, on the subnets listed. This one links every member of ${s} with every other.
+[[connections]]
+a = ${filter}
+b = ${filter}
+subnets = [${s}]
+`;
+}
+
+function nixText(file: string, o: Required<Pick<InitOptions, "subnet" | "port">> & InitOptions) {
+  const s = q(o.subnet);
+  const filter = `[ { type = "subnet"; rule = "is"; value = ${s}; } ]`;
+  const pool = o.pool === undefined ? `# ipv4Pool = "10.0.0.0/24";` : `ipv4Pool = ${q(o.pool)};`;
+  return `# A Wirenix ACL: the whole WireGuard network in one file. Every machine's configuration
+# is generated from it (wirenix generate ${file} ...). Format: docs/acl-v1.md.
+# \`wirenix add-peer\` and \`remove-peer\` do not edit .nix files: add peers by hand (or start
+# from a .yaml, .json or .toml ACL, which they edit).
+{
+  version = "v1";
+
+  # Subnets: each is one WireGuard interface on every peer that is a member of it.
+  subnets = [
+    {
+      name = ${s};
+      # ipv4Pool (optional): the IPv4 network members' addresses come from; generation
+      # ignores it, \`wirenix check\` warns about addresses outside it.
+      ${pool}
+      # endpoints: merged into every member's endpoint; here the UDP port peers are dialled on.
+      endpoints = [ { port = ${o.port}; } ];
+    }
+  ];
+
+  # Groups: names peers share, for connections and shared endpoints.
+  groups = [ ];
+
+  # Peers: the machines, each { name; subnets.${o.subnet}.listenPort; publicKey; ... }.
+  peers = [ ];
+
+  # Connections: which peers are linked; this one links every member of ${s} with every other.
+  connections = [
+    {
+      a = ${filter};
+      b = ${filter};
+      subnets = [ ${s} ];
+    }
+  ];
+}
+`;
+}
+
+/** The starter ACL's text for `file`'s extension. */
+export function starterAclText(file: string, options: InitOptions = {}): Result<string> {
+  const o = { ...options, subnet: options.subnet ?? "wg", port: options.port ?? DEFAULT_PORT };
+  const fail = (message: string): Result<never> => ({
+    ok: false,
+    diagnostics: [{ ...diagnostic("error", "usage", [], message), file }],
+  });
+  if (o.pool !== undefined && !isIPv4Cidr(o.pool))
+    return fail(
+      `--pool ${q(o.pool)}: expected an IPv4 network with its prefix length, like 10.0.0.0/24`,
+    );
+  const valid = parseAcl(starterAcl(o), createRegistry());
+  if (!valid.ok) return { ok: false, diagnostics: valid.diagnostics.map((d) => ({ ...d, file })) };
+  const name = basename(file);
+  switch (extname(file).toLowerCase()) {
+    case ".yaml":
+    case ".yml":
+      return { ok: true, value: yamlText(name, o), warnings: [] };
+    case ".json":
+      return { ok: true, value: `${JSON.stringify(starterAcl(o), null, 2)}\n`, warnings: [] };
+    case ".toml":
+      return { ok: true, value: tomlText(name, o), warnings: [] };
+    case ".nix":
+      return { ok: true, value: nixText(name, o), warnings: [] };
+    default:
+      return fail(`expected a file name ending in ${INIT_FORMATS.join(", ")}`);
+  }
+}

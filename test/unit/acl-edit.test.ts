@@ -1,0 +1,347 @@
+/**
+ * `add-peer`, `remove-peer` and `--update-acl` edit the ACL in its own format: the real `diff`
+ * of the file before and after shows only the lines of the added or removed peer (JSON also
+ * moves a comma), and comments, spacing and flow or block styles elsewhere stay as written.
+ */
+import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, lstatSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { parse as parseToml } from "smol-toml";
+import { parse as parseYaml } from "yaml";
+import { updateAclPublicKeys } from "../../src/keys/update-acl.js";
+import { fixtures } from "../support/paths.js";
+import { tempDir, wirenixInProcess } from "../support/run.js";
+import { wgKeyPair } from "../support/wg.js";
+
+const FORMATS = ["net.yaml", "net.json", "net-compact.json", "net.toml"] as const;
+
+function read(file: string): string {
+  return readFileSync(file, "utf8");
+}
+
+function parse(file: string): any {
+  const text = read(file);
+  if (file.endsWith(".toml")) return JSON.parse(JSON.stringify(parseToml(text)));
+  if (file.endsWith(".json")) return JSON.parse(text);
+  return parseYaml(text);
+}
+
+interface Hunk {
+  kind: "a" | "d" | "c";
+  removed: string[];
+  added: string[];
+}
+
+/** The hunks of `diff before after` (the real program, normal format). */
+function diff(before: string, after: string, dir: string): Hunk[] {
+  const x = join(dir, "before.txt");
+  const y = join(dir, "after.txt");
+  writeFileSync(x, before);
+  writeFileSync(y, after);
+  const run = spawnSync("diff", [x, y], { encoding: "utf8" });
+  assert.ok(run.status === 0 || run.status === 1, run.stderr);
+  const hunks: Hunk[] = [];
+  for (const line of run.stdout.split("\n")) {
+    const head = /^\d+(?:,\d+)?([adc])\d+(?:,\d+)?$/.exec(line);
+    if (head) hunks.push({ kind: head[1] as Hunk["kind"], removed: [], added: [] });
+    else if (line.startsWith("< ")) hunks.at(-1)?.removed.push(line.slice(2));
+    else if (line.startsWith("> ")) hunks.at(-1)?.added.push(line.slice(2));
+  }
+  return hunks;
+}
+
+/** JSON has no trailing commas: the line before an added or removed item gains or loses one. */
+const withoutCommas = (text: string) => text.replace(/,$/gm, "");
+
+function copy(dir: string, name: string): string {
+  const file = join(dir, name);
+  copyFileSync(join(fixtures, "edit", name), file);
+  return file;
+}
+
+const delta = {
+  name: "delta",
+  subnets: { lan: { listenPort: 51820, ipAddresses: ["10.1.0.3", "auto"] } },
+  endpoints: [{ ip: "192.0.2.7", port: 51999 }],
+};
+
+for (const name of FORMATS) {
+  test(`add-peer on ${name}: only the new peer's lines are added, at the lowest free pool address`, async (t) => {
+    const { dir, remove } = tempDir();
+    t.after(remove);
+    const file = copy(dir, name);
+    const before = read(file);
+    const data = parse(file);
+    const run = await wirenixInProcess([
+      "add-peer",
+      file,
+      "delta",
+      "--endpoint",
+      "192.0.2.7:51999",
+    ]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(
+      run.stdout,
+      /added peer "delta" to subnet "lan" .*listen port 51820, addresses 10\.1\.0\.3, fd/,
+    );
+    const after = read(file);
+    // 10.1.0.1, .2 (written as 10.1.0.2/24) and .4 are taken: .3 is the hole.
+    data.peers.push(delta);
+    assert.deepEqual(parse(file), data);
+    if (name === "net-compact.json") {
+      assert.equal(after.split("\n").length, 2, "still one line");
+      let p = 0;
+      while (before[p] === after[p]) p++;
+      let s = 0;
+      while (s < before.length - p && before[before.length - 1 - s] === after[after.length - 1 - s])
+        s++;
+      assert.equal(before.slice(0, p) + before.slice(before.length - s), before, "only inserted");
+      assert.match(after.slice(p, after.length - s), /^,?\{"name":"delta".*\},?$/);
+      return;
+    }
+    const normal = name.endsWith(".json") ? withoutCommas : (s: string) => s;
+    const hunks = diff(normal(before), normal(after), dir);
+    assert.ok(hunks.length > 0);
+    for (const h of hunks) assert.equal(h.kind, "a", JSON.stringify(h));
+  });
+
+  test(`remove-peer on ${name}: a peer nothing names leaves only removed lines`, async (t) => {
+    const { dir, remove } = tempDir();
+    t.after(remove);
+    const file = copy(dir, name);
+    const before = read(file);
+    const data = parse(file);
+    const run = await wirenixInProcess(["remove-peer", file, "alpha"]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout, `removed peer "alpha" from ${file}\n`);
+    assert.equal(run.stderr, "");
+    data.peers.shift();
+    assert.deepEqual(parse(file), data);
+    const after = read(file);
+    if (name === "net-compact.json") {
+      assert.equal(after.split("\n").length, 2, "still one line");
+      return;
+    }
+    const normal = name.endsWith(".json") ? withoutCommas : (s: string) => s;
+    for (const h of diff(normal(before), normal(after), dir))
+      assert.equal(h.kind, "d", JSON.stringify(h));
+  });
+
+  test(`remove-peer on ${name}: every reference goes, and only lines naming the peer change`, async (t) => {
+    const { dir, remove } = tempDir();
+    t.after(remove);
+    const file = copy(dir, name);
+    const before = read(file);
+    const run = await wirenixInProcess(["remove-peer", file, "beta"]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(
+      run.stderr,
+      [
+        'wirenix: removed subnets[0].endpoints[1]: its match selected only peer "beta"',
+        'wirenix: removed peers[2].subnets.lan.exitNode: peer "gamma" no longer sends its traffic through "beta"',
+        'wirenix: removed connections[1]: its side a selected only peer "beta", so it linked nobody',
+        "",
+      ].join("\n"),
+    );
+    const lan = [{ type: "subnet", rule: "is", value: "lan" }];
+    assert.deepEqual(parse(file), {
+      version: "v1",
+      subnets: [{ name: "lan", ipv4Pool: "10.1.0.0/29", endpoints: [{ port: 51820 }] }],
+      groups: [{ name: "servers" }],
+      peers: [
+        {
+          name: "alpha",
+          groups: ["servers"],
+          subnets: { lan: { listenPort: 51820, ipAddresses: ["10.1.0.1", "auto"] } },
+          endpoints: [{ ip: "alpha.example.org" }],
+        },
+        { name: "gamma", subnets: { lan: { listenPort: 51820, ipAddresses: ["10.1.0.4"] } } },
+      ],
+      connections: [
+        { a: lan, b: [] },
+        // "not beta" is always true now: dropped; an emptied side still selects every peer.
+        { a: [{ type: "group", rule: "is", value: "servers" }], b: [] },
+      ],
+    });
+    if (name === "net-compact.json") return;
+    for (const h of diff(before, read(file), dir)) {
+      assert.notEqual(h.kind, "a");
+      if (h.kind === "c")
+        assert.ok(
+          h.removed.some((l) => l.includes("beta")),
+          JSON.stringify(h),
+        );
+    }
+    // Comments not inside what was removed stay.
+    const comments = before.split("\n").filter((l) => /^\s*#/.test(l));
+    for (const c of comments.filter((l) => !l.includes("beta")))
+      assert.ok(read(file).includes(c), c);
+  });
+}
+
+test("add-peer: new groups are declared, the subnet's port is used, ports and subnets can be chosen", async (t) => {
+  const { dir, remove } = tempDir();
+  t.after(remove);
+  const file = copy(dir, "net.yaml");
+  const run = await wirenixInProcess([
+    "add-peer",
+    file,
+    "delta",
+    "--group",
+    "ops",
+    "--group",
+    "servers",
+    "--port",
+    "51900",
+  ]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(run.stderr, 'wirenix: added group "ops"\n');
+  const data = parse(file);
+  assert.deepEqual(data.groups, [{ name: "servers" }, { name: "ops" }]);
+  assert.deepEqual(data.peers[3], {
+    name: "delta",
+    groups: ["ops", "servers"],
+    subnets: { lan: { listenPort: 51900, ipAddresses: ["10.1.0.3", "auto"] } },
+  });
+  // [IPv6]:port and a host name without port (then the peer's own port).
+  assert.equal(
+    (await wirenixInProcess(["add-peer", file, "eps", "--endpoint", "[2001:db8::7]:4000"])).code,
+    0,
+  );
+  assert.equal(
+    (await wirenixInProcess(["add-peer", file, "eps2", "--endpoint", "eps2.example.org"])).code,
+    0,
+  );
+  const peers = parse(file).peers;
+  assert.deepEqual(peers[4].endpoints, [{ ip: "2001:db8::7", port: 4000 }]);
+  assert.deepEqual(peers[5].endpoints, [{ ip: "eps2.example.org", port: 51820 }]);
+  assert.equal(peers[4].subnets.lan.ipAddresses[0], "10.1.0.5");
+  assert.equal(peers[5].subnets.lan.ipAddresses[0], "10.1.0.6");
+});
+
+test("add-peer refuses, leaving the file as it was: a full pool, a taken name, an unknown or unnamed subnet, a bad endpoint", async (t) => {
+  const { dir, remove } = tempDir();
+  t.after(remove);
+  const file = copy(dir, "net.yaml");
+  for (const p of ["d1", "d2", "d3"])
+    assert.equal((await wirenixInProcess(["add-peer", file, p])).code, 0);
+  const full = read(file);
+  const cases: [string[], number, RegExp][] = [
+    [
+      ["add-peer", file, "d4"],
+      1,
+      /subnets\[0\]\.ipv4Pool: the pool 10\.1\.0\.0\/29 is full: its 6 usable addresses \(10\.1\.0\.1-10\.1\.0\.6\) are taken/,
+    ],
+    [["add-peer", file, "alpha"], 1, /there is already a peer "alpha"/],
+    [["add-peer", file, "d5", "--subnet", "wan"], 1, /no subnet "wan" \(subnets: "lan"\)/],
+    [
+      ["add-peer", file, "d6", "--endpoint", "host:99999"],
+      2,
+      /--endpoint "host:99999": expected HOST or HOST:PORT/,
+    ],
+    [["add-peer", file, "d7", "--port", "0"], 2, /--port "0": expected a port number/],
+  ];
+  for (const [args, code, message] of cases) {
+    const run = await wirenixInProcess(args);
+    assert.equal(run.code, code, run.stderr);
+    assert.match(run.stderr, message);
+    assert.equal(read(file), full);
+  }
+  // Several subnets and none chosen: the choice is listed.
+  const two = join(dir, "two.json");
+  writeFileSync(
+    two,
+    JSON.stringify({
+      version: "v1",
+      subnets: [
+        { name: "a", endpoints: [] },
+        { name: "b", endpoints: [] },
+      ],
+      groups: [],
+      peers: [],
+      connections: [],
+    }),
+  );
+  const run = await wirenixInProcess(["add-peer", two, "x"]);
+  assert.equal(run.code, 1);
+  assert.match(run.stderr, /the ACL has 2 subnets: choose one with --subnet \("a", "b"\)/);
+  // Without a pool the peer gets only its generated IPv6 address.
+  assert.equal((await wirenixInProcess(["add-peer", two, "x", "--subnet", "b"])).code, 0);
+  assert.deepEqual(parse(two).peers, [{ name: "x", subnets: { b: { listenPort: 51820 } } }]);
+});
+
+test("remove-peer: an unknown peer lists the known ones; a .nix ACL is refused", async (t) => {
+  const { dir, remove } = tempDir();
+  t.after(remove);
+  const file = copy(dir, "net.toml");
+  const run = await wirenixInProcess(["remove-peer", file, "omega"]);
+  assert.equal(run.code, 1);
+  assert.match(run.stderr, /peers: no peer "omega" \(peers: "alpha", "beta", "gamma"\)/);
+  const nix = join(dir, "net.nix");
+  writeFileSync(
+    nix,
+    '{ version = "v1"; subnets = []; groups = []; peers = []; connections = []; }\n',
+  );
+  for (const args of [
+    ["remove-peer", nix, "alpha"],
+    ["add-peer", nix, "x"],
+  ]) {
+    const refused = await wirenixInProcess(args);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /cannot edit .*net\.nix: a \.nix ACL is a program/);
+  }
+});
+
+test("edits of a symlinked ACL go to its target; the link stays a link, the mode stays", async (t) => {
+  const { dir, remove } = tempDir();
+  t.after(remove);
+  const target = copy(dir, "net.yaml");
+  const { chmodSync } = await import("node:fs");
+  chmodSync(target, 0o640);
+  const link = join(dir, "link.yaml");
+  symlinkSync(target, link);
+  assert.equal((await wirenixInProcess(["add-peer", link, "delta"])).code, 0);
+  assert.ok(lstatSync(link).isSymbolicLink());
+  assert.equal(lstatSync(target).mode & 0o777, 0o640);
+  assert.equal(parse(target).peers.at(-1).name, "delta");
+});
+
+test("--update-acl keeps a one-line JSON ACL on one line", async (t) => {
+  const { dir, remove } = tempDir();
+  t.after(remove);
+  const file = copy(dir, "net-compact.json");
+  const before = read(file);
+  const keys = [wgKeyPair(), wgKeyPair()].map((k) => k.publicKey);
+  const done = updateAclPublicKeys(file, [
+    { index: 0, name: "alpha", publicKey: keys[0] as string },
+    { index: 2, name: "gamma", publicKey: keys[1] as string },
+  ]);
+  assert.ok(done.ok);
+  assert.deepEqual(done.value.changed, ["alpha", "gamma"]);
+  const after = read(file);
+  assert.equal(after.split("\n").length, 2);
+  assert.equal(
+    after,
+    before
+      .replace(
+        '"endpoints":[{"ip":"alpha.example.org"}]}',
+        `"endpoints":[{"ip":"alpha.example.org"}],"publicKey":"${keys[0]}"}`,
+      )
+      .replace('"exitNode":"beta"}}}', `"exitNode":"beta"}},"publicKey":"${keys[1]}"}`),
+  );
+});
+
+test("a file with CRLF line ends keeps them, on the new lines too", async (t) => {
+  const { dir, remove } = tempDir();
+  t.after(remove);
+  const file = copy(dir, "net.yaml");
+  writeFileSync(file, read(file).replaceAll("\n", "\r\n"));
+  const before = read(file);
+  assert.equal((await wirenixInProcess(["add-peer", file, "delta"])).code, 0);
+  const after = read(file);
+  assert.ok(after.startsWith(before.slice(0, before.indexOf("  - name: gamma"))));
+  assert.doesNotMatch(after, /[^\r]\n/);
+  assert.equal(parse(file).peers[3].name, "delta");
+});

@@ -1,0 +1,124 @@
+/**
+ * `wirenix init` in every format: the file loads and validates with the real loaders (the Nix
+ * one with nix-instantiate), all formats mean the same ACL, it never overwrites a file, and
+ * once peers are added (and their keys generated) `generate` accepts it.
+ */
+import { strict as assert } from "node:assert";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { loadAcl } from "../../src/acl/load.js";
+import { parseAcl } from "../../src/pipeline.js";
+import { createRegistry } from "../../src/registry.js";
+import { tempDir, wirenixInProcess } from "../support/run.js";
+
+const every = [{ type: "subnet", rule: "is", value: "mesh" }];
+/** What `init net.X --subnet mesh --pool 10.9.0.0/24 --port 51999` must mean, written out. */
+const expected = {
+  version: "v1",
+  subnets: [{ name: "mesh", ipv4Pool: "10.9.0.0/24", endpoints: [{ port: 51999 }] }],
+  groups: [],
+  peers: [],
+  connections: [{ a: every, b: every, subnets: ["mesh"] }],
+};
+
+function load(file: string): unknown {
+  const loaded = loadAcl(file);
+  assert.ok(loaded.ok, JSON.stringify(loaded));
+  assert.ok(parseAcl(loaded.value.data, createRegistry()).ok);
+  return JSON.parse(JSON.stringify(loaded.value.data));
+}
+
+for (const ext of ["yaml", "yml", "json", "toml", "nix"])
+  test(`init net.${ext}: a valid starter ACL, never written over an existing file`, async (t) => {
+    const { dir, remove } = tempDir();
+    t.after(remove);
+    const file = join(dir, `net.${ext}`);
+    const args = ["init", file, "--subnet", "mesh", "--pool", "10.9.0.0/24", "--port", "51999"];
+    const run = await wirenixInProcess(args);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(
+      run.stdout,
+      `wrote ${file}: subnet "mesh" (port 51999, IPv4 pool 10.9.0.0/24), no peers yet\nnext: wirenix add-peer ${file} NAME\n`,
+    );
+    assert.deepEqual(load(file), expected);
+    const text = readFileSync(file, "utf8");
+    if (ext !== "json") {
+      // Each key is explained in a comment.
+      for (const key of ["Subnets", "ipv4Pool", "Groups", "Peers", "Connections"])
+        assert.match(text, new RegExp(`#.*${key}`), key);
+    }
+    writeFileSync(file, "mine\n");
+    const again = await wirenixInProcess(["init", file]);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /already exists; init never overwrites a file/);
+    assert.equal(readFileSync(file, "utf8"), "mine\n");
+  });
+
+test("init defaults: subnet wg, port 51820, no pool (shown as a comment)", async (t) => {
+  const { dir, remove } = tempDir();
+  t.after(remove);
+  const file = join(dir, "net.yaml");
+  assert.equal((await wirenixInProcess(["init", file])).code, 0);
+  const wg = [{ type: "subnet", rule: "is", value: "wg" }];
+  assert.deepEqual(load(file), {
+    version: "v1",
+    subnets: [{ name: "wg", endpoints: [{ port: 51820 }] }],
+    groups: [],
+    peers: [],
+    connections: [{ a: wg, b: wg, subnets: ["wg"] }],
+  });
+  assert.match(readFileSync(file, "utf8"), /^ {4}# ipv4Pool: 10\.0\.0\.0\/24$/m);
+});
+
+test("init refuses a bad pool, a bad port and an unknown extension, writing nothing", async (t) => {
+  const { dir, remove } = tempDir();
+  t.after(remove);
+  for (const [args, code, message] of [
+    [
+      ["init", join(dir, "a.yaml"), "--pool", "10.0.0.1"],
+      1,
+      /--pool "10\.0\.0\.1": expected an IPv4 network/,
+    ],
+    [["init", join(dir, "a.yaml"), "--pool", "fd00::/64"], 1, /expected an IPv4 network/],
+    [["init", join(dir, "a.yaml"), "--port", "70000"], 2, /--port "70000": expected a port number/],
+    [
+      ["init", join(dir, "a.txt")],
+      1,
+      /expected a file name ending in \.yaml, \.yml, \.json, \.toml, \.nix/,
+    ],
+  ] as const) {
+    const run = await wirenixInProcess(args);
+    assert.equal(run.code, code, run.stderr);
+    assert.match(run.stderr, message);
+  }
+  const { readdirSync } = await import("node:fs");
+  assert.deepEqual(readdirSync(dir), []);
+});
+
+for (const ext of ["yaml", "json", "toml"])
+  test(`init net.${ext}, add peers, keys generate --update-acl: generate accepts it`, async (t) => {
+    const { dir, remove } = tempDir();
+    t.after(remove);
+    const file = join(dir, `net.${ext}`);
+    const keys = join(dir, "keys");
+    for (const args of [
+      ["init", file, "--pool", "10.5.0.0/24"],
+      ["add-peer", file, "hub", "--endpoint", "hub.example.org"],
+      ["add-peer", file, "laptop"],
+      ["keys", "generate", file, "--dir", keys, "--update-acl"],
+    ]) {
+      const run = await wirenixInProcess(args);
+      assert.equal(run.code, 0, `${args.join(" ")}: ${run.stderr}`);
+    }
+    const out = join(dir, "out");
+    const generated = await wirenixInProcess([
+      ...["generate", file, "--configurer", "wg-quick", "--key-provider", "dir"],
+      ...["--keys-dir", keys, "--out", out],
+    ]);
+    assert.equal(generated.code, 0, generated.stderr);
+    const laptop = readFileSync(join(out, "laptop", "wg.conf"), "utf8");
+    assert.match(laptop, /^Address = 10\.5\.0\.2\/24, fd[0-9a-f:]+\/64$/m);
+    assert.match(laptop, /^Endpoint = hub\.example\.org:51820$/m);
+    assert.match(laptop, /^AllowedIPs = 10\.5\.0\.1\/32,fd[0-9a-f:]+\/128$/m);
+  });
