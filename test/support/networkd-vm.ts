@@ -72,7 +72,7 @@ function scenarioScript(index: number, s: VmScenario, peerScript: string, dir: s
       `ip netns exec ${ns(host)} unshare -m sh ${q(peerScript)} /run/nd/${ns(host)}.log ${dirs.map(q).join(" ")} &`,
       'PIDS="$PIDS $!"',
     );
-  // Every interface configured (addresses and routes set), or two minutes.
+  // Every interface configured (addresses and routes set), or every networkd gone, or 2 min.
   const waits = Object.entries(s.devices).flatMap(([host, devices]) =>
     devices.map(
       (d) =>
@@ -80,7 +80,7 @@ function scenarioScript(index: number, s: VmScenario, peerScript: string, dir: s
     ),
   );
   lines.push(
-    `t=0; while [ $t -lt 120 ] && ! { ${waits.join(" && ")}; }; do sleep 1; t=$((t+1)); done`,
+    `while [ $(( $(date +%s) - T0 )) -lt 120 ] && ! { ${waits.join(" && ")}; }; do alive=0; for p in $PIDS; do ! kill -0 $p 2>/dev/null || alive=1; done; [ $alive = 1 ] || break; sleep 1; done`,
     `echo "@@@ ${S} up $(( $(date +%s) - T0 ))"`,
   );
   // Answered pings first: their handshakes are made by then, so a silence below is real.
@@ -140,7 +140,8 @@ export async function runScenarios(
       ...scenarios.map((s, i) => scenarioScript(i, s, peerScript, dir)),
     ].join("\n"),
   );
-  const vm = await runInVm(script, dir, 9 * 60_000);
+  // A guard against a hung guest only: about 4 minutes on an idle 2-core machine.
+  const vm = await runInVm(script, dir, 20 * 60_000);
   const text = vm.console;
   const results = scenarios.map((s, i) => {
     const S = `s${i}`;
