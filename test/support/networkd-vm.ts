@@ -100,11 +100,10 @@ function scenarioScript(index: number, s: VmScenario, peerScript: string, dir: s
       `n=0; for t in ${targets}; do n=1; k=0; r=fail; while [ $k -lt ${tries} ]; do if ip netns exec ${ns(p.host)} ping -n -c 1 -W 2 ${dev} "$t" >/dev/null 2>&1; then r=ok; break; fi; k=$((k+1)); done; echo "@@@ ${S} ping ${i} $t $r"; done; [ $n = 1 ] || echo "@@@ ${S} ping ${i} (no-address) fail"`,
     );
   }
-  (s.names ?? []).forEach((c, i) =>
+  for (const [i, c] of (s.names ?? []).entries())
     lines.push(
       `if ip netns exec ${ns(c.host)} getent hosts ${q(c.name)} >/dev/null; then r=ok; else r=fail; fi; echo "@@@ ${S} name ${i} $r"`,
-    ),
-  );
+    );
   for (const host of s.hosts) {
     const dump = (kind: string, cmd: string) =>
       lines.push(`echo "@@@ ${S} begin ${host} ${kind}"`, `${cmd} 2>&1`, `echo "@@@ end"`);
