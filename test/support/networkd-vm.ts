@@ -72,7 +72,8 @@ function scenarioScript(index: number, s: VmScenario, peerScript: string, dir: s
       `ip netns exec ${ns(host)} unshare -m sh ${q(peerScript)} /run/nd/${ns(host)}.log ${dirs.map(q).join(" ")} &`,
       'PIDS="$PIDS $!"',
     );
-  // Every interface configured (addresses and routes set), or every networkd gone, or 2 min.
+  // Every interface configured (addresses and routes set), or every networkd gone, or 5 min
+  // (a loaded host slows software emulation down a lot).
   const waits = Object.entries(s.devices).flatMap(([host, devices]) =>
     devices.map(
       (d) =>
@@ -80,7 +81,7 @@ function scenarioScript(index: number, s: VmScenario, peerScript: string, dir: s
     ),
   );
   lines.push(
-    `while [ $(( $(date +%s) - T0 )) -lt 120 ] && ! { ${waits.join(" && ")}; }; do alive=0; for p in $PIDS; do ! kill -0 $p 2>/dev/null || alive=1; done; [ $alive = 1 ] || break; sleep 1; done`,
+    `while [ $(( $(date +%s) - T0 )) -lt 300 ] && ! { ${waits.join(" && ")}; }; do alive=0; for p in $PIDS; do ! kill -0 $p 2>/dev/null || alive=1; done; [ $alive = 1 ] || break; sleep 1; done`,
     `echo "@@@ ${S} up $(( $(date +%s) - T0 ))"`,
   );
   // Answered pings first: their handshakes are made by then, so a silence below is real.
