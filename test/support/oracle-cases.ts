@@ -84,6 +84,39 @@ export const originalCases = {
     acl.peers[2].endpoints = [{ ip: "laptop.invalid" }];
     return acl;
   },
+  /**
+   * b has a manual address outside the /64 that a and c generate: in networkd only a route
+   * for its AllowedIP reaches it (intentional difference 10).
+   */
+  "outside-prefix": () => ({
+    version: "v1",
+    subnets: [{ name: "lan", endpoints: [{ port: 51820 }] }],
+    groups: [],
+    peers: [
+      {
+        name: "a",
+        subnets: { lan: { listenPort: 51820 } },
+        publicKey: "kdyzqV8cBQtDYeW6R1vUug0Oe+KaytHHDS7JoCp/kTE=",
+        privateKeyFile: "/etc/wg.key",
+        endpoints: [{ ip: "a.example" }],
+      },
+      {
+        name: "b",
+        subnets: { lan: { listenPort: 51820, ipAddresses: ["fd42::12"] } },
+        publicKey: "ztdAXTspQEZUNpxUbUdAhhRWbiL3YYWKSK0ZGdcsMHE=",
+        privateKeyFile: "/etc/wg.key",
+        endpoints: [{ ip: "b.example" }],
+      },
+      {
+        name: "c",
+        subnets: { lan: { listenPort: 51820 } },
+        publicKey: "43tP6JgckdTFrnbYuy8a42jdNt3+wwVcb4+ae5U4ez4=",
+        privateKeyFile: "/etc/wg.key",
+        endpoints: [{ ip: "c.example" }],
+      },
+    ],
+    connections: [{ a: [], b: [] }],
+  }),
 } satisfies Record<string, () => Json>;
 
 export type OriginalCase = keyof typeof originalCases;

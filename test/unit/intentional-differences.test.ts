@@ -7,6 +7,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { meshAcl } from "../support/acl.js";
+import { normalise } from "../support/normalise.js";
 import { originalCases } from "../support/oracle-cases.js";
 import { originalOn } from "../support/original.js";
 import { tempDir, wirenixInProcess } from "../support/run.js";
@@ -186,4 +187,45 @@ test("8. networkd-dev-only keeps PersistentKeepalive inside the peer section", a
   const theirs = originalOk(original, "a").systemd.network.netdevs["50-lan"].wireguardPeers[0];
   assert.equal(theirs.PersistentKeepalive, 25, "the original puts it outside wireguardPeerConfig");
   assert.equal(theirs.wireguardPeerConfig.PersistentKeepalive, undefined);
+});
+
+test("10. networkd outputs route every AllowedIP; the oracle comparison leaves that out", async () => {
+  // b has a manual address outside the /64 that a and c generate: only a route reaches it.
+  const acl = originalCases["outside-prefix"]();
+  for (const configurer of ["networkd", "networkd-dev-only"]) {
+    const ours = await generate(acl, "--configurer", configurer);
+    assert.equal(ours.code, 0, ours.stderr);
+    const theirs = originalOn("outside-prefix", configurer, "short");
+    for (const peer of ["a", "b", "c"]) {
+      const mine = ours.out[peer].systemd.network;
+      const original = originalOk(theirs, peer).systemd.network;
+      assert.equal(mine.netdevs["50-lan"].wireguardConfig.RouteTable, "main", `${peer}`);
+      assert.equal(original.netdevs["50-lan"].wireguardConfig.RouteTable, undefined);
+      assert.equal(original.networks?.["50-lan"]?.routes, undefined, "the original routes none");
+      // Everything else is the original's.
+      assert.deepEqual(normalise(ours.out[peer]), normalise(originalOk(theirs, peer)));
+    }
+    // In the original, a's only route into the tunnel is its own prefix, which b is not in.
+    const a = originalOk(theirs, "a").systemd.network;
+    const peerB = a.netdevs["50-lan"].wireguardPeers[0];
+    assert.deepEqual((peerB.wireguardPeerConfig ?? peerB).AllowedIPs, ["fd42::12/128"]);
+    if (configurer === "networkd")
+      assert.match(a.networks["50-lan"].address[0], /^fd09:4a36:7b02:6246:[0-9a-f:]+\/64$/);
+  }
+  const { dir, remove } = tempDir();
+  try {
+    const file = join(dir, "acl.json");
+    writeFileSync(file, JSON.stringify(acl));
+    const files = await wirenixInProcess([
+      ...["generate", file, "--configurer", "networkd-files", "--peer", "a", "--format", "json"],
+    ]);
+    assert.equal(files.code, 0, files.stderr);
+    const netdev = JSON.parse(files.stdout).a.files["50-lan.netdev"].text as string;
+    assert.match(
+      netdev,
+      /^\[WireGuard\]\nListenPort=51820\nPrivateKeyFile=\/etc\/wg\.key\nRouteTable=main\n/m,
+    );
+  } finally {
+    remove();
+  }
 });
