@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
+import { printable } from "../printable.js";
 import { type CliIO, EXIT_USAGE, UsageError } from "./io.js";
 
 type MakeCommand = (io: CliIO, done: (code: number) => void) => Command;
@@ -51,7 +52,13 @@ function version(): string {
 }
 
 /** Runs the CLI with `argv` (without the node and script names). */
-export async function cli(argv: readonly string[], io: CliIO): Promise<number> {
+export async function cli(argv: readonly string[], given: CliIO): Promise<number> {
+  // Standard error carries only messages: no control character from an ACL, a plugin or an
+  // argument reaches the terminal through it.
+  const io: CliIO = {
+    ...given,
+    err: (text) => given.err(printable(text, { keepLineBreaks: true })),
+  };
   let code = 0;
   const done = (c: number) => {
     code = c;
