@@ -63,12 +63,11 @@ export function describeSecret(value: unknown): string {
       "ends with a line break (builtins.readFile keeps it: use lib.fileContents; in YAML use |- or a plain scalar)",
     );
   else if (trimmed !== value) notes.push("has spaces around it");
+  const outside = [...trimmed].findIndex((c) => !/[A-Za-z0-9+/=]/.test(c));
   if (trimmed.length >= 40 && /^[A-Za-z0-9_-]+=*$/.test(trimmed) && /[-_]/.test(trimmed))
     notes.push("uses the URL-safe base64 alphabet (- and _); WireGuard keys use + and /");
-  else if (!BASE64.test(trimmed)) {
-    const bad = [...trimmed].findIndex((c) => !/[A-Za-z0-9+/=]/.test(c));
-    notes.push(`character ${bad + 1} is not base64`);
-  }
+  else if (outside >= 0) notes.push(`character ${outside + 1} is not base64`);
+  else if (!BASE64.test(trimmed)) notes.push("has = padding before its end");
   return `<redacted, ${notes.join(", ")}>`;
 }
 

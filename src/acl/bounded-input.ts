@@ -40,8 +40,6 @@ export class ReadProblem extends Error {}
 
 function fileKind(mode: number): string {
   switch (mode & constants.S_IFMT) {
-    case constants.S_IFDIR:
-      return "a directory";
     case constants.S_IFIFO:
       return "a FIFO (named pipe)";
     case constants.S_IFCHR:
@@ -79,6 +77,7 @@ export function readBounded(file: string, maxBytes: number): Buffer {
   }
   try {
     const stat = fstatSync(fd);
+    if (stat.isDirectory()) throw new ReadProblem("is a directory");
     if (!stat.isFile())
       throw new ReadProblem(`${fileKind(stat.mode)}, not a regular file; expected an ACL file`);
     const tooBig = () =>
