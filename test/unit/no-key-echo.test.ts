@@ -33,7 +33,15 @@ function commands(acl: string, work: string, recipients: string): string[][] {
     ["generate", acl, "--configurer", "wg-quick"],
     ["generate", acl, "--configurer", "networkd-files", "--format", "json"],
     ["generate", acl, "--configurer", "hosts"],
-    ["generate", acl, "--configurer", "wg-quick", "--out", join(work, "wg"), "--inline-private-keys"],
+    [
+      "generate",
+      acl,
+      "--configurer",
+      "wg-quick",
+      "--out",
+      join(work, "wg"),
+      "--inline-private-keys",
+    ],
     ["generate", acl, "--configurer", "networkd-files", "--out", join(work, "nd")],
     ["generate", acl, "--out", join(work, "nix")],
     ["generate", acl, "--peer", "alpha", "--peer", "beta", "--merge", "--configurer", "networkd"],
@@ -92,7 +100,9 @@ test("no command echoes a key of the ACL, valid or not, on stdout or stderr", as
 
   const names = Object.keys(cases);
   // Every ACL file in the directory has its case: none is left out by mistake.
-  const files = readdirSync(dir).filter((f) => /\.(json|ya?ml|toml|nix)$/.test(f) && f !== "cases.json");
+  const files = readdirSync(dir).filter(
+    (f) => /\.(json|ya?ml|toml|nix)$/.test(f) && f !== "cases.json",
+  );
   assert.deepEqual([...files].sort(), [...names].sort());
 
   let runs = 0;
@@ -109,10 +119,15 @@ test("no command echoes a key of the ACL, valid or not, on stdout or stderr", as
     const check = (argv: string[], ran: Ran, how: string) => {
       runs++;
       const printed = `${ran.stdout}\n${ran.stderr}`;
-      assert.doesNotMatch(printed, /internal error|\n\s+at .+:\d+:\d+\)?\n/, `${how} ${argv.join(" ")}`);
+      assert.doesNotMatch(
+        printed,
+        /internal error|\n\s+at .+:\d+:\d+\)?\n/,
+        `${how} ${argv.join(" ")}`,
+      );
       for (const secret of secrets) {
         const found = leak(printed, secret);
-        if (found) leaks.push(`${name}: ${how} wirenix ${argv.join(" ")} printed ${JSON.stringify(found)}`);
+        if (found)
+          leaks.push(`${name}: ${how} wirenix ${argv.join(" ")} printed ${JSON.stringify(found)}`);
       }
     };
     for (const argv of commands(acl, work, recipients))
