@@ -23,19 +23,39 @@ export function isSecretPath(path: readonly (string | number)[]): boolean {
 }
 
 /**
- * Text that could be a WireGuard key or most of one: 40 or more characters of the base64
- * alphabets (standard or URL-safe) with both upper and lower case letters. Nix store hashes
- * and paths are lower case; words and sentences have spaces.
+ * Stretches that could be a WireGuard key or most of one: 40 or more characters of one base64
+ * alphabet (standard, or URL-safe), with upper and lower case letters. Words and
+ * sentences have spaces, Nix store hashes are lower case, and paths and names are words
+ * joined by `/`, `-` or `_`.
  */
-const KEY_LIKE = /[A-Za-z0-9+/_-]{40,}={0,2}/g;
+const KEY_LIKE = /[A-Za-z0-9+/]{40,}={0,2}|[A-Za-z0-9_-]{40,}={0,2}/g;
 
 function keyLike(run: string): boolean {
-  return /[A-Z]/.test(run) && /[a-z]/.test(run) && /[0-9+/_-]/.test(run);
+  if (!/[A-Z]/.test(run) || !/[a-z]/.test(run)) return false;
+  if (run.startsWith("/") && run.indexOf("/", 1) > 0) return false;
+  // A key has a separator (/, - or _) in about one place of 64 (more than 6 in one key: about
+  // once in a million); names and paths are short words joined by them.
+  const parts = run.split(/[/_-]/);
+  return parts.length <= 7 || Math.max(...parts.map((part) => part.length)) >= 16;
 }
 
 export function looksLikeKey(value: string): boolean {
   for (const match of value.matchAll(KEY_LIKE)) if (keyLike(match[0])) return true;
   return false;
+}
+
+/**
+ * True when the whole text is a key, or one a little off (a line break or spaces around it,
+ * padding missing, the URL-safe alphabet, a character more or less): what someone pasted
+ * where a file path belongs. Strict, so that no real path is mistaken for one.
+ */
+export function isKeyText(value: string): boolean {
+  const text = value.trim();
+  if (/^[A-Za-z0-9+/]{41,45}={1,2}[A-Za-z0-9+/]{0,3}$/.test(text)) return true;
+  return (
+    (/^[A-Za-z0-9+/]{42,44}$/.test(text) || /^[A-Za-z0-9_-]{42,44}={0,2}$/.test(text)) &&
+    keyLike(text)
+  );
 }
 
 /** `text` with every key-like stretch replaced by its redacted description. */

@@ -7,7 +7,7 @@ import { isWireguardKey } from "../acl/values.js";
 import type { ConfigTree } from "../config-tree.js";
 import { diagnostic, InputError, type PathSegment } from "../diagnostics.js";
 import type { NetPeer, NetSubnet, Network } from "../network/model.js";
-import { describeSecret, looksLikeKey } from "../secrets.js";
+import { describeSecret, isKeyText } from "../secrets.js";
 
 /** What a provider is told about the run and the peer being configured. */
 export interface KeyProviderContext {
@@ -69,7 +69,7 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 function pathProblem(path: unknown, absolute: boolean): string | undefined {
   if (typeof path !== "string")
     return `expected a file path (a string), got ${describeSecret(path)}`;
-  if (looksLikeKey(path))
+  if (isKeyText(path))
     return `expected the path of the file that holds the key, got what looks like a key itself (${describeSecret(path)})`;
   if (CONTROL.test(path))
     return `expected a file path without line breaks or control characters, got ${JSON.stringify(path)}`;

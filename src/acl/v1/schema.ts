@@ -3,7 +3,7 @@
  * types and ranges. References between names are checked afterwards by `rules.ts`.
  */
 import * as v from "valibot";
-import { looksLikeKey } from "../../secrets.js";
+import { isKeyText } from "../../secrets.js";
 import { isAddressOrCidr, isEndpointHost, isWireguardKey } from "../values.js";
 
 const name = (what: string) =>
@@ -83,7 +83,7 @@ const keyFilePath = v.pipe(
   v.string("expected a file path (a string)"),
   v.minLength(1, "expected a file path"),
   v.check(
-    (s) => !looksLikeKey(s),
+    (s) => !isKeyText(s),
     "expected the path of the file that holds the key, not the key itself",
   ),
 );
