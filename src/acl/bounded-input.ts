@@ -211,6 +211,34 @@ export function jsonTooDeepAt(text: string, maxDepth: number): number {
 }
 
 /**
+ * Like `jsonTooDeepAt` for YAML's flow collections (`[[[...`), which the YAML parser follows
+ * by recursion, slowly, until its stack runs out. Quoted strings and comments are skipped; a
+ * bracket inside a plain scalar counts too, which only matters for text with more than
+ * `maxDepth` of them unclosed (the parser's own verdict then stands).
+ */
+export function yamlFlowTooDeepAt(text: string, maxDepth: number): number {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === "\\") i++;
+    } else if (c === "'") {
+      for (i++; i < text.length; i++)
+        if (text[i] === "'") {
+          if (text[i + 1] !== "'") break;
+          i++;
+        }
+    } else if (c === "#" && (i === 0 || /\s/.test(text[i - 1] as string))) {
+      while (i < text.length && text[i] !== "\n") i++;
+    } else if (c === "[" || c === "{") {
+      depth++;
+      if (depth > maxDepth) return i;
+    } else if ((c === "]" || c === "}") && depth > 0) depth--;
+  }
+  return -1;
+}
+
+/**
  * True when `value` nests lists and objects deeper than `maxDepth`. Walks with its own stack
  * (no recursion), so it is safe on any value a parser could build.
  */

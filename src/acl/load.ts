@@ -22,6 +22,7 @@ import {
   ReadProblem,
   readBounded,
   tooDeepMessage,
+  yamlFlowTooDeepAt,
 } from "./bounded-input.js";
 
 /**
@@ -330,6 +331,14 @@ function keyAt(doc: Yaml.Document.Parsed, offset: number): string | undefined {
 const STACK_EXHAUSTED = /Maximum call stack size exceeded/;
 
 function loadYaml(file: string, text: string, limits: AclLimits): Result<LoadedAcl> {
+  const deep = yamlFlowTooDeepAt(text, limits.maxDepth);
+  if (deep >= 0)
+    return failure(
+      file,
+      "syntax-error",
+      `invalid YAML: ${tooDeepMessage(limits.maxDepth)}`,
+      positionOfOffset(text, deep),
+    );
   const { LineCounter, parseDocument } = yaml();
   const counter = new LineCounter();
   // logLevel "error": the parser would otherwise print its warnings on stderr by itself.

@@ -8,7 +8,6 @@ import { checkNetwork } from "../check/check.js";
 import { type Diagnostic, formatDiagnostic, renderPath } from "../diagnostics.js";
 import { DEV_NAME_METHODS, type DevNameMethod } from "../network/devname.js";
 import { DEFAULT_OPTIONS, locateDiagnostics, readNetwork } from "../pipeline.js";
-import { printable } from "../printable.js";
 import { aclLimits, collect, type LimitFlags, registryWith, withAclLimits } from "./common.js";
 import { rethrowExit } from "./generate.js";
 import { type CliIO, EXIT_INVALID, EXIT_OK } from "./io.js";
@@ -46,18 +45,14 @@ function jsonItem(d: Diagnostic): CheckJsonItem {
 
 function print(io: CliIO, flags: Flags, diagnostics: readonly Diagnostic[], summary: string) {
   if (flags.format === "json") {
-    io.out(
-      printable(`${JSON.stringify(diagnostics.map(jsonItem), null, 2)}\n`, {
-        keepLineBreaks: true,
-      }),
-    );
+    io.out(`${JSON.stringify(diagnostics.map(jsonItem), null, 2)}\n`);
     return;
   }
   const lines = diagnostics.map((d) => {
     const text = formatDiagnostic(d);
     return d.severity === "error" ? `error: ${text}` : text;
   });
-  io.out(`${[...lines, printable(summary)].join("\n")}\n`);
+  io.out(`${[...lines, summary].join("\n")}\n`);
 }
 
 function plural(n: number, word: string): string {

@@ -1,7 +1,6 @@
 /** `wirenix explain`: why (or why not) two peers are linked, and what each dials. */
 import { Command, Option } from "commander";
 import { explainPair, explanationText } from "../check/explain.js";
-import { printable } from "../printable.js";
 import {
   aclLimits,
   collect,
@@ -35,7 +34,7 @@ async function run(io: CliIO, acl: string, a: string, b: string, flags: Flags): 
     flags.format === "json"
       ? `${JSON.stringify(explanation, null, 2)}\n`
       : explanationText(explanation);
-  io.out(printable(text, { keepLineBreaks: true }));
+  io.out(text);
   return 0;
 }
 

@@ -2,7 +2,6 @@
 import { Command, Option } from "commander";
 import { toPrettyJson } from "../emit/json.js";
 import { networkData, networkText } from "../network/inspect.js";
-import { printable } from "../printable.js";
 import {
   aclLimits,
   choosePeers,
@@ -29,7 +28,7 @@ async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
     flags.format === "json"
       ? `${toPrettyJson(networkData(network, only))}\n`
       : networkText(network, only);
-  io.out(printable(text, { keepLineBreaks: true }));
+  io.out(text);
   return 0;
 }
 

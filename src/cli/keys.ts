@@ -10,7 +10,6 @@ import type { Recipient } from "../keys/encrypt.js";
 import { generateKeys } from "../keys/generate-dir.js";
 import type { Network } from "../network/model.js";
 import { locateDiagnostics, readNetwork, scrubSecrets } from "../pipeline.js";
-import { printable } from "../printable.js";
 import type { Registry } from "../registry.js";
 import {
   aclLimits,
@@ -104,7 +103,7 @@ async function generate(io: CliIO, acl: string, flags: GenerateFlags): Promise<n
     lines.push(`${o.action.padEnd(9)} ${what}: ${detail}`);
     if (o.backups?.length) lines.push(`          old files kept as ${o.backups.join(", ")}`);
   }
-  io.out(printable(`${lines.join("\n")}\n`, { keepLineBreaks: true }));
+  io.out(`${lines.join("\n")}\n`);
 
   const mismatched = network.peers.filter((p) => {
     const key = publicKeys.get(p.name);
@@ -183,7 +182,7 @@ async function encrypt(io: CliIO, acl: string, flags: EncryptFlags): Promise<num
     const extra = o.backup ? `; old file kept as ${o.backup}` : o.reason ? `; ${o.reason}` : "";
     return `${o.action.padEnd(12)} ${what}: ${o.file} (${to}${extra})`;
   });
-  io.out(printable(`${lines.join("\n")}\n`, { keepLineBreaks: true }));
+  io.out(`${lines.join("\n")}\n`);
   return 0;
 }
 

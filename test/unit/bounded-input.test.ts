@@ -17,7 +17,7 @@ const base = JSON.parse(readFileSync(join(fixtures, "valid-base.json"), "utf8"))
 >;
 
 /** The CLI, stopped after `seconds` so that a hang fails the test instead of stalling it. */
-function bounded(args: readonly string[], seconds = 60): Ran & { timedOut: boolean } {
+function bounded(args: readonly string[], seconds = 120): Ran & { timedOut: boolean } {
   const run = spawnSync(process.execPath, [wirenixBin, ...args], {
     cwd: repoRoot,
     encoding: "utf8",
