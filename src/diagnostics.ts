@@ -3,6 +3,9 @@
  * and only the CLI prints them and picks the exit code.
  */
 
+import { printable } from "./printable.js";
+import { describeSecret, isSecretName, looksLikeKey } from "./secrets.js";
+
 /** One step into a document: an object key or an array index. */
 export type PathSegment = string | number;
 
@@ -65,24 +68,36 @@ export function renderPath(path: readonly PathSegment[]): string {
   return out;
 }
 
-/** `file: path: message (line L, column C)`, leaving out what is unknown. */
+/**
+ * `file: path: message (line L, column C)`, leaving out what is unknown: one line, with every
+ * unprintable character escaped (the message may quote a name or value from the ACL).
+ */
 export function formatDiagnostic(d: Diagnostic): string {
   const parts: string[] = [];
   if (d.file !== undefined) parts.push(d.file);
   if (d.path.length > 0) parts.push(renderPath(d.path));
   const where = d.line === undefined ? "" : ` (line ${d.line}, column ${d.column ?? 1})`;
   const prefix = d.severity === "warning" ? "warning: " : "";
-  return `${prefix}${[...parts, d.message].join(": ")}${where}`;
+  return printable(`${prefix}${[...parts, d.message].join(": ")}${where}`);
 }
 
-/** Shows a user's value in a message without flooding the terminal. */
+/**
+ * Shows a user's value in a message without flooding the terminal, and without any secret in
+ * it: values at secret keys and key-like strings are described, not shown (see secrets.ts).
+ */
 export function describeValue(value: unknown): string {
   if (value === undefined) return "nothing";
   // JSON would show these as null; YAML's .inf and .nan reach us as such numbers.
   if (typeof value === "number" && !Number.isFinite(value)) return String(value);
+  if (typeof value === "string" && looksLikeKey(value)) return describeSecret(value);
   let text: string;
   try {
-    text = JSON.stringify(value) ?? String(value);
+    text =
+      JSON.stringify(value, (key, inner: unknown) =>
+        isSecretName(key) || (typeof inner === "string" && looksLikeKey(inner))
+          ? describeSecret(inner)
+          : inner,
+      ) ?? String(value);
   } catch {
     text = String(value);
   }

@@ -2,6 +2,7 @@
  * The Wirenix library: everything the CLI uses, for programs and plugins. This file only
  * re-exports; each module documents its own part.
  */
+export { type AclLimits, DEFAULT_LIMITS } from "./acl/bounded-input.js";
 export {
   ACL_FORMATS,
   type LoadedAcl,

@@ -2,6 +2,7 @@
  * The pipeline of design.md in one place: load → parse(version) → Network → configure(peer).
  * The CLI and library users call these; nothing downstream re-reads the raw ACL.
  */
+import type { AclLimits } from "./acl/bounded-input.js";
 import { type LoadedAcl, loadAcl } from "./acl/load.js";
 import type { ConfigTree, ConfigValue } from "./config-tree.js";
 import { mergeConfigs } from "./config-tree.js";
@@ -19,17 +20,41 @@ import { type KeyProvider, PeerKeys } from "./keys/provider.js";
 import { type DevNameMethod, deviceName, MAX_DEVICE_NAME_LENGTH } from "./network/devname.js";
 import type { Network } from "./network/model.js";
 import type { Registry } from "./registry.js";
+import { SecretScrubber, secretsIn } from "./secrets.js";
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** Gives every diagnostic about the ACL its file, and its line and column where known. */
+const scrubbers = new WeakMap<LoadedAcl, SecretScrubber>();
+
+/**
+ * The diagnostics without any stretch of the ACL's secrets in their messages: the last guard
+ * (see secrets.ts), for messages worded by rules, configurers and plugins.
+ */
+export function scrubSecrets(loaded: LoadedAcl, diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  let scrubber = scrubbers.get(loaded);
+  if (!scrubber) {
+    scrubber = new SecretScrubber(secretsIn(loaded.data));
+    scrubbers.set(loaded, scrubber);
+  }
+  const { empty } = scrubber;
+  return diagnostics.map((d) => {
+    if (empty) return d;
+    const message = scrubber.scrub(d.message);
+    return message === d.message ? d : { ...d, message };
+  });
+}
+
+/**
+ * Gives every diagnostic about the ACL its file, and its line and column where known; and
+ * keeps the ACL's secrets out of their messages.
+ */
 export function locateDiagnostics(
   loaded: LoadedAcl,
   diagnostics: readonly Diagnostic[],
 ): Diagnostic[] {
-  return diagnostics.map((d) => {
+  return scrubSecrets(loaded, diagnostics).map((d) => {
     if (d.file !== undefined) return d;
     const located: Diagnostic = { ...d, file: loaded.file };
     const at = d.path.length > 0 ? loaded.locate(d.path) : undefined;
@@ -69,12 +94,13 @@ export function parseAcl(data: unknown, registry: Registry): Result<Network> {
   return parser.parse(data);
 }
 
-/** Loads and parses an ACL file; every diagnostic names the file. */
+/** Loads and parses an ACL file within `limits`; every diagnostic names the file. */
 export function readNetwork(
   file: string,
   registry: Registry,
+  limits?: AclLimits,
 ): Result<Network> & { loaded?: LoadedAcl } {
-  const loaded = loadAcl(file);
+  const loaded = loadAcl(file, limits);
   if (!loaded.ok) return loaded;
   const parsed = parseAcl(loaded.value.data, registry);
   if (!parsed.ok)

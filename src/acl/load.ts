@@ -4,12 +4,26 @@
  */
 
 import type * as ChildProcess from "node:child_process";
-import { readFileSync } from "node:fs";
+import { accessSync, constants } from "node:fs";
 import { createRequire } from "node:module";
-import { extname, resolve } from "node:path";
+import { delimiter, dirname, extname, join, resolve } from "node:path";
 import type * as SmolToml from "smol-toml";
 import type * as Yaml from "yaml";
 import type { Diagnostic, PathSegment, Result } from "../diagnostics.js";
+import { redactKeyLike } from "../secrets.js";
+import {
+  type AclLimits,
+  DEFAULT_LIMITS,
+  decodeUtf8,
+  describeSize,
+  hasBom,
+  jsonTooDeepAt,
+  nestsDeeperThan,
+  ReadProblem,
+  readBounded,
+  tooDeepMessage,
+  yamlFlowTooDeepAt,
+} from "./bounded-input.js";
 
 /**
  * The YAML and TOML parsers are loaded on first use: `yaml` alone takes longer to load than
@@ -21,10 +35,67 @@ const requireLazily = createRequire(import.meta.url);
 let yamlModule: typeof Yaml | undefined;
 let tomlModule: typeof SmolToml | undefined;
 
-/** node:child_process too: only a .nix ACL needs it, to run nix-instantiate. */
-function nixInstantiate(args: readonly string[]): ChildProcess.SpawnSyncReturns<string> {
+/** The first executable called `name` on PATH. */
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+    if (dir === "") continue;
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // Not here: the next directory.
+    }
+  }
+  return undefined;
+}
+
+interface NixRun {
+  /** Why nix-instantiate could not run or finish, if it did not. */
+  problem?: "missing" | "timeout" | "too-big" | string;
+  status: number | null;
+  stdout: Buffer;
+  stderr: string;
+}
+
+/**
+ * Runs nix-instantiate (node:child_process loaded only here: only a .nix ACL needs it) in a
+ * session of its own, so that when the time is up the whole process group is killed, not only
+ * nix-instantiate: nothing it started is left behind. Without `setsid` (util-linux) it runs
+ * directly and the timeout kills nix-instantiate alone.
+ */
+function nixInstantiate(
+  args: readonly string[],
+  limits: AclLimits,
+  options: { input?: string; cwd?: string } = {},
+): NixRun {
   const { spawnSync } = requireLazily("node:child_process") as typeof ChildProcess;
-  return spawnSync("nix-instantiate", args, { encoding: "utf8", maxBuffer: 1 << 30 });
+  const nix = onPath("nix-instantiate");
+  if (nix === undefined)
+    return { problem: "missing", status: null, stdout: Buffer.alloc(0), stderr: "" };
+  const setsid = onPath("setsid");
+  const run = spawnSync(setsid ?? nix, setsid ? [nix, ...args] : [...args], {
+    maxBuffer: limits.maxBytes,
+    timeout: limits.nixTimeoutSeconds * 1000,
+    killSignal: "SIGKILL",
+    ...(options.input === undefined
+      ? { stdio: ["ignore", "pipe", "pipe"] }
+      : { input: options.input }),
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+  });
+  const code = (run.error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === "ETIMEDOUT" && setsid !== undefined && run.pid)
+    try {
+      process.kill(-run.pid, "SIGKILL");
+    } catch {
+      // The group is already gone.
+    }
+  const stderr = run.stderr?.toString("utf8") ?? "";
+  const stdout = run.stdout ?? Buffer.alloc(0);
+  if (code === "ETIMEDOUT") return { problem: "timeout", status: null, stdout, stderr };
+  if (code === "ENOBUFS") return { problem: "too-big", status: null, stdout, stderr };
+  if (run.error) return { problem: run.error.message, status: null, stdout, stderr };
+  return { status: run.status, stdout, stderr };
 }
 
 function yaml(): typeof Yaml {
@@ -55,7 +126,14 @@ export interface LoadedAcl {
 export const ACL_FORMATS = [".nix", ".json", ".yaml", ".yml", ".toml"] as const;
 
 function failure(file: string, code: string, message: string, at?: SourcePosition): Result<never> {
-  const d: Diagnostic = { code, severity: "error", path: [], message, file };
+  // A parser's or nix's words may quote the text (a failed `throw`, a token): never a key.
+  const d: Diagnostic = {
+    code,
+    severity: "error",
+    path: [],
+    message: redactKeyLike(message),
+    file,
+  };
   if (at) {
     d.line = at.line;
     d.column = at.column;
@@ -201,7 +279,15 @@ function scanJson(text: string): JsonScan {
   return duplicate ? { duplicate } : {};
 }
 
-function loadJson(file: string, text: string): Result<LoadedAcl> {
+function loadJson(file: string, text: string, limits: AclLimits): Result<LoadedAcl> {
+  const deep = jsonTooDeepAt(text, limits.maxDepth);
+  if (deep >= 0)
+    return failure(
+      file,
+      "syntax-error",
+      `invalid JSON: ${tooDeepMessage(limits.maxDepth)}`,
+      positionOfOffset(text, deep),
+    );
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -241,7 +327,18 @@ function keyAt(doc: Yaml.Document.Parsed, offset: number): string | undefined {
   return found;
 }
 
-function loadYaml(file: string, text: string): Result<LoadedAcl> {
+/** yaml's report of its own stack running out, on input nested too deeply for it. */
+const STACK_EXHAUSTED = /Maximum call stack size exceeded/;
+
+function loadYaml(file: string, text: string, limits: AclLimits): Result<LoadedAcl> {
+  const deep = yamlFlowTooDeepAt(text, limits.maxDepth);
+  if (deep >= 0)
+    return failure(
+      file,
+      "syntax-error",
+      `invalid YAML: ${tooDeepMessage(limits.maxDepth)}`,
+      positionOfOffset(text, deep),
+    );
   const { LineCounter, parseDocument } = yaml();
   const counter = new LineCounter();
   // logLevel "error": the parser would otherwise print its warnings on stderr by itself.
@@ -255,7 +352,9 @@ function loadYaml(file: string, text: string): Result<LoadedAcl> {
         ? "expected one document, found several (separated by ---)"
         : first.code === "DUPLICATE_KEY"
           ? `duplicate key ${keyAt(doc, first.pos[0]) ?? ""}`.trimEnd()
-          : (first.message.split("\n")[0] ?? first.message);
+          : STACK_EXHAUSTED.test(first.message)
+            ? tooDeepMessage(limits.maxDepth)
+            : (first.message.split("\n")[0] ?? first.message);
     return failure(file, "syntax-error", `invalid YAML: ${reason}`, {
       line: pos.line,
       column: pos.col,
@@ -263,22 +362,30 @@ function loadYaml(file: string, text: string): Result<LoadedAcl> {
   }
   try {
     const data = doc.toJS({ maxAliasCount: 1000 });
+    if (nestsDeeperThan(data, limits.maxDepth))
+      return failure(file, "syntax-error", `invalid YAML: ${tooDeepMessage(limits.maxDepth)}`);
     return { ok: true, value: { file, data, locate: yamlLocator(text) }, warnings: [] };
   } catch (error) {
-    return failure(file, "syntax-error", `invalid YAML: ${(error as Error).message}`);
+    const message = STACK_EXHAUSTED.test((error as Error).message)
+      ? tooDeepMessage(limits.maxDepth)
+      : (error as Error).message;
+    return failure(file, "syntax-error", `invalid YAML: ${message}`);
   }
 }
 
-function loadToml(file: string, text: string): Result<LoadedAcl> {
+function loadToml(file: string, text: string, limits: AclLimits): Result<LoadedAcl> {
   try {
-    return {
-      ok: true,
-      value: { file, data: toml().parse(text), locate: noPositions },
-      warnings: [],
-    };
+    const data = toml().parse(text);
+    if (nestsDeeperThan(data, limits.maxDepth))
+      return failure(file, "syntax-error", `invalid TOML: ${tooDeepMessage(limits.maxDepth)}`);
+    return { ok: true, value: { file, data, locate: noPositions }, warnings: [] };
   } catch (error) {
     const e = error as Error & { line?: number; column?: number };
-    const reason = (e.message.split("\n")[0] ?? e.message).replace(/^Invalid TOML document: /, "");
+    const first = (e.message.split("\n")[0] ?? e.message).replace(/^Invalid TOML document: /, "");
+    const reason =
+      /excessively nested/.test(first) || STACK_EXHAUSTED.test(first)
+        ? tooDeepMessage(limits.maxDepth)
+        : first;
     const at = e.line === undefined ? undefined : { line: e.line, column: e.column ?? 1 };
     return failure(file, "syntax-error", `invalid TOML: ${reason}`, at);
   }
@@ -303,7 +410,8 @@ function nixFailure(file: string, stderr: string): Result<never> {
     const position = NIX_POSITION.exec(line);
     if (position) {
       const [, where = "", l = "1", c = "1"] = position;
-      if (where === own) at ??= { line: Number(l), column: Number(c) };
+      // «stdin»: a file with a byte order mark, given to nix without it (see loadNix).
+      if (where === own || where === "«stdin»") at ??= { line: Number(l), column: Number(c) };
       else reasons.push(`(in ${where}, line ${l}, column ${c})`);
       continue;
     }
@@ -313,24 +421,54 @@ function nixFailure(file: string, stderr: string): Result<never> {
   return failure(file, "load-failed", `cannot evaluate the Nix ACL: ${reason}`, at);
 }
 
-/** Evaluates a Nix ACL with the real evaluator, the only one that knows every Nix construct. */
-function loadNix(file: string): Result<LoadedAcl> {
-  const run = nixInstantiate(["--eval", "--strict", "--json", resolve(file)]);
-  if (run.error) {
-    const missing = (run.error as NodeJS.ErrnoException).code === "ENOENT";
+/**
+ * Evaluates a Nix ACL with the real evaluator, the only one that knows every Nix construct,
+ * within the time and size limits. Nix refuses a byte order mark, which other formats accept:
+ * such a file is given to nix-instantiate without it on standard input, from the file's
+ * directory, so that relative paths in it mean the same.
+ */
+function loadNix(file: string, bytes: Buffer, text: string, limits: AclLimits): Result<LoadedAcl> {
+  const args = ["--eval", "--strict", "--json"];
+  const run = hasBom(bytes)
+    ? nixInstantiate([...args, "-"], limits, { input: text, cwd: dirname(resolve(file)) })
+    : nixInstantiate([...args, resolve(file)], limits);
+  if (run.problem === "missing")
     return failure(
       file,
       "nix-unavailable",
-      missing
-        ? "cannot evaluate a .nix ACL: nix-instantiate is not installed (Debian: apt-get install nix-bin), or convert the ACL to JSON, YAML or TOML"
-        : `cannot run nix-instantiate: ${run.error.message}`,
+      "cannot evaluate a .nix ACL: nix-instantiate is not installed (Debian: apt-get install nix-bin), or convert the ACL to JSON, YAML or TOML",
     );
-  }
+  if (run.problem === "timeout")
+    return failure(
+      file,
+      "load-failed",
+      `cannot evaluate the Nix ACL: evaluation did not finish within the time limit of ${limits.nixTimeoutSeconds} s and was stopped (does it read a FIFO or loop forever? raise the limit with --nix-timeout SECONDS)`,
+    );
+  if (run.problem === "too-big")
+    return failure(
+      file,
+      "load-failed",
+      `cannot evaluate the Nix ACL: its value, as JSON, is larger than the limit of ${describeSize(limits.maxBytes)} (raise it with --max-acl-size)`,
+    );
+  if (run.problem !== undefined)
+    return failure(file, "nix-unavailable", `cannot run nix-instantiate: ${run.problem}`);
   if (run.status !== 0) return nixFailure(file, run.stderr);
+  let json: string;
+  try {
+    json = decodeUtf8(run.stdout);
+  } catch (error) {
+    return failure(file, "load-failed", `the evaluated Nix ACL is ${(error as Error).message}`);
+  }
+  if (jsonTooDeepAt(json, limits.maxDepth) >= 0)
+    return failure(
+      file,
+      "load-failed",
+      `the evaluated Nix ACL: ${tooDeepMessage(limits.maxDepth)}`,
+    );
   try {
     return {
       ok: true,
-      value: { file, data: JSON.parse(run.stdout), locate: noPositions },
+      value: { file, data: JSON.parse(json), locate: noPositions },
       warnings: [],
     };
   } catch (error) {
@@ -342,16 +480,24 @@ function loadNix(file: string): Result<LoadedAcl> {
   }
 }
 
-/** Parses ACL text that is already in memory; `file` names it in messages and picks the format. */
-export function parseAclText(file: string, text: string): Result<LoadedAcl> {
+/**
+ * Parses ACL text that is already in memory; `file` names it in messages and picks the format.
+ * A leading byte order mark is dropped, as for files.
+ */
+export function parseAclText(
+  file: string,
+  text: string,
+  limits: AclLimits = DEFAULT_LIMITS,
+): Result<LoadedAcl> {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   switch (extname(file).toLowerCase()) {
     case ".json":
-      return loadJson(file, text);
+      return loadJson(file, body, limits);
     case ".yaml":
     case ".yml":
-      return loadYaml(file, text);
+      return loadYaml(file, body, limits);
     case ".toml":
-      return loadToml(file, text);
+      return loadToml(file, body, limits);
     default:
       return failure(
         file,
@@ -361,8 +507,8 @@ export function parseAclText(file: string, text: string): Result<LoadedAcl> {
   }
 }
 
-/** Reads an ACL file of any supported format. */
-export function loadAcl(file: string): Result<LoadedAcl> {
+/** Reads an ACL file of any supported format, within `limits` (see bounded-input.ts). */
+export function loadAcl(file: string, limits: AclLimits = DEFAULT_LIMITS): Result<LoadedAcl> {
   const ext = extname(file).toLowerCase();
   if (!(ACL_FORMATS as readonly string[]).includes(ext)) {
     return failure(
@@ -371,14 +517,14 @@ export function loadAcl(file: string): Result<LoadedAcl> {
       `expected an ACL file ending in ${ACL_FORMATS.join(", ")}`,
     );
   }
+  let bytes: Buffer;
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    bytes = readBounded(file, limits.maxBytes);
+    text = decodeUtf8(bytes);
   } catch (error) {
-    const e = error as NodeJS.ErrnoException;
-    const reason =
-      e.code === "ENOENT" ? "no such file" : e.code === "EISDIR" ? "is a directory" : e.message;
-    return failure(file, "load-failed", `cannot read the ACL: ${reason}`);
+    if (!(error instanceof ReadProblem)) throw error;
+    return failure(file, "load-failed", `cannot read the ACL: ${error.message}`);
   }
   if (text.trim() === "")
     return failure(
@@ -386,6 +532,6 @@ export function loadAcl(file: string): Result<LoadedAcl> {
       "load-failed",
       "the file is empty; expected an ACL object { version, subnets, groups, peers, connections }",
     );
-  if (ext === ".nix") return loadNix(file);
-  return parseAclText(file, text);
+  if (ext === ".nix") return loadNix(file, bytes, text, limits);
+  return parseAclText(file, text, limits);
 }

@@ -8,11 +8,11 @@ import { checkNetwork } from "../check/check.js";
 import { type Diagnostic, formatDiagnostic, renderPath } from "../diagnostics.js";
 import { DEV_NAME_METHODS, type DevNameMethod } from "../network/devname.js";
 import { DEFAULT_OPTIONS, locateDiagnostics, readNetwork } from "../pipeline.js";
-import { collect, registryWith } from "./common.js";
+import { aclLimits, collect, type LimitFlags, registryWith, withAclLimits } from "./common.js";
 import { rethrowExit } from "./generate.js";
 import { type CliIO, EXIT_INVALID, EXIT_OK } from "./io.js";
 
-interface Flags {
+interface Flags extends LimitFlags {
   format: "text" | "json";
   strict?: boolean;
   devNameMethod: DevNameMethod;
@@ -61,7 +61,7 @@ function plural(n: number, word: string): string {
 
 async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
   const registry = await registryWith(io, flags.plugin);
-  const read = readNetwork(acl, registry);
+  const read = readNetwork(acl, registry, aclLimits(flags));
   if (!read.ok) {
     const errors = read.diagnostics.filter((d) => d.severity === "error").length;
     print(io, flags, read.diagnostics, `${acl}: invalid ACL (${plural(errors, "error")})`);
@@ -92,7 +92,7 @@ async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
 }
 
 export function checkCommand(io: CliIO, done: (code: number) => void): Command {
-  return new Command("check")
+  const command = new Command("check")
     .description(
       "find mistakes before deploying: lints and the ACL's policy tests (exit 1 on errors)",
     )
@@ -110,4 +110,5 @@ export function checkCommand(io: CliIO, done: (code: number) => void): Command {
     .action(async (acl: string, flags: Flags) => {
       done(await run(io, acl, flags).catch(rethrowExit));
     });
+  return withAclLimits(command);
 }

@@ -1,8 +1,10 @@
 /** Steps every command shares: plugins, reading the ACL, choosing peers. */
 
+import { type Command, InvalidArgumentError, Option } from "commander";
+import { type AclLimits, DEFAULT_LIMITS, describeSize } from "../acl/bounded-input.js";
 import type { Diagnostic } from "../diagnostics.js";
 import type { Network } from "../network/model.js";
-import { locateDiagnostics, readNetwork } from "../pipeline.js";
+import { locateDiagnostics, readNetwork, scrubSecrets } from "../pipeline.js";
 import { loadPlugin } from "../plugins.js";
 import { createRegistry, type Registry } from "../registry.js";
 import { type CliIO, EXIT_INVALID, printDiagnostics, UsageError } from "./io.js";
@@ -26,9 +28,58 @@ export async function registryWith(io: CliIO, plugins: readonly string[]): Promi
   return registry;
 }
 
+/** The flags that bound how an ACL is read, on every command that reads one. */
+export interface LimitFlags {
+  maxAclSize: number;
+  nixTimeout: number;
+}
+
+const SIZE_UNITS: Record<string, number> = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+/** "65536", "512K", "64M", "64MiB", "1G": bytes, or units of 1024. */
+export function parseSize(text: string): number {
+  const match = /^\s*(\d+)\s*([kmg]?)(?:i?b)?\s*$/i.exec(text);
+  const bytes = match ? Number(match[1]) * (SIZE_UNITS[(match[2] ?? "").toLowerCase()] ?? 1) : NaN;
+  if (!Number.isSafeInteger(bytes) || bytes < 1)
+    throw new InvalidArgumentError("expected a size in bytes, or with K, M or G (like 64M)");
+  return bytes;
+}
+
+export function parseSeconds(text: string): number {
+  const seconds = Number(text);
+  if (text.trim() === "" || !Number.isFinite(seconds) || seconds < 0 || seconds > 2 ** 31 / 1000)
+    throw new InvalidArgumentError("expected a number of seconds (0: no limit)");
+  return seconds;
+}
+
+/** Adds --max-acl-size and --nix-timeout to a command that reads an ACL. */
+export function withAclLimits(command: Command): Command {
+  return command
+    .addOption(
+      new Option(
+        "--max-acl-size <size>",
+        `refuse ACL files larger than this, before reading them (bytes, or with K, M, G; default ${describeSize(DEFAULT_LIMITS.maxBytes).replace(" ", "")})`,
+      )
+        .argParser(parseSize)
+        .default(DEFAULT_LIMITS.maxBytes, describeSize(DEFAULT_LIMITS.maxBytes)),
+    )
+    .addOption(
+      new Option(
+        "--nix-timeout <seconds>",
+        "stop evaluating a .nix ACL after this many seconds (0: no limit)",
+      )
+        .argParser(parseSeconds)
+        .default(DEFAULT_LIMITS.nixTimeoutSeconds),
+    );
+}
+
+export function aclLimits(flags: LimitFlags): AclLimits {
+  return { ...DEFAULT_LIMITS, maxBytes: flags.maxAclSize, nixTimeoutSeconds: flags.nixTimeout };
+}
+
 /** Reads the ACL; prints its warnings, or its errors and exits 1. */
-export function networkOf(io: CliIO, file: string, registry: Registry): Network {
-  return sourcedNetworkOf(io, file, registry).network;
+export function networkOf(io: CliIO, file: string, registry: Registry, limits: AclLimits): Network {
+  return sourcedNetworkOf(io, file, registry, limits).network;
 }
 
 /**
@@ -39,18 +90,21 @@ export function sourcedNetworkOf(
   io: CliIO,
   file: string,
   registry: Registry,
+  limits: AclLimits,
 ): { network: Network; locate: (diagnostics: readonly Diagnostic[]) => Diagnostic[] } {
-  const read = readNetwork(file, registry);
+  const read = readNetwork(file, registry, limits);
   if (!read.ok) {
     printDiagnostics(io, read.diagnostics);
     throw new Exit(EXIT_INVALID);
   }
   printDiagnostics(io, read.warnings);
   const { loaded } = read;
-  const locate = (diagnostics: readonly Diagnostic[]) =>
-    diagnostics.map((d) =>
-      loaded && d.path.length > 0 ? (locateDiagnostics(loaded, [d])[0] ?? d) : d,
+  const locate = (diagnostics: readonly Diagnostic[]) => {
+    if (!loaded) return [...diagnostics];
+    return scrubSecrets(loaded, diagnostics).map((d) =>
+      d.path.length > 0 ? (locateDiagnostics(loaded, [d])[0] ?? d) : d,
     );
+  };
   return { network: read.value, locate };
 }
 

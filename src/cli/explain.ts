@@ -1,18 +1,25 @@
 /** `wirenix explain`: why (or why not) two peers are linked, and what each dials. */
 import { Command, Option } from "commander";
 import { explainPair, explanationText } from "../check/explain.js";
-import { collect, networkOf, registryWith } from "./common.js";
+import {
+  aclLimits,
+  collect,
+  type LimitFlags,
+  networkOf,
+  registryWith,
+  withAclLimits,
+} from "./common.js";
 import { rethrowExit } from "./generate.js";
 import { type CliIO, UsageError } from "./io.js";
 
-interface Flags {
+interface Flags extends LimitFlags {
   format: "text" | "json";
   plugin: string[];
 }
 
 async function run(io: CliIO, acl: string, a: string, b: string, flags: Flags): Promise<number> {
   const registry = await registryWith(io, flags.plugin);
-  const network = networkOf(io, acl, registry);
+  const network = networkOf(io, acl, registry, aclLimits(flags));
   for (const name of [a, b])
     if (!network.peer(name)) {
       const known = network.peers.slice(0, 10).map((p) => p.name);
@@ -23,13 +30,16 @@ async function run(io: CliIO, acl: string, a: string, b: string, flags: Flags): 
   if (a === b)
     throw new UsageError(`explain needs two different peers (got ${JSON.stringify(a)} twice)`);
   const explanation = explainPair(network, a, b);
-  if (flags.format === "json") io.out(`${JSON.stringify(explanation, null, 2)}\n`);
-  else io.out(explanationText(explanation));
+  const text =
+    flags.format === "json"
+      ? `${JSON.stringify(explanation, null, 2)}\n`
+      : explanationText(explanation);
+  io.out(text);
   return 0;
 }
 
 export function explainCommand(io: CliIO, done: (code: number) => void): Command {
-  return new Command("explain")
+  const command = new Command("explain")
     .description(
       "why two peers are (or are not) linked: subnets, connections, addresses and endpoints",
     )
@@ -43,4 +53,5 @@ export function explainCommand(io: CliIO, done: (code: number) => void): Command
     .action(async (acl: string, a: string, b: string, flags: Flags) => {
       done(await run(io, acl, a, b, flags).catch(rethrowExit));
     });
+  return withAclLimits(command);
 }

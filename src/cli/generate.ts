@@ -14,10 +14,19 @@ import { compareNames } from "../order.js";
 import { OutTransaction } from "../out-dir.js";
 import { errnoCode, HeldOutput, RevocableFileOutput } from "../output.js";
 import { DEFAULT_OPTIONS, type GenerateOptions, Generator } from "../pipeline.js";
-import { choosePeers, collect, Exit, registryWith, sourcedNetworkOf } from "./common.js";
+import {
+  aclLimits,
+  choosePeers,
+  collect,
+  Exit,
+  type LimitFlags,
+  registryWith,
+  sourcedNetworkOf,
+  withAclLimits,
+} from "./common.js";
 import { type CliIO, EXIT_INVALID, EXIT_USAGE, printDiagnostics, UsageError } from "./io.js";
 
-interface Flags {
+interface Flags extends LimitFlags {
   peer: string[];
   merge?: boolean;
   host?: string;
@@ -161,7 +170,7 @@ function checkOutputFlags(flags: Flags, output: "nixos" | "files", configurer: s
 
 async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
   const registry = await registryWith(io, flags.plugin);
-  const { network, locate } = sourcedNetworkOf(io, acl, registry);
+  const { network, locate } = sourcedNetworkOf(io, acl, registry, aclLimits(flags));
   const options: GenerateOptions = {
     configurer: flags.configurer,
     keyProviders: flags.keyProvider ?? DEFAULT_OPTIONS.keyProviders,
@@ -277,7 +286,7 @@ async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
 }
 
 export function generateCommand(io: CliIO, done: (code: number) => void): Command {
-  return new Command("generate")
+  const command = new Command("generate")
     .description("generate the configuration of every peer (or of the peers given with --peer)")
     .argument("<acl>", "the ACL file (.nix, .json, .yaml, .yml or .toml)")
     .option("--peer <name>", "only this peer (repeat for several)", collect, [])
@@ -335,6 +344,7 @@ export function generateCommand(io: CliIO, done: (code: number) => void): Comman
     .action(async (acl: string, flags: Flags) => {
       done(await run(io, acl, flags).catch(rethrowExit));
     });
+  return withAclLimits(command);
 }
 
 /** Turns an `Exit` thrown by a shared step into its exit code. */

@@ -5,11 +5,19 @@ import { toMermaid } from "../emit/graph-mermaid.js";
 import { toSvg } from "../emit/graph-svg.js";
 import { networkGraph } from "../network/graph.js";
 import { writeFileAtomic } from "../output.js";
-import { collect, networkOf, registryWith } from "./common.js";
+import { printable } from "../printable.js";
+import {
+  aclLimits,
+  collect,
+  type LimitFlags,
+  networkOf,
+  registryWith,
+  withAclLimits,
+} from "./common.js";
 import { rethrowExit } from "./generate.js";
 import type { CliIO } from "./io.js";
 
-interface Flags {
+interface Flags extends LimitFlags {
   format: "dot" | "mermaid" | "svg";
   out?: string;
   plugin: string[];
@@ -17,21 +25,24 @@ interface Flags {
 
 async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
   const registry = await registryWith(io, flags.plugin);
-  const network = networkOf(io, acl, registry);
+  const network = networkOf(io, acl, registry, aclLimits(flags));
   const graph = networkGraph(network);
-  const text =
+  const drawn =
     flags.format === "svg"
       ? await toSvg(graph)
       : flags.format === "mermaid"
         ? toMermaid(graph)
         : toDot(graph);
+  // Names end up in labels; no control character reaches a terminal or an SVG (where XML
+  // forbids them).
+  const text = printable(drawn, { keepLineBreaks: true });
   if (flags.out === undefined) io.out(text);
   else writeFileAtomic(flags.out, text);
   return 0;
 }
 
 export function graphCommand(io: CliIO, done: (code: number) => void): Command {
-  return new Command("graph")
+  const command = new Command("graph")
     .description("draw the network: peers grouped by subnet, links labelled by subnet")
     .argument("<acl>", "the ACL file")
     .addOption(
@@ -44,4 +55,5 @@ export function graphCommand(io: CliIO, done: (code: number) => void): Command {
     .action(async (acl: string, flags: Flags) => {
       done(await run(io, acl, flags).catch(rethrowExit));
     });
+  return withAclLimits(command);
 }

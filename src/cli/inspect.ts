@@ -2,11 +2,19 @@
 import { Command, Option } from "commander";
 import { toPrettyJson } from "../emit/json.js";
 import { networkData, networkText } from "../network/inspect.js";
-import { choosePeers, collect, networkOf, registryWith } from "./common.js";
+import {
+  aclLimits,
+  choosePeers,
+  collect,
+  type LimitFlags,
+  networkOf,
+  registryWith,
+  withAclLimits,
+} from "./common.js";
 import { rethrowExit } from "./generate.js";
 import type { CliIO } from "./io.js";
 
-interface Flags {
+interface Flags extends LimitFlags {
   format: "text" | "json";
   peer: string[];
   plugin: string[];
@@ -14,15 +22,18 @@ interface Flags {
 
 async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
   const registry = await registryWith(io, flags.plugin);
-  const network = networkOf(io, acl, registry);
+  const network = networkOf(io, acl, registry, aclLimits(flags));
   const only = flags.peer.length > 0 ? choosePeers(network, acl, flags.peer) : undefined;
-  if (flags.format === "json") io.out(`${toPrettyJson(networkData(network, only))}\n`);
-  else io.out(networkText(network, only));
+  const text =
+    flags.format === "json"
+      ? `${toPrettyJson(networkData(network, only))}\n`
+      : networkText(network, only);
+  io.out(text);
   return 0;
 }
 
 export function inspectCommand(io: CliIO, done: (code: number) => void): Command {
-  return new Command("inspect")
+  const command = new Command("inspect")
     .description("print the resolved network: members, addresses, links and endpoints")
     .argument("<acl>", "the ACL file")
     .addOption(
@@ -33,4 +44,5 @@ export function inspectCommand(io: CliIO, done: (code: number) => void): Command
     .action(async (acl: string, flags: Flags) => {
       done(await run(io, acl, flags).catch(rethrowExit));
     });
+  return withAclLimits(command);
 }

@@ -4,17 +4,26 @@
  */
 
 import { Command } from "commander";
+import type { AclLimits } from "../acl/bounded-input.js";
 import type { Diagnostic } from "../diagnostics.js";
 import type { Recipient } from "../keys/encrypt.js";
 import { generateKeys } from "../keys/generate-dir.js";
 import type { Network } from "../network/model.js";
-import { locateDiagnostics, readNetwork } from "../pipeline.js";
+import { locateDiagnostics, readNetwork, scrubSecrets } from "../pipeline.js";
 import type { Registry } from "../registry.js";
-import { choosePeers, collect, Exit, registryWith } from "./common.js";
+import {
+  aclLimits,
+  choosePeers,
+  collect,
+  Exit,
+  type LimitFlags,
+  registryWith,
+  withAclLimits,
+} from "./common.js";
 import { rethrowExit } from "./generate.js";
 import { type CliIO, EXIT_INVALID, printDiagnostics, UsageError } from "./io.js";
 
-interface GenerateFlags {
+interface GenerateFlags extends LimitFlags {
   dir: string;
   peer: string[];
   rotate: string[];
@@ -22,7 +31,7 @@ interface GenerateFlags {
   plugin: string[];
 }
 
-interface EncryptFlags {
+interface EncryptFlags extends LimitFlags {
   dir: string;
   secretsDir: string;
   recipients?: string;
@@ -32,8 +41,8 @@ interface EncryptFlags {
 }
 
 /** The ACL's network, and a function that points diagnostics at their place in the file. */
-function readAcl(io: CliIO, acl: string, registry: Registry) {
-  const read = readNetwork(acl, registry);
+function readAcl(io: CliIO, acl: string, registry: Registry, limits: AclLimits) {
+  const read = readNetwork(acl, registry, limits);
   if (!read.ok) {
     printDiagnostics(io, read.diagnostics);
     throw new Exit(EXIT_INVALID);
@@ -45,7 +54,12 @@ function readAcl(io: CliIO, acl: string, registry: Registry) {
       ? locateDiagnostics(
           loaded,
           diagnostics.filter((d) => d.path.length > 0),
-        ).concat(diagnostics.filter((d) => d.path.length === 0))
+        ).concat(
+          scrubSecrets(
+            loaded,
+            diagnostics.filter((d) => d.path.length === 0),
+          ),
+        )
       : [...diagnostics];
   return { network: read.value, locate };
 }
@@ -72,7 +86,7 @@ async function generate(io: CliIO, acl: string, flags: GenerateFlags): Promise<n
     if (problem) throw new UsageError(problem);
   }
   const registry = await registryWith(io, flags.plugin);
-  const { network, locate } = readAcl(io, acl, registry);
+  const { network, locate } = readAcl(io, acl, registry, aclLimits(flags));
   const peers = chosen(network, acl, flags.peer);
   const made = generateKeys(network, flags.dir, { peers, rotate: flags.rotate });
   if (!made.ok) {
@@ -137,7 +151,7 @@ async function generate(io: CliIO, acl: string, flags: GenerateFlags): Promise<n
 async function encrypt(io: CliIO, acl: string, flags: EncryptFlags): Promise<number> {
   const { encryptKeys, readRecipientsFile } = await encryption();
   const registry = await registryWith(io, flags.plugin);
-  const { network, locate } = readAcl(io, acl, registry);
+  const { network, locate } = readAcl(io, acl, registry, aclLimits(flags));
   const peers = chosen(network, acl, flags.peer);
   let recipients: Recipient[] = [];
   if (flags.recipients !== undefined) {
@@ -217,6 +231,6 @@ export function keysCommand(io: CliIO, done: (code: number) => void): Command {
     });
   return new Command("keys")
     .description("generate WireGuard keys and encrypt them for agenix")
-    .addCommand(nested(io, generateCmd))
-    .addCommand(nested(io, encryptCmd));
+    .addCommand(nested(io, withAclLimits(generateCmd)))
+    .addCommand(nested(io, withAclLimits(encryptCmd)));
 }

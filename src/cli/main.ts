@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { LockError } from "../dir-lock.js";
 import { describeFileError, WriteError } from "../output.js";
+import { printable } from "../printable.js";
 import { type CliIO, EXIT_INVALID, EXIT_USAGE, UsageError } from "./io.js";
 
 export { processIO } from "./process-io.js";
@@ -57,8 +58,30 @@ function version(): string {
   }
 }
 
+/** Commands whose standard output is a report, escaped like messages (see `printable`). */
+const REPORTS = new Set([
+  "inspect",
+  "check",
+  "explain",
+  "graph",
+  "keys",
+  "init",
+  "add-peer",
+  "remove-peer",
+]);
+
 /** Runs the CLI with `argv` (without the node and script names). */
-export async function cli(argv: readonly string[], io: CliIO): Promise<number> {
+export async function cli(argv: readonly string[], given: CliIO): Promise<number> {
+  // Standard error carries only messages, and the report commands' standard output is for
+  // people (or JSON about the ACL): no control character from an ACL, a plugin or an argument
+  // reaches the terminal through them. A configuration (generate, qr) is printed as made.
+  const safe = (text: string) => printable(text, { keepLineBreaks: true });
+  const report = REPORTS.has(argv[0] ?? "");
+  const io: CliIO = {
+    ...given,
+    out: report ? (text) => given.out(safe(text)) : given.out,
+    err: (text) => given.err(safe(text)),
+  };
   let code = 0;
   const done = (c: number) => {
     code = c;

@@ -13,11 +13,18 @@ import { diagnostic, InputError } from "../diagnostics.js";
 import { createSecretFile, FileExistsError, fileProblem, readKeyFile } from "../keys/key-dir.js";
 import { DEV_NAME_METHODS, type DevNameMethod } from "../network/devname.js";
 import { DEFAULT_OPTIONS, Generator } from "../pipeline.js";
-import { collect, registryWith, sourcedNetworkOf } from "./common.js";
+import {
+  aclLimits,
+  collect,
+  type LimitFlags,
+  registryWith,
+  sourcedNetworkOf,
+  withAclLimits,
+} from "./common.js";
 import { rethrowExit } from "./generate.js";
 import { type CliIO, EXIT_INVALID, printDiagnostics, UsageError } from "./io.js";
 
-interface Flags {
+interface Flags extends LimitFlags {
   png?: string;
   subnet?: string;
   keysDir?: string;
@@ -82,7 +89,7 @@ function presharedKeyOf(context: ConfigureContext, subnet: string): string | und
 
 async function run(io: CliIO, acl: string, peerName: string, flags: Flags): Promise<number> {
   const registry = await registryWith(io, flags.plugin);
-  const { network, locate } = sourcedNetworkOf(io, acl, registry);
+  const { network, locate } = sourcedNetworkOf(io, acl, registry, aclLimits(flags));
   const peer = network.peer(peerName);
   if (!peer) throw new UsageError(`no peer ${JSON.stringify(peerName)} in ${acl}`);
   const subnets = peer.memberships.map((m) => m.subnet);
@@ -152,7 +159,7 @@ async function run(io: CliIO, acl: string, peerName: string, flags: Flags): Prom
 }
 
 export function qrCommand(io: CliIO, done: (code: number) => void): Command {
-  return new Command("qr")
+  const command = new Command("qr")
     .description(
       "one peer's wg-quick configuration, private key included, as a QR code for the WireGuard phone apps",
     )
@@ -174,4 +181,5 @@ export function qrCommand(io: CliIO, done: (code: number) => void): Command {
     .action(async (acl: string, peer: string, flags: Flags) => {
       done(await run(io, acl, peer, flags).catch(rethrowExit));
     });
+  return withAclLimits(command);
 }

@@ -4,8 +4,9 @@
  * be a valid ACL, and only then it replaces the file atomically (a symlinked ACL is updated at
  * its target). A `.nix` ACL is a program and is never edited.
  */
-import { readFileSync, realpathSync } from "node:fs";
+import { realpathSync } from "node:fs";
 import { extname } from "node:path";
+import { DEFAULT_LIMITS, decodeUtf8, hasBom, readBounded } from "../acl/bounded-input.js";
 import { parseAclText } from "../acl/load.js";
 import { type Diagnostic, diagnostic, type Result } from "../diagnostics.js";
 import { describeFileError, writeFileAtomic } from "../output.js";
@@ -75,9 +76,13 @@ export function editAclFile(
   if (problem) return { ok: false, diagnostics: [diagnostic("error", "usage", [], problem)] };
   let target: string;
   let text: string;
+  let bom = false;
   try {
     target = realpathSync(file);
-    text = readFileSync(target, "utf8");
+    // Within the same bounds as every ACL read (a regular file, its size, strict UTF-8).
+    const bytes = readBounded(target, DEFAULT_LIMITS.maxBytes);
+    bom = hasBom(bytes);
+    text = decodeUtf8(bytes);
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
     return fail(
@@ -135,7 +140,7 @@ export function editAclFile(
   if (edited !== text) {
     try {
       // Beside the target, renamed over it when complete; mode and owner are kept.
-      writeFileAtomic(target, edited);
+      writeFileAtomic(target, bom ? `\uFEFF${edited}` : edited);
     } catch (error) {
       const problem = describeFileError(error);
       if (problem === undefined) throw error;

@@ -4,6 +4,7 @@ import { defineKeyProvider } from "./provider.js";
 export const aclKeyProvider = defineKeyProvider({
   name: "acl",
   description: "public keys, private key files and preshared key files written in the ACL",
+  pathsAsWritten: true,
   forPeer: ({ peer }) => ({
     publicKeyOf: (remote) => remote.publicKey,
     privateKeyFile: () => peer.privateKeyFile,

@@ -3,9 +3,11 @@
  * holding the local private key, the file holding a subnet's preshared key. Providers are asked
  * in the order the user gave; the first answer wins.
  */
+import { isWireguardKey } from "../acl/values.js";
 import type { ConfigTree } from "../config-tree.js";
-import { diagnostic, InputError } from "../diagnostics.js";
+import { diagnostic, InputError, type PathSegment } from "../diagnostics.js";
 import type { NetPeer, NetSubnet, Network } from "../network/model.js";
+import { describeSecret, isKeyText } from "../secrets.js";
 
 /** What a provider is told about the run and the peer being configured. */
 export interface KeyProviderContext {
@@ -33,6 +35,11 @@ export interface PeerKeyAnswers {
 export interface KeyProvider {
   name: string;
   description: string;
+  /**
+   * Its file paths are the ACL's own, passed on as written: relative ones too, as the original
+   * accepts them. Every other provider must answer absolute paths.
+   */
+  pathsAsWritten?: boolean;
   /** Problems with the run's options, found before any peer is configured. */
   checkOptions?(options: { secretsDir?: string; keysDir?: string }): string | undefined;
   forPeer(context: KeyProviderContext): PeerKeyAnswers;
@@ -43,9 +50,37 @@ export function defineKeyProvider(provider: KeyProvider): KeyProvider {
   return provider;
 }
 
+/** What is wrong with a key a provider answered, if anything (never the key itself). */
+function keyProblem(key: unknown): string | undefined {
+  if (typeof key !== "string") return `expected a string, got ${describeSecret(key)}`;
+  if (!isWireguardKey(key))
+    return `expected 32 bytes in base64 (44 characters, as \`wg\` prints), got ${describeSecret(key)}`;
+  return undefined;
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+/**
+ * What is wrong with a file path a provider answered, if anything. A path goes into files as
+ * they are written (a wg-quick PostUp line, a Nix string): a line break in it would add lines
+ * of its own, and a key given where its file was meant would be published.
+ */
+function pathProblem(path: unknown, absolute: boolean): string | undefined {
+  if (typeof path !== "string")
+    return `expected a file path (a string), got ${describeSecret(path)}`;
+  if (isKeyText(path))
+    return `expected the path of the file that holds the key, got what looks like a key itself (${describeSecret(path)})`;
+  if (CONTROL.test(path))
+    return `expected a file path without line breaks or control characters, got ${JSON.stringify(path)}`;
+  if (absolute && !path.startsWith("/"))
+    return `expected an absolute file path, got ${JSON.stringify(path)}`;
+  return undefined;
+}
+
 /** The ordered providers of one local peer, answering as one. */
 export class PeerKeys {
-  readonly #answers: { name: string; answers: PeerKeyAnswers }[];
+  readonly #answers: { name: string; answers: PeerKeyAnswers; absolute: boolean }[];
   readonly #peer: NetPeer;
   readonly #network: Network;
   readonly #publicKeys = new Map<string, string>();
@@ -53,11 +88,27 @@ export class PeerKeys {
   constructor(providers: readonly KeyProvider[], context: KeyProviderContext) {
     this.#peer = context.peer;
     this.#network = context.network;
-    this.#answers = providers.map((p) => ({ name: p.name, answers: p.forPeer(context) }));
+    this.#answers = providers.map((p) => ({
+      name: p.name,
+      answers: p.forPeer(context),
+      absolute: p.pathsAsWritten !== true,
+    }));
   }
 
   #names(): string {
     return this.#answers.map((a) => a.name).join(", ");
+  }
+
+  /** An answer that fails its check stops the run, naming the provider and the peer. */
+  #refuse(provider: string, path: PathSegment[], what: string, problem: string): never {
+    throw new InputError([
+      diagnostic(
+        "error",
+        "invalid-key-provider-answer",
+        path,
+        `key provider ${JSON.stringify(provider)} answered ${what} while configuring peer ${JSON.stringify(this.#peer.name)}: ${problem}`,
+      ),
+    ]);
   }
 
   publicKeyOf(remoteName: string): string {
@@ -65,11 +116,19 @@ export class PeerKeys {
     if (cached !== undefined) return cached;
     const remote = this.#network.peer(remoteName);
     if (!remote) throw new Error(`internal error: no peer ${remoteName}`);
-    for (const { answers } of this.#answers) {
-      const key = answers.publicKeyOf?.(remote);
+    for (const { name, answers } of this.#answers) {
+      const key: unknown = answers.publicKeyOf?.(remote);
       if (key !== undefined && key !== "") {
-        this.#publicKeys.set(remoteName, key);
-        return key;
+        const problem = keyProblem(key);
+        if (problem)
+          this.#refuse(
+            name,
+            ["peers", remote.index, "publicKey"],
+            `a bad public key for peer ${JSON.stringify(remote.name)}`,
+            problem,
+          );
+        this.#publicKeys.set(remoteName, key as string);
+        return key as string;
       }
     }
     const hints = this.#answers.flatMap((a) => a.answers.hint?.publicKey?.(remote) ?? []);
@@ -84,9 +143,19 @@ export class PeerKeys {
   }
 
   privateKeyFile(): string {
-    for (const { answers } of this.#answers) {
-      const file = answers.privateKeyFile?.();
-      if (file !== undefined && file !== "") return file;
+    for (const { name, answers, absolute } of this.#answers) {
+      const file: unknown = answers.privateKeyFile?.();
+      if (file !== undefined && file !== "") {
+        const problem = pathProblem(file, absolute);
+        if (problem)
+          this.#refuse(
+            name,
+            ["peers", this.#peer.index, "privateKeyFile"],
+            "a bad private key file",
+            problem,
+          );
+        return file as string;
+      }
     }
     const hints = this.#answers.flatMap((a) => a.answers.hint?.privateKeyFile?.() ?? []);
     throw new InputError([
@@ -103,9 +172,19 @@ export class PeerKeys {
   presharedKeyFile(subnetName: string): string | undefined {
     const subnet = this.#network.subnet(subnetName);
     if (!subnet) return undefined;
-    for (const { answers } of this.#answers) {
-      const file = answers.presharedKeyFile?.(subnet);
-      if (file !== undefined && file !== "") return file;
+    for (const { name, answers, absolute } of this.#answers) {
+      const file: unknown = answers.presharedKeyFile?.(subnet);
+      if (file !== undefined && file !== "") {
+        const problem = pathProblem(file, absolute);
+        if (problem)
+          this.#refuse(
+            name,
+            ["subnets", subnet.index, "presharedKeyFile"],
+            `a bad preshared key file for subnet ${JSON.stringify(subnet.name)}`,
+            problem,
+          );
+        return file as string;
+      }
     }
     return undefined;
   }

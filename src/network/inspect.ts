@@ -5,6 +5,7 @@
 
 import type { AclEndpoint } from "../acl/v1/schema.js";
 import type { ConfigTree } from "../config-tree.js";
+import { redactSecrets } from "../secrets.js";
 import type { Link, NetInterface, Network, ResolvedEndpoint } from "./model.js";
 
 function endpointData(e: ResolvedEndpoint): ConfigTree {
@@ -20,6 +21,8 @@ function endpointData(e: ResolvedEndpoint): ConfigTree {
 }
 
 const plain = (value: unknown) => value as ConfigTree;
+/** Free-form extraArgs, with any key a user put there described, not shown. */
+const extra = (value: unknown) => redactSecrets(value) as ConfigTree;
 const endpoints = (list: readonly AclEndpoint[]) => list.map((e) => plain(e));
 
 function linkData(link: Link): ConfigTree {
@@ -27,7 +30,7 @@ function linkData(link: Link): ConfigTree {
     addresses: [...link.addresses],
     endpoint: endpointData(link.endpoint),
     connections: [...link.connections],
-    extraArgs: plain(link.extraArgs),
+    extraArgs: extra(link.extraArgs),
     routes: link.routes ? [...link.routes] : undefined,
     exitNode: link.exitNode,
     exitClient: link.exitClient,
@@ -40,7 +43,7 @@ function interfaceData(iface: NetInterface): ConfigTree {
   return {
     listenPort: iface.listenPort,
     addresses: [...iface.addresses],
-    extraArgs: plain(iface.extraArgs),
+    extraArgs: extra(iface.extraArgs),
     routes: iface.routes ? [...iface.routes] : undefined,
     exit: iface.exit ? { ...iface.exit } : undefined,
     openFirewall: iface.openFirewall,
@@ -62,7 +65,7 @@ export function networkData(network: Network, only?: readonly string[]): ConfigT
       privateKeyFile: peer.privateKeyFile,
       groups: [...peer.groups],
       endpoints: endpoints(peer.endpoints),
-      extraArgs: plain(peer.extraArgs),
+      extraArgs: extra(peer.extraArgs),
       roaming: peer.roaming,
       interfaces,
     };
@@ -73,7 +76,7 @@ export function networkData(network: Network, only?: readonly string[]): ConfigT
       members: [...s.members],
       endpoints: endpoints(s.endpoints),
       presharedKeyFile: s.presharedKeyFile,
-      extraArgs: plain(s.extraArgs),
+      extraArgs: extra(s.extraArgs),
       openFirewall: s.openFirewall,
     };
   const groups: ConfigTree = {};
@@ -81,15 +84,15 @@ export function networkData(network: Network, only?: readonly string[]): ConfigT
     groups[g.name] = {
       members: [...g.members],
       endpoints: endpoints(g.endpoints),
-      extraArgs: plain(g.extraArgs),
+      extraArgs: extra(g.extraArgs),
     };
   return {
     version: network.version,
-    extraArgs: plain(network.extraArgs),
+    extraArgs: extra(network.extraArgs),
     subnets,
     groups,
     connections: network.connections.map((c) =>
-      plain({ a: c.a, b: c.b, subnets: c.subnets, extraArgs: c.extraArgs }),
+      plain({ a: c.a, b: c.b, subnets: c.subnets, extraArgs: extra(c.extraArgs) }),
     ),
     peers,
   };

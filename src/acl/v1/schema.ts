@@ -3,6 +3,7 @@
  * types and ranges. References between names are checked afterwards by `rules.ts`.
  */
 import * as v from "valibot";
+import { isKeyText } from "../../secrets.js";
 import { isAddressOrCidr, isEndpointHost, isIPv4Cidr, isWireguardKey } from "../values.js";
 
 const name = (what: string) =>
@@ -77,6 +78,16 @@ const wireguardKey = (what: string) =>
     ),
   );
 
+/** Where a key is: a key pasted here instead would be published with the configuration. */
+const keyFilePath = v.pipe(
+  v.string("expected a file path (a string)"),
+  v.minLength(1, "expected a file path"),
+  v.check(
+    (s) => !isKeyText(s),
+    "expected the path of the file that holds the key, not the key itself",
+  ),
+);
+
 const address = v.pipe(
   v.string("expected an address (a string)"),
   v.check(
@@ -141,9 +152,7 @@ export const PeerSchema = v.object(
     name: name("peer"),
     subnets: keyed(PeerSubnetSchema, "expected an object keyed by subnet name"),
     publicKey: v.optional(wireguardKey("public key")),
-    privateKeyFile: v.optional(
-      v.pipe(v.string("expected a file path (a string)"), v.minLength(1, "expected a file path")),
-    ),
+    privateKeyFile: v.optional(keyFilePath),
     privateKey: v.optional(wireguardKey("private key")),
     groups: v.optional(list(v.string("expected a group name (a string)"), "group names")),
     endpoints: v.optional(list(EndpointSchema, "endpoints")),
@@ -164,9 +173,7 @@ export const SubnetSchema = v.object(
   {
     name: name("subnet"),
     endpoints: list(EndpointSchema, "endpoints"),
-    presharedKeyFile: v.optional(
-      v.pipe(v.string("expected a file path (a string)"), v.minLength(1, "expected a file path")),
-    ),
+    presharedKeyFile: v.optional(keyFilePath),
     extraArgs: v.optional(extraArgs),
     openFirewall: v.optional(
       v.pipe(

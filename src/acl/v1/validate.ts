@@ -4,6 +4,7 @@
  */
 import * as v from "valibot";
 import { Diagnostics, describeValue, type PathSegment, type Result } from "../../diagnostics.js";
+import { describeSecret, isSecretPath } from "../../secrets.js";
 import { RULES, writtenAcl } from "./rules.js";
 import { type AclV1, AclV1Schema, KNOWN_KEYS } from "./schema.js";
 
@@ -65,7 +66,11 @@ function issueMessage(issue: v.BaseIssue<unknown>): string {
     typeof last.key === "string" &&
     !(last.key in parent);
   if (missing) return `missing: ${expectedAt(issuePath(issue)) ?? issue.message}`;
-  return `${issue.message}, got ${describeValue(issue.input)}`;
+  // A key is never echoed, valid or not: what is wrong with it is told instead.
+  const got = isSecretPath(issuePath(issue))
+    ? describeSecret(issue.input)
+    : describeValue(issue.input);
+  return `${issue.message}, got ${got}`;
 }
 
 function editDistance(a: string, b: string): number {
