@@ -5,10 +5,28 @@
 import * as v from "valibot";
 import { isAddressOrCidr, isEndpointHost, isWireguardKey } from "../values.js";
 
-const name = (what: string) =>
+/**
+ * Names become host names (`peer.subnet`), file names, Nix attribute names and interface names,
+ * so they are safe identifiers (intentional difference 9): letters, digits, `-` and `_`,
+ * starting with a letter or digit, at most 63 characters (a DNS label); a subnet's may join such
+ * parts with `.` (`lan.home`).
+ */
+export const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
+export const SAFE_SUBNET_NAME = /^(?=.{1,63}$)[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9][A-Za-z0-9_-]*)*$/;
+
+/** What a safe name is, for messages. */
+export function safeNameRule(subnet: boolean): string {
+  return `letters, digits, "-" and "_", starting with a letter or digit, at most 63 characters${subnet ? '; parts of such may be joined by "." (like "lan.home")' : ""}`;
+}
+
+const name = (what: "peer" | "group" | "subnet") =>
   v.pipe(
     v.string(`expected the ${what}'s name (a string)`),
     v.minLength(1, `expected the ${what}'s name (a non-empty string)`),
+    v.regex(
+      what === "subnet" ? SAFE_SUBNET_NAME : SAFE_NAME,
+      `expected a safe ${what} name (${safeNameRule(what === "subnet")})`,
+    ),
   );
 
 const integer = (min: number, max: number) => {
@@ -147,7 +165,8 @@ export const PeerSubnetSchema = v.object(
     ),
     exitNode: v.optional(
       v.pipe(
-        name("exit node peer"),
+        v.string("expected the exit node peer's name (a string)"),
+        v.minLength(1, "expected the exit node peer's name (a non-empty string)"),
         v.description(
           "A linked peer of this subnet that this peer sends all its traffic through (0.0.0.0/0 and ::/0). Not in the original.",
         ),
