@@ -7,27 +7,14 @@ import { strict as assert } from "node:assert";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { test } from "node:test";
-import { cli } from "../../src/cli/main.js";
 import { fixtures, repoRoot } from "../support/paths.js";
-import { tempDir } from "../support/run.js";
+import { tempDir, wirenixInProcess } from "../support/run.js";
 
 interface Case {
   args?: string[];
 }
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await cli(argv, {
-    out: (s) => {
-      out += s;
-    },
-    err: (s) => {
-      err += s;
-    },
-  });
-  return { code, out, err };
-}
+const run = wirenixInProcess;
 
 const dir = join(fixtures, "bad-input");
 const cases = JSON.parse(readFileSync(join(dir, "cases.json"), "utf8")) as Record<string, Case>;
@@ -39,9 +26,11 @@ test("check and generate agree on every bad-input fixture", async () => {
     const generate = await run(["generate", ...(c.args ?? []), file]);
     const check = await run(["check", ...(c.args ?? []), file]);
     assert.equal(generate.code, 1, `${name}: generate exits ${generate.code}`);
-    assert.equal(check.code, 1, `${name}: check exits ${check.code}\n${check.out}`);
-    const errors = generate.err.split("\n").filter((l) => l !== "" && !l.startsWith("warning: "));
-    const checked = `${check.out}\n${check.err}`;
+    assert.equal(check.code, 1, `${name}: check exits ${check.code}\n${check.stdout}`);
+    const errors = generate.stderr
+      .split("\n")
+      .filter((l) => l !== "" && !l.startsWith("warning: "));
+    const checked = `${check.stdout}\n${check.stderr}`;
     for (const line of errors)
       assert.ok(checked.includes(line), `${name}: check does not say\n${line}\nbut:\n${checked}`);
     compared++;
@@ -67,8 +56,8 @@ test("check asks the key providers generate asks: a key not found is an error of
     writeFileSync(acl, JSON.stringify(ACL));
     // No keys in the ACL: with the acl provider neither command can find them.
     const strict = await run(["check", "--strict", acl]);
-    assert.equal(strict.code, 1, strict.out);
-    assert.match(strict.out, /privateKeyFile/);
+    assert.equal(strict.code, 1, strict.stdout);
+    assert.match(strict.stdout, /privateKeyFile/);
     const generate = await run(["generate", acl]);
     assert.equal(generate.code, 1);
     // Provided outside the ACL, agenix-rekey style: both find them.
@@ -80,18 +69,18 @@ test("check asks the key providers generate asks: a key not found is an error of
     );
     const partial = ["--key-provider", "agenix-rekey", "--secrets-dir", secrets, acl];
     const missing = await run(["check", ...partial]);
-    assert.equal(missing.code, 1, missing.out);
-    assert.match(missing.out, /wirenix-peer-beta\.pub/);
+    assert.equal(missing.code, 1, missing.stdout);
+    assert.match(missing.stdout, /wirenix-peer-beta\.pub/);
     assert.equal((await run(["generate", ...partial])).code, 1);
     writeFileSync(
       join(secrets, "wirenix-peer-beta.pub"),
       "ztdAXTspQEZUNpxUbUdAhhRWbiL3YYWKSK0ZGdcsMHE=\n",
     );
     const found = await run(["check", ...partial]);
-    assert.equal(found.code, 0, found.out);
+    assert.equal(found.code, 0, found.stdout);
     const made = await run(["generate", ...partial]);
-    assert.equal(made.code, 0, made.err);
-    assert.match(made.out, /ztdAXTspQEZUNpxUbUdAhhRWbiL3YYWKSK0ZGdcsMHE=/);
+    assert.equal(made.code, 0, made.stderr);
+    assert.match(made.stdout, /ztdAXTspQEZUNpxUbUdAhhRWbiL3YYWKSK0ZGdcsMHE=/);
     // An option generate refuses, check refuses the same way (exit 2).
     assert.equal((await run(["check", "--key-provider", "agenix-rekey", acl])).code, 2);
   } finally {

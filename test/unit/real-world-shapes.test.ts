@@ -8,7 +8,6 @@ import { strict as assert } from "node:assert";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { cli } from "../../src/cli/main.js";
 import type { ConfigTree } from "../../src/config-tree.js";
 import type { Result } from "../../src/diagnostics.js";
 import { toJson } from "../../src/emit/json.js";
@@ -17,7 +16,7 @@ import { Generator, parseAcl } from "../../src/pipeline.js";
 import { createRegistry } from "../../src/registry.js";
 import { normalise } from "../support/normalise.js";
 import { fixtures } from "../support/paths.js";
-import { nixEval, tempDir } from "../support/run.js";
+import { nixEval, tempDir, wirenixInProcess } from "../support/run.js";
 
 type Acl = Record<string, unknown> & { peers: Record<string, unknown>[] };
 type Golden = Record<string, Record<string, { ok?: unknown; error?: true }>>;
@@ -27,19 +26,7 @@ const homelabDir = join(fixtures, "real-world", "homelab");
 const homelab = (): Acl => JSON.parse(readFileSync(join(homelabDir, "acl.json"), "utf8")) as Acl;
 const registry = createRegistry();
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await cli(argv, {
-    out: (s) => {
-      out += s;
-    },
-    err: (s) => {
-      err += s;
-    },
-  });
-  return { code, out, err };
-}
+const run = wirenixInProcess;
 
 function withAcl<T>(acl: unknown, body: (file: string, dir: string) => Promise<T>): Promise<T> {
   const { dir, remove } = tempDir();
@@ -86,7 +73,7 @@ test("no top-level groups, an empty subnet endpoint, string ports: as the origin
 test("the no-groups ACL that used to be refused generates", async () => {
   const file = join(fixtures, "real-world", "no-top-level-groups.yaml");
   const made = await run(["generate", file]);
-  assert.equal(made.code, 0, made.err);
+  assert.equal(made.code, 0, made.stderr);
 });
 
 test("no keys in the ACL: agenix-rekey provides them", async () => {
@@ -104,9 +91,9 @@ test("no keys in the ACL: agenix-rekey provides them", async () => {
     const args = ["--key-provider", "agenix-rekey", "--secrets-dir", secrets, file];
     for (const configurer of ["static", "networkd"]) {
       const made = await run(["generate", "--configurer", configurer, ...args]);
-      assert.equal(made.code, 0, made.err);
-      for (const [, key] of keys.slice(1)) assert.ok(made.out.includes(key), configurer);
-      assert.match(made.out, /wirenix-peer-node1/);
+      assert.equal(made.code, 0, made.stderr);
+      for (const [, key] of keys.slice(1)) assert.ok(made.stdout.includes(key), configurer);
+      assert.match(made.stdout, /wirenix-peer-node1/);
     }
     assert.equal((await run(["check", "--strict", ...args])).code, 0);
   });
@@ -120,22 +107,22 @@ test("one peer lacking a key it needs: the others are generated, all-peer genera
   await withAcl(acl, async (file) => {
     // wither's own listenPort: wither fails; hetzner's public key: node1 (linked to it) fails.
     const alone = await run(["generate", "--peer", "hetzner-ephemeral-alpha", file]);
-    assert.equal(alone.code, 0, alone.err);
-    assert.match(alone.out, /hetzner-ephemeral-alpha|mySpoke/);
+    assert.equal(alone.code, 0, alone.stderr);
+    assert.match(alone.stdout, /hetzner-ephemeral-alpha|mySpoke/);
     const all = await run(["generate", file]);
     assert.equal(all.code, 1);
-    assert.equal(all.out, "");
+    assert.equal(all.stdout, "");
     assert.match(
-      all.err,
+      all.stderr,
       /peers\[2\]\.subnets\.mySpoke\.listenPort: missing, and the configuration of peer "wither" reads it/,
     );
-    assert.match(all.err, /peers\[1\]\.publicKey/);
-    assert.match(all.err, /node1/);
+    assert.match(all.stderr, /peers\[1\]\.publicKey/);
+    assert.match(all.stderr, /node1/);
     for (const peer of ["wither", "node1"])
       assert.equal((await run(["generate", "--peer", peer, file])).code, 1, peer);
     const check = await run(["check", file]);
     assert.equal(check.code, 1);
-    assert.match(check.out, /peers\[2\]\.subnets\.mySpoke\.listenPort/);
+    assert.match(check.stdout, /peers\[2\]\.subnets\.mySpoke\.listenPort/);
   });
 });
 
@@ -153,7 +140,7 @@ test("real names pass through every output: Nix, wg-quick, networkd files, hosts
     for (const configurer of CONFIGURERS) {
       const out = join(dir, configurer);
       const made = await run(["generate", "--configurer", configurer, "--out", out, file]);
-      assert.equal(made.code, 0, `${configurer}: ${made.err}`);
+      assert.equal(made.code, 0, `${configurer}: ${made.stderr}`);
       const written = readdirSync(out).sort();
       if (["static", "networkd", "networkd-dev-only"].includes(configurer)) {
         assert.deepEqual(written, ["hetzner-ephemeral-alpha.nix", "node1.nix", "wither.nix"]);
@@ -230,19 +217,22 @@ test("unsafe names are refused by every command and output, with the path, escap
           assert.equal(made.code, 1, `${where} ${JSON.stringify(name).slice(0, 40)} ${configurer}`);
           assert.equal(existsSync(out), false, "nothing may be written");
           assert.ok(
-            made.err.includes(`${path}: expected a safe ${where} name`),
-            made.err.slice(0, 500),
+            made.stderr.includes(`${path}: expected a safe ${where} name`),
+            made.stderr.slice(0, 500),
           );
-          assert.match(made.err, /letters, digits, "-" and "_"/);
+          assert.match(made.stderr, /letters, digits, "-" and "_"/);
           // Shown escaped (JSON), and never a megabyte of it.
-          assert.ok(made.err.includes(JSON.stringify(name).slice(0, 20)), made.err.slice(0, 500));
-          assert.ok(made.err.length < 4000);
-          assert.ok(!made.err.includes("\u0000"));
-          assert.equal(made.err.trim().split("\n").length, 1, made.err.slice(0, 500));
+          assert.ok(
+            made.stderr.includes(JSON.stringify(name).slice(0, 20)),
+            made.stderr.slice(0, 500),
+          );
+          assert.ok(made.stderr.length < 4000);
+          assert.ok(!made.stderr.includes("\u0000"));
+          assert.equal(made.stderr.trim().split("\n").length, 1, made.stderr.slice(0, 500));
         }
         const check = await run(["check", file]);
         assert.equal(check.code, 1);
-        assert.ok(check.out.includes(`${path}: expected a safe ${where} name`));
+        assert.ok(check.stdout.includes(`${path}: expected a safe ${where} name`));
       });
     }
 });

@@ -12,7 +12,8 @@ import { isAddressOrCidr, isEndpointHost, isWireguardKey } from "../values.js";
  * parts with `.` (`lan.home`).
  */
 export const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
-export const SAFE_SUBNET_NAME = /^(?=.{1,63}$)[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9][A-Za-z0-9_-]*)*$/;
+export const SAFE_SUBNET_NAME =
+  /^(?=.{1,63}$)[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9][A-Za-z0-9_-]*)*$/;
 
 /** What a safe name is, for messages. */
 export function safeNameRule(subnet: boolean): string {
