@@ -57,7 +57,7 @@ const PEER_NAMES = [
   "golf",
   "hotel",
   "web-01",
-  "db.primary",
+  "db-primary",
   "gw",
   "laptop_3",
   "phone",

@@ -203,6 +203,8 @@ export class Generator {
             `no peer named ${JSON.stringify(peerName)} in the ACL`,
           ),
         ]);
+      const missing = this.network.missingKeys?.(peerName) ?? [];
+      if (missing.length > 0) throw new InputError(missing);
       const keys = new PeerKeys(this.#providers, {
         network: this.network,
         peer,

@@ -3,7 +3,7 @@
  * subnet they share: every connection's verdict, the addresses each uses, and the endpoint each
  * dials with the ACL endpoint entries it was merged from.
  */
-import type { AclEndpoint, AclFilter } from "../acl/v1/schema.js";
+import type { AclEndpoint, AclWrittenFilter as AclFilter } from "../acl/v1/schema.js";
 import { allowedIP } from "../network/addresses.js";
 import type { Link, NetConnection, NetPeer, Network, ResolvedEndpoint } from "../network/model.js";
 import { allowedIPs } from "../network/routing.js";
@@ -33,8 +33,9 @@ export interface Dial {
 /** How one connection bears on the pair on one subnet. */
 export interface ConnectionVerdict {
   index: number;
-  a: readonly AclFilter[];
-  b: readonly AclFilter[];
+  /** Absent where the ACL leaves the side out. */
+  a?: readonly AclFilter[];
+  b?: readonly AclFilter[];
   subnets?: readonly string[];
   applies: boolean;
   links: boolean;
@@ -73,11 +74,13 @@ const q = JSON.stringify;
 
 /** `peer is central`, the way the ACL reads. */
 export function filterText(filter: AclFilter): string {
-  return `${filter.type} ${filter.rule} ${filter.value}`;
+  const part = (value: string | undefined, key: string) => value ?? `(no ${key})`;
+  return `${part(filter.type, "type")} ${part(filter.rule, "rule")} ${part(filter.value, "value")}`;
 }
 
 /** `[group is servers, peer not laptop]`, or `[] (everyone)`. */
-export function filtersText(filters: readonly AclFilter[]): string {
+export function filtersText(filters: readonly AclFilter[] | undefined): string {
+  if (filters === undefined) return "(not written: nobody)";
   return filters.length === 0 ? "[] (everyone)" : `[${filters.map(filterText).join(", ")}]`;
 }
 
@@ -88,13 +91,16 @@ function selectable(peer: NetPeer): SelectablePeer {
 /** Where `peer` stands in a connection, with the filter that keeps it off a side. */
 function standing(c: NetConnection, peer: NetPeer): { a: boolean; b: boolean; text: string } {
   const p = selectable(peer);
-  const failing = (side: "a" | "b") => c[side].findIndex((f) => !filterSelects(p, f));
+  // A side not written selects nobody.
+  const failing = (side: "a" | "b") => c[side]?.findIndex((f) => !filterSelects(p, f)) ?? 0;
   const fa = failing("a");
   const fb = failing("b");
   const a = fa < 0;
   const b = fb < 0;
-  const why = (side: "a" | "b", i: number) =>
-    `${side}[${i}] ${filterText(c[side][i] as AclFilter)} excludes it`;
+  const why = (side: "a" | "b", i: number) => {
+    const filter = c[side]?.[i];
+    return filter ? `${side}[${i}] ${filterText(filter)} excludes it` : `${side} is not written`;
+  };
   let text: string;
   if (a && b) text = `${q(peer.name)} is on both sides`;
   else if (a) text = `${q(peer.name)} is on side a only (${why("b", fb)})`;
@@ -106,8 +112,8 @@ function standing(c: NetConnection, peer: NetPeer): { a: boolean; b: boolean; te
 function verdict(c: NetConnection, subnet: string, A: NetPeer, B: NetPeer): ConnectionVerdict {
   const base: ConnectionVerdict = {
     index: c.index,
-    a: c.a,
-    b: c.b,
+    ...(c.a ? { a: c.a } : {}),
+    ...(c.b ? { b: c.b } : {}),
     applies: c.subnets === undefined || c.subnets.includes(subnet),
     links: false,
     reason: "",

@@ -379,8 +379,8 @@ const connectionEffects: Lint = {
     "a connection side or endpoint match that selects nobody; a connection that links no one",
   run({ network, report }) {
     const peers = selectable(network);
-    const select = (filters: readonly Parameters<typeof filterSelects>[1][]) =>
-      peers.filter((p) => filters.every((f) => filterSelects(p, f)));
+    const select = (filters: readonly Parameters<typeof filterSelects>[1][] | undefined) =>
+      filters === undefined ? [] : peers.filter((p) => filters.every((f) => filterSelects(p, f)));
     for (const c of network.connections) {
       const sides = { a: select(c.a), b: select(c.b) };
       let empty = false;

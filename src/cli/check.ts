@@ -6,16 +6,21 @@
 import { Command, Option } from "commander";
 import { checkNetwork } from "../check/check.js";
 import { type Diagnostic, formatDiagnostic, renderPath } from "../diagnostics.js";
-import { DEV_NAME_METHODS, type DevNameMethod } from "../network/devname.js";
-import { DEFAULT_OPTIONS, locateDiagnostics, readNetwork } from "../pipeline.js";
+import type { Network } from "../network/model.js";
+import { Generator, locateDiagnostics, readNetwork } from "../pipeline.js";
+import type { Registry } from "../registry.js";
 import { aclLimits, collect, type LimitFlags, registryWith, withAclLimits } from "./common.js";
-import { rethrowExit } from "./generate.js";
-import { type CliIO, EXIT_INVALID, EXIT_OK } from "./io.js";
+import {
+  type GenerateFlags,
+  generateOptionsOf,
+  rethrowExit,
+  withGenerateOptions,
+} from "./generate.js";
+import { type CliIO, EXIT_INVALID, EXIT_OK, EXIT_USAGE } from "./io.js";
 
-interface Flags extends LimitFlags {
+interface Flags extends GenerateFlags, LimitFlags {
   format: "text" | "json";
   strict?: boolean;
-  devNameMethod: DevNameMethod;
   plugin: string[];
 }
 
@@ -59,6 +64,33 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
+/**
+ * What `generate` would refuse: every peer configured exactly as `generate` configures it (keys
+ * looked up through the same providers, keys the configuration reads checked, device names),
+ * each problem once. Fails only when the options themselves are wrong.
+ */
+function generationProblems(
+  network: Network,
+  registry: Registry,
+  flags: Flags,
+): { ok: true; value: Diagnostic[] } | { ok: false; diagnostics: Diagnostic[] } {
+  const created = Generator.create(network, registry, generateOptionsOf(flags));
+  if (!created.ok) return created;
+  const seen = new Set<string>();
+  const problems: Diagnostic[] = [];
+  for (const peer of network.peers) {
+    const one = created.value.configure(peer.name);
+    if (one.ok) continue;
+    for (const d of one.diagnostics) {
+      const key = `${d.code}|${d.path.join("\u0000")}|${d.message}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      problems.push(d);
+    }
+  }
+  return { ok: true, value: problems };
+}
+
 async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
   const registry = await registryWith(io, flags.plugin);
   const read = readNetwork(acl, registry, aclLimits(flags));
@@ -70,9 +102,15 @@ async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
   const network = read.value;
   const data = read.loaded?.data as { tests?: unknown } | undefined;
   const report = checkNetwork(network, data?.tests, { devNameMethod: flags.devNameMethod });
+  const generation = generationProblems(network, registry, flags);
+  if (!generation.ok) {
+    print(io, flags, generation.diagnostics, `${acl}: invalid options`);
+    return EXIT_USAGE;
+  }
+  const found = [...report.diagnostics, ...generation.value];
   const located = read.loaded
-    ? locateDiagnostics(read.loaded, report.diagnostics)
-    : report.diagnostics.map((d) => ({ ...d, file: acl }));
+    ? locateDiagnostics(read.loaded, found)
+    : found.map((d) => ({ ...d, file: acl }));
   const all = [...read.warnings, ...located];
   const errors = all.filter((d) => d.severity === "error").length;
   const warnings = all.length - errors;
@@ -100,12 +138,9 @@ export function checkCommand(io: CliIO, done: (code: number) => void): Command {
     .addOption(
       new Option("--format <format>", "output format").choices(["text", "json"]).default("text"),
     )
-    .option("--strict", "fail (exit 1) on warnings too")
-    .addOption(
-      new Option("--dev-name-method <method>", "the device naming to check, as for generate")
-        .choices(DEV_NAME_METHODS)
-        .default(DEFAULT_OPTIONS.devNameMethod),
-    )
+    .option("--strict", "fail (exit 1) on warnings too");
+  // The options of generate: check configures every peer as generate would.
+  withGenerateOptions(command)
     .option("--plugin <file>", "load a plugin module (repeat for several)", collect, [])
     .action(async (acl: string, flags: Flags) => {
       done(await run(io, acl, flags).catch(rethrowExit));

@@ -172,12 +172,7 @@ async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
   const registry = await registryWith(io, flags.plugin);
   const { network, locate } = sourcedNetworkOf(io, acl, registry, aclLimits(flags));
   const options: GenerateOptions = {
-    configurer: flags.configurer,
-    keyProviders: flags.keyProvider ?? DEFAULT_OPTIONS.keyProviders,
-    devNameMethod: flags.devNameMethod,
-    nixosPeerShape: flags.nixosPeerShape,
-    ...(flags.secretsDir === undefined ? {} : { secretsDir: flags.secretsDir }),
-    ...(flags.keysDir === undefined ? {} : { keysDir: flags.keysDir }),
+    ...generateOptionsOf(flags),
     ...(flags.inlinePrivateKeys ? { inlinePrivateKeys: true } : {}),
   };
   const created = Generator.create(network, registry, options);
@@ -285,19 +280,29 @@ async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
   return 0;
 }
 
-export function generateCommand(io: CliIO, done: (code: number) => void): Command {
-  const command = new Command("generate")
-    .description("generate the configuration of every peer (or of the peers given with --peer)")
-    .argument("<acl>", "the ACL file (.nix, .json, .yaml, .yml or .toml)")
-    .option("--peer <name>", "only this peer (repeat for several)", collect, [])
-    .option(
-      "--merge",
-      "join the --peer peers into one host configuration (several identities on one machine)",
-    )
-    .option(
-      "--host <name>",
-      "the name of the merged host in the output (default: the peer names joined by +)",
-    )
+/** The flags that decide how peers are configured, shared by `generate` and `check`. */
+export type GenerateFlags = Pick<
+  Flags,
+  "configurer" | "devNameMethod" | "keyProvider" | "secretsDir" | "keysDir" | "nixosPeerShape"
+>;
+
+export function generateOptionsOf(flags: GenerateFlags): GenerateOptions {
+  return {
+    configurer: flags.configurer,
+    keyProviders: flags.keyProvider ?? DEFAULT_OPTIONS.keyProviders,
+    devNameMethod: flags.devNameMethod,
+    nixosPeerShape: flags.nixosPeerShape,
+    ...(flags.secretsDir === undefined ? {} : { secretsDir: flags.secretsDir }),
+    ...(flags.keysDir === undefined ? {} : { keysDir: flags.keysDir }),
+  };
+}
+
+/**
+ * Adds the flags of `GenerateFlags`: `check` takes them too, so that it configures every peer
+ * the way `generate` will (keys found, device names valid) and refuses what `generate` refuses.
+ */
+export function withGenerateOptions(command: Command): Command {
+  return command
     .option(
       "--configurer <name>",
       "static, networkd, networkd-dev-only (NixOS); wg-quick, networkd-files, hosts (files); or one a plugin adds",
@@ -325,7 +330,23 @@ export function generateCommand(io: CliIO, done: (code: number) => void): Comman
       )
         .choices(["flat", "wrapped"])
         .default("flat"),
+    );
+}
+
+export function generateCommand(io: CliIO, done: (code: number) => void): Command {
+  const command = new Command("generate")
+    .description("generate the configuration of every peer (or of the peers given with --peer)")
+    .argument("<acl>", "the ACL file (.nix, .json, .yaml, .yml or .toml)")
+    .option("--peer <name>", "only this peer (repeat for several)", collect, [])
+    .option(
+      "--merge",
+      "join the --peer peers into one host configuration (several identities on one machine)",
     )
+    .option(
+      "--host <name>",
+      "the name of the merged host in the output (default: the peer names joined by +)",
+    );
+  withGenerateOptions(command)
     .option("--plugin <file>", "load a plugin module (repeat for several)", collect, [])
     .addOption(
       new Option(

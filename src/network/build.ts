@@ -16,6 +16,7 @@ import type {
   NetSubnet,
   Network,
 } from "./model.js";
+import { missingKeys } from "./needs.js";
 import { PeerSelector } from "./select.js";
 
 function withOptional<T extends object>(target: T, extra: Record<string, unknown>): T {
@@ -24,12 +25,17 @@ function withOptional<T extends object>(target: T, extra: Record<string, unknown
   return target;
 }
 
+/**
+ * Keys the original reads lazily may be missing (see schema.ts): the network is built with what
+ * is there (no subnets, an unnamed subnet or group left out, a connection side selecting nobody),
+ * and `missingKeys` tells, per peer, what its configuration needs that is not there.
+ */
 export function buildNetwork(acl: AclV1): Network {
   const peers: NetPeer[] = acl.peers.map((p, index) => {
-    const memberships: Membership[] = Object.keys(p.subnets)
+    const memberships: Membership[] = Object.keys(p.subnets ?? {})
       .sort(compareNames)
       .map((subnet) => {
-        const written = p.subnets[subnet];
+        const written = p.subnets?.[subnet];
         const m: Membership = {
           subnet,
           listenPort: written?.listenPort ?? 0,
@@ -60,13 +66,17 @@ export function buildNetwork(acl: AclV1): Network {
 
   const membersOf = (test: (p: AclV1["peers"][number]) => boolean) =>
     acl.peers.filter(test).map((p) => p.name);
-  const subnets: NetSubnet[] = acl.subnets.map((s, index) =>
+  const named = <T extends { name?: string | undefined }>(list: readonly T[] | undefined) =>
+    (list ?? []).flatMap((item, index) =>
+      item.name === undefined ? [] : [{ ...item, name: item.name, index }],
+    );
+  const subnets: NetSubnet[] = named(acl.subnets).map((s) =>
     withOptional<NetSubnet>(
       {
         name: s.name,
-        index,
-        endpoints: s.endpoints,
-        members: membersOf((p) => s.name in p.subnets),
+        index: s.index,
+        endpoints: s.endpoints ?? [],
+        members: membersOf((p) => s.name in (p.subnets ?? {})),
       },
       {
         presharedKeyFile: s.presharedKeyFile,
@@ -76,21 +86,21 @@ export function buildNetwork(acl: AclV1): Network {
       },
     ),
   );
-  const groups: NetGroup[] = acl.groups.map((g, index) =>
+  const groups: NetGroup[] = named(acl.groups).map((g) =>
     withOptional<NetGroup>(
       {
         name: g.name,
-        index,
+        index: g.index,
         endpoints: g.endpoints ?? [],
         members: membersOf((p) => (p.groups ?? []).includes(g.name)),
       },
       { extraArgs: g.extraArgs },
     ),
   );
-  const connections: NetConnection[] = acl.connections.map((c, index) =>
+  const connections: NetConnection[] = (acl.connections ?? []).map((c, index) =>
     withOptional<NetConnection>(
-      { index, a: c.a, b: c.b },
-      { subnets: c.subnets, extraArgs: c.extraArgs },
+      { index },
+      { a: c.a, b: c.b, subnets: c.subnets, extraArgs: c.extraArgs },
     ),
   );
 
@@ -166,6 +176,7 @@ export function buildNetwork(acl: AclV1): Network {
       return links.warnings();
     },
   };
+  network.missingKeys = (name) => missingKeys(acl, network, name);
   if (acl.extraArgs) network.extraArgs = acl.extraArgs;
   return network;
 }

@@ -2,7 +2,7 @@
  * The intermediate model: a network with everything decided (members, addresses, links,
  * endpoints) and nothing rendered. Configurers translate it; check, explain and graph read it.
  */
-import type { AclEndpoint, AclFilter } from "../acl/v1/schema.js";
+import type { AclEndpoint, AclWrittenFilter } from "../acl/v1/schema.js";
 import type { Diagnostic } from "../diagnostics.js";
 
 /** Free-form data the ACL passes through to plugins. */
@@ -65,8 +65,9 @@ export interface NetPeer {
 
 export interface NetConnection {
   index: number;
-  a: readonly AclFilter[];
-  b: readonly AclFilter[];
+  /** Absent where the ACL leaves the side out (then it selects nobody; see needs.ts). */
+  a?: readonly AclWrittenFilter[];
+  b?: readonly AclWrittenFilter[];
   subnets?: readonly string[];
   extraArgs?: ExtraArgs;
 }
@@ -138,6 +139,11 @@ export interface Network {
   interfaces(peer: string): NetInterface[];
   /** The interface of `peer` on `subnet`, if it is a member. */
   interfaceOn(peer: string, subnet: string): NetInterface | undefined;
+  /**
+   * The keys the configuration of `peer` reads that the ACL lacks (the original is lazy, and so
+   * are we: see needs.ts); empty when it can be made. Parsers of other versions may leave it out.
+   */
+  missingKeys?(peer: string): Diagnostic[];
   /** Warnings found while resolving (so far: resolution is lazy). */
   readonly warnings: readonly Diagnostic[];
 }

@@ -2,7 +2,7 @@
  * Filters: which peers a list of `{type, rule, value}` selects. Each distinct filter list is
  * computed once and kept, so resolving links never re-scans all peers per peer.
  */
-import type { AclFilter } from "../acl/v1/schema.js";
+import type { AclWrittenFilter } from "../acl/v1/schema.js";
 
 /** The peers a filter list selects: membership by ACL index, and the indices in ACL order. */
 export interface Selection {
@@ -17,8 +17,14 @@ export interface SelectablePeer {
   subnets: readonly string[];
 }
 
-/** Whether one filter selects one peer (a list of filters selects the intersection). */
-export function filterSelects(peer: SelectablePeer, filter: AclFilter): boolean {
+/**
+ * Whether one filter selects one peer (a list of filters selects the intersection). A filter
+ * missing a key selects nobody: a peer whose configuration evaluates it fails before (see
+ * needs.ts), so this only keeps it from counting anywhere else.
+ */
+export function filterSelects(peer: SelectablePeer, filter: AclWrittenFilter): boolean {
+  if (filter.type === undefined || filter.rule === undefined || filter.value === undefined)
+    return false;
   let found: boolean;
   if (filter.type === "peer") found = peer.name === filter.value;
   else if (filter.type === "group") found = peer.groups.includes(filter.value);
@@ -29,13 +35,19 @@ export function filterSelects(peer: SelectablePeer, filter: AclFilter): boolean 
 export class PeerSelector {
   readonly #peers: readonly SelectablePeer[];
   readonly #cache = new Map<string, Selection>();
+  readonly #nobody: Selection;
 
   constructor(peers: readonly SelectablePeer[]) {
     this.#peers = peers;
+    this.#nobody = { has: new Uint8Array(peers.length), indices: [] };
   }
 
-  /** The intersection of the filters; an empty list selects every peer. */
-  select(filters: readonly AclFilter[]): Selection {
+  /**
+   * The intersection of the filters; an empty list selects every peer, a list not written
+   * (a connection's missing side) nobody.
+   */
+  select(filters: readonly AclWrittenFilter[] | undefined): Selection {
+    if (filters === undefined) return this.#nobody;
     const key = filters.map((f) => `${f.type}\u0000${f.rule}\u0000${f.value}`).join("\u0001");
     let selection = this.#cache.get(key);
     if (selection) return selection;

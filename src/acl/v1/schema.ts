@@ -6,10 +6,29 @@ import * as v from "valibot";
 import { isKeyText } from "../../secrets.js";
 import { isAddressOrCidr, isEndpointHost, isIPv4Cidr, isWireguardKey } from "../values.js";
 
-const name = (what: string) =>
+/**
+ * Names become host names (`peer.subnet`), file names, Nix attribute names and interface names,
+ * so they are safe identifiers (intentional difference 9): letters, digits, `-` and `_`,
+ * starting with a letter or digit, at most 63 characters (a DNS label); a subnet's may join such
+ * parts with `.` (`lan.home`).
+ */
+export const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
+export const SAFE_SUBNET_NAME =
+  /^(?=.{1,63}$)[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9][A-Za-z0-9_-]*)*$/;
+
+/** What a safe name is, for messages. */
+export function safeNameRule(subnet: boolean): string {
+  return `letters, digits, "-" and "_", starting with a letter or digit, at most 63 characters${subnet ? '; parts of such may be joined by "." (like "lan.home")' : ""}`;
+}
+
+const name = (what: "peer" | "group" | "subnet") =>
   v.pipe(
     v.string(`expected the ${what}'s name (a string)`),
     v.minLength(1, `expected the ${what}'s name (a non-empty string)`),
+    v.regex(
+      what === "subnet" ? SAFE_SUBNET_NAME : SAFE_NAME,
+      `expected a safe ${what} name (${safeNameRule(what === "subnet")})`,
+    ),
   );
 
 const integer = (min: number, max: number) => {
@@ -23,6 +42,24 @@ const integer = (min: number, max: number) => {
 };
 
 const port = integer(1, 65535);
+
+/**
+ * An endpoint's port: the original writes it through `toString`, so a string of digits works
+ * there like the number (`port = "51821"` gives `ip:51821`); it is read as that number.
+ */
+const endpointPort = v.union(
+  [
+    port,
+    v.pipe(
+      v.string(),
+      v.regex(/^[0-9]{1,5}$/),
+      v.transform(Number),
+      v.minValue(1),
+      v.maxValue(65535),
+    ),
+  ],
+  "expected an integer 1-65535 (or such a number written as a string of digits)",
+);
 const seconds = integer(0, 2 ** 31 - 1);
 
 /**
@@ -43,11 +80,21 @@ const extraArgs = keyed(v.unknown(), "expected an object (free-form extraArgs)")
 const list = <T extends v.GenericSchema>(item: T, what: string) =>
   v.array(item, `expected a list of ${what}`);
 
+/*
+ * The original is lazy: it reads a key only when some peer's configuration needs it, and people
+ * leave out what it never reads. Keys marked "read lazily" below may therefore be absent; whether
+ * one peer's configuration needs them is decided per peer (see network/needs.ts), and a peer
+ * that needs one that is missing fails alone, naming it.
+ */
+
 export const FilterSchema = v.object(
   {
-    type: v.picklist(["peer", "group", "subnet"], 'expected "peer", "group" or "subnet"'),
-    rule: v.picklist(["is", "not"], 'expected "is" or "not"'),
-    value: v.string("expected a name (a string)"),
+    // Read lazily: only where the filter is evaluated.
+    type: v.optional(
+      v.picklist(["peer", "group", "subnet"], 'expected "peer", "group" or "subnet"'),
+    ),
+    rule: v.optional(v.picklist(["is", "not"], 'expected "is" or "not"')),
+    value: v.optional(v.string("expected a name (a string)")),
   },
   "expected a filter { type, rule, value }",
 );
@@ -61,7 +108,7 @@ export const EndpointSchema = v.object(
   {
     match: v.optional(list(FilterSchema, "filters")),
     ip: v.optional(endpointHost),
-    port: v.optional(port),
+    port: v.optional(endpointPort),
     persistentKeepalive: v.optional(integer(0, 65535)),
     dynamicEndpointRefreshSeconds: v.optional(seconds),
     dynamicEndpointRefreshRestartSeconds: v.optional(seconds),
@@ -115,7 +162,8 @@ const flag = v.boolean("expected true or false");
 
 export const PeerSubnetSchema = v.object(
   {
-    listenPort: port,
+    // Read lazily: only for this peer's own configuration.
+    listenPort: v.optional(port),
     ipAddresses: v.optional(list(address, "addresses")),
     extraArgs: v.optional(extraArgs),
     // Beyond the original (which ignores unknown keys): see docs/beyond-the-original.md.
@@ -129,7 +177,8 @@ export const PeerSubnetSchema = v.object(
     ),
     exitNode: v.optional(
       v.pipe(
-        name("exit node peer"),
+        v.string("expected the exit node peer's name (a string)"),
+        v.minLength(1, "expected the exit node peer's name (a non-empty string)"),
         v.description(
           "A linked peer of this subnet that this peer sends all its traffic through (0.0.0.0/0 and ::/0). Not in the original.",
         ),
@@ -150,7 +199,9 @@ export const PeerSubnetSchema = v.object(
 export const PeerSchema = v.object(
   {
     name: name("peer"),
-    subnets: keyed(PeerSubnetSchema, "expected an object keyed by subnet name"),
+    // Read lazily: for this peer's own configuration, for the peers it links to, and by subnet
+    // filters.
+    subnets: v.optional(keyed(PeerSubnetSchema, "expected an object keyed by subnet name")),
     publicKey: v.optional(wireguardKey("public key")),
     privateKeyFile: v.optional(keyFilePath),
     privateKey: v.optional(wireguardKey("private key")),
@@ -171,8 +222,10 @@ export const PeerSchema = v.object(
 
 export const SubnetSchema = v.object(
   {
-    name: name("subnet"),
-    endpoints: list(EndpointSchema, "endpoints"),
+    // Read lazily: by the configuration of each member (name) and of each linked member
+    // (endpoints).
+    name: v.optional(name("subnet")),
+    endpoints: v.optional(list(EndpointSchema, "endpoints")),
     presharedKeyFile: v.optional(keyFilePath),
     extraArgs: v.optional(extraArgs),
     openFirewall: v.optional(
@@ -198,7 +251,8 @@ export const SubnetSchema = v.object(
 
 export const GroupSchema = v.object(
   {
-    name: name("group"),
+    // Read lazily: only when two linked peers share a group (for its endpoints).
+    name: v.optional(name("group")),
     endpoints: v.optional(list(EndpointSchema, "endpoints")),
     extraArgs: v.optional(extraArgs),
   },
@@ -207,8 +261,9 @@ export const GroupSchema = v.object(
 
 export const ConnectionSchema = v.object(
   {
-    a: list(FilterSchema, "filters"),
-    b: list(FilterSchema, "filters"),
+    // Read lazily: by the configuration of each peer on a subnet the connection applies to.
+    a: v.optional(list(FilterSchema, "filters")),
+    b: v.optional(list(FilterSchema, "filters")),
     subnets: v.optional(list(v.string("expected a subnet name (a string)"), "subnet names")),
     extraArgs: v.optional(extraArgs),
   },
@@ -218,16 +273,22 @@ export const ConnectionSchema = v.object(
 export const AclV1Schema = v.object(
   {
     version: v.literal("v1", 'expected "v1"'),
-    subnets: list(SubnetSchema, "subnets"),
-    groups: list(GroupSchema, "groups"),
+    // Read lazily: subnets and connections by every peer that is a member of some subnet,
+    // groups only when two linked peers share a group (none of the ACLs found in public
+    // repositories has it).
+    subnets: v.optional(list(SubnetSchema, "subnets")),
+    groups: v.optional(list(GroupSchema, "groups")),
     peers: list(PeerSchema, "peers"),
-    connections: list(ConnectionSchema, "connections"),
+    connections: v.optional(list(ConnectionSchema, "connections")),
     extraArgs: v.optional(extraArgs),
   },
   "expected the ACL to be an object { version, subnets, groups, peers, connections }",
 );
 
-export type AclFilter = v.InferOutput<typeof FilterSchema>;
+/** A filter as written: each key may be missing where no peer's configuration evaluates it. */
+export type AclWrittenFilter = v.InferOutput<typeof FilterSchema>;
+/** A filter with every key, as one that selects peers has. */
+export type AclFilter = Required<AclWrittenFilter>;
 export type AclEndpoint = v.InferOutput<typeof EndpointSchema>;
 export type AclPeerSubnet = v.InferOutput<typeof PeerSubnetSchema>;
 export type AclPeer = v.InferOutput<typeof PeerSchema>;

@@ -39,7 +39,7 @@ function container(node: SchemaNode): SchemaNode {
  * What the schema expects at `path`. Valibot words a missing key with the message of the object
  * around it ("expected a peer object ..."); the key's own schema says what belongs there.
  */
-function expectedAt(path: readonly PathSegment[]): string | undefined {
+export function expectedAt(path: readonly PathSegment[]): string | undefined {
   let node: SchemaNode | undefined = AclV1Schema as unknown as SchemaNode;
   for (const segment of path) {
     while (node?.wrapped) node = node.wrapped;
