@@ -2,6 +2,10 @@
  * `networkd-files`: `50-<dev>.netdev` and `50-<dev>.network` as systemd-networkd reads them from
  * /etc/systemd/network, plus the peer's `hosts` lines: the `networkd` configurer for machines
  * without NixOS. With `--inline-private-keys` the .netdev holds `PrivateKey=` and is secret.
+ * A peer that forwards (a router, an exit node) also gets `sysctl.d/90-wirenix.conf`, and an
+ * exit node `wirenix-nat.nft`: the same settings the NixOS configurers give through
+ * `boot.kernel.sysctl` and `networking.nat`, in forms that need neither networkd's IPForward=
+ * (deprecated since systemd 256) nor its IPMasquerade= (iptables only in Debian's systemd 252).
  */
 import { type IniEntry, type IniSection, toIni } from "../emit/ini.js";
 import { interfaceAddress } from "../network/addresses.js";
@@ -17,8 +21,9 @@ import {
   inlinePrivateKeyEntry,
 } from "./files.js";
 import { GENERATED_NOTICE, hostsFile } from "./hosts-file.js";
-import { deviceInterfaces } from "./interfaces.js";
-import { networkdRouting } from "./nixos-networkd.js";
+import { type DeviceInterface, deviceInterfaces } from "./interfaces.js";
+import { networkdRouteTable, networkdRules } from "./nixos-networkd.js";
+import { hostRouting } from "./nixos-routing.js";
 
 function privateKeyEntry(context: ConfigureContext): IniEntry {
   const { peer } = context;
@@ -62,7 +67,8 @@ function networkdFiles(context: ConfigureContext): FileSet {
   const inline = context.options.inlinePrivateKeys === true;
   const header = [GENERATED_NOTICE];
   const files: FileSet = {};
-  for (const { iface } of deviceInterfaces(context)) {
+  const devices = deviceInterfaces(context);
+  for (const { iface } of devices) {
     const device = fileDeviceName(context, iface.subnet);
     const netdev = toIni(
       {
@@ -83,7 +89,7 @@ function networkdFiles(context: ConfigureContext): FileSet {
               iface.exit === undefined
                 ? undefined
                 : { key: "FirewallMark", value: iface.exit.table },
-              iface.exit === undefined ? undefined : { key: "RouteTable", value: iface.exit.table },
+              { key: "RouteTable", value: networkdRouteTable(iface) },
             ],
           },
           ...iface.links.map((link) => peerSection(context, iface.subnet, link)),
@@ -91,7 +97,6 @@ function networkdFiles(context: ConfigureContext): FileSet {
       },
       "systemd",
     );
-    const { routes, rules } = networkdRouting(iface);
     const network = toIni(
       {
         header,
@@ -99,25 +104,12 @@ function networkdFiles(context: ConfigureContext): FileSet {
           { name: "Match", entries: [{ key: "Name", value: device }] },
           {
             name: "Network",
-            entries: [
-              ...iface.addresses.map((address) => ({
-                key: "Address",
-                value: interfaceAddress(address),
-              })),
-              // An exit node masquerades its clients' traffic (which implies forwarding); a
-              // router forwards to the networks it routes.
-              iface.links.some((l) => l.exitClient)
-                ? { key: "IPMasquerade", value: "both" }
-                : (iface.routes?.length ?? 0) > 0
-                  ? { key: "IPForward", value: "yes" }
-                  : undefined,
-            ],
+            entries: iface.addresses.map((address) => ({
+              key: "Address",
+              value: interfaceAddress(address),
+            })),
           },
-          ...routes.map((route) => ({
-            name: "Route",
-            entries: Object.entries(route).map(([key, value]) => ({ key, value: String(value) })),
-          })),
-          ...rules.map((rule) => ({
+          ...networkdRules(iface).map((rule) => ({
             name: "RoutingPolicyRule",
             entries: Object.entries(rule).map(([key, value]) => ({
               key,
@@ -131,7 +123,48 @@ function networkdFiles(context: ConfigureContext): FileSet {
     files[`50-${device}.netdev`] = { text: netdev, secret: inline };
     files[`50-${device}.network`] = { text: network, secret: false };
   }
+  Object.assign(files, hostFiles(devices));
   files.hosts = hostsFile(context);
+  return files;
+}
+
+/**
+ * The host settings beside the interfaces. Forwarding as a sysctl.d file (systemd-sysctl
+ * applies it at boot, `sysctl --system` now); masquerade as an nftables table of its own, the
+ * rule wg-quick's exit node adds, so it works on a host without iptables.
+ */
+function hostFiles(devices: readonly DeviceInterface[]): FileSet {
+  const { sysctl, masquerade } = hostRouting(devices);
+  const files: FileSet = {};
+  const settings = Object.keys(sysctl);
+  if (settings.length > 0)
+    files["sysctl.d/90-wirenix.conf"] = {
+      text: [
+        `# ${GENERATED_NOTICE}`,
+        "# For /etc/sysctl.d/ (applied at boot; now: sysctl --system).",
+        ...settings.map((key) => `${key} = 1`),
+        "",
+      ].join("\n"),
+      secret: false,
+    };
+  if (masquerade.length > 0)
+    files["wirenix-nat.nft"] = {
+      text: [
+        `# ${GENERATED_NOTICE}`,
+        "# Masquerades what the exit clients send elsewhere. Load with nft -f (again after a",
+        "# change: the table is replaced), at boot from /etc/nftables.conf.",
+        "table inet wirenix",
+        "delete table inet wirenix",
+        "table inet wirenix {",
+        "\tchain masquerade {",
+        "\t\ttype nat hook postrouting priority srcnat; policy accept;",
+        ...masquerade.map((device) => `\t\tiifname "${device}" oifname != "${device}" masquerade`),
+        "\t}",
+        "}",
+        "",
+      ].join("\n"),
+      secret: false,
+    };
   return files;
 }
 

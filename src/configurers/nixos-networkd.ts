@@ -5,7 +5,7 @@
 import type { ConfigTree } from "../config-tree.js";
 import { interfaceAddress } from "../network/addresses.js";
 import type { Link, NetInterface } from "../network/model.js";
-import { allowedIPs, DEFAULT_ROUTES } from "../network/routing.js";
+import { allowedIPs } from "../network/routing.js";
 import { type ConfigureContext, defineConfigurer } from "./configurer.js";
 import { warnUnsupportedRefresh } from "./endpoint-support.js";
 import { hostsEntries } from "./hosts.js";
@@ -39,30 +39,27 @@ function wireguardPeer(context: ConfigureContext, subnet: string, link: Link): C
 }
 
 /**
- * The routes and rules of an interface's .network. Without an exit node networkd routes no
- * AllowedIPs (its RouteTable is off), so each routed network gets a route; with one, RouteTable
- * puts every AllowedIPs route in the exit table and two rules send all traffic there except the
- * tunnel's own, marked with FirewallMark (the rules wg-quick adds, same priorities).
+ * The routing policy rules of an exit client's .network: RouteTable= puts every AllowedIPs
+ * route in the exit table, and two rules send all traffic there except the tunnel's own, marked
+ * with FirewallMark (the rules wg-quick adds, same priorities). None for other interfaces.
  */
-export function networkdRouting(iface: NetInterface) {
-  const routes: ConfigTree[] = [];
-  const rules: ConfigTree[] = [];
-  if (iface.exit === undefined) {
-    for (const link of iface.links)
-      for (const prefix of link.routes ?? [])
-        if (!DEFAULT_ROUTES.includes(prefix)) routes.push({ Destination: prefix });
-  } else {
-    const { table } = iface.exit;
-    rules.push({ Table: "main", SuppressPrefixLength: 0, Family: "both", Priority: 32764 });
-    rules.push({
-      FirewallMark: table,
-      InvertRule: true,
-      Table: table,
-      Family: "both",
-      Priority: 32765,
-    });
-  }
-  return { routes, rules };
+export function networkdRules(iface: NetInterface): ConfigTree[] {
+  if (iface.exit === undefined) return [];
+  const { table } = iface.exit;
+  return [
+    { Table: "main", SuppressPrefixLength: 0, Family: "both", Priority: 32764 },
+    { FirewallMark: table, InvertRule: true, Table: table, Family: "both", Priority: 32765 },
+  ];
+}
+
+/**
+ * The table networkd puts a route for every AllowedIPs entry in (`RouteTable=`, systemd 250 and
+ * later). networkd, unlike wg-quick, routes no AllowedIPs without it, so a peer whose address
+ * lies outside the interface's prefix, or a network it routes, would be unreachable
+ * (intentional difference 10). An exit client's routes go to the exit table instead.
+ */
+export function networkdRouteTable(iface: NetInterface): number | "main" {
+  return iface.exit?.table ?? "main";
 }
 
 function systemdNetwork(context: ConfigureContext, withNetworks: boolean): ConfigTree {
@@ -71,34 +68,27 @@ function systemdNetwork(context: ConfigureContext, withNetworks: boolean): Confi
   const devices = deviceInterfaces(context);
   const wrapped = context.options.nixosPeerShape === "wrapped";
   for (const { device, iface } of devices) {
-    const exit = iface.exit;
     netdevs[`50-${device}`] = {
       netdevConfig: { Kind: "wireguard", Name: device },
       wireguardConfig: {
-        FirewallMark: exit?.table,
+        FirewallMark: iface.exit?.table,
         ListenPort: iface.listenPort,
         PrivateKeyFile: context.keys.privateKeyFile(),
-        RouteTable: exit?.table,
+        RouteTable: networkdRouteTable(iface),
       },
       wireguardPeers: iface.links.map((link) => wireguardPeer(context, iface.subnet, link)),
     };
-    const { routes, rules } = networkdRouting(iface);
-    if (!withNetworks && routes.length + rules.length > 0)
+    const rules = networkdRules(iface);
+    if (!withNetworks && rules.length > 0)
       context.warn(
         "unsupported-option",
         ["peers", context.peer.index, "subnets", iface.subnet],
-        `networkd-dev-only writes no .network: give ${device} its ${exit ? "routing policy rules (see docs/beyond-the-original.md)" : `routes (${routes.map((r) => r.Destination).join(", ")})`} in your own`,
+        `networkd-dev-only writes no .network: give ${device} its routing policy rules (see docs/beyond-the-original.md) in your own`,
       );
     networks[`50-${device}`] = {
       address: iface.addresses.map(interfaceAddress),
       matchConfig: { Name: device },
       // NixOS before 24.11 wraps each entry, as it does wireguardPeers.
-      routes:
-        routes.length === 0
-          ? undefined
-          : wrapped
-            ? routes.map((r) => ({ routeConfig: r }))
-            : routes,
       routingPolicyRules:
         rules.length === 0
           ? undefined

@@ -2,7 +2,10 @@
  * The normalisation the oracle README describes, applied to both sides of a comparison: unset
  * values dropped, and networkd `wireguardPeers` entries unwrapped from `wireguardPeerConfig`
  * (NixOS's old shape; the original also leaves PersistentKeepalive outside it in
- * networkd-dev-only, which the unwrapping folds back in).
+ * networkd-dev-only, which the unwrapping folds back in), and `RouteTable = "main"` left out of
+ * networkd's `wireguardConfig`: intentional difference 10 (acl-v1.md), our networkd outputs
+ * route every AllowedIP, the original's route none. Only that value is dropped: any other
+ * RouteTable (an exit node's table) is a real difference.
  */
 export function normalise(value: unknown): unknown {
   if (Array.isArray(value))
@@ -16,6 +19,9 @@ export function normalise(value: unknown): unknown {
         const { wireguardPeerConfig, ...rest } = entry;
         return normalise({ ...(wireguardPeerConfig as object | undefined), ...rest });
       });
+    } else if (key === "wireguardConfig" && typeof item === "object" && !Array.isArray(item)) {
+      const { RouteTable, ...rest } = item as Record<string, unknown>;
+      out[key] = normalise(RouteTable === "main" ? rest : item);
     } else out[key] = normalise(item);
   }
   return out;

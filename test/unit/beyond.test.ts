@@ -189,7 +189,7 @@ test("static: the exit peer forwards and NATs; the router forwards; ports open",
   assert.deepEqual(home.networking.firewall, { allowedUDPPorts: [51820] });
 });
 
-test("networkd: RouteTable, FirewallMark and the rules; routes for routed networks", () => {
+test("networkd: RouteTable, FirewallMark and the rules; every AllowedIP routed; forwarding and NAT", () => {
   const laptop = tree("networkd", "laptop");
   const network = laptop.systemd.network;
   assert.deepEqual(network.netdevs["50-vpn"].wireguardConfig, {
@@ -220,15 +220,38 @@ test("networkd: RouteTable, FirewallMark and the rules; routes for routed networ
     rules.map((r) => ({ routingPolicyRuleConfig: r })),
   );
 
+  // Every other interface routes its AllowedIPs in the main table: routed networks included.
   const vps = tree("networkd", "vps");
-  assert.deepEqual(vps.systemd.network.networks["50-vpn"].routes, [
-    { Destination: "192.168.10.0/24" },
-  ]);
-  assert.deepEqual(vps.networking.nat.internalInterfaces, ["vpn"]);
-  const vpsWrapped = tree("networkd", "vps", { nixosPeerShape: "wrapped" });
-  assert.deepEqual(vpsWrapped.systemd.network.networks["50-vpn"].routes, [
-    { routeConfig: { Destination: "192.168.10.0/24" } },
-  ]);
+  assert.deepEqual(vps.systemd.network.netdevs["50-vpn"].wireguardConfig, {
+    ListenPort: 51820,
+    PrivateKeyFile: "/etc/wg/vps.key",
+    RouteTable: "main",
+  });
+  assert.deepEqual(
+    vps.systemd.network.netdevs["50-vpn"].wireguardPeers.map((p: Json) => p.AllowedIPs),
+    [["10.8.0.2/32", "192.168.10.0/24"], ["10.8.0.3/32"]],
+  );
+  assert.deepEqual(vps.systemd.network.networks["50-vpn"], {
+    matchConfig: { Name: "vpn" },
+    address: ["10.8.0.1/24"],
+  });
+  assert.deepEqual(vps.networking.nat, {
+    enable: true,
+    enableIPv6: true,
+    internalInterfaces: ["vpn"],
+  });
+  assert.deepEqual(vps.boot.kernel.sysctl, {
+    "net.ipv4.conf.all.forwarding": true,
+    "net.ipv6.conf.all.forwarding": true,
+  });
+  assert.deepEqual(tree("networkd", "home").boot.kernel.sysctl, {
+    "net.ipv4.conf.all.forwarding": true,
+    "net.ipv6.conf.all.forwarding": true,
+  });
+  assert.deepEqual(
+    tree("networkd-dev-only", "vps").systemd.network.netdevs["50-vpn"].wireguardConfig.RouteTable,
+    "main",
+  );
 });
 
 test("networkd-dev-only: says the rules are the user's to write", () => {
@@ -340,27 +363,57 @@ test("networkd-files: mark, table, rules, routes, masquerade and forwarding", ()
     ].join("\n"),
   );
   assert.equal(
-    files("networkd-files", "vps")["50-vpn.network"],
+    laptop["sysctl.d/90-wirenix.conf"],
     [
       NOTICE,
-      "",
-      "[Match]",
-      "Name=vpn",
-      "",
-      "[Network]",
-      "Address=10.8.0.1/24",
-      "IPMasquerade=both",
-      "",
-      "[Route]",
-      "Destination=192.168.10.0/24",
+      "# For /etc/sysctl.d/ (applied at boot; now: sysctl --system).",
+      "net.ipv4.conf.all.src_valid_mark = 1",
       "",
     ].join("\n"),
   );
-  assert.match(files("networkd-files", "home")["50-vpn.network"] ?? "", /^IPForward=yes$/m);
-  assert.doesNotMatch(
-    files("networkd-files", "vps")["50-vpn.netdev"] ?? "",
-    /laptop\n[^[]*Endpoint/,
+  assert.equal(laptop["wirenix-nat.nft"], undefined);
+
+  const vps = files("networkd-files", "vps");
+  assert.match(
+    vps["50-vpn.netdev"] ?? "",
+    /\[WireGuard\]\nListenPort=51820\nPrivateKeyFile=\/etc\/wg\/vps\.key\nRouteTable=main\n/,
   );
+  // No IPForward= (deprecated in systemd 256) and no IPMasquerade= (iptables in Debian's 252):
+  // the same settings as NixOS's boot.kernel.sysctl and networking.nat, as files.
+  assert.equal(
+    vps["50-vpn.network"],
+    [NOTICE, "", "[Match]", "Name=vpn", "", "[Network]", "Address=10.8.0.1/24", ""].join("\n"),
+  );
+  const forwarding = [
+    NOTICE,
+    "# For /etc/sysctl.d/ (applied at boot; now: sysctl --system).",
+    "net.ipv4.conf.all.forwarding = 1",
+    "net.ipv6.conf.all.forwarding = 1",
+    "",
+  ].join("\n");
+  assert.equal(vps["sysctl.d/90-wirenix.conf"], forwarding);
+  assert.equal(
+    vps["wirenix-nat.nft"],
+    [
+      NOTICE,
+      "# Masquerades what the exit clients send elsewhere. Load with nft -f (again after a",
+      "# change: the table is replaced), at boot from /etc/nftables.conf.",
+      "table inet wirenix",
+      "delete table inet wirenix",
+      "table inet wirenix {",
+      "\tchain masquerade {",
+      "\t\ttype nat hook postrouting priority srcnat; policy accept;",
+      '\t\tiifname "vpn" oifname != "vpn" masquerade',
+      "\t}",
+      "}",
+      "",
+    ].join("\n"),
+  );
+  const home = files("networkd-files", "home");
+  assert.equal(home["sysctl.d/90-wirenix.conf"], forwarding);
+  assert.equal(home["wirenix-nat.nft"], undefined, "a router does not masquerade");
+  assert.doesNotMatch(home["50-vpn.network"] ?? "", /IPForward|IPMasquerade|\[Route\]/);
+  assert.doesNotMatch(vps["50-vpn.netdev"] ?? "", /laptop\n[^[]*Endpoint/);
 });
 
 test("roaming: a written keepalive wins over the default", () => {

@@ -154,6 +154,7 @@ Kind=wireguard
 [WireGuard]
 ListenPort=51821
 PrivateKeyFile=/etc/wg/b's key
+RouteTable=main
 
 [WireGuardPeer]
 # a

@@ -3,10 +3,12 @@
  * be run on the same ACL (through ../shared/oracle), the test also shows what it does instead.
  */
 import { strict as assert } from "node:assert";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { meshAcl } from "../support/acl.js";
+import { normalise } from "../support/normalise.js";
+import { fixtures } from "../support/paths.js";
 import { runOriginal, tempDir, wirenixInProcess } from "../support/run.js";
 
 type Json = Record<string, any>;
@@ -197,4 +199,44 @@ test("8. networkd-dev-only keeps PersistentKeepalive inside the peer section", a
   const theirs = originalOk(original, "a").systemd.network.netdevs["50-lan"].wireguardPeers[0];
   assert.equal(theirs.PersistentKeepalive, 25, "the original puts it outside wireguardPeerConfig");
   assert.equal(theirs.wireguardPeerConfig.PersistentKeepalive, undefined);
+});
+
+test("10. networkd outputs route every AllowedIP; the oracle comparison leaves that out", async () => {
+  // b has a manual address outside the /64 that a and c generate: only a route reaches it.
+  const dir = join(fixtures, "intentional", "10-outside-prefix");
+  const acl = JSON.parse(readFileSync(join(dir, "acl.json"), "utf8"));
+  const golden = JSON.parse(readFileSync(join(dir, "golden.json"), "utf8")) as Record<
+    string,
+    Record<string, { ok: Json }>
+  >;
+  for (const configurer of ["networkd", "networkd-dev-only"]) {
+    const ours = await generate(acl, "--configurer", configurer);
+    assert.equal(ours.code, 0, ours.stderr);
+    const theirs = golden[`${configurer}/short`] as Record<string, { ok: Json }>;
+    for (const peer of ["a", "b", "c"]) {
+      const mine = ours.out[peer].systemd.network;
+      const original = (theirs[peer] as { ok: Json }).ok.systemd.network;
+      assert.equal(mine.netdevs["50-lan"].wireguardConfig.RouteTable, "main", `${peer}`);
+      assert.equal(original.netdevs["50-lan"].wireguardConfig.RouteTable, undefined);
+      assert.equal(original.networks?.["50-lan"]?.routes, undefined, "the original routes none");
+      // Everything else is the original's.
+      assert.deepEqual(normalise(ours.out[peer]), normalise((theirs[peer] as { ok: Json }).ok));
+    }
+    // In the original, a's only route into the tunnel is its own prefix, which b is not in.
+    const a = (theirs.a as { ok: Json }).ok.systemd.network;
+    const peerB = a.netdevs["50-lan"].wireguardPeers[0];
+    assert.deepEqual((peerB.wireguardPeerConfig ?? peerB).AllowedIPs, ["fd42::12/128"]);
+    if (configurer === "networkd")
+      assert.match(a.networks["50-lan"].address[0], /^fd09:4a36:7b02:6246:[0-9a-f:]+\/64$/);
+  }
+  const files = await wirenixInProcess([
+    ...["generate", join(dir, "acl.json"), "--configurer", "networkd-files", "--peer", "a"],
+    ...["--format", "json"],
+  ]);
+  assert.equal(files.code, 0, files.stderr);
+  const netdev = JSON.parse(files.stdout).a.files["50-lan.netdev"].text as string;
+  assert.match(
+    netdev,
+    /^\[WireGuard\]\nListenPort=51820\nPrivateKeyFile=\/etc\/wg\.key\nRouteTable=main\n/m,
+  );
 });
