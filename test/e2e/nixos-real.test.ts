@@ -218,15 +218,21 @@ for (const name of REPRESENTATIVE) {
 for (const configurer of CONFIGURERS)
   cases.push(...(await casesFor("homelab", configurer, "hash", "flat", "flake", acl)));
 
+/** Hosts without Wirenix: the kernel settings NixOS makes by itself, to tell ours apart. */
+const baseline = (useNetworkd: boolean): HostSpec => ({
+  id: `baseline: NixOS without Wirenix, useNetworkd ${useNetworkd}`,
+  useNetworkd,
+});
+
 let evaluation: Evaluation | undefined;
 const started = Date.now();
 
 before(async () => {
   const nixpkgs = nixpkgsFromNixPath();
-  evaluation = await evaluateHosts(
-    cases.map((c) => c.spec),
-    { nixpkgs, workDir: work },
-  );
+  evaluation = await evaluateHosts([baseline(true), baseline(false), ...cases.map((c) => c.spec)], {
+    nixpkgs,
+    workDir: work,
+  });
 });
 
 after(() => {
@@ -301,6 +307,42 @@ function checkServices(c: Case, config: HostConfig): void {
   }
 }
 
+/** `key = value` lines of a sysctl.d file, as sysctl reads them. */
+function sysctlFile(path: string): Record<string, string> {
+  if (!existsSync(path)) return {};
+  const entries = readFileSync(path, "utf8")
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("#") && !line.startsWith(";"))
+    .map((line) => line.split("=").map((part) => part.trim()) as [string, string]);
+  return Object.fromEntries(entries);
+}
+
+/**
+ * Routers and exit nodes: NixOS's kernel settings beyond its own defaults are our sysctl.d
+ * file's, and it masquerades what comes from the interfaces our nftables file masquerades.
+ * networkd-dev-only leaves these to the user, like addresses.
+ */
+function checkForwarding(c: Case, config: HostConfig): void {
+  if (c.configurer === "networkd-dev-only") return;
+  const base = evaluation?.results.get(baseline(c.configurer !== "static").id)?.config;
+  assert.ok(base, "the host without Wirenix evaluated");
+  const ours = Object.fromEntries(
+    Object.entries(config.sysctl).filter(([key, value]) => base.sysctl[key] !== value),
+  );
+  assert.deepEqual(ours, sysctlFile(join(c.files, "sysctl.d", "90-wirenix.conf")), "sysctl");
+  const nft = join(c.files, "wirenix-nat.nft");
+  const masqueraded = existsSync(nft)
+    ? [...readFileSync(nft, "utf8").matchAll(/iifname "([^"]+)".* masquerade/g)].map((m) => m[1])
+    : [];
+  assert.deepEqual(
+    config.nat.enable ? [...config.nat.internalInterfaces].sort() : [],
+    masqueraded.sort(),
+    "NixOS masquerades the interfaces the nftables file does",
+  );
+  assert.equal(config.nat.externalInterface, "", "from every interface, like the file");
+}
+
 /** The key file our configuration reads is where agenix or sops-nix puts the secret. */
 function checkSecrets(c: Case, config: HostConfig): void {
   const secrets = { ...config.ageSecrets, ...config.sopsSecrets };
@@ -345,6 +387,7 @@ for (const c of cases)
     if (c.shape === "wrapped") assert.ok(wrapped.length > 0, "the host uses a wrapper");
     checkUnits(c, config);
     checkServices(c, config);
+    checkForwarding(c, config);
     checkSecrets(c, config);
     assert.deepEqual(
       hostPairs(config.hosts),

@@ -6,7 +6,8 @@
 #
 # hostsFile: JSON list of hosts:
 #   { id, useNetworkd, module?: "/abs/peer.nix" (what `generate --out` wrote),
-#     flake?: { wirenix.* settings for flake.nix's nixosModules.default },
+#     flake?: { wirenix.* settings for flake.nix's nixosModules.default } (neither: a host
+#     without Wirenix, for NixOS's own settings),
 #     agenix?: bool, sops?: bool }
 # namesFile: JSON list of package names for the stub package set.
 # Per host: its warnings, failed assertions, rendered networkd units, the wireguard-*
@@ -28,6 +29,7 @@ let
 
   wirenixModules = host:
     if host ? module then [ (/. + host.module) ]
+    else if !(host ? flake) then [ ] # a host without Wirenix: what NixOS sets by itself
     else [
       flakeOutputs.nixosModules.default
       {
@@ -92,6 +94,13 @@ let
         inherit (service) script;
         unit = config.systemd.units."${name}.service".text;
       }) wireguardServices;
+      # Kernel settings of the network (forwarding by routers and exit nodes).
+      sysctl = lib.mapAttrs (_: v: toString (if builtins.isBool v then (if v then 1 else 0) else v))
+        (lib.filterAttrs (name: v: lib.hasPrefix "net." name && v != null) config.boot.kernel.sysctl);
+      nat = {
+        inherit (config.networking.nat) enable internalInterfaces;
+        externalInterface = toString config.networking.nat.externalInterface;
+      };
       hosts = if etcHosts.text != null then etcHosts.text else etcHosts.source.text;
       ageSecrets = lib.mapAttrs (_: s: s.path) ((config.age or { }).secrets or { });
       sopsSecrets = lib.mapAttrs (_: s: s.path) ((config.sops or { }).secrets or { });

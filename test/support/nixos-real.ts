@@ -28,6 +28,9 @@ export interface HostConfig {
   units: Record<string, string>;
   etcUnits: string[];
   services: Record<string, { script: string; unit: string }>;
+  /** `net.*` entries of boot.kernel.sysctl, values as sysctl reads them ("1"). */
+  sysctl: Record<string, string>;
+  nat: { enable: boolean; internalInterfaces: string[]; externalInterface: string };
   hosts: string;
   ageSecrets: Record<string, string>;
   sopsSecrets: Record<string, string>;
