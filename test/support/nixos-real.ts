@@ -4,11 +4,12 @@
  * is needed since nothing is built), many hosts per `nix-instantiate` run, several runs at
  * once. See `nixos-real.nix` for what is read out of each host.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { fixtures, repoRoot } from "./paths.js";
+import { type Ran, spawnAsync } from "./run.js";
 
 /** One host for nixos-real.nix: a per-peer module, or the flake module with its settings. */
 export interface HostSpec {
@@ -110,32 +111,14 @@ function tracesByHost(stderr: string): Map<string, string[]> {
   return byHost;
 }
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function nixInstantiate(args: string[], nixpkgs: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("nix-instantiate", args, {
-      env: {
-        ...process.env,
-        NIX_PATH: `nixpkgs=${nixpkgs}`,
-        // Evaluation only: no build users are needed (Debian's nix-bin asks for nixbld).
-        NIX_CONFIG: `${process.env.NIX_CONFIG ?? ""}\nbuild-users-group =`,
-      },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (s: string) => {
-      stdout += s;
-    });
-    child.stderr.setEncoding("utf8").on("data", (s: string) => {
-      stderr += s;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+function nixInstantiate(args: string[], nixpkgs: string): Promise<Ran> {
+  return spawnAsync("nix-instantiate", args, {
+    env: {
+      ...process.env,
+      NIX_PATH: `nixpkgs=${nixpkgs}`,
+      // Evaluation only: no build users are needed (Debian's nix-bin asks for nixbld).
+      NIX_CONFIG: `${process.env.NIX_CONFIG ?? ""}\nbuild-users-group =`,
+    },
   });
 }
 
@@ -174,7 +157,7 @@ export async function evaluateHosts(
   const results = new Map<string, HostResult>();
   let versions = { libVersion: "", nixosRelease: "" };
   const failed: HostSpec[] = [];
-  const take = (batch: readonly HostSpec[], run: Run): void => {
+  const take = (batch: readonly HostSpec[], run: Ran): void => {
     if (run.code !== 0) {
       for (const host of batch) failed.push(host);
       return;
