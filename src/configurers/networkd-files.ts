@@ -156,7 +156,7 @@ function hostFiles(devices: readonly DeviceInterface[]): FileSet {
         "table inet wirenix",
         "delete table inet wirenix",
         "table inet wirenix {",
-        "\tchain masquerade {",
+        "\tchain nat {",
         "\t\ttype nat hook postrouting priority srcnat; policy accept;",
         ...masquerade.map((device) => `\t\tiifname "${device}" oifname != "${device}" masquerade`),
         "\t}",

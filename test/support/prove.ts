@@ -71,12 +71,25 @@ async function globalAddresses(lab: Lab, host: string, device: string): Promise<
   return (link?.addr_info ?? []).filter((a) => a.scope === "global").map((a) => a.local);
 }
 
-export async function prove(
-  t: TestContext,
+/** A topology's ACL with fresh keys, generated with `configurer` into `out`. */
+export interface PreparedTopology {
+  acl: Acl;
+  placement: Record<string, readonly string[]>;
+  hostOf: Map<string, string>;
+  method: "short" | "hash";
+  out: string;
+  pskSubnet: Acl["subnets"][number] | undefined;
+}
+
+/**
+ * Real keys from `wg` (in `dir`/keys), the topology's ACL with endpoints at the host names,
+ * `wirenix generate --out` through the real CLI, and the modes of what it wrote.
+ */
+export async function prepareTopology(
   topology: Topology,
   configurer: string,
-  bringUp: BringUp,
-): Promise<Proof> {
+  dir: string,
+): Promise<PreparedTopology> {
   const acl = JSON.parse(
     readFileSync(join(fixtures, "differential", topology.fixture, "acl.json"), "utf8"),
   ) as Acl;
@@ -86,81 +99,168 @@ export async function prove(
   for (const [host, peers] of Object.entries(placement))
     for (const peer of peers) hostOf.set(peer, host);
   const method = topology.devNameMethod ?? "short";
-  const lab = await Lab.create(Object.keys(placement));
-  try {
-    // Keys and endpoints of this lab; everything else as the fixture has it.
-    const keys = join(lab.dir, "keys");
-    await must("mkdir", ["-m", "700", keys]);
-    for (const peer of acl.peers) {
-      const privateKey = (await must("wg", ["genkey"])).trim();
-      peer.publicKey = (await must("wg", ["pubkey"], { input: `${privateKey}\n` })).trim();
-      if (topology.inlinePrivateKeys) {
-        peer.privateKey = privateKey;
-        delete peer.privateKeyFile;
-      } else {
-        peer.privateKeyFile = join(keys, `${peer.name}.key`);
-        writeFileSync(peer.privateKeyFile, `${privateKey}\n`, { mode: 0o600 });
-      }
-      for (const endpoint of peer.endpoints ?? [])
-        if (endpoint.ip !== undefined) endpoint.ip = hostOf.get(peer.name) as string;
+  // Keys and endpoints of this lab; everything else as the fixture has it.
+  const keys = join(dir, "keys");
+  await must("mkdir", ["-m", "700", keys]);
+  for (const peer of acl.peers) {
+    const privateKey = (await must("wg", ["genkey"])).trim();
+    peer.publicKey = (await must("wg", ["pubkey"], { input: `${privateKey}\n` })).trim();
+    if (topology.inlinePrivateKeys) {
+      peer.privateKey = privateKey;
+      delete peer.privateKeyFile;
+    } else {
+      peer.privateKeyFile = join(keys, `${peer.name}.key`);
+      writeFileSync(peer.privateKeyFile, `${privateKey}\n`, { mode: 0o600 });
     }
-    const pskSubnet = topology.presharedKey ? acl.subnets[0] : undefined;
-    if (pskSubnet) {
-      pskSubnet.presharedKeyFile = join(keys, `${pskSubnet.name}.psk`);
-      writeFileSync(pskSubnet.presharedKeyFile, await must("wg", ["genpsk"]), { mode: 0o600 });
+    for (const endpoint of peer.endpoints ?? [])
+      if (endpoint.ip !== undefined) endpoint.ip = hostOf.get(peer.name) as string;
+  }
+  const pskSubnet = topology.presharedKey ? acl.subnets[0] : undefined;
+  if (pskSubnet) {
+    pskSubnet.presharedKeyFile = join(keys, `${pskSubnet.name}.psk`);
+    writeFileSync(pskSubnet.presharedKeyFile, await must("wg", ["genpsk"]), { mode: 0o600 });
+  }
+  const aclFile = join(dir, "acl.json");
+  writeFileSync(aclFile, JSON.stringify(acl, null, 1));
+
+  const out = join(dir, "out");
+  const generated = await run(process.execPath, [
+    wirenixBin,
+    ...["generate", aclFile, "--configurer", configurer, "--out", out],
+    ...["--dev-name-method", method],
+    ...(topology.inlinePrivateKeys ? ["--inline-private-keys"] : []),
+  ]);
+  assert.equal(generated.code, 0, `wirenix generate failed:\n${generated.stderr}`);
+  assert.equal(generated.stdout, "", "--out prints nothing");
+  for (const peer of acl.peers)
+    if (peer.privateKey !== undefined)
+      assert.ok(!generated.stderr.includes(peer.privateKey), "no private key on stderr");
+
+  // Files holding a private key are 0600, in a 0700 directory; the others 0644.
+  for (const peer of acl.peers) {
+    const peerDir = join(out, peer.name);
+    const names = readdirSync(peerDir, { recursive: true, encoding: "utf8" }).filter((name) =>
+      statSync(join(peerDir, name)).isFile(),
+    );
+    assert.ok(names.includes("hosts"), `${peer.name} has a hosts file`);
+    for (const name of names) {
+      const text = readFileSync(join(peerDir, name), "utf8");
+      const secret = peer.privateKey !== undefined && text.includes(peer.privateKey);
+      assert.equal(
+        statSync(join(peerDir, name)).mode & 0o777,
+        secret ? 0o600 : 0o644,
+        `mode of ${peer.name}/${name}`,
+      );
+      // The interface files: a wg-quick .conf, a .netdev.
+      if (topology.inlinePrivateKeys && /^[^/]+\.(conf|netdev)$/.test(name))
+        assert.ok(secret, `${peer.name}/${name} holds the private key inline`);
     }
-    const aclFile = join(lab.dir, "acl.json");
-    writeFileSync(aclFile, JSON.stringify(acl, null, 1));
+    if (topology.inlinePrivateKeys) assert.equal(statSync(peerDir).mode & 0o777, 0o700);
+  }
+  return { acl, placement, hostOf, method, out, pskSubnet };
+}
 
-    const out = join(lab.dir, "out");
-    const generated = await run(process.execPath, [
-      wirenixBin,
-      ...["generate", aclFile, "--configurer", configurer, "--out", out],
-      ...["--dev-name-method", method],
-      ...(topology.inlinePrivateKeys ? ["--inline-private-keys"] : []),
-    ]);
-    assert.equal(generated.code, 0, `wirenix generate failed:\n${generated.stderr}`);
-    assert.equal(generated.stdout, "", "--out prints nothing");
-    for (const peer of acl.peers)
-      if (peer.privateKey !== undefined)
-        assert.ok(!generated.stderr.includes(peer.privateKey), "no private key on stderr");
+/** A ping to every address a peer's interface has, or to a generated host name. */
+export interface PingCheck {
+  host: string;
+  /** The interface to ping from (`ping -I`), when the pinging host's peer is on the subnet. */
+  device?: string;
+  target: { peerHost: string; peerDevice: string } | { name: string };
+  expect: boolean;
+  what: string;
+}
 
-    // Files holding a private key are 0600, in a 0700 directory; the others 0644.
-    for (const peer of acl.peers) {
-      const dir = join(out, peer.name);
-      const names = readdirSync(dir);
-      assert.ok(names.includes("hosts"), `${peer.name} has a hosts file`);
-      for (const name of names) {
-        const text = readFileSync(join(dir, name), "utf8");
-        const secret = peer.privateKey !== undefined && text.includes(peer.privateKey);
-        assert.equal(
-          statSync(join(dir, name)).mode & 0o777,
-          secret ? 0o600 : 0o644,
-          `mode of ${peer.name}/${name}`,
+/** Whether a generated host name resolves on a host. */
+export interface NameCheck {
+  host: string;
+  name: string;
+  expect: boolean;
+}
+
+/**
+ * What must hold once every peer is up, from the topology's hand-written links: linked pairs
+ * answer over every address and the host name, no other pair answers; a host's hosts file holds
+ * the names every peer on it links to.
+ */
+export function topologyChecks(
+  prepared: PreparedTopology,
+  topology: Topology,
+): { pings: PingCheck[]; names: NameCheck[] } {
+  const { acl, hostOf, method } = prepared;
+  const subnetsOf = new Map(acl.peers.map((p) => [p.name, Object.keys(p.subnets)]));
+  const linked = (a: string, b: string, subnet: string) =>
+    topology.links.some(
+      ([x, y, s]) => s === subnet && ((x === a && y === b) || (x === b && y === a)),
+    );
+  const pings: PingCheck[] = [];
+  const names: NameCheck[] = [];
+  for (const a of acl.peers)
+    for (const b of acl.peers) {
+      if (a === b) continue;
+      const hostA = hostOf.get(a.name) as string;
+      const hostB = hostOf.get(b.name) as string;
+      for (const subnet of subnetsOf.get(b.name) ?? []) {
+        const name = `${b.name}.${subnet}`;
+        const isLinked = linked(a.name, b.name, subnet);
+        const onSubnet = subnetsOf.get(a.name)?.includes(subnet) ?? false;
+        const device = onSubnet ? specDeviceName(method, a.name, subnet) : undefined;
+        const from = { host: hostA, ...(device === undefined ? {} : { device }) };
+        const someoneHereLinks = acl.peers.some(
+          (p) => hostOf.get(p.name) === hostA && linked(p.name, b.name, subnet),
         );
-        if (topology.inlinePrivateKeys && !name.endsWith(".network") && name !== "hosts")
-          assert.ok(secret, `${peer.name}/${name} holds the private key inline`);
+        if (isLinked || !someoneHereLinks)
+          names.push({ host: hostA, name, expect: someoneHereLinks });
+        // Peers on one host reach each other locally; the tunnel is not involved.
+        if (hostA === hostB) continue;
+        pings.push({
+          ...from,
+          target: { peerHost: hostB, peerDevice: specDeviceName(method, b.name, subnet) },
+          expect: isLinked,
+          what: `${a.name} -> ${b.name} on ${subnet}`,
+        });
+        if (isLinked)
+          pings.push({ ...from, target: { name }, expect: true, what: `${a.name} -> ${name}` });
       }
-      if (topology.inlinePrivateKeys) assert.equal(statSync(dir).mode & 0o777, 0o700);
     }
+  return { pings, names };
+}
 
-    for (const [host, peers] of Object.entries(placement))
+export async function prove(
+  t: TestContext,
+  topology: Topology,
+  configurer: string,
+  bringUp: BringUp,
+): Promise<Proof> {
+  const placement = topology.placement;
+  const hosts =
+    placement === undefined
+      ? (
+          JSON.parse(
+            readFileSync(join(fixtures, "differential", topology.fixture, "acl.json"), "utf8"),
+          ) as Acl
+        ).peers.map((p) => p.name)
+      : Object.keys(placement);
+  const lab = await Lab.create(hosts);
+  try {
+    const prepared = await prepareTopology(topology, configurer, lab.dir);
+    const { acl, hostOf, method, out, pskSubnet } = prepared;
+    for (const [host, peers] of Object.entries(prepared.placement))
       lab.writeHosts(host, peers.map((p) => readFileSync(join(out, p, "hosts"), "utf8")).join(""));
     await Promise.all(
-      Object.entries(placement).map(async ([host, peers]) => {
+      Object.entries(prepared.placement).map(async ([host, peers]) => {
         for (const peer of peers) await bringUp(lab, host, peer, join(out, peer));
       }),
     );
 
     // What the interfaces really carry, read back from the kernel.
-    const subnetsOf = new Map(acl.peers.map((p) => [p.name, Object.keys(p.subnets)]));
     const addresses = new Map<string, string[]>();
     for (const peer of acl.peers)
-      for (const subnet of subnetsOf.get(peer.name) ?? []) {
+      for (const subnet of Object.keys(peer.subnets)) {
         const device = specDeviceName(method, peer.name, subnet);
-        const found = await globalAddresses(lab, hostOf.get(peer.name) as string, device);
+        const host = hostOf.get(peer.name) as string;
+        const found = await globalAddresses(lab, host, device);
         assert.ok(found.length > 0, `${peer.name} has addresses on ${device}`);
-        addresses.set(`${peer.name}/${subnet}`, found);
+        addresses.set(`${host}/${device}`, found);
       }
     if (pskSubnet)
       for (const peer of acl.peers) {
@@ -171,49 +271,23 @@ export async function prove(
         assert.ok(shown.trim().length > 0 && !shown.includes("(none)"), `PSK set on ${device}`);
       }
 
-    const linked = (a: string, b: string, subnet: string) =>
-      topology.links.some(
-        ([x, y, s]) => s === subnet && ((x === a && y === b) || (x === b && y === a)),
-      );
+    const checks = topologyChecks(prepared, topology);
     const reach: { host: string; target: string; device?: string; what: string }[] = [];
     const noReach: typeof reach = [];
-    const names: { host: string; name: string; expect: boolean }[] = [];
-    for (const a of acl.peers)
-      for (const b of acl.peers) {
-        if (a === b) continue;
-        const hostA = hostOf.get(a.name) as string;
-        const hostB = hostOf.get(b.name) as string;
-        for (const subnet of subnetsOf.get(b.name) ?? []) {
-          const name = `${b.name}.${subnet}`;
-          const isLinked = linked(a.name, b.name, subnet);
-          const onSubnet = subnetsOf.get(a.name)?.includes(subnet) ?? false;
-          const device = onSubnet ? specDeviceName(method, a.name, subnet) : undefined;
-          // A host's hosts file holds the names every peer on it links to.
-          const someoneHereLinks = acl.peers.some(
-            (p) => hostOf.get(p.name) === hostA && linked(p.name, b.name, subnet),
-          );
-          if (isLinked || !someoneHereLinks)
-            names.push({ host: hostA, name, expect: someoneHereLinks });
-          // Peers on one host reach each other locally; the tunnel is not involved.
-          if (hostA === hostB) continue;
-          for (const target of addresses.get(`${b.name}/${subnet}`) ?? []) {
-            const check = {
-              host: hostA,
-              target,
-              ...(device === undefined ? {} : { device }),
-              what: `${a.name} -> ${b.name} on ${subnet} (${target})`,
-            };
-            (isLinked ? reach : noReach).push(check);
-          }
-          if (isLinked)
-            reach.push({
-              host: hostA,
-              target: name,
-              ...(device === undefined ? {} : { device }),
-              what: `${a.name} -> ${name}`,
-            });
-        }
-      }
+    for (const c of checks.pings) {
+      const targets =
+        "name" in c.target
+          ? [c.target.name]
+          : (addresses.get(`${c.target.peerHost}/${c.target.peerDevice}`) ?? []);
+      for (const target of targets)
+        (c.expect ? reach : noReach).push({
+          host: c.host,
+          target,
+          ...(c.device === undefined ? {} : { device: c.device }),
+          what: `${c.what} (${target})`,
+        });
+    }
+    const names = checks.names;
 
     const failed: string[] = [];
     const answered: string[] = [];

@@ -401,7 +401,7 @@ test("networkd-files: mark, table, rules, routes, masquerade and forwarding", ()
       "table inet wirenix",
       "delete table inet wirenix",
       "table inet wirenix {",
-      "\tchain masquerade {",
+      "\tchain nat {",
       "\t\ttype nat hook postrouting priority srcnat; policy accept;",
       '\t\tiifname "vpn" oifname != "vpn" masquerade',
       "\t}",
