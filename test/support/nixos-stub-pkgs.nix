@@ -74,29 +74,13 @@ let
       shell = "/nix/store/${hash}-bash/bin/bash";
     });
     stdenvNoCC = stdenv;
-    buildPackages = pkgs;
-    pkgsBuildBuild = pkgs;
-    pkgsBuildHost = pkgs;
-    pkgsHostTarget = pkgs;
-    __splicedPackages = pkgs;
-    inherit pkgs;
     appendOverlays = _: pkgs;
-    pkgsStatic = pkgs;
-    pkgsi686Linux = pkgs;
-    pkgsMusl = pkgs;
-    pkgsLLVM = pkgs;
     pkgsCross = { };
     callPackage = fn: _: fake (if builtins.isPath fn then baseNameOf fn else "callPackage") { };
     formats = lib.genAttrs [ "json" "yaml" "yaml_1_1" "yaml_1_2" "ini" "iniWithGlobalSection"
       "keyValue" "toml" "gitIni" "elixirConf" "lua" "nixConf" "php" "javaProperties" "hocon"
       "libconfig" "pythonVars" "xml" "systemd" "cdn" "plist" "hcl1" "configobj" "sshdConfig" ]
       (_: format);
-    writeText = withText;
-    writeTextDir = withText;
-    writeScript = withText;
-    writeScriptBin = withText;
-    writeShellScript = withText;
-    writeShellScriptBin = withText;
     writeTextFile = args: fake (args.name or "file") { text = args.text or null; };
     writeShellApplication = args: fake (args.name or "app") { text = args.text or null; };
     runCommand = name: env: script: fake name { inherit env script; text = env.text or null; };
@@ -111,6 +95,11 @@ let
     linuxPackages = linuxPackagesFor { };
     linuxPackages_latest = linuxPackages;
     dhcpcd = fake "dhcpcd" { enablePrivSep = true; };
-  };
+  }
+  # The other package sets (build, host, static, ...) are this one.
+  // lib.genAttrs [ "pkgs" "buildPackages" "pkgsBuildBuild" "pkgsBuildHost" "pkgsHostTarget"
+    "__splicedPackages" "pkgsStatic" "pkgsi686Linux" "pkgsMusl" "pkgsLLVM" ] (_: pkgs)
+  // lib.genAttrs [ "writeText" "writeTextDir" "writeScript" "writeScriptBin" "writeShellScript"
+    "writeShellScriptBin" ] (_: withText);
 in
 pkgs
