@@ -72,7 +72,7 @@ function scenarioScript(index: number, s: VmScenario, peerScript: string, dir: s
       `ip netns exec ${ns(host)} unshare -m sh ${q(peerScript)} /run/nd/${ns(host)}.log ${dirs.map(q).join(" ")} &`,
       'PIDS="$PIDS $!"',
     );
-  // Every interface configured (addresses and routes set), or two minutes.
+  // Every interface configured (addresses and routes set), or every networkd gone, or 2 min.
   const waits = Object.entries(s.devices).flatMap(([host, devices]) =>
     devices.map(
       (d) =>
@@ -80,7 +80,7 @@ function scenarioScript(index: number, s: VmScenario, peerScript: string, dir: s
     ),
   );
   lines.push(
-    `t=0; while [ $t -lt 120 ] && ! { ${waits.join(" && ")}; }; do sleep 1; t=$((t+1)); done`,
+    `while [ $(( $(date +%s) - T0 )) -lt 120 ] && ! { ${waits.join(" && ")}; }; do alive=0; for p in $PIDS; do ! kill -0 $p 2>/dev/null || alive=1; done; [ $alive = 1 ] || break; sleep 1; done`,
     `echo "@@@ ${S} up $(( $(date +%s) - T0 ))"`,
   );
   // Answered pings first: their handshakes are made by then, so a silence below is real.
@@ -100,11 +100,10 @@ function scenarioScript(index: number, s: VmScenario, peerScript: string, dir: s
       `n=0; for t in ${targets}; do n=1; k=0; r=fail; while [ $k -lt ${tries} ]; do if ip netns exec ${ns(p.host)} ping -n -c 1 -W 2 ${dev} "$t" >/dev/null 2>&1; then r=ok; break; fi; k=$((k+1)); done; echo "@@@ ${S} ping ${i} $t $r"; done; [ $n = 1 ] || echo "@@@ ${S} ping ${i} (no-address) fail"`,
     );
   }
-  (s.names ?? []).forEach((c, i) =>
+  for (const [i, c] of (s.names ?? []).entries())
     lines.push(
       `if ip netns exec ${ns(c.host)} getent hosts ${q(c.name)} >/dev/null; then r=ok; else r=fail; fi; echo "@@@ ${S} name ${i} $r"`,
-    ),
-  );
+    );
   for (const host of s.hosts) {
     const dump = (kind: string, cmd: string) =>
       lines.push(`echo "@@@ ${S} begin ${host} ${kind}"`, `${cmd} 2>&1`, `echo "@@@ end"`);
@@ -140,7 +139,8 @@ export async function runScenarios(
       ...scenarios.map((s, i) => scenarioScript(i, s, peerScript, dir)),
     ].join("\n"),
   );
-  const vm = await runInVm(script, dir, 9 * 60_000);
+  // A guard against a hung guest only: about 4 minutes on an idle 2-core machine.
+  const vm = await runInVm(script, dir, 20 * 60_000);
   const text = vm.console;
   const results = scenarios.map((s, i) => {
     const S = `s${i}`;

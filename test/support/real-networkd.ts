@@ -24,6 +24,7 @@ export const PEER_NETWORKD_SH = `set -eu
 LOG=$1; shift
 exec 2>"$LOG.setup"
 mount --make-rprivate /
+mkdir -p /run/systemd
 mount -t tmpfs -o mode=0755 tmpfs /run/systemd
 mkdir -p /run/systemd/network /run/systemd/netif /run/systemd/stage
 chown systemd-network:systemd-network /run/systemd/netif

@@ -55,9 +55,8 @@ function buildInitramfs(kernel: VmKernel, dir: string, script: string): string {
       if (path !== undefined && !order.includes(path)) order.push(path);
     }
   }
-  order.forEach((path, i) =>
-    execFileSync("cp", [path, join(root, "mods", `${String(i).padStart(2, "0")}.ko`)]),
-  );
+  for (const [i, path] of order.entries())
+    execFileSync("cp", [path, join(root, "mods", `${String(i).padStart(2, "0")}.ko`)]);
   // The kernel asks for modules (wireguard, nf_tables, ...) with /sbin/modprobe in the
   // initramfs's root: run the real one in the new root, where the kernel's modules are.
   writeFileSync(

@@ -521,3 +521,27 @@ test("explain and inspect show routed networks, the exit node and the roaming pe
     /-> home \[10\.8\.0\.2\] dials 192\.0\.2\.2:51820; routes 192\.168\.10\.0\/24;/,
   );
 });
+
+test("both networkd outputs give a host the same forwarding, mark and masquerade settings", () => {
+  for (const peer of ["vps", "home", "laptop"]) {
+    const nixos = tree("networkd", peer);
+    const written = files("networkd-files", peer);
+    const sysctl = Object.fromEntries(
+      (written["sysctl.d/90-wirenix.conf"] ?? "")
+        .split("\n")
+        .filter((line) => line !== "" && !line.startsWith("#"))
+        .map((line) => line.split(" = ") as [string, string]),
+    );
+    const fromNixos = Object.fromEntries(
+      Object.entries(nixos.boot?.kernel?.sysctl ?? {}).map(([k, v]) => [
+        k,
+        v === true ? "1" : String(v),
+      ]),
+    );
+    assert.deepEqual(sysctl, fromNixos, `${peer}: sysctl`);
+    const masqueraded = [...(written["wirenix-nat.nft"] ?? "").matchAll(/iifname "([^"]+)"/g)].map(
+      (m) => m[1],
+    );
+    assert.deepEqual(masqueraded, nixos.networking.nat?.internalInterfaces ?? [], `${peer}: NAT`);
+  }
+});
