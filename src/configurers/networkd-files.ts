@@ -136,13 +136,24 @@ function networkdFiles(context: ConfigureContext): FileSet {
 function hostFiles(devices: readonly DeviceInterface[]): FileSet {
   const { sysctl, masquerade } = hostRouting(devices);
   const files: FileSet = {};
-  const settings = Object.keys(sysctl);
+  const settings: [string, number][] = Object.keys(sysctl).map((key) => [key, 1]);
+  // What NixOS's nat module sets beside masquerading, so that an exit node is the same host
+  // from both outputs: forwarding on interfaces made later too, and router advertisements still
+  // accepted with IPv6 forwarding on (accept_ra = 2), so a host whose IPv6 route comes from
+  // them keeps it.
+  if (masquerade.length > 0)
+    settings.push(
+      ["net.ipv4.conf.default.forwarding", 1],
+      ["net.ipv6.conf.default.forwarding", 1],
+      ["net.ipv6.conf.all.accept_ra", 2],
+      ["net.ipv6.conf.default.accept_ra", 2],
+    );
   if (settings.length > 0)
     files["sysctl.d/90-wirenix.conf"] = {
       text: [
         `# ${GENERATED_NOTICE}`,
         "# For /etc/sysctl.d/ (applied at boot; now: sysctl --system).",
-        ...settings.map((key) => `${key} = 1`),
+        ...settings.map(([key, value]) => `${key} = ${value}`),
         "",
       ].join("\n"),
       secret: false,

@@ -76,8 +76,17 @@ export function writeAcl(dir: string, acl: unknown, name = "acl.json"): string {
 
 /** Spawns `bin/wirenix.js` without blocking, so many runs can overlap (the corpus). */
 export function wirenixAsync(args: readonly string[]): Promise<Ran> {
+  return spawnAsync(process.execPath, [wirenixBin, ...args], { cwd: repoRoot });
+}
+
+/** Runs a program without blocking and collects its output. */
+export function spawnAsync(
+  command: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<Ran> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [wirenixBin, ...args], { cwd: repoRoot });
+    const child = spawn(command, args, options);
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (s: string) => {

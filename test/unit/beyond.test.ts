@@ -345,7 +345,21 @@ test("networkd-files: mark, table, rules, routes, masquerade and forwarding", ()
     "net.ipv6.conf.all.forwarding = 1",
     "",
   ].join("\n");
-  assert.equal(vps["sysctl.d/90-wirenix.conf"], forwarding);
+  // An exit node also gets what NixOS's nat module sets beside masquerading.
+  assert.equal(
+    vps["sysctl.d/90-wirenix.conf"],
+    forwarding.replace(
+      /\n$/,
+      [
+        "",
+        "net.ipv4.conf.default.forwarding = 1",
+        "net.ipv6.conf.default.forwarding = 1",
+        "net.ipv6.conf.all.accept_ra = 2",
+        "net.ipv6.conf.default.accept_ra = 2",
+        "",
+      ].join("\n"),
+    ),
+  );
   assert.equal(
     vps["wirenix-nat.nft"],
     [
