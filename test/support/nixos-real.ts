@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { fixtures, repoRoot } from "./paths.js";
+import { repoRoot } from "./paths.js";
 import { type Ran, spawnAsync } from "./run.js";
 
 /** One host for nixos-real.nix: a per-peer module, or the flake module with its settings. */
