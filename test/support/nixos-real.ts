@@ -65,7 +65,7 @@ export function nixpkgsFromNixPath(): string {
         "<nixpkgs/nixos/lib/eval-config.nix> " +
         (dir === "" ? "is not found" : `does not exist in ${dir}`) +
         ". Set NIX_PATH=nixpkgs=/path/to/nixpkgs, a nixpkgs tree with lib/ and nixos/ " +
-        "(CI: NIX_PATH=nixpkgs=<abs>/shared/reference/nixpkgs-nixos).",
+        "(.ci/run sets it; see the README).",
     );
   return dir;
 }

@@ -36,6 +36,7 @@ test("the schema has the keys beyond the original, with their types", () => {
     membership.exitNode,
   ])
     assert.match(key.description, /Not in the original\.$/);
-  assert.deepEqual(schema.properties.peers.items.required, ["name", "subnets"]);
-  assert.deepEqual(peer.subnets.additionalProperties.required, ["listenPort"]);
+  // What the original reads only for some peers may be absent (docs/acl-v1.md, laziness).
+  assert.deepEqual(schema.properties.peers.items.required, ["name"]);
+  assert.deepEqual(peer.subnets.additionalProperties.required, []);
 });
