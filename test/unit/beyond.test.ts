@@ -504,6 +504,15 @@ test("both networkd outputs give a host the same forwarding, mark and masquerade
         v === true ? "1" : String(v),
       ]),
     );
+    // With networking.nat (IPv6 too), NixOS's nat module sets these itself (nat.nix); the
+    // real NixOS evaluation (test/e2e/nixos-real.test.ts) checks the whole set on a real host.
+    if (nixos.networking.nat?.enable)
+      Object.assign(fromNixos, {
+        "net.ipv4.conf.default.forwarding": "1",
+        "net.ipv6.conf.default.forwarding": "1",
+        "net.ipv6.conf.all.accept_ra": "2",
+        "net.ipv6.conf.default.accept_ra": "2",
+      });
     assert.deepEqual(sysctl, fromNixos, `${peer}: sysctl`);
     const masqueraded = [...(written["wirenix-nat.nft"] ?? "").matchAll(/iifname "([^"]+)"/g)].map(
       (m) => m[1],
