@@ -75,8 +75,13 @@ test("init, add-peer x3, keys generate, generate: a working tunnel; remove-peer 
     /publicKey of alice, bob, carol/,
   );
   // bob and carol have no endpoint: check says they cannot reach each other, and nothing else.
-  const checked = await run(process.execPath, [wirenixBin, "check", acl]);
-  assert.equal(checked.code, 0);
+  // check configures every peer as generate will, so it takes the same key options.
+  const keyFlags = ["--key-provider", "dir", "--keys-dir", keys];
+  const checked = await run(process.execPath, [
+    ...[wirenixBin, "check", acl, "--configurer", "wg-quick"],
+    ...keyFlags,
+  ]);
+  assert.equal(checked.code, 0, checked.stdout + checked.stderr);
   assert.match(checked.stdout, /peer "bob" has no endpoint .* for "carol"/);
   assert.match(checked.stdout, /0 errors, 1 warning/);
   const generate = () =>
@@ -85,10 +90,7 @@ test("init, add-peer x3, keys generate, generate: a working tunnel; remove-peer 
       acl,
       "--configurer",
       "wg-quick",
-      "--key-provider",
-      "dir",
-      "--keys-dir",
-      keys,
+      ...keyFlags,
       "--out",
       out,
     ]);

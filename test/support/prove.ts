@@ -136,7 +136,8 @@ export async function prepareTopology(
     if (peer.privateKey !== undefined)
       assert.ok(!generated.stderr.includes(peer.privateKey), "no private key on stderr");
 
-  // Files holding a private key are 0600, in a 0700 directory; the others 0644.
+  // Files that hold or name a private key (a wg-quick .conf, a .netdev) are 0600, in a 0700
+  // directory; the others 0644.
   for (const peer of acl.peers) {
     const peerDir = join(out, peer.name);
     const names = readdirSync(peerDir, { recursive: true, encoding: "utf8" }).filter((name) =>
@@ -146,16 +147,18 @@ export async function prepareTopology(
     for (const name of names) {
       const text = readFileSync(join(peerDir, name), "utf8");
       const secret = peer.privateKey !== undefined && text.includes(peer.privateKey);
+      const interfaceFile = /^[^/]+\.(conf|netdev)$/.test(name);
       assert.equal(
         statSync(join(peerDir, name)).mode & 0o777,
-        secret ? 0o600 : 0o644,
+        secret || interfaceFile ? 0o600 : 0o644,
         `mode of ${peer.name}/${name}`,
       );
       // The interface files: a wg-quick .conf, a .netdev.
       if (topology.inlinePrivateKeys && /^[^/]+\.(conf|netdev)$/.test(name))
         assert.ok(secret, `${peer.name}/${name} holds the private key inline`);
     }
-    if (topology.inlinePrivateKeys) assert.equal(statSync(peerDir).mode & 0o777, 0o700);
+    if (names.some((name) => /^[^/]+\.(conf|netdev)$/.test(name)))
+      assert.equal(statSync(peerDir).mode & 0o777, 0o700, `mode of ${peer.name}/`);
   }
   return { acl, placement, hostOf, method, out, pskSubnet };
 }
