@@ -85,15 +85,7 @@ test("init, add-peer x3, keys generate, generate: a working tunnel; remove-peer 
   assert.match(checked.stdout, /peer "bob" has no endpoint .* for "carol"/);
   assert.match(checked.stdout, /0 errors, 1 warning/);
   const generate = () =>
-    wirenix([
-      "generate",
-      acl,
-      "--configurer",
-      "wg-quick",
-      ...keyFlags,
-      "--out",
-      out,
-    ]);
+    wirenix(["generate", acl, "--configurer", "wg-quick", ...keyFlags, "--out", out]);
   await generate();
   for (const host of ["alice", "bob", "carol"]) {
     const conf = readFileSync(join(out, host, "wg.conf"), "utf8");
