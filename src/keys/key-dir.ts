@@ -3,18 +3,19 @@
  * (public) and `<subnet>.psk` (preshared), every file 0600 in a 0700 directory. Files are
  * created exclusively (an existing key is never replaced) and appear only when complete.
  */
+
 import {
   chmodSync,
   existsSync,
   linkSync,
   lstatSync,
   readdirSync,
-  readFileSync,
   renameSync,
   rmSync,
   statSync,
 } from "node:fs";
 import { dirname, join } from "node:path";
+import { readBounded } from "../acl/bounded-input.js";
 import { isWireguardKey } from "../acl/values.js";
 import type { PathSegment } from "../diagnostics.js";
 import { type DirLock, LockError, lockDirectory } from "../dir-lock.js";
@@ -63,11 +64,15 @@ export function presharedKeyRequestPath(subnet: NetSubnet): PathSegment[] {
   return ["subnets", subnet.index, "extraArgs", "presharedKey"];
 }
 
+/** More than any key file holds (44 characters and a line break), far less than a flood. */
+const KEY_FILE_MAX_BYTES = 4096;
+
 /** A key read from a file: trimmed, and undefined unless it has the shape of a WireGuard key. */
 export function readKeyFile(file: string): string | undefined {
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    // A regular file of a key's size: a FIFO or device at a key path must not hang or flood us.
+    text = readBounded(file, KEY_FILE_MAX_BYTES).toString("utf8");
   } catch {
     return undefined;
   }

@@ -8,6 +8,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { readKeyFile } from "../../src/keys/key-dir.js";
 import { fixtures, repoRoot, wirenixBin } from "../support/paths.js";
 import { type Ran, tempDir, wirenix } from "../support/run.js";
 
@@ -99,6 +100,21 @@ test("a symlink to /dev/zero, a FIFO, a directory: refused at once, nothing read
   const nixFifo = join(dir, "fifo.nix");
   execFileSync("mkfifo", [nixFifo]);
   assertRefused(bounded(["generate", nixFifo], 30), nixFifo, /a FIFO/);
+});
+
+test("a FIFO or /dev/zero at a key path is no key, and nothing waits on it", (t) => {
+  const { dir, remove } = tempDir();
+  t.after(remove);
+  const fifo = join(dir, "alice.key");
+  execFileSync("mkfifo", [fifo]);
+  const zero = join(dir, "bob.key");
+  symlinkSync("/dev/zero", zero);
+  // Opening the FIFO for reading without O_NONBLOCK would wait for a writer forever.
+  assert.equal(readKeyFile(fifo), undefined);
+  assert.equal(readKeyFile(zero), undefined);
+  const key = join(dir, "carol.key");
+  writeFileSync(key, "kdyzqV8cBQtDYeW6R1vUug0Oe+KaytHHDS7JoCp/kTE=\n");
+  assert.equal(readKeyFile(key), "kdyzqV8cBQtDYeW6R1vUug0Oe+KaytHHDS7JoCp/kTE=");
 });
 
 test("nesting 100 000 levels deep is a clear error in every format, with its place", (t) => {
