@@ -9,22 +9,18 @@ import { strict as assert } from "node:assert";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import type { ConfigTree } from "../../src/config-tree.js";
-import type { ConfigureOptions } from "../../src/configurers/configurer.js";
-import type { Result } from "../../src/diagnostics.js";
 import { toJson } from "../../src/emit/json.js";
-import type { DevNameMethod } from "../../src/network/devname.js";
-import { Generator, parseAcl } from "../../src/pipeline.js";
+import { parseAcl } from "../../src/pipeline.js";
 import { createRegistry } from "../../src/registry.js";
+import { againstGolden, type OriginalPeer } from "../support/against-golden.js";
 import { normalise } from "../support/normalise.js";
 import { fixtures } from "../support/paths.js";
 
-type Golden = Record<string, Record<string, { ok?: unknown; error?: true }>>;
+type Golden = Record<string, Record<string, OriginalPeer>>;
 
 const dir = join(fixtures, "differential");
 const cases = readdirSync(dir).sort();
 const registry = createRegistry();
-const shapes: ConfigureOptions["nixosPeerShape"][] = ["flat", "wrapped"];
 
 let compared = 0;
 let equal = 0;
@@ -45,35 +41,25 @@ for (const name of cases) {
       `the ACL is rejected: ${JSON.stringify(!parsed.ok && parsed.diagnostics)}`,
     );
     assert.equal(parsed.warnings.filter((w) => w.code !== "unsafe-secret").length, 0);
-    for (const [combo, peers] of Object.entries(golden)) {
-      const [configurer, devNameMethod] = combo.split("/") as [string, DevNameMethod];
-      for (const nixosPeerShape of shapes) {
-        if (nixosPeerShape === "wrapped" && !configurer.startsWith("networkd")) continue;
-        const made = Generator.create(parsed.value, registry, {
-          configurer,
-          devNameMethod,
-          nixosPeerShape,
-          keyProviders: ["acl"],
-        });
-        assert.ok(made.ok);
-        for (const [peer, expected] of Object.entries(peers)) {
-          const ours: Result<ConfigTree> = made.value.configure(peer);
-          compared++;
-          if (expected.error) {
-            assert.equal(ours.ok, false, `${combo} ${peer}: the original fails, we do not`);
-            erroredBoth++;
-            equal++;
-            continue;
-          }
-          assert.ok(ours.ok, `${combo} ${peer}: ${JSON.stringify(!ours.ok && ours.diagnostics)}`);
-          assert.deepEqual(
-            normalise(JSON.parse(toJson(ours.value))),
-            normalise(expected.ok),
-            `${combo} ${peer} (${nixosPeerShape})`,
-          );
-          equal++;
-        }
+    for (const { combo, peer, nixosPeerShape, expected, ours } of againstGolden(
+      parsed.value,
+      registry,
+      golden,
+    )) {
+      compared++;
+      if (expected.error) {
+        assert.equal(ours.ok, false, `${combo} ${peer}: the original fails, we do not`);
+        erroredBoth++;
+        equal++;
+        continue;
       }
+      assert.ok(ours.ok, `${combo} ${peer}: ${JSON.stringify(!ours.ok && ours.diagnostics)}`);
+      assert.deepEqual(
+        normalise(JSON.parse(toJson(ours.value))),
+        normalise(expected.ok),
+        `${combo} ${peer} (${nixosPeerShape})`,
+      );
+      equal++;
     }
   });
 }

@@ -9,18 +9,11 @@ import { strict as assert } from "node:assert";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import type { ConfigTree } from "../../src/config-tree.js";
-import type { ConfigureOptions } from "../../src/configurers/configurer.js";
-import {
-  type Diagnostic,
-  type PathSegment,
-  type Result,
-  renderPath,
-} from "../../src/diagnostics.js";
+import { type Diagnostic, type PathSegment, renderPath } from "../../src/diagnostics.js";
 import { toJson } from "../../src/emit/json.js";
-import type { DevNameMethod } from "../../src/network/devname.js";
-import { Generator, parseAcl } from "../../src/pipeline.js";
+import { parseAcl } from "../../src/pipeline.js";
 import { createRegistry } from "../../src/registry.js";
+import { againstGolden, type OriginalPeer } from "../support/against-golden.js";
 import { normalise } from "../support/normalise.js";
 import { fixtures } from "../support/paths.js";
 
@@ -28,7 +21,7 @@ interface Variant {
   base: string;
   dropped: PathSegment[];
   acl: unknown;
-  golden: Record<string, Record<string, { ok?: unknown; error?: true }>>;
+  golden: Record<string, Record<string, OriginalPeer>>;
 }
 
 const dir = join(fixtures, "dropped-keys");
@@ -40,7 +33,6 @@ const files = readdirSync(dir)
       .map((f) => join(dir, base, f)),
   );
 const registry = createRegistry();
-const shapes: ConfigureOptions["nixosPeerShape"][] = ["flat", "wrapped"];
 
 type Golden = Variant["golden"];
 const baseGoldens = new Map<string, Golden>();
@@ -96,41 +88,31 @@ for (const file of files) {
       counts.refused++;
       return;
     }
-    for (const [combo, peers] of Object.entries(variant.golden)) {
-      const [configurer, devNameMethod] = combo.split("/") as [string, DevNameMethod];
-      for (const nixosPeerShape of shapes) {
-        if (nixosPeerShape === "wrapped" && !configurer.startsWith("networkd")) continue;
-        const made = Generator.create(parsed.value, registry, {
-          configurer,
-          devNameMethod,
-          nixosPeerShape,
-          keyProviders: ["acl"],
-        });
-        assert.ok(made.ok);
-        for (const [peer, expected] of Object.entries(peers)) {
-          counts.peers++;
-          const ours: Result<ConfigTree> = made.value.configure(peer);
-          if (expected.ok) {
-            assert.ok(ours.ok, `${combo} ${peer}: ${JSON.stringify(!ours.ok && ours.diagnostics)}`);
-            assert.deepEqual(
-              normalise(JSON.parse(toJson(ours.value))),
-              normalise(expected.ok),
-              `${combo} ${peer} (${nixosPeerShape})`,
-            );
-          } else if (ours.ok) {
-            assert.ok(
-              intentionalDifference(variant.dropped, parsed.value.warnings),
-              `${combo} ${peer}: the original fails, we configure it`,
-            );
-          } else
-            assert.ok(
-              ours.diagnostics.some((d) => renderPath(d.path) === dropped) ||
-                failsWithoutDrop(variant.base, combo, peer),
-              `${combo} ${peer}: the error does not name ${dropped}: ${JSON.stringify(ours.diagnostics)}`,
-            );
-          counts.equal++;
-        }
-      }
+    for (const { combo, peer, nixosPeerShape, expected, ours } of againstGolden(
+      parsed.value,
+      registry,
+      variant.golden,
+    )) {
+      counts.peers++;
+      if (expected.ok) {
+        assert.ok(ours.ok, `${combo} ${peer}: ${JSON.stringify(!ours.ok && ours.diagnostics)}`);
+        assert.deepEqual(
+          normalise(JSON.parse(toJson(ours.value))),
+          normalise(expected.ok),
+          `${combo} ${peer} (${nixosPeerShape})`,
+        );
+      } else if (ours.ok) {
+        assert.ok(
+          intentionalDifference(variant.dropped, parsed.value.warnings),
+          `${combo} ${peer}: the original fails, we configure it`,
+        );
+      } else
+        assert.ok(
+          ours.diagnostics.some((d) => renderPath(d.path) === dropped) ||
+            failsWithoutDrop(variant.base, combo, peer),
+          `${combo} ${peer}: the error does not name ${dropped}: ${JSON.stringify(ours.diagnostics)}`,
+        );
+      counts.equal++;
     }
   });
 }
