@@ -4,7 +4,13 @@
  */
 import * as v from "valibot";
 import { isKeyText } from "../../secrets.js";
-import { isAddressOrCidr, isEndpointHost, isIPv4Cidr, isWireguardKey } from "../values.js";
+import {
+  isAddressOrCidr,
+  isEndpointHost,
+  isIPAddress,
+  isIPv4Cidr,
+  isWireguardKey,
+} from "../values.js";
 
 /**
  * Names become host names (`peer.subnet`), file names, Nix attribute names and interface names,
@@ -160,6 +166,42 @@ const prefix = v.pipe(
 
 const flag = v.boolean("expected true or false");
 
+/**
+ * The tunnel's MTU. IPv6 needs at least 1280 (the kernel drops a link's IPv6 below it, and
+ * systemd-networkd raises a lower MTUBytes= to it), and every interface can have IPv6 ("auto"
+ * addresses); 9000 is the largest common jumbo frame.
+ */
+export const MTU_RANGE = { min: 1280, max: 9000 } as const;
+const mtuMessage = `expected an integer from ${MTU_RANGE.min} to ${MTU_RANGE.max} (the interface's MTU in bytes)`;
+const mtu = (where: string) =>
+  v.pipe(
+    v.number(mtuMessage),
+    v.integer(mtuMessage),
+    v.minValue(MTU_RANGE.min, mtuMessage),
+    v.maxValue(MTU_RANGE.max, mtuMessage),
+    v.description(
+      `The interface's MTU in bytes (${MTU_RANGE.min}-${MTU_RANGE.max}) ${where}. Not in the original.`,
+    ),
+  );
+
+/** Resolvers the interface's system uses while it is up. */
+const dns = (where: string) =>
+  v.pipe(
+    list(
+      v.pipe(
+        v.string("expected an IP address (a string)"),
+        v.check(
+          isIPAddress,
+          'expected an IPv4 or IPv6 address without prefix length, like "10.0.0.1"',
+        ),
+      ),
+      "IP addresses",
+    ),
+    v.description(
+      `DNS servers (IP addresses) to use while the interface is up ${where}. Not in the original.`,
+    ),
+  );
+
 export const PeerSubnetSchema = v.object(
   {
     // Read lazily: only for this peer's own configuration.
@@ -192,6 +234,8 @@ export const PeerSubnetSchema = v.object(
         ),
       ),
     ),
+    dns: v.optional(dns("on this peer; replaces the subnet's dns ([] for none)")),
+    mtu: v.optional(mtu("on this peer; overrides the subnet's mtu")),
   },
   "expected the peer's membership object { listenPort, ipAddresses?, routes?, exitNode?, ... }",
 );
@@ -245,6 +289,8 @@ export const SubnetSchema = v.object(
         ),
       ),
     ),
+    dns: v.optional(dns("on every member (a member's own dns replaces it)")),
+    mtu: v.optional(mtu("on every member (a member's own mtu overrides it)")),
   },
   "expected a subnet object { name, endpoints, presharedKeyFile?, extraArgs? }",
 );
