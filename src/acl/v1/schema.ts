@@ -171,21 +171,19 @@ const flag = v.boolean("expected true or false");
  * systemd-networkd raises a lower MTUBytes= to it), and every interface can have IPv6 ("auto"
  * addresses); 9000 is the largest common jumbo frame.
  */
-export const MTU_RANGE = { min: 1280, max: 9000 } as const;
+const MTU_RANGE = { min: 1280, max: 9000 } as const;
 const mtuMessage = `expected an integer from ${MTU_RANGE.min} to ${MTU_RANGE.max} (the interface's MTU in bytes)`;
-const mtu = (where: string) =>
+const mtu = (description: string) =>
   v.pipe(
     v.number(mtuMessage),
     v.integer(mtuMessage),
     v.minValue(MTU_RANGE.min, mtuMessage),
     v.maxValue(MTU_RANGE.max, mtuMessage),
-    v.description(
-      `The interface's MTU in bytes (${MTU_RANGE.min}-${MTU_RANGE.max}) ${where}. Not in the original.`,
-    ),
+    v.description(`${description} Not in the original.`),
   );
 
 /** Resolvers the interface's system uses while it is up. */
-const dns = (where: string) =>
+const dns = (description: string) =>
   v.pipe(
     list(
       v.pipe(
@@ -197,9 +195,7 @@ const dns = (where: string) =>
       ),
       "IP addresses",
     ),
-    v.description(
-      `DNS servers (IP addresses) to use while the interface is up ${where}. Not in the original.`,
-    ),
+    v.description(`${description} Not in the original.`),
   );
 
 export const PeerSubnetSchema = v.object(
@@ -234,8 +230,16 @@ export const PeerSubnetSchema = v.object(
         ),
       ),
     ),
-    dns: v.optional(dns("on this peer; replaces the subnet's dns ([] for none)")),
-    mtu: v.optional(mtu("on this peer; overrides the subnet's mtu")),
+    dns: v.optional(
+      dns(
+        "DNS servers (IP addresses) this peer uses while its interface is up; replaces the subnet's dns ([] for none).",
+      ),
+    ),
+    mtu: v.optional(
+      mtu(
+        `The MTU in bytes (${MTU_RANGE.min}-${MTU_RANGE.max}) of this peer's interface; overrides the subnet's mtu.`,
+      ),
+    ),
   },
   "expected the peer's membership object { listenPort, ipAddresses?, routes?, exitNode?, ... }",
 );
@@ -289,8 +293,16 @@ export const SubnetSchema = v.object(
         ),
       ),
     ),
-    dns: v.optional(dns("on every member (a member's own dns replaces it)")),
-    mtu: v.optional(mtu("on every member (a member's own mtu overrides it)")),
+    dns: v.optional(
+      dns(
+        "DNS servers (IP addresses) every member uses while its interface is up; a member's own dns replaces them.",
+      ),
+    ),
+    mtu: v.optional(
+      mtu(
+        `The MTU in bytes (${MTU_RANGE.min}-${MTU_RANGE.max}) of every member's interface; a member's own mtu overrides it.`,
+      ),
+    ),
   },
   "expected a subnet object { name, endpoints, presharedKeyFile?, extraArgs? }",
 );
