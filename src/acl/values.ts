@@ -24,6 +24,11 @@ export function isAddressOrCidr(value: string): boolean {
   return false;
 }
 
+/** A bare IPv4 or IPv6 address, without prefix length. */
+export function isIPAddress(value: string): boolean {
+  return isIPv4(value) || isIPv6(value);
+}
+
 /** An IPv4 network with its prefix length: `10.0.0.0/24`. */
 export function isIPv4Cidr(value: string): boolean {
   const slash = value.indexOf("/");

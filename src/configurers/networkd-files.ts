@@ -12,6 +12,7 @@ import { interfaceAddress } from "../network/addresses.js";
 import type { Link } from "../network/model.js";
 import { allowedIPs } from "../network/routing.js";
 import type { ConfigureContext } from "./configurer.js";
+import { settingPath } from "./dns-mtu.js";
 import { warnUnsupportedRefresh } from "./endpoint-support.js";
 import {
   absoluteKeyFile,
@@ -79,6 +80,10 @@ function networkdFiles(context: ConfigureContext): FileSet {
             entries: [
               { key: "Name", value: device },
               { key: "Kind", value: "wireguard" },
+              // Set when networkd creates the device, which it does for its own netdevs.
+              iface.mtu === undefined
+                ? undefined
+                : { key: "MTUBytes", value: iface.mtu, path: settingPath(context, iface, "mtu") },
             ],
           },
           {
@@ -104,10 +109,17 @@ function networkdFiles(context: ConfigureContext): FileSet {
           { name: "Match", entries: [{ key: "Name", value: device }] },
           {
             name: "Network",
-            entries: iface.addresses.map((address) => ({
-              key: "Address",
-              value: interfaceAddress(address),
-            })),
+            entries: [
+              ...iface.addresses.map((address) => ({
+                key: "Address",
+                value: interfaceAddress(address),
+              })),
+              ...(iface.dns ?? []).map((value) => ({
+                key: "DNS",
+                value,
+                path: settingPath(context, iface, "dns"),
+              })),
+            ],
           },
           ...networkdRules(iface).map((rule) => ({
             name: "RoutingPolicyRule",

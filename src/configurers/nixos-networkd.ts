@@ -7,6 +7,7 @@ import { interfaceAddress } from "../network/addresses.js";
 import type { Link, NetInterface } from "../network/model.js";
 import { allowedIPs } from "../network/routing.js";
 import { type ConfigureContext, defineConfigurer } from "./configurer.js";
+import { warnDnsUnsupported } from "./dns-mtu.js";
 import { warnUnsupportedRefresh } from "./endpoint-support.js";
 import { hostsEntries } from "./hosts.js";
 import { deviceInterfaces } from "./interfaces.js";
@@ -69,7 +70,12 @@ function systemdNetwork(context: ConfigureContext, withNetworks: boolean): Confi
   const wrapped = context.options.nixosPeerShape === "wrapped";
   for (const { device, iface } of devices) {
     netdevs[`50-${device}`] = {
-      netdevConfig: { Kind: "wireguard", Name: device },
+      // NixOS checks MTUBytes as a string in systemd's byte format ("1380", "1K").
+      netdevConfig: {
+        Kind: "wireguard",
+        MTUBytes: iface.mtu === undefined ? undefined : String(iface.mtu),
+        Name: device,
+      },
       wireguardConfig: {
         FirewallMark: iface.exit?.table,
         ListenPort: iface.listenPort,
@@ -85,8 +91,17 @@ function systemdNetwork(context: ConfigureContext, withNetworks: boolean): Confi
         ["peers", context.peer.index, "subnets", iface.subnet],
         `networkd-dev-only writes no .network: give ${device} its routing policy rules (see docs/beyond-the-original.md) in your own`,
       );
+    if (!withNetworks)
+      warnDnsUnsupported(
+        context,
+        iface,
+        device,
+        "networkd-dev-only",
+        `set DNS= in your own .network for ${device} (systemd.network.networks.<name>.dns), or use the networkd configurer`,
+      );
     networks[`50-${device}`] = {
       address: iface.addresses.map(interfaceAddress),
+      dns: iface.dns === undefined ? undefined : [...iface.dns],
       matchConfig: { Name: device },
       // NixOS before 24.11 wraps each entry, as it does wireguardPeers.
       routingPolicyRules:

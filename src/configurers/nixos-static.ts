@@ -4,6 +4,7 @@ import { interfaceAddress } from "../network/addresses.js";
 import type { Link } from "../network/model.js";
 import { allowedIPs } from "../network/routing.js";
 import { defineConfigurer } from "./configurer.js";
+import { warnDnsUnsupported } from "./dns-mtu.js";
 import { hostsEntries } from "./hosts.js";
 import { deviceInterfaces } from "./interfaces.js";
 import { exitRuleCommands, nixosRoutingOptions } from "./nixos-routing.js";
@@ -37,6 +38,15 @@ export const nixosStaticConfigurer = defineConfigurer({
       const privateKeyFile = keys.privateKeyFile();
       const presharedKeyFile = keys.presharedKeyFile(iface.subnet);
       const exit = iface.exit;
+      // NixOS's wireguard interfaces have no DNS option, and networking.nameservers would send
+      // every lookup to these servers even while the tunnel is down.
+      warnDnsUnsupported(
+        context,
+        iface,
+        device,
+        "static",
+        "add them to networking.nameservers yourself if every lookup may go to them, or use the networkd configurer (per-interface DNS)",
+      );
       // Keys in Nix order, so printing needs no sorting. An exit node: every route of the
       // interface goes to its own table (`table`), which all traffic but the tunnel's own
       // (marked with `fwMark`) packets looks up, as wg-quick does.
@@ -44,6 +54,7 @@ export const nixosStaticConfigurer = defineConfigurer({
         fwMark: exit === undefined ? undefined : String(exit.table),
         ips: iface.addresses.map(interfaceAddress),
         listenPort: iface.listenPort,
+        mtu: iface.mtu,
         peers: iface.links.map((link) =>
           peerEntry(link, keys.publicKeyOf(link.peer), presharedKeyFile),
         ),

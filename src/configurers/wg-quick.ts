@@ -10,6 +10,7 @@ import { interfaceAddress } from "../network/addresses.js";
 import type { Link, NetInterface } from "../network/model.js";
 import { allowedIPs } from "../network/routing.js";
 import type { ConfigureContext } from "./configurer.js";
+import { settingPath } from "./dns-mtu.js";
 import { warnUnsupportedRefresh } from "./endpoint-support.js";
 import {
   absoluteKeyFile,
@@ -40,6 +41,21 @@ function keyFileArgument(file: string, path: readonly PathSegment[]): string {
       ),
     ]);
   return shellQuote(file);
+}
+
+/**
+ * `DNS =` and `MTU =`, which wg-quick applies itself (resolvconf, `ip link set mtu`) and the
+ * phone apps read too. None when the interface has neither.
+ */
+function dnsMtuEntries(context: ConfigureContext, iface: NetInterface): (IniEntry | undefined)[] {
+  return [
+    iface.dns === undefined
+      ? undefined
+      : { key: "DNS", value: iface.dns.join(", "), path: settingPath(context, iface, "dns") },
+    iface.mtu === undefined
+      ? undefined
+      : { key: "MTU", value: iface.mtu, path: settingPath(context, iface, "mtu") },
+  ];
 }
 
 function peerSection(context: ConfigureContext, subnet: string, link: Link): IniSection {
@@ -107,6 +123,7 @@ function wgQuickFiles(context: ConfigureContext): FileSet {
         path: ["peers", peer.index, "subnets", iface.subnet, "ipAddresses"],
       },
       { key: "ListenPort", value: iface.listenPort },
+      ...dnsMtuEntries(context, iface),
     ];
     if (inline) entries.push(inlinePrivateKeyEntry(context));
     else {
@@ -208,6 +225,7 @@ export function inlineWgQuickConfig(
               path: ["peers", peer.index, "subnets", subnet, "ipAddresses"],
             },
             { key: "ListenPort", value: iface.listenPort },
+            ...dnsMtuEntries(context, iface),
             {
               key: "PrivateKey",
               value: secrets.privateKey,

@@ -25,6 +25,11 @@ function withOptional<T extends object>(target: T, extra: Record<string, unknown
   return target;
 }
 
+/** A list, or undefined when it is empty: an empty `dns` writes nothing, like an absent one. */
+function nonEmpty<T>(list: readonly T[] | undefined): readonly T[] | undefined {
+  return list === undefined || list.length === 0 ? undefined : list;
+}
+
 /**
  * Keys the original reads lazily may be missing (see schema.ts): the network is built with what
  * is there (no subnets, an unnamed subnet or group left out, a connection side selecting nobody),
@@ -46,6 +51,8 @@ export function buildNetwork(acl: AclV1): Network {
           routes: written?.routes,
           exitNode: written?.exitNode,
           openFirewall: written?.openFirewall,
+          dns: written?.dns,
+          mtu: written?.mtu,
         });
       });
     const peer: NetPeer = {
@@ -83,6 +90,8 @@ export function buildNetwork(acl: AclV1): Network {
         extraArgs: s.extraArgs,
         openFirewall: s.openFirewall,
         ipv4Pool: s.ipv4Pool,
+        dns: s.dns,
+        mtu: s.mtu,
       },
     ),
   );
@@ -147,6 +156,8 @@ export function buildNetwork(acl: AclV1): Network {
         routes: m.routes,
         exit,
         openFirewall: m.openFirewall ?? subnetByName.get(m.subnet)?.openFirewall,
+        dns: nonEmpty(m.dns ?? subnetByName.get(m.subnet)?.dns),
+        mtu: m.mtu ?? subnetByName.get(m.subnet)?.mtu,
       },
     );
   };

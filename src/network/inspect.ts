@@ -47,6 +47,8 @@ function interfaceData(iface: NetInterface): ConfigTree {
     routes: iface.routes ? [...iface.routes] : undefined,
     exit: iface.exit ? { ...iface.exit } : undefined,
     openFirewall: iface.openFirewall,
+    dns: iface.dns ? [...iface.dns] : undefined,
+    mtu: iface.mtu,
     links,
   };
 }
@@ -78,6 +80,8 @@ export function networkData(network: Network, only?: readonly string[]): ConfigT
       presharedKeyFile: s.presharedKeyFile,
       extraArgs: extra(s.extraArgs),
       openFirewall: s.openFirewall,
+      dns: s.dns ? [...s.dns] : undefined,
+      mtu: s.mtu,
     };
   const groups: ConfigTree = {};
   for (const g of network.groups)

@@ -20,6 +20,10 @@ export interface NetSubnet {
   openFirewall?: boolean;
   /** Where members' IPv4 addresses come from (`add-peer`); only `check` reads it. */
   ipv4Pool?: string;
+  /** DNS servers every member uses while its interface is up, unless its membership says. */
+  dns?: readonly string[];
+  /** Every member's interface MTU, unless its membership says. */
+  mtu?: number;
   /** Member peers, in ACL order. */
   members: readonly string[];
 }
@@ -45,6 +49,10 @@ export interface Membership {
   exitNode?: string;
   /** Open the listen port in the firewall; overrides the subnet's `openFirewall`. */
   openFirewall?: boolean;
+  /** DNS servers while the interface is up; replaces the subnet's `dns` (`[]`: none). */
+  dns?: readonly string[];
+  /** The interface's MTU; overrides the subnet's `mtu`. */
+  mtu?: number;
 }
 
 export interface NetPeer {
@@ -122,6 +130,10 @@ export interface NetInterface {
   exit?: { peer: string; table: number };
   /** Whether the listen port is opened in the firewall (membership, else subnet). */
   openFirewall?: boolean;
+  /** DNS servers while the interface is up (membership, else subnet); absent or non-empty. */
+  dns?: readonly string[];
+  /** The interface's MTU (membership, else subnet). */
+  mtu?: number;
 }
 
 /** The resolved network. Links are resolved on demand, so one host costs only its own links. */

@@ -131,12 +131,13 @@ async function exitAndRoutedLan(dir: string): Promise<VmScenario> {
 /**
  * a and c have generated addresses in the subnet's /64; b a manual one outside it (fd42::12),
  * so only the routes of AllowedIPs reach it. c roams: nobody dials it, it keeps its links up.
+ * a has its own MTU and DNS servers (see ROAMING_DNS_MTU).
  */
 async function roamingAndOutsidePrefix(dir: string): Promise<VmScenario> {
   const hosts = ["a", "b", "c"];
   const at = (host: string) => ({ endpoints: [{ ip: underlay(hosts, host) }] });
   const out = await generateBeyond(dir, [
-    { name: "a", subnets: vpn({}), ...at("a") },
+    { name: "a", subnets: vpn({ mtu: 1380, dns: ["10.8.0.53", "fd42::53"] }), ...at("a") },
     { name: "b", subnets: vpn({ ipAddresses: ["fd42::12"] }), ...at("b") },
     { name: "c", roaming: true, subnets: vpn({}), ...at("c") },
   ]);
@@ -212,6 +213,16 @@ before(async () => {
   scenarios.push(await roamingAndOutsidePrefix(join(scratch, "beyond-roaming")));
 });
 
+/** What networkd must have made of a's mtu and dns in that scenario, written by hand. */
+const ROAMING_DNS_MTU = {
+  scenario: "roaming peer, member outside the interface's prefix",
+  link: /^\d+: vpn: .* mtu 1380 /m,
+  /** networkd's state file of the link (DNS servers are space-separated there). */
+  netif: /^DNS=10\.8\.0\.53 fd42::53$/m,
+  /** The other hosts keep the kernel's default WireGuard MTU, and have no DNS servers. */
+  others: /^\d+: vpn: .* mtu 1420 /m,
+};
+
 const NAMES = [
   ...TOPOLOGIES.map((t) => t.name),
   "routed LAN, exit node with masquerading (IPv4 and IPv6)",
@@ -286,6 +297,15 @@ test("in a VM, networkd brings every scenario up and the pings go where the link
         if (result.names[j] !== check.expect)
           wrong.push(`${check.name} resolves on ${check.host}: ${!check.expect}`);
       });
+      if (scenario.name === ROAMING_DNS_MTU.scenario) {
+        const { a, b, c } = result.hosts;
+        assert.match(a?.link ?? "", ROAMING_DNS_MTU.link, `a: MTUBytes applied\n${a?.link}`);
+        assert.match(a?.netif ?? "", ROAMING_DNS_MTU.netif, `a: DNS= configured\n${a?.netif}`);
+        for (const other of [b, c]) {
+          assert.match(other?.link ?? "", ROAMING_DNS_MTU.others, other?.link);
+          assert.doesNotMatch(other?.netif ?? "", /^DNS=./m);
+        }
+      }
       const state = Object.entries(result.hosts)
         .map(([h, s]) => `== ${h}\n${s.wg}${s.addr}${s.route}${s.rule}`)
         .join("\n");

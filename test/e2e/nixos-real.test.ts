@@ -56,6 +56,7 @@ const ACLS: Record<string, string> = Object.fromEntries([
     .map((name) => [name, join(differential, name, "acl.json")]),
   ["homelab", join(repoRoot, "examples", "homelab.yaml")],
   ["road-warrior", join(repoRoot, "examples", "road-warrior.yaml")],
+  ["dns-mtu", join(fixtures, "dns-mtu", "acl.json")],
 ]);
 /** Two interfaces per peer (names matter most), several subnets, routes and an exit node. */
 const REPRESENTATIVE = ["oracle-double-dev-ring", "homelab", "road-warrior"];
@@ -395,3 +396,45 @@ for (const c of cases)
       "/etc/hosts has the names of our hosts file",
     );
   });
+
+/**
+ * dns and mtu as NixOS applies them, values written by hand from test/fixtures/dns-mtu (subnet:
+ * DNS 10.0.0.53 and fd00::53, MTU 1380; a: MTU 1420 and no DNS; c: DNS 10.0.0.1).
+ */
+test("dns and mtu: the values NixOS renders into the units and the wireguard service", () => {
+  const config = (peer: string, configurer: Configurer) => {
+    const c = cases.find(
+      (x) =>
+        x.acl === "dns-mtu" &&
+        x.peer === peer &&
+        x.configurer === configurer &&
+        x.via === "module" &&
+        x.method === "short",
+    );
+    assert.ok(c, `a case for ${peer} ${configurer}`);
+    const result = evaluation?.results.get(c.id);
+    assert.ok(result?.config, `${c.id} evaluated`);
+    return result.config;
+  };
+  const values = (text: string | undefined, section: string, key: string) =>
+    parseUnit(text ?? "")
+      .filter((s) => s.name === section)
+      .flatMap((s) => s.entries.filter(([k]) => k === key).map(([, v]) => v));
+  for (const [peer, mtu, dns] of [
+    ["a", "1420", []],
+    ["b", "1380", ["10.0.0.53", "fd00::53"]],
+    ["c", "1380", ["10.0.0.1"]],
+  ] as const) {
+    const networkd = config(peer, "networkd").units;
+    assert.deepEqual(values(networkd["50-lan.netdev"], "NetDev", "MTUBytes"), [mtu], peer);
+    assert.deepEqual(values(networkd["50-lan.network"], "Network", "DNS"), dns, peer);
+    const devOnly = config(peer, "networkd-dev-only").units;
+    assert.deepEqual(values(devOnly["50-lan.netdev"], "NetDev", "MTUBytes"), [mtu], peer);
+    const script = config(peer, "static").services["wireguard-lan"]?.script ?? "";
+    assert.match(
+      script,
+      new RegExp(`link set "lan" mtu ${mtu}$`, "m"),
+      `${peer}: static sets the MTU`,
+    );
+  }
+});

@@ -33,7 +33,18 @@ export interface VmResult {
   /** Per host: networkd's log, the problems in it, and the state read back. */
   hosts: Record<
     string,
-    { log: string; problems: string[]; wg: string; addr: string; route: string; rule: string }
+    {
+      log: string;
+      problems: string[];
+      wg: string;
+      addr: string;
+      /** `ip -o link show`: one line per interface, with its MTU. */
+      link: string;
+      /** networkd's state files of the links (`DNS=` the servers it configured). */
+      netif: string;
+      route: string;
+      rule: string;
+    }
   >;
   /** Seconds from the first networkd started to every interface configured. */
   upSeconds: number;
@@ -110,6 +121,8 @@ function scenarioScript(index: number, s: VmScenario, peerScript: string, dir: s
       lines.push(`echo "@@@ ${S} begin ${host} ${kind}"`, `${cmd} 2>&1`, `echo "@@@ end"`);
     dump("wg", `ip netns exec ${ns(host)} wg show all dump`);
     dump("addr", `ip -n ${ns(host)} -o addr show`);
+    dump("link", `ip -n ${ns(host)} -o link show`);
+    dump("netif", `cat /run/nd/${ns(host)}.log.netif/links/* 2>/dev/null || true`);
     dump("route", `ip -n ${ns(host)} route show table all`);
     dump("rule", `ip -n ${ns(host)} rule show; ip -n ${ns(host)} -6 rule show`);
   }
@@ -164,6 +177,8 @@ export async function runScenarios(
         problems: networkdProblems(log, true),
         wg: block(host, "wg"),
         addr: block(host, "addr"),
+        link: block(host, "link"),
+        netif: block(host, "netif"),
         route: block(host, "route"),
         rule: block(host, "rule"),
       };

@@ -18,7 +18,7 @@ export const NETWORKD = "/lib/systemd/systemd-networkd";
  * networkd drops to the systemd-network user: the .netdevs are installed 0640 root:systemd-network
  * and the key files they name are copied, each
  * directory onto a tmpfs of its own, readable by that group (as docs/configurers.md asks). A
- * read-only /sys keeps it from waiting for udev.
+ * read-only /sys keeps it from waiting for udev. Its state files are in `$1.netif`.
  */
 export const PEER_NETWORKD_SH = `set -eu
 LOG=$1; shift
@@ -26,7 +26,9 @@ exec 2>"$LOG.setup"
 mount --make-rprivate /
 mkdir -p /run/systemd
 mount -t tmpfs -o mode=0755 tmpfs /run/systemd
-mkdir -p /run/systemd/network /run/systemd/netif /run/systemd/stage
+mkdir -p /run/systemd/network /run/systemd/netif /run/systemd/stage "$LOG.netif"
+# networkd's state files (links/<ifindex>: the DNS servers it configured...), kept for reading
+mount --bind "$LOG.netif" /run/systemd/netif
 chown systemd-network:systemd-network /run/systemd/netif
 for dir in "$@"; do
   # installed as docs/configurers.md says: a .netdev may hold PrivateKey= (--inline-private-keys)

@@ -4,7 +4,13 @@
  */
 import * as v from "valibot";
 import { isKeyText } from "../../secrets.js";
-import { isAddressOrCidr, isEndpointHost, isIPv4Cidr, isWireguardKey } from "../values.js";
+import {
+  isAddressOrCidr,
+  isEndpointHost,
+  isIPAddress,
+  isIPv4Cidr,
+  isWireguardKey,
+} from "../values.js";
 
 /**
  * Names become host names (`peer.subnet`), file names, Nix attribute names and interface names,
@@ -160,6 +166,38 @@ const prefix = v.pipe(
 
 const flag = v.boolean("expected true or false");
 
+/**
+ * The tunnel's MTU. IPv6 needs at least 1280 (the kernel drops a link's IPv6 below it, and
+ * systemd-networkd raises a lower MTUBytes= to it), and every interface can have IPv6 ("auto"
+ * addresses); 9000 is the largest common jumbo frame.
+ */
+const MTU_RANGE = { min: 1280, max: 9000 } as const;
+const mtuMessage = `expected an integer from ${MTU_RANGE.min} to ${MTU_RANGE.max} (the interface's MTU in bytes)`;
+const mtu = (description: string) =>
+  v.pipe(
+    v.number(mtuMessage),
+    v.integer(mtuMessage),
+    v.minValue(MTU_RANGE.min, mtuMessage),
+    v.maxValue(MTU_RANGE.max, mtuMessage),
+    v.description(`${description} Not in the original.`),
+  );
+
+/** Resolvers the interface's system uses while it is up. */
+const dns = (description: string) =>
+  v.pipe(
+    list(
+      v.pipe(
+        v.string("expected an IP address (a string)"),
+        v.check(
+          isIPAddress,
+          'expected an IPv4 or IPv6 address without prefix length, like "10.0.0.1"',
+        ),
+      ),
+      "IP addresses",
+    ),
+    v.description(`${description} Not in the original.`),
+  );
+
 export const PeerSubnetSchema = v.object(
   {
     // Read lazily: only for this peer's own configuration.
@@ -190,6 +228,16 @@ export const PeerSubnetSchema = v.object(
         v.description(
           "Open the listen port in the NixOS firewall; overrides the subnet's openFirewall. Not in the original.",
         ),
+      ),
+    ),
+    dns: v.optional(
+      dns(
+        "DNS servers (IP addresses) this peer uses while its interface is up; replaces the subnet's dns ([] for none).",
+      ),
+    ),
+    mtu: v.optional(
+      mtu(
+        `The MTU in bytes (${MTU_RANGE.min}-${MTU_RANGE.max}) of this peer's interface; overrides the subnet's mtu.`,
       ),
     ),
   },
@@ -243,6 +291,16 @@ export const SubnetSchema = v.object(
         v.description(
           "The IPv4 network `wirenix add-peer` takes members' addresses from; `check` warns about members' IPv4 addresses outside it. Generation ignores it. Not in the original.",
         ),
+      ),
+    ),
+    dns: v.optional(
+      dns(
+        "DNS servers (IP addresses) every member uses while its interface is up; a member's own dns replaces them.",
+      ),
+    ),
+    mtu: v.optional(
+      mtu(
+        `The MTU in bytes (${MTU_RANGE.min}-${MTU_RANGE.max}) of every member's interface; a member's own mtu overrides it.`,
       ),
     ),
   },
