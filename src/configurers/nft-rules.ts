@@ -8,7 +8,13 @@
  */
 
 import type { ConfigTree } from "../config-tree.js";
-import { AccessRules, type Allow, type InterfaceAccess, type Service } from "../network/access.js";
+import {
+  AccessRules,
+  type Allow,
+  hostForwards,
+  type InterfaceAccess,
+  type Service,
+} from "../network/access.js";
 import type { NetInterface, NetPeer, Network } from "../network/model.js";
 import type { DeviceInterface } from "./interfaces.js";
 
