@@ -256,7 +256,7 @@ export function decideInput(
   if (!access) return { allowed: true, why: "no rules: everything passes" };
   const allow = access.input.find((a) => holds(a.sources, source) && serves(a.services, packet));
   if (allow) return { allowed: true, rule: allow.rule, why: `allowed by rules[${allow.rule}]` };
-  return { allowed: false, why: "dropped: no rule allows it" };
+  return { allowed: false, why: "no rule allows it" };
 }
 
 /** Whether `access` lets a packet from `source` to `destination` be forwarded. */
@@ -276,5 +276,5 @@ export function decideForward(
   if (allow) return { allowed: true, rule: allow.rule, why: `allowed by rules[${allow.rule}]` };
   if (holds(access.exitSources, source) && !holds(access.known, destination))
     return { allowed: true, why: "an exit client's packet leaving through its exit node" };
-  return { allowed: false, why: "dropped: no rule allows it" };
+  return { allowed: false, why: "no rule allows it" };
 }
