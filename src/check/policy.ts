@@ -58,7 +58,9 @@ export function splitService(text: string): { name: string; service?: PacketServ
   if (!m) return { name: text };
   const name = text.slice(0, m.index);
   if (m[3]) return { name, service: { protocol: "icmp" } };
-  return { name, service: { protocol: m[1] as "tcp" | "udp", port: Number(m[2]) } };
+  const port = Number(m[2]);
+  if (port < 1 || port > 65535) return { name: text };
+  return { name, service: { protocol: m[1] as "tcp" | "udp", port } };
 }
 
 function addressText(family: 4 | 6, n: bigint): string {
