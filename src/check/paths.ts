@@ -162,6 +162,8 @@ export function tracePacket(
   let current = from;
   let arrived: { iface: NetInterface; from: string } | undefined;
   const seen = new Set<string>();
+  // The packet's source address as the next hop sees it (an exit node masquerades it).
+  let currentSource = "";
   for (;;) {
     if (seen.has(current))
       return drop(current, `routing loop: the packet is back at ${q(current)}`);
@@ -171,7 +173,7 @@ export function tracePacket(
     const forwards = hostForwards(ifaces);
     const access =
       arrived && rules.enforced ? rules.interfaceAccess(peer, arrived.iface, forwards) : undefined;
-    const source = trace.source ?? "";
+    const source = currentSource;
     if (arrived && owns(ifaces, dst)) {
       const verdict = decideInput(access, source, packet);
       trace.hops.push(verdictHop(current, interfaceSubnet(arrived.iface), verdict, "input"));
@@ -210,22 +212,29 @@ export function tracePacket(
         `no peer of ${q(current)} on subnet ${q(subnet)} has ${q(destination)} in its AllowedIPs`,
         subnet,
       );
-    if (!arrived) {
+    // An exit node masquerades what its clients send out of another interface (the NAT rule
+    // of nixos-routing.ts and wg-quick's hook): the next hop sees the exit node's address.
+    const masquerade =
+      arrived !== undefined &&
+      interfaceSubnet(arrived.iface) !== subnet &&
+      arrived.iface.links.some((l) => linkPeer(l) === arrived?.from && l.exitClient);
+    if (!arrived || masquerade) {
       const chosen = sourceOf(iface, ifaces, dst.family);
       if (!chosen)
         return drop(current, `${q(current)} has no IPv${dst.family} address to send from`, subnet);
-      trace.source = chosen;
+      currentSource = chosen;
+      trace.source ??= chosen;
     }
     const next = linkPeer(link);
     const back = network.interfaceOn(next, subnet)?.links.find((l) => linkPeer(l) === current);
-    const src = trace.source ?? "";
+    const src = currentSource;
     const hop: Hop = {
       peer: current,
       action: arrived ? "forward" : "send",
       subnet,
       to: next,
       connections: link.connections,
-      why: `${q(destination)} is in its AllowedIPs for ${q(next)}${passed ? ` (${passed.why})` : ""}`,
+      why: `${q(destination)} is in its AllowedIPs for ${q(next)}${passed ? ` (${passed.why})` : ""}${masquerade ? `; masqueraded to ${src}` : ""}`,
     };
     if (passed?.allowed && passed.rule !== undefined) hop.rule = passed.rule;
     trace.hops.push(hop);
