@@ -140,11 +140,12 @@ function verdictHop(peer: string, subnet: string, verdict: Verdict, what: string
 
 /**
  * Follows one packet from `from` to the address `destination` (`packet`: its protocol and port;
- * absent, any service a rule allows). `rules` is the network's AccessRules (one per network).
+ * absent, any service a rule allows). `rules` is the network's AccessRules (one per network);
+ * undefined follows the packet as if the ACL had none (where it could ever go).
  */
 export function tracePacket(
   network: Network,
-  rules: AccessRules,
+  rules: AccessRules | undefined,
   from: string,
   destination: string,
   packet?: PacketService,
@@ -172,7 +173,7 @@ export function tracePacket(
     const ifaces = network.interfaces(current);
     const forwards = hostForwards(ifaces);
     const access =
-      arrived && rules.enforced ? rules.interfaceAccess(peer, arrived.iface, forwards) : undefined;
+      arrived && rules?.enforced ? rules.interfaceAccess(peer, arrived.iface, forwards) : undefined;
     const source = currentSource;
     if (arrived && owns(ifaces, dst)) {
       const verdict = decideInput(access, source, packet);
