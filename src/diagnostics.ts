@@ -34,6 +34,12 @@ export type DiagnosticCode =
   | "plugin-failed"
   | "merge-conflict"
   | "usage"
+  | "policy-passed"
+  | "no-common-family"
+  | "own-address-allowed"
+  | "network-address"
+  | "rule-never-matches"
+  | "unreachable-target"
   | (string & {});
 
 export type Severity = "error" | "warning";

@@ -25,7 +25,7 @@ export interface CheckReport {
  */
 export function checkNetwork(network: Network, tests: unknown, options: CheckOptions): CheckReport {
   const report = new Diagnostics();
-  runLints(checkContext(network, options.devNameMethod, report));
+  runLints(checkContext(network, options.devNameMethod, report, tests));
   const policy = runPolicyTests(network, tests, report);
   // Resolution warnings appear as links are resolved, so they are complete only now.
   return { diagnostics: [...network.warnings, ...report.items], policy };

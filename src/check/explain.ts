@@ -4,10 +4,13 @@
  * dials with the ACL endpoint entries it was merged from.
  */
 import type { AclEndpoint, AclWrittenFilter as AclFilter } from "../acl/v1/schema.js";
+import { AccessRules } from "../network/access.js";
 import { allowedIP } from "../network/addresses.js";
 import type { Link, NetConnection, NetPeer, Network, ResolvedEndpoint } from "../network/model.js";
 import { allowedIPs } from "../network/routing.js";
 import { filterSelects, type SelectablePeer } from "../network/select.js";
+import { type Hop, type Trace, tracePacket } from "./paths.js";
+import { type Target, targetAddresses } from "./policy.js";
 
 /** One ACL endpoint entry that took part in a merge. */
 export interface EndpointSource {
@@ -264,6 +267,74 @@ export function explanationText(e: Explanation): string {
     if (e.onlyA.length) only.push(`subnets of ${q(e.a)} only: ${e.onlyA.join(", ")}`);
     if (e.onlyB.length) only.push(`subnets of ${q(e.b)} only: ${e.onlyB.join(", ")}`);
     if (only.length) lines.push("", ...only);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** Where packets from one peer to a target go: one trace per address of the target. */
+export interface PathExplanation {
+  from: string;
+  /** The target as given (`hub`, `hub.office`, a routed network), without the service. */
+  target: string;
+  /** `tcp/22`, `udp/53`, `icmp`; absent: any service a rule allows. */
+  service?: string;
+  /** Whether the ACL has rules (without them nothing on the way filters). */
+  rules: boolean;
+  reached: boolean;
+  traces: Trace[];
+}
+
+/** Follows a packet from `from` to every address of `target` (see check/paths.ts). */
+export function explainPaths(
+  network: Network,
+  from: string,
+  written: string,
+  target: Target,
+): PathExplanation {
+  const rules = new AccessRules(network);
+  const traces = targetAddresses(network, target).map((address) =>
+    tracePacket(network, rules, from, address, target.service),
+  );
+  const out: PathExplanation = {
+    from,
+    target: written,
+    rules: rules.enforced,
+    reached: traces.some((t) => t.reached),
+    traces,
+  };
+  if (target.service)
+    out.service =
+      target.service.port === undefined
+        ? target.service.protocol
+        : `${target.service.protocol}/${target.service.port}`;
+  return out;
+}
+
+function hopText(hop: Hop): string {
+  const on = hop.subnet === undefined ? "" : ` on subnet ${q(hop.subnet)}`;
+  switch (hop.action) {
+    case "send":
+    case "forward":
+      return `${q(hop.peer)} ${hop.action === "send" ? "sends" : "forwards"} it${on} to ${q(hop.to)} (${(hop.connections ?? []).map((c) => `connections[${c}]`).join(", ")}): ${hop.why}`;
+    case "deliver":
+      return `${q(hop.peer)} lets it in${on}: ${hop.why}`;
+    default:
+      return `${q(hop.peer)} drops it${on}: ${hop.why}`;
+  }
+}
+
+/** The paths as text for a terminal. */
+export function pathsText(p: PathExplanation): string {
+  const what = p.service ?? "any service";
+  const lines = [
+    `packets from ${q(p.from)} to ${q(p.target)} (${what}): ${p.reached ? "arrive" : "do not arrive"}${p.rules ? "" : " (the ACL has no rules: links carry everything)"}`,
+  ];
+  if (p.traces.length === 0) lines.push("  the target has no address");
+  for (const t of p.traces) {
+    lines.push(
+      `  to ${t.destination}${t.source ? ` from ${t.source}` : ""}: ${t.reached ? "arrives" : "dropped"}`,
+    );
+    for (const hop of t.hops) lines.push(`    ${hopText(hop)}`);
   }
   return `${lines.join("\n")}\n`;
 }

@@ -15,6 +15,8 @@ export interface CheckContext {
   report: Diagnostics;
   /** Every peer's interfaces (ACL peer order), resolved once for all lints. */
   interfaces(): readonly (readonly NetInterface[])[];
+  /** The ACL's policy tests as written (`tests`), for lints about their targets. */
+  tests?: unknown;
 }
 
 /** One named rule; `codes` lists what it may report, for the documentation and its tests. */
@@ -30,12 +32,14 @@ export function checkContext(
   network: Network,
   devNameMethod: DevNameMethod,
   report: Diagnostics,
+  tests?: unknown,
 ): CheckContext {
   let all: NetInterface[][] | undefined;
   return {
     network,
     devNameMethod,
     report,
+    tests,
     interfaces() {
       all ??= network.peers.map((p) => network.interfaces(p.name));
       return all;

@@ -12,6 +12,11 @@ import type { NetPeer, Network } from "../network/model.js";
 import { filterSelects, type SelectablePeer } from "../network/select.js";
 import { publicKeyOf, publicKeyProblem } from "./curve25519.js";
 import { type CheckContext, type Lint, shortList } from "./lint.js";
+import { networkAddress } from "./lints/network-address.js";
+import { noCommonFamily } from "./lints/no-common-family.js";
+import { ownAddressAllowed } from "./lints/own-address-allowed.js";
+import { ruleNeverMatches } from "./lints/rule-never-matches.js";
+import { unreachableTarget } from "./lints/unreachable-target.js";
 
 const q = JSON.stringify;
 
@@ -607,6 +612,11 @@ export const LINTS: readonly Lint[] = [
   unusedParts,
   keys,
   safeNames,
+  noCommonFamily,
+  ownAddressAllowed,
+  networkAddress,
+  ruleNeverMatches,
+  unreachableTarget,
 ];
 
 /** Runs every lint over the context. */

@@ -3,25 +3,90 @@
  * whom, and `check` proves it against the resolved network. They live under the ACL's top-level
  * `tests` key, which the original's parser ignores, so the file stays valid for it:
  *
- *   tests: [{ from: peer, reaches: [peer | "peer.subnet"], notReaches: [...] }]
+ *   tests: [{ from: peer, reaches: [target], notReaches: [target] }]
  *
- * "peer" holds when the two are linked on any subnet, "peer.subnet" when linked on that one.
+ * A target is `peer`, `peer.subnet` or a network address or prefix some peer routes, with an
+ * optional service (`hub:tcp/22`, `192.168.10.0/24:tcp/631`, `hub:icmp`). "Reaches" means a
+ * packet from `from` arrives at one of the target's addresses (on that subnet): it is followed
+ * hop by hop through AllowedIPs, forwarding routers and exit nodes, and the rules of every host
+ * on the way (see paths.ts); without a service, any service a rule allows will do.
  */
 import type { Diagnostics, PathSegment } from "../diagnostics.js";
+import { AccessRules, type PacketService } from "../network/access.js";
+import { allowedIP } from "../network/addresses.js";
+import { addressRange, rangeHolds } from "../network/cidr.js";
 import type { Network } from "../network/model.js";
 import { shortList } from "./lint.js";
+import { type Trace, tracePacket, traceText } from "./paths.js";
 
-/** How many assertions ran and how many failed. */
+/** One assertion's outcome, with the path its packet took. */
+export interface PolicyResult {
+  /** Where the assertion is in the ACL (`tests[0].reaches[1]`). */
+  path: readonly PathSegment[];
+  from: string;
+  /** The target as written. */
+  target: string;
+  expect: "reaches" | "notReaches";
+  passed: boolean;
+  /** The trace that decided: the one that arrived, else the last one tried. */
+  trace?: Trace;
+}
+
+/** How many assertions ran and how many failed, and each one's result. */
 export interface PolicyOutcome {
   tests: number;
   assertions: number;
   failed: number;
+  results: PolicyResult[];
 }
 
 /** A target of `reaches`/`notReaches`, resolved against the network. */
-interface Target {
+export interface Target {
   peer: string;
   subnet?: string;
+  /** A routed network (or an address in one), when the target is one. */
+  network?: string;
+  /** The packet's protocol and port, when the target names them. */
+  service?: PacketService;
+}
+
+const SERVICE_SUFFIX = /:(?:(tcp|udp)\/([0-9]{1,5})|(icmp))$/;
+
+/** `hub:tcp/22` → `hub` and the packet's service; anything else is the target unchanged. */
+export function splitService(text: string): { name: string; service?: PacketService } {
+  const m = SERVICE_SUFFIX.exec(text);
+  if (!m) return { name: text };
+  const name = text.slice(0, m.index);
+  if (m[3]) return { name, service: { protocol: "icmp" } };
+  const port = Number(m[2]);
+  if (port < 1 || port > 65535) return { name: text };
+  return { name, service: { protocol: m[1] as "tcp" | "udp", port } };
+}
+
+function addressText(family: 4 | 6, n: bigint): string {
+  if (family === 4) return [24n, 16n, 8n, 0n].map((s) => String((n >> s) & 255n)).join(".");
+  const groups: string[] = [];
+  for (let s = 112n; s >= 0n; s -= 16n) groups.push(((n >> s) & 0xffffn).toString(16));
+  return groups.join(":");
+}
+
+/** The peer routing a network or address (longest route wins), with the address to send to. */
+function routedTarget(network: Network, text: string): Target | string | undefined {
+  const r = addressRange(text);
+  if (!r) return undefined;
+  // A prefix is tried at its first host address (its network address for /31, /32 and the like).
+  const bits = r.family === 4 ? 32 : 128;
+  const address = addressText(r.family, r.prefix < bits - 1 ? r.start + 1n : r.start);
+  let best: { peer: string; subnet: string; length: number } | undefined;
+  for (const peer of network.peers)
+    for (const m of peer.memberships)
+      for (const route of m.routes ?? []) {
+        const rr = addressRange(route);
+        if (rr && rangeHolds(rr, r.family, r.start) && (!best || rr.prefix > best.length))
+          best = { peer: peer.name, subnet: m.subnet, length: rr.prefix };
+      }
+  if (!best) return `no peer routes ${q(text)} (no peer's routes hold it)`;
+  return { peer: best.peer, subnet: best.subnet, network: address };
 }
 
 const KNOWN = ["from", "reaches", "notReaches"];
@@ -35,8 +100,16 @@ function isObject(value: unknown): value is Record<string, unknown> {
  * Peer and subnet names may both contain dots, so "a.b.c" is tried as every split; a whole peer
  * name wins, and two possible splits are reported as ambiguous.
  */
-function resolveTarget(network: Network, text: string): Target | string {
+export function resolveTarget(network: Network, written: string): Target | string {
+  const { name: text, service } = splitService(written);
+  const found = resolveName(network, text);
+  return typeof found === "string" || service === undefined ? found : { ...found, service };
+}
+
+function resolveName(network: Network, text: string): Target | string {
   if (network.peer(text)) return { peer: text };
+  const routed = routedTarget(network, text);
+  if (routed !== undefined) return routed;
   const found: Target[] = [];
   for (let i = text.indexOf("."); i >= 0; i = text.indexOf(".", i + 1)) {
     const peer = text.slice(0, i);
@@ -62,16 +135,45 @@ function resolveTarget(network: Network, text: string): Target | string {
   return `unknown peer ${q(text)} (expected "peer" or "peer.subnet"; peers: ${known || "none"})`;
 }
 
-/** The subnets on which `from` links to each peer, with the connections behind each link. */
-function linksOf(network: Network, from: string): Map<string, Map<string, readonly number[]>> {
-  const out = new Map<string, Map<string, readonly number[]>>();
-  for (const iface of network.interfaces(from))
-    for (const link of iface.links) {
-      const bySubnet = out.get(link.peer) ?? new Map<string, readonly number[]>();
-      bySubnet.set(iface.subnet, link.connections);
-      out.set(link.peer, bySubnet);
-    }
-  return out;
+/** The addresses a target stands for: a network's, or the peer's (on the subnet given). */
+export function targetAddresses(network: Network, target: Target): string[] {
+  if (target.network !== undefined) return [target.network];
+  const peer = network.peer(target.peer);
+  return (peer?.memberships ?? [])
+    .filter((m) => target.subnet === undefined || m.subnet === target.subnet)
+    .flatMap((m) => m.addresses.map((a) => allowedIP(a).split("/")[0] ?? a));
+}
+
+/** Follows a packet to each of the target's addresses; the first that arrives, else the last. */
+export function traceTarget(
+  network: Network,
+  rules: AccessRules,
+  from: string,
+  target: Target,
+): Trace | undefined {
+  let last: Trace | undefined;
+  for (const address of targetAddresses(network, target)) {
+    last = tracePacket(network, rules, from, address, target.service);
+    if (last.reached) return last;
+  }
+  return last;
+}
+
+/** `on subnet "s" by connections[0]`, hop by hop, and the rule that let it in. */
+function pathText(trace: Trace): string {
+  const sent = trace.hops.filter((h) => h.to !== undefined);
+  const via = sent.slice(1).map((h) => q(h.peer));
+  const links = sent.map(
+    (h) =>
+      `on subnet ${q(h.subnet)} by ${(h.connections ?? []).map((c) => `connections[${c}]`).join(", ")}`,
+  );
+  const last = trace.hops[trace.hops.length - 1];
+  const rule = last?.rule === undefined ? "" : ` (allowed by rules[${last.rule}])`;
+  return `${via.length ? `through ${via.join(", ")} ` : ""}${links.join(", then ")}${rule}`;
+}
+
+function serviceName(service: PacketService): string {
+  return service.port === undefined ? service.protocol : `${service.protocol}/${service.port}`;
 }
 
 /** Checks the shape of `tests`, runs every assertion, and reports failures as errors. */
@@ -80,7 +182,8 @@ export function runPolicyTests(
   tests: unknown,
   report: Diagnostics,
 ): PolicyOutcome {
-  const outcome: PolicyOutcome = { tests: 0, assertions: 0, failed: 0 };
+  const outcome: PolicyOutcome = { tests: 0, assertions: 0, failed: 0, results: [] };
+  const rules = new AccessRules(network);
   if (tests === undefined) return outcome;
   if (!Array.isArray(tests)) {
     report.error(
@@ -134,12 +237,15 @@ export function runPolicyTests(
         at,
         "this test has neither reaches nor notReaches, so it tests nothing",
       );
-    let links: ReturnType<typeof linksOf> | undefined;
     for (const key of ["reaches", "notReaches"] as const) {
       const list = test[key];
       if (list === undefined) continue;
       if (!Array.isArray(list)) {
-        report.error("invalid-test", [...at, key], 'expected a list of "peer" or "peer.subnet"');
+        report.error(
+          "invalid-test",
+          [...at, key],
+          'expected a list of targets ("peer", "peer.subnet" or a routed network, optionally with ":tcp/22", ":udp/53" or ":icmp")',
+        );
         continue;
       }
       list.forEach((item: unknown, i) => {
@@ -157,39 +263,41 @@ export function runPolicyTests(
           report.error("invalid-test", where, `a test from ${q(from)} to itself proves nothing`);
           return;
         }
-        links ??= linksOf(network, from);
         outcome.assertions++;
-        const bySubnet = links.get(target.peer);
-        const on =
-          target.subnet === undefined
-            ? [...(bySubnet?.keys() ?? [])]
-            : bySubnet?.has(target.subnet)
-              ? [target.subnet]
-              : [];
+        const trace = traceTarget(network, rules, from, target);
+        const reached = trace?.reached === true;
+        const passed = key === "reaches" ? reached : !reached;
+        outcome.results.push({
+          path: where,
+          from,
+          target: item,
+          expect: key,
+          passed,
+          ...(trace ? { trace } : {}),
+        });
+        if (passed) return;
+        outcome.failed++;
+        const shown = target.network ?? target.peer;
         const scope =
-          target.subnet === undefined ? "on any subnet" : `on subnet ${q(target.subnet)}`;
+          (target.network !== undefined
+            ? ` (routed by ${q(target.peer)})`
+            : target.subnet === undefined
+              ? " on any subnet"
+              : ` on subnet ${q(target.subnet)}`) +
+          (target.service ? ` with ${serviceName(target.service)}` : "");
         const name = `test tests[${index}] (from ${q(from)})`;
-        if (key === "reaches" && on.length === 0) {
-          outcome.failed++;
+        if (key === "reaches")
           report.error(
             "policy-failed",
             where,
-            `${name} failed: ${q(from)} does not reach ${q(target.peer)} ${scope}; see \`wirenix explain ACL ${from} ${target.peer}\``,
+            `${name} failed: ${q(from)} does not reach ${q(shown)}${scope}: ${trace ? traceText(trace) : "it has no address there"}; see \`wirenix explain ACL ${from} ${item}\``,
           );
-        } else if (key === "notReaches" && on.length > 0) {
-          outcome.failed++;
-          const via = on
-            .map(
-              (s) =>
-                `${q(s)} by ${(bySubnet?.get(s) ?? []).map((c) => `connections[${c}]`).join(", ")}`,
-            )
-            .join("; ");
+        else
           report.error(
             "policy-failed",
             where,
-            `${name} failed: ${q(from)} reaches ${q(target.peer)} on subnet ${via}`,
+            `${name} failed: ${q(from)} reaches ${q(shown)} ${trace ? pathText(trace) : ""}`,
           );
-        }
       });
     }
   });

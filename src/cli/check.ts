@@ -5,7 +5,10 @@
  */
 import { Command, Option } from "commander";
 import { checkNetwork } from "../check/check.js";
-import { type Diagnostic, formatDiagnostic, renderPath } from "../diagnostics.js";
+import type { Hop } from "../check/paths.js";
+import { traceText } from "../check/paths.js";
+import type { PolicyResult } from "../check/policy.js";
+import { type Diagnostic, diagnostic, formatDiagnostic, renderPath } from "../diagnostics.js";
 import type { Network } from "../network/model.js";
 import { Generator, locateDiagnostics, readNetwork } from "../pipeline.js";
 import type { Registry } from "../registry.js";
@@ -24,15 +27,57 @@ interface Flags extends GenerateFlags, LimitFlags {
   plugin: string[];
 }
 
-/** A diagnostic as `check --format json` prints it: the path rendered as users write it. */
+/** A policy assertion in `check --format json`: what it asserted, and the way its packet went. */
+export interface CheckJsonTest {
+  from: string;
+  target: string;
+  expect: PolicyResult["expect"];
+  passed: boolean;
+  reached: boolean;
+  source?: string;
+  destination?: string;
+  hops: Hop[];
+}
+
+/**
+ * A diagnostic as `check --format json` prints it: the path rendered as users write it. Every
+ * policy assertion carries `test`: a failed one on its `policy-failed` error, a passed one as an
+ * item of its own (severity `info`, code `policy-passed`).
+ */
 export interface CheckJsonItem {
-  severity: Diagnostic["severity"];
+  severity: Diagnostic["severity"] | "info";
   code: string;
   path: string;
   message: string;
   file?: string;
   line?: number;
   column?: number;
+  test?: CheckJsonTest;
+}
+
+function jsonTest(r: PolicyResult): CheckJsonTest {
+  const test: CheckJsonTest = {
+    from: r.from,
+    target: r.target,
+    expect: r.expect,
+    passed: r.passed,
+    reached: r.trace?.reached === true,
+    hops: r.trace?.hops ?? [],
+  };
+  if (r.trace?.source !== undefined) test.source = r.trace.source;
+  if (r.trace?.destination !== undefined) test.destination = r.trace.destination;
+  return test;
+}
+
+/** The diagnostic a passed assertion is printed as in JSON (its severity is replaced). */
+function passedDiagnostic(r: PolicyResult): Diagnostic {
+  const what = r.expect === "reaches" ? "reaches" : "does not reach";
+  return diagnostic(
+    "warning",
+    "policy-passed",
+    r.path,
+    `${JSON.stringify(r.from)} ${what} ${JSON.stringify(r.target)}, as the test expects${r.trace ? `: ${traceText(r.trace)}` : ""}`,
+  );
 }
 
 function jsonItem(d: Diagnostic): CheckJsonItem {
@@ -48,9 +93,28 @@ function jsonItem(d: Diagnostic): CheckJsonItem {
   return item;
 }
 
-function print(io: CliIO, flags: Flags, diagnostics: readonly Diagnostic[], summary: string) {
+function print(
+  io: CliIO,
+  flags: Flags,
+  diagnostics: readonly Diagnostic[],
+  summary: string,
+  results: readonly PolicyResult[] = [],
+  locate: (ds: Diagnostic[]) => Diagnostic[] = (ds) => ds,
+) {
   if (flags.format === "json") {
-    io.out(`${JSON.stringify(diagnostics.map(jsonItem), null, 2)}\n`);
+    const failed = new Map(
+      results.filter((r) => !r.passed).map((r) => [renderPath(r.path), jsonTest(r)]),
+    );
+    const items = diagnostics.map((d) => {
+      const item = jsonItem(d);
+      const test = d.code === "policy-failed" ? failed.get(item.path) : undefined;
+      return test ? { ...item, test } : item;
+    });
+    const passed = results.filter((r) => r.passed);
+    locate(passed.map(passedDiagnostic)).forEach((d, i) => {
+      items.push({ ...jsonItem(d), severity: "info", test: jsonTest(passed[i] as PolicyResult) });
+    });
+    io.out(`${JSON.stringify(items, null, 2)}\n`);
     return;
   }
   const lines = diagnostics.map((d) => {
@@ -108,9 +172,9 @@ async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
     return EXIT_USAGE;
   }
   const found = [...report.diagnostics, ...generation.value];
-  const located = read.loaded
-    ? locateDiagnostics(read.loaded, found)
-    : found.map((d) => ({ ...d, file: acl }));
+  const locate = (ds: Diagnostic[]) =>
+    read.loaded ? locateDiagnostics(read.loaded, ds) : ds.map((d) => ({ ...d, file: acl }));
+  const located = locate(found);
   const all = [...read.warnings, ...located];
   const errors = all.filter((d) => d.severity === "error").length;
   const warnings = all.length - errors;
@@ -124,6 +188,8 @@ async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
     flags,
     all,
     `${acl}: ${plural(errors, "error")}, ${plural(warnings, "warning")}; ${tests} (${plural(network.peers.length, "peer")}, ${plural(network.subnets.length, "subnet")})`,
+    policy.results,
+    locate,
   );
   if (errors > 0 || (flags.strict && warnings > 0)) return EXIT_INVALID;
   return EXIT_OK;

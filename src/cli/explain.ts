@@ -1,6 +1,13 @@
 /** `wirenix explain`: why (or why not) two peers are linked, and what each dials. */
 import { Command, Option } from "commander";
-import { explainPair, explanationText } from "../check/explain.js";
+import {
+  explainPair,
+  explainPaths,
+  explanationText,
+  type PathExplanation,
+  pathsText,
+} from "../check/explain.js";
+import { resolveTarget, splitService } from "../check/policy.js";
 import {
   aclLimits,
   collect,
@@ -17,10 +24,26 @@ interface Flags extends LimitFlags {
   plugin: string[];
 }
 
-async function run(io: CliIO, acl: string, a: string, b: string, flags: Flags): Promise<number> {
+async function run(
+  io: CliIO,
+  acl: string,
+  a: string,
+  b: string,
+  service: string | undefined,
+  flags: Flags,
+): Promise<number> {
   const registry = await registryWith(io, flags.plugin);
   const network = networkOf(io, acl, registry, aclLimits(flags));
-  for (const name of [a, b])
+  if (service !== undefined && !splitService(`x:${service}`).service)
+    throw new UsageError(
+      `expected a service like tcp/22, udp/53 or icmp, got ${JSON.stringify(service)}`,
+    );
+  const written = service === undefined ? b : `${b}:${service}`;
+  // B may be any policy-test target: a peer, `peer.subnet`, a routed network, with a service.
+  const target = resolveTarget(network, written);
+  const onlyPath = network.peer(a) !== undefined && !network.peer(splitService(b).name);
+  if (onlyPath && typeof target === "string") throw new UsageError(target);
+  for (const name of onlyPath ? [a] : [a, b])
     if (!network.peer(name)) {
       const known = network.peers.slice(0, 10).map((p) => p.name);
       throw new UsageError(
@@ -29,11 +52,21 @@ async function run(io: CliIO, acl: string, a: string, b: string, flags: Flags): 
     }
   if (a === b)
     throw new UsageError(`explain needs two different peers (got ${JSON.stringify(a)} twice)`);
+  const paths =
+    typeof target === "string" ? undefined : explainPaths(network, a, splitService(b).name, target);
+  if (onlyPath) {
+    io.out(
+      flags.format === "json"
+        ? `${JSON.stringify(paths, null, 2)}\n`
+        : pathsText(paths as PathExplanation),
+    );
+    return 0;
+  }
   const explanation = explainPair(network, a, b);
   const text =
     flags.format === "json"
-      ? `${JSON.stringify(explanation, null, 2)}\n`
-      : explanationText(explanation);
+      ? `${JSON.stringify({ ...explanation, paths }, null, 2)}\n`
+      : `${explanationText(explanation)}${paths ? `\n${pathsText(paths)}` : ""}`;
   io.out(text);
   return 0;
 }
@@ -41,17 +74,20 @@ async function run(io: CliIO, acl: string, a: string, b: string, flags: Flags): 
 export function explainCommand(io: CliIO, done: (code: number) => void): Command {
   const command = new Command("explain")
     .description(
-      "why two peers are (or are not) linked: subnets, connections, addresses and endpoints",
+      "why two peers are (or are not) linked: subnets, connections, addresses, endpoints, and the way a packet takes hop by hop with the rule that lets it in or drops it",
     )
     .argument("<acl>", "the ACL file")
     .argument("<peerA>", "a peer")
-    .argument("<peerB>", "another peer")
+    .argument("<peerB>", "another peer (or peer.subnet, or a network a peer routes)")
+    .argument("[service]", "the packet's protocol and port: tcp/22, udp/53, icmp")
     .addOption(
       new Option("--format <format>", "output format").choices(["text", "json"]).default("text"),
     )
     .option("--plugin <file>", "load a plugin module (repeat for several)", collect, [])
-    .action(async (acl: string, a: string, b: string, flags: Flags) => {
-      done(await run(io, acl, a, b, flags).catch(rethrowExit));
-    });
+    .action(
+      async (acl: string, a: string, b: string, service: string | undefined, flags: Flags) => {
+        done(await run(io, acl, a, b, service, flags).catch(rethrowExit));
+      },
+    );
   return withAclLimits(command);
 }

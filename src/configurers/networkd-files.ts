@@ -23,6 +23,7 @@ import {
 } from "./files.js";
 import { GENERATED_NOTICE, hostsFile } from "./hosts-file.js";
 import { type DeviceInterface, deviceInterfaces } from "./interfaces.js";
+import { deviceAccess, nftTableFile, RULES_TABLE, rulesChains } from "./nft-rules.js";
 import { networkdRouteTable, networkdRules } from "./nixos-networkd.js";
 import { hostRouting } from "./nixos-routing.js";
 
@@ -135,7 +136,7 @@ function networkdFiles(context: ConfigureContext): FileSet {
     files[`50-${device}.netdev`] = { text: netdev, secret: inline };
     files[`50-${device}.network`] = { text: network, secret: false };
   }
-  Object.assign(files, hostFiles(devices));
+  Object.assign(files, hostFiles(devices), rulesFile(context, devices));
   files.hosts = hostsFile(context);
   return files;
 }
@@ -189,6 +190,24 @@ function hostFiles(devices: readonly DeviceInterface[]): FileSet {
       secret: false,
     };
   return files;
+}
+
+/** With access rules: the table as a file for `nft -f`. */
+function rulesFile(context: ConfigureContext, devices: readonly DeviceInterface[]): FileSet {
+  const access = deviceAccess(context.network, context.peer, devices);
+  if (!access) return {};
+  return {
+    [`${RULES_TABLE}.nft`]: {
+      text: [
+        `# ${GENERATED_NOTICE}`,
+        "# The ACL's access rules for the WireGuard interfaces. Load with nft -f (again after a",
+        "# change: the table is replaced), at boot from /etc/nftables.conf (include it there).",
+        nftTableFile(RULES_TABLE, rulesChains(access)),
+        "",
+      ].join("\n"),
+      secret: false,
+    },
+  };
 }
 
 export const networkdFilesConfigurer = defineFileConfigurer({

@@ -11,7 +11,8 @@ import { warnDnsUnsupported } from "./dns-mtu.js";
 import { warnUnsupportedRefresh } from "./endpoint-support.js";
 import { hostsEntries } from "./hosts.js";
 import { deviceInterfaces } from "./interfaces.js";
-import { nixosRoutingOptions } from "./nixos-routing.js";
+import { nixosRulesOptions } from "./nft-rules.js";
+import { nixosRoutingOptions, withTrusted } from "./nixos-routing.js";
 import { sharedPeerEntry } from "./peer-entries.js";
 
 function wireguardPeer(context: ConfigureContext, subnet: string, link: Link): ConfigTree {
@@ -114,12 +115,14 @@ function systemdNetwork(context: ConfigureContext, withNetworks: boolean): Confi
   }
   const network: ConfigTree = withNetworks ? { netdevs, networks } : { netdevs };
   const routing = nixosRoutingOptions(devices);
+  const rules = nixosRulesOptions(context.network, context.peer, devices);
   return {
     boot: routing.boot,
     networking: {
-      firewall: routing.firewall,
+      firewall: withTrusted(routing.firewall, rules?.trustedInterfaces),
       hosts: hostsEntries(context.interfaces, context.network),
       nat: routing.nat,
+      nftables: rules?.nftables,
     },
     systemd: { network },
   };

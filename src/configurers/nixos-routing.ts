@@ -74,3 +74,12 @@ export function exitRuleCommands(table: number, action: "add" | "del"): string[]
     `ip ${family} rule ${action} table main suppress_prefixlength 0`,
   ]);
 }
+
+/** The firewall options with `trustedInterfaces` added (the rules decide for those devices). */
+export function withTrusted(
+  firewall: ConfigTree | undefined,
+  trusted: readonly string[] | undefined,
+): ConfigTree | undefined {
+  if (trusted === undefined || trusted.length === 0) return firewall;
+  return { ...firewall, trustedInterfaces: [...trusted] };
+}

@@ -7,7 +7,8 @@ import { defineConfigurer } from "./configurer.js";
 import { warnDnsUnsupported } from "./dns-mtu.js";
 import { hostsEntries } from "./hosts.js";
 import { deviceInterfaces } from "./interfaces.js";
-import { exitRuleCommands, nixosRoutingOptions } from "./nixos-routing.js";
+import { nixosRulesOptions } from "./nft-rules.js";
+import { exitRuleCommands, nixosRoutingOptions, withTrusted } from "./nixos-routing.js";
 import { sharedPeerEntry } from "./peer-entries.js";
 
 function peerEntry(link: Link, publicKey: string, presharedKeyFile: string | undefined) {
@@ -70,12 +71,14 @@ export const nixosStaticConfigurer = defineConfigurer({
       };
     }
     const routing = nixosRoutingOptions(devices);
+    const rules = nixosRulesOptions(context.network, context.peer, devices);
     return {
       boot: routing.boot,
       networking: {
-        firewall: routing.firewall,
+        firewall: withTrusted(routing.firewall, rules?.trustedInterfaces),
         hosts: hostsEntries(context.interfaces, context.network),
         nat: routing.nat,
+        nftables: rules?.nftables,
         wireguard: { interfaces },
       },
     };

@@ -21,6 +21,7 @@ import {
 } from "./files.js";
 import { GENERATED_NOTICE, hostsFile } from "./hosts-file.js";
 import { deviceInterfaces } from "./interfaces.js";
+import { deviceAccess, nftTableCommand, RULES_TABLE, rulesChains } from "./nft-rules.js";
 
 /** A POSIX shell word: wg-quick runs PostUp through bash. */
 function shellQuote(text: string): string {
@@ -109,6 +110,29 @@ function forwardingHooks(iface: NetInterface): IniEntry[] {
   return hooks;
 }
 
+/**
+ * With access rules: PostUp loads this interface's table (`wirenix-rules-<device>`, replaced if
+ * it is left over), PostDown removes it.
+ */
+function rulesHooks(context: ConfigureContext, device: string, iface: NetInterface): IniEntry[] {
+  const access = deviceAccess(
+    context.network,
+    context.peer,
+    [{ device, iface }],
+    context.interfaces,
+  );
+  if (!access) return [];
+  const table = `${RULES_TABLE}-${device}`;
+  return [
+    {
+      key: "PostUp",
+      value: `nft ${shellQuote(nftTableCommand(table, rulesChains(access)))}`,
+      path: ["rules"],
+    },
+    { key: "PostDown", value: `nft delete table inet ${table}` },
+  ];
+}
+
 function wgQuickFiles(context: ConfigureContext): FileSet {
   const { keys, peer } = context;
   const inline = context.options.inlinePrivateKeys === true;
@@ -145,7 +169,7 @@ function wgQuickFiles(context: ConfigureContext): FileSet {
           path,
         });
     }
-    entries.push(...forwardingHooks(iface));
+    entries.push(...forwardingHooks(iface), ...rulesHooks(context, device, iface));
     const text = toIni(
       {
         header: [GENERATED_NOTICE, "Bring up with: wg-quick up <path to this file>"],

@@ -13,6 +13,7 @@ import type {
   NetGroup,
   NetInterface,
   NetPeer,
+  NetRule,
   NetSubnet,
   Network,
 } from "./model.js";
@@ -189,5 +190,12 @@ export function buildNetwork(acl: AclV1): Network {
   };
   network.missingKeys = (name) => missingKeys(acl, network, name);
   if (acl.extraArgs) network.extraArgs = acl.extraArgs;
+  if (acl.rules)
+    network.rules = acl.rules.map((r, index) =>
+      withOptional<NetRule>(
+        { index, from: r.from, to: r.to, allow: r.allow },
+        { subnets: r.subnets },
+      ),
+    );
   return network;
 }

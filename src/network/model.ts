@@ -80,6 +80,19 @@ export interface NetConnection {
   extraArgs?: ExtraArgs;
 }
 
+/**
+ * An access rule (`rules`): peers selected by `from` may reach peers selected by `to` on the
+ * services of `allow`, on the subnets listed (every subnet when absent). See network/access.ts.
+ */
+export interface NetRule {
+  index: number;
+  from: readonly AclWrittenFilter[];
+  to: readonly AclWrittenFilter[];
+  /** As written: `tcp/22`, `udp/8000-8999`, `icmp`, `*`. */
+  allow: readonly string[];
+  subnets?: readonly string[];
+}
+
 /** The endpoint one peer dials to reach another on one subnet. */
 export interface ResolvedEndpoint {
   ip?: string;
@@ -144,6 +157,11 @@ export interface Network {
   groups: readonly NetGroup[];
   peers: readonly NetPeer[];
   connections: readonly NetConnection[];
+  /**
+   * The access rules; absent when the ACL has no `rules` (then every link carries everything,
+   * as in the original), present and possibly empty when it has (then all else is dropped).
+   */
+  rules?: readonly NetRule[];
   peer(name: string): NetPeer | undefined;
   subnet(name: string): NetSubnet | undefined;
   group(name: string): NetGroup | undefined;

@@ -101,6 +101,14 @@ let
         inherit (config.networking.nat) enable internalInterfaces;
         externalInterface = toString config.networking.nat.externalInterface;
       };
+      # The nftables tables NixOS loads (ours with access rules, and the firewall's own once it
+      # runs on nftables), and the interfaces the firewall trusts.
+      nftables = {
+        inherit (config.networking.nftables) enable;
+        tables = lib.mapAttrs (_: t: { inherit (t) enable name family content; })
+          config.networking.nftables.tables;
+      };
+      trustedInterfaces = config.networking.firewall.trustedInterfaces;
       hosts = if etcHosts.text != null then etcHosts.text else etcHosts.source.text;
       ageSecrets = lib.mapAttrs (_: s: s.path) ((config.age or { }).secrets or { });
       sopsSecrets = lib.mapAttrs (_: s: s.path) ((config.sops or { }).secrets or { });

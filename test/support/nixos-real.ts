@@ -32,6 +32,12 @@ export interface HostConfig {
   /** `net.*` entries of boot.kernel.sysctl, values as sysctl reads them ("1"). */
   sysctl: Record<string, string>;
   nat: { enable: boolean; internalInterfaces: string[]; externalInterface: string };
+  /** networking.nftables: whether it is on, and its tables as NixOS holds them. */
+  nftables: {
+    enable: boolean;
+    tables: Record<string, { enable: boolean; name: string; family: string; content: string }>;
+  };
+  trustedInterfaces: string[];
   hosts: string;
   ageSecrets: Record<string, string>;
   sopsSecrets: Record<string, string>;

@@ -476,6 +476,98 @@ const cases: Case[] = [
       acl.peers[2].name = "c-1";
     }),
   },
+  {
+    code: "no-common-family",
+    severity: "warning",
+    path: "peers[0].subnets.lan.ipAddresses",
+    says: "share no address family",
+    bad: edit((acl) => {
+      acl.peers[0].subnets.lan.ipAddresses = ["fd00::1"];
+    }),
+    good: edit((acl) => {
+      acl.peers[0].subnets.lan.ipAddresses = ["fd00::1", "10.0.0.1"];
+    }),
+  },
+  {
+    code: "own-address-allowed",
+    severity: "warning",
+    path: "peers[0].subnets.lan.ipAddresses",
+    says: "AllowedIPs 10.0.0.1/24",
+    bad: edit((acl) => {
+      acl.peers[0].subnets.lan.ipAddresses = ["10.0.0.1/24"];
+    }),
+    good: edit((acl) => {
+      // A hub that relays the whole network says so in routes: no warning.
+      acl.peers[0].subnets.lan.routes = ["10.0.0.0/24"];
+    }),
+  },
+  {
+    code: "network-address",
+    severity: "warning",
+    path: "peers[2].subnets.lan.ipAddresses",
+    says: "network address of 10.0.0.0/24",
+    bad: edit((acl) => {
+      acl.peers[2].subnets.lan.ipAddresses = ["10.0.0.0"];
+    }),
+    good: edit((acl) => {
+      acl.peers[2].subnets.lan.ipAddresses = ["10.0.0.0/31"];
+    }),
+  },
+  {
+    code: "rule-never-matches",
+    severity: "warning",
+    path: "rules[1]",
+    bad: edit((acl) => {
+      acl.peers.push({
+        ...acl.peers[2],
+        name: "d",
+        groups: [],
+        subnets: { lan: { listenPort: 51820, ipAddresses: ["10.0.0.4"] } },
+        publicKey: keys[3]?.publicKey,
+        endpoints: [{ ip: "192.168.1.4" }],
+      });
+      acl.connections.push({
+        a: [{ type: "peer", rule: "is", value: "d" }],
+        b: [{ type: "peer", rule: "is", value: "a" }],
+      });
+      acl.rules = [
+        {
+          from: [{ type: "peer", rule: "is", value: "d" }],
+          to: [{ type: "peer", rule: "is", value: "a" }],
+          allow: ["*"],
+        },
+        // d links to a only, and a relays nothing: d can never reach b.
+        {
+          from: [{ type: "peer", rule: "is", value: "d" }],
+          to: [{ type: "peer", rule: "is", value: "b" }],
+          allow: ["tcp/22"],
+        },
+      ];
+    }),
+    good: edit((acl) => {
+      acl.rules = [
+        {
+          from: [{ type: "peer", rule: "is", value: "a" }],
+          to: [{ type: "peer", rule: "is", value: "b" }],
+          allow: ["tcp/22"],
+        },
+      ];
+    }),
+  },
+  {
+    code: "unreachable-target",
+    severity: "warning",
+    path: "tests[0].notReaches[0]",
+    says: "proves nothing",
+    bad: edit((acl) => {
+      acl.peers[2].groups = [];
+      acl.tests = [{ from: "a", notReaches: ["c"] }];
+    }),
+    good: edit((acl) => {
+      acl.tests = [{ from: "a", notReaches: ["b:tcp/22"] }];
+      acl.rules = [];
+    }),
+  },
 ];
 
 test("the base ACL is clean", () => {

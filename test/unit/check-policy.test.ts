@@ -30,10 +30,19 @@ function spokeWith(tests: unknown, name: string): string {
   return file;
 }
 
-function checkJson(file: string, ...flags: string[]): { code: number | null; items: Item[] } {
+/** The findings of `check --format json`, and apart from them the passed assertions. */
+function checkJson(
+  file: string,
+  ...flags: string[]
+): { code: number | null; items: Item[]; passed: Item[] } {
   const run = wirenix(["check", file, "--format", "json", ...flags]);
   assert.equal(run.stderr, "");
-  return { code: run.code, items: JSON.parse(run.stdout) as Item[] };
+  const all = JSON.parse(run.stdout) as Item[];
+  return {
+    code: run.code,
+    items: all.filter((i) => i.severity !== "info"),
+    passed: all.filter((i) => i.severity === "info"),
+  };
 }
 
 test("the example's policy tests pass: exit 0, nothing reported", () => {
@@ -43,7 +52,20 @@ test("the example's policy tests pass: exit 0, nothing reported", () => {
     run.stdout,
     /0 errors, 0 warnings; policy tests: 7 of 7 assertions passed in 2 tests/,
   );
-  assert.deepEqual(checkJson(spokeYaml).items, []);
+  const json = checkJson(spokeYaml);
+  assert.deepEqual(json.items, []);
+  assert.deepEqual(
+    json.passed.map((i) => [i.code, i.path]),
+    [
+      ["policy-passed", "tests[0].reaches[0]"],
+      ["policy-passed", "tests[0].reaches[1]"],
+      ["policy-passed", "tests[0].notReaches[0]"],
+      ["policy-passed", "tests[0].notReaches[1]"],
+      ["policy-passed", "tests[1].reaches[0]"],
+      ["policy-passed", "tests[1].reaches[1]"],
+      ["policy-passed", "tests[1].reaches[2]"],
+    ],
+  );
 });
 
 test("a failing reaches names the test, the pair and where it stands", () => {

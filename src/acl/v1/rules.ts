@@ -17,6 +17,7 @@ export interface WrittenAcl {
   groups: Entry[];
   peers: Entry[];
   connections: Entry[];
+  rules: Entry[];
   /**
    * The names of each kind, or `undefined` when the list is not a list or some item has no
    * string name: an "unknown reference" could then be a false alarm, so none is reported.
@@ -57,6 +58,7 @@ export function writtenAcl(data: unknown): WrittenAcl {
     groups: entries(acl.groups),
     peers: entries(acl.peers),
     connections: entries(acl.connections),
+    rules: entries(acl.rules),
     names: {
       subnet: namesOf(acl.subnets),
       group: namesOf(acl.groups),
@@ -157,6 +159,17 @@ const connectionReferencesExist: Rule = (acl, report) => {
   }
 };
 
+const ruleReferencesExist: Rule = (acl, report) => {
+  const subnets = acl.names.subnet;
+  for (const { index, item: rule } of acl.rules) {
+    checkFilters(rule.from, ["rules", index, "from"], acl, report);
+    checkFilters(rule.to, ["rules", index, "to"], acl, report);
+    if (subnets)
+      for (const [subnet, s] of strings(rule.subnets))
+        unknownReference(report, "subnet", subnets, subnet, ["rules", index, "subnets", s]);
+  }
+};
+
 const endpointMatchesExist: Rule = (acl, report) => {
   for (const kind of ["subnets", "groups", "peers"] as const)
     for (const { index, item } of acl[kind])
@@ -220,6 +233,7 @@ export const RULES: readonly Rule[] = [
   peerSubnetsExist,
   peerGroupsExist,
   connectionReferencesExist,
+  ruleReferencesExist,
   endpointMatchesExist,
   privateKeyWarning,
   exitNodesExist,

@@ -328,6 +328,45 @@ export const ConnectionSchema = v.object(
   "expected a connection object { a, b, subnets?, extraArgs? }",
 );
 
+/** What a rule's `allow` entry may say, for messages and the rule language's docs. */
+export const SERVICE_EXPECTED = 'expected "tcp/22", "udp/53", "tcp/8000-8999", "icmp" or "*"';
+
+/** `tcp/22`, `udp/8000-8999`, `icmp`, `*`: the protocol, and for tcp and udp the port or range. */
+export const SERVICE = /^(?:\*|icmp|(?:tcp|udp)\/([0-9]{1,5})(?:-([0-9]{1,5}))?)$/;
+
+/** Whether `text` is a service a rule can allow: ports 1-65535, a range low to high. */
+export function isService(text: string): boolean {
+  const m = SERVICE.exec(text);
+  if (!m) return false;
+  if (m[1] === undefined) return true;
+  const low = Number(m[1]);
+  const high = m[2] === undefined ? low : Number(m[2]);
+  return low >= 1 && high <= 65535 && low <= high;
+}
+
+/** A filter in a rule: rules are new, so every key is required (nothing is read lazily). */
+const RuleFilterSchema = v.object(
+  {
+    type: v.picklist(["peer", "group", "subnet"], 'expected "peer", "group" or "subnet"'),
+    rule: v.picklist(["is", "not"], 'expected "is" or "not"'),
+    value: v.string("expected a name (a string)"),
+  },
+  "expected a filter { type, rule, value }",
+);
+
+export const RuleSchema = v.object(
+  {
+    from: list(RuleFilterSchema, "filters"),
+    to: list(RuleFilterSchema, "filters"),
+    allow: list(
+      v.pipe(v.string(SERVICE_EXPECTED), v.check(isService, SERVICE_EXPECTED)),
+      "services",
+    ),
+    subnets: v.optional(list(v.string("expected a subnet name (a string)"), "subnet names")),
+  },
+  "expected a rule object { from, to, allow, subnets? }",
+);
+
 export const AclV1Schema = v.object(
   {
     version: v.literal("v1", 'expected "v1"'),
@@ -339,6 +378,15 @@ export const AclV1Schema = v.object(
     peers: list(PeerSchema, "peers"),
     connections: v.optional(list(ConnectionSchema, "connections")),
     extraArgs: v.optional(extraArgs),
+    // Beyond the original (which ignores unknown keys): see docs/rules.md.
+    rules: v.optional(
+      v.pipe(
+        list(RuleSchema, "rules"),
+        v.description(
+          "Who may reach which ports over WireGuard; with rules, whatever no rule allows is dropped. Not in the original.",
+        ),
+      ),
+    ),
   },
   "expected the ACL to be an object { version, subnets, groups, peers, connections }",
 );
@@ -353,6 +401,7 @@ export type AclPeer = v.InferOutput<typeof PeerSchema>;
 export type AclSubnet = v.InferOutput<typeof SubnetSchema>;
 export type AclGroup = v.InferOutput<typeof GroupSchema>;
 export type AclConnection = v.InferOutput<typeof ConnectionSchema>;
+export type AclRule = v.InferOutput<typeof RuleSchema>;
 /** An ACL v1 exactly as the user wrote it, with its types checked. */
 export type AclV1 = v.InferOutput<typeof AclV1Schema>;
 
@@ -361,12 +410,13 @@ export type AclV1 = v.InferOutput<typeof AclV1Schema>;
  * optional key would otherwise vanish silently).
  */
 export const KNOWN_KEYS = {
-  acl: ["version", "subnets", "groups", "peers", "connections", "extraArgs"],
+  acl: ["version", "subnets", "groups", "peers", "connections", "extraArgs", "rules"],
   subnet: Object.keys(SubnetSchema.entries),
   group: Object.keys(GroupSchema.entries),
   peer: Object.keys(PeerSchema.entries),
   peerSubnet: Object.keys(PeerSubnetSchema.entries),
   connection: Object.keys(ConnectionSchema.entries),
+  rule: Object.keys(RuleSchema.entries),
   endpoint: Object.keys(EndpointSchema.entries),
   filter: Object.keys(FilterSchema.entries),
 } as const;

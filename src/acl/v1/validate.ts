@@ -150,6 +150,14 @@ function unknownKeys(data: unknown, report: Diagnostics): void {
           warnUnknownKeys(f, KNOWN_KEYS.filter, ["connections", i, side, j], report),
         );
   });
+  forEachItem(data.rules, (rule, i) => {
+    warnUnknownKeys(rule, KNOWN_KEYS.rule, ["rules", i], report);
+    if (isObject(rule))
+      for (const side of ["from", "to"] as const)
+        forEachItem(rule[side], (f, j) =>
+          warnUnknownKeys(f, KNOWN_KEYS.filter, ["rules", i, side, j], report),
+        );
+  });
 }
 
 /** Where `path` lies in the data as written: each step's key position or index. */

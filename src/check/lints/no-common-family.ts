@@ -1,0 +1,46 @@
+/**
+ * Lint `no-common-family`. Reports: no-common-family (warning).
+ * Checks: two linked peers whose addresses and routed networks on the subnet share no address
+ * family (one IPv4-only, the other IPv6-only).
+ * Why: a packet of one family never finds an AllowedIPs entry of the other: the link carries
+ * nothing, though both sides configure it.
+ */
+import { addressRange } from "../../network/cidr.js";
+import type { Lint } from "../lint.js";
+
+const q = JSON.stringify;
+
+function families(addresses: readonly string[]): Set<4 | 6> {
+  const out = new Set<4 | 6>();
+  for (const a of addresses) {
+    const r = addressRange(a);
+    if (r) out.add(r.family);
+  }
+  return out;
+}
+
+export const noCommonFamily: Lint = {
+  name: "no-common-family",
+  codes: ["no-common-family"],
+  description: "two linked peers with no address family in common (the link carries nothing)",
+  run({ network, report, interfaces }) {
+    network.peers.forEach((peer, p) => {
+      for (const iface of interfaces()[p] ?? []) {
+        const mine = families([...iface.addresses, ...(iface.routes ?? [])]);
+        for (const link of iface.links) {
+          const remote = network.peer(link.peer);
+          // Each pair once: from the peer first in ACL order.
+          if (!remote || remote.index < peer.index) continue;
+          const theirs = families([...link.addresses, ...(link.routes ?? [])]);
+          if ([...mine].some((f) => theirs.has(f))) continue;
+          const text = (s: Set<4 | 6>) => [...s].map((f) => `IPv${f}`).join(" and ") || "none";
+          report.warn(
+            "no-common-family",
+            ["peers", peer.index, "subnets", iface.subnet, "ipAddresses"],
+            `on subnet ${q(iface.subnet)}, ${q(peer.name)} (${text(mine)}) and ${q(link.peer)} (${text(theirs)}) share no address family, so their link carries nothing; give both an address of one family (or "auto" for a generated IPv6 one)`,
+          );
+        }
+      }
+    });
+  },
+};

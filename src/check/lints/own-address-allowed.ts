@@ -1,0 +1,39 @@
+/**
+ * Lint `own-address-allowed`. Reports: own-address-allowed (warning).
+ * Checks: a remote peer whose addresses, as AllowedIPs on a local interface, hold the local
+ * peer's own address there (typically an address written with the subnet's prefix length,
+ * `10.0.0.1/24`, where the host `10.0.0.1` was meant).
+ * Why: the local peer then sends the whole prefix to that one peer and accepts packets from it
+ * that claim the local peer's own address. A route (`routes`) that holds it is a deliberate
+ * relay and is not reported.
+ */
+import { allowedIP, hostAddress } from "../../network/addresses.js";
+import { addressRange, rangeHolds } from "../../network/cidr.js";
+import type { Lint } from "../lint.js";
+
+const q = JSON.stringify;
+
+export const ownAddressAllowed: Lint = {
+  name: "own-address-allowed",
+  codes: ["own-address-allowed"],
+  description: "a linked peer's AllowedIPs (from its addresses) hold the local peer's own address",
+  run({ network, report, interfaces }) {
+    network.peers.forEach((peer, p) => {
+      for (const iface of interfaces()[p] ?? []) {
+        const own = iface.addresses.flatMap((a) => addressRange(hostAddress(a)) ?? []);
+        for (const link of iface.links)
+          for (const written of link.addresses) {
+            const allowed = addressRange(allowedIP(written));
+            const held = allowed && own.find((o) => rangeHolds(allowed, o.family, o.address));
+            if (!held) continue;
+            const remote = network.peer(link.peer);
+            report.warn(
+              "own-address-allowed",
+              ["peers", remote?.index ?? 0, "subnets", iface.subnet, "ipAddresses"],
+              `${q(link.peer)}'s address ${q(written)} is AllowedIPs ${allowedIP(written)} on ${q(peer.name)}, which holds ${q(peer.name)}'s own address on subnet ${q(iface.subnet)}; write the bare address (or the prefix in \`routes\` if ${q(link.peer)} relays)`,
+            );
+          }
+      }
+    });
+  },
+};

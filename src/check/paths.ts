@@ -1,0 +1,268 @@
+/**
+ * Where a packet goes: from a sender to one destination address, hop by hop, as the deployed
+ * hosts would carry it. The sender's routes (its AllowedIPs and interface prefixes, longest
+ * match first) pick the interface and WireGuard the peer; the receiving peer's WireGuard keeps
+ * it only if its AllowedIPs for the sender hold the source address; a host that owns the
+ * destination address lets it in by its rules (input), a router or exit node forwards it by its
+ * rules (forward) and its own routes, and a network a host routes itself ends the path there.
+ * A host seen twice is a routing loop. Policy tests and `explain` read the same trace.
+ */
+import {
+  type AccessRules,
+  decideForward,
+  decideInput,
+  hostForwards,
+  type PacketService,
+  type Verdict,
+} from "../network/access.js";
+import { allowedIP, interfaceAddress } from "../network/addresses.js";
+import { type AddressRange, addressRange, rangeHolds } from "../network/cidr.js";
+import type { Link, NetInterface, NetPeer, Network } from "../network/model.js";
+import { interfaceSubnet, linkPeer } from "../network/refs.js";
+import { allowedIPs } from "../network/routing.js";
+
+/** One step of a packet's way. */
+export interface Hop {
+  /** The host the packet is at. */
+  peer: string;
+  /** What happens there: sent on, delivered, or dropped. */
+  action: "send" | "forward" | "deliver" | "drop";
+  /** The subnet it leaves on (send, forward) or arrived on (deliver, drop). */
+  subnet?: string;
+  /** The peer it is sent to (send, forward). */
+  to?: string;
+  /** The connections behind the link used (send, forward). */
+  connections?: readonly number[];
+  /** The rule that let it in or through, when rules decide. */
+  rule?: number;
+  /** Why, in words. */
+  why: string;
+}
+
+export interface Trace {
+  destination: string;
+  /** The source address the sender chose, when it sent the packet at all. */
+  source?: string;
+  reached: boolean;
+  hops: Hop[];
+}
+
+const q = JSON.stringify;
+
+function range(address: string): AddressRange | undefined {
+  return addressRange(address);
+}
+
+/** The longest prefix of `cidrs` that holds `dst`, or -1. */
+function longest(cidrs: readonly string[], dst: AddressRange): number {
+  let best = -1;
+  for (const c of cidrs) {
+    const r = range(c);
+    if (r && r.prefix > best && rangeHolds(r, dst.family, dst.address)) best = r.prefix;
+  }
+  return best;
+}
+
+function bare(address: string): AddressRange | undefined {
+  return range(allowedIP(address));
+}
+
+function owns(ifaces: readonly NetInterface[], dst: AddressRange): boolean {
+  return ifaces.some((i) =>
+    i.addresses.some((a) => {
+      const r = bare(a);
+      return r !== undefined && r.family === dst.family && r.address === dst.address;
+    }),
+  );
+}
+
+/** The host's address of the family, on `iface` first (as the kernel picks a source). */
+function sourceOf(
+  iface: NetInterface,
+  all: readonly NetInterface[],
+  family: 4 | 6,
+): string | undefined {
+  for (const i of [iface, ...all])
+    for (const a of i.addresses) if (bare(a)?.family === family) return allowedIP(a).split("/")[0];
+  return undefined;
+}
+
+interface Route {
+  iface: NetInterface;
+  link?: Link;
+  /** The prefix length of the host's own routed network that holds the destination, if longer. */
+  ownNetwork: boolean;
+}
+
+/**
+ * The route of a host toward `dst`: the interface with the longest matching prefix (AllowedIPs
+ * and the interface's own prefix), then the link with the longest AllowedIPs on it; or the
+ * host's own routed network when that is the longer match.
+ */
+function routeOf(ifaces: readonly NetInterface[], dst: AddressRange): Route | undefined {
+  let best: { iface: NetInterface; length: number } | undefined;
+  for (const iface of ifaces) {
+    const cidrs = [...iface.addresses.map(interfaceAddress), ...iface.links.flatMap(allowedIPs)];
+    const length = longest(cidrs, dst);
+    if (length >= 0 && (!best || length > best.length)) best = { iface, length };
+  }
+  let own: { iface: NetInterface; length: number } | undefined;
+  for (const iface of ifaces) {
+    const length = longest(iface.routes ?? [], dst);
+    if (length >= 0 && (!own || length > own.length)) own = { iface, length };
+  }
+  if (own && (!best || own.length >= best.length)) return { iface: own.iface, ownNetwork: true };
+  if (!best) return undefined;
+  let link: Link | undefined;
+  let linkLength = -1;
+  for (const l of best.iface.links) {
+    const length = longest(allowedIPs(l), dst);
+    if (length > linkLength) {
+      link = l;
+      linkLength = length;
+    }
+  }
+  return link
+    ? { iface: best.iface, link, ownNetwork: false }
+    : { iface: best.iface, ownNetwork: false };
+}
+
+function verdictHop(peer: string, subnet: string, verdict: Verdict, what: string): Hop {
+  const hop: Hop = {
+    peer,
+    subnet,
+    action: verdict.allowed ? (what === "forward" ? "forward" : "deliver") : "drop",
+    why: verdict.why,
+  };
+  if (verdict.allowed && verdict.rule !== undefined) hop.rule = verdict.rule;
+  return hop;
+}
+
+/**
+ * Follows one packet from `from` to the address `destination` (`packet`: its protocol and port;
+ * absent, any service a rule allows). `rules` is the network's AccessRules (one per network);
+ * undefined follows the packet as if the ACL had none (where it could ever go).
+ */
+export function tracePacket(
+  network: Network,
+  rules: AccessRules | undefined,
+  from: string,
+  destination: string,
+  packet?: PacketService,
+): Trace {
+  const trace: Trace = { destination, reached: false, hops: [] };
+  const dst = range(destination);
+  if (!dst) {
+    trace.hops.push({ peer: from, action: "drop", why: `${q(destination)} is not an address` });
+    return trace;
+  }
+  const drop = (peer: string, why: string, subnet?: string): Trace => {
+    trace.hops.push({ peer, action: "drop", why, ...(subnet ? { subnet } : {}) });
+    return trace;
+  };
+  let current = from;
+  let arrived: { iface: NetInterface; from: string } | undefined;
+  const seen = new Set<string>();
+  // The packet's source address as the next hop sees it (an exit node masquerades it).
+  let currentSource = "";
+  for (;;) {
+    if (seen.has(current))
+      return drop(current, `routing loop: the packet is back at ${q(current)}`);
+    seen.add(current);
+    const peer = network.peer(current) as NetPeer;
+    const ifaces = network.interfaces(current);
+    const forwards = hostForwards(ifaces);
+    const access =
+      arrived && rules?.enforced ? rules.interfaceAccess(peer, arrived.iface, forwards) : undefined;
+    const source = currentSource;
+    if (arrived && owns(ifaces, dst)) {
+      const verdict = decideInput(access, source, packet);
+      trace.hops.push(verdictHop(current, interfaceSubnet(arrived.iface), verdict, "input"));
+      trace.reached = verdict.allowed;
+      return trace;
+    }
+    if (!arrived && owns(ifaces, dst))
+      return drop(current, `${q(destination)} is an address of ${q(current)} itself`);
+    const route = routeOf(ifaces, dst);
+    if (arrived && !forwards)
+      return drop(
+        current,
+        `${q(current)} does not forward (it routes no network and is no exit node)`,
+        interfaceSubnet(arrived.iface),
+      );
+    let passed: Verdict | undefined;
+    if (arrived) {
+      passed = decideForward(access, source, destination, packet);
+      if (!passed.allowed) return drop(current, passed.why, interfaceSubnet(arrived.iface));
+      if (route?.ownNetwork) {
+        trace.hops.push({
+          ...verdictHop(current, interfaceSubnet(arrived.iface), passed, "input"),
+          why: `into the network ${q(current)} routes (${passed.why})`,
+        });
+        trace.reached = true;
+        return trace;
+      }
+    } else if (route?.ownNetwork)
+      return drop(current, `${q(destination)} is in a network ${q(current)} routes itself`);
+    if (!route) return drop(current, `${q(current)} has no route to ${q(destination)}`);
+    const { iface, link } = route;
+    const subnet = interfaceSubnet(iface);
+    if (!link)
+      return drop(
+        current,
+        `no peer of ${q(current)} on subnet ${q(subnet)} has ${q(destination)} in its AllowedIPs`,
+        subnet,
+      );
+    // An exit node masquerades what its clients send out of another interface (the NAT rule
+    // of nixos-routing.ts and wg-quick's hook): the next hop sees the exit node's address.
+    const masquerade =
+      arrived !== undefined &&
+      interfaceSubnet(arrived.iface) !== subnet &&
+      arrived.iface.links.some((l) => linkPeer(l) === arrived?.from && l.exitClient);
+    if (!arrived || masquerade) {
+      const chosen = sourceOf(iface, ifaces, dst.family);
+      if (!chosen)
+        return drop(current, `${q(current)} has no IPv${dst.family} address to send from`, subnet);
+      currentSource = chosen;
+      trace.source ??= chosen;
+    }
+    const next = linkPeer(link);
+    const back = network.interfaceOn(next, subnet)?.links.find((l) => linkPeer(l) === current);
+    const src = currentSource;
+    const hop: Hop = {
+      peer: current,
+      action: arrived ? "forward" : "send",
+      subnet,
+      to: next,
+      connections: link.connections,
+      why: `${q(destination)} is in its AllowedIPs for ${q(next)}${passed ? ` (${passed.why})` : ""}${masquerade ? `; masqueraded to ${src}` : ""}`,
+    };
+    if (passed?.allowed && passed.rule !== undefined) hop.rule = passed.rule;
+    trace.hops.push(hop);
+    if (!back || longest(allowedIPs(back), range(src) as AddressRange) < 0)
+      return drop(
+        next,
+        `${q(next)}'s WireGuard drops it: the source ${src} is not in its AllowedIPs for ${q(current)}`,
+        subnet,
+      );
+    arrived = { iface: network.interfaceOn(next, subnet) as NetInterface, from: current };
+    current = next;
+  }
+}
+
+/** A path in one line: `"a" -[office]-> "hub" -[office]-> "b": allowed by rules[0]`. */
+export function traceText(trace: Trace): string {
+  const parts: string[] = [];
+  for (const hop of trace.hops) {
+    if (hop.action === "send" || hop.action === "forward") {
+      if (hop.to === undefined) continue;
+      if (parts.length === 0) parts.push(q(hop.peer));
+      parts.push(`-[${hop.subnet}]-> ${q(hop.to)}`);
+    }
+  }
+  const last = trace.hops[trace.hops.length - 1];
+  const end = last
+    ? `${last.action === "drop" ? `dropped at ${q(last.peer)}: ` : ""}${last.why}`
+    : "";
+  return `${parts.length > 0 ? `${parts.join(" ")}: ` : ""}${end}`;
+}

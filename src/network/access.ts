@@ -1,0 +1,280 @@
+/**
+ * Access rules (`rules`): what each host lets in over each of its WireGuard interfaces, decided
+ * once here so that the firewall every configurer writes (configurers/nft-rules.ts) and the
+ * policy tests that follow packets (check/paths.ts) read the same decision.
+ *
+ * A rule `{ from, to, allow, subnets? }` lets a packet in on an interface of subnet S when S is
+ * one the rule applies to, its source is an address on S of a peer `from` selects, and
+ *   - on the receiving host (input): that host is one `to` selects;
+ *   - on a router or exit node (forward): its destination is an address of a peer `to` selects
+ *     on a subnet the rule applies to, or a network such a peer routes there;
+ * and the packet is one of `allow`'s services. Replies to allowed packets pass. An exit node
+ * also forwards what its exit clients send outside every WireGuard address and routed network
+ * (that is what an exit node is for; rules cannot narrow it yet). Without `rules` nothing is
+ * filtered.
+ */
+import { SERVICE } from "../acl/v1/schema.js";
+import { allowedIP } from "./addresses.js";
+import { type AddressRange, addressRange, rangeHolds, rangesOverlap } from "./cidr.js";
+import type { NetInterface, NetPeer, NetRule, Network } from "./model.js";
+import { interfaceSubnet } from "./refs.js";
+import { filterSelects } from "./select.js";
+
+/** One entry of `allow`: a protocol and, for tcp and udp, a port range. */
+export interface Service {
+  protocol: "tcp" | "udp" | "icmp" | "any";
+  low?: number;
+  high?: number;
+}
+
+/** The service `allow` names (validated text; anything else is every service). */
+export function parseService(text: string): Service {
+  const m = SERVICE.exec(text);
+  if (!m || text === "*") return { protocol: "any" };
+  if (text === "icmp") return { protocol: "icmp" };
+  const low = Number(m[1]);
+  return {
+    protocol: text.startsWith("tcp") ? "tcp" : "udp",
+    low,
+    high: m[2] === undefined ? low : Number(m[2]),
+  };
+}
+
+/** `tcp/22`, `udp/8000-8999`, `icmp`, `*`: the text `allow` writes for a service. */
+export function serviceText(s: Service): string {
+  if (s.protocol === "any") return "*";
+  if (s.protocol === "icmp") return "icmp";
+  return `${s.protocol}/${s.low === s.high ? s.low : `${s.low}-${s.high}`}`;
+}
+
+/** What a rule lets in on one interface: from these sources (to these destinations). */
+export interface Allow {
+  /** Index of the rule in `rules`. */
+  rule: number;
+  /** Host addresses (`10.0.0.2/32`) of the peers `from` selects on the subnet. */
+  sources: readonly string[];
+  /** Forward only: addresses and routed networks of the peers `to` selects. */
+  destinations?: readonly string[];
+  services: readonly Service[];
+}
+
+/** What one host lets in over one of its interfaces. */
+export interface InterfaceAccess {
+  subnet: string;
+  /** Packets for the host itself. */
+  input: Allow[];
+  /** Packets the host forwards (it routes networks or is an exit node). */
+  forward: Allow[];
+  /** Host addresses of this host's exit clients on the subnet: their packets may leave. */
+  exitSources: string[];
+  /** Every WireGuard address and routed network: what leaving means not reaching. */
+  known: string[];
+}
+
+/** A packet as a rule sees it: protocol and port (absent: any service at all). */
+export interface PacketService {
+  protocol: "tcp" | "udp" | "icmp";
+  port?: number;
+}
+
+export type Verdict =
+  | { allowed: true; rule?: number; why: string }
+  | { allowed: false; why: string };
+
+function selectable(peer: NetPeer) {
+  return { name: peer.name, groups: peer.groups, subnets: peer.memberships.map((m) => m.subnet) };
+}
+
+function selects(filters: NetRule["from"], peer: NetPeer): boolean {
+  const p = selectable(peer);
+  return filters.every((f) => filterSelects(p, f));
+}
+
+function appliesTo(rule: NetRule, subnet: string): boolean {
+  return rule.subnets === undefined || rule.subnets.includes(subnet);
+}
+
+/** Every address of the subnet's members, as ranges: to tell relay routes from networks. */
+function memberRanges(network: Network, subnet: string): AddressRange[] {
+  const out: AddressRange[] = [];
+  for (const peer of network.peers)
+    for (const m of peer.memberships)
+      if (m.subnet === subnet)
+        for (const a of m.addresses) {
+          const r = addressRange(allowedIP(a));
+          if (r) out.push(r);
+        }
+  return out;
+}
+
+/**
+ * The networks a peer routes on a subnet that are destinations of their own: a route that holds
+ * WireGuard addresses of the subnet (a hub routing the whole tunnel network) relays to those
+ * peers, and reaching them is their own rules' business, not the router's.
+ */
+function ownedNetworks(peer: NetPeer, subnet: string, members: readonly AddressRange[]): string[] {
+  const routes = peer.memberships.find((m) => m.subnet === subnet)?.routes ?? [];
+  return routes.filter((route) => {
+    const r = addressRange(route);
+    return r !== undefined && !members.some((m) => rangesOverlap(r, m));
+  });
+}
+
+/**
+ * Whether a host forwards between interfaces: it routes networks for others or is an exit node
+ * (the forwarding sysctl it gets is host-wide, so then every interface forwards).
+ */
+export function hostForwards(interfaces: readonly NetInterface[]): boolean {
+  return interfaces.some((i) => (i.routes?.length ?? 0) > 0 || i.links.some((l) => l.exitClient));
+}
+
+/**
+ * The access rules of a network, resolved per host and interface. Build one per network (it
+ * keeps what it resolved for the hosts asked about).
+ */
+export class AccessRules {
+  readonly #network: Network;
+  readonly #rules: readonly NetRule[];
+  readonly #members = new Map<string, AddressRange[]>();
+  #known: string[] | undefined;
+
+  constructor(network: Network) {
+    this.#network = network;
+    this.#rules = network.rules ?? [];
+  }
+
+  /** Whether the network has rules at all (without them nothing is filtered). */
+  get enforced(): boolean {
+    return this.#network.rules !== undefined;
+  }
+
+  get rules(): readonly NetRule[] {
+    return this.#rules;
+  }
+
+  #membersOf(subnet: string): AddressRange[] {
+    let found = this.#members.get(subnet);
+    if (!found) {
+      found = memberRanges(this.#network, subnet);
+      this.#members.set(subnet, found);
+    }
+    return found;
+  }
+
+  /** Host addresses of the peers `filters` selects on `subnet`, but `self`. */
+  #addresses(filters: NetRule["from"], subnet: string, self: string): string[] {
+    const out: string[] = [];
+    for (const peer of this.#network.peers) {
+      if (peer.name === self || !selects(filters, peer)) continue;
+      const m = peer.memberships.find((x) => x.subnet === subnet);
+      if (m) out.push(...m.addresses.map(allowedIP));
+    }
+    return out;
+  }
+
+  /** Addresses (every subnet the rule applies to) and owned networks of the peers `to` selects. */
+  #destinations(rule: NetRule, self: string): string[] {
+    const out: string[] = [];
+    for (const peer of this.#network.peers) {
+      if (!selects(rule.to, peer)) continue;
+      for (const m of peer.memberships) {
+        if (!appliesTo(rule, m.subnet)) continue;
+        if (peer.name !== self) out.push(...m.addresses.map(allowedIP));
+        out.push(...ownedNetworks(peer, m.subnet, this.#membersOf(m.subnet)));
+      }
+    }
+    return [...new Set(out)];
+  }
+
+  /** Every WireGuard address and routed network of the network. */
+  known(): string[] {
+    if (!this.#known) {
+      const out = new Set<string>();
+      for (const peer of this.#network.peers)
+        for (const m of peer.memberships) {
+          for (const a of m.addresses) out.add(allowedIP(a));
+          for (const r of m.routes ?? []) out.add(r);
+        }
+      this.#known = [...out];
+    }
+    return this.#known;
+  }
+
+  /**
+   * What `peer` lets in over its interface `iface`; `forwards` says whether the host forwards
+   * at all (else its forward lists stay empty: nothing passes through it anyway).
+   */
+  interfaceAccess(peer: NetPeer, iface: NetInterface, forwards: boolean): InterfaceAccess {
+    const subnet = interfaceSubnet(iface);
+    const input: Allow[] = [];
+    const forward: Allow[] = [];
+    for (const rule of this.#rules) {
+      if (!appliesTo(rule, subnet)) continue;
+      const sources = this.#addresses(rule.from, subnet, peer.name);
+      if (sources.length === 0) continue;
+      const services = rule.allow.map(parseService);
+      if (selects(rule.to, peer)) input.push({ rule: rule.index, sources, services });
+      const destinations = forwards ? this.#destinations(rule, peer.name) : [];
+      if (destinations.length > 0)
+        forward.push({ rule: rule.index, sources, destinations, services });
+    }
+    const exitSources = iface.links
+      .filter((l) => forwards && l.exitClient)
+      .flatMap((l) => l.addresses.map(allowedIP));
+    return { subnet, input, forward, exitSources, known: exitSources.length ? this.known() : [] };
+  }
+}
+
+function holds(cidrs: readonly string[], address: string): boolean {
+  const one = addressRange(address);
+  if (!one) return false;
+  return cidrs.some((c) => {
+    const r = addressRange(c);
+    return r !== undefined && rangeHolds(r, one.family, one.address);
+  });
+}
+
+function serves(services: readonly Service[], packet: PacketService | undefined): boolean {
+  if (packet === undefined) return services.length > 0;
+  return services.some((s) => {
+    if (s.protocol === "any") return true;
+    if (s.protocol !== packet.protocol) return false;
+    if (s.protocol === "icmp") return true;
+    // A query without a port asks whether any port of the protocol is open.
+    return (
+      packet.port === undefined || ((s.low ?? 0) <= packet.port && packet.port <= (s.high ?? 0))
+    );
+  });
+}
+
+/** Whether `access` lets in a packet from `source` for the host itself. */
+export function decideInput(
+  access: InterfaceAccess | undefined,
+  source: string,
+  packet: PacketService | undefined,
+): Verdict {
+  if (!access) return { allowed: true, why: "no rules: everything passes" };
+  const allow = access.input.find((a) => holds(a.sources, source) && serves(a.services, packet));
+  if (allow) return { allowed: true, rule: allow.rule, why: `allowed by rules[${allow.rule}]` };
+  return { allowed: false, why: "no rule allows it" };
+}
+
+/** Whether `access` lets a packet from `source` to `destination` be forwarded. */
+export function decideForward(
+  access: InterfaceAccess | undefined,
+  source: string,
+  destination: string,
+  packet: PacketService | undefined,
+): Verdict {
+  if (!access) return { allowed: true, why: "no rules: everything passes" };
+  const allow = access.forward.find(
+    (a) =>
+      holds(a.sources, source) &&
+      holds(a.destinations ?? [], destination) &&
+      serves(a.services, packet),
+  );
+  if (allow) return { allowed: true, rule: allow.rule, why: `allowed by rules[${allow.rule}]` };
+  if (holds(access.exitSources, source) && !holds(access.known, destination))
+    return { allowed: true, why: "an exit client's packet leaving through its exit node" };
+  return { allowed: false, why: "no rule allows it" };
+}

@@ -1,0 +1,87 @@
+/**
+ * Access rules on NixOS, proven by NixOS itself: the office ACL (with rules) generated for the
+ * `static` and `networkd` configurers, every peer evaluated with nixpkgs' real module system
+ * (test/support/nixos-real.*). Each host evaluates without a warning or a failed assertion,
+ * has `networking.nftables` on with our table, the NixOS firewall (now on nftables) trusts the
+ * WireGuard interface so that our table alone decides for it, and the ruleset NixOS would load
+ * (its tables put together as nftables.nix does) passes the real `nft --check`.
+ */
+import { strict as assert } from "node:assert";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { run } from "../support/netns.js";
+import { type Evaluation, evaluateHosts, nixpkgsFromNixPath } from "../support/nixos-real.js";
+import { fixtures } from "../support/paths.js";
+import { tempDir, wirenixInProcess } from "../support/run.js";
+
+const PEERS = ["hub", "laptop1", "laptop2", "server1", "server2"];
+const CONFIGURERS = ["static", "networkd"] as const;
+const { dir, remove } = tempDir("wirenix-rules-nixos-");
+after(remove);
+
+async function wirenix(args: string[]): Promise<string> {
+  const ran = await wirenixInProcess(args);
+  assert.equal(ran.code, 0, `wirenix ${args.join(" ")}: ${ran.stdout}${ran.stderr}`);
+  return ran.stdout;
+}
+
+test("NixOS evaluates the rules: nftables on, our table, the interface trusted, nft --check", async () => {
+  const acl = join(dir, "office.yaml");
+  writeFileSync(acl, readFileSync(join(fixtures, "rules", "office.yaml")));
+  const keys = join(dir, "keys");
+  await wirenix(["keys", "generate", acl, "--dir", keys, "--update-acl"]);
+  const specs = [];
+  for (const configurer of CONFIGURERS) {
+    const out = join(dir, configurer);
+    await wirenix([
+      ...["generate", acl, "--configurer", configurer],
+      ...["--key-provider", "dir", "--keys-dir", keys, "--out", out],
+    ]);
+    for (const peer of PEERS)
+      specs.push({
+        id: `${configurer} ${peer}`,
+        useNetworkd: configurer === "networkd",
+        module: join(out, `${peer}.nix`),
+      });
+  }
+  const evaluation: Evaluation = await evaluateHosts(specs, {
+    nixpkgs: nixpkgsFromNixPath(),
+    workDir: dir,
+  });
+  // The same table the networkd-files output writes for nft -f (one renderer for both).
+  await wirenix([
+    ...["generate", acl, "--configurer", "networkd-files"],
+    ...["--key-provider", "dir", "--keys-dir", keys, "--out", join(dir, "files")],
+  ]);
+  for (const spec of specs) {
+    const result = evaluation.results.get(spec.id);
+    assert.ok(result?.config, `${spec.id}: ${result?.error}`);
+    const config = result.config;
+    assert.deepEqual(config.warnings, [], spec.id);
+    assert.deepEqual(config.failedAssertions, [], spec.id);
+    assert.deepEqual(result.traces, [], spec.id);
+    assert.equal(config.nftables.enable, true, spec.id);
+    assert.ok(config.trustedInterfaces.includes("office"), spec.id);
+    const ours = config.nftables.tables["wirenix-rules"];
+    assert.ok(ours, `${spec.id}: no wirenix-rules table`);
+    assert.equal(ours.family, "inet");
+    const firewall = config.nftables.tables["nixos-fw"];
+    assert.ok(firewall, `${spec.id}: the NixOS firewall runs on nftables`);
+    assert.match(firewall.content, /iifname \{[^}]*"office"[^}]*\} accept/);
+    const peer = spec.id.split(" ")[1] as string;
+    const file = readFileSync(join(dir, "files", peer, "wirenix-rules.nft"), "utf8");
+    for (const line of ours.content.trim().split("\n"))
+      assert.ok(file.includes(line), `${spec.id}: ${line} is in the networkd-files table too`);
+    // The ruleset NixOS loads, put together as nixos/modules/services/networking/nftables.nix
+    // does, checked by the real nft in a network namespace of its own.
+    const ruleset = Object.values(config.nftables.tables)
+      .filter((t) => t.enable)
+      .map((t) => `table ${t.family} ${t.name} {\n${t.content}\n}\n`)
+      .join("\n");
+    const rulesetFile = join(dir, `ruleset-${spec.id.replace(" ", "-")}.nft`);
+    writeFileSync(rulesetFile, ruleset);
+    const checked = await run("unshare", ["-n", "nft", "--check", "-f", rulesetFile]);
+    assert.equal(checked.code, 0, `${spec.id}: ${checked.stderr}`);
+  }
+});

@@ -1,0 +1,250 @@
+/**
+ * Access rules on real tunnels: the office ACL (a hub routing the tunnel network for two laptops
+ * and two servers, with rules) generated for wg-quick and brought up with the real `wg-quick`
+ * (its PostUp loads the nftables table with the real `nft`) on wireguard-go, one network
+ * namespace per host. Every host listens on tcp/22, tcp/80, tcp/443 and udp/53 (socat); every
+ * host then tries every other host on each of those and by ping. What the namespaces let through
+ * must be exactly what `check` predicts for the same ACL, probe by probe: both for the ACL's own
+ * policy tests and for a test of every (source, target, service) of the matrix.
+ */
+import { strict as assert } from "node:assert";
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { parse as parseYaml, stringify as toYaml } from "yaml";
+import { Lab, must, removeStaleNamespaces, run } from "../support/netns.js";
+import { fixtures, wirenixBin } from "../support/paths.js";
+
+const WG_GO = { WG_QUICK_USERSPACE_IMPLEMENTATION: "wireguard-go", LOG_LEVEL: "silent" };
+const HOSTS = ["hub", "laptop1", "laptop2", "server1", "server2"] as const;
+const ADDRESS: Record<string, string> = {
+  hub: "10.0.0.1",
+  laptop1: "10.0.0.11",
+  laptop2: "10.0.0.12",
+  server1: "10.0.0.21",
+  server2: "10.0.0.22",
+};
+const SERVICES = ["tcp/22", "tcp/80", "tcp/443", "udp/53", "icmp"] as const;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let lab: Lab | undefined;
+const listeners: ChildProcess[] = [];
+
+before(async () => {
+  await removeStaleNamespaces();
+});
+
+after(async () => {
+  for (const child of listeners) child.kill("SIGKILL");
+  await lab?.destroy();
+});
+
+interface JsonItem {
+  severity: string;
+  code: string;
+  path: string;
+  test?: { from: string; target: string; expect: string; reached: boolean };
+}
+
+async function wirenix(args: readonly string[]): Promise<{ code: number; stdout: string }> {
+  const ran = await run(process.execPath, [wirenixBin, ...args], { timeoutMs: 120_000 });
+  return { code: ran.code, stdout: ran.stdout + ran.stderr };
+}
+
+/** Starts a socat listener in the host's namespace that answers every connection "pong". */
+function listen(host: string, service: string): void {
+  const [protocol, port] = service.split("/") as [string, string];
+  const address =
+    protocol === "tcp" ? `TCP-LISTEN:${port},fork,reuseaddr` : `UDP-LISTEN:${port},fork,reuseaddr`;
+  const child = spawn(
+    "ip",
+    ["netns", "exec", (lab as Lab).ns(host), "socat", address, "SYSTEM:echo pong"],
+    { stdio: "ignore" },
+  );
+  listeners.push(child);
+}
+
+/** Whether a packet of `service` from `from` gets an answer from `address` (1 s timeouts). */
+async function probe(from: string, address: string, service: string): Promise<boolean> {
+  const l = lab as Lab;
+  if (service === "icmp")
+    return (await l.exec(from, ["ping", "-n", "-c", "1", "-W", "1", address])).code === 0;
+  const [protocol, port] = service.split("/") as [string, string];
+  const target =
+    protocol === "tcp" ? `TCP:${address}:${port},connect-timeout=1` : `UDP:${address}:${port}`;
+  const ran = await l.exec(from, ["sh", "-c", `echo ping | socat -T1 - ${target}`], {
+    timeoutMs: 4000,
+  });
+  return ran.stdout.includes("pong");
+}
+
+/** Runs `tasks` with at most `width` at a time. */
+async function pool<T>(tasks: (() => Promise<T>)[], width: number): Promise<T[]> {
+  const out: T[] = new Array(tasks.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < tasks.length) {
+        const i = next++;
+        out[i] = await (tasks[i] as () => Promise<T>)();
+      }
+    }),
+  );
+  return out;
+}
+
+/** Every assertion's prediction from `check --format json`, keyed `from target`. */
+async function predictions(acl: string, keyFlags: string[]): Promise<Map<string, boolean>> {
+  const checked = await wirenix([
+    "check",
+    acl,
+    "--format",
+    "json",
+    "--configurer",
+    "wg-quick",
+    ...keyFlags,
+  ]);
+  const items = JSON.parse(checked.stdout) as JsonItem[];
+  const out = new Map<string, boolean>();
+  for (const item of items)
+    if (item.test) out.set(`${item.test.from} ${item.test.target}`, item.test.reached);
+  return out;
+}
+
+test("the rules are enforced as check predicts, probe by probe", async (t) => {
+  lab = await Lab.create(HOSTS);
+  const acl = join(lab.dir, "office.yaml");
+  writeFileSync(acl, readFileSync(join(fixtures, "rules", "office.yaml")));
+  const keys = join(lab.dir, "keys");
+  const out = join(lab.dir, "out");
+  assert.equal((await wirenix(["keys", "generate", acl, "--dir", keys, "--update-acl"])).code, 0);
+  const keyFlags = ["--key-provider", "dir", "--keys-dir", keys];
+  const checked = await wirenix(["check", acl, "--configurer", "wg-quick", ...keyFlags]);
+  assert.equal(checked.code, 0, checked.stdout);
+  assert.match(checked.stdout, /policy tests: 16 of 16 assertions passed in 4 tests/);
+  const generated = await wirenix([
+    "generate",
+    acl,
+    "--configurer",
+    "wg-quick",
+    ...keyFlags,
+    "--out",
+    out,
+  ]);
+  assert.equal(generated.code, 0, generated.stdout);
+
+  for (const host of HOSTS) {
+    await lab.mustExec(host, ["wg-quick", "up", join(out, host, "office.conf")], { env: WG_GO });
+    // PostUp loaded the table with the real nft.
+    const tables = await lab.mustExec(host, ["nft", "list", "tables"]);
+    assert.match(tables, /table inet wirenix-rules-office/);
+    for (const service of SERVICES) if (service !== "icmp") listen(host, service);
+  }
+  // Only the hub has an endpoint: every spoke says hello first (the packet itself may be
+  // dropped by the rules; the handshake is not).
+  for (let round = 0; round < 20; round++) {
+    await Promise.all(
+      HOSTS.slice(1).map((h) =>
+        (lab as Lab).exec(h, ["ping", "-n", "-c", "1", "-W", "1", ADDRESS.hub as string]),
+      ),
+    );
+    const shown = await lab.mustExec("hub", ["wg", "show", "office", "latest-handshakes"]);
+    const times = shown
+      .trim()
+      .split("\n")
+      .map((line) => Number(line.split("\t")[1]));
+    if (times.length === 4 && times.every((x) => x > 0)) break;
+    await sleep(250);
+  }
+
+  // The matrix: every host to every other, on every service, as check predicts it ...
+  const matrix = parseYaml(readFileSync(acl, "utf8")) as Record<string, unknown>;
+  matrix.tests = HOSTS.map((from) => ({
+    from,
+    reaches: HOSTS.filter((to) => to !== from).flatMap((to) => SERVICES.map((s) => `${to}:${s}`)),
+  }));
+  const matrixAcl = join(lab.dir, "matrix.yaml");
+  writeFileSync(matrixAcl, toYaml(matrix));
+  const predicted = await predictions(matrixAcl, keyFlags);
+  const probes = HOSTS.flatMap((from) =>
+    HOSTS.filter((to) => to !== from).flatMap((to) => SERVICES.map((s) => ({ from, to, s }))),
+  );
+  assert.equal(predicted.size, probes.length);
+  // ... and as the namespaces let it through.
+  const observed = await pool(
+    probes.map((p) => () => probe(p.from, ADDRESS[p.to] as string, p.s)),
+    20,
+  );
+  const rows: string[] = [];
+  const disagree: string[] = [];
+  probes.forEach((p, i) => {
+    const key = `${p.from} ${p.to}:${p.s}`;
+    const seen = observed[i] as boolean;
+    const said = predicted.get(key);
+    rows.push(
+      `${p.from.padEnd(8)} -> ${`${p.to}:${p.s}`.padEnd(16)} observed ${seen ? "pass" : "drop"}, check ${said ? "pass" : "drop"}`,
+    );
+    if (seen !== said) disagree.push(key);
+  });
+  t.diagnostic(`matrix (source -> target:service):\n${rows.join("\n")}`);
+  assert.deepEqual(disagree, [], "check and the namespaces disagree");
+  // Not a matrix of one answer: the rules both let through and drop.
+  assert.ok(observed.some((x) => x) && observed.some((x) => !x));
+
+  // The ACL's own tests, assertion by assertion, against the same observations.
+  const own = await predictions(acl, keyFlags);
+  assert.equal(own.size, 16);
+  for (const [key, reached] of own) {
+    const [from, target] = key.split(" ") as [string, string];
+    const [name, service] = target.split(":") as [string, string | undefined];
+    const services = service === undefined ? SERVICES : [service];
+    const seen = (
+      await Promise.all(services.map((s) => probe(from, ADDRESS[name] as string, s)))
+    ).some((x) => x);
+    assert.equal(seen, reached, `${key}: observed ${seen}, check says ${reached}`);
+  }
+
+  // wg-quick down removes the table again.
+  await lab.mustExec("server1", ["wg-quick", "down", join(out, "server1", "office.conf")], {
+    env: WG_GO,
+  });
+  assert.doesNotMatch(await lab.mustExec("server1", ["nft", "list", "tables"]), /wirenix-rules/);
+});
+
+test("the networkd-files table loads with the real nft", async () => {
+  const l = lab as Lab;
+  const acl = join(l.dir, "office.yaml");
+  const keys = join(l.dir, "keys");
+  const out = join(l.dir, "networkd");
+  const generated = await wirenix([
+    ...["generate", acl, "--configurer", "networkd-files"],
+    ...["--key-provider", "dir", "--keys-dir", keys, "--out", out],
+  ]);
+  assert.equal(generated.code, 0, generated.stdout);
+  const file = join(out, "hub", "wirenix-rules.nft");
+  // Loaded twice: the file replaces its table instead of doubling every rule.
+  await must("ip", ["netns", "exec", l.ns("laptop1"), "nft", "-f", file]);
+  await must("ip", ["netns", "exec", l.ns("laptop1"), "nft", "-f", file]);
+  const listed = await must("ip", [
+    "netns",
+    "exec",
+    l.ns("laptop1"),
+    "nft",
+    "list",
+    "table",
+    "inet",
+    "wirenix-rules",
+  ]);
+  assert.equal(listed.match(/rules\[0\]/g)?.length, 2, listed);
+  await must("ip", [
+    "netns",
+    "exec",
+    l.ns("laptop1"),
+    "nft",
+    "delete",
+    "table",
+    "inet",
+    "wirenix-rules",
+  ]);
+});
