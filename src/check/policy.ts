@@ -82,7 +82,9 @@ function routedTarget(network: Network, text: string): Target | string | undefin
     for (const m of peer.memberships)
       for (const route of m.routes ?? []) {
         const rr = addressRange(route);
-        if (rr && rangeHolds(rr, r.family, r.start) && (!best || rr.prefix > best.length))
+        // The route must hold the whole target, not just its first address.
+        const holds = rr && rangeHolds(rr, r.family, r.start) && rangeHolds(rr, r.family, r.end);
+        if (rr && holds && (!best || rr.prefix > best.length))
           best = { peer: peer.name, subnet: m.subnet, length: rr.prefix };
       }
   if (!best) return `no peer routes ${q(text)} (no peer's routes hold it)`;

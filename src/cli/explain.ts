@@ -41,19 +41,26 @@ async function run(
   const written = service === undefined ? b : `${b}:${service}`;
   // B may be any policy-test target: a peer, `peer.subnet`, a routed network, with a service.
   const target = resolveTarget(network, written);
-  const onlyPath = network.peer(a) !== undefined && !network.peer(splitService(b).name);
+  const bName = splitService(b).name;
+  // A plain name that is no peer is reported as before; other targets say what is wrong.
+  const plainName = /^[A-Za-z0-9_-]+$/.test(bName);
+  const onlyPath = !network.peer(bName) && !(plainName && typeof target === "string");
   if (onlyPath && typeof target === "string") throw new UsageError(target);
-  for (const name of onlyPath ? [a] : [a, b])
+  for (const name of onlyPath ? [a] : [a, bName])
     if (!network.peer(name)) {
       const known = network.peers.slice(0, 10).map((p) => p.name);
       throw new UsageError(
         `no peer ${JSON.stringify(name)} in ${acl} (peers: ${known.join(", ")}${network.peers.length > 10 ? ", ..." : ""})`,
       );
     }
-  if (a === b)
+  if (a === bName)
     throw new UsageError(`explain needs two different peers (got ${JSON.stringify(a)} twice)`);
+  // The way packets take: always for a target that is no peer, and for a peer when a service
+  // is asked for or rules decide (else the link explanation says it all, as before rules).
+  const withPaths =
+    onlyPath || written !== bName || (network.rules !== undefined && typeof target !== "string");
   const paths =
-    typeof target === "string" ? undefined : explainPaths(network, a, splitService(b).name, target);
+    withPaths && typeof target !== "string" ? explainPaths(network, a, bName, target) : undefined;
   if (onlyPath) {
     io.out(
       flags.format === "json"
@@ -62,10 +69,10 @@ async function run(
     );
     return 0;
   }
-  const explanation = explainPair(network, a, b);
+  const explanation = explainPair(network, a, bName);
   const text =
     flags.format === "json"
-      ? `${JSON.stringify({ ...explanation, paths }, null, 2)}\n`
+      ? `${JSON.stringify(paths ? { ...explanation, paths } : explanation, null, 2)}\n`
       : `${explanationText(explanation)}${paths ? `\n${pathsText(paths)}` : ""}`;
   io.out(text);
   return 0;

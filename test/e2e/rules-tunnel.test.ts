@@ -65,8 +65,17 @@ function listen(host: string, service: string): void {
   listeners.push(child);
 }
 
-/** Whether a packet of `service` from `from` gets an answer from `address` (1 s timeouts). */
+/**
+ * Whether a packet of `service` from `from` gets an answer from `address` (1 s timeouts). An
+ * answer is proof; no answer is tried twice more, so a loaded machine's slow answer is no drop.
+ */
 async function probe(from: string, address: string, service: string): Promise<boolean> {
+  for (let attempt = 0; attempt < 3; attempt++)
+    if (await probeOnce(from, address, service)) return true;
+  return false;
+}
+
+async function probeOnce(from: string, address: string, service: string): Promise<boolean> {
   const l = lab as Lab;
   if (service === "icmp")
     return (await l.exec(from, ["ping", "-n", "-c", "1", "-W", "1", address])).code === 0;
@@ -174,7 +183,7 @@ test("the rules are enforced as check predicts, probe by probe", async (t) => {
   // ... and as the namespaces let it through.
   const observed = await pool(
     probes.map((p) => () => probe(p.from, ADDRESS[p.to] as string, p.s)),
-    20,
+    10,
   );
   const rows: string[] = [];
   const disagree: string[] = [];
