@@ -24,7 +24,7 @@ interface Target {
   subnet?: string;
 }
 
-const KNOWN = ["from", "reaches", "notReaches"];
+const KNOWN: readonly string[] = ["from", "reaches", "notReaches"];
 const q = JSON.stringify;
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -20,6 +20,7 @@ function wireguardPeer(context: ConfigureContext, subnet: string, link: Link): C
   const presharedKeyFile = keys.presharedKeyFile(subnet);
   const wrapped = context.options.nixosPeerShape === "wrapped";
   return sharedPeerEntry(
+    context.run,
     wrapped ? "networkd-wrapped" : "networkd",
     link,
     publicKey,
@@ -103,7 +104,7 @@ function systemdNetwork(context: ConfigureContext, withNetworks: boolean): Confi
     boot: routing.boot,
     networking: {
       firewall: routing.firewall,
-      hosts: hostsEntries(context.interfaces, context.network),
+      hosts: hostsEntries(context.interfaces, context.network, context.run),
       nat: routing.nat,
     },
     systemd: { network },

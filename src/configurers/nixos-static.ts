@@ -3,14 +3,20 @@ import type { ConfigTree } from "../config-tree.js";
 import { interfaceAddress } from "../network/addresses.js";
 import type { Link } from "../network/model.js";
 import { allowedIPs } from "../network/routing.js";
+import type { RunContext } from "../run-context.js";
 import { defineConfigurer } from "./configurer.js";
 import { hostsEntries } from "./hosts.js";
 import { deviceInterfaces } from "./interfaces.js";
 import { exitRuleCommands, nixosRoutingOptions } from "./nixos-routing.js";
 import { sharedPeerEntry } from "./peer-entries.js";
 
-function peerEntry(link: Link, publicKey: string, presharedKeyFile: string | undefined) {
-  return sharedPeerEntry("static", link, publicKey, presharedKeyFile, () => {
+function peerEntry(
+  run: RunContext,
+  link: Link,
+  publicKey: string,
+  presharedKeyFile: string | undefined,
+) {
+  return sharedPeerEntry(run, "static", link, publicKey, presharedKeyFile, () => {
     const { endpoint } = link;
     // Keys in Nix order, so printing a million of these needs no sorting.
     return {
@@ -45,7 +51,7 @@ export const nixosStaticConfigurer = defineConfigurer({
         ips: iface.addresses.map(interfaceAddress),
         listenPort: iface.listenPort,
         peers: iface.links.map((link) =>
-          peerEntry(link, keys.publicKeyOf(link.peer), presharedKeyFile),
+          peerEntry(context.run, link, keys.publicKeyOf(link.peer), presharedKeyFile),
         ),
         postSetup: exit === undefined ? undefined : exitRuleCommands(exit.table, "add").join("\n"),
         postShutdown:
@@ -63,7 +69,7 @@ export const nixosStaticConfigurer = defineConfigurer({
       boot: routing.boot,
       networking: {
         firewall: routing.firewall,
-        hosts: hostsEntries(context.interfaces, context.network),
+        hosts: hostsEntries(context.interfaces, context.network, context.run),
         nat: routing.nat,
         wireguard: { interfaces },
       },
