@@ -227,14 +227,13 @@ export class Generator {
           ...(this.options.inlinePrivateKeys ? { inlinePrivateKeys: true } : {}),
         },
         deviceName: (subnet) => {
-          const name = deviceName(devNameMethod, peerName, subnet);
+          const name = deviceName(devNameMethod, peerName, subnet.name);
           if (name.length > MAX_DEVICE_NAME_LENGTH) {
-            const index = this.network.subnet(subnet)?.index ?? 0;
             throw new InputError([
               diagnostic(
                 "error",
                 "devname-too-long",
-                ["subnets", index, "name"],
+                ["subnets", subnet.index, "name"],
                 `device name ${JSON.stringify(name)} of peer ${JSON.stringify(peerName)} is ${name.length} characters; Linux allows at most ${MAX_DEVICE_NAME_LENGTH}. Try --dev-name-method hash`,
               ),
             ]);

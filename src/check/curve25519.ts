@@ -15,6 +15,7 @@ const PKCS8_X25519_PREFIX = Buffer.from("302e020100300506032b656e04220420", "hex
 const PROBE = createPrivateKey({
   key: Buffer.concat([PKCS8_X25519_PREFIX, Buffer.alloc(32, 0x2a)]),
   format: "der",
+  type: "pkcs8",
 });
 
 /**

@@ -67,9 +67,9 @@ function linksOf(network: Network, from: string): Map<string, Map<string, readon
   const out = new Map<string, Map<string, readonly number[]>>();
   for (const iface of network.interfaces(from))
     for (const link of iface.links) {
-      const bySubnet = out.get(link.peer) ?? new Map<string, readonly number[]>();
-      bySubnet.set(iface.subnet, link.connections);
-      out.set(link.peer, bySubnet);
+      const bySubnet = out.get(link.peer.name) ?? new Map<string, readonly number[]>();
+      bySubnet.set(iface.subnet.name, link.connections);
+      out.set(link.peer.name, bySubnet);
     }
   return out;
 }

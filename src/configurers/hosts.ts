@@ -4,7 +4,7 @@
  * earlier one, as in the original.
  */
 import { hostAddress } from "../network/addresses.js";
-import type { NetInterface, Network } from "../network/model.js";
+import type { NetInterface, NetPeer, NetSubnet, Network } from "../network/model.js";
 import { compareNames } from "../order.js";
 import type { RunContext } from "../run-context.js";
 
@@ -60,17 +60,22 @@ function nameList(order: AddressOrder, run: RunContext, name: string): readonly 
 }
 
 /**
- * address → [name]; one name per address, keys in Nix order (the order of the network's
- * addresses, so no strings are sorted). The name lists are shared by every host of the run
- * that has them (see RunContext.shareSubtree): copy one to change it.
+ * address → [name]; one name per address, keys in Nix order. Given the network and the run
+ * (a configurer has both in its context), the order is the network's, so no strings are
+ * sorted, and the name lists are shared by every host of the run that has them (see
+ * RunContext.shareSubtree): copy one to change it.
  */
 export function hostsEntries(
   interfaces: readonly NetInterface[],
-  network: Network,
-  run: RunContext,
+  network?: Network,
+  run?: RunContext,
 ): Record<string, string[]> {
+  if (!network || !run) return sortedHosts(hostsLines(interfaces));
   const order = addressOrder(network, run);
-  const names = run.share("configurers/hosts names", () => new Map<string, Map<string, string>>());
+  const names = run.share(
+    "configurers/hosts names",
+    () => new Map<NetSubnet, Map<NetPeer, string>>(),
+  );
   const generation = ++order.generation;
   const found: number[] = [];
   for (const iface of interfaces) {
@@ -82,7 +87,7 @@ export function hostsEntries(
     for (const link of iface.links) {
       let name = onSubnet.get(link.peer);
       if (name === undefined) {
-        name = `${link.peer}.${iface.subnet}`;
+        name = `${link.peer.name}.${iface.subnet.name}`;
         onSubnet.set(link.peer, name);
       }
       for (const address of link.addresses) {
@@ -120,6 +125,6 @@ export function hostsLines(interfaces: readonly NetInterface[]): Map<string, str
   for (const iface of interfaces)
     for (const link of iface.links)
       for (const address of link.addresses)
-        hosts.set(hostAddress(address), `${link.peer}.${iface.subnet}`);
+        hosts.set(hostAddress(address), `${link.peer.name}.${iface.subnet.name}`);
   return hosts;
 }

@@ -4,7 +4,7 @@
  */
 import type { ConfigTree } from "../config-tree.js";
 import { interfaceAddress } from "../network/addresses.js";
-import type { Link, NetInterface } from "../network/model.js";
+import type { Link, NetInterface, NetSubnet } from "../network/model.js";
 import { allowedIPs } from "../network/routing.js";
 import { type ConfigureContext, defineConfigurer } from "./configurer.js";
 import { warnUnsupportedRefresh } from "./endpoint-support.js";
@@ -13,7 +13,7 @@ import { deviceInterfaces } from "./interfaces.js";
 import { nixosRoutingOptions } from "./nixos-routing.js";
 import { sharedPeerEntry } from "./peer-entries.js";
 
-function wireguardPeer(context: ConfigureContext, subnet: string, link: Link): ConfigTree {
+function wireguardPeer(context: ConfigureContext, subnet: NetSubnet, link: Link): ConfigTree {
   const { keys } = context;
   warnUnsupportedRefresh(context, subnet, link, "systemd-networkd");
   const publicKey = keys.publicKeyOf(link.peer);
@@ -83,7 +83,7 @@ function systemdNetwork(context: ConfigureContext, withNetworks: boolean): Confi
     if (!withNetworks && rules.length > 0)
       context.warn(
         "unsupported-option",
-        ["peers", context.peer.index, "subnets", iface.subnet],
+        ["peers", context.peer.index, "subnets", iface.subnet.name],
         `networkd-dev-only writes no .network: give ${device} its routing policy rules (see docs/beyond-the-original.md) in your own`,
       );
     networks[`50-${device}`] = {

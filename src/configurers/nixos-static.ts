@@ -24,7 +24,7 @@ function peerEntry(
       dynamicEndpointRefreshRestartSeconds: endpoint.dynamicEndpointRefreshRestartSeconds,
       dynamicEndpointRefreshSeconds: endpoint.dynamicEndpointRefreshSeconds,
       endpoint: endpoint.address,
-      name: link.peer,
+      name: link.peer.name,
       persistentKeepalive: endpoint.persistentKeepalive,
       presharedKeyFile,
       publicKey,

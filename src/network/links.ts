@@ -223,7 +223,7 @@ export class LinkResolver {
       const remotePeer = this.#peers[remote] as NetPeer;
       const remoteMember = members[remote] as Membership;
       const link: Link = {
-        peer: remotePeer.name,
+        peer: remotePeer,
         addresses: remoteMember.addresses,
         endpoint: roamingEndpoint(
           this.#endpoints.resolve(subnet, local, remote),
