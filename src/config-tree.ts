@@ -7,29 +7,6 @@ export interface ConfigTree {
   [key: string]: ConfigValue;
 }
 
-/** Subtrees that the configurations of several hosts hold as the same object. */
-const sharedSubtrees = new WeakSet<object>();
-
-/**
- * Marks `tree` as held by several configurations (all hosts of a mesh hold the same entry for
- * a peer), so a printer may print it once and reuse the text. It is frozen: a change made for
- * one host would show in all of them.
- */
-export function shareSubtree<T extends ConfigTree | ConfigValue[]>(tree: T): Readonly<T> {
-  sharedSubtrees.add(deepFreeze(tree));
-  return tree;
-}
-
-function deepFreeze<T extends object>(value: T): T {
-  for (const item of Object.values(value))
-    if (typeof item === "object" && item !== null) deepFreeze(item);
-  return Object.freeze(value);
-}
-
-export function isSharedSubtree(value: object): boolean {
-  return sharedSubtrees.has(value);
-}
-
 export function isConfigTree(value: unknown): value is ConfigTree {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -40,7 +40,7 @@ export {
   filesOf,
   type GeneratedFile,
 } from "./configurers/files.js";
-export { hostsEntries } from "./configurers/hosts.js";
+export { hostsEntries, hostsLines } from "./configurers/hosts.js";
 export { type DeviceInterface, deviceInterfaces } from "./configurers/interfaces.js";
 export {
   type Diagnostic,
@@ -131,7 +131,7 @@ export type {
   Network,
   ResolvedEndpoint,
 } from "./network/model.js";
-export { compareNames } from "./order.js";
+export { compareNames, KeyOrder } from "./order.js";
 export { defineParser, type Parser } from "./parsers/parser.js";
 export {
   DEFAULT_OPTIONS,
@@ -143,3 +143,4 @@ export {
 } from "./pipeline.js";
 export { definePlugin, loadPlugin, type Plugin } from "./plugins.js";
 export { BUILTINS, createRegistry, type PluginContribution, Registry } from "./registry.js";
+export { RunContext } from "./run-context.js";

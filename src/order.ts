@@ -35,29 +35,10 @@ function inOrder(keys: readonly string[]): boolean {
   return true;
 }
 
-/** Objects whose keys were added in Nix order by code that sorted them (see keysInOrder). */
-const orderedObjects = new WeakSet<object>();
-
-/**
- * Declares that `object`'s keys were added in Nix order (its maker sorted them), which spares
- * printers checking a thousand keys per host of a big network again. The object is frozen, so
- * no key added later can make the declaration false. Returns the object.
- */
-export function keysInOrder<T extends object>(object: T): T {
-  orderedObjects.add(Object.freeze(object));
-  return object;
-}
-
-export function hasKeysInOrder(object: object): boolean {
-  return orderedObjects.has(object);
-}
-
-/** Key lists seen before, by their first key, with the same keys in Nix order. */
-const knownShapes = new Map<string, { keys: readonly string[]; sorted: readonly string[] }[]>();
-const KNOWN_SHAPES_LIMIT = 1000;
-const SHAPES_PER_FIRST_KEY = 8;
 /** Option sets have a few dozen keys at most. */
 const SHAPE_KEYS_LIMIT = 64;
+/** Shapes remembered per first key: objects made by one piece of code share a few at most. */
+const SHAPES_PER_FIRST_KEY = 8;
 
 function sameKeys(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
@@ -72,29 +53,32 @@ function sortKeys(keys: string[]): string[] {
 }
 
 /**
- * The keys of an object in Nix order. Objects made by the same code have the same keys in the
- * same order (a million peer entries in a big network, say): their order is worked out once
- * and the same array is returned for all of them, so callers may keep facts about it (keyed
- * by the array) but must not change it. For a new list of keys: configurers mostly write keys
- * in order already, so this checks first; then it tries the engine's own sort (UTF-16 order,
- * which is Nix order unless surrogates are involved, and several times faster than a
- * comparator) and verifies it.
+ * The keys of objects in Nix order, for one run (kept in its RunContext). Objects made by the
+ * same code have the same keys in the same order (a million peer entries in a big network,
+ * say): their order is worked out once and the same array is returned for all of them, so
+ * callers may keep facts about it (keyed by the array) but must not change it. For a new list
+ * of keys: configurers mostly write keys in order already, so this checks first; then it tries
+ * the engine's own sort (UTF-16 order, which is Nix order unless surrogates are involved, and
+ * several times faster than a comparator) and verifies it.
  */
-export function sortedKeys(object: object): readonly string[] {
-  const keys = Object.keys(object);
-  if (orderedObjects.has(object)) return keys;
-  const first = keys[0];
-  // Objects keyed by data (hosts by address, say) are large and rarely repeat a shape.
-  if (first === undefined || keys.length > SHAPE_KEYS_LIMIT) return sortKeys(keys);
-  let shapes = knownShapes.get(first);
-  if (shapes) {
-    for (const shape of shapes) if (sameKeys(shape.keys, keys)) return shape.sorted;
-  } else {
-    if (knownShapes.size >= KNOWN_SHAPES_LIMIT) knownShapes.clear();
-    shapes = [];
-    knownShapes.set(first, shapes);
+export class KeyOrder {
+  /** Key lists seen before, by their first key, with the same keys in Nix order. */
+  readonly #shapes = new Map<string, { keys: readonly string[]; sorted: readonly string[] }[]>();
+
+  sortedKeys(object: object): readonly string[] {
+    const keys = Object.keys(object);
+    const first = keys[0];
+    // Objects keyed by data (hosts by address, say) are large and rarely repeat a shape.
+    if (first === undefined || keys.length > SHAPE_KEYS_LIMIT) return sortKeys(keys);
+    let shapes = this.#shapes.get(first);
+    if (shapes) {
+      for (const shape of shapes) if (sameKeys(shape.keys, keys)) return shape.sorted;
+    } else {
+      shapes = [];
+      this.#shapes.set(first, shapes);
+    }
+    const sorted = sortKeys([...keys]);
+    if (shapes.length < SHAPES_PER_FIRST_KEY) shapes.push({ keys, sorted });
+    return sorted;
   }
-  const sorted = sortKeys([...keys]);
-  if (shapes.length < SHAPES_PER_FIRST_KEY) shapes.push({ keys, sorted });
-  return sorted;
 }

@@ -20,24 +20,21 @@ import { type KeyProvider, PeerKeys } from "./keys/provider.js";
 import { type DevNameMethod, deviceName, MAX_DEVICE_NAME_LENGTH } from "./network/devname.js";
 import type { Network } from "./network/model.js";
 import type { Registry } from "./registry.js";
+import { RunContext } from "./run-context.js";
 import { SecretScrubber, secretsIn } from "./secrets.js";
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-const scrubbers = new WeakMap<LoadedAcl, SecretScrubber>();
-
 /**
  * The diagnostics without any stretch of the ACL's secrets in their messages: the last guard
- * (see secrets.ts), for messages worded by rules, configurers and plugins.
+ * (see secrets.ts), for messages worded by rules, configurers and plugins. The ACL's secrets
+ * are looked up only when there is a message to scrub: a run without diagnostics pays nothing.
  */
 export function scrubSecrets(loaded: LoadedAcl, diagnostics: readonly Diagnostic[]): Diagnostic[] {
-  let scrubber = scrubbers.get(loaded);
-  if (!scrubber) {
-    scrubber = new SecretScrubber(secretsIn(loaded.data));
-    scrubbers.set(loaded, scrubber);
-  }
+  if (diagnostics.length === 0) return [];
+  const scrubber = new SecretScrubber(secretsIn(loaded.data));
   const { empty } = scrubber;
   return diagnostics.map((d) => {
     if (empty) return d;
@@ -136,8 +133,12 @@ export class Generator {
   readonly network: Network;
   readonly options: GenerateOptions;
   readonly configurer: Configurer;
+  /**
+   * This generator's run: every cache and every piece its configurations share. Print them
+   * with it (`toNix(config, indent, generator.run)`) so what they share is printed once.
+   */
+  readonly run = new RunContext();
   readonly #providers: readonly KeyProvider[];
-  readonly #cache = new Map<string, unknown>();
   readonly #warned = new Set<string>();
   readonly warnings: Diagnostic[] = [];
 
@@ -209,7 +210,7 @@ export class Generator {
         network: this.network,
         peer,
         configurer: this.configurer.name,
-        cache: this.#cache,
+        cache: this.run.share("keys/providers", () => new Map<string, unknown>()),
         ...(this.options.secretsDir === undefined ? {} : { secretsDir: this.options.secretsDir }),
         ...(this.options.keysDir === undefined ? {} : { keysDir: this.options.keysDir }),
       });
@@ -219,20 +220,20 @@ export class Generator {
         peer,
         interfaces: this.network.interfaces(peerName),
         keys,
+        run: this.run,
         options: {
           devNameMethod,
           nixosPeerShape: this.options.nixosPeerShape,
           ...(this.options.inlinePrivateKeys ? { inlinePrivateKeys: true } : {}),
         },
         deviceName: (subnet) => {
-          const name = deviceName(devNameMethod, peerName, subnet);
+          const name = deviceName(devNameMethod, peerName, subnet.name);
           if (name.length > MAX_DEVICE_NAME_LENGTH) {
-            const index = this.network.subnet(subnet)?.index ?? 0;
             throw new InputError([
               diagnostic(
                 "error",
                 "devname-too-long",
-                ["subnets", index, "name"],
+                ["subnets", subnet.index, "name"],
                 `device name ${JSON.stringify(name)} of peer ${JSON.stringify(peerName)} is ${name.length} characters; Linux allows at most ${MAX_DEVICE_NAME_LENGTH}. Try --dev-name-method hash`,
               ),
             ]);

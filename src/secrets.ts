@@ -11,7 +11,12 @@
  */
 
 /** Object keys whose values are secrets (compared without case, `-` or `_`). */
-const SECRET_NAMES = new Set(["privatekey", "presharedkey", "psk", "secretkey"]);
+const SECRET_NAMES: ReadonlySet<string> = new Set([
+  "privatekey",
+  "presharedkey",
+  "psk",
+  "secretkey",
+]);
 
 export function isSecretName(key: string | number): boolean {
   return typeof key === "string" && SECRET_NAMES.has(key.toLowerCase().replace(/[-_]/g, ""));

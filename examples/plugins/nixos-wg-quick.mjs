@@ -34,7 +34,12 @@ const nixosWgQuick = defineConfigurer({
         })),
       };
     }
-    return { networking: { hosts: hostsEntries(context.interfaces), "wg-quick": { interfaces } } };
+    return {
+      networking: {
+        hosts: hostsEntries(context.interfaces, context.network, context.run),
+        "wg-quick": { interfaces },
+      },
+    };
   },
 });
 

@@ -29,11 +29,9 @@ import {
  * The YAML and TOML parsers are loaded on first use: `yaml` alone takes longer to load than
  * a one-host run of a JSON ACL needs for everything else, and a JSON ACL only needs it to
  * point at a line in an error message. Both packages ship a CommonJS build, so `require`
- * loads them synchronously and `loadAcl` stays synchronous.
+ * loads them synchronously and `loadAcl` stays synchronous; Node's module cache keeps them.
  */
 const requireLazily = createRequire(import.meta.url);
-let yamlModule: typeof Yaml | undefined;
-let tomlModule: typeof SmolToml | undefined;
 
 /** The first executable called `name` on PATH. */
 function onPath(name: string): string | undefined {
@@ -99,13 +97,11 @@ function nixInstantiate(
 }
 
 function yaml(): typeof Yaml {
-  if (!yamlModule) yamlModule = requireLazily("yaml") as typeof Yaml;
-  return yamlModule;
+  return requireLazily("yaml") as typeof Yaml;
 }
 
 function toml(): typeof SmolToml {
-  if (!tomlModule) tomlModule = requireLazily("smol-toml") as typeof SmolToml;
-  return tomlModule;
+  return requireLazily("smol-toml") as typeof SmolToml;
 }
 
 /** Where in the source text a path starts, when the format can tell. */

@@ -175,8 +175,8 @@ export function explainPair(network: Network, a: string, b: string): Explanation
     const mine = network.interfaceOn(a, m.subnet);
     const theirs = network.interfaceOn(b, m.subnet);
     if (!mine || !theirs) continue;
-    const toB = mine.links.find((l) => l.peer === b);
-    const toA = theirs.links.find((l) => l.peer === a);
+    const toB = mine.links.find((l) => l.peer === B);
+    const toA = theirs.links.find((l) => l.peer === A);
     // What the other side's link holds: routed networks and default routes included.
     const view = (peer: string, iface: typeof mine, seen: Link | undefined): MemberView => ({
       peer,

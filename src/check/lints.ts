@@ -149,8 +149,8 @@ const allowedIPsOverlap: Lint = {
       new Set(
         ctx
           .interfaces()
-          [peer.index]?.find((i) => i.subnet === subnet)
-          ?.links.map((l) => l.peer) ?? [],
+          [peer.index]?.find((i) => i.subnet.name === subnet)
+          ?.links.map((l) => l.peer.name) ?? [],
       );
     for (const subnet of network.subnets) {
       const entries = membersAddresses(network, subnet.name).sort((x, y) =>
@@ -222,25 +222,26 @@ const routedPrefixes: Lint = {
       for (const iface of interfaces) {
         const first = new Map<string, { peer: string; written: string }>();
         for (const link of iface.links) {
-          const remote = network.peer(link.peer) as NetPeer;
-          const routes = remote.memberships.find((m) => m.subnet === iface.subnet)?.routes ?? [];
+          const remote = link.peer;
+          const routes =
+            remote.memberships.find((m) => m.subnet === iface.subnet.name)?.routes ?? [];
           routes.forEach((written, i) => {
             const range = addressRange(written);
             if (!range) return;
             const key = `${range.family}/${range.start}/${range.prefix}`;
             const seen = first.get(key);
             if (!seen) {
-              first.set(key, { peer: link.peer, written });
+              first.set(key, { peer: remote.name, written });
               return;
             }
-            if (seen.peer === link.peer) return;
-            const once = `${iface.subnet}\u0000${key}\u0000${seen.peer}\u0000${link.peer}`;
+            if (seen.peer === remote.name) return;
+            const once = `${iface.subnet.name}\u0000${key}\u0000${seen.peer}\u0000${remote.name}`;
             if (reported.has(once)) return;
             reported.add(once);
             report.error(
               "duplicate-route",
-              ["peers", remote.index, "subnets", iface.subnet, "routes", i],
-              `${written} is also routed by ${q(seen.peer)} (${seen.written}) on subnet ${q(iface.subnet)}; peer ${q(network.peers[local]?.name)} links to both and WireGuard sends the network to only one of them`,
+              ["peers", remote.index, "subnets", iface.subnet.name, "routes", i],
+              `${written} is also routed by ${q(seen.peer)} (${seen.written}) on subnet ${q(iface.subnet.name)}; peer ${q(network.peers[local]?.name)} links to both and WireGuard sends the network to only one of them`,
             );
           });
         }
@@ -345,23 +346,23 @@ const reachableEndpoints: Lint = {
       for (const iface of interfaces)
         for (const link of iface.links)
           if (link.endpoint.address === undefined)
-            missing.add(`${iface.subnet}\u0000${local.name}\u0000${link.peer}`);
+            missing.add(`${iface.subnet.name}\u0000${local.name}\u0000${link.peer.name}`);
     });
     all.forEach((interfaces, index) => {
       const local = network.peers[index] as NetPeer;
       for (const iface of interfaces) {
         const stuck: string[] = [];
         for (const link of iface.links) {
-          const remote = network.peer(link.peer) as NetPeer;
+          const remote = link.peer;
           if (remote.index <= local.index || link.endpoint.address !== undefined) continue;
-          if (missing.has(`${iface.subnet}\u0000${remote.name}\u0000${local.name}`))
+          if (missing.has(`${iface.subnet.name}\u0000${remote.name}\u0000${local.name}`))
             stuck.push(remote.name);
         }
         if (stuck.length > 0)
           report.warn(
             "no-usable-endpoint",
-            ["peers", local.index, "subnets", iface.subnet],
-            `on subnet ${q(iface.subnet)}, peer ${q(local.name)} has no endpoint (ip and port) for ${shortList(stuck)}, nor the other way round, so neither side can start a handshake; give one side an endpoint`,
+            ["peers", local.index, "subnets", iface.subnet.name],
+            `on subnet ${q(iface.subnet.name)}, peer ${q(local.name)} has no endpoint (ip and port) for ${shortList(stuck)}, nor the other way round, so neither side can start a handshake; give one side an endpoint`,
           );
       }
     });
@@ -457,7 +458,7 @@ const unusedParts: Lint = {
     for (const peer of network.peers) {
       const interfaces = all[peer.index] ?? [];
       const linked = interfaces.filter((i) => i.links.length > 0);
-      for (const iface of linked) linkedOn.add(iface.subnet);
+      for (const iface of linked) linkedOn.add(iface.subnet.name);
       if (interfaces.length === 0) {
         report.warn("isolated-peer", ["peers", peer.index], `peer ${q(peer.name)} is in no subnet`);
         continue;
@@ -474,8 +475,8 @@ const unusedParts: Lint = {
         if (iface.links.length === 0)
           report.warn(
             "unlinked-interface",
-            ["peers", peer.index, "subnets", iface.subnet],
-            `peer ${q(peer.name)} is a member of subnet ${q(iface.subnet)} but linked to no one there: its interface would have no peers`,
+            ["peers", peer.index, "subnets", iface.subnet.name],
+            `peer ${q(peer.name)} is a member of subnet ${q(iface.subnet.name)} but linked to no one there: its interface would have no peers`,
           );
     }
     for (const subnet of network.subnets) {

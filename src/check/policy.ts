@@ -91,7 +91,7 @@ function routedTarget(network: Network, text: string): Target | string | undefin
   return { peer: best.peer, subnet: best.subnet, network: address };
 }
 
-const KNOWN = ["from", "reaches", "notReaches"];
+const KNOWN: readonly string[] = ["from", "reaches", "notReaches"];
 const q = JSON.stringify;
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -14,6 +14,7 @@ import { compareNames } from "../order.js";
 import { OutTransaction } from "../out-dir.js";
 import { errnoCode, HeldOutput, RevocableFileOutput } from "../output.js";
 import { DEFAULT_OPTIONS, type GenerateOptions, Generator } from "../pipeline.js";
+import type { RunContext } from "../run-context.js";
 import {
   aclLimits,
   choosePeers,
@@ -57,7 +58,7 @@ interface Host {
  * regular file the hosts are written as they are made and cut back on failure; into a pipe or
  * terminal they wait (in memory, then in a private temporary file) until every host succeeded.
  */
-function streamWriter(io: CliIO, format: "nix" | "json") {
+function streamWriter(io: CliIO, format: "nix" | "json", run: RunContext) {
   const output =
     io.outFile === undefined
       ? new HeldOutput((chunk) => io.out(chunk))
@@ -66,8 +67,11 @@ function streamWriter(io: CliIO, format: "nix" | "json") {
   return {
     add({ name, config }: Host, _peers: readonly string[]) {
       if (format === "json")
-        output.write(`${first ? "{\n" : ",\n"}${JSON.stringify(name)}:${toJson(config)}`);
-      else output.write(`${first ? "{\n" : ""}  ${nixAttrName(name)} = ${toNix(config, "  ")};\n`);
+        output.write(`${first ? "{\n" : ",\n"}${JSON.stringify(name)}:${toJson(config, run)}`);
+      else
+        output.write(
+          `${first ? "{\n" : ""}  ${nixAttrName(name)} = ${toNix(config, "  ", run)};\n`,
+        );
       first = false;
     },
     finish() {
@@ -108,13 +112,15 @@ function outNotices(io: CliIO, notices: readonly string[]): void {
  * Writes one file per host under DIR, as one transaction (see `OutTransaction`): each file is
  * staged as it is made, and all appear only when every host succeeded.
  */
-function directoryWriter(io: CliIO, target: OutTarget, format: "nix" | "json") {
+function directoryWriter(io: CliIO, target: OutTarget, format: "nix" | "json", run: RunContext) {
   checkOutDir(target.dir);
   const tx = OutTransaction.begin(target.dir, target);
   return {
     add({ name, config }: Host, peers: readonly string[]) {
       const text =
-        format === "json" ? `${toPrettyJson(config)}\n` : `${MODULE_HEADER}${toNix(config)}\n`;
+        format === "json"
+          ? `${toPrettyJson(config, run)}\n`
+          : `${MODULE_HEADER}${toNix(config, "", run)}\n`;
       tx.add({ name, peers }, [{ path: `${name}.${format}`, text, mode: 0o644 }]);
     },
     finish() {
@@ -226,10 +232,10 @@ async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
         };
   const writer =
     target === undefined
-      ? streamWriter(io, format)
+      ? streamWriter(io, format, generator.run)
       : output === "files"
         ? fileTreeWriter(io, target, generator.configurer)
-        : directoryWriter(io, target, format);
+        : directoryWriter(io, target, format, generator.run);
   const failures: Diagnostic[] = [];
   try {
     if (flags.merge) {

@@ -59,7 +59,7 @@ function version(): string {
 }
 
 /** Commands whose standard output is a report, escaped like messages (see `printable`). */
-const REPORTS = new Set([
+const REPORTS: ReadonlySet<string> = new Set([
   "inspect",
   "check",
   "explain",

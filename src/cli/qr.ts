@@ -71,7 +71,9 @@ function privateKeyOf(context: ConfigureContext, flags: Flags): string {
   return key;
 }
 
-function presharedKeyOf(context: ConfigureContext, subnet: string): string | undefined {
+function presharedKeyOf(context: ConfigureContext, subnetName: string): string | undefined {
+  const subnet = context.network.subnet(subnetName);
+  if (!subnet) return undefined;
   const file = context.keys.presharedKeyFile(subnet);
   if (file === undefined) return undefined;
   const key = readKeyFile(file);
@@ -80,8 +82,8 @@ function presharedKeyOf(context: ConfigureContext, subnet: string): string | und
       diagnostic(
         "error",
         "no-preshared-key",
-        ["subnets", context.network.subnet(subnet)?.index ?? 0, "presharedKeyFile"],
-        `the phone needs subnet ${JSON.stringify(subnet)}'s preshared key, but ${file} is not readable here or holds no WireGuard key`,
+        ["subnets", subnet.index, "presharedKeyFile"],
+        `the phone needs subnet ${JSON.stringify(subnet.name)}'s preshared key, but ${file} is not readable here or holds no WireGuard key`,
       ),
     ]);
   return key;

@@ -6,7 +6,8 @@ import type { ConfigTree } from "../config-tree.js";
 import type { DiagnosticCode, PathSegment } from "../diagnostics.js";
 import type { PeerKeys } from "../keys/provider.js";
 import type { DevNameMethod } from "../network/devname.js";
-import type { NetInterface, NetPeer, Network } from "../network/model.js";
+import type { NetInterface, NetPeer, NetSubnet, Network } from "../network/model.js";
+import type { RunContext } from "../run-context.js";
 
 /** How `wireguardPeers` entries of systemd.network are shaped: NixOS ≥ 24.11 (flat) or older. */
 export type NixosPeerShape = "flat" | "wrapped";
@@ -25,8 +26,10 @@ export interface ConfigureContext {
   interfaces: readonly NetInterface[];
   keys: PeerKeys;
   options: ConfigureOptions;
+  /** The run this configuration is made in: its caches and the pieces hosts share. */
+  run: RunContext;
   /** The checked device name of the peer's interface on a subnet. */
-  deviceName(subnet: string): string;
+  deviceName(subnet: NetSubnet): string;
   warn(code: DiagnosticCode, path: readonly PathSegment[], message: string): void;
 }
 

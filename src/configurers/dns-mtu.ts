@@ -12,11 +12,11 @@ export function settingPath(
   iface: NetInterface,
   key: "dns" | "mtu",
 ): PathSegment[] {
-  const { peer, network } = context;
-  const own = peer.memberships.find((m) => m.subnet === iface.subnet)?.[key];
+  const { peer } = context;
+  const own = peer.memberships.find((m) => m.subnet === iface.subnet.name)?.[key];
   return own !== undefined
-    ? ["peers", peer.index, "subnets", iface.subnet, key]
-    : ["subnets", network.subnet(iface.subnet)?.index ?? 0, key];
+    ? ["peers", peer.index, "subnets", iface.subnet.name, key]
+    : ["subnets", iface.subnet.index, key];
 }
 
 /**

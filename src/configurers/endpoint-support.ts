@@ -2,7 +2,7 @@
  * Endpoint settings only NixOS's scripted interfaces understand: the other outputs leave them
  * out and say so once, with where the setting came from.
  */
-import type { Link } from "../network/model.js";
+import type { Link, NetSubnet } from "../network/model.js";
 import type { ConfigureContext } from "./configurer.js";
 
 const REFRESH_FIELDS = [
@@ -13,7 +13,7 @@ const REFRESH_FIELDS = [
 /** Warns about each refresh setting of the link's endpoint that `reader` ignores. */
 export function warnUnsupportedRefresh(
   context: ConfigureContext,
-  subnet: string,
+  subnet: NetSubnet,
   link: Link,
   reader: string,
 ): void {
@@ -22,6 +22,6 @@ export function warnUnsupportedRefresh(
       context.warn(
         "unsupported-option",
         ["peers", context.peer.index],
-        `${field} is not supported by ${reader} and is ignored (endpoint of ${link.peer} on ${subnet}, from ${link.endpoint.sources.join(", ")})`,
+        `${field} is not supported by ${reader} and is ignored (endpoint of ${link.peer.name} on ${subnet.name}, from ${link.endpoint.sources.join(", ")})`,
       );
 }

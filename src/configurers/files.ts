@@ -9,6 +9,7 @@ import type { ConfigTree } from "../config-tree.js";
 import { isConfigTree } from "../config-tree.js";
 import { diagnostic, InputError, type PathSegment } from "../diagnostics.js";
 import type { IniEntry } from "../emit/ini.js";
+import type { NetSubnet } from "../network/model.js";
 import type { ConfigureContext, Configurer } from "./configurer.js";
 
 /** One file of a peer's output. `secret` files are written 0600, the others 0644. */
@@ -87,16 +88,15 @@ const WG_QUICK_DEVICE = /^[A-Za-z0-9_=+.-]{1,15}$/;
  * The device name of the peer's interface on `subnet`, checked for use in file names
  * (`<dev>.conf`, `50-<dev>.netdev`) and as wg-quick takes it.
  */
-export function fileDeviceName(context: ConfigureContext, subnet: string): string {
+export function fileDeviceName(context: ConfigureContext, subnet: NetSubnet): string {
   const device = context.deviceName(subnet);
   if (!WG_QUICK_DEVICE.test(device) || !SAFE_FILE_NAME.test(device)) {
-    const index = context.network.subnet(subnet)?.index ?? 0;
     throw new InputError([
       diagnostic(
         "error",
         "invalid-value",
-        ["subnets", index, "name"],
-        `device name ${JSON.stringify(device)} (from subnet ${JSON.stringify(subnet)}) cannot be used in a file name: use letters, digits and _ = + . - only, not starting with . or -, or --dev-name-method hash`,
+        ["subnets", subnet.index, "name"],
+        `device name ${JSON.stringify(device)} (from subnet ${JSON.stringify(subnet.name)}) cannot be used in a file name: use letters, digits and _ = + . - only, not starting with . or -, or --dev-name-method hash`,
       ),
     ]);
   }

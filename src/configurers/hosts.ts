@@ -3,119 +3,128 @@
  * Subnets and peers are walked in name order and a later name for an address replaces an
  * earlier one, as in the original.
  */
-import { shareSubtree } from "../config-tree.js";
-import { memoize } from "../memo.js";
 import { hostAddress } from "../network/addresses.js";
-import type { NetInterface, Network } from "../network/model.js";
-import { compareNames, keysInOrder } from "../order.js";
-
-/** `peer.subnet`, kept per subnet: every peer linked to `peer` on `subnet` writes the same name. */
-const namesOn = new Map<string, (peer: string) => string>();
-
-function hostNames(subnet: string): (peer: string) => string {
-  let named = namesOn.get(subnet);
-  if (!named) {
-    if (namesOn.size >= 1000) namesOn.clear();
-    named = memoize((p) => `${p}.${subnet}`);
-    namesOn.set(subnet, named);
-  }
-  return named;
-}
-
-/** `[name]`, one list per name: every host that lists the address holds the same one. */
-const nameLists = new Map<string, readonly string[]>();
-
-function nameList(name: string): string[] {
-  let list = nameLists.get(name);
-  if (!list) {
-    if (nameLists.size >= 100_000) nameLists.clear();
-    list = shareSubtree([name]);
-    nameLists.set(name, list);
-  }
-  return list as string[];
-}
+import type { NetInterface, NetPeer, NetSubnet, Network } from "../network/model.js";
+import { compareNames } from "../order.js";
+import type { RunContext } from "../run-context.js";
 
 /**
- * Every host address of a network in Nix order, computed once per network. With it, a peer's
- * entries are put in order by sorting integers instead of strings: in a 1000-peer mesh that is
- * a thousand entries per peer, and sorting their strings was the largest single cost of
- * printing all hosts.
+ * Every host address of a network in Nix order, with what one run keeps for it. With it, a
+ * peer's entries are put in order by sorting integers instead of strings: in a 1000-peer mesh
+ * that is a thousand entries per peer, and sorting their strings was the largest single cost
+ * of printing all hosts.
  */
 interface AddressOrder {
+  network: Network;
   /** By address as written in the model (several may share one host address). */
   rank: Map<string, number>;
   sorted: string[];
+  /** `[peer.subnet]`, one list per name: every host that lists the address holds the same one. */
+  nameLists: Map<string, readonly string[]>;
   /** Scratch space for one call: the name kept for each rank, and which call last wrote it. */
   names: string[];
   stamp: Int32Array;
   generation: number;
 }
 
-const orders = new WeakMap<Network, AddressOrder>();
-
-function addressOrder(network: Network): AddressOrder {
-  let order = orders.get(network);
-  if (!order) {
-    const written = new Set<string>();
-    for (const peer of network.peers)
-      for (const m of peer.memberships) for (const a of m.addresses) written.add(a);
-    const sorted = [...new Set([...written].map(hostAddress))].sort(compareNames);
-    const position = new Map(sorted.map((address, i) => [address, i]));
-    order = {
-      rank: new Map([...written].map((a) => [a, position.get(hostAddress(a)) as number])),
-      sorted,
-      names: new Array(sorted.length),
-      stamp: new Int32Array(sorted.length),
-      generation: 0,
-    };
-    orders.set(network, order);
-  }
-  return order;
+function makeAddressOrder(network: Network): AddressOrder {
+  const written = new Set<string>();
+  for (const peer of network.peers)
+    for (const m of peer.memberships) for (const a of m.addresses) written.add(a);
+  const sorted = [...new Set([...written].map(hostAddress))].sort(compareNames);
+  const position = new Map(sorted.map((address, i) => [address, i]));
+  return {
+    network,
+    rank: new Map([...written].map((a) => [a, position.get(hostAddress(a)) as number])),
+    sorted,
+    nameLists: new Map(),
+    names: new Array(sorted.length),
+    stamp: new Int32Array(sorted.length),
+    generation: 0,
+  };
 }
 
-/** The entries with keys already in Nix order, or undefined if an address is not the network's. */
-function orderedEntries(
-  interfaces: readonly NetInterface[],
-  order: AddressOrder,
-): Record<string, string[]> | undefined {
-  const generation = ++order.generation;
-  const found: number[] = [];
-  for (const iface of interfaces) {
-    const named = hostNames(iface.subnet);
-    for (const link of iface.links)
-      for (const address of link.addresses) {
-        const rank = order.rank.get(address);
-        if (rank === undefined) return undefined;
-        if (order.stamp[rank] !== generation) {
-          order.stamp[rank] = generation;
-          found.push(rank);
-        }
-        order.names[rank] = named(link.peer);
-      }
+function addressOrder(network: Network, run: RunContext): AddressOrder {
+  const order = run.share("configurers/hosts", () => makeAddressOrder(network));
+  // One run is one network; a caller that mixes them pays for the order again.
+  return order.network === network ? order : makeAddressOrder(network);
+}
+
+function nameList(order: AddressOrder, run: RunContext, name: string): readonly string[] {
+  let list = order.nameLists.get(name);
+  if (!list) {
+    list = run.shareSubtree([name]);
+    order.nameLists.set(name, list);
   }
-  const ranks = Int32Array.from(found).sort();
-  const hosts: Record<string, string[]> = {};
-  for (const rank of ranks)
-    hosts[order.sorted[rank] as string] = nameList(order.names[rank] as string);
-  return keysInOrder(hosts);
+  return list;
 }
 
 /**
- * address → [name]; one name per address. Given the network, the keys come in Nix order, which
- * saves the printer sorting them, and the result is frozen (the lists are shared by every host
- * that has them): copy it to change it.
+ * address → [name]; one name per address, keys in Nix order. Given the network and the run
+ * (a configurer has both in its context), the order is the network's, so no strings are
+ * sorted, and the name lists are shared by every host of the run that has them (see
+ * RunContext.shareSubtree): copy one to change it.
  */
 export function hostsEntries(
   interfaces: readonly NetInterface[],
   network?: Network,
+  run?: RunContext,
 ): Record<string, string[]> {
-  const ordered = network && orderedEntries(interfaces, addressOrder(network));
-  if (ordered) return ordered;
-  const hosts: Record<string, string[]> = {};
+  if (!network || !run) return sortedHosts(hostsLines(interfaces));
+  const order = addressOrder(network, run);
+  const names = run.share(
+    "configurers/hosts names",
+    () => new Map<NetSubnet, Map<NetPeer, string>>(),
+  );
+  const generation = ++order.generation;
+  const found: number[] = [];
   for (const iface of interfaces) {
-    const named = hostNames(iface.subnet);
-    for (const link of iface.links)
-      for (const address of link.addresses) hosts[hostAddress(address)] = [named(link.peer)];
+    let onSubnet = names.get(iface.subnet);
+    if (!onSubnet) {
+      onSubnet = new Map();
+      names.set(iface.subnet, onSubnet);
+    }
+    for (const link of iface.links) {
+      let name = onSubnet.get(link.peer);
+      if (name === undefined) {
+        name = `${link.peer.name}.${iface.subnet.name}`;
+        onSubnet.set(link.peer, name);
+      }
+      for (const address of link.addresses) {
+        const rank = order.rank.get(address);
+        // Not an address of the network's members: interfaces made by the caller.
+        if (rank === undefined) return sortedHosts(hostsLines(interfaces));
+        if (order.stamp[rank] !== generation) {
+          order.stamp[rank] = generation;
+          found.push(rank);
+        }
+        order.names[rank] = name;
+      }
+    }
   }
+  const hosts: Record<string, string[]> = {};
+  for (const rank of Int32Array.from(found).sort())
+    hosts[order.sorted[rank] as string] = nameList(
+      order,
+      run,
+      order.names[rank] as string,
+    ) as string[];
+  return hosts;
+}
+
+function sortedHosts(lines: Map<string, string>): Record<string, string[]> {
+  const hosts: Record<string, string[]> = {};
+  for (const address of [...lines.keys()].sort(compareNames))
+    hosts[address] = [lines.get(address) as string];
+  return hosts;
+}
+
+/** address → name as the links list them, a later name for an address replacing an earlier one. */
+export function hostsLines(interfaces: readonly NetInterface[]): Map<string, string> {
+  const hosts = new Map<string, string>();
+  for (const iface of interfaces)
+    for (const link of iface.links)
+      for (const address of link.addresses)
+        hosts.set(hostAddress(address), `${link.peer.name}.${iface.subnet.name}`);
   return hosts;
 }

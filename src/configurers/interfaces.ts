@@ -20,12 +20,12 @@ export function deviceInterfaces(context: ConfigureContext): DeviceInterface[] {
     if (first !== undefined) {
       context.warn(
         "devname-clash",
-        ["peers", context.peer.index, "subnets", iface.subnet],
-        `subnets ${JSON.stringify(first)} and ${JSON.stringify(iface.subnet)} both get device name ${JSON.stringify(device)} on peer ${JSON.stringify(context.peer.name)}; only ${JSON.stringify(first)} is configured (use devNameMethod "hash" or "long")`,
+        ["peers", context.peer.index, "subnets", iface.subnet.name],
+        `subnets ${JSON.stringify(first)} and ${JSON.stringify(iface.subnet.name)} both get device name ${JSON.stringify(device)} on peer ${JSON.stringify(context.peer.name)}; only ${JSON.stringify(first)} is configured (use devNameMethod "hash" or "long")`,
       );
       continue;
     }
-    seen.set(device, iface.subnet);
+    seen.set(device, iface.subnet.name);
     out.push({ device, iface });
   }
   return out;

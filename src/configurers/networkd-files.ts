@@ -9,7 +9,7 @@
  */
 import { type IniEntry, type IniSection, toIni } from "../emit/ini.js";
 import { interfaceAddress } from "../network/addresses.js";
-import type { Link } from "../network/model.js";
+import type { Link, NetSubnet } from "../network/model.js";
 import { allowedIPs } from "../network/routing.js";
 import type { ConfigureContext } from "./configurer.js";
 import { settingPath } from "./dns-mtu.js";
@@ -40,17 +40,16 @@ function privateKeyEntry(context: ConfigureContext): IniEntry {
   return inlinePrivateKeyEntry(context);
 }
 
-function peerSection(context: ConfigureContext, subnet: string, link: Link): IniSection {
-  const remote = context.network.peer(link.peer);
-  const remotePath = ["peers", remote?.index ?? 0] as const;
+function peerSection(context: ConfigureContext, subnet: NetSubnet, link: Link): IniSection {
+  const remotePath = ["peers", link.peer.index] as const;
   warnUnsupportedRefresh(context, subnet, link, "systemd-networkd");
-  const pskPath = ["subnets", context.network.subnet(subnet)?.index ?? 0, "presharedKeyFile"];
+  const pskPath = ["subnets", subnet.index, "presharedKeyFile"];
   const pskFile = context.keys.presharedKeyFile(subnet);
   const psk = pskFile === undefined ? undefined : absoluteKeyFile(pskFile, pskPath);
   const { endpoint } = link;
   return {
     name: "WireGuardPeer",
-    comments: [{ text: link.peer, path: [...remotePath, "name"] }],
+    comments: [{ text: link.peer.name, path: [...remotePath, "name"] }],
     entries: [
       { key: "PublicKey", value: context.keys.publicKeyOf(link.peer) },
       psk === undefined ? undefined : { key: "PresharedKeyFile", value: psk, path: pskPath },

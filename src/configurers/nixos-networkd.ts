@@ -4,7 +4,7 @@
  */
 import type { ConfigTree } from "../config-tree.js";
 import { interfaceAddress } from "../network/addresses.js";
-import type { Link, NetInterface } from "../network/model.js";
+import type { Link, NetInterface, NetSubnet } from "../network/model.js";
 import { allowedIPs } from "../network/routing.js";
 import { type ConfigureContext, defineConfigurer } from "./configurer.js";
 import { warnDnsUnsupported } from "./dns-mtu.js";
@@ -15,13 +15,14 @@ import { nixosRulesOptions } from "./nft-rules.js";
 import { nixosRoutingOptions, withTrusted } from "./nixos-routing.js";
 import { sharedPeerEntry } from "./peer-entries.js";
 
-function wireguardPeer(context: ConfigureContext, subnet: string, link: Link): ConfigTree {
+function wireguardPeer(context: ConfigureContext, subnet: NetSubnet, link: Link): ConfigTree {
   const { keys } = context;
   warnUnsupportedRefresh(context, subnet, link, "systemd-networkd");
   const publicKey = keys.publicKeyOf(link.peer);
   const presharedKeyFile = keys.presharedKeyFile(subnet);
   const wrapped = context.options.nixosPeerShape === "wrapped";
   return sharedPeerEntry(
+    context.run,
     wrapped ? "networkd-wrapped" : "networkd",
     link,
     publicKey,
@@ -89,7 +90,7 @@ function systemdNetwork(context: ConfigureContext, withNetworks: boolean): Confi
     if (!withNetworks && rules.length > 0)
       context.warn(
         "unsupported-option",
-        ["peers", context.peer.index, "subnets", iface.subnet],
+        ["peers", context.peer.index, "subnets", iface.subnet.name],
         `networkd-dev-only writes no .network: give ${device} its routing policy rules (see docs/beyond-the-original.md) in your own`,
       );
     if (!withNetworks)
@@ -120,7 +121,7 @@ function systemdNetwork(context: ConfigureContext, withNetworks: boolean): Confi
     boot: routing.boot,
     networking: {
       firewall: withTrusted(routing.firewall, rules?.trustedInterfaces),
-      hosts: hostsEntries(context.interfaces, context.network),
+      hosts: hostsEntries(context.interfaces, context.network, context.run),
       nat: routing.nat,
       nftables: rules?.nftables,
     },

@@ -3,6 +3,7 @@ import type { ConfigTree } from "../config-tree.js";
 import { interfaceAddress } from "../network/addresses.js";
 import type { Link } from "../network/model.js";
 import { allowedIPs } from "../network/routing.js";
+import type { RunContext } from "../run-context.js";
 import { defineConfigurer } from "./configurer.js";
 import { warnDnsUnsupported } from "./dns-mtu.js";
 import { hostsEntries } from "./hosts.js";
@@ -11,8 +12,13 @@ import { nixosRulesOptions } from "./nft-rules.js";
 import { exitRuleCommands, nixosRoutingOptions, withTrusted } from "./nixos-routing.js";
 import { sharedPeerEntry } from "./peer-entries.js";
 
-function peerEntry(link: Link, publicKey: string, presharedKeyFile: string | undefined) {
-  return sharedPeerEntry("static", link, publicKey, presharedKeyFile, () => {
+function peerEntry(
+  run: RunContext,
+  link: Link,
+  publicKey: string,
+  presharedKeyFile: string | undefined,
+) {
+  return sharedPeerEntry(run, "static", link, publicKey, presharedKeyFile, () => {
     const { endpoint } = link;
     // Keys in Nix order, so printing a million of these needs no sorting.
     return {
@@ -20,7 +26,7 @@ function peerEntry(link: Link, publicKey: string, presharedKeyFile: string | und
       dynamicEndpointRefreshRestartSeconds: endpoint.dynamicEndpointRefreshRestartSeconds,
       dynamicEndpointRefreshSeconds: endpoint.dynamicEndpointRefreshSeconds,
       endpoint: endpoint.address,
-      name: link.peer,
+      name: link.peer.name,
       persistentKeepalive: endpoint.persistentKeepalive,
       presharedKeyFile,
       publicKey,
@@ -57,7 +63,7 @@ export const nixosStaticConfigurer = defineConfigurer({
         listenPort: iface.listenPort,
         mtu: iface.mtu,
         peers: iface.links.map((link) =>
-          peerEntry(link, keys.publicKeyOf(link.peer), presharedKeyFile),
+          peerEntry(context.run, link, keys.publicKeyOf(link.peer), presharedKeyFile),
         ),
         postSetup: exit === undefined ? undefined : exitRuleCommands(exit.table, "add").join("\n"),
         postShutdown:
@@ -76,7 +82,7 @@ export const nixosStaticConfigurer = defineConfigurer({
       boot: routing.boot,
       networking: {
         firewall: withTrusted(routing.firewall, rules?.trustedInterfaces),
-        hosts: hostsEntries(context.interfaces, context.network),
+        hosts: hostsEntries(context.interfaces, context.network, context.run),
         nat: routing.nat,
         nftables: rules?.nftables,
         wireguard: { interfaces },

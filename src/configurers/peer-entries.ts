@@ -3,8 +3,9 @@
  * addresses, endpoint, routes and keys), so all of them can hold one entry object, which the
  * printers print once (see shareSubtree): a million entries for 1000 peers, a thousand texts.
  */
-import { type ConfigTree, shareSubtree } from "../config-tree.js";
+import type { ConfigTree } from "../config-tree.js";
 import type { Link } from "../network/model.js";
+import type { RunContext } from "../run-context.js";
 
 /** An entry and what it was made from. */
 interface MadeEntry {
@@ -15,8 +16,6 @@ interface MadeEntry {
   entry: ConfigTree;
 }
 
-/** Entries made so far, by the remote's addresses on the subnet (an array of the network's own). */
-const madeEntries = new WeakMap<readonly string[], MadeEntry[]>();
 /** Links to one remote membership come in a few variants at most (routes, endpoints by group). */
 const VARIANTS_KEPT = 8;
 
@@ -31,15 +30,22 @@ function sameLink(a: Link, b: Link): boolean {
 
 /**
  * The entry of `kind` (one per configurer and shape) for a link, made by `make` the first time
- * and shared after. `make` may use only the link and the two keys: they are what is compared.
+ * in the run and shared after. `make` may use only the link and the two keys: they are what is
+ * compared.
  */
 export function sharedPeerEntry(
+  run: RunContext,
   kind: string,
   link: Link,
   publicKey: string,
   presharedKeyFile: string | undefined,
   make: () => ConfigTree,
 ): ConfigTree {
+  // Entries made so far, by the remote's addresses on the subnet (an array of the network's own).
+  const madeEntries = run.share(
+    "configurers/peer-entries",
+    () => new WeakMap<readonly string[], MadeEntry[]>(),
+  );
   let made = madeEntries.get(link.addresses);
   if (!made) {
     made = [];
@@ -53,7 +59,7 @@ export function sharedPeerEntry(
       sameLink(m.link, link)
     )
       return m.entry;
-  const entry = shareSubtree(make());
+  const entry = run.shareSubtree(make());
   if (made.length < VARIANTS_KEPT) made.push({ kind, link, publicKey, presharedKeyFile, entry });
   return entry;
 }

@@ -7,7 +7,7 @@
 import { diagnostic, InputError, type PathSegment } from "../diagnostics.js";
 import { type IniEntry, type IniSection, toIni } from "../emit/ini.js";
 import { interfaceAddress } from "../network/addresses.js";
-import type { Link, NetInterface } from "../network/model.js";
+import type { Link, NetInterface, NetSubnet } from "../network/model.js";
 import { allowedIPs } from "../network/routing.js";
 import type { ConfigureContext } from "./configurer.js";
 import { settingPath } from "./dns-mtu.js";
@@ -59,20 +59,19 @@ function dnsMtuEntries(context: ConfigureContext, iface: NetInterface): (IniEntr
   ];
 }
 
-function peerSection(context: ConfigureContext, subnet: string, link: Link): IniSection {
-  const remote = context.network.peer(link.peer);
-  const remotePath = ["peers", remote?.index ?? 0] as const;
+function peerSection(context: ConfigureContext, subnet: NetSubnet, link: Link): IniSection {
+  const remotePath = ["peers", link.peer.index] as const;
   warnUnsupportedRefresh(context, subnet, link, "wg-quick");
   const { endpoint } = link;
   return {
     name: "Peer",
-    comments: [{ text: link.peer, path: [...remotePath, "name"] }],
+    comments: [{ text: link.peer.name, path: [...remotePath, "name"] }],
     entries: [
       { key: "PublicKey", value: context.keys.publicKeyOf(link.peer) },
       {
         key: "AllowedIPs",
         value: allowedIPs(link).join(","),
-        path: [...remotePath, "subnets", subnet, link.routes ? "routes" : "ipAddresses"],
+        path: [...remotePath, "subnets", subnet.name, link.routes ? "routes" : "ipAddresses"],
       },
       endpoint.address === undefined
         ? undefined
@@ -139,12 +138,11 @@ function wgQuickFiles(context: ConfigureContext): FileSet {
   const files: FileSet = {};
   for (const { iface } of deviceInterfaces(context)) {
     const device = fileDeviceName(context, iface.subnet);
-    const subnetIndex = context.network.subnet(iface.subnet)?.index ?? 0;
     const entries: (IniEntry | undefined)[] = [
       {
         key: "Address",
         value: iface.addresses.map(interfaceAddress).join(", "),
-        path: ["peers", peer.index, "subnets", iface.subnet, "ipAddresses"],
+        path: ["peers", peer.index, "subnets", iface.subnet.name, "ipAddresses"],
       },
       { key: "ListenPort", value: iface.listenPort },
       ...dnsMtuEntries(context, iface),
@@ -160,7 +158,7 @@ function wgQuickFiles(context: ConfigureContext): FileSet {
     }
     const psk = keys.presharedKeyFile(iface.subnet);
     if (psk !== undefined) {
-      const path = ["subnets", subnetIndex, "presharedKeyFile"];
+      const path = ["subnets", iface.subnet.index, "presharedKeyFile"];
       const argument = keyFileArgument(psk, path);
       for (const link of iface.links)
         entries.push({
@@ -212,7 +210,7 @@ export function inlineWgQuickConfig(
   secrets: InlineSecrets,
 ): string {
   const { peer } = context;
-  const found = deviceInterfaces(context).find((d) => d.iface.subnet === subnet);
+  const found = deviceInterfaces(context).find((d) => d.iface.subnet.name === subnet);
   if (!found)
     throw new InputError([
       diagnostic(
@@ -223,15 +221,14 @@ export function inlineWgQuickConfig(
       ),
     ]);
   const { iface } = found;
-  const subnetIndex = context.network.subnet(subnet)?.index ?? 0;
   const peers = iface.links.map((link) => {
-    const section = peerSection(context, subnet, link);
+    const section = peerSection(context, iface.subnet, link);
     if (secrets.presharedKey === undefined) return section;
     const [publicKey, ...rest] = section.entries;
     const psk: IniEntry = {
       key: "PresharedKey",
       value: secrets.presharedKey,
-      path: ["subnets", subnetIndex, "presharedKeyFile"],
+      path: ["subnets", iface.subnet.index, "presharedKeyFile"],
       secret: true,
     };
     return { ...section, entries: [publicKey, psk, ...rest] };

@@ -42,7 +42,14 @@ const NAME = /^[A-Za-z][A-Za-z0-9]*$/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we reject
 const CONTROL = /[\u0000-\u001f\u007f\u0085\u2028\u2029]/;
 /** wg-quick keeps whitespace in these values (it runs or splits them itself); `wg` sees the rest. */
-const WG_QUICK_OWN_KEYS = new Set(["address", "dns", "preup", "postup", "predown", "postdown"]);
+const WG_QUICK_OWN_KEYS: ReadonlySet<string> = new Set([
+  "address",
+  "dns",
+  "preup",
+  "postup",
+  "predown",
+  "postdown",
+]);
 
 /** Why `value` cannot be the value of `key` in a file of `dialect`, or undefined if it can. */
 export function iniValueProblem(

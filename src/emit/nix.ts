@@ -2,11 +2,12 @@
  * A Nix expression printer. Every string and attribute name from the ACL passes through here,
  * escaped, so no user input is ever pasted into Nix syntax elsewhere.
  */
-import { type ConfigValue, isSharedSubtree } from "../config-tree.js";
-import { flat, memoize } from "../memo.js";
-import { sortedKeys } from "../order.js";
+import type { ConfigValue } from "../config-tree.js";
+import { flat } from "../memo.js";
+import { KeyOrder } from "../order.js";
+import { RunContext } from "../run-context.js";
 
-const KEYWORDS = new Set([
+const KEYWORDS: ReadonlySet<string> = new Set([
   "if",
   "then",
   "else",
@@ -23,18 +24,8 @@ const BARE_NAME = /^[A-Za-z_][A-Za-z0-9_'-]*$/;
 /** Text with nothing to escape: no `"`, `\`, `$`, newline, carriage return or tab. */
 const PLAIN = /^[^"\\$\n\r\t]*$/;
 
-/**
- * A Nix string literal with `"`, `\`, `${` and control characters escaped. Short ones are
- * remembered: all hosts of a big network print each peer's key, name and addresses once for
- * every peer linked to it.
- */
+/** A Nix string literal with `"`, `\`, `${` and control characters escaped. */
 export function nixString(text: string): string {
-  return text.length <= 128 ? rememberedLiteral(text) : quoteNixString(text);
-}
-
-const rememberedLiteral = memoize(quoteNixString);
-
-function quoteNixString(text: string): string {
   if (PLAIN.test(text)) return `"${text}"`;
   let out = '"';
   for (let i = 0; i < text.length; i++) {
@@ -50,9 +41,9 @@ function quoteNixString(text: string): string {
 }
 
 /** An attribute name: bare when Nix allows it, quoted otherwise. */
-export const nixAttrName = memoize((name) =>
-  BARE_NAME.test(name) && !KEYWORDS.has(name) ? name : nixString(name),
-);
+export function nixAttrName(name: string): string {
+  return BARE_NAME.test(name) && !KEYWORDS.has(name) ? name : nixString(name);
+}
 
 function nixNumber(n: number): string {
   if (!Number.isFinite(n)) throw new Error(`internal error: ${n} has no Nix form`);
@@ -72,78 +63,97 @@ function isUnset(value: unknown): boolean {
   return value === undefined || value === null;
 }
 
-/** Indentation by depth, made once: `indents[d]` is 2·d spaces. */
-const indents: string[] = [""];
+/**
+ * What one run's printing keeps (see RunContext): all hosts of a big network print each peer's
+ * key, name and addresses once for every peer linked to it, and the same entry shapes and
+ * shared entries again and again.
+ */
+class NixPrinter {
+  /** Short string literals. */
+  readonly literal: (text: string) => string;
+  readonly keyOrder: KeyOrder;
+  /** `name = ` of each key of an object shape (see KeyOrder), printed once per shape. */
+  readonly #assignments = new WeakMap<readonly string[], string[]>();
+  /** The text of shared subtrees (see RunContext.shareSubtree), by the depth printed at. */
+  readonly #printedShared = new WeakMap<object, { depth: number; text: string }>();
+  /** Indentation by depth, made once: `indents[d]` is 2·d spaces. */
+  readonly #indents: string[] = [""];
+  readonly #run: RunContext;
 
-function indentOf(depth: number): string {
-  for (let d = indents.length; d <= depth; d++) indents.push(`${indents[d - 1]}  `);
-  return indents[depth] as string;
-}
-
-/** `name = ` of each key of an object shape (see sortedKeys), printed once per shape. */
-const assignments = new WeakMap<readonly string[], string[]>();
-
-function assignmentsOf(keys: readonly string[]): string[] {
-  let printed = assignments.get(keys);
-  if (!printed) {
-    printed = keys.map((key) => `${nixAttrName(key)} = `);
-    assignments.set(keys, printed);
+  constructor(run: RunContext) {
+    this.#run = run;
+    this.literal = run.remembered("emit/nix literal", nixString);
+    this.keyOrder = run.share("order", () => new KeyOrder());
   }
-  return printed;
+
+  indentOf(depth: number): string {
+    const indents = this.#indents;
+    for (let d = indents.length; d <= depth; d++) indents.push(`${indents[d - 1]}  `);
+    return indents[depth] as string;
+  }
+
+  assignmentsOf(keys: readonly string[]): string[] {
+    let printed = this.#assignments.get(keys);
+    if (!printed) {
+      printed = keys.map((key) => `${nixAttrName(key)} = `);
+      this.#assignments.set(keys, printed);
+    }
+    return printed;
+  }
+
+  /** A value inside a list or set: subtrees shared by many hosts are printed once. */
+  printShared(item: ConfigValue, depth: number): string {
+    if (typeof item !== "object" || item === null || !this.#run.isShared(item))
+      return this.print(item, depth);
+    const printed = this.#printedShared.get(item);
+    if (printed?.depth === depth) return printed.text;
+    const text = flat(this.print(item, depth));
+    this.#printedShared.set(item, { depth, text });
+    return text;
+  }
+
+  print(value: ConfigValue, depth: number): string {
+    if (value === null || value === undefined) return "null";
+    if (typeof value === "string")
+      return value.length <= 128 ? this.literal(value) : nixString(value);
+    if (typeof value === "number") return nixNumber(value);
+    if (typeof value === "boolean") return value ? "true" : "false";
+    const inner = this.indentOf(depth + 1);
+    let out = "";
+    if (Array.isArray(value)) {
+      let scalars = true;
+      for (const item of value)
+        if (!isUnset(item) && typeof item === "object") {
+          scalars = false;
+          break;
+        }
+      for (const item of value) {
+        if (isUnset(item)) continue;
+        if (scalars) out += `${out === "" ? "[ " : " "}${this.print(item, 0)}`;
+        else out += `${out === "" ? "[\n" : "\n"}${inner}${this.printShared(item, depth + 1)}`;
+      }
+      if (out === "") return "[ ]";
+      return scalars ? `${out} ]` : `${out}\n${this.indentOf(depth)}]`;
+    }
+    const keys = this.keyOrder.sortedKeys(value);
+    const names = this.assignmentsOf(keys);
+    for (let i = 0; i < keys.length; i++) {
+      const item = value[keys[i] as string];
+      if (isUnset(item)) continue;
+      out += `${out === "" ? "{\n" : "\n"}${inner}${names[i]}${this.printShared(item, depth + 1)};`;
+    }
+    return out === "" ? "{ }" : `${out}\n${this.indentOf(depth)}}`;
+  }
 }
 
 /**
  * A Nix expression for a value, indented for reading; unset values are left out. `indent` is
- * that of the line the value starts on.
+ * that of the line the value starts on. Printing several values of one run with its context
+ * prints what they share once.
  */
-export function toNix(value: ConfigValue, indent = ""): string {
+export function toNix(value: ConfigValue, indent = "", run: RunContext = new RunContext()): string {
+  const printer = run.share("emit/nix", () => new NixPrinter(run));
   // Nix strings are printed with `\n` escapes, so every newline here starts a line of ours.
-  if (!/^( {2})*$/.test(indent)) return printNix(value, 0).replaceAll("\n", `\n${indent}`);
-  return printNix(value, indent.length / 2);
-}
-
-/** The text of shared subtrees (see shareSubtree), by the depth it was printed at. */
-const printedShared = new WeakMap<object, { depth: number; text: string }>();
-
-/** A value inside a list or set: subtrees shared by many hosts are printed once. */
-function printShared(item: ConfigValue, depth: number): string {
-  if (typeof item !== "object" || item === null || !isSharedSubtree(item))
-    return printNix(item, depth);
-  const printed = printedShared.get(item);
-  if (printed?.depth === depth) return printed.text;
-  const text = flat(printNix(item, depth));
-  printedShared.set(item, { depth, text });
-  return text;
-}
-
-function printNix(value: ConfigValue, depth: number): string {
-  if (value === null || value === undefined) return "null";
-  if (typeof value === "string") return nixString(value);
-  if (typeof value === "number") return nixNumber(value);
-  if (typeof value === "boolean") return value ? "true" : "false";
-  const inner = indentOf(depth + 1);
-  let out = "";
-  if (Array.isArray(value)) {
-    let scalars = true;
-    for (const item of value)
-      if (!isUnset(item) && typeof item === "object") {
-        scalars = false;
-        break;
-      }
-    for (const item of value) {
-      if (isUnset(item)) continue;
-      if (scalars) out += `${out === "" ? "[ " : " "}${printNix(item, 0)}`;
-      else out += `${out === "" ? "[\n" : "\n"}${inner}${printShared(item, depth + 1)}`;
-    }
-    if (out === "") return "[ ]";
-    return scalars ? `${out} ]` : `${out}\n${indentOf(depth)}]`;
-  }
-  const keys = sortedKeys(value);
-  const names = assignmentsOf(keys);
-  for (let i = 0; i < keys.length; i++) {
-    const item = value[keys[i] as string];
-    if (isUnset(item)) continue;
-    out += `${out === "" ? "{\n" : "\n"}${inner}${names[i]}${printShared(item, depth + 1)};`;
-  }
-  return out === "" ? "{ }" : `${out}\n${indentOf(depth)}}`;
+  if (!/^( {2})*$/.test(indent)) return printer.print(value, 0).replaceAll("\n", `\n${indent}`);
+  return printer.print(value, indent.length / 2);
 }

@@ -82,12 +82,10 @@ function pathProblem(path: unknown, absolute: boolean): string | undefined {
 export class PeerKeys {
   readonly #answers: { name: string; answers: PeerKeyAnswers; absolute: boolean }[];
   readonly #peer: NetPeer;
-  readonly #network: Network;
-  readonly #publicKeys = new Map<string, string>();
+  readonly #publicKeys = new Map<NetPeer, string>();
 
   constructor(providers: readonly KeyProvider[], context: KeyProviderContext) {
     this.#peer = context.peer;
-    this.#network = context.network;
     this.#answers = providers.map((p) => ({
       name: p.name,
       answers: p.forPeer(context),
@@ -111,11 +109,9 @@ export class PeerKeys {
     ]);
   }
 
-  publicKeyOf(remoteName: string): string {
-    const cached = this.#publicKeys.get(remoteName);
+  publicKeyOf(remote: NetPeer): string {
+    const cached = this.#publicKeys.get(remote);
     if (cached !== undefined) return cached;
-    const remote = this.#network.peer(remoteName);
-    if (!remote) throw new Error(`internal error: no peer ${remoteName}`);
     for (const { name, answers } of this.#answers) {
       const key: unknown = answers.publicKeyOf?.(remote);
       if (key !== undefined && key !== "") {
@@ -127,7 +123,7 @@ export class PeerKeys {
             `a bad public key for peer ${JSON.stringify(remote.name)}`,
             problem,
           );
-        this.#publicKeys.set(remoteName, key as string);
+        this.#publicKeys.set(remote, key as string);
         return key as string;
       }
     }
@@ -169,9 +165,7 @@ export class PeerKeys {
   }
 
   /** May be unanswered: a subnet without a preshared key is fine. */
-  presharedKeyFile(subnetName: string): string | undefined {
-    const subnet = this.#network.subnet(subnetName);
-    if (!subnet) return undefined;
+  presharedKeyFile(subnet: NetSubnet): string | undefined {
     for (const { name, answers, absolute } of this.#answers) {
       const file: unknown = answers.presharedKeyFile?.(subnet);
       if (file !== undefined && file !== "") {

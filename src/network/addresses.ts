@@ -4,16 +4,15 @@
  */
 import * as crypto from "node:crypto";
 import { looksLikeIPv6 } from "../acl/values.js";
-import { memoize } from "../memo.js";
 
 /**
  * `crypto.hash` (Node ≥ 20.12) hashes in one call, several times faster than a Hash object for
  * names this short; a thousand peers need a thousand of them before the first host is written.
  */
 const oneShot = (crypto as { hash?: (algorithm: string, data: string) => string }).hash;
-const sha256Hex = memoize((text) =>
-  oneShot ? oneShot("sha256", text) : crypto.createHash("sha256").update(text).digest("hex"),
-);
+function sha256Hex(text: string): string {
+  return oneShot ? oneShot("sha256", text) : crypto.createHash("sha256").update(text).digest("hex");
+}
 
 /**
  * The address a peer gets on a subnet when none is written: a ULA (`fd` + 56 bits from the
@@ -41,13 +40,17 @@ function withPrefix(address: string, ipv6Bits: string, ipv4Bits: string): string
 }
 
 /** On the local interface a bare address stands for its subnet: /64 (IPv6) or /24 (IPv4). */
-export const interfaceAddress = memoize((address) => withPrefix(address, "64", "24"));
+export function interfaceAddress(address: string): string {
+  return withPrefix(address, "64", "24");
+}
 
 /** Toward a remote peer a bare address is that one host: /128 or /32. */
-export const allowedIP = memoize((address) => withPrefix(address, "128", "32"));
+export function allowedIP(address: string): string {
+  return withPrefix(address, "128", "32");
+}
 
 /** The address without its prefix length, as a hosts file wants it. */
-export const hostAddress = memoize((address) => {
+export function hostAddress(address: string): string {
   const slash = address.indexOf("/");
   return slash < 0 ? address : address.slice(0, slash);
-});
+}

@@ -139,15 +139,17 @@ export function buildNetwork(acl: AclV1): Network {
   const endpoints = new EndpointResolver(selector, subnets, groups, peers);
   const links = new LinkResolver(peers, connections, selector, endpoints, rank, membership);
 
-  const interfaceOf = (peer: NetPeer, m: Membership): NetInterface => {
+  const interfaceOf = (peer: NetPeer, m: Membership): NetInterface | undefined => {
+    // A membership of a subnet the ACL does not declare (its `subnets` missing: see needs.ts)
+    // has no interface.
+    const subnet = subnetByName.get(m.subnet);
+    if (!subnet) return undefined;
     const linked = links.links(m.subnet, peer.index);
-    const exit =
-      m.exitNode !== undefined && linked.some((l) => l.peer === m.exitNode)
-        ? { peer: m.exitNode, table: m.listenPort }
-        : undefined;
+    const exitPeer = linked.find((l) => l.peer.name === m.exitNode)?.peer;
+    const exit = exitPeer ? { peer: exitPeer, table: m.listenPort } : undefined;
     return withOptional<NetInterface>(
       {
-        subnet: m.subnet,
+        subnet,
         listenPort: m.listenPort,
         addresses: m.addresses,
         links: linked,
@@ -156,9 +158,9 @@ export function buildNetwork(acl: AclV1): Network {
         extraArgs: m.extraArgs,
         routes: m.routes,
         exit,
-        openFirewall: m.openFirewall ?? subnetByName.get(m.subnet)?.openFirewall,
-        dns: nonEmpty(m.dns ?? subnetByName.get(m.subnet)?.dns),
-        mtu: m.mtu ?? subnetByName.get(m.subnet)?.mtu,
+        openFirewall: m.openFirewall ?? subnet.openFirewall,
+        dns: nonEmpty(m.dns ?? subnet.dns),
+        mtu: m.mtu ?? subnet.mtu,
       },
     );
   };
@@ -177,7 +179,7 @@ export function buildNetwork(acl: AclV1): Network {
     group: (name) => groupByName.get(name),
     interfaces: (name) => {
       const peer = network.peer(name);
-      return peer ? peer.memberships.map((m) => interfaceOf(peer, m)) : [];
+      return peer ? peer.memberships.flatMap((m) => interfaceOf(peer, m) ?? []) : [];
     },
     interfaceOn: (name, subnet) => {
       const peer = network.peer(name);

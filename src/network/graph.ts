@@ -53,8 +53,8 @@ export function networkGraph(network: Network): NetworkGraph {
     for (const iface of interfaces)
       for (const link of iface.links)
         if (link.endpoint.address !== undefined) {
-          dialed.add(link.peer);
-          dials.add(`${iface.subnet}\u0000${name}\u0000${link.peer}`);
+          dialed.add(link.peer.name);
+          dials.add(`${iface.subnet.name}\u0000${name}\u0000${link.peer.name}`);
         }
   });
   all.forEach((interfaces, index) => {
@@ -63,15 +63,15 @@ export function networkGraph(network: Network): NetworkGraph {
     for (const iface of interfaces)
       for (const link of iface.links) {
         linked.add(index);
-        const remote = network.peer(link.peer);
-        if (!remote || remote.index <= index) continue;
+        const remote = link.peer;
+        if (remote.index <= index) continue;
         edges.push({
           from: id(index),
           to: id(remote.index),
-          subnet: iface.subnet,
+          subnet: iface.subnet.name,
           handshake:
             link.endpoint.address !== undefined ||
-            dials.has(`${iface.subnet}\u0000${remote.name}\u0000${local.name}`),
+            dials.has(`${iface.subnet.name}\u0000${remote.name}\u0000${local.name}`),
         });
       }
   });

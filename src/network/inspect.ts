@@ -39,13 +39,13 @@ function linkData(link: Link): ConfigTree {
 
 function interfaceData(iface: NetInterface): ConfigTree {
   const links: ConfigTree = {};
-  for (const link of iface.links) links[link.peer] = linkData(link);
+  for (const link of iface.links) links[link.peer.name] = linkData(link);
   return {
     listenPort: iface.listenPort,
     addresses: [...iface.addresses],
     extraArgs: extra(iface.extraArgs),
     routes: iface.routes ? [...iface.routes] : undefined,
-    exit: iface.exit ? { ...iface.exit } : undefined,
+    exit: iface.exit ? { peer: iface.exit.peer.name, table: iface.exit.table } : undefined,
     openFirewall: iface.openFirewall,
     dns: iface.dns ? [...iface.dns] : undefined,
     mtu: iface.mtu,
@@ -61,7 +61,7 @@ export function networkData(network: Network, only?: readonly string[]): ConfigT
     if (wanted && !wanted.has(peer.name)) continue;
     const interfaces: ConfigTree = {};
     for (const iface of network.interfaces(peer.name))
-      interfaces[iface.subnet] = interfaceData(iface);
+      interfaces[iface.subnet.name] = interfaceData(iface);
     peers[peer.name] = {
       publicKey: peer.publicKey,
       privateKeyFile: peer.privateKeyFile,
@@ -116,11 +116,11 @@ export function networkText(network: Network, only?: readonly string[]): string 
     if (interfaces.length === 0) lines.push("  no subnets");
     for (const iface of interfaces) {
       lines.push(
-        `  subnet ${iface.subnet}: port ${iface.listenPort}, addresses ${iface.addresses.join(", ")}`,
+        `  subnet ${iface.subnet.name}: port ${iface.listenPort}, addresses ${iface.addresses.join(", ")}`,
       );
       if (iface.routes) lines.push(`    routes ${iface.routes.join(", ")} for the others`);
       if (iface.exit)
-        lines.push(`    all traffic through ${iface.exit.peer} (table ${iface.exit.table})`);
+        lines.push(`    all traffic through ${iface.exit.peer.name} (table ${iface.exit.table})`);
       if (iface.links.length === 0) lines.push("    links to no one");
       for (const link of iface.links) {
         const e = link.endpoint;
@@ -129,7 +129,7 @@ export function networkText(network: Network, only?: readonly string[]): string 
         const routes = link.routes ? ` routes ${link.routes.join(", ")};` : "";
         const exit = link.exitClient ? " exit node for it;" : "";
         lines.push(
-          `    -> ${link.peer} [${link.addresses.join(", ")}] ${dial};${routes}${exit} via ${via}`,
+          `    -> ${link.peer.name} [${link.addresses.join(", ")}] ${dial};${routes}${exit} via ${via}`,
         );
       }
     }

@@ -30,7 +30,7 @@ export class LinkResolver {
   readonly #byName: Int32Array;
   readonly #membership: ReadonlyMap<string, readonly (Membership | undefined)[]>;
   readonly #connectionsOn = new Map<string, SubnetConnections>();
-  readonly #skipped = new Map<string, { connection: number; subnet: string; peers: Set<string> }>();
+  #warnings: Diagnostic[] | undefined;
   /**
    * Scratch space of one `links()` call, indexed by remote peer: `#stamp` marks the remotes
    * found in the current call (so nothing needs clearing between calls), `#found` holds the
@@ -86,21 +86,49 @@ export class LinkResolver {
 
   /**
    * A connection may select a peer that is not on the subnet. The original fails the whole
-   * evaluation there; we leave that peer out and say so once per connection and subnet.
+   * evaluation there; we leave that peer out and say so once per connection and subnet. The
+   * whole network is looked at, whichever peers are configured, so every run of one ACL warns
+   * alike; peers are visited in name order (as `generate` makes them), each side of a
+   * connection on a subnet once: a side's non-members are left out as soon as one member on
+   * the other side links through it.
    */
-  #skip(connection: number, subnet: string, peer: string): void {
-    const key = `${connection}\u0000${subnet}`;
-    let entry = this.#skipped.get(key);
-    if (!entry) {
-      entry = { connection, subnet, peers: new Set() };
-      this.#skipped.set(key, entry);
-    }
-    entry.peers.add(peer);
+  warnings(): Diagnostic[] {
+    this.#warnings ??= this.#nonMembersSelected();
+    return this.#warnings;
   }
 
-  /** Warnings about peers left out because they are not members, in connection order. */
-  warnings(): Diagnostic[] {
-    return [...this.#skipped.values()]
+  #nonMembersSelected(): Diagnostic[] {
+    const skipped = new Map<string, { connection: number; subnet: string; peers: Set<string> }>();
+    const sidesDone = new Set<string>();
+    for (const local of this.#byName) {
+      for (const { subnet } of (this.#peers[local] as NetPeer).memberships) {
+        const members = this.#membership.get(subnet);
+        if (!members?.[local]) continue;
+        for (const connection of this.#on(subnet).connections) {
+          const a = this.#selector.select(connection.a);
+          const b = this.#selector.select(connection.b);
+          for (const [mine, other, side] of [
+            [a, b, "b"],
+            [b, a, "a"],
+          ] as const) {
+            if (!mine.has[local]) continue;
+            const key = `${connection.index}\u0000${subnet}`;
+            if (sidesDone.has(`${key}\u0000${side}`)) continue;
+            sidesDone.add(`${key}\u0000${side}`);
+            for (const remote of other.indices) {
+              if (remote === local || members[remote] !== undefined) continue;
+              let entry = skipped.get(key);
+              if (!entry) {
+                entry = { connection: connection.index, subnet, peers: new Set() };
+                skipped.set(key, entry);
+              }
+              entry.peers.add((this.#peers[remote] as NetPeer).name);
+            }
+          }
+        }
+      }
+    }
+    return [...skipped.values()]
       .sort((x, y) => x.connection - y.connection)
       .map(({ connection, subnet, peers }) => {
         const names = [...peers];
@@ -123,7 +151,6 @@ export class LinkResolver {
     remotes: readonly number[],
     local: number,
     members: readonly (Membership | undefined)[],
-    subnet: string,
     connection: number,
     viaA: boolean,
     withExtraArgs: boolean,
@@ -132,10 +159,8 @@ export class LinkResolver {
     const generation = this.#generation;
     for (const remote of remotes) {
       if (remote === local) continue;
-      if (members[remote] === undefined) {
-        this.#skip(connection, subnet, (this.#peers[remote] as NetPeer).name);
-        continue;
-      }
+      // Not on the subnet: left out (see warnings).
+      if (members[remote] === undefined) continue;
       if (this.#stamp[remote] !== generation) {
         this.#stamp[remote] = generation;
         touched.push(remote);
@@ -185,9 +210,9 @@ export class LinkResolver {
       const b = this.#selector.select(connection.b);
       const index = connection.index;
       if (a.has[local])
-        this.#collect(b.indices, local, members, subnet, index, true, withExtraArgs, touched);
+        this.#collect(b.indices, local, members, index, true, withExtraArgs, touched);
       if (b.has[local])
-        this.#collect(a.indices, local, members, subnet, index, false, withExtraArgs, touched);
+        this.#collect(a.indices, local, members, index, false, withExtraArgs, touched);
     }
     const ordered = this.#inNameOrder(touched);
     const localPeer = this.#peers[local] as NetPeer;
@@ -198,7 +223,7 @@ export class LinkResolver {
       const remotePeer = this.#peers[remote] as NetPeer;
       const remoteMember = members[remote] as Membership;
       const link: Link = {
-        peer: remotePeer.name,
+        peer: remotePeer,
         addresses: remoteMember.addresses,
         endpoint: roamingEndpoint(
           this.#endpoints.resolve(subnet, local, remote),

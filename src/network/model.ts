@@ -108,7 +108,7 @@ export interface ResolvedEndpoint {
 
 /** One remote peer as seen from a local interface. */
 export interface Link {
-  peer: string;
+  peer: NetPeer;
   /** The remote peer's addresses on this subnet. */
   addresses: readonly string[];
   endpoint: ResolvedEndpoint;
@@ -129,7 +129,7 @@ export interface Link {
 
 /** A local peer's interface on one subnet, with its links sorted by remote peer name. */
 export interface NetInterface {
-  subnet: string;
+  subnet: NetSubnet;
   listenPort: number;
   addresses: readonly string[];
   extraArgs?: ExtraArgs;
@@ -140,7 +140,7 @@ export interface NetInterface {
    * The linked peer the local peer sends all its traffic through, with the number used as both
    * firewall mark and routing table so the tunnel's own packets skip that table.
    */
-  exit?: { peer: string; table: number };
+  exit?: { peer: NetPeer; table: number };
   /** Whether the listen port is opened in the firewall (membership, else subnet). */
   openFirewall?: boolean;
   /** DNS servers while the interface is up (membership, else subnet); absent or non-empty. */
@@ -165,7 +165,7 @@ export interface Network {
   peer(name: string): NetPeer | undefined;
   subnet(name: string): NetSubnet | undefined;
   group(name: string): NetGroup | undefined;
-  /** The peer's interfaces, sorted by subnet name. */
+  /** The peer's interfaces (on the subnets the ACL declares), sorted by subnet name. */
   interfaces(peer: string): NetInterface[];
   /** The interface of `peer` on `subnet`, if it is a member. */
   interfaceOn(peer: string, subnet: string): NetInterface | undefined;

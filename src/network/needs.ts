@@ -100,11 +100,10 @@ export function missingKeys(acl: AclV1, network: Network, peerName: string): Dia
   const ownGroups = peer.groups ?? [];
   for (const iface of network.interfaces(peerName)) {
     if (iface.links.length === 0) continue;
-    const subnet = network.subnet(iface.subnet);
-    if (subnet)
-      needs.has(acl.subnets?.[subnet.index]?.endpoints, ["subnets", subnet.index, "endpoints"]);
+    const { subnet } = iface;
+    needs.has(acl.subnets?.[subnet.index]?.endpoints, ["subnets", subnet.index, "endpoints"]);
     for (const link of iface.links) {
-      const r = network.peer(link.peer)?.index ?? -1;
+      const r = link.peer.index;
       const remote = acl.peers[r];
       if (!remote) continue;
       remote.endpoints?.forEach((endpoint, e) => {

@@ -60,7 +60,7 @@ export function exitNodeProblems(network: Network): Diagnostic[] {
     for (const m of peer.memberships) {
       if (m.exitNode === undefined) continue;
       const links = network.interfaceOn(peer.name, m.subnet)?.links ?? [];
-      if (!links.some((l) => l.peer === m.exitNode))
+      if (!links.some((l) => l.peer.name === m.exitNode))
         out.push(
           diagnostic(
             "error",

@@ -5,9 +5,10 @@
  */
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
-import { type ConfigTree, type ConfigValue, shareSubtree } from "../../src/config-tree.js";
+import type { ConfigTree, ConfigValue } from "../../src/config-tree.js";
 import { toJson, toPrettyJson } from "../../src/emit/json.js";
 import { toNix } from "../../src/emit/nix.js";
+import { RunContext } from "../../src/run-context.js";
 import { nixEval, nixWithJson } from "../support/nix.js";
 
 /** Data exercising key order, escapes, numbers and nesting; no nulls (Nix would print them). */
@@ -51,7 +52,7 @@ test("unset values are left out of JSON, in objects and in lists", () => {
 });
 
 /** A seeded source of small random configuration trees, some with keys in order, some not. */
-function randomTrees(count: number, seed: number): ConfigValue[] {
+function randomTrees(count: number, seed: number, run: RunContext): ConfigValue[] {
   let state = seed >>> 0;
   const next = (below: number) => {
     state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
@@ -102,7 +103,7 @@ function randomTrees(count: number, seed: number): ConfigValue[] {
       for (const key of keys) tree[key] = value(depth + 1);
       made = tree;
     }
-    if (next(4) === 0) shared.push(shareSubtree(made) as ConfigTree | ConfigValue[]);
+    if (next(4) === 0) shared.push(run.shareSubtree(made));
     return made;
   };
   return Array.from({ length: count }, () => value(0));
@@ -121,17 +122,19 @@ function withoutUnset(data: ConfigValue): unknown {
 }
 
 test("compact JSON of random trees, in and out of key order, equals Nix's toJSON", () => {
-  const trees = randomTrees(400, 7);
+  const run = new RunContext();
+  const trees = randomTrees(400, 7, run);
   const nix = nixWithJson(JSON.stringify(trees.map(withoutUnset)), "builtins.toJSON");
-  assert.equal(`[${trees.map((t) => (t === undefined ? "null" : toJson(t))).join(",")}]`, nix);
+  assert.equal(`[${trees.map((t) => (t === undefined ? "null" : toJson(t, run))).join(",")}]`, nix);
 });
 
 test("indented JSON of random trees is V8's layout of their compact JSON", () => {
-  for (const tree of randomTrees(400, 11)) {
-    const compact = toJson(tree);
+  const run = new RunContext();
+  for (const tree of randomTrees(400, 11, run)) {
+    const compact = toJson(tree, run);
     // JSON.parse would move integer-like keys first; such trees are covered above.
     if (/"\d+":/.test(compact)) continue;
-    assert.equal(toPrettyJson(tree), JSON.stringify(JSON.parse(compact), null, 2));
+    assert.equal(toPrettyJson(tree, run), JSON.stringify(JSON.parse(compact), null, 2));
   }
 });
 
@@ -171,22 +174,24 @@ test("the Nix printer quotes keywords and names Nix cannot read bare, and drops 
 });
 
 test("the Nix printer's text of random trees, shared subtrees included, evaluates to the data", () => {
-  const trees = randomTrees(300, 5).filter((t) => t !== undefined && t !== null);
-  assert.deepEqual(nixEval(toNix(trees)), withoutUnset(trees));
+  const run = new RunContext();
+  const trees = randomTrees(300, 5, run).filter((t) => t !== undefined && t !== null);
+  assert.deepEqual(nixEval(toNix(trees, "", run)), withoutUnset(trees));
 });
 
 test("a shared subtree prints as the same data unshared would, at every depth it sits at", () => {
-  const trees = randomTrees(300, 9);
+  const run = new RunContext();
+  const trees = randomTrees(300, 9, run);
   for (const tree of trees) {
     const copy = structuredClone(tree);
-    assert.equal(toNix(tree), toNix(copy));
-    assert.equal(toJson(tree), toJson(copy));
-    assert.equal(toPrettyJson(tree), toPrettyJson(copy));
+    for (const indent of ["", "    "]) assert.equal(toNix(tree, indent, run), toNix(copy, indent));
+    assert.equal(toJson(tree, run), toJson(copy));
+    assert.equal(toPrettyJson(tree, run), toPrettyJson(copy));
   }
 });
 
 test("shared subtrees are frozen, so no host's configuration can change another's", () => {
-  const entry = shareSubtree({ name: "a", allowedIPs: ["10.0.0.1/32"] });
+  const entry = new RunContext().shareSubtree({ name: "a", allowedIPs: ["10.0.0.1/32"] });
   assert.ok(Object.isFrozen(entry) && Object.isFrozen(entry.allowedIPs));
 });
 

@@ -107,6 +107,24 @@ test("4. a connection selecting a non-member skips it with a warning", async () 
   assert.equal(original.a?.error, true, "the original fails for a");
 });
 
+test("4. the warning is the same whichever peers are generated: the network is resolved once", async () => {
+  const acl = originalCases["non-member-selected"]();
+  // c is on subnet other only, so `--peer c` resolves no link of lan, where c is selected.
+  // Each run writes the ACL into its own temporary directory, which the messages name.
+  const warnings = (stderr: string) => stderr.replace(/\S*acl\.json/g, "ACL");
+  const all = await generate(acl);
+  assert.match(all.stderr, /connections\[0\]: selects c on subnet "lan"/);
+  for (const flags of [
+    ["--peer", "a"],
+    ["--peer", "c"],
+    ["--peer", "b", "--peer", "c"],
+  ]) {
+    const one = await generate(acl, ...flags);
+    assert.equal(one.code, 0, one.stderr);
+    assert.equal(warnings(one.stderr), warnings(all.stderr), flags.join(" "));
+  }
+});
+
 test("5. group filters work when some peers have no groups field", async () => {
   const acl = originalCases["peers-without-groups"]();
   const ours = await generate(acl);

@@ -26,7 +26,7 @@ function network(acl: unknown): Network {
 }
 
 const linksOf = (net: Network, peer: string, subnet = "lan") =>
-  net.interfaceOn(peer, subnet)?.links.map((l) => l.peer);
+  net.interfaceOn(peer, subnet)?.links.map((l) => l.peer.name);
 
 test("generated addresses follow the spec's example", () => {
   assert.equal(generatedAddress("simple", "node2"), "fda7:a39b:72f2:9718:15b1:8a72:4325:7695");
@@ -113,10 +113,10 @@ test("connection extraArgs merge onto the link, later connections winning", () =
     },
   ];
   const net = network(acl);
-  const ab = net.interfaceOn("a", "lan")?.links.find((l) => l.peer === "b");
+  const ab = net.interfaceOn("a", "lan")?.links.find((l) => l.peer.name === "b");
   assert.deepEqual(ab?.extraArgs, { x: 1, y: 2 });
   assert.deepEqual(ab?.connections, [0, 1]);
-  const ac = net.interfaceOn("a", "lan")?.links.find((l) => l.peer === "c");
+  const ac = net.interfaceOn("a", "lan")?.links.find((l) => l.peer.name === "c");
   assert.deepEqual(ac?.extraArgs, { x: 1, y: 1 });
 });
 
@@ -135,7 +135,7 @@ test("endpoints merge subnet, shared groups in the dialing peer's order, then ma
   ];
   const net = network(acl);
   const endpoint = (from: string, to: string) =>
-    net.interfaceOn(from, "lan")?.links.find((l) => l.peer === to)?.endpoint;
+    net.interfaceOn(from, "lan")?.links.find((l) => l.peer.name === to)?.endpoint;
   assert.equal(endpoint("a", "b")?.address, "b.example:22", "a's group order: g2 last");
   assert.equal(endpoint("b", "a")?.address, "a.example:11", "b's group order: g1 last");
   assert.equal(endpoint("c", "b")?.address, "b.inside:1");

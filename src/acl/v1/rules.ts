@@ -191,7 +191,7 @@ const privateKeyWarning: Rule = (acl, report) => {
  * `exitNode` names another peer that is a member of the same subnet. Whether the two are linked
  * is only known once links are resolved (see network/routing.ts, checked by the parser).
  */
-const RESERVED_TABLES = new Set<unknown>([253, 254, 255]);
+const RESERVED_TABLES: ReadonlySet<unknown> = new Set<unknown>([253, 254, 255]);
 
 const exitNodesExist: Rule = (acl, report) => {
   const peers = acl.names.peer;

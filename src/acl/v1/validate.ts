@@ -89,7 +89,7 @@ function editDistance(a: string, b: string): number {
 }
 
 /** Keys this version knows nothing of but other tools put in ACLs on purpose. */
-const TOLERATED_TOP_LEVEL = new Set(["tests"]);
+const TOLERATED_TOP_LEVEL: ReadonlySet<string> = new Set(["tests"]);
 
 function warnUnknownKeys(
   value: unknown,

@@ -28,16 +28,15 @@ export const noCommonFamily: Lint = {
       for (const iface of interfaces()[p] ?? []) {
         const mine = families([...iface.addresses, ...(iface.routes ?? [])]);
         for (const link of iface.links) {
-          const remote = network.peer(link.peer);
           // Each pair once: from the peer first in ACL order.
-          if (!remote || remote.index < peer.index) continue;
+          if (link.peer.index < peer.index) continue;
           const theirs = families([...link.addresses, ...(link.routes ?? [])]);
           if ([...mine].some((f) => theirs.has(f))) continue;
           const text = (s: Set<4 | 6>) => [...s].map((f) => `IPv${f}`).join(" and ") || "none";
           report.warn(
             "no-common-family",
-            ["peers", peer.index, "subnets", iface.subnet, "ipAddresses"],
-            `on subnet ${q(iface.subnet)}, ${q(peer.name)} (${text(mine)}) and ${q(link.peer)} (${text(theirs)}) share no address family, so their link carries nothing; give both an address of one family (or "auto" for a generated IPv6 one)`,
+            ["peers", peer.index, "subnets", iface.subnet.name, "ipAddresses"],
+            `on subnet ${q(iface.subnet.name)}, ${q(peer.name)} (${text(mine)}) and ${q(link.peer.name)} (${text(theirs)}) share no address family, so their link carries nothing; give both an address of one family (or "auto" for a generated IPv6 one)`,
           );
         }
       }

@@ -26,11 +26,10 @@ export const ownAddressAllowed: Lint = {
             const allowed = addressRange(allowedIP(written));
             const held = allowed && own.find((o) => rangeHolds(allowed, o.family, o.address));
             if (!held) continue;
-            const remote = network.peer(link.peer);
             report.warn(
               "own-address-allowed",
-              ["peers", remote?.index ?? 0, "subnets", iface.subnet, "ipAddresses"],
-              `${q(link.peer)}'s address ${q(written)} is AllowedIPs ${allowedIP(written)} on ${q(peer.name)}, which holds ${q(peer.name)}'s own address on subnet ${q(iface.subnet)}; write the bare address (or the prefix in \`routes\` if ${q(link.peer)} relays)`,
+              ["peers", link.peer.index, "subnets", iface.subnet.name, "ipAddresses"],
+              `${q(link.peer.name)}'s address ${q(written)} is AllowedIPs ${allowedIP(written)} on ${q(peer.name)}, which holds ${q(peer.name)}'s own address on subnet ${q(iface.subnet.name)}; write the bare address (or the prefix in \`routes\` if ${q(link.peer.name)} relays)`,
             );
           }
       }
