@@ -3,13 +3,14 @@ import { Command, Option } from "commander";
 import { explainPair, explanationText } from "../check/explain.js";
 import {
   aclLimits,
+  checkPeerNames,
   collect,
   type LimitFlags,
   networkOf,
   registryWith,
+  rethrowExit,
   withAclLimits,
 } from "./common.js";
-import { rethrowExit } from "./generate.js";
 import { type CliIO, UsageError } from "./io.js";
 
 interface Flags extends LimitFlags {
@@ -20,13 +21,7 @@ interface Flags extends LimitFlags {
 async function run(io: CliIO, acl: string, a: string, b: string, flags: Flags): Promise<number> {
   const registry = await registryWith(io, flags.plugin);
   const network = networkOf(io, acl, registry, aclLimits(flags));
-  for (const name of [a, b])
-    if (!network.peer(name)) {
-      const known = network.peers.slice(0, 10).map((p) => p.name);
-      throw new UsageError(
-        `no peer ${JSON.stringify(name)} in ${acl} (peers: ${known.join(", ")}${network.peers.length > 10 ? ", ..." : ""})`,
-      );
-    }
+  checkPeerNames(network, acl, [a, b]);
   if (a === b)
     throw new UsageError(`explain needs two different peers (got ${JSON.stringify(a)} twice)`);
   const explanation = explainPair(network, a, b);

@@ -18,6 +18,7 @@ import {
   defineFileConfigurer,
   type FileSet,
   fileDeviceName,
+  inlinePresharedKeyEntry,
   inlinePrivateKeyEntry,
 } from "./files.js";
 import { GENERATED_NOTICE, hostsFile } from "./hosts-file.js";
@@ -43,7 +44,12 @@ function peerSection(context: ConfigureContext, subnet: string, link: Link): Ini
   const remotePath = ["peers", remote?.index ?? 0] as const;
   warnUnsupportedRefresh(context, subnet, link, "systemd-networkd");
   const pskPath = ["subnets", context.network.subnet(subnet)?.index ?? 0, "presharedKeyFile"];
-  const pskFile = context.keys.presharedKeyFile(subnet);
+  // Inlined when it can be read here; otherwise its file is named, as without inlining.
+  const inlinePsk =
+    context.options.inlinePrivateKeys === true
+      ? inlinePresharedKeyEntry(context, subnet)
+      : undefined;
+  const pskFile = inlinePsk ? undefined : context.keys.presharedKeyFile(subnet);
   const psk = pskFile === undefined ? undefined : absoluteKeyFile(pskFile, pskPath);
   const { endpoint } = link;
   return {
@@ -52,6 +58,7 @@ function peerSection(context: ConfigureContext, subnet: string, link: Link): Ini
     entries: [
       { key: "PublicKey", value: context.keys.publicKeyOf(link.peer) },
       psk === undefined ? undefined : { key: "PresharedKeyFile", value: psk, path: pskPath },
+      inlinePsk,
       ...allowedIPs(link).map((value) => ({ key: "AllowedIPs", value })),
       endpoint.address === undefined
         ? undefined
