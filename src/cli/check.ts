@@ -136,7 +136,11 @@ async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
   const generation = generationProblems(network, registry, flags);
   if (!generation.ok) {
     const text = `${acl}: invalid options`;
-    print(io, flags, generation.diagnostics, { text, valid: false, ...counts(generation.diagnostics) });
+    print(io, flags, generation.diagnostics, {
+      text,
+      valid: false,
+      ...counts(generation.diagnostics),
+    });
     return EXIT_USAGE;
   }
   const located = aclLocator(acl, read.loaded)([...report.diagnostics, ...generation.value]);

@@ -2,9 +2,9 @@
 
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { type AclLimits, DEFAULT_LIMITS, describeSize } from "../acl/bounded-input.js";
+import type { LoadedAcl } from "../acl/load.js";
 import type { Diagnostic } from "../diagnostics.js";
 import type { Network } from "../network/model.js";
-import type { LoadedAcl } from "../acl/load.js";
 import { locateDiagnostics, readNetwork } from "../pipeline.js";
 import { loadPlugin } from "../plugins.js";
 import { createRegistry, type Registry } from "../registry.js";
@@ -128,12 +128,24 @@ export function sourcedNetworkOf(
   return { network: read.value, locate: aclLocator(file, read.loaded) };
 }
 
-/** The message for a peer name the ACL does not have, listing (the first of) those it has. */
-export function unknownPeerMessage(network: Network, file: string, name: string): string {
+/**
+ * The message for a peer name the ACL does not have (given with `flag`, or as an argument),
+ * listing (the first of) those it has.
+ */
+export function unknownPeerMessage(
+  network: Network,
+  file: string,
+  name: string,
+  flag?: string,
+): string {
   const known = network.peers.slice(0, 10).map((p) => p.name);
   const more = network.peers.length > 10 ? ", ..." : "";
   const list = known.length === 0 ? "it has no peers" : `peers: ${known.join(", ")}${more}`;
-  return `no peer ${JSON.stringify(name)} in ${file} (${list})`;
+  const what =
+    flag === undefined
+      ? `no peer ${JSON.stringify(name)} in`
+      : `${flag} ${JSON.stringify(name)}: no such peer in`;
+  return `${what} ${file} (${list})`;
 }
 
 /** Refuses, as a usage error, peer names the ACL does not have. */
@@ -141,16 +153,15 @@ export function checkPeerNames(
   network: Network,
   file: string,
   names: readonly string[],
-  flag = "",
+  flag?: string,
 ): void {
   for (const name of names)
-    if (!network.peer(name))
-      throw new UsageError(`${flag}${unknownPeerMessage(network, file, name)}`);
+    if (!network.peer(name)) throw new UsageError(unknownPeerMessage(network, file, name, flag));
 }
 
 /** The peers named on the command line (checked), or all of them in name order. */
 export function choosePeers(network: Network, file: string, names: readonly string[]): string[] {
-  checkPeerNames(network, file, names, "--peer: ");
+  checkPeerNames(network, file, names, "--peer");
   return names.length > 0 ? [...new Set(names)] : network.peers.map((p) => p.name);
 }
 

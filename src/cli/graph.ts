@@ -52,11 +52,7 @@ async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
   const graph = networkGraph(network);
   const format = formatOf(flags);
   const drawn =
-    format === "svg"
-      ? await toSvg(graph)
-      : format === "mermaid"
-        ? toMermaid(graph)
-        : toDot(graph);
+    format === "svg" ? await toSvg(graph) : format === "mermaid" ? toMermaid(graph) : toDot(graph);
   // Names end up in labels; no control character reaches a terminal or an SVG (where XML
   // forbids them).
   const text = printable(drawn, { keepLineBreaks: true });

@@ -19,7 +19,7 @@ import {
   withAclLimits,
   withCliOutput,
 } from "./common.js";
-import { type CliIO, EXIT_INVALID, messagePrefix, printDiagnostics, UsageError } from "./io.js";
+import { type CliIO, EXIT_INVALID, printDiagnostics, UsageError } from "./io.js";
 
 interface GenerateFlags extends LimitFlags {
   dir: string;
@@ -101,7 +101,7 @@ async function generate(io: CliIO, acl: string, flags: GenerateFlags): Promise<n
     const unset = unsetPublicKeys(network, publicKeys);
     if (unset.length > 0)
       io.err(
-        `${messagePrefix(io, "warning")}the ACL has no publicKey for ${unset.join(", ")}; write them with --update-acl, or generate with --keys-dir ${flags.dir}\n`,
+        `wirenix: the ACL has no publicKey for ${unset.join(", ")}; generate reads them with --keys-dir ${flags.dir} (or write them into the ACL with --update-acl)\n`,
       );
   }
   return 0;

@@ -9,8 +9,8 @@ import { Command, Option } from "commander";
 import QRCode from "qrcode";
 import { createSecretFile, FileExistsError, fileProblem } from "../keys/key-dir.js";
 import { DEV_NAME_METHODS, type DevNameMethod } from "../network/devname.js";
-import { DEFAULT_OPTIONS } from "../pipeline.js";
 import { phoneConfiguration } from "../phone.js";
+import { DEFAULT_OPTIONS } from "../pipeline.js";
 import {
   aclLimits,
   checkPeerNames,
@@ -36,11 +36,6 @@ async function run(io: CliIO, acl: string, peerName: string, flags: Flags): Prom
   const registry = await registryWith(io, flags.plugin);
   const { network, locate } = sourcedNetworkOf(io, acl, registry, aclLimits(flags));
   checkPeerNames(network, acl, [peerName]);
-  // A code on a pipe or in a file would be the private key in a log or a file nobody protects.
-  if (flags.png === undefined && io.outTerminal !== true)
-    throw new UsageError(
-      `standard output is not a terminal: the QR code holds the private key of ${JSON.stringify(peerName)}, so it is only shown on a terminal; write it with --png FILE instead`,
-    );
   const made = phoneConfiguration(network, registry, {
     peer: peerName,
     devNameMethod: flags.devNameMethod,
@@ -56,6 +51,11 @@ async function run(io: CliIO, acl: string, peerName: string, flags: Flags): Prom
   }
   printDiagnostics(io, locate(made.warnings));
   const text = made.value;
+  // A code on a pipe or in a file would be the private key in a log or a file nobody protects.
+  if (flags.png === undefined && io.outTerminal !== true)
+    throw new UsageError(
+      `standard output is not a terminal: the QR code holds the private key of ${JSON.stringify(peerName)}, so it is only shown on a terminal; write it with --png FILE instead`,
+    );
 
   if (flags.png === undefined) {
     io.out(await QRCode.toString(text, { type: "terminal", small: true }));

@@ -207,8 +207,7 @@ export class PeerKeys {
       const key: unknown = answers.privateKey?.();
       if (key === undefined || key === "") continue;
       const problem = keyProblem(key);
-      if (problem)
-        this.#refuse(name, ["peers", this.#peer.index], "a bad private key", problem);
+      if (problem) this.#refuse(name, ["peers", this.#peer.index], "a bad private key", problem);
       return key as string;
     }
     let file: string;

@@ -44,7 +44,7 @@ function assertRefused(ran: Ran & { timedOut?: boolean }, file: string, words: R
           .trimEnd()
           .split("\n")
           .slice(0, -1)
-          .map((l) => l.replace(/^error: /, ""));
+          .map((l) => l.replace(/^(wirenix: )?error: /, ""));
   if (ran.stdout !== "") {
     assert.equal(ran.stderr, "");
     assert.match(ran.stdout, /invalid ACL \(1 error\)\n$/);

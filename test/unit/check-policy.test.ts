@@ -30,10 +30,22 @@ function spokeWith(tests: unknown, name: string): string {
   return file;
 }
 
-function checkJson(file: string, ...flags: string[]): { code: number | null; items: Item[] } {
+interface Summary {
+  text: string;
+  valid: boolean;
+  errors: number;
+  warnings: number;
+  policy?: { tests: number; assertions: number; passed: number; failed: number };
+}
+
+function checkJson(
+  file: string,
+  ...flags: string[]
+): { code: number | null; items: Item[]; summary: Summary } {
   const run = wirenix(["check", file, "--format", "json", ...flags]);
   assert.equal(run.stderr, "");
-  return { code: run.code, items: JSON.parse(run.stdout) as Item[] };
+  const json = JSON.parse(run.stdout) as { diagnostics: Item[]; summary: Summary };
+  return { code: run.code, items: json.diagnostics, summary: json.summary };
 }
 
 test("the example's policy tests pass: exit 0, nothing reported", () => {
@@ -43,7 +55,12 @@ test("the example's policy tests pass: exit 0, nothing reported", () => {
     run.stdout,
     /0 errors, 0 warnings; policy tests: 7 of 7 assertions passed in 2 tests/,
   );
-  assert.deepEqual(checkJson(spokeYaml).items, []);
+  const json = checkJson(spokeYaml);
+  assert.deepEqual(json.items, []);
+  // The JSON keeps the summary: which policy tests ran and passed.
+  assert.deepEqual(json.summary.policy, { tests: 2, assertions: 7, passed: 7, failed: 0 });
+  assert.equal(json.summary.errors, 0);
+  assert.match(json.summary.text, /policy tests: 7 of 7 assertions passed in 2 tests/);
 });
 
 test("a failing reaches names the test, the pair and where it stands", () => {
