@@ -229,8 +229,8 @@ export class PeerKeys {
         diagnostic(
           "error",
           "no-private-key",
-          ["peers", this.#peer.index, "privateKeyFile"],
-          `no private key for peer ${JSON.stringify(this.#peer.name)} to write into its configuration: ${file} is not readable here or holds no WireGuard key (key providers asked: ${this.#names()})`,
+          ["peers", this.#peer.index, "privateKey"],
+          `no private key for peer ${JSON.stringify(this.#peer.name)} to write into its configuration: ${file} is not readable here or holds no WireGuard key (key providers asked: ${this.#names()}); give --keys-dir DIR after wirenix keys generate`,
         ),
       ]);
     return key;

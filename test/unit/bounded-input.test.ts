@@ -39,12 +39,15 @@ function assertRefused(ran: Ran & { timedOut?: boolean }, file: string, words: R
   assert.doesNotMatch(`${ran.stdout}${ran.stderr}`, /internal error|RangeError|\n\s+at /);
   const lines =
     ran.stdout === ""
-      ? ran.stderr.trimEnd().split("\n")
+      ? ran.stderr
+          .trimEnd()
+          .split("\n")
+          .map((l) => l.replace(/^wirenix: error: /, ""))
       : ran.stdout
           .trimEnd()
           .split("\n")
           .slice(0, -1)
-          .map((l) => l.replace(/^(wirenix: )?error: /, ""));
+          .map((l) => l.replace(/^error: /, ""));
   if (ran.stdout !== "") {
     assert.equal(ran.stderr, "");
     assert.match(ran.stdout, /invalid ACL \(1 error\)\n$/);

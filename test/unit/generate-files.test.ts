@@ -79,7 +79,7 @@ test("--out writes DIR/<peer>/<files>, a .conf 0600 in a 0700 directory, and pri
     );
     assert.equal(again.code, 0);
     assert.equal(mode(join(out, "b", "50-lan.netdev")), 0o600);
-    assert.equal(mode(join(out, "b", "50-lan.network")), 0o644);
+    assert.equal(mode(join(out, "b", "50-lan.network")), 0o600);
     assert.deepEqual(readdirSync(join(out, "b")).sort(), [
       "50-lan.netdev",
       "50-lan.network",
@@ -110,7 +110,10 @@ test("a run that fails for one peer writes nothing at all", () =>
     const argv = ["generate", aclFile(dir), "--configurer", "wg-quick", "--out", out];
     const run = await wirenix(...argv, "--inline-private-keys");
     assert.equal(run.code, 1);
-    assert.match(run.err, /peers\[1\]\.privateKey: no private key for peer "b" to write into/);
+    assert.match(
+      run.err,
+      /peers\[1\]\.privateKey: no private key for peer "b" to write into its configuration: \/etc\/wg\/b\.key is not readable here/,
+    );
     assert.ok(!existsSync(out), "no directory made");
     // With earlier output in place, a failing run leaves it as it was.
     assert.equal((await wirenix(...argv)).code, 0);

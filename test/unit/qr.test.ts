@@ -217,7 +217,7 @@ test("qr: no key, unknown peer, wrong subnet: clear messages, no QR", async () =
     assert.equal(noKey.stdout, "");
     assert.match(
       noKey.stderr,
-      /peers\[1\]\.privateKeyFile: no private key for peer "phone".*: \/nonexistent\/phone\.key is not readable/,
+      /peers\[1\]\.privateKey: no private key for peer "phone".*: \/nonexistent\/phone\.key is not readable/,
     );
     const unknown = await wirenixInProcess(["qr", file, "tablet"]);
     assert.equal(unknown.code, 2);

@@ -37,6 +37,7 @@ function network(extra: { privateKey?: string; psk?: string; publicKeys?: boolea
       ...(name === "two" ? { lan: { listenPort: 51821 } } : {}),
     },
     ...(extra.publicKeys === false ? {} : { publicKey: wgKeyPair().publicKey }),
+    privateKeyFile: `/etc/wireguard/${name}.key`,
     endpoints: [{ ip: `192.0.2.${name.length}` }],
   });
   const parsed = parseAcl(
