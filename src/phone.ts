@@ -3,8 +3,8 @@
  * the wg-quick configuration with its keys inline, the keys found by the key providers.
  */
 import { phoneConfig } from "./configurers/wg-quick.js";
-import { diagnostic, type Result } from "./diagnostics.js";
-import { chooseInterface } from "./emit/hosts-output.js";
+import type { Result } from "./diagnostics.js";
+import { chooseInterface, usageFailure } from "./emit/hosts-output.js";
 import { readKeyFile } from "./keys/key-dir.js";
 import type { DevNameMethod } from "./network/devname.js";
 import type { Network } from "./network/model.js";
@@ -36,17 +36,9 @@ export function phoneConfiguration(
   if (options.privateKeyFile !== undefined) {
     privateKey = readKeyFile(options.privateKeyFile);
     if (privateKey === undefined)
-      return {
-        ok: false,
-        diagnostics: [
-          diagnostic(
-            "error",
-            "usage",
-            [],
-            `--private-key-file ${options.privateKeyFile}: not readable, or not a WireGuard private key (32 bytes in base64, as \`wg genkey\` prints)`,
-          ),
-        ],
-      };
+      return usageFailure(
+        `--private-key-file ${options.privateKeyFile}: not readable, or not a WireGuard private key (32 bytes in base64, as \`wg genkey\` prints)`,
+      );
   }
   const created = Generator.create(network, registry, {
     ...DEFAULT_OPTIONS,

@@ -40,7 +40,8 @@ export type OutputPlan =
   | { kind: "file-tree"; dir: string }
   | { kind: "interface-file"; peer: string; subnet: string; device: string };
 
-function usage(message: string): Result<never> {
+/** A usage problem as a failed result. */
+export function usageFailure(message: string): Result<never> {
   return { ok: false, diagnostics: [diagnostic("error", "usage", [], message)] };
 }
 
@@ -62,7 +63,7 @@ export function chooseInterface(
     subnet === undefined
       ? "choose"
       : `${JSON.stringify(subnet)} is not a subnet of ${JSON.stringify(peerName)}; choose`;
-  return usage(
+  return usageFailure(
     `${which} one of its subnets with --subnet: ${subnets.map((s) => JSON.stringify(s)).join(", ")}`,
   );
 }
@@ -80,20 +81,20 @@ export function planOutput(
   const files = (configurer.output ?? "nixos") === "files";
   const name = configurer.name;
   if (files && request.merge)
-    return usage(
+    return usageFailure(
       `--merge joins NixOS configurations; ${name} writes one directory per peer (bring up each peer's files on the shared host)`,
     );
   if (!files && request.inlinePrivateKeys)
-    return usage(
+    return usageFailure(
       `--inline-private-keys is for file configurers (wg-quick, networkd-files), not ${name}`,
     );
   if (request.subnet !== undefined && (!files || request.peers.length !== 1))
-    return usage(
+    return usageFailure(
       "--subnet picks the interface whose file is printed: it needs a file configurer and one --peer",
     );
   if (request.out !== undefined) {
     if (request.subnet !== undefined)
-      return usage("--subnet picks the file to print; --out DIR writes every file");
+      return usageFailure("--subnet picks the file to print; --out DIR writes every file");
     return {
       ok: true,
       value: files
@@ -117,7 +118,7 @@ export function planOutput(
     if (request.inlinePrivateKeys) return subnet.ok ? noSingleFile(name) : subnet;
   }
   if (request.inlinePrivateKeys)
-    return usage(
+    return usageFailure(
       "--inline-private-keys prints private keys only as the one file of one --peer (and one interface, or --subnet); write several with --out DIR",
     );
   return {
@@ -128,7 +129,7 @@ export function planOutput(
 }
 
 function noSingleFile(configurer: string): Result<never> {
-  return usage(
+  return usageFailure(
     `${configurer} writes several files per interface; write them with --out DIR (or print them as JSON with --format json)`,
   );
 }
@@ -297,17 +298,9 @@ export function interfaceFile(
   const path = configurer.interfaceFile?.(device);
   const found = filesOf(config, configurer.name).find(([p]) => p === path);
   if (found) return { ok: true, value: found, warnings: [] };
-  return {
-    ok: false,
-    diagnostics: [
-      diagnostic(
-        "error",
-        "usage",
-        [],
-        `${configurer.name} wrote no file for interface ${JSON.stringify(device)} (its device name is taken by another subnet of the peer, or the configurer skipped it)`,
-      ),
-    ],
-  };
+  return usageFailure(
+    `${configurer.name} wrote no file for interface ${JSON.stringify(device)} (its device name is taken by another subnet of the peer, or the configurer skipped it)`,
+  );
 }
 
 /**

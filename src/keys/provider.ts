@@ -197,19 +197,34 @@ export class PeerKeys {
     return undefined;
   }
 
+  /** The first key the providers answer with `ask`, checked; undefined when none has one. */
+  #keyAnswer(
+    ask: (answers: PeerKeyAnswers) => unknown,
+    path: PathSegment[],
+    what: string,
+  ): string | undefined {
+    for (const { name, answers } of this.#answers) {
+      const key = ask(answers);
+      if (key === undefined || key === "") continue;
+      const problem = keyProblem(key);
+      if (problem) this.#refuse(name, path, what, problem);
+      return key as string;
+    }
+    return undefined;
+  }
+
   /**
    * The private key itself, for a configuration that carries it (`--inline-private-keys`,
    * `qr`): from the first provider that holds it, else read from the file the providers name,
    * when that file is readable here. Never part of a message.
    */
   privateKey(): string {
-    for (const { name, answers } of this.#answers) {
-      const key: unknown = answers.privateKey?.();
-      if (key === undefined || key === "") continue;
-      const problem = keyProblem(key);
-      if (problem) this.#refuse(name, ["peers", this.#peer.index], "a bad private key", problem);
-      return key as string;
-    }
+    const given = this.#keyAnswer(
+      (answers) => answers.privateKey?.(),
+      ["peers", this.#peer.index],
+      "a bad private key",
+    );
+    if (given !== undefined) return given;
     let file: string;
     try {
       file = this.privateKeyFile();
@@ -262,19 +277,12 @@ export class PeerKeys {
   presharedKeyHere(subnetName: string): string | { file: string } | undefined {
     const subnet = this.#network.subnet(subnetName);
     if (!subnet) return undefined;
-    for (const { name, answers } of this.#answers) {
-      const key: unknown = answers.presharedKey?.(subnet);
-      if (key === undefined || key === "") continue;
-      const problem = keyProblem(key);
-      if (problem)
-        this.#refuse(
-          name,
-          ["subnets", subnet.index, "presharedKeyFile"],
-          `a bad preshared key for subnet ${JSON.stringify(subnet.name)}`,
-          problem,
-        );
-      return key as string;
-    }
+    const given = this.#keyAnswer(
+      (answers) => answers.presharedKey?.(subnet),
+      ["subnets", subnet.index, "presharedKeyFile"],
+      `a bad preshared key for subnet ${JSON.stringify(subnet.name)}`,
+    );
+    if (given !== undefined) return given;
     const file = this.presharedKeyFile(subnetName);
     if (file === undefined) return undefined;
     return readKeyFile(file) ?? { file };
