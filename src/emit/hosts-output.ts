@@ -88,9 +88,12 @@ export function planOutput(
     return usageFailure(
       `--inline-private-keys is for file configurers (wg-quick, networkd-files), not ${name}`,
     );
-  if (request.subnet !== undefined && (!files || request.peers.length !== 1))
+  if (
+    request.subnet !== undefined &&
+    (!files || request.peers.length !== 1 || request.format !== undefined)
+  )
     return usageFailure(
-      "--subnet picks the interface whose file is printed: it needs a file configurer and one --peer",
+      "--subnet picks the interface whose file is printed: it needs a file configurer and one --peer, without --format",
     );
   if (request.out !== undefined) {
     if (request.subnet !== undefined)
