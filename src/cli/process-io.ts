@@ -51,7 +51,7 @@ export function processIO(): CliIO {
     process.stdout.on("error", (error) => {
       // The reader went away (`wirenix generate | head`): it wants no more, nothing to report.
       if (errnoCode(error) === "EPIPE") process.exit(0);
-      process.stderr.write(`wirenix: ${asWriteError(error, "standard output").message}\n`);
+      process.stderr.write(`wirenix: error: ${asWriteError(error, "standard output").message}\n`);
       process.exit(EXIT_INVALID);
     });
   return {
