@@ -69,6 +69,21 @@ export {
   planRemovePeer,
 } from "./edit/peers.js";
 export {
+  CONFIG_FILE_MODE,
+  chooseInterface,
+  type Host,
+  type HostsWriter,
+  hostFileNameProblem,
+  hostsWriter,
+  type OutputPlan,
+  type OutputRequest,
+  type OutRun,
+  outDirProblem,
+  planOutput,
+  printProblem,
+  type Stream,
+} from "./emit/hosts-output.js";
+export {
   type IniDialect,
   type IniDocument,
   type IniEntry,
@@ -99,7 +114,7 @@ export {
   generateKeys,
   type KeyOutcome,
 } from "./keys/generate-dir.js";
-export { keyFiles, subnetWantsPresharedKey } from "./keys/key-dir.js";
+export { keyFiles, subnetHasPresharedKey, subnetWantsPresharedKey } from "./keys/key-dir.js";
 export {
   defineKeyProvider,
   type KeyProvider,
@@ -107,6 +122,7 @@ export {
   type PeerKeyAnswers,
   PeerKeys,
 } from "./keys/provider.js";
+export { stalePublicKeys, unsetPublicKeys } from "./keys/stale.js";
 export { type PublicKeyUpdate, updateAclPublicKeys } from "./keys/update-acl.js";
 export { allowedIP, generatedAddress, hostAddress, interfaceAddress } from "./network/addresses.js";
 export { buildNetwork } from "./network/build.js";
@@ -133,8 +149,10 @@ export type {
 } from "./network/model.js";
 export { compareNames, KeyOrder } from "./order.js";
 export { defineParser, type Parser } from "./parsers/parser.js";
+export { type PhoneConfigOptions, phoneConfiguration } from "./phone.js";
 export {
   DEFAULT_OPTIONS,
+  defaultKeyProviders,
   type GenerateOptions,
   Generator,
   locateDiagnostics,

@@ -128,6 +128,14 @@ export const DEFAULT_OPTIONS: GenerateOptions = {
   nixosPeerShape: "flat",
 };
 
+/**
+ * The key providers of a run that names none: a keys directory given alone means its keys
+ * (`dir`), with the ACL's own after it; otherwise the ACL's.
+ */
+export function defaultKeyProviders(keysDir: string | undefined): string[] {
+  return keysDir === undefined ? ["acl"] : ["dir", "acl"];
+}
+
 /** Configures peers of one network with one set of options. */
 export class Generator {
   readonly network: Network;
@@ -192,56 +200,9 @@ export class Generator {
   }
 
   /** One peer's configuration, or why it cannot be made. */
-  configure(peerName: string): Result<ConfigTree> {
+  configure(peerName: string, host?: ReadonlySet<string>): Result<ConfigTree> {
     return catchInput(() => {
-      const peer = this.network.peer(peerName);
-      if (!peer)
-        throw new InputError([
-          diagnostic(
-            "error",
-            "unknown-peer",
-            [],
-            `no peer named ${JSON.stringify(peerName)} in the ACL`,
-          ),
-        ]);
-      const missing = this.network.missingKeys?.(peerName) ?? [];
-      if (missing.length > 0) throw new InputError(missing);
-      const keys = new PeerKeys(this.#providers, {
-        network: this.network,
-        peer,
-        configurer: this.configurer.name,
-        cache: this.run.share("keys/providers", () => new Map<string, unknown>()),
-        ...(this.options.secretsDir === undefined ? {} : { secretsDir: this.options.secretsDir }),
-        ...(this.options.keysDir === undefined ? {} : { keysDir: this.options.keysDir }),
-      });
-      const { devNameMethod } = this.options;
-      const context: ConfigureContext = {
-        network: this.network,
-        peer,
-        interfaces: this.network.interfaces(peerName),
-        keys,
-        run: this.run,
-        options: {
-          devNameMethod,
-          nixosPeerShape: this.options.nixosPeerShape,
-          ...(this.options.inlinePrivateKeys ? { inlinePrivateKeys: true } : {}),
-        },
-        deviceName: (subnet) => {
-          const name = deviceName(devNameMethod, peerName, subnet.name);
-          if (name.length > MAX_DEVICE_NAME_LENGTH) {
-            throw new InputError([
-              diagnostic(
-                "error",
-                "devname-too-long",
-                ["subnets", subnet.index, "name"],
-                `device name ${JSON.stringify(name)} of peer ${JSON.stringify(peerName)} is ${name.length} characters; Linux allows at most ${MAX_DEVICE_NAME_LENGTH}. Try --dev-name-method hash`,
-              ),
-            ]);
-          }
-          return name;
-        },
-        warn: (code, path, message) => this.#warn(diagnostic("warning", code, path, message)),
-      };
+      const { context, keys } = this.#context(peerName, host);
       let config = this.configurer.configure(context);
       // Providers' extra configuration is NixOS options (secret declarations); files have no
       // place for it.
@@ -252,19 +213,109 @@ export class Generator {
   }
 
   /**
+   * Something other than the configurer's output made from one peer's configure context, with
+   * the same checks, keys and warnings (`qr`'s one interface with its keys inline).
+   */
+  configureWith<T>(peerName: string, make: (context: ConfigureContext) => T): Result<T> {
+    return catchInput(() => ({
+      ok: true,
+      value: make(this.#context(peerName).context),
+      warnings: [],
+    }));
+  }
+
+  /**
+   * The configure context of one peer. `host` is every identity of the machine being made
+   * (`configureMerged`): links between them are left out, as a host is no peer of itself.
+   */
+  #context(
+    peerName: string,
+    host?: ReadonlySet<string>,
+  ): { context: ConfigureContext; keys: PeerKeys } {
+    const peer = this.network.peer(peerName);
+    if (!peer)
+      throw new InputError([
+        diagnostic(
+          "error",
+          "unknown-peer",
+          [],
+          `no peer named ${JSON.stringify(peerName)} in the ACL`,
+        ),
+      ]);
+    const missing = this.network.missingKeys?.(peerName) ?? [];
+    if (missing.length > 0) throw new InputError(missing);
+    const keys = new PeerKeys(this.#providers, {
+      network: this.network,
+      peer,
+      configurer: this.configurer.name,
+      cache: this.run.share("keys/providers", () => new Map<string, unknown>()),
+      ...(this.options.secretsDir === undefined ? {} : { secretsDir: this.options.secretsDir }),
+      ...(this.options.keysDir === undefined ? {} : { keysDir: this.options.keysDir }),
+    });
+    const { devNameMethod } = this.options;
+    const context: ConfigureContext = {
+      network: this.network,
+      peer,
+      interfaces:
+        host === undefined
+          ? this.network.interfaces(peerName)
+          : this.network.interfaces(peerName).map((iface) => ({
+              ...iface,
+              links: iface.links.filter((link) => !host.has(link.peer.name)),
+            })),
+      keys,
+      run: this.run,
+      options: {
+        devNameMethod,
+        nixosPeerShape: this.options.nixosPeerShape,
+        ...(this.options.inlinePrivateKeys ? { inlinePrivateKeys: true } : {}),
+      },
+      deviceName: (subnet) => {
+        const name = deviceName(devNameMethod, peerName, subnet.name);
+        if (name.length > MAX_DEVICE_NAME_LENGTH) {
+          throw new InputError([
+            diagnostic(
+              "error",
+              "devname-too-long",
+              ["subnets", subnet.index, "name"],
+              `device name ${JSON.stringify(name)} of peer ${JSON.stringify(peerName)} is ${name.length} characters; Linux allows at most ${MAX_DEVICE_NAME_LENGTH}. Try --dev-name-method hash`,
+            ),
+          ]);
+        }
+        return name;
+      },
+      warn: (code, path, message) => this.#warn(diagnostic("warning", code, path, message)),
+    };
+    return { context, keys };
+  }
+
+  /** Two identities of one host whose interfaces would get the same device name. */
+  #deviceClashes(peerNames: readonly string[]): Diagnostic[] {
+    const owner = new Map<string, string>();
+    const found: Diagnostic[] = [];
+    for (const name of peerNames)
+      for (const iface of this.network.interfaces(name)) {
+        const device = deviceName(this.options.devNameMethod, name, iface.subnet.name);
+        const first = owner.get(device);
+        if (first === undefined) owner.set(device, name);
+        else if (first !== name)
+          found.push(
+            diagnostic(
+              "error",
+              "devname-clash",
+              ["subnets", iface.subnet.index, "name"],
+              `peers ${JSON.stringify(first)} and ${JSON.stringify(name)} cannot share one host: both would get interface ${JSON.stringify(device)} (use --dev-name-method hash)`,
+            ),
+          );
+      }
+    return found;
+  }
+
+  /**
    * Several identities on one machine (the original's `peerNames`): their configurations merged
    * as NixOS would merge them. Device names only stay apart with devNameMethod `hash`.
    */
   configureMerged(peerNames: readonly string[]): Result<ConfigTree> {
-    if (this.options.devNameMethod !== "hash")
-      this.#warn(
-        diagnostic(
-          "warning",
-          "devname-clash",
-          [],
-          `several peers on one host with devNameMethod ${JSON.stringify(this.options.devNameMethod)} can give two interfaces the same device name; use --dev-name-method hash`,
-        ),
-      );
     if (this.configurer.name === "static")
       this.#warn(
         diagnostic(
@@ -274,10 +325,13 @@ export class Generator {
           "the static configurer is not supported with several peers on one host (as in the original); prefer networkd or networkd-dev-only",
         ),
       );
+    const clashes = this.#deviceClashes(peerNames);
+    if (clashes.length > 0) return { ok: false, diagnostics: clashes };
+    const host = new Set(peerNames);
     let merged: ConfigTree = {};
     const problems: Diagnostic[] = [];
     for (const name of peerNames) {
-      const one = this.configure(name);
+      const one = this.configure(name, host);
       if (!one.ok) {
         problems.push(...one.diagnostics);
         continue;

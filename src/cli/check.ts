@@ -10,15 +10,18 @@ import { traceText } from "../check/paths.js";
 import type { PolicyResult } from "../check/policy.js";
 import { type Diagnostic, diagnostic, formatDiagnostic, renderPath } from "../diagnostics.js";
 import type { Network } from "../network/model.js";
-import { Generator, locateDiagnostics, readNetwork } from "../pipeline.js";
+import { Generator, readNetwork } from "../pipeline.js";
 import type { Registry } from "../registry.js";
-import { aclLimits, collect, type LimitFlags, registryWith, withAclLimits } from "./common.js";
 import {
-  type GenerateFlags,
-  generateOptionsOf,
+  aclLimits,
+  aclLocator,
+  collect,
+  type LimitFlags,
+  registryWith,
   rethrowExit,
-  withGenerateOptions,
-} from "./generate.js";
+  withAclLimits,
+} from "./common.js";
+import { type GenerateFlags, generateOptionsOf, withGenerateOptions } from "./generate.js";
 import { type CliIO, EXIT_INVALID, EXIT_OK, EXIT_USAGE } from "./io.js";
 
 interface Flags extends GenerateFlags, LimitFlags {
@@ -93,14 +96,31 @@ function jsonItem(d: Diagnostic): CheckJsonItem {
   return item;
 }
 
+/** What `check --format json` prints: every diagnostic, and the counts the text summary gives. */
+export interface CheckJson {
+  diagnostics: CheckJsonItem[];
+  summary: CheckSummary;
+}
+
+export interface CheckSummary {
+  /** The summary line of the text format. */
+  text: string;
+  valid: boolean;
+  errors: number;
+  warnings: number;
+  policy?: { tests: number; assertions: number; passed: number; failed: number };
+  peers?: number;
+  subnets?: number;
+}
+
 function print(
   io: CliIO,
   flags: Flags,
   diagnostics: readonly Diagnostic[],
-  summary: string,
+  summary: CheckSummary,
   results: readonly PolicyResult[] = [],
   locate: (ds: Diagnostic[]) => Diagnostic[] = (ds) => ds,
-) {
+): void {
   if (flags.format === "json") {
     const failed = new Map(
       results.filter((r) => !r.passed).map((r) => [renderPath(r.path), jsonTest(r)]),
@@ -114,14 +134,20 @@ function print(
     locate(passed.map(passedDiagnostic)).forEach((d, i) => {
       items.push({ ...jsonItem(d), severity: "info", test: jsonTest(passed[i] as PolicyResult) });
     });
-    io.out(`${JSON.stringify(items, null, 2)}\n`);
+    const json: CheckJson = { diagnostics: items, summary };
+    io.out(`${JSON.stringify(json, null, 2)}\n`);
     return;
   }
   const lines = diagnostics.map((d) => {
     const text = formatDiagnostic(d);
     return d.severity === "error" ? `error: ${text}` : text;
   });
-  io.out(`${[...lines, summary].join("\n")}\n`);
+  io.out(`${[...lines, summary.text].join("\n")}\n`);
+}
+
+function counts(diagnostics: readonly Diagnostic[]): { errors: number; warnings: number } {
+  const errors = diagnostics.filter((d) => d.severity === "error").length;
+  return { errors, warnings: diagnostics.length - errors };
 }
 
 function plural(n: number, word: string): string {
@@ -159,35 +185,51 @@ async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
   const registry = await registryWith(io, flags.plugin);
   const read = readNetwork(acl, registry, aclLimits(flags));
   if (!read.ok) {
-    const errors = read.diagnostics.filter((d) => d.severity === "error").length;
-    print(io, flags, read.diagnostics, `${acl}: invalid ACL (${plural(errors, "error")})`);
+    const found = counts(read.diagnostics);
+    const text = `${acl}: invalid ACL (${plural(found.errors, "error")})`;
+    print(io, flags, read.diagnostics, { text, valid: false, ...found });
     return EXIT_INVALID;
   }
   const network = read.value;
-  const data = read.loaded?.data as { tests?: unknown } | undefined;
-  const report = checkNetwork(network, data?.tests, { devNameMethod: flags.devNameMethod });
+  const report = checkNetwork(network, network.policyTests, { devNameMethod: flags.devNameMethod });
   const generation = generationProblems(network, registry, flags);
   if (!generation.ok) {
-    print(io, flags, generation.diagnostics, `${acl}: invalid options`);
+    const text = `${acl}: invalid options`;
+    print(io, flags, generation.diagnostics, {
+      text,
+      valid: false,
+      ...counts(generation.diagnostics),
+    });
     return EXIT_USAGE;
   }
-  const found = [...report.diagnostics, ...generation.value];
-  const locate = (ds: Diagnostic[]) =>
-    read.loaded ? locateDiagnostics(read.loaded, ds) : ds.map((d) => ({ ...d, file: acl }));
-  const located = locate(found);
+  const locate = aclLocator(acl, read.loaded);
+  const located = locate([...report.diagnostics, ...generation.value]);
   const all = [...read.warnings, ...located];
-  const errors = all.filter((d) => d.severity === "error").length;
-  const warnings = all.length - errors;
+  const { errors, warnings } = counts(all);
   const { policy } = report;
   const tests =
     policy.tests === 0
       ? "no policy tests"
       : `policy tests: ${policy.assertions - policy.failed} of ${plural(policy.assertions, "assertion")} passed in ${plural(policy.tests, "test")}`;
+  const text = `${acl}: ${plural(errors, "error")}, ${plural(warnings, "warning")}; ${tests} (${plural(network.peers.length, "peer")}, ${plural(network.subnets.length, "subnet")})`;
   print(
     io,
     flags,
     all,
-    `${acl}: ${plural(errors, "error")}, ${plural(warnings, "warning")}; ${tests} (${plural(network.peers.length, "peer")}, ${plural(network.subnets.length, "subnet")})`,
+    {
+      text,
+      valid: true,
+      errors,
+      warnings,
+      policy: {
+        tests: policy.tests,
+        assertions: policy.assertions,
+        passed: policy.assertions - policy.failed,
+        failed: policy.failed,
+      },
+      peers: network.peers.length,
+      subnets: network.subnets.length,
+    },
     policy.results,
     locate,
   );

@@ -2,12 +2,28 @@
 
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { type AclLimits, DEFAULT_LIMITS, describeSize } from "../acl/bounded-input.js";
+import type { LoadedAcl } from "../acl/load.js";
 import type { Diagnostic } from "../diagnostics.js";
 import type { Network } from "../network/model.js";
-import { locateDiagnostics, readNetwork, scrubSecrets } from "../pipeline.js";
+import { locateDiagnostics, readNetwork } from "../pipeline.js";
 import { loadPlugin } from "../plugins.js";
 import { createRegistry, type Registry } from "../registry.js";
-import { type CliIO, EXIT_INVALID, printDiagnostics, UsageError } from "./io.js";
+import { type CliIO, EXIT_INVALID, messagePrefix, printDiagnostics, UsageError } from "./io.js";
+
+/**
+ * What every command and subcommand shares: output through `io`, errors as the CLI's own
+ * (`wirenix: error: …`), a hint at --help after a usage error, and no process exit.
+ */
+export function withCliOutput(io: CliIO, command: Command): Command {
+  return command
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.out(s),
+      writeErr: (s) => io.err(s),
+      outputError: (s) => io.err(`${messagePrefix(io, "error")}${s.replace(/^error: /, "")}`),
+    })
+    .showHelpAfterError("(run with --help for usage)");
+}
 
 /** A command's early end with an exit code, after its messages were printed. */
 export class Exit extends Error {
@@ -83,9 +99,20 @@ export function networkOf(io: CliIO, file: string, registry: Registry, limits: A
 }
 
 /**
- * Like `networkOf`, with a way to give problems found later (keys, device names) the file and
- * the line and column of their path, as the ACL's own problems have.
+ * How every command points diagnostics found after reading (keys, device names, lints) at
+ * their place in the ACL: its file, the line and column of their path, and none of its secrets.
  */
+export function aclLocator(
+  file: string,
+  loaded: LoadedAcl | undefined,
+): (diagnostics: readonly Diagnostic[]) => Diagnostic[] {
+  return (diagnostics) =>
+    loaded
+      ? locateDiagnostics(loaded, diagnostics)
+      : diagnostics.map((d) => (d.file === undefined ? { ...d, file } : d));
+}
+
+/** Like `networkOf`, with the ACL's locator (see `aclLocator`). */
 export function sourcedNetworkOf(
   io: CliIO,
   file: string,
@@ -98,26 +125,50 @@ export function sourcedNetworkOf(
     throw new Exit(EXIT_INVALID);
   }
   printDiagnostics(io, read.warnings);
-  const { loaded } = read;
-  const locate = (diagnostics: readonly Diagnostic[]) => {
-    if (!loaded) return [...diagnostics];
-    return scrubSecrets(loaded, diagnostics).map((d) =>
-      d.path.length > 0 ? (locateDiagnostics(loaded, [d])[0] ?? d) : d,
-    );
-  };
-  return { network: read.value, locate };
+  return { network: read.value, locate: aclLocator(file, read.loaded) };
+}
+
+/**
+ * The message for a peer name the ACL does not have (given with `flag`, or as an argument),
+ * listing (the first of) those it has.
+ */
+export function unknownPeerMessage(
+  network: Network,
+  file: string,
+  name: string,
+  flag?: string,
+): string {
+  const known = network.peers.slice(0, 10).map((p) => p.name);
+  const more = network.peers.length > 10 ? ", ..." : "";
+  const list = known.length === 0 ? "it has no peers" : `peers: ${known.join(", ")}${more}`;
+  const what =
+    flag === undefined
+      ? `no peer ${JSON.stringify(name)} in`
+      : `${flag} ${JSON.stringify(name)}: no such peer in`;
+  return `${what} ${file} (${list})`;
+}
+
+/** Refuses, as a usage error, peer names the ACL does not have. */
+export function checkPeerNames(
+  network: Network,
+  file: string,
+  names: readonly string[],
+  flag?: string,
+): void {
+  for (const name of names)
+    if (!network.peer(name)) throw new UsageError(unknownPeerMessage(network, file, name, flag));
 }
 
 /** The peers named on the command line (checked), or all of them in name order. */
 export function choosePeers(network: Network, file: string, names: readonly string[]): string[] {
-  for (const name of names)
-    if (!network.peer(name)) {
-      const known = network.peers.slice(0, 10).map((p) => p.name);
-      throw new UsageError(
-        `--peer ${JSON.stringify(name)}: no such peer in ${file} (peers: ${known.join(", ")}${network.peers.length > 10 ? ", ..." : ""})`,
-      );
-    }
+  checkPeerNames(network, file, names, "--peer");
   return names.length > 0 ? [...new Set(names)] : network.peers.map((p) => p.name);
+}
+
+/** Turns an `Exit` thrown by a shared step into its exit code. */
+export function rethrowExit(error: unknown): number {
+  if (error instanceof Exit) return error.code;
+  throw error;
 }
 
 export function collect(value: string, previous: string[] = []): string[] {

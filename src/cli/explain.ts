@@ -10,13 +10,14 @@ import {
 import { resolveTarget, splitService } from "../check/policy.js";
 import {
   aclLimits,
+  checkPeerNames,
   collect,
   type LimitFlags,
   networkOf,
   registryWith,
+  rethrowExit,
   withAclLimits,
 } from "./common.js";
-import { rethrowExit } from "./generate.js";
 import { type CliIO, UsageError } from "./io.js";
 
 interface Flags extends LimitFlags {
@@ -46,13 +47,7 @@ async function run(
   const plainName = /^[A-Za-z0-9_-]+$/.test(bName);
   const onlyPath = !network.peer(bName) && !(plainName && typeof target === "string");
   if (onlyPath && typeof target === "string") throw new UsageError(target);
-  for (const name of onlyPath ? [a] : [a, bName])
-    if (!network.peer(name)) {
-      const known = network.peers.slice(0, 10).map((p) => p.name);
-      throw new UsageError(
-        `no peer ${JSON.stringify(name)} in ${acl} (peers: ${known.join(", ")}${network.peers.length > 10 ? ", ..." : ""})`,
-      );
-    }
+  checkPeerNames(network, acl, onlyPath ? [a] : [a, bName]);
   if (a === bName)
     throw new UsageError(`explain needs two different peers (got ${JSON.stringify(a)} twice)`);
   // The way packets take: always for a target that is no peer, and for a peer when a service

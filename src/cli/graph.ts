@@ -1,4 +1,5 @@
 /** `wirenix graph`: the network as a picture (DOT, Mermaid, or SVG drawn by Graphviz). */
+import { extname } from "node:path";
 import { Command, Option } from "commander";
 import { toDot } from "../emit/graph-dot.js";
 import { toMermaid } from "../emit/graph-mermaid.js";
@@ -12,27 +13,46 @@ import {
   type LimitFlags,
   networkOf,
   registryWith,
+  rethrowExit,
   withAclLimits,
 } from "./common.js";
-import { rethrowExit } from "./generate.js";
-import type { CliIO } from "./io.js";
+import { type CliIO, UsageError } from "./io.js";
+
+type Format = "dot" | "mermaid" | "svg";
 
 interface Flags extends LimitFlags {
-  format: "dot" | "mermaid" | "svg";
+  format?: Format;
   out?: string;
   plugin: string[];
+}
+
+const EXTENSIONS: Record<string, Format> = {
+  ".dot": "dot",
+  ".gv": "dot",
+  ".mmd": "mermaid",
+  ".mermaid": "mermaid",
+  ".svg": "svg",
+};
+
+/** `--format`, else the format of the `--out` file's extension, else DOT. */
+function formatOf(flags: Flags): Format {
+  if (flags.format !== undefined) return flags.format;
+  if (flags.out === undefined) return "dot";
+  const format = EXTENSIONS[extname(flags.out).toLowerCase()];
+  if (format === undefined)
+    throw new UsageError(
+      `--out ${flags.out}: cannot tell the format from the extension (.dot, .gv, .mmd, .mermaid, .svg); give --format`,
+    );
+  return format;
 }
 
 async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
   const registry = await registryWith(io, flags.plugin);
   const network = networkOf(io, acl, registry, aclLimits(flags));
   const graph = networkGraph(network);
+  const format = formatOf(flags);
   const drawn =
-    flags.format === "svg"
-      ? await toSvg(graph)
-      : flags.format === "mermaid"
-        ? toMermaid(graph)
-        : toDot(graph);
+    format === "svg" ? await toSvg(graph) : format === "mermaid" ? toMermaid(graph) : toDot(graph);
   // Names end up in labels; no control character reaches a terminal or an SVG (where XML
   // forbids them).
   const text = printable(drawn, { keepLineBreaks: true });
@@ -46,9 +66,10 @@ export function graphCommand(io: CliIO, done: (code: number) => void): Command {
     .description("draw the network: peers grouped by subnet, links labelled by subnet")
     .argument("<acl>", "the ACL file")
     .addOption(
-      new Option("--format <format>", "dot, mermaid, or svg (laid out by Graphviz)")
-        .choices(["dot", "mermaid", "svg"])
-        .default("dot"),
+      new Option(
+        "--format <format>",
+        "dot, mermaid, or svg (laid out by Graphviz); default: from the --out extension, else dot",
+      ).choices(["dot", "mermaid", "svg"]),
     )
     .option("--out <file>", "write to this file instead of standard output")
     .option("--plugin <file>", "load a plugin module (repeat for several)", collect, [])

@@ -9,9 +9,9 @@ import {
   type LimitFlags,
   networkOf,
   registryWith,
+  rethrowExit,
   withAclLimits,
 } from "./common.js";
-import { rethrowExit } from "./generate.js";
 import type { CliIO } from "./io.js";
 
 interface Flags extends LimitFlags {

@@ -13,6 +13,8 @@ export interface CliIO {
   outFile?: number;
   /** Set when standard output is a terminal (`qr` shows a secret only there). */
   outTerminal?: boolean;
+  /** Set when standard error is a terminal and `NO_COLOR` is not set: labels are coloured. */
+  errColor?: boolean;
 }
 
 export const EXIT_OK = 0;
@@ -22,7 +24,26 @@ export const EXIT_USAGE = 2;
 /** Raised by a command for a usage problem it found itself (commander finds most). */
 export class UsageError extends Error {}
 
+const COLOURS = { error: "\u001b[1;31m", warning: "\u001b[1;33m" } as const;
+
+/**
+ * How every message of the CLI starts: `wirenix: error: ` or `wirenix: warning: ` (the label
+ * in colour on a terminal that wants colour).
+ */
+export function messagePrefix(io: CliIO, severity: "error" | "warning"): string {
+  const label = io.errColor ? `${COLOURS[severity]}${severity}\u001b[0m` : severity;
+  return `wirenix: ${label}: `;
+}
+
+/** Prints one error message, as every error of the CLI is printed. */
+export function printError(io: CliIO, message: string): void {
+  io.err(`${messagePrefix(io, "error")}${message}\n`);
+}
+
 export function printDiagnostics(io: CliIO, diagnostics: readonly Diagnostic[]): void {
   if (diagnostics.length === 0) return;
-  io.err(`${diagnostics.map(formatDiagnostic).join("\n")}\n`);
+  const lines = diagnostics.map(
+    (d) => `${messagePrefix(io, d.severity)}${formatDiagnostic({ ...d, severity: "error" })}`,
+  );
+  io.err(`${lines.join("\n")}\n`);
 }

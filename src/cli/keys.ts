@@ -4,23 +4,21 @@
  */
 
 import { Command } from "commander";
-import type { AclLimits } from "../acl/bounded-input.js";
-import type { Diagnostic } from "../diagnostics.js";
 import type { Recipient } from "../keys/encrypt.js";
 import { generateKeys } from "../keys/generate-dir.js";
+import { stalePublicKeys, unsetPublicKeys } from "../keys/stale.js";
 import type { Network } from "../network/model.js";
-import { locateDiagnostics, readNetwork, scrubSecrets } from "../pipeline.js";
-import type { Registry } from "../registry.js";
 import {
   aclLimits,
   choosePeers,
   collect,
-  Exit,
   type LimitFlags,
   registryWith,
+  rethrowExit,
+  sourcedNetworkOf,
   withAclLimits,
+  withCliOutput,
 } from "./common.js";
-import { rethrowExit } from "./generate.js";
 import { type CliIO, EXIT_INVALID, printDiagnostics, UsageError } from "./io.js";
 
 interface GenerateFlags extends LimitFlags {
@@ -38,30 +36,6 @@ interface EncryptFlags extends LimitFlags {
   peer: string[];
   reencrypt?: boolean;
   plugin: string[];
-}
-
-/** The ACL's network, and a function that points diagnostics at their place in the file. */
-function readAcl(io: CliIO, acl: string, registry: Registry, limits: AclLimits) {
-  const read = readNetwork(acl, registry, limits);
-  if (!read.ok) {
-    printDiagnostics(io, read.diagnostics);
-    throw new Exit(EXIT_INVALID);
-  }
-  printDiagnostics(io, read.warnings);
-  const { loaded } = read;
-  const locate = (diagnostics: readonly Diagnostic[]): Diagnostic[] =>
-    loaded
-      ? locateDiagnostics(
-          loaded,
-          diagnostics.filter((d) => d.path.length > 0),
-        ).concat(
-          scrubSecrets(
-            loaded,
-            diagnostics.filter((d) => d.path.length === 0),
-          ),
-        )
-      : [...diagnostics];
-  return { network: read.value, locate };
 }
 
 function chosen(network: Network, acl: string, names: readonly string[]): string[] {
@@ -86,7 +60,7 @@ async function generate(io: CliIO, acl: string, flags: GenerateFlags): Promise<n
     if (problem) throw new UsageError(problem);
   }
   const registry = await registryWith(io, flags.plugin);
-  const { network, locate } = readAcl(io, acl, registry, aclLimits(flags));
+  const { network, locate } = sourcedNetworkOf(io, acl, registry, aclLimits(flags));
   const peers = chosen(network, acl, flags.peer);
   const made = generateKeys(network, flags.dir, { peers, rotate: flags.rotate });
   if (!made.ok) {
@@ -105,10 +79,6 @@ async function generate(io: CliIO, acl: string, flags: GenerateFlags): Promise<n
   }
   io.out(`${lines.join("\n")}\n`);
 
-  const mismatched = network.peers.filter((p) => {
-    const key = publicKeys.get(p.name);
-    return key !== undefined && p.publicKey !== undefined && p.publicKey !== key;
-  });
   if (flags.updateAcl) {
     const updates = [...publicKeys].map(([name, publicKey]) => ({
       index: network.peer(name)?.index ?? 0,
@@ -126,32 +96,21 @@ async function generate(io: CliIO, acl: string, flags: GenerateFlags): Promise<n
         ? `updated ${acl}: publicKey of ${changed.join(", ")}\n`
         : `${acl} already has every public key\n`,
     );
-  } else if (mismatched.length > 0) {
-    printDiagnostics(
-      io,
-      mismatched.map((p) => ({
-        code: "stale-public-key",
-        severity: "warning",
-        path: ["peers", p.index, "publicKey"],
-        file: acl,
-        message: `differs from ${flags.dir}/${p.name}.pub; run with --update-acl, or put --key-provider dir before acl`,
-      })),
-    );
+  } else {
+    printDiagnostics(io, locate(stalePublicKeys(network, publicKeys, flags.dir)));
+    const unset = unsetPublicKeys(network, publicKeys);
+    if (unset.length > 0)
+      io.err(
+        `wirenix: the ACL has no publicKey for ${unset.join(", ")}; generate reads them with --keys-dir ${flags.dir} (or write them into the ACL with --update-acl)\n`,
+      );
   }
-  const unset = [...publicKeys.keys()].filter(
-    (name) => network.peer(name)?.publicKey === undefined,
-  );
-  if (!flags.updateAcl && unset.length > 0)
-    io.err(
-      `wirenix: the ACL has no publicKey for ${unset.join(", ")}; write them with --update-acl, or generate with --key-provider dir --keys-dir ${flags.dir}\n`,
-    );
   return 0;
 }
 
 async function encrypt(io: CliIO, acl: string, flags: EncryptFlags): Promise<number> {
   const { encryptKeys, readRecipientsFile } = await encryption();
   const registry = await registryWith(io, flags.plugin);
-  const { network, locate } = readAcl(io, acl, registry, aclLimits(flags));
+  const { network, locate } = sourcedNetworkOf(io, acl, registry, aclLimits(flags));
   const peers = chosen(network, acl, flags.peer);
   let recipients: Recipient[] = [];
   if (flags.recipients !== undefined) {
@@ -182,18 +141,10 @@ async function encrypt(io: CliIO, acl: string, flags: EncryptFlags): Promise<num
   return 0;
 }
 
-/** Applies what main.ts applies to top-level commands to a nested one. */
-function nested(io: CliIO, command: Command): Command {
-  return command
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
-    .showHelpAfterError("(run with --help for usage)");
-}
-
 export function keysCommand(io: CliIO, done: (code: number) => void): Command {
   const generateCmd = new Command("generate")
     .description(
-      "create a key pair per peer and a preshared key per subnet with extraArgs.presharedKey = true; existing keys are kept",
+      "create a key pair per peer and a preshared key per subnet with a presharedKeyFile or extraArgs.presharedKey = true; existing keys are kept",
     )
     .argument("<acl>", "the ACL file")
     .requiredOption("--dir <dir>", "the keys directory (created 0700; files 0600)")
@@ -231,6 +182,6 @@ export function keysCommand(io: CliIO, done: (code: number) => void): Command {
     });
   return new Command("keys")
     .description("generate WireGuard keys and encrypt them for agenix")
-    .addCommand(nested(io, withAclLimits(generateCmd)))
-    .addCommand(nested(io, withAclLimits(encryptCmd)));
+    .addCommand(withCliOutput(io, withAclLimits(generateCmd)))
+    .addCommand(withCliOutput(io, withAclLimits(encryptCmd)));
 }

@@ -7,7 +7,8 @@ import { Command, CommanderError } from "commander";
 import { LockError } from "../dir-lock.js";
 import { describeFileError, WriteError } from "../output.js";
 import { printable } from "../printable.js";
-import { type CliIO, EXIT_INVALID, EXIT_USAGE, UsageError } from "./io.js";
+import { withCliOutput } from "./common.js";
+import { type CliIO, EXIT_INVALID, EXIT_USAGE, printError, UsageError } from "./io.js";
 
 export { processIO } from "./process-io.js";
 
@@ -86,45 +87,33 @@ export async function cli(argv: readonly string[], given: CliIO): Promise<number
   const done = (c: number) => {
     code = c;
   };
-  const program = new Command("wirenix")
+  const program = withCliOutput(io, new Command("wirenix"))
     .description("WireGuard networks from one ACL: the configuration of every machine")
-    .version(version(), "-V, --version")
-    .showHelpAfterError("(run with --help for usage)")
-    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
-    .exitOverride();
-  for (const make of await commandsFor(argv)) {
-    const command = make(io, done);
-    command
-      .exitOverride()
-      .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
-    command.showHelpAfterError("(run with --help for usage)");
-    program.addCommand(command);
-  }
+    .version(version(), "-V, --version");
+  for (const make of await commandsFor(argv)) program.addCommand(withCliOutput(io, make(io, done)));
   try {
     await program.parseAsync([...argv], { from: "user" });
   } catch (error) {
     if (error instanceof UsageError) {
-      io.err(`wirenix: ${error.message}\n`);
+      printError(io, error.message);
       return EXIT_USAGE;
     }
     // A file that cannot be written (a full disk, a read-only directory, a link in the way) or
     // a directory another run holds: the user's to fix, said in one line.
     if (error instanceof WriteError || error instanceof LockError) {
-      io.err(`wirenix: ${error.message}\n`);
+      printError(io, error.message);
       return EXIT_INVALID;
     }
     const problem = describeFileError(error);
     if (problem !== undefined) {
-      io.err(`wirenix: ${problem}\n`);
+      printError(io, problem);
       return EXIT_INVALID;
     }
     if (error instanceof CommanderError) {
-      if (
-        error.code === "commander.helpDisplayed" ||
-        error.code === "commander.version" ||
-        error.code === "commander.help"
-      )
-        return 0;
+      // Help asked for (--help, `wirenix help`) is a success; help shown because no command
+      // was given (a bare `wirenix` or `wirenix keys`) is a usage error.
+      if (error.code === "commander.helpDisplayed" || error.code === "commander.version") return 0;
+      if (error.code === "commander.help") return error.exitCode === 0 ? 0 : EXIT_USAGE;
       if (error.code === "commander.executeSubCommandAsync") return 0;
       return EXIT_USAGE;
     }

@@ -9,6 +9,13 @@ import { asWriteError, descriptorName, errnoCode, writeFully } from "../output.j
 import { type CliIO, EXIT_INVALID } from "./io.js";
 
 const STDOUT = 1;
+const STDERR = 2;
+
+/** Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org). */
+export function wantsColour(fd: number, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false;
+  return isatty(fd) && env.TERM !== "dumb";
+}
 
 function isRegularFile(fd: number): boolean {
   try {
@@ -44,7 +51,7 @@ export function processIO(): CliIO {
     process.stdout.on("error", (error) => {
       // The reader went away (`wirenix generate | head`): it wants no more, nothing to report.
       if (errnoCode(error) === "EPIPE") process.exit(0);
-      process.stderr.write(`wirenix: ${asWriteError(error, "standard output").message}\n`);
+      process.stderr.write(`wirenix: error: ${asWriteError(error, "standard output").message}\n`);
       process.exit(EXIT_INVALID);
     });
   return {
@@ -52,5 +59,6 @@ export function processIO(): CliIO {
     err: (text) => void process.stderr.write(text),
     ...(toFile ? { outFile: STDOUT } : {}),
     outTerminal: isatty(STDOUT),
+    errColor: wantsColour(STDERR),
   };
 }

@@ -52,6 +52,11 @@ export interface Configurer {
    * can be printed. Files marked `secret` are always written that way.
    */
   isPrivateFile?(path: string): boolean;
+  /**
+   * File configurers that write an interface's whole configuration into one file: its path
+   * (wg-quick: `<device>.conf`). That file alone is printed when one interface is asked for.
+   */
+  interfaceFile?(device: string): string;
 }
 
 /** Identity helper that gives plugin authors type checking for free. */

@@ -28,6 +28,8 @@ export interface FileConfigurerSpec {
   files(context: ConfigureContext): FileSet;
   /** See `Configurer.isPrivateFile`. */
   isPrivateFile?(path: string): boolean;
+  /** See `Configurer.interfaceFile`. */
+  interfaceFile?(device: string): string;
 }
 
 /** A configurer whose output is files (the CLI writes them under `--out DIR/<peer>/`). */
@@ -37,6 +39,7 @@ export function defineFileConfigurer(spec: FileConfigurerSpec): Configurer {
     description: spec.description,
     output: "files",
     ...(spec.isPrivateFile ? { isPrivateFile: spec.isPrivateFile } : {}),
+    ...(spec.interfaceFile ? { interfaceFile: spec.interfaceFile } : {}),
     configure: (context) => {
       const files: ConfigTree = {};
       for (const [path, file] of Object.entries(spec.files(context)))
@@ -147,24 +150,34 @@ export function absoluteKeyFile(file: string, path: readonly PathSegment[]): str
 }
 
 /**
- * `PrivateKey = …` for `--inline-private-keys`: the key itself, which only the ACL can give
- * (key providers answer with files), marked secret so its file is written 0600.
+ * `PrivateKey = …` for `--inline-private-keys`: the key itself, from wherever the key providers
+ * find it (the ACL's `privateKey`, a keys directory, a key file readable here), marked secret so
+ * its file is written 0600.
  */
 export function inlinePrivateKeyEntry(context: ConfigureContext): IniEntry {
   const { peer } = context;
-  if (peer.privateKey === undefined)
-    throw new InputError([
-      diagnostic(
-        "error",
-        "no-private-key",
-        ["peers", peer.index, "privateKey"],
-        `--inline-private-keys needs the private key of peer ${JSON.stringify(peer.name)} in the ACL (privateKey); without the flag the key stays in privateKeyFile`,
-      ),
-    ]);
   return {
     key: "PrivateKey",
-    value: peer.privateKey,
+    value: context.keys.privateKey(),
     path: ["peers", peer.index, "privateKey"],
+    secret: true,
+  };
+}
+
+/**
+ * `PresharedKey = …` for `--inline-private-keys`, when the subnet has a preshared key that can
+ * be read here; undefined otherwise (the configuration then names its file, as without the flag).
+ */
+export function inlinePresharedKeyEntry(
+  context: ConfigureContext,
+  subnet: NetSubnet,
+): IniEntry | undefined {
+  const value = context.keys.presharedKeyHere(subnet);
+  if (typeof value !== "string") return undefined;
+  return {
+    key: "PresharedKey",
+    value,
+    path: ["subnets", subnet.index, "presharedKeyFile"],
     secret: true,
   };
 }

@@ -19,6 +19,7 @@ import {
   defineFileConfigurer,
   type FileSet,
   fileDeviceName,
+  inlinePresharedKeyEntry,
   inlinePrivateKeyEntry,
 } from "./files.js";
 import { GENERATED_NOTICE, hostsFile } from "./hosts-file.js";
@@ -44,7 +45,12 @@ function peerSection(context: ConfigureContext, subnet: NetSubnet, link: Link): 
   const remotePath = ["peers", link.peer.index] as const;
   warnUnsupportedRefresh(context, subnet, link, "systemd-networkd");
   const pskPath = ["subnets", subnet.index, "presharedKeyFile"];
-  const pskFile = context.keys.presharedKeyFile(subnet);
+  // Inlined when it can be read here; otherwise its file is named, as without inlining.
+  const inlinePsk =
+    context.options.inlinePrivateKeys === true
+      ? inlinePresharedKeyEntry(context, subnet)
+      : undefined;
+  const pskFile = inlinePsk ? undefined : context.keys.presharedKeyFile(subnet);
   const psk = pskFile === undefined ? undefined : absoluteKeyFile(pskFile, pskPath);
   const { endpoint } = link;
   return {
@@ -53,6 +59,7 @@ function peerSection(context: ConfigureContext, subnet: NetSubnet, link: Link): 
     entries: [
       { key: "PublicKey", value: context.keys.publicKeyOf(link.peer) },
       psk === undefined ? undefined : { key: "PresharedKeyFile", value: psk, path: pskPath },
+      inlinePsk,
       ...allowedIPs(link).map((value) => ({ key: "AllowedIPs", value })),
       endpoint.address === undefined
         ? undefined

@@ -17,6 +17,7 @@ import {
   defineFileConfigurer,
   type FileSet,
   fileDeviceName,
+  inlinePresharedKeyEntry,
   inlinePrivateKeyEntry,
 } from "./files.js";
 import { GENERATED_NOTICE, hostsFile } from "./hosts-file.js";
@@ -81,6 +82,13 @@ function peerSection(context: ConfigureContext, subnet: NetSubnet, link: Link): 
         : { key: "PersistentKeepalive", value: endpoint.persistentKeepalive },
     ],
   };
+}
+
+/** A peer section with `PresharedKey =` after its public key, as `wg showconf` writes it. */
+function withPresharedKey(section: IniSection, psk: IniEntry | undefined): IniSection {
+  if (psk === undefined) return section;
+  const [publicKey, ...rest] = section.entries;
+  return { ...section, entries: [publicKey, psk, ...rest] };
 }
 
 /**
@@ -156,7 +164,9 @@ function wgQuickFiles(context: ConfigureContext): FileSet {
         path,
       });
     }
-    const psk = keys.presharedKeyFile(iface.subnet);
+    // Inlined when it can be read here; otherwise its file is named, as without inlining.
+    const inlinePsk = inline ? inlinePresharedKeyEntry(context, iface.subnet) : undefined;
+    const psk = inlinePsk ? undefined : keys.presharedKeyFile(iface.subnet);
     if (psk !== undefined) {
       const path = ["subnets", iface.subnet.index, "presharedKeyFile"];
       const argument = keyFileArgument(psk, path);
@@ -173,7 +183,9 @@ function wgQuickFiles(context: ConfigureContext): FileSet {
         header: [GENERATED_NOTICE, "Bring up with: wg-quick up <path to this file>"],
         sections: [
           { name: "Interface", entries },
-          ...iface.links.map((link) => peerSection(context, iface.subnet, link)),
+          ...iface.links.map((link) =>
+            withPresharedKey(peerSection(context, iface.subnet, link), inlinePsk),
+          ),
         ],
       },
       "wg-quick",
@@ -190,24 +202,19 @@ export const wgQuickConfigurer = defineFileConfigurer({
   files: wgQuickFiles,
   // A .conf names the private key file (or holds the key); wg-quick warns about any other mode.
   isPrivateFile: (path) => path.endsWith(".conf"),
+  interfaceFile: (device) => `${device}.conf`,
 });
-
-/** Secrets written into a configuration meant for a phone app (see `inlineWgQuickConfig`). */
-export interface InlineSecrets {
-  privateKey: string;
-  /** The subnet's preshared key, when it has one. */
-  presharedKey?: string;
-}
 
 /**
  * The wg-quick configuration of the peer's interface on `subnet` as a WireGuard phone app
  * imports it (`wirenix qr`): keys inline, since the app has no key files, and no hooks, which
- * apps do not run. Everything else is what the `wg-quick` configurer writes.
+ * apps do not run. The keys come from the key providers (`privateKey` overrides the private
+ * one); everything else is what the `wg-quick` configurer writes.
  */
-export function inlineWgQuickConfig(
+export function phoneConfig(
   context: ConfigureContext,
   subnet: string,
-  secrets: InlineSecrets,
+  privateKey: string = context.keys.privateKey(),
 ): string {
   const { peer } = context;
   const found = deviceInterfaces(context).find((d) => d.iface.subnet.name === subnet);
@@ -221,18 +228,17 @@ export function inlineWgQuickConfig(
       ),
     ]);
   const { iface } = found;
-  const peers = iface.links.map((link) => {
-    const section = peerSection(context, iface.subnet, link);
-    if (secrets.presharedKey === undefined) return section;
-    const [publicKey, ...rest] = section.entries;
-    const psk: IniEntry = {
-      key: "PresharedKey",
-      value: secrets.presharedKey,
-      path: ["subnets", iface.subnet.index, "presharedKeyFile"],
-      secret: true,
-    };
-    return { ...section, entries: [publicKey, psk, ...rest] };
-  });
+  // A phone has no key files: the preshared key is inlined, or the configuration fails.
+  const presharedKey = context.keys.presharedKey(iface.subnet);
+  const psk: IniEntry | undefined =
+    presharedKey === undefined
+      ? undefined
+      : {
+          key: "PresharedKey",
+          value: presharedKey,
+          path: ["subnets", iface.subnet.index, "presharedKeyFile"],
+          secret: true,
+        };
   return toIni(
     {
       header: [GENERATED_NOTICE],
@@ -247,15 +253,12 @@ export function inlineWgQuickConfig(
             },
             { key: "ListenPort", value: iface.listenPort },
             ...dnsMtuEntries(context, iface),
-            {
-              key: "PrivateKey",
-              value: secrets.privateKey,
-              path: ["peers", peer.index],
-              secret: true,
-            },
+            { key: "PrivateKey", value: privateKey, path: ["peers", peer.index], secret: true },
           ],
         },
-        ...peers,
+        ...iface.links.map((link) =>
+          withPresharedKey(peerSection(context, iface.subnet, link), psk),
+        ),
       ],
     },
     "wg-quick",

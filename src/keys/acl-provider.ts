@@ -9,6 +9,7 @@ export const aclKeyProvider = defineKeyProvider({
     publicKeyOf: (remote) => remote.publicKey,
     privateKeyFile: () => peer.privateKeyFile,
     presharedKeyFile: (subnet) => subnet.presharedKeyFile,
+    privateKey: () => peer.privateKey,
     hint: {
       publicKey: (remote) => `acl: set peers[${remote.index}].publicKey`,
       privateKeyFile: () => `acl: set peers[${peer.index}].privateKeyFile`,

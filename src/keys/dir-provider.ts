@@ -11,6 +11,7 @@ import {
   keyFiles,
   presharedKeyRequestPath,
   readKeyFile,
+  subnetHasPresharedKey,
   subnetWantsPresharedKey,
 } from "./key-dir.js";
 import { defineKeyProvider } from "./provider.js";
@@ -48,6 +49,11 @@ export const dirKeyProvider = defineKeyProvider({
           ),
         ]);
       },
+      privateKey: () => cachedKey(join(dir, keyFiles.privateKey(peer.name)), cache),
+      presharedKey: (subnet) =>
+        subnetHasPresharedKey(subnet)
+          ? cachedKey(join(dir, keyFiles.presharedKey(subnet.name)), cache)
+          : undefined,
       hint: {
         publicKey: (remote) =>
           `dir: ${join(dir, keyFiles.publicKey(remote.name))} does not exist (run wirenix keys generate)`,

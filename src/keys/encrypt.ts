@@ -52,14 +52,18 @@ export function readRecipientsFile(file: string): Result<Recipient[]> {
   try {
     text = readFileSync(file, "utf8");
   } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === "ENOENT"
+        ? "no such file (the age recipients file: one age1... or ssh- public key per line)"
+        : code === "EACCES"
+          ? "permission denied"
+          : code === "EISDIR"
+            ? "is a directory, not a recipients file"
+            : (error as Error).message;
     return {
       ok: false,
-      diagnostics: [
-        {
-          ...diagnostic("error", "load-failed", [], `cannot read: ${(error as Error).message}`),
-          file,
-        },
-      ],
+      diagnostics: [{ ...diagnostic("error", "load-failed", [], `cannot read: ${why}`), file }],
     };
   }
   const found: Diagnostic[] = [];

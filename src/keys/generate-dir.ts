@@ -21,6 +21,7 @@ import {
   prepareSecretDir,
   readKeyFile,
   replaceKeyPair,
+  subnetHasPresharedKey,
   subnetWantsPresharedKey,
   tightenSecretFiles,
 } from "./key-dir.js";
@@ -109,7 +110,7 @@ function problems(network: Network, dir: string, peers: string[], rotate: readon
         ),
       );
   }
-  for (const subnet of subnetsOf(network, peers)) {
+  for (const subnet of keyedSubnetsOf(network, peers)) {
     const problem = keyFileNameProblem(subnet);
     const index = network.subnet(subnet)?.index ?? 0;
     if (problem)
@@ -127,12 +128,28 @@ function problems(network: Network, dir: string, peers: string[], rotate: readon
   return found;
 }
 
-/** The subnets of these peers that want a generated preshared key, in ACL order. */
-export function subnetsOf(network: Network, peers: readonly string[]): string[] {
+function subnetsWhere(
+  network: Network,
+  peers: readonly string[],
+  wanted: (subnet: Network["subnets"][number]) => boolean,
+): string[] {
   const chosen = new Set(peers);
   return network.subnets
-    .filter((s) => subnetWantsPresharedKey(s) && s.members.some((m) => chosen.has(m)))
+    .filter((s) => wanted(s) && s.members.some((m) => chosen.has(m)))
     .map((s) => s.name);
+}
+
+/** The subnets of these peers that want a generated preshared key, in ACL order. */
+export function subnetsOf(network: Network, peers: readonly string[]): string[] {
+  return subnetsWhere(network, peers, subnetWantsPresharedKey);
+}
+
+/**
+ * The subnets of these peers whose preshared key `keys generate` makes: those above, and those
+ * whose ACL entry names a `presharedKeyFile`.
+ */
+export function keyedSubnetsOf(network: Network, peers: readonly string[]): string[] {
+  return subnetsWhere(network, peers, subnetHasPresharedKey);
 }
 
 function peerOutcome(
@@ -217,7 +234,7 @@ export function generateKeys(
       if (outcome.publicKey !== undefined && outcome.action !== "skipped")
         publicKeys.set(name, outcome.publicKey);
     }
-    for (const subnet of subnetsOf(network, peers)) {
+    for (const subnet of keyedSubnetsOf(network, peers)) {
       const file = join(dir, keyFiles.presharedKey(subnet));
       if (existsSync(file)) {
         outcomes.push({ kind: "subnet", name: subnet, action: "kept", files: [file] });

@@ -59,6 +59,15 @@ export function subnetWantsPresharedKey(subnet: NetSubnet): boolean {
   return subnet.extraArgs?.presharedKey === true && subnet.presharedKeyFile === undefined;
 }
 
+/**
+ * A subnet whose preshared key `wirenix keys generate` makes: one that asks for a generated key
+ * (see `subnetWantsPresharedKey`), or one whose ACL entry names a `presharedKeyFile` (the key
+ * is made in the keys directory, from where it is inlined or deployed to that path).
+ */
+export function subnetHasPresharedKey(subnet: NetSubnet): boolean {
+  return subnet.extraArgs?.presharedKey === true || subnet.presharedKeyFile !== undefined;
+}
+
 /** Where in the ACL the preshared-key request of a subnet is written. */
 export function presharedKeyRequestPath(subnet: NetSubnet): PathSegment[] {
   return ["subnets", subnet.index, "extraArgs", "presharedKey"];

@@ -8,6 +8,7 @@ import type { ConfigTree } from "../config-tree.js";
 import { diagnostic, InputError, type PathSegment } from "../diagnostics.js";
 import type { NetPeer, NetSubnet, Network } from "../network/model.js";
 import { describeSecret, isKeyText } from "../secrets.js";
+import { readKeyFile } from "./key-dir.js";
 
 /** What a provider is told about the run and the peer being configured. */
 export interface KeyProviderContext {
@@ -26,6 +27,13 @@ export interface PeerKeyAnswers {
   publicKeyOf?(remote: NetPeer): string | undefined;
   privateKeyFile?(): string | undefined;
   presharedKeyFile?(subnet: NetSubnet): string | undefined;
+  /**
+   * The local private key itself, where the provider holds it here (the ACL's `privateKey`, a
+   * keys directory): what `--inline-private-keys` and `qr` write into a configuration.
+   */
+  privateKey?(): string | undefined;
+  /** A subnet's preshared key itself, where the provider holds it here. */
+  presharedKey?(subnet: NetSubnet): string | undefined;
   /** Extra configuration the provider needs (secret declarations, ...). */
   config?(): ConfigTree | undefined;
   /** One line telling the user how this provider could have answered, for error messages. */
@@ -181,6 +189,94 @@ export class PeerKeys {
       }
     }
     return undefined;
+  }
+
+  /** The first key the providers answer with `ask`, checked; undefined when none has one. */
+  #keyAnswer(
+    ask: (answers: PeerKeyAnswers) => unknown,
+    path: PathSegment[],
+    what: string,
+  ): string | undefined {
+    for (const { name, answers } of this.#answers) {
+      const key = ask(answers);
+      if (key === undefined || key === "") continue;
+      const problem = keyProblem(key);
+      if (problem) this.#refuse(name, path, what, problem);
+      return key as string;
+    }
+    return undefined;
+  }
+
+  /**
+   * The private key itself, for a configuration that carries it (`--inline-private-keys`,
+   * `qr`): from the first provider that holds it, else read from the file the providers name,
+   * when that file is readable here. Never part of a message.
+   */
+  privateKey(): string {
+    const given = this.#keyAnswer(
+      (answers) => answers.privateKey?.(),
+      ["peers", this.#peer.index],
+      "a bad private key",
+    );
+    if (given !== undefined) return given;
+    let file: string;
+    try {
+      file = this.privateKeyFile();
+    } catch {
+      throw new InputError([
+        diagnostic(
+          "error",
+          "no-private-key",
+          ["peers", this.#peer.index, "privateKey"],
+          `no private key for peer ${JSON.stringify(this.#peer.name)} to write into its configuration: the ACL has no privateKey and no key file was found (key providers asked: ${this.#names()}); give --keys-dir DIR after wirenix keys generate`,
+        ),
+      ]);
+    }
+    const key = readKeyFile(file);
+    if (key === undefined)
+      throw new InputError([
+        diagnostic(
+          "error",
+          "no-private-key",
+          ["peers", this.#peer.index, "privateKey"],
+          `no private key for peer ${JSON.stringify(this.#peer.name)} to write into its configuration: ${file} is not readable here or holds no WireGuard key (key providers asked: ${this.#names()}); give --keys-dir DIR after wirenix keys generate`,
+        ),
+      ]);
+    return key;
+  }
+
+  /**
+   * A subnet's preshared key itself (see `privateKey`), or undefined when the subnet has none;
+   * an error when it has one that cannot be read here.
+   */
+  presharedKey(subnet: NetSubnet): string | undefined {
+    const found = this.presharedKeyHere(subnet);
+    if (found === undefined || typeof found === "string") return found;
+    throw new InputError([
+      diagnostic(
+        "error",
+        "no-preshared-key",
+        ["subnets", subnet.index, "presharedKeyFile"],
+        `no preshared key for subnet ${JSON.stringify(subnet.name)} to write into the configuration of ${JSON.stringify(this.#peer.name)}: ${found.file} is not readable here or holds no WireGuard key (run wirenix keys generate and give --keys-dir)`,
+      ),
+    ]);
+  }
+
+  /**
+   * A subnet's preshared key itself when it is found here, or the file the providers name for
+   * it when that cannot be read here (the target machine's path), or undefined when the subnet
+   * has no preshared key.
+   */
+  presharedKeyHere(subnet: NetSubnet): string | { file: string } | undefined {
+    const given = this.#keyAnswer(
+      (answers) => answers.presharedKey?.(subnet),
+      ["subnets", subnet.index, "presharedKeyFile"],
+      `a bad preshared key for subnet ${JSON.stringify(subnet.name)}`,
+    );
+    if (given !== undefined) return given;
+    const file = this.presharedKeyFile(subnet);
+    if (file === undefined) return undefined;
+    return readKeyFile(file) ?? { file };
   }
 
   /** The providers' extra configuration, in provider order. */

@@ -105,7 +105,7 @@ export function networkData(network: Network, only?: readonly string[]): ConfigT
 /** A readable summary: every peer, its interfaces, and whom each links to through what. */
 export function networkText(network: Network, only?: readonly string[]): string {
   const lines = [
-    `ACL ${network.version}: ${network.subnets.length} subnets, ${network.groups.length} groups, ${network.peers.length} peers, ${network.connections.length} connections`,
+    `ACL ${network.version}: ${count(network.subnets.length, "subnet")}, ${count(network.groups.length, "group")}, ${count(network.peers.length, "peer")}, ${count(network.connections.length, "connection")}`,
   ];
   const wanted = only ? new Set(only) : undefined;
   for (const peer of network.peers) {
@@ -135,4 +135,9 @@ export function networkText(network: Network, only?: readonly string[]): string 
     }
   }
   return `${lines.join("\n")}\n`;
+}
+
+/** "1 subnet", "2 subnets". */
+function count(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
 }

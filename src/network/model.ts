@@ -176,4 +176,9 @@ export interface Network {
   missingKeys?(peer: string): Diagnostic[];
   /** Warnings found while resolving (so far: resolution is lazy). */
   readonly warnings: readonly Diagnostic[];
+  /**
+   * The ACL's policy tests (`tests`) as written: `check` runs them and validates their shape
+   * itself, since ACL v1 only tolerates the key.
+   */
+  policyTests?: unknown;
 }

@@ -13,6 +13,8 @@ export const v1Parser = defineParser({
     const network = buildNetwork(validated.value);
     const problems = exitNodeProblems(network);
     if (problems.length > 0) return { ok: false, diagnostics: problems };
+    if (typeof data === "object" && data !== null && "tests" in data)
+      network.policyTests = (data as { tests: unknown }).tests;
     return { ok: true, value: network, warnings: validated.warnings };
   },
 });

@@ -1,12 +1,14 @@
 /**
- * From nothing to a running tunnel with the commands a user types: `init` with an IPv4 pool,
- * `add-peer` three times (one peer with an endpoint), `keys generate --update-acl`, `generate
- * --configurer wg-quick`, then the real `wg-quick up` on wireguard-go in three network
- * namespaces: the peers answer over the pool's IPv4 addresses and their generated IPv6 ones.
- * After `remove-peer` and a new configuration on the hub, the removed peer's traffic stops.
+ * The README's five commands, as a user types them, from nothing to running tunnels: `init`
+ * with an IPv4 pool, `add-peer` three times (one peer with an endpoint), `keys generate`,
+ * `generate --configurer wg-quick --peer X --keys-dir keys --inline-private-keys > X.conf` per
+ * peer, and the real `wg-quick up X.conf` (on wireguard-go) in three network namespaces: the
+ * peers answer over the pool's IPv4 addresses and their generated IPv6 ones. After
+ * `remove-peer` and the configurations made again, the removed peer's traffic stops.
  */
 import { strict as assert } from "node:assert";
-import { readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { closeSync, openSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { Lab, must, removeStaleNamespaces, run } from "../support/netns.js";
@@ -14,6 +16,7 @@ import { wirenixBin } from "../support/paths.js";
 
 const WG_GO = { WG_QUICK_USERSPACE_IMPLEMENTATION: "wireguard-go", LOG_LEVEL: "silent" };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const HOSTS = ["alice", "bob", "carol"] as const;
 
 let lab: Lab | undefined;
 
@@ -29,6 +32,29 @@ async function wirenix(args: readonly string[]): Promise<string> {
   const ran = await run(process.execPath, [wirenixBin, ...args]);
   assert.equal(ran.code, 0, `wirenix ${args.join(" ")}:\n${ran.stdout}${ran.stderr}`);
   return ran.stdout;
+}
+
+/**
+ * `wirenix ARGS > FILE` as a shell runs it: standard output is the file, created with the
+ * usual 0644 before wirenix starts. Returns what wirenix printed on standard error.
+ */
+function wirenixInto(file: string, args: readonly string[]): Promise<string> {
+  const fd = openSync(file, "w", 0o644);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [wirenixBin, ...args], {
+      stdio: ["ignore", fd, "pipe"],
+    });
+    let stderr = "";
+    child.stderr?.on("data", (chunk) => {
+      stderr += String(chunk);
+    });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      closeSync(fd);
+      if (code === 0) resolve(stderr);
+      else reject(new Error(`wirenix ${args.join(" ")} > ${file} exited ${code}:\n${stderr}`));
+    });
+  });
 }
 
 async function pings(host: string, target: string, tries = 15): Promise<boolean> {
@@ -50,47 +76,54 @@ async function ipv6Of(host: string): Promise<string> {
     "addr",
     "show",
     "dev",
-    "wg",
+    host,
   ]);
   const [link] = JSON.parse(out) as { addr_info: { local: string; scope: string }[] }[];
   const global = link?.addr_info.find((a) => a.scope === "global");
-  assert.ok(global, `${host} has a global IPv6 address on wg`);
+  assert.ok(global, `${host} has a global IPv6 address on its interface`);
   return global.local;
 }
 
-test("init, add-peer x3, keys generate, generate: a working tunnel; remove-peer stops a peer", async () => {
-  lab = await Lab.create(["alice", "bob", "carol"]);
+test("the README's five commands: init, add-peer, keys generate, generate > X.conf, wg-quick up; remove-peer stops a peer", async () => {
+  lab = await Lab.create([...HOSTS]);
   const acl = join(lab.dir, "net.yaml");
   const keys = join(lab.dir, "keys");
-  const out = join(lab.dir, "out");
-  assert.match(await wirenix(["init", acl, "--pool", "10.42.0.0/24"]), /^wrote .*net\.yaml/);
+  const conf = (host: string) => join(lab?.dir ?? "", `${host}.conf`);
+
+  // 1. init
+  assert.equal(
+    await wirenix(["init", acl, "--pool", "10.42.0.0/24"]),
+    `wrote ${acl}: subnet "wg" (port 51820, IPv4 pool 10.42.0.0/24), no peers yet\nnext: wirenix add-peer ${acl} NAME\n`,
+  );
+  // 2. add-peer, three times; only alice has an endpoint
   assert.match(
     await wirenix(["add-peer", acl, "alice", "--endpoint", lab.underlay("alice")]),
-    /addresses 10\.42\.0\.1, /,
+    /^added peer "alice" to subnet "wg" in .*: listen port 51820, addresses 10\.42\.0\.1, fd[0-9a-f:]+ \(generated\)\n$/,
   );
   assert.match(await wirenix(["add-peer", acl, "bob"]), /addresses 10\.42\.0\.2, /);
   assert.match(await wirenix(["add-peer", acl, "carol"]), /addresses 10\.42\.0\.3, /);
-  assert.match(
-    await wirenix(["keys", "generate", acl, "--dir", keys, "--update-acl"]),
-    /publicKey of alice, bob, carol/,
-  );
-  // bob and carol have no endpoint: check says they cannot reach each other, and nothing else.
-  // check configures every peer as generate will, so it takes the same key options.
-  const keyFlags = ["--key-provider", "dir", "--keys-dir", keys];
-  const checked = await run(process.execPath, [
-    ...[wirenixBin, "check", acl, "--configurer", "wg-quick"],
-    ...keyFlags,
-  ]);
-  assert.equal(checked.code, 0, checked.stdout + checked.stderr);
-  assert.match(checked.stdout, /peer "bob" has no endpoint .* for "carol"/);
-  assert.match(checked.stdout, /0 errors, 1 warning/);
-  const generate = () =>
-    wirenix(["generate", acl, "--configurer", "wg-quick", ...keyFlags, "--out", out]);
-  await generate();
-  for (const host of ["alice", "bob", "carol"]) {
-    const conf = readFileSync(join(out, host, "wg.conf"), "utf8");
-    assert.match(conf, /^Address = 10\.42\.0\.\d\/24, fd[0-9a-f:]+\/64$/m);
-    await lab.mustExec(host, ["wg-quick", "up", join(out, host, "wg.conf")], { env: WG_GO });
+  // 3. keys generate
+  const made = await wirenix(["keys", "generate", acl, "--dir", keys]);
+  for (const host of HOSTS)
+    assert.match(made, new RegExp(`^created +peer ${host}: .*${host}\\.key, .*${host}\\.pub`, "m"));
+  // 4. generate, one ready-to-use file per peer
+  const generate = async (host: string) => {
+    const stderr = await wirenixInto(conf(host), [
+      ...["generate", acl, "--configurer", "wg-quick", "--peer", host],
+      ...["--keys-dir", keys, "--inline-private-keys"],
+    ]);
+    const privateKey = readFileSync(join(keys, `${host}.key`), "utf8").trim();
+    assert.ok(!stderr.includes(privateKey), "the private key never reaches standard error");
+    const text = readFileSync(conf(host), "utf8");
+    assert.ok(text.includes(`PrivateKey = ${privateKey}\n`), `${host}.conf holds its key`);
+    assert.equal(statSync(conf(host)).mode & 0o777, 0o600, `${host}.conf is 0600`);
+    return text;
+  };
+  for (const host of HOSTS) {
+    const text = await generate(host);
+    assert.match(text, /^Address = 10\.42\.0\.\d\/24, fd[0-9a-f:]+\/64$/m);
+    // 5. wg-quick up
+    await lab.mustExec(host, ["wg-quick", "up", conf(host)], { env: WG_GO });
   }
   const v6 = {
     alice: await ipv6Of("alice"),
@@ -112,10 +145,9 @@ test("init, add-peer x3, keys generate, generate: a working tunnel; remove-peer 
 
   assert.equal(await wirenix(["remove-peer", acl, "carol"]), `removed peer "carol" from ${acl}\n`);
   assert.doesNotMatch(readFileSync(acl, "utf8"), /carol/);
-  await generate();
-  assert.doesNotMatch(readFileSync(join(out, "alice", "wg.conf"), "utf8"), /10\.42\.0\.3/);
-  await lab.mustExec("alice", ["wg-quick", "down", join(out, "alice", "wg.conf")], { env: WG_GO });
-  await lab.mustExec("alice", ["wg-quick", "up", join(out, "alice", "wg.conf")], { env: WG_GO });
+  await lab.mustExec("alice", ["wg-quick", "down", conf("alice")], { env: WG_GO });
+  assert.doesNotMatch(await generate("alice"), /10\.42\.0\.3/);
+  await lab.mustExec("alice", ["wg-quick", "up", conf("alice")], { env: WG_GO });
   assert.ok(await pings("bob", "10.42.0.1"), "bob still reaches alice");
   assert.ok(await pings("bob", v6.alice), "bob still reaches alice over IPv6");
   assert.ok(!(await pings("carol", "10.42.0.1", 3)), "carol's traffic stopped");

@@ -136,8 +136,8 @@ export async function prepareTopology(
     if (peer.privateKey !== undefined)
       assert.ok(!generated.stderr.includes(peer.privateKey), "no private key on stderr");
 
-  // Files that hold or name a private key (a wg-quick .conf, a .netdev) are 0600, in a 0700
-  // directory; the others 0644.
+  // Every file is 0600, and a peer directory with interface files (they hold or name a private
+  // key) is 0700.
   for (const peer of acl.peers) {
     const peerDir = join(out, peer.name);
     const names = readdirSync(peerDir, { recursive: true, encoding: "utf8" }).filter((name) =>
@@ -147,10 +147,10 @@ export async function prepareTopology(
     for (const name of names) {
       const text = readFileSync(join(peerDir, name), "utf8");
       const secret = peer.privateKey !== undefined && text.includes(peer.privateKey);
-      const interfaceFile = /^[^/]+\.(conf|netdev)$/.test(name);
+      // Every file a file configurer writes is 0600.
       assert.equal(
         statSync(join(peerDir, name)).mode & 0o777,
-        secret || interfaceFile ? 0o600 : 0o644,
+        0o600,
         `mode of ${peer.name}/${name}`,
       );
       // The interface files: a wg-quick .conf, a .netdev.

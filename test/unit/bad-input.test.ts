@@ -76,8 +76,20 @@ function prefix(file: string, path: string): string {
   return path === "" ? `${file}: ` : `${file}: ${path}: `;
 }
 
+/** A message line without the label every message starts with (`wirenix: error: `). */
+function unlabelled(line: string): string {
+  return line.replace(/^wirenix: (error|warning): /, "");
+}
+
 function assertReported(stderr: string, file: string, problem: Problem): void {
-  const lines = stderr.split("\n").filter((l) => l.startsWith(prefix(file, problem.path)));
+  assert.ok(
+    stderr.split("\n").every((l) => l === "" || l.startsWith("wirenix: ")),
+    `every message starts with "wirenix: ":\n${stderr}`,
+  );
+  const lines = stderr
+    .split("\n")
+    .map(unlabelled)
+    .filter((l) => l.startsWith(prefix(file, problem.path)));
   const match = lines.find((l) => problem.contains.every((words) => l.includes(words)));
   assert.ok(
     match,
@@ -155,7 +167,10 @@ test("every broken ACL is rejected with one clear line per problem", {
           for (const problem of problemsOf(c)) assertReported(run.stderr, file, problem);
           for (const words of c.stderr ?? []) assert.ok(run.stderr.includes(words), run.stderr);
           // Every error names the file, and no problem is reported that the case does not expect.
-          const errors = run.stderr.split("\n").filter((l) => l && !l.startsWith("warning: "));
+          const errors = run.stderr
+            .split("\n")
+            .filter((l) => l && !l.startsWith("wirenix: warning: "))
+            .map(unlabelled);
           for (const line of errors)
             assert.ok(
               problemsOf(c).some((p) => line.startsWith(prefix(file, p.path))),

@@ -39,7 +39,10 @@ function assertRefused(ran: Ran & { timedOut?: boolean }, file: string, words: R
   assert.doesNotMatch(`${ran.stdout}${ran.stderr}`, /internal error|RangeError|\n\s+at /);
   const lines =
     ran.stdout === ""
-      ? ran.stderr.trimEnd().split("\n")
+      ? ran.stderr
+          .trimEnd()
+          .split("\n")
+          .map((l) => l.replace(/^wirenix: error: /, ""))
       : ran.stdout
           .trimEnd()
           .split("\n")

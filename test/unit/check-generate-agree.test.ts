@@ -29,7 +29,8 @@ test("check and generate agree on every bad-input fixture", async () => {
     assert.equal(check.code, 1, `${name}: check exits ${check.code}\n${check.stdout}`);
     const errors = generate.stderr
       .split("\n")
-      .filter((l) => l !== "" && !l.startsWith("warning: "));
+      .filter((l) => l !== "" && !l.startsWith("wirenix: warning: "))
+      .map((l) => l.replace(/^wirenix: error: /, ""));
     const checked = `${check.stdout}\n${check.stderr}`;
     for (const line of errors)
       assert.ok(checked.includes(line), `${name}: check does not say\n${line}\nbut:\n${checked}`);

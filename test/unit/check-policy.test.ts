@@ -30,18 +30,27 @@ function spokeWith(tests: unknown, name: string): string {
   return file;
 }
 
-/** The findings of `check --format json`, and apart from them the passed assertions. */
+interface Summary {
+  text: string;
+  valid: boolean;
+  errors: number;
+  warnings: number;
+  policy?: { tests: number; assertions: number; passed: number; failed: number };
+}
+
+/** The findings of `check --format json`, apart from them the passed assertions, and the summary. */
 function checkJson(
   file: string,
   ...flags: string[]
-): { code: number | null; items: Item[]; passed: Item[] } {
+): { code: number | null; items: Item[]; passed: Item[]; summary: Summary } {
   const run = wirenix(["check", file, "--format", "json", ...flags]);
   assert.equal(run.stderr, "");
-  const all = JSON.parse(run.stdout) as Item[];
+  const json = JSON.parse(run.stdout) as { diagnostics: Item[]; summary: Summary };
   return {
     code: run.code,
-    items: all.filter((i) => i.severity !== "info"),
-    passed: all.filter((i) => i.severity === "info"),
+    items: json.diagnostics.filter((i) => i.severity !== "info"),
+    passed: json.diagnostics.filter((i) => i.severity === "info"),
+    summary: json.summary,
   };
 }
 
@@ -66,6 +75,10 @@ test("the example's policy tests pass: exit 0, nothing reported", () => {
       ["policy-passed", "tests[1].reaches[2]"],
     ],
   );
+  // The JSON keeps the summary: which policy tests ran and passed.
+  assert.deepEqual(json.summary.policy, { tests: 2, assertions: 7, passed: 7, failed: 0 });
+  assert.equal(json.summary.errors, 0);
+  assert.match(json.summary.text, /policy tests: 7 of 7 assertions passed in 2 tests/);
 });
 
 test("a failing reaches names the test, the pair and where it stands", () => {

@@ -41,7 +41,11 @@ describe("corpus", { concurrency: 4 }, () => {
       const check = await wirenixAsync(["check", file, "--format", "json"]);
       noCrash(check, "check");
       assert.equal(check.stderr, "", "check --format json prints everything as JSON");
-      const items = JSON.parse(check.stdout) as { severity: string; code: string; path: string }[];
+      const items = (
+        JSON.parse(check.stdout) as {
+          diagnostics: { severity: string; code: string; path: string }[];
+        }
+      ).diagnostics;
       const errors = items.filter((i) => i.severity === "error");
       assert.equal(
         check.code,

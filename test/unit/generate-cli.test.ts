@@ -96,12 +96,12 @@ test("--merge joins several identities into one host, as the original's peerName
     "--peer",
     "peer3",
   ]);
-  assert.equal(short.code, 1, "same device name, different listen ports: a conflict");
-  assert.match(short.stderr, /devNameMethod "short" can give two interfaces the same device name/);
+  assert.equal(short.code, 1, "two identities, one device name: an error, not a warning");
   assert.match(
     short.stderr,
-    /merge-conflict|cannot share one host: systemd\.network\.netdevs\.50-ring/,
+    /^wirenix: error: .*subnets\[0\]\.name: peers "peer1" and "peer3" cannot share one host: both would get interface "ring"/m,
   );
+  assert.equal(short.stdout, "");
 });
 
 test("--out writes one NixOS module per peer that evaluates to the JSON output", () =>
