@@ -6,7 +6,7 @@ import { strict as assert } from "node:assert";
 import { test } from "node:test";
 import type { AclV1 } from "../../src/acl/v1/schema.js";
 import { checkNetwork } from "../../src/check/check.js";
-import { LINTS } from "../../src/check/lints.js";
+import { LINTS } from "../../src/check/lints/index.js";
 import { renderPath } from "../../src/diagnostics.js";
 import { buildNetwork } from "../../src/network/build.js";
 import type { DevNameMethod } from "../../src/network/devname.js";
