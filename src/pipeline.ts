@@ -14,6 +14,8 @@ import {
   describeValue,
   diagnostic,
   InputError,
+  isNonEmpty,
+  type NonEmpty,
   type Result,
 } from "./diagnostics.js";
 import { type KeyProvider, PeerKeys } from "./keys/provider.js";
@@ -50,6 +52,14 @@ export function scrubSecrets(loaded: LoadedAcl, diagnostics: readonly Diagnostic
  * Gives every diagnostic about the ACL its file, and its line and column where known; and
  * keeps the ACL's secrets out of their messages.
  */
+export function locateDiagnostics(
+  loaded: LoadedAcl,
+  diagnostics: NonEmpty<Diagnostic>,
+): NonEmpty<Diagnostic>;
+export function locateDiagnostics(
+  loaded: LoadedAcl,
+  diagnostics: readonly Diagnostic[],
+): Diagnostic[];
 export function locateDiagnostics(
   loaded: LoadedAcl,
   diagnostics: readonly Diagnostic[],
@@ -204,7 +214,7 @@ export class Generator {
           ),
         ]);
       const missing = this.network.missingKeys?.(peerName) ?? [];
-      if (missing.length > 0) throw new InputError(missing);
+      if (isNonEmpty(missing)) throw new InputError(missing);
       const keys = new PeerKeys(this.#providers, {
         network: this.network,
         peer,
@@ -292,7 +302,7 @@ export class Generator {
         ),
       );
     }
-    if (problems.length > 0) return { ok: false, diagnostics: problems };
+    if (isNonEmpty(problems)) return { ok: false, diagnostics: problems };
     return { ok: true, value: merged, warnings: [] };
   }
 }

@@ -5,7 +5,12 @@
  */
 import { Command, Option } from "commander";
 import { checkNetwork } from "../check/check.js";
-import { type Diagnostic, formatDiagnostic, renderPath } from "../diagnostics.js";
+import {
+  type Diagnostic,
+  type DiagnosticCode,
+  formatDiagnostic,
+  renderPath,
+} from "../diagnostics.js";
 import type { Network } from "../network/model.js";
 import { Generator, locateDiagnostics, readNetwork } from "../pipeline.js";
 import type { Registry } from "../registry.js";
@@ -27,7 +32,7 @@ interface Flags extends GenerateFlags, LimitFlags {
 /** A diagnostic as `check --format json` prints it: the path rendered as users write it. */
 export interface CheckJsonItem {
   severity: Diagnostic["severity"];
-  code: string;
+  code: DiagnosticCode;
   path: string;
   message: string;
   file?: string;

@@ -202,6 +202,6 @@ export function validateAclV1(data: unknown): Result<AclV1> {
   const order = new Map(report.items.map((d) => [d, documentOrder(data, d.path)]));
   report.items.sort((a, b) => compareOrder(order.get(a) ?? [], order.get(b) ?? []));
   // A failed schema has reported at least one error above.
-  if (!parsed.success || report.hasErrors) return { ok: false, diagnostics: report.items };
+  if (!parsed.success || report.hasErrors) return { ok: false, diagnostics: report.failure };
   return { ok: true, value: parsed.output, warnings: report.warnings };
 }
