@@ -140,7 +140,15 @@ export interface Diagnostic {
   severity: Severity;
   /** Where in the input the problem is; empty for problems that concern the whole file. */
   path: readonly PathSegment[];
+  /** The whole text; where `expected` is given, rendered from the fields by `mismatchMessage`. */
   message: string;
+  /** What belongs at `path`, in words ("an integer 1-65535"), when a value is wrong or missing. */
+  expected?: string;
+  /**
+   * What was there instead, as shown to users (`describeValue`: shortened, never a secret); left
+   * out when nothing was.
+   */
+  received?: string;
   /** The input file, when the problem is inside one. */
   file?: string;
   line?: number;
@@ -243,23 +251,44 @@ export class InputError extends Error {
   }
 }
 
+/** A wrong or missing value: what belongs there and what was found, as data. */
+export interface Mismatch {
+  /** What the message says before the mismatch ("missing", "key provider ... answered ..."). */
+  context?: string;
+  expected: string;
+  received?: string;
+}
+
+/**
+ * The one wording of a mismatch, so that every "expected ..., got ..." reads alike and tests
+ * can compare the fields instead of the text: `[context: ]expected X[, got Y]`.
+ */
+export function mismatchMessage({ context, expected, received }: Mismatch): string {
+  const text = received === undefined ? `expected ${expected}` : `expected ${expected}, got ${received}`;
+  return context === undefined ? text : `${context}: ${text}`;
+}
+
 /** Builds a diagnostic with the file left for the caller to fill in. */
 export function diagnostic(
   severity: Severity,
   code: DiagnosticCode,
   path: readonly PathSegment[],
-  message: string,
+  message: string | Mismatch,
 ): Diagnostic {
-  return { code, severity, path, message };
+  if (typeof message === "string") return { code, severity, path, message };
+  const d: Diagnostic = { code, severity, path, message: mismatchMessage(message) };
+  d.expected = message.expected;
+  if (message.received !== undefined) d.received = message.received;
+  return d;
 }
 
 /** Collects diagnostics while a stage runs. */
 export class Diagnostics {
   readonly items: Diagnostic[] = [];
-  error(code: DiagnosticCode, path: readonly PathSegment[], message: string): void {
+  error(code: DiagnosticCode, path: readonly PathSegment[], message: string | Mismatch): void {
     this.items.push(diagnostic("error", code, path, message));
   }
-  warn(code: DiagnosticCode, path: readonly PathSegment[], message: string): void {
+  warn(code: DiagnosticCode, path: readonly PathSegment[], message: string | Mismatch): void {
     this.items.push(diagnostic("warning", code, path, message));
   }
   get hasErrors(): boolean {

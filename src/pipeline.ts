@@ -44,7 +44,9 @@ export function scrubSecrets(loaded: LoadedAcl, diagnostics: readonly Diagnostic
   return diagnostics.map((d) => {
     if (empty) return d;
     const message = scrubber.scrub(d.message);
-    return message === d.message ? d : { ...d, message };
+    const received = d.received === undefined ? undefined : scrubber.scrub(d.received);
+    if (message === d.message && received === d.received) return d;
+    return received === undefined ? { ...d, message } : { ...d, message, received };
   });
 }
 
@@ -83,21 +85,26 @@ export function parseAcl(data: unknown, registry: Registry): Result<Network> {
     return {
       ok: false,
       diagnostics: [
-        diagnostic(
-          "error",
-          "invalid-value",
-          [],
-          `expected the ACL to be an object with a "version" key, got ${describeValue(data)}`,
-        ),
+        diagnostic("error", "invalid-value", [], {
+          expected: 'the ACL to be an object with a "version" key',
+          received: describeValue(data),
+        }),
       ],
     };
   const parser = typeof data.version === "string" ? registry.parsers.get(data.version) : undefined;
   if (!parser) {
-    const got = data.version === undefined ? "missing" : `got ${describeValue(data.version)}`;
+    const expected = `one of ${versions}`;
     return {
       ok: false,
       diagnostics: [
-        diagnostic("error", "unknown-version", ["version"], `expected one of ${versions} (${got})`),
+        diagnostic(
+          "error",
+          "unknown-version",
+          ["version"],
+          data.version === undefined
+            ? { context: "missing", expected }
+            : { expected, received: describeValue(data.version) },
+        ),
       ],
     };
   }

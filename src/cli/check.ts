@@ -35,6 +35,8 @@ export interface CheckJsonItem {
   code: DiagnosticCode;
   path: string;
   message: string;
+  expected?: string;
+  received?: string;
   file?: string;
   line?: number;
   column?: number;
@@ -47,6 +49,8 @@ function jsonItem(d: Diagnostic): CheckJsonItem {
     path: renderPath(d.path),
     message: d.message,
   };
+  if (d.expected !== undefined) item.expected = d.expected;
+  if (d.received !== undefined) item.received = d.received;
   if (d.file !== undefined) item.file = d.file;
   if (d.line !== undefined) item.line = d.line;
   if (d.column !== undefined) item.column = d.column;

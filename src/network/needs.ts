@@ -45,7 +45,10 @@ class Needs {
         "error",
         "missing-key",
         path,
-        `missing, and the configuration of peer ${JSON.stringify(peer)} reads it: ${expectedAt(path) ?? "expected a value"}`,
+        {
+          context: `missing, and the configuration of peer ${JSON.stringify(peer)} reads it`,
+          expected: expectedAt(path) ?? "a value",
+        },
       ),
     );
   }
