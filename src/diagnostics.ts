@@ -264,7 +264,8 @@ export interface Mismatch {
  * can compare the fields instead of the text: `[context: ]expected X[, got Y]`.
  */
 export function mismatchMessage({ context, expected, received }: Mismatch): string {
-  const text = received === undefined ? `expected ${expected}` : `expected ${expected}, got ${received}`;
+  const text =
+    received === undefined ? `expected ${expected}` : `expected ${expected}, got ${received}`;
   return context === undefined ? text : `${context}: ${text}`;
 }
 
