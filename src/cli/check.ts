@@ -5,12 +5,7 @@
  */
 import { Command, Option } from "commander";
 import { checkNetwork } from "../check/check.js";
-import {
-  type Diagnostic,
-  type DiagnosticCode,
-  formatDiagnostic,
-  renderPath,
-} from "../diagnostics.js";
+import { type Diagnostic, formatDiagnostic, renderPath } from "../diagnostics.js";
 import type { Network } from "../network/model.js";
 import { Generator, locateDiagnostics, readNetwork } from "../pipeline.js";
 import type { Registry } from "../registry.js";
@@ -30,31 +25,12 @@ interface Flags extends GenerateFlags, LimitFlags {
 }
 
 /** A diagnostic as `check --format json` prints it: the path rendered as users write it. */
-export interface CheckJsonItem {
-  severity: Diagnostic["severity"];
-  code: DiagnosticCode;
-  path: string;
-  message: string;
-  expected?: string;
-  received?: string;
-  file?: string;
-  line?: number;
-  column?: number;
-}
+export type CheckJsonItem = Omit<Diagnostic, "path"> & { path: string };
 
 function jsonItem(d: Diagnostic): CheckJsonItem {
-  const item: CheckJsonItem = {
-    severity: d.severity,
-    code: d.code,
-    path: renderPath(d.path),
-    message: d.message,
-  };
-  if (d.expected !== undefined) item.expected = d.expected;
-  if (d.received !== undefined) item.received = d.received;
-  if (d.file !== undefined) item.file = d.file;
-  if (d.line !== undefined) item.line = d.line;
-  if (d.column !== undefined) item.column = d.column;
-  return item;
+  // The leading keys in a fixed order; the optional ones (expected, file, line...) as present.
+  const { severity, code, path, message, ...rest } = d;
+  return { severity, code, path: renderPath(path), message, ...rest };
 }
 
 function print(io: CliIO, flags: Flags, diagnostics: readonly Diagnostic[], summary: string) {

@@ -10,13 +10,7 @@ lintTable(addressesInPool, [
       acl.peers[2].subnets.lan.ipAddresses = ["10.0.0.3", "auto"];
     },
     expect: [
-      {
-        severity: "warning",
-        code: "address-outside-pool",
-        path: "peers[2].subnets.lan.ipAddresses",
-        message:
-          'address 10.0.0.3 of peer "c" is the network or broadcast address of subnet "lan"\'s ipv4Pool 10.0.0.0/30',
-      },
+      'warning address-outside-pool at peers[2].subnets.lan.ipAddresses: address 10.0.0.3 of peer "c" is the network or broadcast address of subnet "lan"\'s ipv4Pool 10.0.0.0/30',
     ],
   },
   {
@@ -25,12 +19,7 @@ lintTable(addressesInPool, [
       acl.subnets[0].ipv4Pool = "10.0.0.2/31";
     },
     expect: [
-      {
-        severity: "warning",
-        code: "address-outside-pool",
-        path: "peers[0].subnets.lan.ipAddresses",
-        message: 'address 10.0.0.1 of peer "a" is outside subnet "lan"\'s ipv4Pool 10.0.0.2/31',
-      },
+      'warning address-outside-pool at peers[0].subnets.lan.ipAddresses: address 10.0.0.1 of peer "a" is outside subnet "lan"\'s ipv4Pool 10.0.0.2/31',
     ],
   },
   {

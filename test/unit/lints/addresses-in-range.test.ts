@@ -10,13 +10,7 @@ lintTable(addressesInRange, [
       acl.peers[2].subnets.lan.ipAddresses = ["10.0.1.3"];
     },
     expect: [
-      {
-        severity: "warning",
-        code: "address-outside-range",
-        path: "peers[2].subnets.lan.ipAddresses",
-        message:
-          'address 10.0.1.3 of peer "c" is outside 10.0.0.1/24, the range peer "a" declares for subnet "lan"',
-      },
+      'warning address-outside-range at peers[2].subnets.lan.ipAddresses: address 10.0.1.3 of peer "c" is outside 10.0.0.1/24, the range peer "a" declares for subnet "lan"',
     ],
   },
   {

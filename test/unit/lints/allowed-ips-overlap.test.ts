@@ -9,20 +9,8 @@ lintTable(allowedIPsOverlap, [
       acl.peers[0].subnets.lan.ipAddresses = ["10.0.0.1/24"];
     },
     expect: [
-      {
-        severity: "error",
-        code: "allowed-ips-overlap",
-        path: "peers[1].subnets.lan.ipAddresses",
-        message:
-          'AllowedIPs 10.0.0.2/32 of peer "b" on subnet "lan" overlap 10.0.0.1/24 of "a"; peer "c" links to both and WireGuard routes the shared addresses to only one of them (write bare addresses, or a prefix only on the peer that really routes it)',
-      },
-      {
-        severity: "error",
-        code: "allowed-ips-overlap",
-        path: "peers[2].subnets.lan.ipAddresses",
-        message:
-          'AllowedIPs 10.0.0.3/32 of peer "c" on subnet "lan" overlap 10.0.0.1/24 of "a"; peer "b" links to both and WireGuard routes the shared addresses to only one of them (write bare addresses, or a prefix only on the peer that really routes it)',
-      },
+      'error allowed-ips-overlap at peers[1].subnets.lan.ipAddresses: AllowedIPs 10.0.0.2/32 of peer "b" on subnet "lan" overlap 10.0.0.1/24 of "a"; peer "c" links to both and WireGuard routes the shared addresses to only one of them (write bare addresses, or a prefix only on the peer that really routes it)',
+      'error allowed-ips-overlap at peers[2].subnets.lan.ipAddresses: AllowedIPs 10.0.0.3/32 of peer "c" on subnet "lan" overlap 10.0.0.1/24 of "a"; peer "b" links to both and WireGuard routes the shared addresses to only one of them (write bare addresses, or a prefix only on the peer that really routes it)',
     ],
   },
   {

@@ -12,12 +12,7 @@ lintTable(connectionEffects, [
       ];
     },
     expect: [
-      {
-        severity: "warning",
-        code: "filter-selects-nobody",
-        path: "connections[0].b",
-        message: "side b of connections[0] selects no peer, so the connection links no one",
-      },
+      "warning filter-selects-nobody at connections[0].b: side b of connections[0] selects no peer, so the connection links no one",
     ],
   },
   {
@@ -33,12 +28,7 @@ lintTable(connectionEffects, [
       acl.peers[2].endpoints[0].match = [{ type: "group", rule: "not", value: "servers" }];
     },
     expect: [
-      {
-        severity: "warning",
-        code: "filter-selects-nobody",
-        path: "peers[2].endpoints[0].match",
-        message: "this endpoint's match selects no peer, so no one ever dials it",
-      },
+      "warning filter-selects-nobody at peers[2].endpoints[0].match: this endpoint's match selects no peer, so no one ever dials it",
     ],
   },
   {
@@ -57,13 +47,7 @@ lintTable(connectionEffects, [
       });
     },
     expect: [
-      {
-        severity: "warning",
-        code: "connection-links-nobody",
-        path: "connections[1]",
-        message:
-          'connections[1] links no one: side a selects "a" and side b "a", but no two different peers of them share a subnet it applies to ("lan")',
-      },
+      'warning connection-links-nobody at connections[1]: connections[1] links no one: side a selects "a" and side b "a", but no two different peers of them share a subnet it applies to ("lan")',
     ],
   },
   {

@@ -9,12 +9,7 @@ lintTable(duplicateAddresses, [
       acl.peers[1].subnets.lan.ipAddresses = ["10.0.0.1"];
     },
     expect: [
-      {
-        severity: "error",
-        code: "duplicate-address",
-        path: "peers[1].subnets.lan.ipAddresses",
-        message: 'address 10.0.0.1 of peer "b" on subnet "lan" is also peer "a"\'s',
-      },
+      'error duplicate-address at peers[1].subnets.lan.ipAddresses: address 10.0.0.1 of peer "b" on subnet "lan" is also peer "a"\'s',
     ],
   },
   {
@@ -30,18 +25,8 @@ lintTable(duplicateAddresses, [
       for (const p of acl.peers) p.subnets.lan.ipAddresses = ["10.0.0.1"];
     },
     expect: [
-      {
-        severity: "error",
-        code: "duplicate-address",
-        path: "peers[1].subnets.lan.ipAddresses",
-        message: 'address 10.0.0.1 of peer "b" on subnet "lan" is also peer "a"\'s',
-      },
-      {
-        severity: "error",
-        code: "duplicate-address",
-        path: "peers[2].subnets.lan.ipAddresses",
-        message: 'address 10.0.0.1 of peer "c" on subnet "lan" is also peer "a"\'s',
-      },
+      'error duplicate-address at peers[1].subnets.lan.ipAddresses: address 10.0.0.1 of peer "b" on subnet "lan" is also peer "a"\'s',
+      'error duplicate-address at peers[2].subnets.lan.ipAddresses: address 10.0.0.1 of peer "c" on subnet "lan" is also peer "a"\'s',
     ],
   },
   {

@@ -11,13 +11,7 @@ lintTable(listenPorts, [
       acl.peers[0].subnets.wan.listenPort = 51820;
     },
     expect: [
-      {
-        severity: "error",
-        code: "duplicate-listen-port",
-        path: "peers[0].subnets.wan.listenPort",
-        message:
-          'peer "a" listens on port 51820 on both subnet "lan" and "wan"; only one interface can bind it',
-      },
+      'error duplicate-listen-port at peers[0].subnets.wan.listenPort: peer "a" listens on port 51820 on both subnet "lan" and "wan"; only one interface can bind it',
     ],
   },
   {

@@ -9,20 +9,8 @@ lintTable(reachableEndpoints, [
       acl.subnets[0].endpoints = [];
     },
     expect: [
-      {
-        severity: "warning",
-        code: "no-usable-endpoint",
-        path: "peers[0].subnets.lan",
-        message:
-          'on subnet "lan", peer "a" has no endpoint (ip and port) for "b", "c", nor the other way round, so neither side can start a handshake; give one side an endpoint',
-      },
-      {
-        severity: "warning",
-        code: "no-usable-endpoint",
-        path: "peers[1].subnets.lan",
-        message:
-          'on subnet "lan", peer "b" has no endpoint (ip and port) for "c", nor the other way round, so neither side can start a handshake; give one side an endpoint',
-      },
+      'warning no-usable-endpoint at peers[0].subnets.lan: on subnet "lan", peer "a" has no endpoint (ip and port) for "b", "c", nor the other way round, so neither side can start a handshake; give one side an endpoint',
+      'warning no-usable-endpoint at peers[1].subnets.lan: on subnet "lan", peer "b" has no endpoint (ip and port) for "c", nor the other way round, so neither side can start a handshake; give one side an endpoint',
     ],
   },
   {

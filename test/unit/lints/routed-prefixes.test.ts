@@ -10,13 +10,7 @@ lintTable(routedPrefixes, [
       acl.peers[1].subnets.lan.routes = ["192.168.10.7/24"];
     },
     expect: [
-      {
-        severity: "error",
-        code: "duplicate-route",
-        path: "peers[1].subnets.lan.routes[0]",
-        message:
-          '192.168.10.7/24 is also routed by "a" (192.168.10.0/24) on subnet "lan"; peer "c" links to both and WireGuard sends the network to only one of them',
-      },
+      'error duplicate-route at peers[1].subnets.lan.routes[0]: 192.168.10.7/24 is also routed by "a" (192.168.10.0/24) on subnet "lan"; peer "c" links to both and WireGuard sends the network to only one of them',
     ],
   },
   {

@@ -10,20 +10,8 @@ lintTable(safeNames, [
     },
     unvalidated: true,
     expect: [
-      {
-        severity: "error",
-        code: "unsafe-file-name",
-        path: "peers[1].name",
-        message:
-          'peer name "b/../../etc" cannot be a file name (it names files under --out and secrets such as wirenix-peer-<name>.age)',
-      },
-      {
-        severity: "warning",
-        code: "invalid-host-name",
-        path: "peers[1].name",
-        message:
-          'peer name "b/../../etc" makes host names "<peer>.<subnet>" in networking.hosts that are not valid DNS names (letters, digits and -, dot-separated), so resolvers may ignore them',
-      },
+      'error unsafe-file-name at peers[1].name: peer name "b/../../etc" cannot be a file name (it names files under --out and secrets such as wirenix-peer-<name>.age)',
+      'warning invalid-host-name at peers[1].name: peer name "b/../../etc" makes host names "<peer>.<subnet>" in networking.hosts that are not valid DNS names (letters, digits and -, dot-separated), so resolvers may ignore them',
     ],
   },
   {
@@ -33,20 +21,8 @@ lintTable(safeNames, [
     },
     unvalidated: true,
     expect: [
-      {
-        severity: "warning",
-        code: "unsafe-file-name",
-        path: "peers[1].name",
-        message:
-          'peer name "-b" is not a portable file name (use letters, digits and . _ + @ -, not starting with . or -); generate --out refuses it',
-      },
-      {
-        severity: "warning",
-        code: "invalid-host-name",
-        path: "peers[1].name",
-        message:
-          'peer name "-b" makes host names "<peer>.<subnet>" in networking.hosts that are not valid DNS names (letters, digits and -, dot-separated), so resolvers may ignore them',
-      },
+      'warning unsafe-file-name at peers[1].name: peer name "-b" is not a portable file name (use letters, digits and . _ + @ -, not starting with . or -); generate --out refuses it',
+      'warning invalid-host-name at peers[1].name: peer name "-b" makes host names "<peer>.<subnet>" in networking.hosts that are not valid DNS names (letters, digits and -, dot-separated), so resolvers may ignore them',
     ],
   },
   {
@@ -56,13 +32,7 @@ lintTable(safeNames, [
     },
     unvalidated: true,
     expect: [
-      {
-        severity: "warning",
-        code: "invalid-host-name",
-        path: "peers[1].name",
-        message:
-          'peer name "b-" makes host names "<peer>.<subnet>" in networking.hosts that are not valid DNS names (letters, digits and -, dot-separated), so resolvers may ignore them',
-      },
+      'warning invalid-host-name at peers[1].name: peer name "b-" makes host names "<peer>.<subnet>" in networking.hosts that are not valid DNS names (letters, digits and -, dot-separated), so resolvers may ignore them',
     ],
   },
   {
@@ -72,27 +42,9 @@ lintTable(safeNames, [
     },
     unvalidated: true,
     expect: [
-      {
-        severity: "error",
-        code: "unsafe-ini-value",
-        path: "peers[1].name",
-        message:
-          'peer name "b\\nPrivateKey = x" has control characters, surrounding spaces or a trailing backslash, which an INI value (wg-quick, systemd) cannot carry',
-      },
-      {
-        severity: "warning",
-        code: "unsafe-file-name",
-        path: "peers[1].name",
-        message:
-          'peer name "b\\nPrivateKey = x" is not a portable file name (use letters, digits and . _ + @ -, not starting with . or -); generate --out refuses it',
-      },
-      {
-        severity: "warning",
-        code: "invalid-host-name",
-        path: "peers[1].name",
-        message:
-          'peer name "b\\nPrivateKey = x" makes host names "<peer>.<subnet>" in networking.hosts that are not valid DNS names (letters, digits and -, dot-separated), so resolvers may ignore them',
-      },
+      'error unsafe-ini-value at peers[1].name: peer name "b\\nPrivateKey = x" has control characters, surrounding spaces or a trailing backslash, which an INI value (wg-quick, systemd) cannot carry',
+      'warning unsafe-file-name at peers[1].name: peer name "b\\nPrivateKey = x" is not a portable file name (use letters, digits and . _ + @ -, not starting with . or -); generate --out refuses it',
+      'warning invalid-host-name at peers[1].name: peer name "b\\nPrivateKey = x" makes host names "<peer>.<subnet>" in networking.hosts that are not valid DNS names (letters, digits and -, dot-separated), so resolvers may ignore them',
     ],
   },
   {
@@ -113,13 +65,7 @@ lintTable(safeNames, [
     },
     unvalidated: true,
     expect: [
-      {
-        severity: "error",
-        code: "unsafe-nix-attr",
-        path: "groups[0].name",
-        message:
-          'group name "serv\\u0000ers" contains a NUL character, which no Nix string can hold',
-      },
+      'error unsafe-nix-attr at groups[0].name: group name "serv\\u0000ers" contains a NUL character, which no Nix string can hold',
     ],
   },
   {
@@ -128,13 +74,7 @@ lintTable(safeNames, [
       acl.peers[2].name = "c_1";
     },
     expect: [
-      {
-        severity: "warning",
-        code: "invalid-host-name",
-        path: "peers[2].name",
-        message:
-          'peer name "c_1" makes host names "<peer>.<subnet>" in networking.hosts that are not valid DNS names (letters, digits and -, dot-separated), so resolvers may ignore them',
-      },
+      'warning invalid-host-name at peers[2].name: peer name "c_1" makes host names "<peer>.<subnet>" in networking.hosts that are not valid DNS names (letters, digits and -, dot-separated), so resolvers may ignore them',
     ],
   },
   {

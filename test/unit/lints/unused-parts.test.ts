@@ -1,6 +1,11 @@
 /** The `unused-parts` lint: each row an ACL change and, written by hand, all the lint reports for it. */
 import { unusedParts } from "../../../src/check/lints/unused-parts.js";
-import { lintTable } from "../../support/lint-table.js";
+import { type Acl, lintTable } from "../../support/lint-table.js";
+
+/** A second subnet "wan" with no endpoints. */
+function addWan(acl: Acl): void {
+  acl.subnets.push({ name: "wan", endpoints: [] });
+}
 
 lintTable(unusedParts, [
   {
@@ -8,14 +13,7 @@ lintTable(unusedParts, [
     acl: (acl) => {
       acl.groups.push({ name: "nobody" });
     },
-    expect: [
-      {
-        severity: "warning",
-        code: "empty-group",
-        path: "groups[1]",
-        message: 'no peer is in group "nobody"',
-      },
-    ],
+    expect: ['warning empty-group at groups[1]: no peer is in group "nobody"'],
   },
   {
     name: "the group with a member",
@@ -28,68 +26,33 @@ lintTable(unusedParts, [
   {
     name: "a subnet with no members",
     acl: (acl) => {
-      acl.subnets.push({ name: "wan", endpoints: [] });
+      addWan(acl);
     },
-    expect: [
-      {
-        severity: "warning",
-        code: "empty-subnet",
-        path: "subnets[1]",
-        message: 'no peer is a member of subnet "wan"',
-      },
-    ],
+    expect: ['warning empty-subnet at subnets[1]: no peer is a member of subnet "wan"'],
   },
   {
     name: "a subnet no connection applies to",
     acl: (acl) => {
-      acl.subnets.push({ name: "wan", endpoints: [] });
+      addWan(acl);
       acl.peers[0].subnets.wan = { listenPort: 51821 };
       acl.peers[1].subnets.wan = { listenPort: 51821 };
       acl.connections[0].subnets = ["lan"];
     },
     expect: [
-      {
-        severity: "warning",
-        code: "unlinked-interface",
-        path: "peers[0].subnets.wan",
-        message:
-          'peer "a" is a member of subnet "wan" but linked to no one there: its interface would have no peers',
-      },
-      {
-        severity: "warning",
-        code: "unlinked-interface",
-        path: "peers[1].subnets.wan",
-        message:
-          'peer "b" is a member of subnet "wan" but linked to no one there: its interface would have no peers',
-      },
-      {
-        severity: "warning",
-        code: "subnet-without-connection",
-        path: "subnets[1]",
-        message: 'no connection links any two of the 2 members of subnet "wan"',
-      },
+      'warning unlinked-interface at peers[0].subnets.wan: peer "a" is a member of subnet "wan" but linked to no one there: its interface would have no peers',
+      'warning unlinked-interface at peers[1].subnets.wan: peer "b" is a member of subnet "wan" but linked to no one there: its interface would have no peers',
+      'warning subnet-without-connection at subnets[1]: no connection links any two of the 2 members of subnet "wan"',
     ],
   },
   {
     name: "a subnet with one member",
     acl: (acl) => {
-      acl.subnets.push({ name: "wan", endpoints: [] });
+      addWan(acl);
       acl.peers[0].subnets.wan = { listenPort: 51821 };
     },
     expect: [
-      {
-        severity: "warning",
-        code: "unlinked-interface",
-        path: "peers[0].subnets.wan",
-        message:
-          'peer "a" is a member of subnet "wan" but linked to no one there: its interface would have no peers',
-      },
-      {
-        severity: "warning",
-        code: "subnet-without-connection",
-        path: "subnets[1]",
-        message: 'subnet "wan" has one member ("a"), so nothing can link on it',
-      },
+      'warning unlinked-interface at peers[0].subnets.wan: peer "a" is a member of subnet "wan" but linked to no one there: its interface would have no peers',
+      'warning subnet-without-connection at subnets[1]: subnet "wan" has one member ("a"), so nothing can link on it',
     ],
   },
   {
@@ -98,13 +61,7 @@ lintTable(unusedParts, [
       acl.peers[2].groups = [];
     },
     expect: [
-      {
-        severity: "warning",
-        code: "isolated-peer",
-        path: "peers[2]",
-        message:
-          'peer "c" is linked to no one (no connection selects it together with another member of its subnets)',
-      },
+      'warning isolated-peer at peers[2]: peer "c" is linked to no one (no connection selects it together with another member of its subnets)',
     ],
   },
   {
@@ -112,19 +69,12 @@ lintTable(unusedParts, [
     acl: (acl) => {
       acl.peers[2].subnets = {};
     },
-    expect: [
-      {
-        severity: "warning",
-        code: "isolated-peer",
-        path: "peers[2]",
-        message: 'peer "c" is in no subnet',
-      },
-    ],
+    expect: ['warning isolated-peer at peers[2]: peer "c" is in no subnet'],
   },
   {
     name: "an interface linked to no one",
     acl: (acl) => {
-      acl.subnets.push({ name: "wan", endpoints: [] });
+      addWan(acl);
       for (const p of acl.peers) p.subnets.wan = { listenPort: 51821 };
       acl.connections[0].subnets = ["lan"];
       acl.connections.push({
@@ -134,19 +84,13 @@ lintTable(unusedParts, [
       });
     },
     expect: [
-      {
-        severity: "warning",
-        code: "unlinked-interface",
-        path: "peers[2].subnets.wan",
-        message:
-          'peer "c" is a member of subnet "wan" but linked to no one there: its interface would have no peers',
-      },
+      'warning unlinked-interface at peers[2].subnets.wan: peer "c" is a member of subnet "wan" but linked to no one there: its interface would have no peers',
     ],
   },
   {
     name: "two subnets, every member linked on both",
     acl: (acl) => {
-      acl.subnets.push({ name: "wan", endpoints: [] });
+      addWan(acl);
       for (const p of acl.peers) p.subnets.wan = { listenPort: 51821 };
     },
     expect: [],
