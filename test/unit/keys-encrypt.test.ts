@@ -202,7 +202,7 @@ test("keys encrypt refuses SSH and malformed recipients and a peer without any r
 test("the agenix key provider declares age.secrets.<name>.file and reads the .pub files", async (t) => {
   const { dir, remove } = tempDir();
   t.after(remove);
-  const { admin, s } = await encryptedForAdmin(dir);
+  const { s } = await encryptedForAdmin(dir);
   const run = await wirenixInProcess([
     "generate",
     s.acl,
