@@ -48,6 +48,8 @@ export {
   Diagnostics,
   formatDiagnostic,
   InputError,
+  isNonEmpty,
+  type NonEmpty,
   type PathSegment,
   type Result,
   renderPath,

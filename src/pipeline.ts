@@ -14,6 +14,8 @@ import {
   describeValue,
   diagnostic,
   InputError,
+  isNonEmpty,
+  type NonEmpty,
   type Result,
 } from "./diagnostics.js";
 import { type KeyProvider, PeerKeys } from "./keys/provider.js";
@@ -39,7 +41,9 @@ export function scrubSecrets(loaded: LoadedAcl, diagnostics: readonly Diagnostic
   return diagnostics.map((d) => {
     if (empty) return d;
     const message = scrubber.scrub(d.message);
-    return message === d.message ? d : { ...d, message };
+    const received = d.received === undefined ? undefined : scrubber.scrub(d.received);
+    if (message === d.message && received === d.received) return d;
+    return received === undefined ? { ...d, message } : { ...d, message, received };
   });
 }
 
@@ -47,6 +51,14 @@ export function scrubSecrets(loaded: LoadedAcl, diagnostics: readonly Diagnostic
  * Gives every diagnostic about the ACL its file, and its line and column where known; and
  * keeps the ACL's secrets out of their messages.
  */
+export function locateDiagnostics(
+  loaded: LoadedAcl,
+  diagnostics: NonEmpty<Diagnostic>,
+): NonEmpty<Diagnostic>;
+export function locateDiagnostics(
+  loaded: LoadedAcl,
+  diagnostics: readonly Diagnostic[],
+): Diagnostic[];
 export function locateDiagnostics(
   loaded: LoadedAcl,
   diagnostics: readonly Diagnostic[],
@@ -70,21 +82,26 @@ export function parseAcl(data: unknown, registry: Registry): Result<Network> {
     return {
       ok: false,
       diagnostics: [
-        diagnostic(
-          "error",
-          "invalid-value",
-          [],
-          `expected the ACL to be an object with a "version" key, got ${describeValue(data)}`,
-        ),
+        diagnostic("error", "invalid-value", [], {
+          expected: 'the ACL to be an object with a "version" key',
+          received: describeValue(data),
+        }),
       ],
     };
   const parser = typeof data.version === "string" ? registry.parsers.get(data.version) : undefined;
   if (!parser) {
-    const got = data.version === undefined ? "missing" : `got ${describeValue(data.version)}`;
+    const expected = `one of ${versions}`;
     return {
       ok: false,
       diagnostics: [
-        diagnostic("error", "unknown-version", ["version"], `expected one of ${versions} (${got})`),
+        diagnostic(
+          "error",
+          "unknown-version",
+          ["version"],
+          data.version === undefined
+            ? { context: "missing", expected }
+            : { expected, received: describeValue(data.version) },
+        ),
       ],
     };
   }
@@ -243,7 +260,7 @@ export class Generator {
         ),
       ]);
     const missing = this.network.missingKeys?.(peerName) ?? [];
-    if (missing.length > 0) throw new InputError(missing);
+    if (isNonEmpty(missing)) throw new InputError(missing);
     const keys = new PeerKeys(this.#providers, {
       network: this.network,
       peer,
@@ -326,7 +343,7 @@ export class Generator {
         ),
       );
     const clashes = this.#deviceClashes(peerNames);
-    if (clashes.length > 0) return { ok: false, diagnostics: clashes };
+    if (isNonEmpty(clashes)) return { ok: false, diagnostics: clashes };
     const host = new Set(peerNames);
     let merged: ConfigTree = {};
     const problems: Diagnostic[] = [];
@@ -347,7 +364,7 @@ export class Generator {
         ),
       );
     }
-    if (problems.length > 0) return { ok: false, diagnostics: problems };
+    if (isNonEmpty(problems)) return { ok: false, diagnostics: problems };
     return { ok: true, value: merged, warnings: [] };
   }
 }

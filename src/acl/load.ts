@@ -9,7 +9,7 @@ import { createRequire } from "node:module";
 import { delimiter, dirname, extname, join, resolve } from "node:path";
 import type * as SmolToml from "smol-toml";
 import type * as Yaml from "yaml";
-import type { Diagnostic, PathSegment, Result } from "../diagnostics.js";
+import type { Diagnostic, DiagnosticCode, PathSegment, Result } from "../diagnostics.js";
 import { redactKeyLike } from "../secrets.js";
 import {
   type AclLimits,
@@ -121,7 +121,12 @@ export interface LoadedAcl {
 /** The extensions `loadAcl` understands, each with how it reads the text. */
 export const ACL_FORMATS = [".nix", ".json", ".yaml", ".yml", ".toml"] as const;
 
-function failure(file: string, code: string, message: string, at?: SourcePosition): Result<never> {
+function failure(
+  file: string,
+  code: DiagnosticCode,
+  message: string,
+  at?: SourcePosition,
+): Result<never> {
   // A parser's or nix's words may quote the text (a failed `throw`, a token): never a key.
   const d: Diagnostic = {
     code,

@@ -6,7 +6,7 @@ import { type Diagnostic, Diagnostics } from "../diagnostics.js";
 import type { DevNameMethod } from "../network/devname.js";
 import type { Network } from "../network/model.js";
 import { checkContext } from "./lint.js";
-import { runLints } from "./lints.js";
+import { runLints } from "./lints/index.js";
 import { type PolicyOutcome, runPolicyTests } from "./policy.js";
 
 export interface CheckOptions {

@@ -3,7 +3,7 @@
  * diagnostics with a stable code and the ACL path they concern. The facts several lints need
  * (every interface with its links) are computed once and shared.
  */
-import type { Diagnostics } from "../diagnostics.js";
+import type { DiagnosticCode, Diagnostics } from "../diagnostics.js";
 import type { DevNameMethod } from "../network/devname.js";
 import type { NetInterface, Network } from "../network/model.js";
 
@@ -22,7 +22,7 @@ export interface CheckContext {
 /** One named rule; `codes` lists what it may report, for the documentation and its tests. */
 export interface Lint {
   name: string;
-  codes: readonly string[];
+  codes: readonly DiagnosticCode[];
   description: string;
   run(ctx: CheckContext): void;
 }

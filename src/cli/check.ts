@@ -47,16 +47,11 @@ export interface CheckJsonTest {
  * policy assertion carries `test`: a failed one on its `policy-failed` error, a passed one as an
  * item of its own (severity `info`, code `policy-passed`).
  */
-export interface CheckJsonItem {
+export type CheckJsonItem = Omit<Diagnostic, "path" | "severity"> & {
   severity: Diagnostic["severity"] | "info";
-  code: string;
   path: string;
-  message: string;
-  file?: string;
-  line?: number;
-  column?: number;
   test?: CheckJsonTest;
-}
+};
 
 function jsonTest(r: PolicyResult): CheckJsonTest {
   const test: CheckJsonTest = {
@@ -84,16 +79,9 @@ function passedDiagnostic(r: PolicyResult): Diagnostic {
 }
 
 function jsonItem(d: Diagnostic): CheckJsonItem {
-  const item: CheckJsonItem = {
-    severity: d.severity,
-    code: d.code,
-    path: renderPath(d.path),
-    message: d.message,
-  };
-  if (d.file !== undefined) item.file = d.file;
-  if (d.line !== undefined) item.line = d.line;
-  if (d.column !== undefined) item.column = d.column;
-  return item;
+  // The leading keys in a fixed order; the optional ones (expected, file, line...) as present.
+  const { severity, code, path, message, ...rest } = d;
+  return { severity, code, path: renderPath(path), message, ...rest };
 }
 
 /** What `check --format json` prints: every diagnostic, and the counts the text summary gives. */

@@ -8,7 +8,13 @@ import { realpathSync } from "node:fs";
 import { extname } from "node:path";
 import { DEFAULT_LIMITS, decodeUtf8, hasBom, readBounded } from "../acl/bounded-input.js";
 import { parseAclText } from "../acl/load.js";
-import { type Diagnostic, diagnostic, type Result } from "../diagnostics.js";
+import {
+  type Diagnostic,
+  type DiagnosticCode,
+  diagnostic,
+  mapNonEmpty,
+  type Result,
+} from "../diagnostics.js";
 import { describeFileError, writeFileAtomic } from "../output.js";
 import { locateDiagnostics, parseAcl } from "../pipeline.js";
 import { createRegistry, type Registry } from "../registry.js";
@@ -46,7 +52,7 @@ export interface EditedAcl {
   notices: string[];
 }
 
-function fail(file: string, code: string, message: string): Result<never> {
+function fail(file: string, code: DiagnosticCode, message: string): Result<never> {
   return { ok: false, diagnostics: [{ ...diagnostic("error", code, [], message), file }] };
 }
 
@@ -124,18 +130,15 @@ export function editAclFile(
   if (!valid.ok)
     return {
       ok: false,
-      diagnostics: [
-        // Paths only: line numbers of a text that was not written would mislead.
-        ...valid.diagnostics.map(
-          (d): Diagnostic => ({
-            code: d.code,
-            severity: d.severity,
-            path: d.path,
-            file,
-            message: `${d.message} (after the edit; the file was left unchanged)`,
-          }),
-        ),
-      ],
+      // Paths only: line numbers of a text that was not written would mislead.
+      diagnostics: mapNonEmpty(
+        valid.diagnostics,
+        ({ line: _line, column: _column, ...d }): Diagnostic => ({
+          ...d,
+          file,
+          message: `${d.message} (after the edit; the file was left unchanged)`,
+        }),
+      ),
     };
   if (edited !== text) {
     try {

@@ -6,7 +6,7 @@
 
 import { basename, extname } from "node:path";
 import { isIPv4Cidr } from "../acl/values.js";
-import { diagnostic, type Result } from "../diagnostics.js";
+import { diagnostic, mapNonEmpty, type Result } from "../diagnostics.js";
 import { parseAcl } from "../pipeline.js";
 import { createRegistry } from "../registry.js";
 import { DEFAULT_PORT } from "./peers.js";
@@ -178,7 +178,8 @@ export function starterAclText(file: string, options: InitOptions = {}): Result<
       `--pool ${q(o.pool)}: expected an IPv4 network with its prefix length, like 10.0.0.0/24`,
     );
   const valid = parseAcl(starterAcl(o), createRegistry());
-  if (!valid.ok) return { ok: false, diagnostics: valid.diagnostics.map((d) => ({ ...d, file })) };
+  if (!valid.ok)
+    return { ok: false, diagnostics: mapNonEmpty(valid.diagnostics, (d) => ({ ...d, file })) };
   const name = basename(file);
   switch (extname(file).toLowerCase()) {
     case ".yaml":

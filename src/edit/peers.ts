@@ -7,7 +7,13 @@
  */
 import { isIPv6 } from "node:net";
 import { isEndpointHost } from "../acl/values.js";
-import { diagnostic, type PathSegment, type Result, renderPath } from "../diagnostics.js";
+import {
+  type DiagnosticCode,
+  diagnostic,
+  type PathSegment,
+  type Result,
+  renderPath,
+} from "../diagnostics.js";
 import { allocateIPv4 } from "../network/ipv4-pool.js";
 import type { AclChange } from "./acl-file.js";
 import type { EditOp } from "./ops.js";
@@ -28,7 +34,11 @@ function named(value: unknown): string | undefined {
   return isRecord(value) && typeof value.name === "string" ? value.name : undefined;
 }
 
-function failure(path: readonly PathSegment[], message: string, code = "usage"): Result<never> {
+function failure(
+  path: readonly PathSegment[],
+  message: string,
+  code: DiagnosticCode = "usage",
+): Result<never> {
   return { ok: false, diagnostics: [diagnostic("error", code, path, message)] };
 }
 

@@ -4,7 +4,13 @@
  * of them would misread is rejected here, naming the ACL path it came from, instead of being
  * written; no other module pastes user input into INI text.
  */
-import { type Diagnostic, diagnostic, InputError, type PathSegment } from "../diagnostics.js";
+import {
+  type Diagnostic,
+  diagnostic,
+  InputError,
+  isNonEmpty,
+  type PathSegment,
+} from "../diagnostics.js";
 
 /**
  * Who reads the file. `wg-quick`: `#` starts a comment anywhere on a line and `wg` deletes all
@@ -124,6 +130,6 @@ export function toIni(document: IniDocument, dialect: IniDialect): string {
       );
     }
   }
-  if (problems.length > 0) throw new InputError(problems);
+  if (isNonEmpty(problems)) throw new InputError(problems);
   return `${lines.join("\n")}\n`;
 }

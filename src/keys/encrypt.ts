@@ -7,7 +7,13 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Encrypter } from "age-encryption";
-import { type Diagnostic, diagnostic, type PathSegment, type Result } from "../diagnostics.js";
+import {
+  type Diagnostic,
+  diagnostic,
+  isNonEmpty,
+  type PathSegment,
+  type Result,
+} from "../diagnostics.js";
 import type { DirLock } from "../dir-lock.js";
 import type { Network } from "../network/model.js";
 import { peerSecretName, subnetSecretName } from "./agenix-rekey-provider.js";
@@ -76,7 +82,7 @@ export function readRecipientsFile(file: string): Result<Recipient[]> {
       found.push({ ...diagnostic("error", "invalid-value", [], problem), file, line: i + 1 });
     else recipients.push({ recipient: line, source: `${file}:${i + 1}` });
   });
-  if (found.length > 0) return { ok: false, diagnostics: found };
+  if (isNonEmpty(found)) return { ok: false, diagnostics: found };
   return { ok: true, value: recipients, warnings: [] };
 }
 
@@ -105,7 +111,7 @@ export function peerRecipients(network: Network, peerName: string): Result<Recip
     if (problem) found.push(diagnostic("error", "invalid-value", at, problem));
     else recipients.push({ recipient: r.trim(), source: at.join(".") });
   });
-  if (found.length > 0) return { ok: false, diagnostics: found };
+  if (isNonEmpty(found)) return { ok: false, diagnostics: found };
   return { ok: true, value: recipients, warnings: [] };
 }
 
@@ -230,7 +236,7 @@ export async function encryptKeys(
           `no age recipient for ${w.kind} ${JSON.stringify(w.name)}: give --recipients FILE or set ${w.kind === "peer" ? "extraArgs.ageRecipients on the peer" : "extraArgs.ageRecipients on its members"}`,
         ),
       );
-  if (found.length > 0) return { ok: false, diagnostics: found };
+  if (isNonEmpty(found)) return { ok: false, diagnostics: found };
 
   const notices: string[] = [];
   const stamp = backupStamp(options.now);

@@ -5,7 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { type Diagnostic, diagnostic, type Result } from "../diagnostics.js";
+import { type Diagnostic, diagnostic, isNonEmpty, type Result } from "../diagnostics.js";
 import type { DirLock } from "../dir-lock.js";
 import type { Network } from "../network/model.js";
 import { generateKeyPair, generatePresharedKey, publicKeyOf } from "./generate.js";
@@ -218,14 +218,14 @@ export function generateKeys(
   try {
     // A bad name is reported before the directory is made.
     const early = existsSync(dir) ? [] : problems(network, dir, peers, rotate);
-    if (early.length > 0) return { ok: false, diagnostics: early };
+    if (isNonEmpty(early)) return { ok: false, diagnostics: early };
     const prepared = prepareSecretDir(dir);
     if (prepared) notices.push(prepared);
     // One run at a time in a keys directory: the checks below must still hold while we write.
     lock = lockSecretDir(dir);
     if (lock.notice) notices.push(lock.notice);
     const found = problems(network, dir, peers, rotate);
-    if (found.length > 0) return { ok: false, diagnostics: found };
+    if (isNonEmpty(found)) return { ok: false, diagnostics: found };
     const tightened = tightenSecretFiles(dir);
     if (tightened) notices.push(tightened);
     for (const name of peers) {

@@ -5,7 +5,7 @@
  */
 import { isWireguardKey } from "../acl/values.js";
 import type { ConfigTree } from "../config-tree.js";
-import { diagnostic, InputError, type PathSegment } from "../diagnostics.js";
+import { diagnostic, InputError, type Mismatch, type PathSegment } from "../diagnostics.js";
 import type { NetPeer, NetSubnet, Network } from "../network/model.js";
 import { describeSecret, isKeyText } from "../secrets.js";
 import { readKeyFile } from "./key-dir.js";
@@ -58,11 +58,17 @@ export function defineKeyProvider(provider: KeyProvider): KeyProvider {
   return provider;
 }
 
+/** What a provider should have answered, and what it did instead (described, never shown). */
+type Problem = Omit<Mismatch, "context">;
+
 /** What is wrong with a key a provider answered, if anything (never the key itself). */
-function keyProblem(key: unknown): string | undefined {
-  if (typeof key !== "string") return `expected a string, got ${describeSecret(key)}`;
+function keyProblem(key: unknown): Problem | undefined {
+  if (typeof key !== "string") return { expected: "a string", received: describeSecret(key) };
   if (!isWireguardKey(key))
-    return `expected 32 bytes in base64 (44 characters, as \`wg\` prints), got ${describeSecret(key)}`;
+    return {
+      expected: "32 bytes in base64 (44 characters, as `wg` prints)",
+      received: describeSecret(key),
+    };
   return undefined;
 }
 
@@ -74,15 +80,21 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
  * they are written (a wg-quick PostUp line, a Nix string): a line break in it would add lines
  * of its own, and a key given where its file was meant would be published.
  */
-function pathProblem(path: unknown, absolute: boolean): string | undefined {
+function pathProblem(path: unknown, absolute: boolean): Problem | undefined {
   if (typeof path !== "string")
-    return `expected a file path (a string), got ${describeSecret(path)}`;
+    return { expected: "a file path (a string)", received: describeSecret(path) };
   if (isKeyText(path))
-    return `expected the path of the file that holds the key, got what looks like a key itself (${describeSecret(path)})`;
+    return {
+      expected: "the path of the file that holds the key",
+      received: `what looks like a key itself (${describeSecret(path)})`,
+    };
   if (CONTROL.test(path))
-    return `expected a file path without line breaks or control characters, got ${JSON.stringify(path)}`;
+    return {
+      expected: "a file path without line breaks or control characters",
+      received: JSON.stringify(path),
+    };
   if (absolute && !path.startsWith("/"))
-    return `expected an absolute file path, got ${JSON.stringify(path)}`;
+    return { expected: "an absolute file path", received: JSON.stringify(path) };
   return undefined;
 }
 
@@ -106,14 +118,12 @@ export class PeerKeys {
   }
 
   /** An answer that fails its check stops the run, naming the provider and the peer. */
-  #refuse(provider: string, path: PathSegment[], what: string, problem: string): never {
+  #refuse(provider: string, path: PathSegment[], what: string, problem: Problem): never {
     throw new InputError([
-      diagnostic(
-        "error",
-        "invalid-key-provider-answer",
-        path,
-        `key provider ${JSON.stringify(provider)} answered ${what} while configuring peer ${JSON.stringify(this.#peer.name)}: ${problem}`,
-      ),
+      diagnostic("error", "invalid-key-provider-answer", path, {
+        context: `key provider ${JSON.stringify(provider)} answered ${what} while configuring peer ${JSON.stringify(this.#peer.name)}`,
+        ...problem,
+      }),
     ]);
   }
 

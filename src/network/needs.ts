@@ -41,12 +41,10 @@ class Needs {
 
   diagnostics(peer: string): Diagnostic[] {
     return [...this.#missing.values()].map((path) =>
-      diagnostic(
-        "error",
-        "missing-key",
-        path,
-        `missing, and the configuration of peer ${JSON.stringify(peer)} reads it: ${expectedAt(path) ?? "expected a value"}`,
-      ),
+      diagnostic("error", "missing-key", path, {
+        context: `missing, and the configuration of peer ${JSON.stringify(peer)} reads it`,
+        expected: expectedAt(path) ?? "a value",
+      }),
     );
   }
 }

@@ -1,5 +1,6 @@
 /** The ACL v1 parser: validate, then build the network. */
 import { validateAclV1 } from "../acl/v1/validate.js";
+import { isNonEmpty } from "../diagnostics.js";
 import { buildNetwork } from "../network/build.js";
 import { exitNodeProblems } from "../network/routing.js";
 import { defineParser } from "./parser.js";
@@ -12,7 +13,7 @@ export const v1Parser = defineParser({
     if (!validated.ok) return validated;
     const network = buildNetwork(validated.value);
     const problems = exitNodeProblems(network);
-    if (problems.length > 0) return { ok: false, diagnostics: problems };
+    if (isNonEmpty(problems)) return { ok: false, diagnostics: problems };
     if (typeof data === "object" && data !== null && "tests" in data)
       network.policyTests = (data as { tests: unknown }).tests;
     return { ok: true, value: network, warnings: validated.warnings };

@@ -20,8 +20,12 @@ interface Problem {
   /** The rendered path inside the file; "" for problems of the whole file. */
   path: string;
   code: string;
+  /** What the diagnostic says belongs there (its `expected` field), word for word. */
+  expected?: string;
+  /** What it says was found (its `received` field), word for word. */
+  received?: string;
   /** Words the problem's line must contain. */
-  contains: string[];
+  contains?: string[];
 }
 
 interface Case extends Problem {
@@ -90,10 +94,16 @@ function assertReported(stderr: string, file: string, problem: Problem): void {
     .split("\n")
     .map(unlabelled)
     .filter((l) => l.startsWith(prefix(file, problem.path)));
-  const match = lines.find((l) => problem.contains.every((words) => l.includes(words)));
+  // The fields are printed as part of the line: "expected X, got Y".
+  const words = [
+    ...(problem.contains ?? []),
+    ...(problem.expected === undefined ? [] : [`expected ${problem.expected}`]),
+    ...(problem.received === undefined ? [] : [`got ${problem.received}`]),
+  ];
+  const match = lines.find((l) => words.every((w) => l.includes(w)));
   assert.ok(
     match,
-    `expected a line "${prefix(file, problem.path)}..." containing ${JSON.stringify(problem.contains)}, got:\n${stderr}`,
+    `expected a line "${prefix(file, problem.path)}..." containing ${JSON.stringify(words)}, got:\n${stderr}`,
   );
   // JSON and YAML keep positions: a problem inside the file says where it is.
   if (/\.(json|ya?ml)$/.test(file) && problem.path !== "")
@@ -182,11 +192,24 @@ test("every broken ACL is rejected with one clear line per problem", {
           assert.equal(run.status, 0, `inspect needs no keys, yet failed:\n${run.stderr}`);
         }
         const diagnostics = diagnosticsOf(join(dir, name), c).filter((d) => d.severity === "error");
-        for (const problem of problemsOf(c))
+        for (const problem of problemsOf(c)) {
+          const found = diagnostics.filter(
+            (d) => d.code === problem.code && renderPath(d.path) === problem.path,
+          );
           assert.ok(
-            diagnostics.some((d) => d.code === problem.code && renderPath(d.path) === problem.path),
+            found.length > 0,
             `no ${problem.code} at "${problem.path}" in ${JSON.stringify(diagnostics)}`,
           );
+          if (problem.expected !== undefined || problem.received !== undefined)
+            assert.ok(
+              found.some(
+                (d) =>
+                  (problem.expected === undefined || d.expected === problem.expected) &&
+                  (problem.received === undefined || d.received === problem.received),
+              ),
+              `expected/received at "${problem.path}": ${JSON.stringify(found)}`,
+            );
+        }
       }),
     ),
   );

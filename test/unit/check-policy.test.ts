@@ -16,6 +16,8 @@ interface Item {
   code: string;
   path: string;
   message: string;
+  expected?: string;
+  received?: string;
   file?: string;
   line?: number;
   column?: number;
@@ -215,6 +217,22 @@ test("an invalid ACL is exit 1 with its validation errors, in JSON too", () => {
   assert.equal(code, 1);
   assert.ok(items.some((i) => i.path === "peers[0].name" && i.severity === "error"));
   // `connections` is read lazily (only by peers on a subnet), so it is no error of the file.
+  // What belongs there and what was found are fields of their own.
+  const port = join(dir, "port.json");
+  writeFileSync(
+    port,
+    JSON.stringify({
+      version: "v1",
+      subnets: [{ name: "lan", endpoints: [] }],
+      groups: [],
+      peers: [{ name: "a", subnets: { lan: { listenPort: 70000 } } }],
+      connections: [],
+    }),
+  );
+  const wrong = checkJson(port).items.find((i) => i.path === "peers[0].subnets.lan.listenPort");
+  assert.equal(wrong?.code, "invalid-value");
+  assert.equal(wrong?.expected, "an integer 1-65535");
+  assert.equal(wrong?.received, "70000");
   const missing = checkJson(join(dir, "absent.json"));
   assert.equal(missing.code, 1);
   assert.equal(missing.items[0]?.code, "load-failed");

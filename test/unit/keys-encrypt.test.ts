@@ -52,6 +52,18 @@ async function setup(dir: string, hostRecipients: Record<string, string>): Promi
   return { dir, acl, keys, secrets: join(dir, "secrets") };
 }
 
+/** Every peer's key encrypted for one "admin" identity only, as the tests below start. */
+async function encryptedForAdmin(dir: string) {
+  const admin = identity(dir, "admin");
+  const s = await setup(dir, {
+    alpha: admin.recipient,
+    beta: admin.recipient,
+    laptop: admin.recipient,
+  });
+  assert.equal((await encrypt(s)).code, 0);
+  return { admin, s };
+}
+
 /** `wirenix keys encrypt` of the set-up network into its secrets directory. */
 function encrypt(s: Setup, ...flags: string[]) {
   return wirenixInProcess([
@@ -134,13 +146,7 @@ test("per-host recipients from extraArgs: each host decrypts its own key and its
 test("keys encrypt keeps up-to-date files, re-encrypts after a rotation and keeps a backup", async (t) => {
   const { dir, remove } = tempDir();
   t.after(remove);
-  const admin = identity(dir, "admin");
-  const s = await setup(dir, {
-    alpha: admin.recipient,
-    beta: admin.recipient,
-    laptop: admin.recipient,
-  });
-  assert.equal((await encrypt(s)).code, 0);
+  const { admin, s } = await encryptedForAdmin(dir);
   const first = read(join(s.secrets, "wirenix-peer-beta.age"));
   const again = await encrypt(s);
   assert.match(again.stdout, /kept\s+peer beta: .*up to date/);
@@ -196,13 +202,7 @@ test("keys encrypt refuses SSH and malformed recipients and a peer without any r
 test("the agenix key provider declares age.secrets.<name>.file and reads the .pub files", async (t) => {
   const { dir, remove } = tempDir();
   t.after(remove);
-  const admin = identity(dir, "admin");
-  const s = await setup(dir, {
-    alpha: admin.recipient,
-    beta: admin.recipient,
-    laptop: admin.recipient,
-  });
-  assert.equal((await encrypt(s)).code, 0);
+  const { s } = await encryptedForAdmin(dir);
   const run = await wirenixInProcess([
     "generate",
     s.acl,

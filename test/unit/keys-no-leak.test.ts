@@ -61,29 +61,19 @@ test("no command prints a private or preshared key", async (t) => {
     await both(["keys", "generate", acl, "--dir", keys]);
     await both(["keys", "generate", acl, "--dir", keys, "--rotate", "beta"]);
     await both(["keys", "generate", acl, "--dir", keys, "--update-acl"]);
-    await both([
-      "keys",
-      "encrypt",
-      acl,
-      "--dir",
-      keys,
-      "--secrets-dir",
-      secrets,
-      "--recipients",
-      recipients,
-    ]);
-    await both([
-      "keys",
-      "encrypt",
-      acl,
-      "--dir",
-      keys,
-      "--secrets-dir",
-      secrets,
-      "--recipients",
-      recipients,
-      "--reencrypt",
-    ]);
+    for (const again of [[], ["--reencrypt"]])
+      await both([
+        "keys",
+        "encrypt",
+        acl,
+        "--dir",
+        keys,
+        "--secrets-dir",
+        secrets,
+        "--recipients",
+        recipients,
+        ...again,
+      ]);
     await both(["keys", "encrypt", acl, "--dir", keys, "--secrets-dir", join(dir, `none-${ext}`)]);
     // The QR code holds the key; everything printed beside it must not (success, a PNG that
     // exists, no terminal, a directory as the PNG, a peer in two subnets).

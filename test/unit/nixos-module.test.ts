@@ -242,26 +242,19 @@ test("agenix and sops secrets are taken from wirenix.secretsDir", async (t) => {
   const acl = join(fixtures, "keys", "net.yaml");
   const keys = join(dir, "keys");
   assert.equal((await wirenixInProcess(["keys", "generate", acl, "--dir", keys])).code, 0);
-  const agenix = await generateJson(acl, [
-    "--key-provider",
-    "agenix",
-    "--key-provider",
-    "dir",
-    "--keys-dir",
-    keys,
-    "--secrets-dir",
-    "secrets",
-  ]);
-  const sops = await generateJson(acl, [
-    "--key-provider",
-    "sops-nix",
-    "--key-provider",
-    "dir",
-    "--keys-dir",
-    keys,
-    "--secrets-dir",
-    "secrets",
-  ]);
+  const withProvider = (provider: string) =>
+    generateJson(acl, [
+      "--key-provider",
+      provider,
+      "--key-provider",
+      "dir",
+      "--keys-dir",
+      keys,
+      "--secrets-dir",
+      "secrets",
+    ]);
+  const agenix = await withProvider("agenix");
+  const sops = await withProvider("sops-nix");
   assert.ok(agenix && sops);
   const flakeDir = join(dir, "flake", "secrets");
   const results = evalModule([

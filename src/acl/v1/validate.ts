@@ -3,7 +3,13 @@
  * problem is reported at once, each with its path.
  */
 import * as v from "valibot";
-import { Diagnostics, describeValue, type PathSegment, type Result } from "../../diagnostics.js";
+import {
+  Diagnostics,
+  describeValue,
+  type Mismatch,
+  type PathSegment,
+  type Result,
+} from "../../diagnostics.js";
 import { describeSecret, isSecretPath } from "../../secrets.js";
 import { RULES, writtenAcl } from "./rules.js";
 import { type AclV1, AclV1Schema, KNOWN_KEYS } from "./schema.js";
@@ -40,6 +46,16 @@ function container(node: SchemaNode): SchemaNode {
  * around it ("expected a peer object ..."); the key's own schema says what belongs there.
  */
 export function expectedAt(path: readonly PathSegment[]): string | undefined {
+  const message = schemaMessageAt(path);
+  return message === undefined ? undefined : expectedWords(message);
+}
+
+/** What a schema message ("expected an integer 1-65535") says belongs: "an integer 1-65535". */
+function expectedWords(message: string): string {
+  return message.startsWith("expected ") ? message.slice("expected ".length) : message;
+}
+
+function schemaMessageAt(path: readonly PathSegment[]): string | undefined {
   let node: SchemaNode | undefined = AclV1Schema as unknown as SchemaNode;
   for (const segment of path) {
     while (node?.wrapped) node = node.wrapped;
@@ -54,7 +70,7 @@ export function expectedAt(path: readonly PathSegment[]): string | undefined {
   return typeof node?.message === "string" ? node.message : undefined;
 }
 
-function issueMessage(issue: v.BaseIssue<unknown>): string {
+function issueMismatch(issue: v.BaseIssue<unknown>): Mismatch {
   const last = issue.path?.[issue.path.length - 1] as
     | { input?: unknown; key?: unknown }
     | undefined;
@@ -65,12 +81,13 @@ function issueMessage(issue: v.BaseIssue<unknown>): string {
     isObject(parent) &&
     typeof last.key === "string" &&
     !(last.key in parent);
-  if (missing) return `missing: ${expectedAt(issuePath(issue)) ?? issue.message}`;
+  const expected = expectedWords(issue.message);
+  if (missing) return { context: "missing", expected: expectedAt(issuePath(issue)) ?? expected };
   // A key is never echoed, valid or not: what is wrong with it is told instead.
-  const got = isSecretPath(issuePath(issue))
+  const received = isSecretPath(issuePath(issue))
     ? describeSecret(issue.input)
     : describeValue(issue.input);
-  return `${issue.message}, got ${got}`;
+  return { expected, received };
 }
 
 function editDistance(a: string, b: string): number {
@@ -196,7 +213,7 @@ export function validateAclV1(data: unknown): Result<AclV1> {
     const seen = new Set<string>();
     for (const issue of parsed.issues) {
       const path = issuePath(issue);
-      const message = issueMessage(issue);
+      const message = issueMismatch(issue);
       const key = JSON.stringify([path, message]);
       if (seen.has(key)) continue;
       seen.add(key);
@@ -210,6 +227,6 @@ export function validateAclV1(data: unknown): Result<AclV1> {
   const order = new Map(report.items.map((d) => [d, documentOrder(data, d.path)]));
   report.items.sort((a, b) => compareOrder(order.get(a) ?? [], order.get(b) ?? []));
   // A failed schema has reported at least one error above.
-  if (!parsed.success || report.hasErrors) return { ok: false, diagnostics: report.items };
+  if (!parsed.success || report.hasErrors) return { ok: false, diagnostics: report.failure };
   return { ok: true, value: parsed.output, warnings: report.warnings };
 }

@@ -1,0 +1,55 @@
+/**
+ * Lint `routed-prefixes`. Reports: duplicate-route (error).
+ * Checks: one network (`routes`) routed by two peers that a third links to.
+ * Why: WireGuard gives a prefix to one peer only (the last configured), so the other's network
+ * becomes unreachable from there. Overlapping prefixes of different lengths are fine: the
+ * longest match wins.
+ */
+import { addressRange } from "../../network/cidr.js";
+import type { Lint } from "../lint.js";
+
+const q = JSON.stringify;
+
+/**
+ * One network routed (`routes`) by two peers that a third links to: WireGuard gives a prefix to
+ * one peer only, the last configured, so the other's network silently becomes unreachable from
+ * there. Overlapping prefixes of different lengths are fine (the longest match wins).
+ */
+export const routedPrefixes: Lint = {
+  name: "routed-prefixes",
+  codes: ["duplicate-route"],
+  description: "one network routed by two peers of one interface",
+  run(ctx) {
+    const { network, report } = ctx;
+    const reported = new Set<string>();
+    ctx.interfaces().forEach((interfaces, local) => {
+      for (const iface of interfaces) {
+        const first = new Map<string, { peer: string; written: string }>();
+        for (const link of iface.links) {
+          const remote = link.peer;
+          const routes =
+            remote.memberships.find((m) => m.subnet === iface.subnet.name)?.routes ?? [];
+          routes.forEach((written, i) => {
+            const range = addressRange(written);
+            if (!range) return;
+            const key = `${range.family}/${range.start}/${range.prefix}`;
+            const seen = first.get(key);
+            if (!seen) {
+              first.set(key, { peer: remote.name, written });
+              return;
+            }
+            if (seen.peer === remote.name) return;
+            const once = `${iface.subnet.name}\u0000${key}\u0000${seen.peer}\u0000${remote.name}`;
+            if (reported.has(once)) return;
+            reported.add(once);
+            report.error(
+              "duplicate-route",
+              ["peers", remote.index, "subnets", iface.subnet.name, "routes", i],
+              `${written} is also routed by ${q(seen.peer)} (${seen.written}) on subnet ${q(iface.subnet.name)}; peer ${q(network.peers[local]?.name)} links to both and WireGuard sends the network to only one of them`,
+            );
+          });
+        }
+      }
+    });
+  },
+};

@@ -1,0 +1,94 @@
+/**
+ * The shape of every lint's test table (test/unit/lints/<lint>.test.ts): rows of an ACL change
+ * and the diagnostics the lint must report for it, in order and word for word, written by hand.
+ * Only the lint under test runs, so a row lists everything it says and nothing else.
+ */
+import { strict as assert } from "node:assert";
+import { test } from "node:test";
+import type { AclV1 } from "../../src/acl/v1/schema.js";
+import { checkContext, type Lint } from "../../src/check/lint.js";
+import { Diagnostics, renderPath } from "../../src/diagnostics.js";
+import { buildNetwork } from "../../src/network/build.js";
+import type { DevNameMethod } from "../../src/network/devname.js";
+import { parseAcl } from "../../src/pipeline.js";
+import { createRegistry } from "../../src/registry.js";
+import { wgKeyPair } from "./wg.js";
+
+export type Acl = Record<string, any>;
+
+/** Real keys from `wg`: a fourth one for rows that need a fresh key. */
+export const KEYS = [wgKeyPair(), wgKeyPair(), wgKeyPair(), wgKeyPair()];
+
+/** Three peers a, b, c in a full mesh on "lan", each with an endpoint: no lint fires. */
+export function baseAcl(): Acl {
+  return {
+    version: "v1",
+    subnets: [{ name: "lan", endpoints: [{ port: 51820 }] }],
+    groups: [{ name: "servers" }],
+    peers: ["a", "b", "c"].map((name, i) => ({
+      name,
+      groups: ["servers"],
+      subnets: { lan: { listenPort: 51820, ipAddresses: [`10.0.0.${i + 1}`] } },
+      publicKey: KEYS[i]?.publicKey,
+      privateKeyFile: "/etc/wg/key",
+      endpoints: [{ ip: `192.168.1.${i + 1}` }],
+    })),
+    connections: [
+      {
+        a: [{ type: "group", rule: "is", value: "servers" }],
+        b: [{ type: "group", rule: "is", value: "servers" }],
+      },
+    ],
+  };
+}
+
+/** A diagnostic as a row writes it, on one line: `SEVERITY CODE at PATH: MESSAGE`. */
+export type Finding = string;
+
+export interface Row {
+  /** What the row shows. */
+  name: string;
+  /** The change to the base ACL. */
+  acl: (acl: Acl) => void;
+  devNameMethod?: DevNameMethod;
+  /**
+   * Build the network without ACL v1's validation, as a plugin's parser might: version 1
+   * refuses unsafe names itself (intentional difference 9), the name lints guard the others.
+   */
+  unvalidated?: true;
+  expect: Finding[];
+}
+
+/** Everything `lint` alone reports for the base ACL changed by `row`. */
+export function runLint(lint: Lint, row: Omit<Row, "name" | "expect">): Finding[] {
+  const acl = baseAcl();
+  row.acl(acl);
+  let network: ReturnType<typeof buildNetwork>;
+  if (row.unvalidated) network = buildNetwork(acl as unknown as AclV1);
+  else {
+    const parsed = parseAcl(acl, createRegistry());
+    if (!parsed.ok) assert.fail(`ACL invalid: ${JSON.stringify(parsed.diagnostics)}`);
+    network = parsed.value;
+  }
+  const report = new Diagnostics();
+  lint.run(checkContext(network, row.devNameMethod ?? "short", report, acl.tests));
+  return report.items.map((d) => `${d.severity} ${d.code} at ${renderPath(d.path)}: ${d.message}`);
+}
+
+/** One test a row, plus: the base ACL is clean, and every code the lint declares has a row. */
+export function lintTable(lint: Lint, rows: readonly Row[]): void {
+  test(`${lint.name}: the base ACL is clean`, () => {
+    assert.deepEqual(runLint(lint, { acl: () => {} }), []);
+  });
+  for (const row of rows)
+    test(`${lint.name}: ${row.name}`, () => {
+      assert.deepEqual(runLint(lint, row), row.expect);
+    });
+  test(`${lint.name}: every code it declares has a row`, () => {
+    const shown = new Set(rows.flatMap((r) => r.expect.map((f) => f.split(" ")[1])));
+    assert.deepEqual(
+      lint.codes.filter((code) => !shown.has(code)),
+      [],
+    );
+  });
+}
