@@ -8,17 +8,7 @@ import type { Diagnostic } from "../diagnostics.js";
 import { compareNames } from "../order.js";
 import { EndpointResolver } from "./endpoints.js";
 import { LinkResolver } from "./links.js";
-import type {
-  ExtraArgs,
-  Membership,
-  NetConnection,
-  NetGroup,
-  NetInterface,
-  NetPeer,
-  NetRule,
-  NetSubnet,
-  Network,
-} from "./model.js";
+import type { Membership, NetInterface, NetPeer, Network } from "./model.js";
 import { PeerSelector } from "./select.js";
 
 /** `target` with the defined values of `extra` added (an absent key stays absent). */
@@ -34,15 +24,11 @@ export function nonEmpty<T>(list: readonly T[] | undefined): readonly T[] | unde
 }
 
 /** What a parser decides from its ACL; `assembleNetwork` adds the indexes and the resolvers. */
-export interface NetworkParts {
-  version: string;
-  extraArgs?: ExtraArgs;
-  subnets: readonly NetSubnet[];
-  groups: readonly NetGroup[];
-  /** In ACL order: `index` is the position. */
-  peers: readonly NetPeer[];
-  connections: readonly NetConnection[];
-  rules?: readonly NetRule[];
+export interface NetworkParts
+  extends Pick<
+    Network,
+    "version" | "extraArgs" | "subnets" | "groups" | "peers" | "connections" | "rules"
+  > {
   /** See `Network.missingKeys`; given the assembled network, which it may read. */
   missingKeys?(network: Network, peer: string): Diagnostic[];
 }

@@ -1,4 +1,5 @@
 /** The modules a TypeScript source imports, for tests of the layering between folders. */
+import { readdirSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
 
 const SPECIFIER =
@@ -18,4 +19,13 @@ export function importedPaths(file: string, source: string): string[] {
 export function isUnder(path: string, dir: string): boolean {
   const rel = relative(dir, path);
   return rel !== "" && !rel.startsWith("..") && !rel.startsWith(sep);
+}
+
+/** Every TypeScript file under `dir`, as a path that starts with `dir`. */
+export function* typeScriptFiles(dir: string): Generator<string> {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) yield* typeScriptFiles(path);
+    else if (entry.name.endsWith(".ts")) yield path;
+  }
 }

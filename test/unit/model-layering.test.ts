@@ -4,10 +4,10 @@
  * check/, emit/) imports from acl/v1/; what turns an ACL v1 into a network lives in parsers/v1/.
  */
 import { strict as assert } from "node:assert";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { test } from "node:test";
-import { importedPaths, isUnder } from "../support/imports.js";
+import { importedPaths, isUnder, typeScriptFiles } from "../support/imports.js";
 import { repoRoot } from "../support/paths.js";
 
 const V1 = join("src", "acl", "v1");
@@ -44,21 +44,14 @@ test("the detector finds every form of import from acl/v1, and passes the others
   );
 });
 
-function* sources(dir: string): Generator<string> {
-  for (const entry of readdirSync(join(repoRoot, dir), { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) yield* sources(path);
-    else if (entry.name.endsWith(".ts")) yield path;
-  }
-}
-
 test("network/, configurers/, check/ and emit/ import nothing from acl/v1/", () => {
   const found: string[] = [];
   let scanned = 0;
   for (const dir of MODEL_SIDE)
-    for (const file of sources(dir)) {
+    for (const absolute of typeScriptFiles(join(repoRoot, dir))) {
+      const file = relative(repoRoot, absolute);
       scanned++;
-      for (const path of v1Imports(file, readFileSync(join(repoRoot, file), "utf8")))
+      for (const path of v1Imports(file, readFileSync(absolute, "utf8")))
         found.push(`${file} imports ${path}`);
     }
   assert.ok(scanned > 40, `only ${scanned} files scanned`);
