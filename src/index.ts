@@ -127,7 +127,7 @@ export {
 export { stalePublicKeys, unsetPublicKeys } from "./keys/stale.js";
 export { type PublicKeyUpdate, updateAclPublicKeys } from "./keys/update-acl.js";
 export { allowedIP, generatedAddress, hostAddress, interfaceAddress } from "./network/addresses.js";
-export { buildNetwork } from "./network/build.js";
+export { assembleNetwork, type NetworkParts } from "./network/assemble.js";
 export {
   DEV_NAME_METHODS,
   type DevNameMethod,
@@ -151,6 +151,7 @@ export type {
 } from "./network/model.js";
 export { compareNames, KeyOrder } from "./order.js";
 export { defineParser, type Parser } from "./parsers/parser.js";
+export { buildNetwork } from "./parsers/v1/network.js";
 export { type PhoneConfigOptions, phoneConfiguration } from "./phone.js";
 export {
   DEFAULT_OPTIONS,

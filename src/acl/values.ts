@@ -48,3 +48,19 @@ export function isEndpointHost(value: string): boolean {
 export function looksLikeIPv6(address: string): boolean {
   return address.includes(":");
 }
+
+/** What a rule's `allow` entry may say, for messages and the rule language's docs. */
+export const SERVICE_EXPECTED = 'expected "tcp/22", "udp/53", "tcp/8000-8999", "icmp" or "*"';
+
+/** `tcp/22`, `udp/8000-8999`, `icmp`, `*`: the protocol, and for tcp and udp the port or range. */
+export const SERVICE = /^(?:\*|icmp|(?:tcp|udp)\/([0-9]{1,5})(?:-([0-9]{1,5}))?)$/;
+
+/** Whether `text` is a service a rule can allow: ports 1-65535, a range low to high. */
+export function isService(text: string): boolean {
+  const m = SERVICE.exec(text);
+  if (!m) return false;
+  if (m[1] === undefined) return true;
+  const low = Number(m[1]);
+  const high = m[2] === undefined ? low : Number(m[2]);
+  return low >= 1 && high <= 65535 && low <= high;
+}

@@ -3,10 +3,17 @@
  * subnet they share: every connection's verdict, the addresses each uses, and the endpoint each
  * dials with the ACL endpoint entries it was merged from.
  */
-import type { AclEndpoint, AclWrittenFilter as AclFilter } from "../acl/v1/schema.js";
 import { AccessRules } from "../network/access.js";
 import { allowedIP } from "../network/addresses.js";
-import type { Link, NetConnection, NetPeer, Network, ResolvedEndpoint } from "../network/model.js";
+import type {
+  Link,
+  NetConnection,
+  NetEndpoint,
+  NetFilter,
+  NetPeer,
+  Network,
+  ResolvedEndpoint,
+} from "../network/model.js";
 import { allowedIPs } from "../network/routing.js";
 import { filterSelects, type SelectablePeer } from "../network/select.js";
 import { type Hop, type Trace, tracePacket } from "./paths.js";
@@ -19,8 +26,8 @@ export interface EndpointSource {
   owner: "subnet" | "group" | "peer";
   name: string;
   /** The entry as written, without `match`. */
-  fields: Omit<AclEndpoint, "match">;
-  match?: readonly AclFilter[];
+  fields: Omit<NetEndpoint, "match">;
+  match?: readonly NetFilter[];
 }
 
 /** What one peer dials to reach the other on one subnet. */
@@ -37,8 +44,8 @@ export interface Dial {
 export interface ConnectionVerdict {
   index: number;
   /** Absent where the ACL leaves the side out. */
-  a?: readonly AclFilter[];
-  b?: readonly AclFilter[];
+  a?: readonly NetFilter[];
+  b?: readonly NetFilter[];
   subnets?: readonly string[];
   applies: boolean;
   links: boolean;
@@ -76,13 +83,13 @@ export interface Explanation {
 const q = JSON.stringify;
 
 /** `peer is central`, the way the ACL reads. */
-export function filterText(filter: AclFilter): string {
+export function filterText(filter: NetFilter): string {
   const part = (value: string | undefined, key: string) => value ?? `(no ${key})`;
   return `${part(filter.type, "type")} ${part(filter.rule, "rule")} ${part(filter.value, "value")}`;
 }
 
 /** `[group is servers, peer not laptop]`, or `[] (everyone)`. */
-export function filtersText(filters: readonly AclFilter[] | undefined): string {
+export function filtersText(filters: readonly NetFilter[] | undefined): string {
   if (filters === undefined) return "(not written: nobody)";
   return filters.length === 0 ? "[] (everyone)" : `[${filters.map(filterText).join(", ")}]`;
 }
@@ -205,7 +212,7 @@ export function explainPair(network: Network, a: string, b: string): Explanation
   };
 }
 
-function fieldsText(fields: Omit<AclEndpoint, "match">): string {
+function fieldsText(fields: Omit<NetEndpoint, "match">): string {
   const parts = Object.entries(fields)
     .filter(([, v]) => v !== undefined)
     .map(([k, v]) => `${k} ${v}`);

@@ -80,11 +80,10 @@ async function generate(io: CliIO, acl: string, flags: GenerateFlags): Promise<n
   io.out(`${lines.join("\n")}\n`);
 
   if (flags.updateAcl) {
-    const updates = [...publicKeys].map(([name, publicKey]) => ({
-      index: network.peer(name)?.index ?? 0,
-      name,
-      publicKey,
-    }));
+    const updates = network.peers.flatMap(({ name, index }) => {
+      const publicKey = publicKeys.get(name);
+      return publicKey === undefined ? [] : [{ index, name, publicKey }];
+    });
     const updated = updateAclPublicKeys(acl, updates, registry);
     if (!updated.ok) {
       printDiagnostics(io, locate(updated.diagnostics));

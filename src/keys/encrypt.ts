@@ -16,6 +16,7 @@ import {
 } from "../diagnostics.js";
 import type { DirLock } from "../dir-lock.js";
 import type { Network } from "../network/model.js";
+import { peersNamed } from "../network/named.js";
 import { peerSecretName, subnetSecretName } from "./agenix-rekey-provider.js";
 import { publicKeyOf } from "./generate.js";
 import { subnetsOf } from "./generate-dir.js";
@@ -162,10 +163,12 @@ export async function encryptKeys(
   secretsDir: string,
   options: EncryptOptions,
 ): Promise<Result<{ outcomes: EncryptOutcome[]; notices: string[] }>> {
-  const peers = options.peers ? [...options.peers] : network.peers.map((p) => p.name);
+  const named = peersNamed(network, options.peers);
+  if (!named.ok) return named;
+  const peers = named.value;
   const found: Diagnostic[] = [];
   const perPeer = new Map<string, string[]>();
-  for (const name of peers) {
+  for (const { name } of peers) {
     const own = peerRecipients(network, name);
     if (!own.ok) found.push(...own.diagnostics);
     else
@@ -175,8 +178,7 @@ export async function encryptKeys(
       );
   }
   const work: Work[] = [];
-  for (const name of peers) {
-    const index = network.peer(name)?.index ?? 0;
+  for (const { name, index } of peers) {
     const key = readKeyFile(join(keysDir, keyFiles.privateKey(name)));
     if (key === undefined) {
       found.push(
@@ -197,15 +199,15 @@ export async function encryptKeys(
       path: ["peers", index, "extraArgs", "ageRecipients"],
     });
   }
-  for (const subnet of subnetsOf(network, peers)) {
-    const s = network.subnet(subnet);
+  for (const s of subnetsOf(network, peers)) {
+    const subnet = s.name;
     const psk = readKeyFile(join(keysDir, keyFiles.presharedKey(subnet)));
-    if (!s || psk === undefined) {
+    if (psk === undefined) {
       found.push(
         diagnostic(
           "error",
           "no-preshared-key",
-          ["subnets", s?.index ?? 0],
+          ["subnets", s.index],
           `${join(keysDir, keyFiles.presharedKey(subnet))} does not exist or holds no key; run wirenix keys generate first`,
         ),
       );
@@ -215,7 +217,7 @@ export async function encryptKeys(
     const members = s.members.flatMap((m) => {
       const own = peerRecipients(network, m);
       if (own.ok) return own.value.map((r) => r.recipient);
-      if (!peers.includes(m)) found.push(...own.diagnostics);
+      if (!peers.some((p) => p.name === m)) found.push(...own.diagnostics);
       return [];
     });
     work.push({

@@ -7,7 +7,8 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { type Diagnostic, diagnostic, isNonEmpty, type Result } from "../diagnostics.js";
 import type { DirLock } from "../dir-lock.js";
-import type { Network } from "../network/model.js";
+import type { NetPeer, NetSubnet, Network } from "../network/model.js";
+import { peersNamed } from "../network/named.js";
 import { generateKeyPair, generatePresharedKey, publicKeyOf } from "./generate.js";
 import {
   backupStamp,
@@ -58,15 +59,11 @@ export interface GenerateKeysReport {
   publicKeys: Map<string, string>;
 }
 
-function peerPath(network: Network, name: string): (string | number)[] {
-  return ["peers", network.peer(name)?.index ?? 0];
-}
-
 /** Checks everything that can be checked before any file is written. */
-function problems(network: Network, dir: string, peers: string[], rotate: readonly string[]) {
+function problems(network: Network, dir: string, peers: NetPeer[], rotate: readonly string[]) {
   const found: Diagnostic[] = [];
   for (const name of rotate)
-    if (!peers.includes(name))
+    if (!peers.some((p) => p.name === name))
       found.push(
         diagnostic(
           "error",
@@ -77,19 +74,18 @@ function problems(network: Network, dir: string, peers: string[], rotate: readon
             : `--rotate ${JSON.stringify(name)}: no such peer in the ACL`,
         ),
       );
-  for (const name of peers) {
+  for (const peer of peers) {
+    const { name } = peer;
     const problem = keyFileNameProblem(name);
     if (problem)
-      found.push(
-        diagnostic("error", "invalid-value", [...peerPath(network, name), "name"], problem),
-      );
+      found.push(diagnostic("error", "invalid-value", ["peers", peer.index, "name"], problem));
     for (const file of [keyFiles.privateKey(name), keyFiles.publicKey(name)])
       if (holdsNoKey(join(dir, file)))
         found.push(
           diagnostic(
             "error",
             "invalid-key",
-            peerPath(network, name),
+            ["peers", peer.index],
             `${join(dir, file)} exists but does not hold a WireGuard key; move it away first`,
           ),
         );
@@ -105,14 +101,13 @@ function problems(network: Network, dir: string, peers: string[], rotate: readon
         diagnostic(
           "error",
           "invalid-key",
-          peerPath(network, name),
+          ["peers", peer.index],
           `${join(dir, keyFiles.publicKey(name))} is not the public key of ${join(dir, keyFiles.privateKey(name))}; restore the right one or use --rotate ${name}`,
         ),
       );
   }
-  for (const subnet of keyedSubnetsOf(network, peers)) {
+  for (const { name: subnet, index } of keyedSubnetsOf(network, peers)) {
     const problem = keyFileNameProblem(subnet);
-    const index = network.subnet(subnet)?.index ?? 0;
     if (problem)
       found.push(diagnostic("error", "invalid-value", ["subnets", index, "name"], problem));
     if (holdsNoKey(join(dir, keyFiles.presharedKey(subnet))))
@@ -130,17 +125,15 @@ function problems(network: Network, dir: string, peers: string[], rotate: readon
 
 function subnetsWhere(
   network: Network,
-  peers: readonly string[],
-  wanted: (subnet: Network["subnets"][number]) => boolean,
-): string[] {
-  const chosen = new Set(peers);
-  return network.subnets
-    .filter((s) => wanted(s) && s.members.some((m) => chosen.has(m)))
-    .map((s) => s.name);
+  peers: readonly NetPeer[],
+  wanted: (subnet: NetSubnet) => boolean,
+): NetSubnet[] {
+  const chosen = new Set(peers.map((p) => p.name));
+  return network.subnets.filter((s) => wanted(s) && s.members.some((m) => chosen.has(m)));
 }
 
 /** The subnets of these peers that want a generated preshared key, in ACL order. */
-export function subnetsOf(network: Network, peers: readonly string[]): string[] {
+export function subnetsOf(network: Network, peers: readonly NetPeer[]): NetSubnet[] {
   return subnetsWhere(network, peers, subnetWantsPresharedKey);
 }
 
@@ -148,17 +141,12 @@ export function subnetsOf(network: Network, peers: readonly string[]): string[] 
  * The subnets of these peers whose preshared key `keys generate` makes: those above, and those
  * whose ACL entry names a `presharedKeyFile`.
  */
-export function keyedSubnetsOf(network: Network, peers: readonly string[]): string[] {
+export function keyedSubnetsOf(network: Network, peers: readonly NetPeer[]): NetSubnet[] {
   return subnetsWhere(network, peers, subnetHasPresharedKey);
 }
 
-function peerOutcome(
-  network: Network,
-  dir: string,
-  name: string,
-  rotate: boolean,
-  stamp: string,
-): KeyOutcome {
+function peerOutcome(dir: string, peer: NetPeer, rotate: boolean, stamp: string): KeyOutcome {
+  const { name } = peer;
   const keyFile = join(dir, keyFiles.privateKey(name));
   const pubFile = join(dir, keyFiles.publicKey(name));
   const files = [keyFile, pubFile];
@@ -184,7 +172,7 @@ function peerOutcome(
       publicKey: pub,
       reason: `${pubFile} exists without ${keyFile} (the private key lives elsewhere); use --rotate ${name} for a new pair`,
     };
-  const aclKey = network.peer(name)?.publicKey;
+  const aclKey = peer.publicKey;
   if (aclKey !== undefined)
     return {
       kind: "peer",
@@ -208,7 +196,9 @@ export function generateKeys(
   dir: string,
   options: GenerateKeysOptions = {},
 ): Result<GenerateKeysReport> {
-  const peers = options.peers ? [...options.peers] : network.peers.map((p) => p.name);
+  const named = peersNamed(network, options.peers);
+  if (!named.ok) return named;
+  const peers = named.value;
   const rotate = options.rotate ?? [];
   const notices: string[] = [];
   const stamp = backupStamp(options.now);
@@ -228,13 +218,13 @@ export function generateKeys(
     if (isNonEmpty(found)) return { ok: false, diagnostics: found };
     const tightened = tightenSecretFiles(dir);
     if (tightened) notices.push(tightened);
-    for (const name of peers) {
-      const outcome = peerOutcome(network, dir, name, rotate.includes(name), stamp);
+    for (const peer of peers) {
+      const outcome = peerOutcome(dir, peer, rotate.includes(peer.name), stamp);
       outcomes.push(outcome);
       if (outcome.publicKey !== undefined && outcome.action !== "skipped")
-        publicKeys.set(name, outcome.publicKey);
+        publicKeys.set(peer.name, outcome.publicKey);
     }
-    for (const subnet of keyedSubnetsOf(network, peers)) {
+    for (const { name: subnet } of keyedSubnetsOf(network, peers)) {
       const file = join(dir, keyFiles.presharedKey(subnet));
       if (existsSync(file)) {
         outcomes.push({ kind: "subnet", name: subnet, action: "kept", files: [file] });

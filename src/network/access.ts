@@ -13,7 +13,7 @@
  * (that is what an exit node is for; rules cannot narrow it yet). Without `rules` nothing is
  * filtered.
  */
-import { SERVICE } from "../acl/v1/schema.js";
+import { SERVICE } from "../acl/values.js";
 import { allowedIP } from "./addresses.js";
 import { type AddressRange, addressRange, rangeHolds, rangesOverlap } from "./cidr.js";
 import type { NetInterface, NetPeer, NetRule, Network } from "./model.js";

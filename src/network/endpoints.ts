@@ -3,16 +3,15 @@
  * subnet's endpoints, the endpoints of the groups P and R share (in P's group order, as the
  * original does), and R's own endpoints; each entry only if its `match` selects P.
  */
-import type { AclEndpoint } from "../acl/v1/schema.js";
 import { looksLikeIPv6 } from "../acl/values.js";
-import type { NetGroup, NetPeer, NetSubnet, ResolvedEndpoint } from "./model.js";
+import type { NetEndpoint, NetGroup, NetPeer, NetSubnet, ResolvedEndpoint } from "./model.js";
 import type { PeerSelector } from "./select.js";
 
 /** An endpoint entry of the ACL with where it stands, so a merge can say what it came from. */
 interface Entry {
   id: number;
   path: string;
-  endpoint: AclEndpoint;
+  endpoint: NetEndpoint;
 }
 
 const FIELDS = [
@@ -80,7 +79,7 @@ export class EndpointResolver {
     this.#peerMatches = Uint8Array.from(this.#peerEntries, (entries) => (matches(entries) ? 1 : 0));
   }
 
-  #entries(endpoints: readonly AclEndpoint[], owner: string): Entry[] {
+  #entries(endpoints: readonly NetEndpoint[], owner: string): Entry[] {
     return endpoints.map((endpoint, i) => ({
       id: this.#nextId++,
       path: `${owner}.endpoints[${i}]`,

@@ -3,10 +3,9 @@
  * ACL resolves to, with private keys left out.
  */
 
-import type { AclEndpoint } from "../acl/v1/schema.js";
 import type { ConfigTree } from "../config-tree.js";
 import { redactSecrets } from "../secrets.js";
-import type { Link, NetInterface, Network, ResolvedEndpoint } from "./model.js";
+import type { Link, NetEndpoint, NetInterface, Network, ResolvedEndpoint } from "./model.js";
 
 function endpointData(e: ResolvedEndpoint): ConfigTree {
   return {
@@ -23,7 +22,7 @@ function endpointData(e: ResolvedEndpoint): ConfigTree {
 const plain = (value: unknown) => value as ConfigTree;
 /** Free-form extraArgs, with any key a user put there described, not shown. */
 const extra = (value: unknown) => redactSecrets(value) as ConfigTree;
-const endpoints = (list: readonly AclEndpoint[]) => list.map((e) => plain(e));
+const endpoints = (list: readonly NetEndpoint[]) => list.map((e) => plain(e));
 
 function linkData(link: Link): ConfigTree {
   return {

@@ -2,18 +2,40 @@
  * The intermediate model: a network with everything decided (members, addresses, links,
  * endpoints) and nothing rendered. Configurers translate it; check, explain and graph read it.
  */
-import type { AclEndpoint, AclWrittenFilter } from "../acl/v1/schema.js";
 import type { Diagnostic } from "../diagnostics.js";
 
 /** Free-form data the ACL passes through to plugins. */
 export type ExtraArgs = Record<string, unknown>;
+
+/**
+ * One filter of a selection (`{type, rule, value}`): peers that are (or are not) the named peer,
+ * members of the named group or of the named subnet. Each key may be missing where the ACL
+ * leaves it out and no configuration evaluates it (see parsers/v1/needs.ts); a filter missing
+ * any key selects nobody.
+ */
+export interface NetFilter {
+  type?: "peer" | "group" | "subnet" | undefined;
+  rule?: "is" | "not" | undefined;
+  value?: string | undefined;
+}
+
+/** One endpoint entry (of a subnet, a group or a peer): merged, later keys win. */
+export interface NetEndpoint {
+  /** The peers this entry applies to, as dialers; every peer when absent. */
+  match?: readonly NetFilter[] | undefined;
+  ip?: string | undefined;
+  port?: number | undefined;
+  persistentKeepalive?: number | undefined;
+  dynamicEndpointRefreshSeconds?: number | undefined;
+  dynamicEndpointRefreshRestartSeconds?: number | undefined;
+}
 
 /** A WireGuard network: one interface on each member. */
 export interface NetSubnet {
   name: string;
   /** Position in the ACL's `subnets`, for messages. */
   index: number;
-  endpoints: readonly AclEndpoint[];
+  endpoints: readonly NetEndpoint[];
   presharedKeyFile?: string;
   extraArgs?: ExtraArgs;
   /** Open every member's listen port in its firewall (NixOS). */
@@ -31,7 +53,7 @@ export interface NetSubnet {
 export interface NetGroup {
   name: string;
   index: number;
-  endpoints: readonly AclEndpoint[];
+  endpoints: readonly NetEndpoint[];
   extraArgs?: ExtraArgs;
   members: readonly string[];
 }
@@ -65,7 +87,7 @@ export interface NetPeer {
   groups: readonly string[];
   /** Sorted by subnet name, as the original walks them. */
   memberships: readonly Membership[];
-  endpoints: readonly AclEndpoint[];
+  endpoints: readonly NetEndpoint[];
   extraArgs?: ExtraArgs;
   /** No fixed address: nobody dials it; it keeps its links alive toward the peers it dials. */
   roaming?: boolean;
@@ -73,9 +95,9 @@ export interface NetPeer {
 
 export interface NetConnection {
   index: number;
-  /** Absent where the ACL leaves the side out (then it selects nobody; see needs.ts). */
-  a?: readonly AclWrittenFilter[];
-  b?: readonly AclWrittenFilter[];
+  /** Absent where the ACL leaves the side out (then it selects nobody; see parsers/v1/needs.ts). */
+  a?: readonly NetFilter[];
+  b?: readonly NetFilter[];
   subnets?: readonly string[];
   extraArgs?: ExtraArgs;
 }
@@ -86,8 +108,8 @@ export interface NetConnection {
  */
 export interface NetRule {
   index: number;
-  from: readonly AclWrittenFilter[];
-  to: readonly AclWrittenFilter[];
+  from: readonly NetFilter[];
+  to: readonly NetFilter[];
   /** As written: `tcp/22`, `udp/8000-8999`, `icmp`, `*`. */
   allow: readonly string[];
   subnets?: readonly string[];

@@ -2,7 +2,7 @@
  * Filters: which peers a list of `{type, rule, value}` selects. Each distinct filter list is
  * computed once and kept, so resolving links never re-scans all peers per peer.
  */
-import type { AclWrittenFilter } from "../acl/v1/schema.js";
+import type { NetFilter } from "./model.js";
 
 /** The peers a filter list selects: membership by ACL index, and the indices in ACL order. */
 export interface Selection {
@@ -22,7 +22,7 @@ export interface SelectablePeer {
  * missing a key selects nobody: a peer whose configuration evaluates it fails before (see
  * needs.ts), so this only keeps it from counting anywhere else.
  */
-export function filterSelects(peer: SelectablePeer, filter: AclWrittenFilter): boolean {
+export function filterSelects(peer: SelectablePeer, filter: NetFilter): boolean {
   if (filter.type === undefined || filter.rule === undefined || filter.value === undefined)
     return false;
   let found: boolean;
@@ -46,7 +46,7 @@ export class PeerSelector {
    * The intersection of the filters; an empty list selects every peer, a list not written
    * (a connection's missing side) nobody.
    */
-  select(filters: readonly AclWrittenFilter[] | undefined): Selection {
+  select(filters: readonly NetFilter[] | undefined): Selection {
     if (filters === undefined) return this.#nobody;
     const key = filters.map((f) => `${f.type}\u0000${f.rule}\u0000${f.value}`).join("\u0001");
     let selection = this.#cache.get(key);

@@ -1,9 +1,9 @@
 /** The ACL v1 parser: validate, then build the network. */
 import { validateAclV1 } from "../acl/v1/validate.js";
 import { isNonEmpty } from "../diagnostics.js";
-import { buildNetwork } from "../network/build.js";
 import { exitNodeProblems } from "../network/routing.js";
 import { defineParser } from "./parser.js";
+import { buildNetwork } from "./v1/network.js";
 
 export const v1Parser = defineParser({
   version: "v1",

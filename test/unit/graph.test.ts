@@ -13,8 +13,8 @@ import type { AclV1 } from "../../src/acl/v1/schema.js";
 import { toDot } from "../../src/emit/graph-dot.js";
 import { toMermaid } from "../../src/emit/graph-mermaid.js";
 import { toSvg } from "../../src/emit/graph-svg.js";
-import { buildNetwork } from "../../src/network/build.js";
 import { networkGraph } from "../../src/network/graph.js";
+import { buildNetwork } from "../../src/parsers/v1/network.js";
 import { fixtures } from "../support/paths.js";
 import { wirenix } from "../support/run.js";
 

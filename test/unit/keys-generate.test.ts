@@ -17,8 +17,12 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { parse as parseToml } from "smol-toml";
 import { parse as parseYaml } from "yaml";
+import { loadAcl } from "../../src/acl/load.js";
 import { generateKeyPair, generatePresharedKey, publicKeyOf } from "../../src/keys/generate.js";
+import { generateKeys } from "../../src/keys/generate-dir.js";
 import { createSecretFile, FileExistsError } from "../../src/keys/key-dir.js";
+import { parseAcl } from "../../src/pipeline.js";
+import { createRegistry } from "../../src/registry.js";
 import { fixtures, wirenixBin } from "../support/paths.js";
 import { tempDir, wirenix, wirenixInProcess } from "../support/run.js";
 
@@ -224,6 +228,24 @@ test("--rotate of an unknown peer is a usage error", async (t) => {
   assert.equal(run.code, 1);
   assert.match(run.stderr, /--rotate "gamma": no such peer/);
   assert.ok(!existsSync(join(dir, "k")));
+});
+
+test("generateKeys names a peer the ACL lacks, blames no ACL entry, and writes nothing", (t) => {
+  const { dir, remove } = tempDir();
+  t.after(remove);
+  const loaded = loadAcl(join(fixtures, "keys", "net.yaml"));
+  if (!loaded.ok) assert.fail("fixture does not load");
+  const network = parseAcl(loaded.value.data, createRegistry());
+  if (!network.ok) assert.fail("fixture does not parse");
+  const keys = join(dir, "keys");
+  const made = generateKeys(network.value, keys, { peers: ["beta", "nobody"] });
+  assert.equal(made.ok, false);
+  if (made.ok) return;
+  assert.deepEqual(
+    made.diagnostics.map((d) => [d.code, d.path, d.message]),
+    [["unknown-peer", [], 'no peer named "nobody" in the ACL']],
+  );
+  assert.ok(!existsSync(keys), "no keys directory is made");
 });
 
 test("a peer whose public key is already in the ACL is skipped unless rotated", async (t) => {

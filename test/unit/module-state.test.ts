@@ -4,9 +4,10 @@
  * again carries nothing from one run to the next.
  */
 import { strict as assert } from "node:assert";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { test } from "node:test";
+import { typeScriptFiles } from "../support/imports.js";
 import { moduleState } from "../support/module-state.js";
 import { repoRoot } from "../support/paths.js";
 
@@ -36,18 +37,10 @@ test("the detector finds every kind of module-level state, and passes constant t
   );
 });
 
-function* sources(dir: string): Generator<string> {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) yield* sources(path);
-    else if (entry.name.endsWith(".ts")) yield path;
-  }
-}
-
 test("no module of src/ keeps mutable state", () => {
   const found: string[] = [];
   let scanned = 0;
-  for (const file of sources(join(repoRoot, "src"))) {
+  for (const file of typeScriptFiles(join(repoRoot, "src"))) {
     scanned++;
     for (const s of moduleState(file, readFileSync(file, "utf8")))
       found.push(`${relative(repoRoot, file)}:${s.line} ${s.name}: ${s.why}`);

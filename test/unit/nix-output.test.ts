@@ -11,7 +11,7 @@ import type { AclV1 } from "../../src/acl/v1/schema.js";
 import type { ConfigTree } from "../../src/config-tree.js";
 import { toJson } from "../../src/emit/json.js";
 import { nixAttrName, nixString, toNix } from "../../src/emit/nix.js";
-import { buildNetwork } from "../../src/network/build.js";
+import { buildNetwork } from "../../src/parsers/v1/network.js";
 import { DEFAULT_OPTIONS, Generator } from "../../src/pipeline.js";
 import { createRegistry } from "../../src/registry.js";
 import { fixtures } from "../support/paths.js";

@@ -9,7 +9,9 @@ import {
   isEndpointHost,
   isIPAddress,
   isIPv4Cidr,
+  isService,
   isWireguardKey,
+  SERVICE_EXPECTED,
 } from "../values.js";
 
 /**
@@ -89,7 +91,7 @@ const list = <T extends v.GenericSchema>(item: T, what: string) =>
 /*
  * The original is lazy: it reads a key only when some peer's configuration needs it, and people
  * leave out what it never reads. Keys marked "read lazily" below may therefore be absent; whether
- * one peer's configuration needs them is decided per peer (see network/needs.ts), and a peer
+ * one peer's configuration needs them is decided per peer (see parsers/v1/needs.ts), and a peer
  * that needs one that is missing fails alone, naming it.
  */
 
@@ -327,22 +329,6 @@ export const ConnectionSchema = v.object(
   },
   "expected a connection object { a, b, subnets?, extraArgs? }",
 );
-
-/** What a rule's `allow` entry may say, for messages and the rule language's docs. */
-export const SERVICE_EXPECTED = 'expected "tcp/22", "udp/53", "tcp/8000-8999", "icmp" or "*"';
-
-/** `tcp/22`, `udp/8000-8999`, `icmp`, `*`: the protocol, and for tcp and udp the port or range. */
-export const SERVICE = /^(?:\*|icmp|(?:tcp|udp)\/([0-9]{1,5})(?:-([0-9]{1,5}))?)$/;
-
-/** Whether `text` is a service a rule can allow: ports 1-65535, a range low to high. */
-export function isService(text: string): boolean {
-  const m = SERVICE.exec(text);
-  if (!m) return false;
-  if (m[1] === undefined) return true;
-  const low = Number(m[1]);
-  const high = m[2] === undefined ? low : Number(m[2]);
-  return low >= 1 && high <= 65535 && low <= high;
-}
 
 /** A filter in a rule: rules are new, so every key is required (nothing is read lazily). */
 const RuleFilterSchema = v.object(

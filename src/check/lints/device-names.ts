@@ -42,8 +42,17 @@ export const deviceNames: Lint = {
       }
     }
     const method = `devNameMethod ${devNameMethod}`;
+    /**
+     * Where a subnet's device name is decided: its `name`, or, for a subnet the ACL does not
+     * declare (its `subnets` left out: see parsers/v1/needs.ts), the first membership of it.
+     */
+    const subnetPath = (subnet: string, peer: NetPeer): PathSegment[] => {
+      const declared = network.subnet(subnet);
+      return declared
+        ? ["subnets", declared.index, "name"]
+        : ["peers", peer.index, "subnets", subnet];
+    };
     for (const [subnet, { name, peers }] of invalid) {
-      const index = network.subnet(subnet)?.index ?? 0;
       const problem = deviceNameProblem(name) as string;
       const who = `of peer ${shortList(
         peers.map((p) => p.name),
@@ -51,7 +60,7 @@ export const deviceNames: Lint = {
       )}`;
       report.error(
         name.length > MAX_DEVICE_NAME_LENGTH ? "devname-too-long" : "devname-invalid",
-        ["subnets", index, "name"],
+        subnetPath(subnet, peers[0] as NetPeer),
         `device name ${q(name)} of subnet ${q(subnet)} (${method}) ${who} ${problem}${devNameMethod === "hash" ? "" : "; rename the subnet or use devNameMethod hash"}`,
       );
     }
@@ -60,7 +69,7 @@ export const deviceNames: Lint = {
       const path: PathSegment[] =
         peers.length === 1
           ? ["peers", (peers[0] as NetPeer).index, "subnets", second]
-          : ["subnets", network.subnet(second)?.index ?? 0, "name"];
+          : subnetPath(second, peers[0] as NetPeer);
       report.error(
         "devname-clash",
         path,

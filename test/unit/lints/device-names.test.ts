@@ -60,6 +60,28 @@ lintTable(deviceNames, [
     ],
   },
   {
+    // No subnet entry to blame: the name comes from the first peer's membership (never from
+    // subnets[0], which does not exist).
+    name: "a name of 16 characters on a subnet the ACL does not declare",
+    acl: (acl) => {
+      sixteenChars(acl);
+      delete acl.subnets;
+    },
+    expect: [
+      'error devname-too-long at peers[0].subnets.sixteen-chars-xx: device name "sixteen-chars-xx" of subnet "sixteen-chars-xx" (devNameMethod short) of peer "a", "b", "c" is 16 characters long; Linux allows at most 15; rename the subnet or use devNameMethod hash',
+    ],
+  },
+  {
+    name: "two undeclared subnets that get one short name",
+    acl: (acl) => {
+      lanHomeAndWork(acl);
+      delete acl.subnets;
+    },
+    expect: [
+      'error devname-clash at peers[0].subnets["lan.work"]: subnets "lan.home" and "lan.work" both get device name "lan" (devNameMethod short) on peer "a", "b", "c"; only one interface can have it (use devNameMethod long or hash, or rename a subnet)',
+    ],
+  },
+  {
     name: "the same name hashed",
     acl: sixteenChars,
     devNameMethod: "hash",

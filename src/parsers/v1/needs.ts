@@ -19,10 +19,10 @@
  * `extraArgs`, ...) are optional; keys read through the key providers (`publicKey`,
  * `privateKeyFile`) are the providers' to report.
  */
-import type { AclV1, AclWrittenFilter } from "../acl/v1/schema.js";
-import { expectedAt } from "../acl/v1/validate.js";
-import { type Diagnostic, diagnostic, type PathSegment } from "../diagnostics.js";
-import type { Network } from "./model.js";
+import type { AclV1 } from "../../acl/v1/schema.js";
+import { expectedAt } from "../../acl/v1/validate.js";
+import { type Diagnostic, diagnostic, type PathSegment } from "../../diagnostics.js";
+import type { NetFilter, Network } from "../../network/model.js";
 
 /** Collects the missing keys of one peer, each once, in the order they are met. */
 class Needs {
@@ -51,7 +51,7 @@ class Needs {
 
 function filters(
   acl: AclV1,
-  list: readonly AclWrittenFilter[],
+  list: readonly NetFilter[],
   at: readonly PathSegment[],
   needs: Needs,
 ): void {
