@@ -14,7 +14,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { test } from "node:test";
+import { type TestContext, test } from "node:test";
 import { parse as parseToml } from "smol-toml";
 import { parse as parseYaml } from "yaml";
 import { generateKeyPair, generatePresharedKey, publicKeyOf } from "../../src/keys/generate.js";
@@ -256,16 +256,21 @@ test("a peer whose public key is already in the ACL is skipped unless rotated", 
   );
 });
 
-test("--update-acl on YAML changes only the key lines; comments and layout stay", async (t) => {
+/** A copy of the keys fixture ACL after `keys generate --update-acl` succeeded on it. */
+async function updatedAcl(t: TestContext, ext: "yaml" | "json" | "toml") {
   const { dir, remove } = tempDir();
   t.after(remove);
-  const acl = aclCopy(dir, "yaml");
+  const acl = aclCopy(dir, ext);
   const original = read(acl);
   const keys = join(dir, "keys");
   const run = await wirenixInProcess(["keys", "generate", acl, "--dir", keys, "--update-acl"]);
   assert.equal(run.code, 0, run.stderr);
-  const text = read(acl);
   const pub = (p: string) => read(join(keys, `${p}.pub`)).trim();
+  return { acl, original, keys, run, text: read(acl), pub };
+}
+
+test("--update-acl on YAML changes only the key lines; comments and layout stay", async (t) => {
+  const { acl, original, keys, text, pub } = await updatedAcl(t, "yaml");
   for (const comment of original.split("\n").filter((l) => l.includes("#")))
     assert.ok(text.includes(comment.trim().slice(comment.trim().indexOf("#"))), comment);
   const data = parseYaml(text);
@@ -295,39 +300,23 @@ test("--update-acl on YAML changes only the key lines; comments and layout stay"
 });
 
 test("--update-acl on JSON keeps the file's indentation", async (t) => {
-  const { dir, remove } = tempDir();
-  t.after(remove);
-  const acl = aclCopy(dir, "json");
-  assert.match(read(acl), /\n\t"subnets"/);
-  const keys = join(dir, "keys");
-  assert.equal(
-    (await wirenixInProcess(["keys", "generate", acl, "--dir", keys, "--update-acl"])).code,
-    0,
-  );
-  const text = read(acl);
+  const { original, text, pub } = await updatedAcl(t, "json");
+  assert.match(original, /\n\t"subnets"/);
   assert.match(text, /\n\t"subnets"/);
   assert.match(text, /\n\t\t\t"publicKey": "/);
   const expected = JSON.parse(read(join(fixtures, "keys", "net.json")));
-  for (const [i, p] of ["alpha", "beta", "laptop"].entries())
-    expected.peers[i].publicKey = read(join(keys, `${p}.pub`)).trim();
+  for (const [i, p] of ["alpha", "beta", "laptop"].entries()) expected.peers[i].publicKey = pub(p);
   assert.equal(text, `${JSON.stringify(expected, null, "\t")}\n`);
 });
 
 test("--update-acl on TOML adds only the key lines; comments and layout stay", async (t) => {
-  const { dir, remove } = tempDir();
-  t.after(remove);
-  const acl = aclCopy(dir, "toml");
-  const original = read(acl);
-  const keys = join(dir, "keys");
-  const run = await wirenixInProcess(["keys", "generate", acl, "--dir", keys, "--update-acl"]);
-  assert.equal(run.code, 0, run.stderr);
+  const { original, run, text, pub } = await updatedAcl(t, "toml");
   assert.equal(run.stderr, "");
-  const text = read(acl);
   const data = parseToml(text) as { peers: { publicKey: string }[] };
   const before = parseToml(original) as { peers: object[] };
   assert.deepEqual(
     data.peers.map((p) => p.publicKey),
-    ["alpha", "beta", "laptop"].map((p) => read(join(keys, `${p}.pub`)).trim()),
+    ["alpha", "beta", "laptop"].map(pub),
   );
   for (const p of data.peers) delete (p as { publicKey?: string }).publicKey;
   assert.deepEqual(data, before, "nothing else in the ACL changed");
