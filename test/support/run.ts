@@ -41,8 +41,14 @@ export function nixEval(file: string, args: readonly string[] = []): unknown {
   return JSON.parse(run.stdout);
 }
 
-/** Runs the CLI in this process (same code path as the binary, minus the process start). */
-export async function wirenixInProcess(args: readonly string[]): Promise<Ran> {
+/**
+ * Runs the CLI in this process (same code path as the binary, minus the process start); `io`
+ * sets what the CLI is told of its output (`outTerminal`).
+ */
+export async function wirenixInProcess(
+  args: readonly string[],
+  io: { outTerminal?: boolean } = {},
+): Promise<Ran> {
   const { cli } = await import("../../src/cli/main.js");
   let stdout = "";
   let stderr = "";
@@ -53,6 +59,7 @@ export async function wirenixInProcess(args: readonly string[]): Promise<Ran> {
     err: (text) => {
       stderr += text;
     },
+    ...io,
   });
   return { code, stdout, stderr };
 }
