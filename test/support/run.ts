@@ -1,4 +1,5 @@
 /** Running the real programs a test needs: our CLI and nix-instantiate. */
+import { strict as assert } from "node:assert";
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -62,6 +63,16 @@ export async function wirenixInProcess(
     ...io,
   });
   return { code, stdout, stderr };
+}
+
+/** `generate ARGS --format json --peer PEER` in this process, which must succeed: PEER's tree. */
+export async function generatedPeer(
+  peer: string,
+  args: readonly string[],
+): Promise<Record<string, any>> {
+  const run = await wirenixInProcess(["generate", ...args, "--format", "json", "--peer", peer]);
+  assert.equal(run.code, 0, run.stderr);
+  return JSON.parse(run.stdout)[peer];
 }
 
 /** Runs `body` with a fresh temporary directory that is removed afterwards, whatever happens. */
