@@ -35,6 +35,24 @@ function aclCopy(dir: string, ext: "yaml" | "json" | "toml" | "nix"): string {
   return file;
 }
 
+/**
+ * A temporary copy of the keys fixture ACL (removed after the test) whose keys `keys generate`
+ * (with `args`) has made in `keys`.
+ */
+async function withKeys(
+  t: TestContext,
+  ext: "yaml" | "json" | "toml" | "nix",
+  args: readonly string[] = [],
+): Promise<{ dir: string; acl: string; keys: string }> {
+  const { dir, remove } = tempDir();
+  t.after(remove);
+  const acl = aclCopy(dir, ext);
+  const keys = join(dir, "keys");
+  const run = await wirenixInProcess(["keys", "generate", acl, "--dir", keys, ...args]);
+  assert.equal(run.code, 0, run.stderr);
+  return { dir, acl, keys };
+}
+
 test("our public key is wg pubkey of our private key", () => {
   for (let i = 0; i < 25; i++) {
     const pair = generateKeyPair();
@@ -115,11 +133,7 @@ function spawnWithUmask(argv: string[]) {
 }
 
 test("keys generate never replaces a key: a second run keeps every file byte for byte", async (t) => {
-  const { dir, remove } = tempDir();
-  t.after(remove);
-  const acl = aclCopy(dir, "yaml");
-  const keys = join(dir, "keys");
-  assert.equal((await wirenixInProcess(["keys", "generate", acl, "--dir", keys])).code, 0);
+  const { acl, keys } = await withKeys(t, "yaml");
   const before = new Map(readdirSync(keys).map((f) => [f, read(join(keys, f))]));
   const again = await wirenixInProcess(["keys", "generate", acl, "--dir", keys]);
   assert.equal(again.code, 0, again.stderr);
@@ -129,14 +143,7 @@ test("keys generate never replaces a key: a second run keeps every file byte for
 });
 
 test("keys generate refuses a key file that holds something else, and changes nothing", async (t) => {
-  const { dir, remove } = tempDir();
-  t.after(remove);
-  const acl = aclCopy(dir, "yaml");
-  const keys = join(dir, "keys");
-  assert.equal(
-    (await wirenixInProcess(["keys", "generate", acl, "--dir", keys, "--peer", "alpha"])).code,
-    0,
-  );
+  const { acl, keys } = await withKeys(t, "yaml", ["--peer", "alpha"]);
   writeFileSync(join(keys, "beta.key"), "my notes, not a key\n", { mode: 0o600 });
   const run = await wirenixInProcess(["keys", "generate", acl, "--dir", keys]);
   assert.equal(run.code, 1);
@@ -149,11 +156,7 @@ test("keys generate refuses a key file that holds something else, and changes no
 });
 
 test("keys generate refuses a .pub that does not match its private key", async (t) => {
-  const { dir, remove } = tempDir();
-  t.after(remove);
-  const acl = aclCopy(dir, "yaml");
-  const keys = join(dir, "keys");
-  assert.equal((await wirenixInProcess(["keys", "generate", acl, "--dir", keys])).code, 0);
+  const { acl, keys } = await withKeys(t, "yaml");
   const other = wg(["pubkey"], wg(["genkey"]));
   writeFileSync(join(keys, "laptop.pub"), `${other}\n`);
   const run = await wirenixInProcess(["keys", "generate", acl, "--dir", keys]);
@@ -173,11 +176,7 @@ test("creating a key file where one appeared meanwhile fails and keeps the exist
 });
 
 test("--rotate replaces one peer's pair and keeps the old files as 0600 backups", async (t) => {
-  const { dir, remove } = tempDir();
-  t.after(remove);
-  const acl = aclCopy(dir, "yaml");
-  const keys = join(dir, "keys");
-  assert.equal((await wirenixInProcess(["keys", "generate", acl, "--dir", keys])).code, 0);
+  const { acl, keys } = await withKeys(t, "yaml");
   const oldKey = read(join(keys, "beta.key"));
   const oldPub = read(join(keys, "beta.pub"));
   const alphaKey = read(join(keys, "alpha.key"));
@@ -340,11 +339,7 @@ test("--update-acl refuses a .nix ACL before generating anything", async (t) => 
 });
 
 test("the dir key provider gives generate the keys from the keys directory", async (t) => {
-  const { dir, remove } = tempDir();
-  t.after(remove);
-  const acl = aclCopy(dir, "nix");
-  const keys = join(dir, "keys");
-  assert.equal((await wirenixInProcess(["keys", "generate", acl, "--dir", keys])).code, 0);
+  const { acl, keys } = await withKeys(t, "nix");
   const run = await wirenixInProcess([
     "generate",
     acl,
@@ -367,14 +362,7 @@ test("the dir key provider gives generate the keys from the keys directory", asy
 });
 
 test("the dir key provider names the missing file", async (t) => {
-  const { dir, remove } = tempDir();
-  t.after(remove);
-  const acl = aclCopy(dir, "yaml");
-  const keys = join(dir, "keys");
-  assert.equal(
-    (await wirenixInProcess(["keys", "generate", acl, "--dir", keys, "--peer", "alpha"])).code,
-    0,
-  );
+  const { acl, keys } = await withKeys(t, "yaml", ["--peer", "alpha"]);
   const run = await wirenixInProcess([
     "generate",
     acl,
