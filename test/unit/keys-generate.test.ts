@@ -338,18 +338,13 @@ test("--update-acl refuses a .nix ACL before generating anything", async (t) => 
   assert.ok(!existsSync(join(dir, "keys")));
 });
 
+/** `generate` with the keys from the dir key provider reading `keys`. */
+const generateFromDir = (acl: string, keys: string, ...flags: string[]) =>
+  wirenixInProcess(["generate", acl, "--key-provider", "dir", "--keys-dir", keys, ...flags]);
+
 test("the dir key provider gives generate the keys from the keys directory", async (t) => {
   const { acl, keys } = await withKeys(t, "nix");
-  const run = await wirenixInProcess([
-    "generate",
-    acl,
-    "--key-provider",
-    "dir",
-    "--keys-dir",
-    keys,
-    "--format",
-    "json",
-  ]);
+  const run = await generateFromDir(acl, keys, "--format", "json");
   assert.equal(run.code, 0, run.stderr);
   const out = JSON.parse(run.stdout);
   const office = out.alpha.networking.wireguard.interfaces.office;
@@ -363,16 +358,7 @@ test("the dir key provider gives generate the keys from the keys directory", asy
 
 test("the dir key provider names the missing file", async (t) => {
   const { acl, keys } = await withKeys(t, "yaml", ["--peer", "alpha"]);
-  const run = await wirenixInProcess([
-    "generate",
-    acl,
-    "--key-provider",
-    "dir",
-    "--keys-dir",
-    keys,
-    "--peer",
-    "alpha",
-  ]);
+  const run = await generateFromDir(acl, keys, "--peer", "alpha");
   assert.equal(run.code, 1);
   assert.match(run.stderr, /no public key for peer "beta".*dir: .*beta\.pub does not exist/);
   const noDir = await wirenixInProcess(["generate", acl, "--key-provider", "dir"]);
