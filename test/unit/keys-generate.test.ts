@@ -35,6 +35,10 @@ function aclCopy(dir: string, ext: "yaml" | "json" | "toml" | "nix"): string {
   return file;
 }
 
+/** `keys generate ACL --dir KEYS FLAGS` in this process. */
+const keysGenerate = (acl: string, keys: string, ...flags: string[]) =>
+  wirenixInProcess(["keys", "generate", acl, "--dir", keys, ...flags]);
+
 /**
  * A temporary copy of the keys fixture ACL (removed after the test) whose keys `keys generate`
  * (with `args`) has made in `keys`.
@@ -48,7 +52,7 @@ async function withKeys(
   t.after(remove);
   const acl = aclCopy(dir, ext);
   const keys = join(dir, "keys");
-  const run = await wirenixInProcess(["keys", "generate", acl, "--dir", keys, ...args]);
+  const run = await keysGenerate(acl, keys, ...args);
   assert.equal(run.code, 0, run.stderr);
   return { dir, acl, keys };
 }
@@ -85,7 +89,7 @@ test("keys generate: a pair per peer, a preshared key per subnet that asks, 0600
   t.after(remove);
   const acl = aclCopy(dir, "yaml");
   const keys = join(dir, "keys");
-  const run = await wirenixInProcess(["keys", "generate", acl, "--dir", keys]);
+  const run = await keysGenerate(acl, keys);
   assert.equal(run.code, 0, run.stderr);
   assert.deepEqual(readdirSync(keys).sort(), [
     "alpha.key",
@@ -135,7 +139,7 @@ function spawnWithUmask(argv: string[]) {
 test("keys generate never replaces a key: a second run keeps every file byte for byte", async (t) => {
   const { acl, keys } = await withKeys(t, "yaml");
   const before = new Map(readdirSync(keys).map((f) => [f, read(join(keys, f))]));
-  const again = await wirenixInProcess(["keys", "generate", acl, "--dir", keys]);
+  const again = await keysGenerate(acl, keys);
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, /kept\s+peer alpha/);
   for (const [f, text] of before) assert.equal(read(join(keys, f)), text, f);
@@ -145,7 +149,7 @@ test("keys generate never replaces a key: a second run keeps every file byte for
 test("keys generate refuses a key file that holds something else, and changes nothing", async (t) => {
   const { acl, keys } = await withKeys(t, "yaml", ["--peer", "alpha"]);
   writeFileSync(join(keys, "beta.key"), "my notes, not a key\n", { mode: 0o600 });
-  const run = await wirenixInProcess(["keys", "generate", acl, "--dir", keys]);
+  const run = await keysGenerate(acl, keys);
   assert.equal(run.code, 1);
   assert.match(
     run.stderr,
@@ -159,7 +163,7 @@ test("keys generate refuses a .pub that does not match its private key", async (
   const { acl, keys } = await withKeys(t, "yaml");
   const other = wg(["pubkey"], wg(["genkey"]));
   writeFileSync(join(keys, "laptop.pub"), `${other}\n`);
-  const run = await wirenixInProcess(["keys", "generate", acl, "--dir", keys]);
+  const run = await keysGenerate(acl, keys);
   assert.equal(run.code, 1);
   assert.match(run.stderr, /laptop\.pub is not the public key of .*laptop\.key/);
   assert.equal(read(join(keys, "laptop.pub")), `${other}\n`);
@@ -180,7 +184,7 @@ test("--rotate replaces one peer's pair and keeps the old files as 0600 backups"
   const oldKey = read(join(keys, "beta.key"));
   const oldPub = read(join(keys, "beta.pub"));
   const alphaKey = read(join(keys, "alpha.key"));
-  const run = await wirenixInProcess(["keys", "generate", acl, "--dir", keys, "--rotate", "beta"]);
+  const run = await keysGenerate(acl, keys, "--rotate", "beta");
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, /rotated\s+peer beta/);
   const newKey = read(join(keys, "beta.key"));
@@ -197,10 +201,7 @@ test("--rotate replaces one peer's pair and keeps the old files as 0600 backups"
   assert.equal(read(join(keys, pubBackup)), oldPub);
   for (const f of readdirSync(keys)) assert.equal(mode(join(keys, f)), 0o600, f);
   // A second rotation in the same second keeps both backups.
-  assert.equal(
-    (await wirenixInProcess(["keys", "generate", acl, "--dir", keys, "--rotate", "beta"])).code,
-    0,
-  );
+  assert.equal((await keysGenerate(acl, keys, "--rotate", "beta")).code, 0);
   assert.equal(readdirSync(keys).filter((f) => f.startsWith("beta.key.")).length, 2);
   assert.ok(
     readdirSync(keys).some((f) => f.startsWith("beta.key.") && read(join(keys, f)) === newKey),
@@ -234,19 +235,11 @@ test("a peer whose public key is already in the ACL is skipped unless rotated", 
   data.peers[2].publicKey = laptop;
   writeFileSync(acl, JSON.stringify(data, null, 2));
   const keys = join(dir, "keys");
-  const run = await wirenixInProcess(["keys", "generate", acl, "--dir", keys]);
+  const run = await keysGenerate(acl, keys);
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, /skipped\s+peer laptop: the ACL already has its publicKey/);
   assert.ok(!existsSync(join(keys, "laptop.key")));
-  const rotated = await wirenixInProcess([
-    "keys",
-    "generate",
-    acl,
-    "--dir",
-    keys,
-    "--rotate",
-    "laptop",
-  ]);
+  const rotated = await keysGenerate(acl, keys, "--rotate", "laptop");
   assert.equal(rotated.code, 0, rotated.stderr);
   assert.ok(existsSync(join(keys, "laptop.key")));
   assert.match(
@@ -262,7 +255,7 @@ async function updatedAcl(t: TestContext, ext: "yaml" | "json" | "toml") {
   const acl = aclCopy(dir, ext);
   const original = read(acl);
   const keys = join(dir, "keys");
-  const run = await wirenixInProcess(["keys", "generate", acl, "--dir", keys, "--update-acl"]);
+  const run = await keysGenerate(acl, keys, "--update-acl");
   assert.equal(run.code, 0, run.stderr);
   const pub = (p: string) => read(join(keys, `${p}.pub`)).trim();
   return { acl, original, keys, run, text: read(acl), pub };
@@ -279,21 +272,7 @@ test("--update-acl on YAML changes only the key lines; comments and layout stay"
   );
   // Rotating changes exactly one line of the file: the rotated key.
   const oldBeta = pub("beta");
-  assert.equal(
-    (
-      await wirenixInProcess([
-        "keys",
-        "generate",
-        acl,
-        "--dir",
-        keys,
-        "--rotate",
-        "beta",
-        "--update-acl",
-      ])
-    ).code,
-    0,
-  );
+  assert.equal((await keysGenerate(acl, keys, "--rotate", "beta", "--update-acl")).code, 0);
   assert.equal(read(acl), text.replace(oldBeta, pub("beta")));
   assert.notEqual(oldBeta, pub("beta"));
 });
