@@ -3,7 +3,7 @@
  * printed but pass, unless --strict), 1 when there is an error or the ACL is invalid, 2 on
  * usage errors.
  */
-import { Command, Option } from "commander";
+import { Command } from "commander";
 import { checkNetwork } from "../check/check.js";
 import type { Hop } from "../check/paths.js";
 import { traceText } from "../check/paths.js";
@@ -13,13 +13,12 @@ import type { Network } from "../network/model.js";
 import { Generator, readNetwork } from "../pipeline.js";
 import type { Registry } from "../registry.js";
 import {
+  aclCommand,
   aclLimits,
   aclLocator,
-  collect,
   type LimitFlags,
   registryWith,
-  rethrowExit,
-  withAclLimits,
+  textOrJsonOption,
 } from "./common.js";
 import { type GenerateFlags, generateOptionsOf, withGenerateOptions } from "./generate.js";
 import { type CliIO, EXIT_INVALID, EXIT_OK, EXIT_USAGE } from "./io.js";
@@ -231,15 +230,9 @@ export function checkCommand(io: CliIO, done: (code: number) => void): Command {
       "find mistakes before deploying: lints and the ACL's policy tests (exit 1 on errors)",
     )
     .argument("<acl>", "the ACL file (.nix, .json, .yaml, .yml or .toml)")
-    .addOption(
-      new Option("--format <format>", "output format").choices(["text", "json"]).default("text"),
-    )
+    .addOption(textOrJsonOption())
     .option("--strict", "fail (exit 1) on warnings too");
   // The options of generate: check configures every peer as generate would.
-  withGenerateOptions(command)
-    .option("--plugin <file>", "load a plugin module (repeat for several)", collect, [])
-    .action(async (acl: string, flags: Flags) => {
-      done(await run(io, acl, flags).catch(rethrowExit));
-    });
-  return withAclLimits(command);
+  withGenerateOptions(command);
+  return aclCommand(command, done, (acl, flags: Flags) => run(io, acl, flags));
 }

@@ -174,3 +174,44 @@ export function rethrowExit(error: unknown): number {
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
+
+/** The flags of a command that reads one ACL, with plugins. */
+export interface NetworkFlags extends LimitFlags {
+  plugin: string[];
+}
+
+/** The network the ACL describes, read with the command's plugins and limits. */
+export async function networkWith(io: CliIO, acl: string, flags: NetworkFlags): Promise<Network> {
+  const registry = await registryWith(io, flags.plugin);
+  return networkOf(io, acl, registry, aclLimits(flags));
+}
+
+/** `--format text|json`, text by default. */
+export function textOrJsonOption(): Option {
+  return new Option("--format <format>", "output format").choices(["text", "json"]).default("text");
+}
+
+/** Adds --plugin (repeatable). */
+export function withPlugins(command: Command): Command {
+  return command.option(
+    "--plugin <file>",
+    "load a plugin module (repeat for several)",
+    collect,
+    [],
+  );
+}
+
+/**
+ * Ends a command whose only argument is the ACL: --plugin, the ACL limits, and the exit code of
+ * `run` (or of an `Exit` it throws) handed to `done`.
+ */
+export function aclCommand<F>(
+  command: Command,
+  done: (code: number) => void,
+  run: (acl: string, flags: F) => Promise<number>,
+): Command {
+  withPlugins(command).action(async (acl: string, flags: F) => {
+    done(await run(acl, flags).catch(rethrowExit));
+  });
+  return withAclLimits(command);
+}

@@ -1,5 +1,5 @@
 /** `wirenix explain`: why (or why not) two peers are linked, and what each dials. */
-import { Command, Option } from "commander";
+import { Command } from "commander";
 import {
   explainPair,
   explainPaths,
@@ -9,20 +9,18 @@ import {
 } from "../check/explain.js";
 import { resolveTarget, splitService } from "../check/policy.js";
 import {
-  aclLimits,
   checkPeerNames,
-  collect,
-  type LimitFlags,
-  networkOf,
-  registryWith,
+  type NetworkFlags,
+  networkWith,
   rethrowExit,
+  textOrJsonOption,
   withAclLimits,
+  withPlugins,
 } from "./common.js";
 import { type CliIO, UsageError } from "./io.js";
 
-interface Flags extends LimitFlags {
+interface Flags extends NetworkFlags {
   format: "text" | "json";
-  plugin: string[];
 }
 
 async function run(
@@ -33,8 +31,7 @@ async function run(
   service: string | undefined,
   flags: Flags,
 ): Promise<number> {
-  const registry = await registryWith(io, flags.plugin);
-  const network = networkOf(io, acl, registry, aclLimits(flags));
+  const network = await networkWith(io, acl, flags);
   if (service !== undefined && !splitService(`x:${service}`).service)
     throw new UsageError(
       `expected a service like tcp/22, udp/53 or icmp, got ${JSON.stringify(service)}`,
@@ -82,14 +79,11 @@ export function explainCommand(io: CliIO, done: (code: number) => void): Command
     .argument("<peerA>", "a peer")
     .argument("<peerB>", "another peer (or peer.subnet, or a network a peer routes)")
     .argument("[service]", "the packet's protocol and port: tcp/22, udp/53, icmp")
-    .addOption(
-      new Option("--format <format>", "output format").choices(["text", "json"]).default("text"),
-    )
-    .option("--plugin <file>", "load a plugin module (repeat for several)", collect, [])
-    .action(
-      async (acl: string, a: string, b: string, service: string | undefined, flags: Flags) => {
-        done(await run(io, acl, a, b, service, flags).catch(rethrowExit));
-      },
-    );
+    .addOption(textOrJsonOption());
+  withPlugins(command).action(
+    async (acl: string, a: string, b: string, service: string | undefined, flags: Flags) => {
+      done(await run(io, acl, a, b, service, flags).catch(rethrowExit));
+    },
+  );
   return withAclLimits(command);
 }

@@ -7,23 +7,14 @@ import { toSvg } from "../emit/graph-svg.js";
 import { networkGraph } from "../network/graph.js";
 import { writeFileAtomic } from "../output.js";
 import { printable } from "../printable.js";
-import {
-  aclLimits,
-  collect,
-  type LimitFlags,
-  networkOf,
-  registryWith,
-  rethrowExit,
-  withAclLimits,
-} from "./common.js";
+import { aclCommand, type NetworkFlags, networkWith } from "./common.js";
 import { type CliIO, UsageError } from "./io.js";
 
 type Format = "dot" | "mermaid" | "svg";
 
-interface Flags extends LimitFlags {
+interface Flags extends NetworkFlags {
   format?: Format;
   out?: string;
-  plugin: string[];
 }
 
 const EXTENSIONS: Record<string, Format> = {
@@ -47,8 +38,7 @@ function formatOf(flags: Flags): Format {
 }
 
 async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
-  const registry = await registryWith(io, flags.plugin);
-  const network = networkOf(io, acl, registry, aclLimits(flags));
+  const network = await networkWith(io, acl, flags);
   const graph = networkGraph(network);
   const format = formatOf(flags);
   const drawn =
@@ -71,10 +61,6 @@ export function graphCommand(io: CliIO, done: (code: number) => void): Command {
         "dot, mermaid, or svg (laid out by Graphviz); default: from the --out extension, else dot",
       ).choices(["dot", "mermaid", "svg"]),
     )
-    .option("--out <file>", "write to this file instead of standard output")
-    .option("--plugin <file>", "load a plugin module (repeat for several)", collect, [])
-    .action(async (acl: string, flags: Flags) => {
-      done(await run(io, acl, flags).catch(rethrowExit));
-    });
-  return withAclLimits(command);
+    .option("--out <file>", "write to this file instead of standard output");
+  return aclCommand(command, done, (acl, flags: Flags) => run(io, acl, flags));
 }

@@ -1,28 +1,24 @@
 /** `wirenix inspect`: the resolved network, to see what the ACL means. */
-import { Command, Option } from "commander";
+import { Command } from "commander";
 import { toPrettyJson } from "../emit/json.js";
 import { networkData, networkText } from "../network/inspect.js";
 import {
-  aclLimits,
+  aclCommand,
   choosePeers,
   collect,
-  type LimitFlags,
-  networkOf,
-  registryWith,
-  rethrowExit,
-  withAclLimits,
+  type NetworkFlags,
+  networkWith,
+  textOrJsonOption,
 } from "./common.js";
 import type { CliIO } from "./io.js";
 
-interface Flags extends LimitFlags {
+interface Flags extends NetworkFlags {
   format: "text" | "json";
   peer: string[];
-  plugin: string[];
 }
 
 async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
-  const registry = await registryWith(io, flags.plugin);
-  const network = networkOf(io, acl, registry, aclLimits(flags));
+  const network = await networkWith(io, acl, flags);
   const only = flags.peer.length > 0 ? choosePeers(network, acl, flags.peer) : undefined;
   const text =
     flags.format === "json"
@@ -36,13 +32,7 @@ export function inspectCommand(io: CliIO, done: (code: number) => void): Command
   const command = new Command("inspect")
     .description("print the resolved network: members, addresses, links and endpoints")
     .argument("<acl>", "the ACL file")
-    .addOption(
-      new Option("--format <format>", "output format").choices(["text", "json"]).default("text"),
-    )
-    .option("--peer <name>", "only this peer (repeat for several)", collect, [])
-    .option("--plugin <file>", "load a plugin module (repeat for several)", collect, [])
-    .action(async (acl: string, flags: Flags) => {
-      done(await run(io, acl, flags).catch(rethrowExit));
-    });
-  return withAclLimits(command);
+    .addOption(textOrJsonOption())
+    .option("--peer <name>", "only this peer (repeat for several)", collect, []);
+  return aclCommand(command, done, (acl, flags: Flags) => run(io, acl, flags));
 }

@@ -9,10 +9,8 @@ import { allowedIPs } from "../network/routing.js";
 import { type ConfigureContext, defineConfigurer } from "./configurer.js";
 import { warnDnsUnsupported } from "./dns-mtu.js";
 import { warnUnsupportedRefresh } from "./endpoint-support.js";
-import { hostsEntries } from "./hosts.js";
 import { deviceInterfaces } from "./interfaces.js";
-import { nixosRulesOptions } from "./nft-rules.js";
-import { nixosRoutingOptions, withTrusted } from "./nixos-routing.js";
+import { nixosHostOptions } from "./nixos-host-options.js";
 import { sharedPeerEntry } from "./peer-entries.js";
 
 function wireguardPeer(context: ConfigureContext, subnet: NetSubnet, link: Link): ConfigTree {
@@ -115,18 +113,7 @@ function systemdNetwork(context: ConfigureContext, withNetworks: boolean): Confi
     };
   }
   const network: ConfigTree = withNetworks ? { netdevs, networks } : { netdevs };
-  const routing = nixosRoutingOptions(devices);
-  const rules = nixosRulesOptions(context.network, context.peer, devices);
-  return {
-    boot: routing.boot,
-    networking: {
-      firewall: withTrusted(routing.firewall, rules?.trustedInterfaces),
-      hosts: hostsEntries(context.interfaces, context.network, context.run),
-      nat: routing.nat,
-      nftables: rules?.nftables,
-    },
-    systemd: { network },
-  };
+  return { ...nixosHostOptions(context, devices), systemd: { network } };
 }
 
 export const nixosNetworkdConfigurer = defineConfigurer({

@@ -6,10 +6,9 @@ import { allowedIPs } from "../network/routing.js";
 import type { RunContext } from "../run-context.js";
 import { defineConfigurer } from "./configurer.js";
 import { warnDnsUnsupported } from "./dns-mtu.js";
-import { hostsEntries } from "./hosts.js";
 import { deviceInterfaces } from "./interfaces.js";
-import { nixosRulesOptions } from "./nft-rules.js";
-import { exitRuleCommands, nixosRoutingOptions, withTrusted } from "./nixos-routing.js";
+import { nixosHostOptions } from "./nixos-host-options.js";
+import { exitRuleCommands } from "./nixos-routing.js";
 import { sharedPeerEntry } from "./peer-entries.js";
 
 function peerEntry(
@@ -76,17 +75,7 @@ export const nixosStaticConfigurer = defineConfigurer({
         table: exit === undefined ? undefined : String(exit.table),
       };
     }
-    const routing = nixosRoutingOptions(devices);
-    const rules = nixosRulesOptions(context.network, context.peer, devices);
-    return {
-      boot: routing.boot,
-      networking: {
-        firewall: withTrusted(routing.firewall, rules?.trustedInterfaces),
-        hosts: hostsEntries(context.interfaces, context.network, context.run),
-        nat: routing.nat,
-        nftables: rules?.nftables,
-        wireguard: { interfaces },
-      },
-    };
+    const host = nixosHostOptions(context, devices);
+    return { ...host, networking: { ...host.networking, wireguard: { interfaces } } };
   },
 });

@@ -1,4 +1,5 @@
 /** Running the real programs a test needs: our CLI and nix-instantiate. */
+import { strict as assert } from "node:assert";
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -41,8 +42,14 @@ export function nixEval(file: string, args: readonly string[] = []): unknown {
   return JSON.parse(run.stdout);
 }
 
-/** Runs the CLI in this process (same code path as the binary, minus the process start). */
-export async function wirenixInProcess(args: readonly string[]): Promise<Ran> {
+/**
+ * Runs the CLI in this process (same code path as the binary, minus the process start); `io`
+ * sets what the CLI is told of its output (`outTerminal`).
+ */
+export async function wirenixInProcess(
+  args: readonly string[],
+  io: { outTerminal?: boolean } = {},
+): Promise<Ran> {
   const { cli } = await import("../../src/cli/main.js");
   let stdout = "";
   let stderr = "";
@@ -53,8 +60,19 @@ export async function wirenixInProcess(args: readonly string[]): Promise<Ran> {
     err: (text) => {
       stderr += text;
     },
+    ...io,
   });
   return { code, stdout, stderr };
+}
+
+/** `generate ARGS --format json --peer PEER` in this process, which must succeed: PEER's tree. */
+export async function generatedPeer(
+  peer: string,
+  args: readonly string[],
+): Promise<Record<string, any>> {
+  const run = await wirenixInProcess(["generate", ...args, "--format", "json", "--peer", peer]);
+  assert.equal(run.code, 0, run.stderr);
+  return JSON.parse(run.stdout)[peer];
 }
 
 /** Runs `body` with a fresh temporary directory that is removed afterwards, whatever happens. */

@@ -8,6 +8,7 @@ import { filesOf } from "../../src/configurers/files.js";
 import type { Diagnostic } from "../../src/diagnostics.js";
 import { type GenerateOptions, Generator, parseAcl } from "../../src/pipeline.js";
 import { createRegistry } from "../../src/registry.js";
+import { configureAcl } from "../support/configure.js";
 
 const KEY_A = "kdyzqV8cBQtDYeW6R1vUug0Oe+KaytHHDS7JoCp/kTE=";
 const KEY_B = "ztdAXTspQEZUNpxUbUdAhhRWbiL3YYWKSK0ZGdcsMHE=";
@@ -53,21 +54,10 @@ function generate(
 ):
   | { ok: true; files: Record<string, { text: string; secret: boolean }> }
   | { ok: false; diagnostics: Diagnostic[] } {
-  const registry = createRegistry();
-  const network = parseAcl(data, registry);
   // Unsafe names are refused by validation already (intentional difference 9).
-  if (!network.ok) return network;
-  const generator = Generator.create(network.value, registry, {
-    configurer,
-    keyProviders: ["acl"],
-    devNameMethod: "short",
-    nixosPeerShape: "flat",
-    ...extra,
-  });
-  assert.ok(generator.ok);
-  const result = generator.value.configure(peer);
+  const result = configureAcl(data, configurer, peer, extra);
   if (!result.ok) return result;
-  return { ok: true, files: Object.fromEntries(filesOf(result.value, configurer)) };
+  return { ok: true, files: Object.fromEntries(filesOf(result.tree, configurer)) };
 }
 
 function files(data: unknown, configurer: string, peer: string, extra = {}) {

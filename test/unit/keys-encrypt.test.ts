@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { parseDocument } from "yaml";
 import { fixtures } from "../support/paths.js";
-import { tempDir, wirenixInProcess } from "../support/run.js";
+import { generatedPeer, tempDir, wirenixInProcess } from "../support/run.js";
 
 const read = (path: string) => readFileSync(path, "utf8");
 
@@ -203,8 +203,7 @@ test("the agenix key provider declares age.secrets.<name>.file and reads the .pu
   const { dir, remove } = tempDir();
   t.after(remove);
   const { s } = await encryptedForAdmin(dir);
-  const run = await wirenixInProcess([
-    "generate",
+  const alpha = await generatedPeer("alpha", [
     s.acl,
     "--key-provider",
     "agenix",
@@ -212,13 +211,7 @@ test("the agenix key provider declares age.secrets.<name>.file and reads the .pu
     s.secrets,
     "--configurer",
     "networkd",
-    "--format",
-    "json",
-    "--peer",
-    "alpha",
   ]);
-  assert.equal(run.code, 0, run.stderr);
-  const alpha = JSON.parse(run.stdout).alpha;
   assert.deepEqual(alpha.age.secrets, {
     "wirenix-peer-alpha": {
       file: join(s.secrets, "wirenix-peer-alpha.age"),
@@ -246,8 +239,7 @@ test("the sops-nix key provider declares sops.secrets, one file per secret under
   const { dir, remove } = tempDir();
   t.after(remove);
   const s = await setup(dir, {});
-  const run = await wirenixInProcess([
-    "generate",
+  const laptop = await generatedPeer("laptop", [
     s.acl,
     "--key-provider",
     "sops-nix",
@@ -257,13 +249,7 @@ test("the sops-nix key provider declares sops.secrets, one file per secret under
     s.keys,
     "--secrets-dir",
     "secrets",
-    "--format",
-    "json",
-    "--peer",
-    "laptop",
   ]);
-  assert.equal(run.code, 0, run.stderr);
-  const laptop = JSON.parse(run.stdout).laptop;
   assert.deepEqual(laptop.sops.secrets, {
     "wirenix-peer-laptop": {
       group: "root",

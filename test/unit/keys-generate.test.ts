@@ -14,7 +14,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { test } from "node:test";
+import { type TestContext, test } from "node:test";
 import { parse as parseToml } from "smol-toml";
 import { parse as parseYaml } from "yaml";
 import { loadAcl } from "../../src/acl/load.js";
@@ -37,6 +37,28 @@ function aclCopy(dir: string, ext: "yaml" | "json" | "toml" | "nix"): string {
   const file = join(dir, `net.${ext}`);
   copyFileSync(join(fixtures, "keys", `net.${ext}`), file);
   return file;
+}
+
+/** `keys generate ACL --dir KEYS FLAGS` in this process. */
+const keysGenerate = (acl: string, keys: string, ...flags: string[]) =>
+  wirenixInProcess(["keys", "generate", acl, "--dir", keys, ...flags]);
+
+/**
+ * A temporary copy of the keys fixture ACL (removed after the test) whose keys `keys generate`
+ * (with `args`) has made in `keys`.
+ */
+async function withKeys(
+  t: TestContext,
+  ext: "yaml" | "json" | "toml" | "nix",
+  args: readonly string[] = [],
+): Promise<{ dir: string; acl: string; keys: string }> {
+  const { dir, remove } = tempDir();
+  t.after(remove);
+  const acl = aclCopy(dir, ext);
+  const keys = join(dir, "keys");
+  const run = await keysGenerate(acl, keys, ...args);
+  assert.equal(run.code, 0, run.stderr);
+  return { dir, acl, keys };
 }
 
 test("our public key is wg pubkey of our private key", () => {
@@ -71,7 +93,7 @@ test("keys generate: a pair per peer, a preshared key per subnet that asks, 0600
   t.after(remove);
   const acl = aclCopy(dir, "yaml");
   const keys = join(dir, "keys");
-  const run = await wirenixInProcess(["keys", "generate", acl, "--dir", keys]);
+  const run = await keysGenerate(acl, keys);
   assert.equal(run.code, 0, run.stderr);
   assert.deepEqual(readdirSync(keys).sort(), [
     "alpha.key",
@@ -119,13 +141,9 @@ function spawnWithUmask(argv: string[]) {
 }
 
 test("keys generate never replaces a key: a second run keeps every file byte for byte", async (t) => {
-  const { dir, remove } = tempDir();
-  t.after(remove);
-  const acl = aclCopy(dir, "yaml");
-  const keys = join(dir, "keys");
-  assert.equal((await wirenixInProcess(["keys", "generate", acl, "--dir", keys])).code, 0);
+  const { acl, keys } = await withKeys(t, "yaml");
   const before = new Map(readdirSync(keys).map((f) => [f, read(join(keys, f))]));
-  const again = await wirenixInProcess(["keys", "generate", acl, "--dir", keys]);
+  const again = await keysGenerate(acl, keys);
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, /kept\s+peer alpha/);
   for (const [f, text] of before) assert.equal(read(join(keys, f)), text, f);
@@ -133,16 +151,9 @@ test("keys generate never replaces a key: a second run keeps every file byte for
 });
 
 test("keys generate refuses a key file that holds something else, and changes nothing", async (t) => {
-  const { dir, remove } = tempDir();
-  t.after(remove);
-  const acl = aclCopy(dir, "yaml");
-  const keys = join(dir, "keys");
-  assert.equal(
-    (await wirenixInProcess(["keys", "generate", acl, "--dir", keys, "--peer", "alpha"])).code,
-    0,
-  );
+  const { acl, keys } = await withKeys(t, "yaml", ["--peer", "alpha"]);
   writeFileSync(join(keys, "beta.key"), "my notes, not a key\n", { mode: 0o600 });
-  const run = await wirenixInProcess(["keys", "generate", acl, "--dir", keys]);
+  const run = await keysGenerate(acl, keys);
   assert.equal(run.code, 1);
   assert.match(
     run.stderr,
@@ -153,14 +164,10 @@ test("keys generate refuses a key file that holds something else, and changes no
 });
 
 test("keys generate refuses a .pub that does not match its private key", async (t) => {
-  const { dir, remove } = tempDir();
-  t.after(remove);
-  const acl = aclCopy(dir, "yaml");
-  const keys = join(dir, "keys");
-  assert.equal((await wirenixInProcess(["keys", "generate", acl, "--dir", keys])).code, 0);
+  const { acl, keys } = await withKeys(t, "yaml");
   const other = wg(["pubkey"], wg(["genkey"]));
   writeFileSync(join(keys, "laptop.pub"), `${other}\n`);
-  const run = await wirenixInProcess(["keys", "generate", acl, "--dir", keys]);
+  const run = await keysGenerate(acl, keys);
   assert.equal(run.code, 1);
   assert.match(run.stderr, /laptop\.pub is not the public key of .*laptop\.key/);
   assert.equal(read(join(keys, "laptop.pub")), `${other}\n`);
@@ -177,15 +184,11 @@ test("creating a key file where one appeared meanwhile fails and keeps the exist
 });
 
 test("--rotate replaces one peer's pair and keeps the old files as 0600 backups", async (t) => {
-  const { dir, remove } = tempDir();
-  t.after(remove);
-  const acl = aclCopy(dir, "yaml");
-  const keys = join(dir, "keys");
-  assert.equal((await wirenixInProcess(["keys", "generate", acl, "--dir", keys])).code, 0);
+  const { acl, keys } = await withKeys(t, "yaml");
   const oldKey = read(join(keys, "beta.key"));
   const oldPub = read(join(keys, "beta.pub"));
   const alphaKey = read(join(keys, "alpha.key"));
-  const run = await wirenixInProcess(["keys", "generate", acl, "--dir", keys, "--rotate", "beta"]);
+  const run = await keysGenerate(acl, keys, "--rotate", "beta");
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, /rotated\s+peer beta/);
   const newKey = read(join(keys, "beta.key"));
@@ -202,10 +205,7 @@ test("--rotate replaces one peer's pair and keeps the old files as 0600 backups"
   assert.equal(read(join(keys, pubBackup)), oldPub);
   for (const f of readdirSync(keys)) assert.equal(mode(join(keys, f)), 0o600, f);
   // A second rotation in the same second keeps both backups.
-  assert.equal(
-    (await wirenixInProcess(["keys", "generate", acl, "--dir", keys, "--rotate", "beta"])).code,
-    0,
-  );
+  assert.equal((await keysGenerate(acl, keys, "--rotate", "beta")).code, 0);
   assert.equal(readdirSync(keys).filter((f) => f.startsWith("beta.key.")).length, 2);
   assert.ok(
     readdirSync(keys).some((f) => f.startsWith("beta.key.") && read(join(keys, f)) === newKey),
@@ -257,19 +257,11 @@ test("a peer whose public key is already in the ACL is skipped unless rotated", 
   data.peers[2].publicKey = laptop;
   writeFileSync(acl, JSON.stringify(data, null, 2));
   const keys = join(dir, "keys");
-  const run = await wirenixInProcess(["keys", "generate", acl, "--dir", keys]);
+  const run = await keysGenerate(acl, keys);
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, /skipped\s+peer laptop: the ACL already has its publicKey/);
   assert.ok(!existsSync(join(keys, "laptop.key")));
-  const rotated = await wirenixInProcess([
-    "keys",
-    "generate",
-    acl,
-    "--dir",
-    keys,
-    "--rotate",
-    "laptop",
-  ]);
+  const rotated = await keysGenerate(acl, keys, "--rotate", "laptop");
   assert.equal(rotated.code, 0, rotated.stderr);
   assert.ok(existsSync(join(keys, "laptop.key")));
   assert.match(
@@ -278,16 +270,21 @@ test("a peer whose public key is already in the ACL is skipped unless rotated", 
   );
 });
 
-test("--update-acl on YAML changes only the key lines; comments and layout stay", async (t) => {
+/** A copy of the keys fixture ACL after `keys generate --update-acl` succeeded on it. */
+async function updatedAcl(t: TestContext, ext: "yaml" | "json" | "toml") {
   const { dir, remove } = tempDir();
   t.after(remove);
-  const acl = aclCopy(dir, "yaml");
+  const acl = aclCopy(dir, ext);
   const original = read(acl);
   const keys = join(dir, "keys");
-  const run = await wirenixInProcess(["keys", "generate", acl, "--dir", keys, "--update-acl"]);
+  const run = await keysGenerate(acl, keys, "--update-acl");
   assert.equal(run.code, 0, run.stderr);
-  const text = read(acl);
   const pub = (p: string) => read(join(keys, `${p}.pub`)).trim();
+  return { acl, original, keys, run, text: read(acl), pub };
+}
+
+test("--update-acl on YAML changes only the key lines; comments and layout stay", async (t) => {
+  const { acl, original, keys, text, pub } = await updatedAcl(t, "yaml");
   for (const comment of original.split("\n").filter((l) => l.includes("#")))
     assert.ok(text.includes(comment.trim().slice(comment.trim().indexOf("#"))), comment);
   const data = parseYaml(text);
@@ -297,59 +294,29 @@ test("--update-acl on YAML changes only the key lines; comments and layout stay"
   );
   // Rotating changes exactly one line of the file: the rotated key.
   const oldBeta = pub("beta");
-  assert.equal(
-    (
-      await wirenixInProcess([
-        "keys",
-        "generate",
-        acl,
-        "--dir",
-        keys,
-        "--rotate",
-        "beta",
-        "--update-acl",
-      ])
-    ).code,
-    0,
-  );
+  assert.equal((await keysGenerate(acl, keys, "--rotate", "beta", "--update-acl")).code, 0);
   assert.equal(read(acl), text.replace(oldBeta, pub("beta")));
   assert.notEqual(oldBeta, pub("beta"));
 });
 
 test("--update-acl on JSON keeps the file's indentation", async (t) => {
-  const { dir, remove } = tempDir();
-  t.after(remove);
-  const acl = aclCopy(dir, "json");
-  assert.match(read(acl), /\n\t"subnets"/);
-  const keys = join(dir, "keys");
-  assert.equal(
-    (await wirenixInProcess(["keys", "generate", acl, "--dir", keys, "--update-acl"])).code,
-    0,
-  );
-  const text = read(acl);
+  const { original, text, pub } = await updatedAcl(t, "json");
+  assert.match(original, /\n\t"subnets"/);
   assert.match(text, /\n\t"subnets"/);
   assert.match(text, /\n\t\t\t"publicKey": "/);
   const expected = JSON.parse(read(join(fixtures, "keys", "net.json")));
-  for (const [i, p] of ["alpha", "beta", "laptop"].entries())
-    expected.peers[i].publicKey = read(join(keys, `${p}.pub`)).trim();
+  for (const [i, p] of ["alpha", "beta", "laptop"].entries()) expected.peers[i].publicKey = pub(p);
   assert.equal(text, `${JSON.stringify(expected, null, "\t")}\n`);
 });
 
 test("--update-acl on TOML adds only the key lines; comments and layout stay", async (t) => {
-  const { dir, remove } = tempDir();
-  t.after(remove);
-  const acl = aclCopy(dir, "toml");
-  const original = read(acl);
-  const keys = join(dir, "keys");
-  const run = await wirenixInProcess(["keys", "generate", acl, "--dir", keys, "--update-acl"]);
-  assert.equal(run.code, 0, run.stderr);
+  const { original, run, text, pub } = await updatedAcl(t, "toml");
   assert.equal(run.stderr, "");
-  const text = read(acl);
   const data = parseToml(text) as { peers: { publicKey: string }[] };
   const before = parseToml(original) as { peers: object[] };
   assert.deepEqual(
     data.peers.map((p) => p.publicKey),
-    ["alpha", "beta", "laptop"].map((p) => read(join(keys, `${p}.pub`)).trim()),
+    ["alpha", "beta", "laptop"].map(pub),
   );
   for (const p of data.peers) delete (p as { publicKey?: string }).publicKey;
   assert.deepEqual(data, before, "nothing else in the ACL changed");
@@ -372,22 +339,13 @@ test("--update-acl refuses a .nix ACL before generating anything", async (t) => 
   assert.ok(!existsSync(join(dir, "keys")));
 });
 
+/** `generate` with the keys from the dir key provider reading `keys`. */
+const generateFromDir = (acl: string, keys: string, ...flags: string[]) =>
+  wirenixInProcess(["generate", acl, "--key-provider", "dir", "--keys-dir", keys, ...flags]);
+
 test("the dir key provider gives generate the keys from the keys directory", async (t) => {
-  const { dir, remove } = tempDir();
-  t.after(remove);
-  const acl = aclCopy(dir, "nix");
-  const keys = join(dir, "keys");
-  assert.equal((await wirenixInProcess(["keys", "generate", acl, "--dir", keys])).code, 0);
-  const run = await wirenixInProcess([
-    "generate",
-    acl,
-    "--key-provider",
-    "dir",
-    "--keys-dir",
-    keys,
-    "--format",
-    "json",
-  ]);
+  const { acl, keys } = await withKeys(t, "nix");
+  const run = await generateFromDir(acl, keys, "--format", "json");
   assert.equal(run.code, 0, run.stderr);
   const out = JSON.parse(run.stdout);
   const office = out.alpha.networking.wireguard.interfaces.office;
@@ -400,24 +358,8 @@ test("the dir key provider gives generate the keys from the keys directory", asy
 });
 
 test("the dir key provider names the missing file", async (t) => {
-  const { dir, remove } = tempDir();
-  t.after(remove);
-  const acl = aclCopy(dir, "yaml");
-  const keys = join(dir, "keys");
-  assert.equal(
-    (await wirenixInProcess(["keys", "generate", acl, "--dir", keys, "--peer", "alpha"])).code,
-    0,
-  );
-  const run = await wirenixInProcess([
-    "generate",
-    acl,
-    "--key-provider",
-    "dir",
-    "--keys-dir",
-    keys,
-    "--peer",
-    "alpha",
-  ]);
+  const { acl, keys } = await withKeys(t, "yaml", ["--peer", "alpha"]);
+  const run = await generateFromDir(acl, keys, "--peer", "alpha");
   assert.equal(run.code, 1);
   assert.match(run.stderr, /no public key for peer "beta".*dir: .*beta\.pub does not exist/);
   const noDir = await wirenixInProcess(["generate", acl, "--key-provider", "dir"]);

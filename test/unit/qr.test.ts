@@ -9,7 +9,6 @@ import { join } from "node:path";
 import { test } from "node:test";
 import jsQRModule from "jsqr";
 import { PNG } from "pngjs";
-import { cli } from "../../src/cli/main.js";
 import { wirenixInProcess, withTempDir, writeAcl } from "../support/run.js";
 import { wgKeyPair } from "../support/wg.js";
 
@@ -120,15 +119,8 @@ test("qr --png: the PNG decodes to the phone's configuration; 0600; never replac
     writeFileSync(keyFile, `${phone.privateKey}\n`, { mode: 0o600 });
     const file = writeAcl(dir, acl());
     const png = join(dir, "phone.png");
-    const ran = await wirenixInProcess([
-      "qr",
-      file,
-      "phone",
-      "--private-key-file",
-      keyFile,
-      "--png",
-      png,
-    ]);
+    const args = ["qr", file, "phone", "--private-key-file", keyFile, "--png", png];
+    const ran = await wirenixInProcess(args);
     assert.equal(ran.code, 0, ran.stderr);
     assert.equal(ran.stdout, "");
     noKeyText(ran);
@@ -136,15 +128,7 @@ test("qr --png: the PNG decodes to the phone's configuration; 0600; never replac
     assert.equal(decodePng(png), expected());
 
     const before = readFileSync(png);
-    const again = await wirenixInProcess([
-      "qr",
-      file,
-      "phone",
-      "--private-key-file",
-      keyFile,
-      "--png",
-      png,
-    ]);
+    const again = await wirenixInProcess(args);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /already exists/);
     assert.deepEqual(readFileSync(png), before, "the existing file is untouched");
@@ -152,20 +136,7 @@ test("qr --png: the PNG decodes to the phone's configuration; 0600; never replac
 });
 
 /** The CLI in-process with standard output said to be a terminal. */
-async function onTerminal(args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await cli(args, {
-    out: (text) => {
-      stdout += text;
-    },
-    err: (text) => {
-      stderr += text;
-    },
-    outTerminal: true,
-  });
-  return { code, stdout, stderr };
-}
+const onTerminal = (args: string[]) => wirenixInProcess(args, { outTerminal: true });
 
 test("qr in the terminal: the printed code decodes to the same configuration", async () => {
   await withTempDir(async (dir) => {
