@@ -114,7 +114,7 @@ async function predictions(acl: string, keyFlags: string[]): Promise<Map<string,
     "wg-quick",
     ...keyFlags,
   ]);
-  const items = JSON.parse(checked.stdout) as JsonItem[];
+  const items = (JSON.parse(checked.stdout) as { diagnostics: JsonItem[] }).diagnostics;
   const out = new Map<string, boolean>();
   for (const item of items)
     if (item.test) out.set(`${item.test.from} ${item.test.target}`, item.test.reached);
