@@ -18,7 +18,6 @@ import {
 import { allowedIP, interfaceAddress } from "../network/addresses.js";
 import { type AddressRange, addressRange, rangeHolds } from "../network/cidr.js";
 import type { Link, NetInterface, NetPeer, Network } from "../network/model.js";
-import { interfaceSubnet, linkPeer } from "../network/refs.js";
 import { allowedIPs } from "../network/routing.js";
 
 /** One step of a packet's way. */
@@ -177,7 +176,7 @@ export function tracePacket(
     const source = currentSource;
     if (arrived && owns(ifaces, dst)) {
       const verdict = decideInput(access, source, packet);
-      trace.hops.push(verdictHop(current, interfaceSubnet(arrived.iface), verdict, "input"));
+      trace.hops.push(verdictHop(current, arrived.iface.subnet.name, verdict, "input"));
       trace.reached = verdict.allowed;
       return trace;
     }
@@ -188,15 +187,15 @@ export function tracePacket(
       return drop(
         current,
         `${q(current)} does not forward (it routes no network and is no exit node)`,
-        interfaceSubnet(arrived.iface),
+        arrived.iface.subnet.name,
       );
     let passed: Verdict | undefined;
     if (arrived) {
       passed = decideForward(access, source, destination, packet);
-      if (!passed.allowed) return drop(current, passed.why, interfaceSubnet(arrived.iface));
+      if (!passed.allowed) return drop(current, passed.why, arrived.iface.subnet.name);
       if (route?.ownNetwork) {
         trace.hops.push({
-          ...verdictHop(current, interfaceSubnet(arrived.iface), passed, "input"),
+          ...verdictHop(current, arrived.iface.subnet.name, passed, "input"),
           why: `into the network ${q(current)} routes (${passed.why})`,
         });
         trace.reached = true;
@@ -206,7 +205,7 @@ export function tracePacket(
       return drop(current, `${q(destination)} is in a network ${q(current)} routes itself`);
     if (!route) return drop(current, `${q(current)} has no route to ${q(destination)}`);
     const { iface, link } = route;
-    const subnet = interfaceSubnet(iface);
+    const subnet = iface.subnet.name;
     if (!link)
       return drop(
         current,
@@ -217,8 +216,8 @@ export function tracePacket(
     // of nixos-routing.ts and wg-quick's hook): the next hop sees the exit node's address.
     const masquerade =
       arrived !== undefined &&
-      interfaceSubnet(arrived.iface) !== subnet &&
-      arrived.iface.links.some((l) => linkPeer(l) === arrived?.from && l.exitClient);
+      arrived.iface.subnet.name !== subnet &&
+      arrived.iface.links.some((l) => l.peer.name === arrived?.from && l.exitClient);
     if (!arrived || masquerade) {
       const chosen = sourceOf(iface, ifaces, dst.family);
       if (!chosen)
@@ -226,8 +225,8 @@ export function tracePacket(
       currentSource = chosen;
       trace.source ??= chosen;
     }
-    const next = linkPeer(link);
-    const back = network.interfaceOn(next, subnet)?.links.find((l) => linkPeer(l) === current);
+    const next = link.peer.name;
+    const back = network.interfaceOn(next, subnet)?.links.find((l) => l.peer.name === current);
     const src = currentSource;
     const hop: Hop = {
       peer: current,

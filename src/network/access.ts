@@ -17,7 +17,6 @@ import { SERVICE } from "../acl/values.js";
 import { allowedIP } from "./addresses.js";
 import { type AddressRange, addressRange, rangeHolds, rangesOverlap } from "./cidr.js";
 import type { NetInterface, NetPeer, NetRule, Network } from "./model.js";
-import { interfaceSubnet } from "./refs.js";
 import { filterSelects } from "./select.js";
 
 /** One entry of `allow`: a protocol and, for tcp and udp, a port range. */
@@ -205,7 +204,7 @@ export class AccessRules {
    * at all (else its forward lists stay empty: nothing passes through it anyway).
    */
   interfaceAccess(peer: NetPeer, iface: NetInterface, forwards: boolean): InterfaceAccess {
-    const subnet = interfaceSubnet(iface);
+    const subnet = iface.subnet.name;
     const input: Allow[] = [];
     const forward: Allow[] = [];
     for (const rule of this.#rules) {
