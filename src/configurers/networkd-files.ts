@@ -8,9 +8,8 @@
  * (deprecated since systemd 256) nor its IPMasquerade= (iptables only in Debian's systemd 252).
  */
 import { type IniEntry, type IniSection, toIni } from "../emit/ini.js";
-import { interfaceAddress } from "../network/addresses.js";
 import type { Link, NetSubnet } from "../network/model.js";
-import { allowedIPs } from "../network/routing.js";
+import { allowedIPTexts } from "../network/routing.js";
 import type { ConfigureContext } from "./configurer.js";
 import { settingPath } from "./dns-mtu.js";
 import { warnUnsupportedRefresh } from "./endpoint-support.js";
@@ -60,7 +59,7 @@ function peerSection(context: ConfigureContext, subnet: NetSubnet, link: Link): 
       { key: "PublicKey", value: context.keys.publicKeyOf(link.peer) },
       psk === undefined ? undefined : { key: "PresharedKeyFile", value: psk, path: pskPath },
       inlinePsk,
-      ...allowedIPs(link).map((value) => ({ key: "AllowedIPs", value })),
+      ...allowedIPTexts(link).map((value) => ({ key: "AllowedIPs", value })),
       endpoint.address === undefined
         ? undefined
         : { key: "Endpoint", value: endpoint.address, path: [...remotePath, "endpoints"] },
@@ -119,7 +118,7 @@ function networkdFiles(context: ConfigureContext): FileSet {
             entries: [
               ...iface.addresses.map((address) => ({
                 key: "Address",
-                value: interfaceAddress(address),
+                value: address.interfaceCidr,
               })),
               ...(iface.dns ?? []).map((value) => ({
                 key: "DNS",
