@@ -259,7 +259,9 @@ export class Generator {
           `no peer named ${JSON.stringify(peerName)} in the ACL`,
         ),
       ]);
-    const missing = this.network.missingKeys?.(peerName) ?? [];
+    // Resolved once: what the ACL lacks is judged on the links the configuration then gets.
+    const interfaces = this.network.interfaces(peerName);
+    const missing = this.network.missingKeys?.(peerName, interfaces) ?? [];
     if (isNonEmpty(missing)) throw new InputError(missing);
     const keys = new PeerKeys(
       this.#providers,
@@ -279,8 +281,8 @@ export class Generator {
       peer,
       interfaces:
         host === undefined
-          ? this.network.interfaces(peerName)
-          : this.network.interfaces(peerName).map((iface) => ({
+          ? interfaces
+          : interfaces.map((iface) => ({
               ...iface,
               links: iface.links.filter((link) => !host.has(link.peer.name)),
             })),

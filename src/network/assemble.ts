@@ -30,7 +30,7 @@ export interface NetworkParts
     "version" | "extraArgs" | "subnets" | "groups" | "peers" | "connections" | "rules"
   > {
   /** See `Network.missingKeys`; given the assembled network, which it may read. */
-  missingKeys?(network: Network, peer: string): Diagnostic[];
+  missingKeys?(network: Network, peer: string, interfaces?: readonly NetInterface[]): Diagnostic[];
 }
 
 export function assembleNetwork(parts: NetworkParts): Network {
@@ -112,7 +112,7 @@ export function assembleNetwork(parts: NetworkParts): Network {
     },
   };
   const needs = parts.missingKeys;
-  if (needs) network.missingKeys = (name) => needs(network, name);
+  if (needs) network.missingKeys = (name, interfaces) => needs(network, name, interfaces);
   if (parts.extraArgs) network.extraArgs = parts.extraArgs;
   if (parts.rules) network.rules = parts.rules;
   return network;

@@ -195,8 +195,9 @@ export interface Network {
   /**
    * The keys the configuration of `peer` reads that the ACL lacks (the original is lazy, and so
    * are we: see needs.ts); empty when it can be made. Parsers of other versions may leave it out.
+   * `interfaces`: the peer's, when the caller has them already (they are resolved on demand).
    */
-  missingKeys?(peer: string): Diagnostic[];
+  missingKeys?(peer: string, interfaces?: readonly NetInterface[]): Diagnostic[];
   /** Warnings found while resolving (so far: resolution is lazy). */
   readonly warnings: readonly Diagnostic[];
   /**

@@ -22,7 +22,7 @@
 import type { AclV1 } from "../../acl/v1/schema.js";
 import { expectedAt } from "../../acl/v1/validate.js";
 import { type Diagnostic, diagnostic, type PathSegment } from "../../diagnostics.js";
-import type { NetFilter, Network } from "../../network/model.js";
+import type { NetFilter, NetInterface, Network } from "../../network/model.js";
 
 /** Collects the missing keys of one peer, each once, in the order they are met. */
 class Needs {
@@ -69,7 +69,12 @@ function filters(
 }
 
 /** Every key the configuration of `peerName` reads that the ACL lacks (none: it can be made). */
-export function missingKeys(acl: AclV1, network: Network, peerName: string): Diagnostic[] {
+export function missingKeys(
+  acl: AclV1,
+  network: Network,
+  peerName: string,
+  interfaces: readonly NetInterface[] = network.interfaces(peerName),
+): Diagnostic[] {
   const needs = new Needs();
   const index = acl.peers.findIndex((p) => p.name === peerName);
   const peer = acl.peers[index];
@@ -96,7 +101,7 @@ export function missingKeys(acl: AclV1, network: Network, peerName: string): Dia
   // Links are only what the original makes of them once every filter deciding them is whole.
   if (needs.any) return needs.diagnostics(peerName);
   const ownGroups = peer.groups ?? [];
-  for (const iface of network.interfaces(peerName)) {
+  for (const iface of interfaces) {
     if (iface.links.length === 0) continue;
     const { subnet } = iface;
     needs.has(acl.subnets?.[subnet.index]?.endpoints, ["subnets", subnet.index, "endpoints"]);

@@ -11,6 +11,7 @@ import type {
   Membership,
   NetConnection,
   NetGroup,
+  NetInterface,
   NetPeer,
   NetRule,
   NetSubnet,
@@ -115,7 +116,8 @@ export function buildNetwork(acl: AclV1): Network {
         groups,
         peers,
         connections,
-        missingKeys: (network: Network, name: string) => missingKeys(acl, network, name),
+        missingKeys: (network: Network, name: string, interfaces?: readonly NetInterface[]) =>
+          missingKeys(acl, network, name, interfaces),
       },
       { extraArgs: acl.extraArgs, rules },
     ),
