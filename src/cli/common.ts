@@ -199,6 +199,11 @@ export async function sourcedNetworkWith(
   return { registry, ...sourcedNetworkOf(io, acl, registry, aclLimits(flags)) };
 }
 
+/** The flags of a command that reads one ACL, with plugins, and prints text or JSON. */
+export interface TextOrJsonFlags extends NetworkFlags {
+  format: "text" | "json";
+}
+
 /** `--format text|json`, text by default. */
 export function textOrJsonOption(): Option {
   return new Option("--format <format>", "output format").choices(["text", "json"]).default("text");

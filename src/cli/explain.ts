@@ -11,15 +11,13 @@ import { resolveTarget, splitService } from "../check/policy.js";
 import {
   aclCommand,
   checkPeerNames,
-  type NetworkFlags,
   networkWith,
+  type TextOrJsonFlags,
   textOrJsonOption,
 } from "./common.js";
 import { type CliIO, UsageError } from "./io.js";
 
-interface Flags extends NetworkFlags {
-  format: "text" | "json";
-}
+type Flags = TextOrJsonFlags;
 
 async function run(
   io: CliIO,
