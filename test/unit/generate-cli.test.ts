@@ -167,15 +167,8 @@ test("agenix-rekey declares the secrets and points at their runtime paths", () =
     const missing = wirenix(["generate", file, "--key-provider", "agenix-rekey"]);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /agenix-rekey key provider needs --secrets-dir/);
-    const ran = wirenix([
-      "generate",
-      file,
-      "--key-provider",
-      "agenix-rekey",
-      "--secrets-dir",
-      dir,
-      ...NETWORKD_JSON,
-    ]);
+    const rekey = ["generate", file, "--key-provider", "agenix-rekey", "--secrets-dir", dir];
+    const ran = wirenix([...rekey, ...NETWORKD_JSON]);
     assert.equal(ran.code, 0, ran.stderr);
     const a = JSON.parse(ran.stdout).a as Json;
     assert.deepEqual(a.age.secrets["wirenix-peer-a"], {
@@ -196,18 +189,7 @@ test("agenix-rekey declares the secrets and points at their runtime paths", () =
       netdev.wireguardPeers[0].PublicKey,
       "ztdAXTspQEZUNpxUbUdAhhRWbiL3YYWKSK0ZGdcsMHE=",
     );
-    const statik = JSON.parse(
-      wirenix([
-        "generate",
-        file,
-        "--key-provider",
-        "agenix-rekey",
-        "--secrets-dir",
-        dir,
-        "--format",
-        "json",
-      ]).stdout,
-    );
+    const statik = JSON.parse(wirenix([...rekey, "--format", "json"]).stdout);
     assert.equal(statik.a.age.secrets["wirenix-peer-a"].group, "root");
   }));
 
