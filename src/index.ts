@@ -126,7 +126,8 @@ export {
 } from "./keys/provider.js";
 export { stalePublicKeys, unsetPublicKeys } from "./keys/stale.js";
 export { type PublicKeyUpdate, updateAclPublicKeys } from "./keys/update-acl.js";
-export { allowedIP, generatedAddress, hostAddress, interfaceAddress } from "./network/addresses.js";
+export { Address, type Prefix, parsePrefix } from "./network/address.js";
+export { generatedAddress } from "./network/addresses.js";
 export { assembleNetwork, type NetworkParts } from "./network/assemble.js";
 export {
   DEV_NAME_METHODS,
@@ -149,6 +150,7 @@ export type {
   Network,
   ResolvedEndpoint,
 } from "./network/model.js";
+export { allowedIPs, allowedIPTexts } from "./network/routing.js";
 export { compareNames, KeyOrder } from "./order.js";
 export { defineParser, type Parser } from "./parsers/parser.js";
 export { buildNetwork } from "./parsers/v1/network.js";

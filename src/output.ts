@@ -27,6 +27,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
+import { StringDecoder } from "node:string_decoder";
 
 /** What a failed file operation means for the user, by error code. */
 const REASONS: Record<string, string> = {
@@ -113,8 +114,21 @@ export function guarded<T>(file: string, step: () => T): T {
  * part of a buffer (a nearly full disk does exactly that), and the rest must follow or fail.
  */
 export function writeFully(fd: number, data: string | Uint8Array, file: string): void {
-  const buffer = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+  let buffer: Uint8Array;
   let done = 0;
+  if (typeof data === "string") {
+    // Node encodes a string into the write itself; a Buffer of our own for each chunk costs
+    // far more (fresh memory faulting in its pages: 1.9 s against 0.08 s for 120 MB here).
+    // Only a short write, or a pipe not ready (EAGAIN), goes on from the encoded bytes.
+    const size = Buffer.byteLength(data, "utf8");
+    try {
+      done = writeSync(fd, data, null, "utf8");
+    } catch (error) {
+      if (errnoCode(error) !== "EAGAIN") throw asWriteError(error, file);
+    }
+    if (done === size) return;
+    buffer = Buffer.from(data, "utf8");
+  } else buffer = data;
   while (done < buffer.length) {
     let wrote: number;
     try {
@@ -348,13 +362,17 @@ export class HeldOutput {
     const spill = this.#spill;
     if (!spill) return;
     const buffer = Buffer.allocUnsafe(1 << 20);
+    // A character may straddle two reads: the decoder keeps its first bytes for the next.
+    const decoder = new StringDecoder("utf8");
     let position = 0;
     for (;;) {
       const read = readSync(spill.fd, buffer, 0, buffer.length, position);
       if (read === 0) break;
       position += read;
-      this.#target(buffer.toString("utf8", 0, read));
+      this.#target(decoder.write(buffer.subarray(0, read)));
     }
+    const rest = decoder.end();
+    if (rest !== "") this.#target(rest);
     this.discard();
   }
 

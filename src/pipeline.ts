@@ -261,14 +261,18 @@ export class Generator {
       ]);
     const missing = this.network.missingKeys?.(peerName) ?? [];
     if (isNonEmpty(missing)) throw new InputError(missing);
-    const keys = new PeerKeys(this.#providers, {
-      network: this.network,
-      peer,
-      configurer: this.configurer.name,
-      cache: this.run.share("keys/providers", () => new Map<string, unknown>()),
-      ...(this.options.secretsDir === undefined ? {} : { secretsDir: this.options.secretsDir }),
-      ...(this.options.keysDir === undefined ? {} : { keysDir: this.options.keysDir }),
-    });
+    const keys = new PeerKeys(
+      this.#providers,
+      {
+        network: this.network,
+        peer,
+        configurer: this.configurer.name,
+        cache: this.run.share("keys/providers", () => new Map<string, unknown>()),
+        ...(this.options.secretsDir === undefined ? {} : { secretsDir: this.options.secretsDir }),
+        ...(this.options.keysDir === undefined ? {} : { keysDir: this.options.keysDir }),
+      },
+      this.run.share("keys/checked public keys", () => new Set<string>()),
+    );
     const { devNameMethod } = this.options;
     const context: ConfigureContext = {
       network: this.network,

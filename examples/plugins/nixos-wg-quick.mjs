@@ -5,12 +5,11 @@
 // A plugin is an ES module whose default export lists what it adds (parsers, configurers, key
 // providers). The `define*` helpers only give editors the types.
 import {
-  allowedIP,
+  allowedIPTexts,
   defineConfigurer,
   definePlugin,
   deviceInterfaces,
   hostsEntries,
-  interfaceAddress,
 } from "wirenix";
 
 const nixosWgQuick = defineConfigurer({
@@ -22,13 +21,13 @@ const nixosWgQuick = defineConfigurer({
     // deviceInterfaces: one entry per device name, with the clash rules every configurer shares.
     for (const { device, iface } of deviceInterfaces(context)) {
       interfaces[device] = {
-        address: iface.addresses.map(interfaceAddress),
+        address: iface.addresses.map((a) => a.interfaceCidr),
         listenPort: iface.listenPort,
         privateKeyFile: keys.privateKeyFile(),
         peers: iface.links.map((link) => ({
           publicKey: keys.publicKeyOf(link.peer),
           presharedKeyFile: keys.presharedKeyFile(iface.subnet),
-          allowedIPs: link.addresses.map(allowedIP),
+          allowedIPs: allowedIPTexts(link),
           endpoint: link.endpoint.address,
           persistentKeepalive: link.endpoint.persistentKeepalive,
         })),

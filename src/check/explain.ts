@@ -4,7 +4,6 @@
  * dials with the ACL endpoint entries it was merged from.
  */
 import { AccessRules } from "../network/access.js";
-import { allowedIP } from "../network/addresses.js";
 import type {
   Link,
   NetConnection,
@@ -14,7 +13,7 @@ import type {
   Network,
   ResolvedEndpoint,
 } from "../network/model.js";
-import { allowedIPs } from "../network/routing.js";
+import { allowedIPTexts } from "../network/routing.js";
 import { filterSelects, type SelectablePeer } from "../network/select.js";
 import { type Hop, type Trace, tracePacket } from "./paths.js";
 import { type Target, targetAddresses } from "./policy.js";
@@ -188,8 +187,8 @@ export function explainPair(network: Network, a: string, b: string): Explanation
     const view = (peer: string, iface: typeof mine, seen: Link | undefined): MemberView => ({
       peer,
       listenPort: iface.listenPort,
-      addresses: iface.addresses,
-      allowedIPs: seen ? allowedIPs(seen) : iface.addresses.map(allowedIP),
+      addresses: iface.addresses.map((a) => a.text),
+      allowedIPs: seen ? allowedIPTexts(seen) : iface.addresses.map((a) => a.allowedIP),
     });
     const dials: Dial[] = [];
     if (toB) dials.push(dial(network, a, b, toB.endpoint));

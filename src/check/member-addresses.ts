@@ -1,16 +1,16 @@
 /**
- * The addresses members of a subnet have written, parsed once as hosts and as AllowedIPs: the
- * fact the address lints (src/check/lints/) share.
+ * The addresses of a subnet's members, with the blocks they stand for as hosts and as
+ * AllowedIPs: the fact the address lints (src/check/lints/) share.
  */
 import type { PathSegment } from "../diagnostics.js";
-import { allowedIP, hostAddress } from "../network/addresses.js";
-import { type AddressRange, addressRange } from "../network/cidr.js";
+import type { Address } from "../network/address.js";
+import type { AddressRange } from "../network/cidr.js";
 import type { NetPeer, Network } from "../network/model.js";
 
 /** One address of one member of a subnet. */
 export interface MemberAddress {
   peer: NetPeer;
-  written: string;
+  address: Address;
   /** As the address itself (host part). */
   host: AddressRange;
   /** As AllowedIPs on the other members: a bare address is one host. */
@@ -22,11 +22,8 @@ export function membersAddresses(network: Network, subnet: string): MemberAddres
   for (const name of network.subnet(subnet)?.members ?? []) {
     const peer = network.peer(name) as NetPeer;
     const membership = peer.memberships.find((m) => m.subnet === subnet);
-    for (const written of membership?.addresses ?? []) {
-      const host = addressRange(hostAddress(written));
-      const allowed = addressRange(allowedIP(written));
-      if (host && allowed) out.push({ peer, written, host, allowed });
-    }
+    for (const address of membership?.addresses ?? [])
+      out.push({ peer, address, host: address.host.range, allowed: address.range });
   }
   return out;
 }

@@ -15,8 +15,8 @@ import {
   type PacketService,
   type Verdict,
 } from "../network/access.js";
-import { allowedIP, interfaceAddress } from "../network/addresses.js";
-import { type AddressRange, addressRange, rangeHolds } from "../network/cidr.js";
+import type { Address } from "../network/address.js";
+import { type AddressRange, rangeHolds } from "../network/cidr.js";
 import type { Link, NetInterface, NetPeer, Network } from "../network/model.js";
 import { allowedIPs } from "../network/routing.js";
 
@@ -48,30 +48,22 @@ export interface Trace {
 
 const q = JSON.stringify;
 
-function range(address: string): AddressRange | undefined {
-  return addressRange(address);
-}
-
-/** The longest prefix of `cidrs` that holds `dst`, or -1. */
-function longest(cidrs: readonly string[], dst: AddressRange): number {
+/** The longest prefix of `ranges` that holds `dst`, or -1. */
+function longest(ranges: Iterable<AddressRange>, dst: Address): number {
   let best = -1;
-  for (const c of cidrs) {
-    const r = range(c);
-    if (r && r.prefix > best && rangeHolds(r, dst.family, dst.address)) best = r.prefix;
-  }
+  for (const r of ranges)
+    if (r.prefix > best && rangeHolds(r, dst.family, dst.value)) best = r.prefix;
   return best;
 }
 
-function bare(address: string): AddressRange | undefined {
-  return range(allowedIP(address));
+/** The blocks of AllowedIPs entries (or routed networks). */
+function* ranges(addresses: readonly Address[]): Iterable<AddressRange> {
+  for (const a of addresses) yield a.range;
 }
 
-function owns(ifaces: readonly NetInterface[], dst: AddressRange): boolean {
+function owns(ifaces: readonly NetInterface[], dst: Address): boolean {
   return ifaces.some((i) =>
-    i.addresses.some((a) => {
-      const r = bare(a);
-      return r !== undefined && r.family === dst.family && r.address === dst.address;
-    }),
+    i.addresses.some((a) => a.family === dst.family && a.value === dst.value),
   );
 }
 
@@ -80,9 +72,9 @@ function sourceOf(
   iface: NetInterface,
   all: readonly NetInterface[],
   family: 4 | 6,
-): string | undefined {
+): Address | undefined {
   for (const i of [iface, ...all])
-    for (const a of i.addresses) if (bare(a)?.family === family) return allowedIP(a).split("/")[0];
+    for (const a of i.addresses) if (a.family === family) return a.host;
   return undefined;
 }
 
@@ -98,16 +90,19 @@ interface Route {
  * and the interface's own prefix), then the link with the longest AllowedIPs on it; or the
  * host's own routed network when that is the longer match.
  */
-function routeOf(ifaces: readonly NetInterface[], dst: AddressRange): Route | undefined {
+function routeOf(ifaces: readonly NetInterface[], dst: Address): Route | undefined {
   let best: { iface: NetInterface; length: number } | undefined;
   for (const iface of ifaces) {
-    const cidrs = [...iface.addresses.map(interfaceAddress), ...iface.links.flatMap(allowedIPs)];
-    const length = longest(cidrs, dst);
+    let length = longest(
+      iface.addresses.map((a) => a.interfaceRange),
+      dst,
+    );
+    for (const l of iface.links) length = Math.max(length, longest(ranges(allowedIPs(l)), dst));
     if (length >= 0 && (!best || length > best.length)) best = { iface, length };
   }
   let own: { iface: NetInterface; length: number } | undefined;
   for (const iface of ifaces) {
-    const length = longest(iface.routes ?? [], dst);
+    const length = longest(ranges(iface.routes ?? []), dst);
     if (length >= 0 && (!own || length > own.length)) own = { iface, length };
   }
   if (own && (!best || own.length >= best.length)) return { iface: own.iface, ownNetwork: true };
@@ -115,7 +110,7 @@ function routeOf(ifaces: readonly NetInterface[], dst: AddressRange): Route | un
   let link: Link | undefined;
   let linkLength = -1;
   for (const l of best.iface.links) {
-    const length = longest(allowedIPs(l), dst);
+    const length = longest(ranges(allowedIPs(l)), dst);
     if (length > linkLength) {
       link = l;
       linkLength = length;
@@ -146,24 +141,21 @@ export function tracePacket(
   network: Network,
   rules: AccessRules | undefined,
   from: string,
-  destination: string,
+  destination: Address,
   packet?: PacketService,
 ): Trace {
-  const trace: Trace = { destination, reached: false, hops: [] };
-  const dst = range(destination);
-  if (!dst) {
-    trace.hops.push({ peer: from, action: "drop", why: `${q(destination)} is not an address` });
-    return trace;
-  }
+  const dst = destination.host;
+  const shown = q(dst.text);
+  const trace: Trace = { destination: dst.text, reached: false, hops: [] };
   const drop = (peer: string, why: string, subnet?: string): Trace => {
     trace.hops.push({ peer, action: "drop", why, ...(subnet ? { subnet } : {}) });
     return trace;
   };
   let current = from;
-  let arrived: { iface: NetInterface; from: string } | undefined;
+  // Where the packet came in, from whom, with the source address this host sees (an exit node
+  // masquerades it for the next hop).
+  let arrived: { iface: NetInterface; from: string; source: Address } | undefined;
   const seen = new Set<string>();
-  // The packet's source address as the next hop sees it (an exit node masquerades it).
-  let currentSource = "";
   for (;;) {
     if (seen.has(current))
       return drop(current, `routing loop: the packet is back at ${q(current)}`);
@@ -173,15 +165,14 @@ export function tracePacket(
     const forwards = hostForwards(ifaces);
     const access =
       arrived && rules?.enforced ? rules.interfaceAccess(peer, arrived.iface, forwards) : undefined;
-    const source = currentSource;
     if (arrived && owns(ifaces, dst)) {
-      const verdict = decideInput(access, source, packet);
+      const verdict = decideInput(access, arrived.source, packet);
       trace.hops.push(verdictHop(current, arrived.iface.subnet.name, verdict, "input"));
       trace.reached = verdict.allowed;
       return trace;
     }
     if (!arrived && owns(ifaces, dst))
-      return drop(current, `${q(destination)} is an address of ${q(current)} itself`);
+      return drop(current, `${shown} is an address of ${q(current)} itself`);
     const route = routeOf(ifaces, dst);
     if (arrived && !forwards)
       return drop(
@@ -191,7 +182,7 @@ export function tracePacket(
       );
     let passed: Verdict | undefined;
     if (arrived) {
-      passed = decideForward(access, source, destination, packet);
+      passed = decideForward(access, arrived.source, dst, packet);
       if (!passed.allowed) return drop(current, passed.why, arrived.iface.subnet.name);
       if (route?.ownNetwork) {
         trace.hops.push({
@@ -202,14 +193,14 @@ export function tracePacket(
         return trace;
       }
     } else if (route?.ownNetwork)
-      return drop(current, `${q(destination)} is in a network ${q(current)} routes itself`);
-    if (!route) return drop(current, `${q(current)} has no route to ${q(destination)}`);
+      return drop(current, `${shown} is in a network ${q(current)} routes itself`);
+    if (!route) return drop(current, `${q(current)} has no route to ${shown}`);
     const { iface, link } = route;
     const subnet = iface.subnet.name;
     if (!link)
       return drop(
         current,
-        `no peer of ${q(current)} on subnet ${q(subnet)} has ${q(destination)} in its AllowedIPs`,
+        `no peer of ${q(current)} on subnet ${q(subnet)} has ${shown} in its AllowedIPs`,
         subnet,
       );
     // An exit node masquerades what its clients send out of another interface (the NAT rule
@@ -218,33 +209,33 @@ export function tracePacket(
       arrived !== undefined &&
       arrived.iface.subnet.name !== subnet &&
       arrived.iface.links.some((l) => l.peer.name === arrived?.from && l.exitClient);
-    if (!arrived || masquerade) {
-      const chosen = sourceOf(iface, ifaces, dst.family);
-      if (!chosen)
-        return drop(current, `${q(current)} has no IPv${dst.family} address to send from`, subnet);
-      currentSource = chosen;
-      trace.source ??= chosen;
-    }
+    const src = arrived && !masquerade ? arrived.source : sourceOf(iface, ifaces, dst.family);
+    if (!src)
+      return drop(current, `${q(current)} has no IPv${dst.family} address to send from`, subnet);
+    trace.source ??= src.text;
     const next = link.peer.name;
     const back = network.interfaceOn(next, subnet)?.links.find((l) => l.peer.name === current);
-    const src = currentSource;
     const hop: Hop = {
       peer: current,
       action: arrived ? "forward" : "send",
       subnet,
       to: next,
       connections: link.connections,
-      why: `${q(destination)} is in its AllowedIPs for ${q(next)}${passed ? ` (${passed.why})` : ""}${masquerade ? `; masqueraded to ${src}` : ""}`,
+      why: `${shown} is in its AllowedIPs for ${q(next)}${passed ? ` (${passed.why})` : ""}${masquerade ? `; masqueraded to ${src.text}` : ""}`,
     };
     if (passed?.allowed && passed.rule !== undefined) hop.rule = passed.rule;
     trace.hops.push(hop);
-    if (!back || longest(allowedIPs(back), range(src) as AddressRange) < 0)
+    if (!back || longest(ranges(allowedIPs(back)), src) < 0)
       return drop(
         next,
-        `${q(next)}'s WireGuard drops it: the source ${src} is not in its AllowedIPs for ${q(current)}`,
+        `${q(next)}'s WireGuard drops it: the source ${src.text} is not in its AllowedIPs for ${q(current)}`,
         subnet,
       );
-    arrived = { iface: network.interfaceOn(next, subnet) as NetInterface, from: current };
+    arrived = {
+      iface: network.interfaceOn(next, subnet) as NetInterface,
+      from: current,
+      source: src,
+    };
     current = next;
   }
 }

@@ -13,7 +13,7 @@
  */
 import type { Diagnostics, PathSegment } from "../diagnostics.js";
 import { AccessRules, type PacketService } from "../network/access.js";
-import { allowedIP } from "../network/addresses.js";
+import { Address } from "../network/address.js";
 import { addressRange, rangeHolds } from "../network/cidr.js";
 import type { Network } from "../network/model.js";
 import { shortList } from "./lint.js";
@@ -44,8 +44,8 @@ export interface PolicyOutcome {
 export interface Target {
   peer: string;
   subnet?: string;
-  /** A routed network (or an address in one), when the target is one. */
-  network?: string;
+  /** The address a packet to a routed network (or an address in one) is sent to. */
+  network?: Address;
   /** The packet's protocol and port, when the target names them. */
   service?: PacketService;
 }
@@ -81,14 +81,14 @@ function routedTarget(network: Network, text: string): Target | string | undefin
   for (const peer of network.peers)
     for (const m of peer.memberships)
       for (const route of m.routes ?? []) {
-        const rr = addressRange(route);
+        const rr = route.range;
         // The route must hold the whole target, not just its first address.
-        const holds = rr && rangeHolds(rr, r.family, r.start) && rangeHolds(rr, r.family, r.end);
-        if (rr && holds && (!best || rr.prefix > best.length))
+        const holds = rangeHolds(rr, r.family, r.start) && rangeHolds(rr, r.family, r.end);
+        if (holds && (!best || rr.prefix > best.length))
           best = { peer: peer.name, subnet: m.subnet, length: rr.prefix };
       }
   if (!best) return `no peer routes ${q(text)} (no peer's routes hold it)`;
-  return { peer: best.peer, subnet: best.subnet, network: address };
+  return { peer: best.peer, subnet: best.subnet, network: Address.of(address) };
 }
 
 const KNOWN: readonly string[] = ["from", "reaches", "notReaches"];
@@ -138,12 +138,12 @@ function resolveName(network: Network, text: string): Target | string {
 }
 
 /** The addresses a target stands for: a network's, or the peer's (on the subnet given). */
-export function targetAddresses(network: Network, target: Target): string[] {
+export function targetAddresses(network: Network, target: Target): Address[] {
   if (target.network !== undefined) return [target.network];
   const peer = network.peer(target.peer);
   return (peer?.memberships ?? [])
     .filter((m) => target.subnet === undefined || m.subnet === target.subnet)
-    .flatMap((m) => m.addresses.map((a) => allowedIP(a).split("/")[0] ?? a));
+    .flatMap((m) => m.addresses.map((a) => a.host));
 }
 
 /** Follows a packet to each of the target's addresses; the first that arrives, else the last. */
@@ -279,7 +279,7 @@ export function runPolicyTests(
         });
         if (passed) return;
         outcome.failed++;
-        const shown = target.network ?? target.peer;
+        const shown = target.network?.text ?? target.peer;
         const scope =
           (target.network !== undefined
             ? ` (routed by ${q(target.peer)})`

@@ -3,7 +3,7 @@
  * Subnets and peers are walked in name order and a later name for an address replaces an
  * earlier one, as in the original.
  */
-import { hostAddress } from "../network/addresses.js";
+import type { Address } from "../network/address.js";
 import type { NetInterface, NetPeer, NetSubnet, Network } from "../network/model.js";
 import { compareNames } from "../order.js";
 import type { RunContext } from "../run-context.js";
@@ -16,8 +16,8 @@ import type { RunContext } from "../run-context.js";
  */
 interface AddressOrder {
   network: Network;
-  /** By address as written in the model (several may share one host address). */
-  rank: Map<string, number>;
+  /** By the model's address (several may share one host address). */
+  rank: Map<Address, number>;
   sorted: string[];
   /** `[peer.subnet]`, one list per name: every host that lists the address holds the same one. */
   nameLists: Map<string, readonly string[]>;
@@ -28,14 +28,13 @@ interface AddressOrder {
 }
 
 function makeAddressOrder(network: Network): AddressOrder {
-  const written = new Set<string>();
-  for (const peer of network.peers)
-    for (const m of peer.memberships) for (const a of m.addresses) written.add(a);
-  const sorted = [...new Set([...written].map(hostAddress))].sort(compareNames);
-  const position = new Map(sorted.map((address, i) => [address, i]));
+  const all: Address[] = [];
+  for (const peer of network.peers) for (const m of peer.memberships) all.push(...m.addresses);
+  const sorted = [...new Set(all.map((a) => a.ip))].sort(compareNames);
+  const position = new Map(sorted.map((ip, i) => [ip, i]));
   return {
     network,
-    rank: new Map([...written].map((a) => [a, position.get(hostAddress(a)) as number])),
+    rank: new Map(all.map((a) => [a, position.get(a.ip) as number])),
     sorted,
     nameLists: new Map(),
     names: new Array(sorted.length),
@@ -125,6 +124,6 @@ export function hostsLines(interfaces: readonly NetInterface[]): Map<string, str
   for (const iface of interfaces)
     for (const link of iface.links)
       for (const address of link.addresses)
-        hosts.set(hostAddress(address), `${link.peer.name}.${iface.subnet.name}`);
+        hosts.set(address.ip, `${link.peer.name}.${iface.subnet.name}`);
   return hosts;
 }

@@ -8,9 +8,8 @@
  * (deprecated since systemd 256) nor its IPMasquerade= (iptables only in Debian's systemd 252).
  */
 import { type IniEntry, type IniSection, toIni } from "../emit/ini.js";
-import { interfaceAddress } from "../network/addresses.js";
 import type { Link, NetSubnet } from "../network/model.js";
-import { allowedIPs } from "../network/routing.js";
+import { allowedIPTexts } from "../network/routing.js";
 import type { ConfigureContext } from "./configurer.js";
 import { settingPath } from "./dns-mtu.js";
 import {
@@ -50,7 +49,7 @@ function peerSection(context: ConfigureContext, subnet: NetSubnet, link: Link): 
       ? undefined
       : { key: "PresharedKeyFile", value: absoluteKeyFile(psk.file, pskPath), path: pskPath },
     psk.inline,
-    ...allowedIPs(link).map((value) => ({ key: "AllowedIPs", value })),
+    ...allowedIPTexts(link).map((value) => ({ key: "AllowedIPs", value })),
   ]);
 }
 
@@ -102,7 +101,7 @@ function networkdFiles(context: ConfigureContext): FileSet {
             entries: [
               ...iface.addresses.map((address) => ({
                 key: "Address",
-                value: interfaceAddress(address),
+                value: address.interfaceCidr,
               })),
               ...(iface.dns ?? []).map((value) => ({
                 key: "DNS",

@@ -15,6 +15,7 @@ import {
   type InterfaceAccess,
   type Service,
 } from "../network/access.js";
+import type { Address } from "../network/address.js";
 import type { NetInterface, NetPeer, Network } from "../network/model.js";
 import type { DeviceInterface } from "./interfaces.js";
 
@@ -56,8 +57,9 @@ const FAMILIES = [
   { family: 6, match: "ip6", icmp: "ipv6-icmp" },
 ] as const;
 
-function ofFamily(addresses: readonly string[], family: 4 | 6): string[] {
-  return addresses.filter((a) => a.includes(":") === (family === 6));
+/** The addresses of one family, as nft matches them (a bare address: that one host). */
+function ofFamily(addresses: readonly Address[], family: 4 | 6): string[] {
+  return addresses.filter((a) => a.family === family).map((a) => a.allowedIP);
 }
 
 function set(items: readonly string[]): string {

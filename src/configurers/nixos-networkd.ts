@@ -3,9 +3,8 @@
  * the matching networks that give the interface its addresses).
  */
 import type { ConfigTree } from "../config-tree.js";
-import { interfaceAddress } from "../network/addresses.js";
 import type { Link, NetInterface, NetSubnet } from "../network/model.js";
-import { allowedIPs } from "../network/routing.js";
+import { allowedIPTexts } from "../network/routing.js";
 import { type ConfigureContext, defineConfigurer } from "./configurer.js";
 import { warnDnsUnsupported } from "./dns-mtu.js";
 import { warnUnsupportedRefresh } from "./endpoint-support.js";
@@ -28,7 +27,7 @@ function wireguardPeer(context: ConfigureContext, subnet: NetSubnet, link: Link)
     () => {
       // Keys in Nix order, so printing a million of these needs no sorting.
       const peer: ConfigTree = {
-        AllowedIPs: allowedIPs(link),
+        AllowedIPs: allowedIPTexts(link),
         Endpoint: link.endpoint.address,
         PersistentKeepalive: link.endpoint.persistentKeepalive,
         PresharedKeyFile: presharedKeyFile,
@@ -100,7 +99,7 @@ function systemdNetwork(context: ConfigureContext, withNetworks: boolean): Confi
         `set DNS= in your own .network for ${device} (systemd.network.networks.<name>.dns), or use the networkd configurer`,
       );
     networks[`50-${device}`] = {
-      address: iface.addresses.map(interfaceAddress),
+      address: iface.addresses.map((a) => a.interfaceCidr),
       dns: iface.dns === undefined ? undefined : [...iface.dns],
       matchConfig: { Name: device },
       // NixOS before 24.11 wraps each entry, as it does wireguardPeers.

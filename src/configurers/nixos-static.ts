@@ -1,8 +1,7 @@
 /** `static`: NixOS `networking.wireguard.interfaces`, one per subnet of the peer. */
 import type { ConfigTree } from "../config-tree.js";
-import { interfaceAddress } from "../network/addresses.js";
 import type { Link } from "../network/model.js";
-import { allowedIPs } from "../network/routing.js";
+import { allowedIPTexts } from "../network/routing.js";
 import type { RunContext } from "../run-context.js";
 import { defineConfigurer } from "./configurer.js";
 import { warnDnsUnsupported } from "./dns-mtu.js";
@@ -21,7 +20,7 @@ function peerEntry(
     const { endpoint } = link;
     // Keys in Nix order, so printing a million of these needs no sorting.
     return {
-      allowedIPs: allowedIPs(link),
+      allowedIPs: allowedIPTexts(link),
       dynamicEndpointRefreshRestartSeconds: endpoint.dynamicEndpointRefreshRestartSeconds,
       dynamicEndpointRefreshSeconds: endpoint.dynamicEndpointRefreshSeconds,
       endpoint: endpoint.address,
@@ -58,7 +57,7 @@ export const nixosStaticConfigurer = defineConfigurer({
       // (marked with `fwMark`) packets looks up, as wg-quick does.
       interfaces[device] = {
         fwMark: exit === undefined ? undefined : String(exit.table),
-        ips: iface.addresses.map(interfaceAddress),
+        ips: iface.addresses.map((a) => a.interfaceCidr),
         listenPort: iface.listenPort,
         mtu: iface.mtu,
         peers: iface.links.map((link) =>

@@ -4,6 +4,7 @@
  * printers print once (see shareSubtree): a million entries for 1000 peers, a thousand texts.
  */
 import type { ConfigTree } from "../config-tree.js";
+import type { Address } from "../network/address.js";
 import type { Link } from "../network/model.js";
 import type { RunContext } from "../run-context.js";
 
@@ -25,7 +26,7 @@ function sameLink(a: Link, b: Link): boolean {
   if (a.peer !== b.peer || a.endpoint !== b.endpoint || a.addresses !== b.addresses) return false;
   const x = a.routes ?? [];
   const y = b.routes ?? [];
-  return x.length === y.length && x.every((route, i) => route === y[i]);
+  return x.length === y.length && x.every((route, i) => route.text === y[i]?.text);
 }
 
 /**
@@ -44,7 +45,7 @@ export function sharedPeerEntry(
   // Entries made so far, by the remote's addresses on the subnet (an array of the network's own).
   const madeEntries = run.share(
     "configurers/peer-entries",
-    () => new WeakMap<readonly string[], MadeEntry[]>(),
+    () => new WeakMap<readonly Address[], MadeEntry[]>(),
   );
   let made = madeEntries.get(link.addresses);
   if (!made) {

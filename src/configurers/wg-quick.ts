@@ -6,9 +6,8 @@
  */
 import { diagnostic, InputError, type PathSegment } from "../diagnostics.js";
 import { type IniEntry, type IniSection, toIni } from "../emit/ini.js";
-import { interfaceAddress } from "../network/addresses.js";
 import type { Link, NetInterface, NetSubnet } from "../network/model.js";
-import { allowedIPs } from "../network/routing.js";
+import { allowedIPTexts } from "../network/routing.js";
 import type { ConfigureContext } from "./configurer.js";
 import { settingPath } from "./dns-mtu.js";
 import {
@@ -72,7 +71,7 @@ function peerSection(
     inlinePsk,
     {
       key: "AllowedIPs",
-      value: allowedIPs(link).join(","),
+      value: allowedIPTexts(link).join(","),
       path: [...remotePath, "subnets", subnet.name, link.routes ? "routes" : "ipAddresses"],
     },
   ]);
@@ -136,7 +135,7 @@ function wgQuickFiles(context: ConfigureContext): FileSet {
     const entries: (IniEntry | undefined)[] = [
       {
         key: "Address",
-        value: iface.addresses.map(interfaceAddress).join(", "),
+        value: iface.addresses.map((a) => a.interfaceCidr).join(", "),
         path: ["peers", peer.index, "subnets", iface.subnet.name, "ipAddresses"],
       },
       { key: "ListenPort", value: iface.listenPort },
@@ -231,7 +230,7 @@ export function phoneConfig(
           entries: [
             {
               key: "Address",
-              value: iface.addresses.map(interfaceAddress).join(", "),
+              value: iface.addresses.map((a) => a.interfaceCidr).join(", "),
               path: ["peers", peer.index, "subnets", subnet, "ipAddresses"],
             },
             { key: "ListenPort", value: iface.listenPort },

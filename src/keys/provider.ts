@@ -103,9 +103,19 @@ export class PeerKeys {
   readonly #answers: { name: string; answers: PeerKeyAnswers; absolute: boolean }[];
   readonly #peer: NetPeer;
   readonly #publicKeys = new Map<NetPeer, string>();
+  readonly #checkedPublicKeys: Set<string>;
 
-  constructor(providers: readonly KeyProvider[], context: KeyProviderContext) {
+  /**
+   * `checkedPublicKeys`: public keys found well-formed already, shared by the peers of one run
+   * (a 1000-peer mesh would check each key a thousand times otherwise).
+   */
+  constructor(
+    providers: readonly KeyProvider[],
+    context: KeyProviderContext,
+    checkedPublicKeys: Set<string> = new Set(),
+  ) {
     this.#peer = context.peer;
+    this.#checkedPublicKeys = checkedPublicKeys;
     this.#answers = providers.map((p) => ({
       name: p.name,
       answers: p.forPeer(context),
@@ -133,14 +143,17 @@ export class PeerKeys {
     for (const { name, answers } of this.#answers) {
       const key: unknown = answers.publicKeyOf?.(remote);
       if (key !== undefined && key !== "") {
-        const problem = keyProblem(key);
-        if (problem)
-          this.#refuse(
-            name,
-            ["peers", remote.index, "publicKey"],
-            `a bad public key for peer ${JSON.stringify(remote.name)}`,
-            problem,
-          );
+        if (typeof key !== "string" || !this.#checkedPublicKeys.has(key)) {
+          const problem = keyProblem(key);
+          if (problem)
+            this.#refuse(
+              name,
+              ["peers", remote.index, "publicKey"],
+              `a bad public key for peer ${JSON.stringify(remote.name)}`,
+              problem,
+            );
+          this.#checkedPublicKeys.add(key as string);
+        }
         this.#publicKeys.set(remote, key as string);
         return key as string;
       }

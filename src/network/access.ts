@@ -14,8 +14,8 @@
  * filtered.
  */
 import { SERVICE } from "../acl/values.js";
-import { allowedIP } from "./addresses.js";
-import { type AddressRange, addressRange, rangeHolds, rangesOverlap } from "./cidr.js";
+import type { Address, Prefix } from "./address.js";
+import { rangesOverlap } from "./cidr.js";
 import type { NetInterface, NetPeer, NetRule, Network } from "./model.js";
 import { filterSelects } from "./select.js";
 
@@ -50,10 +50,10 @@ export function serviceText(s: Service): string {
 export interface Allow {
   /** Index of the rule in `rules`. */
   rule: number;
-  /** Host addresses (`10.0.0.2/32`) of the peers `from` selects on the subnet. */
-  sources: readonly string[];
+  /** Addresses of the peers `from` selects on the subnet (as AllowedIPs take them). */
+  sources: readonly Address[];
   /** Forward only: addresses and routed networks of the peers `to` selects. */
-  destinations?: readonly string[];
+  destinations?: readonly Address[];
   services: readonly Service[];
 }
 
@@ -64,10 +64,10 @@ export interface InterfaceAccess {
   input: Allow[];
   /** Packets the host forwards (it routes networks or is an exit node). */
   forward: Allow[];
-  /** Host addresses of this host's exit clients on the subnet: their packets may leave. */
-  exitSources: string[];
+  /** Addresses of this host's exit clients on the subnet: their packets may leave. */
+  exitSources: Address[];
   /** Every WireGuard address and routed network: what leaving means not reaching. */
-  known: string[];
+  known: Address[];
 }
 
 /** A packet as a rule sees it: protocol and port (absent: any service at all). */
@@ -93,16 +93,11 @@ function appliesTo(rule: NetRule, subnet: string): boolean {
   return rule.subnets === undefined || rule.subnets.includes(subnet);
 }
 
-/** Every address of the subnet's members, as ranges: to tell relay routes from networks. */
-function memberRanges(network: Network, subnet: string): AddressRange[] {
-  const out: AddressRange[] = [];
+/** Every address of the subnet's members: to tell relay routes from networks. */
+function memberAddresses(network: Network, subnet: string): Address[] {
+  const out: Address[] = [];
   for (const peer of network.peers)
-    for (const m of peer.memberships)
-      if (m.subnet === subnet)
-        for (const a of m.addresses) {
-          const r = addressRange(allowedIP(a));
-          if (r) out.push(r);
-        }
+    for (const m of peer.memberships) if (m.subnet === subnet) out.push(...m.addresses);
   return out;
 }
 
@@ -111,12 +106,9 @@ function memberRanges(network: Network, subnet: string): AddressRange[] {
  * WireGuard addresses of the subnet (a hub routing the whole tunnel network) relays to those
  * peers, and reaching them is their own rules' business, not the router's.
  */
-function ownedNetworks(peer: NetPeer, subnet: string, members: readonly AddressRange[]): string[] {
+function ownedNetworks(peer: NetPeer, subnet: string, members: readonly Address[]): Prefix[] {
   const routes = peer.memberships.find((m) => m.subnet === subnet)?.routes ?? [];
-  return routes.filter((route) => {
-    const r = addressRange(route);
-    return r !== undefined && !members.some((m) => rangesOverlap(r, m));
-  });
+  return routes.filter((route) => !members.some((m) => rangesOverlap(route.range, m.range)));
 }
 
 /**
@@ -134,8 +126,8 @@ export function hostForwards(interfaces: readonly NetInterface[]): boolean {
 export class AccessRules {
   readonly #network: Network;
   readonly #rules: readonly NetRule[];
-  readonly #members = new Map<string, AddressRange[]>();
-  #known: string[] | undefined;
+  readonly #members = new Map<string, Address[]>();
+  #known: Address[] | undefined;
 
   constructor(network: Network) {
     this.#network = network;
@@ -151,50 +143,47 @@ export class AccessRules {
     return this.#rules;
   }
 
-  #membersOf(subnet: string): AddressRange[] {
+  #membersOf(subnet: string): Address[] {
     let found = this.#members.get(subnet);
     if (!found) {
-      found = memberRanges(this.#network, subnet);
+      found = memberAddresses(this.#network, subnet);
       this.#members.set(subnet, found);
     }
     return found;
   }
 
-  /** Host addresses of the peers `filters` selects on `subnet`, but `self`. */
-  #addresses(filters: NetRule["from"], subnet: string, self: string): string[] {
-    const out: string[] = [];
+  /** Addresses of the peers `filters` selects on `subnet`, but `self`. */
+  #addresses(filters: NetRule["from"], subnet: string, self: string): Address[] {
+    const out: Address[] = [];
     for (const peer of this.#network.peers) {
       if (peer.name === self || !selects(filters, peer)) continue;
       const m = peer.memberships.find((x) => x.subnet === subnet);
-      if (m) out.push(...m.addresses.map(allowedIP));
+      if (m) out.push(...m.addresses);
     }
     return out;
   }
 
   /** Addresses (every subnet the rule applies to) and owned networks of the peers `to` selects. */
-  #destinations(rule: NetRule, self: string): string[] {
-    const out: string[] = [];
+  #destinations(rule: NetRule, self: string): Address[] {
+    const out: Address[] = [];
     for (const peer of this.#network.peers) {
       if (!selects(rule.to, peer)) continue;
       for (const m of peer.memberships) {
         if (!appliesTo(rule, m.subnet)) continue;
-        if (peer.name !== self) out.push(...m.addresses.map(allowedIP));
+        if (peer.name !== self) out.push(...m.addresses);
         out.push(...ownedNetworks(peer, m.subnet, this.#membersOf(m.subnet)));
       }
     }
-    return [...new Set(out)];
+    return distinct(out);
   }
 
   /** Every WireGuard address and routed network of the network. */
-  known(): string[] {
+  known(): Address[] {
     if (!this.#known) {
-      const out = new Set<string>();
+      const out: Address[] = [];
       for (const peer of this.#network.peers)
-        for (const m of peer.memberships) {
-          for (const a of m.addresses) out.add(allowedIP(a));
-          for (const r of m.routes ?? []) out.add(r);
-        }
-      this.#known = [...out];
+        for (const m of peer.memberships) out.push(...m.addresses, ...(m.routes ?? []));
+      this.#known = distinct(out);
     }
     return this.#known;
   }
@@ -219,18 +208,24 @@ export class AccessRules {
     }
     const exitSources = iface.links
       .filter((l) => forwards && l.exitClient)
-      .flatMap((l) => l.addresses.map(allowedIP));
+      .flatMap((l) => l.addresses);
     return { subnet, input, forward, exitSources, known: exitSources.length ? this.known() : [] };
   }
 }
 
-function holds(cidrs: readonly string[], address: string): boolean {
-  const one = addressRange(address);
-  if (!one) return false;
-  return cidrs.some((c) => {
-    const r = addressRange(c);
-    return r !== undefined && rangeHolds(r, one.family, one.address);
+/** The first of each AllowedIPs entry (`10.0.0.2` and `10.0.0.2/32` are one), in order. */
+function distinct(addresses: readonly Address[]): Address[] {
+  const seen = new Set<string>();
+  return addresses.filter((a) => {
+    if (seen.has(a.allowedIP)) return false;
+    seen.add(a.allowedIP);
+    return true;
   });
+}
+
+/** Whether one of `blocks` holds the single address `address`. */
+function holds(blocks: readonly Address[], address: Address): boolean {
+  return blocks.some((b) => b.holds(address));
 }
 
 function serves(services: readonly Service[], packet: PacketService | undefined): boolean {
@@ -249,7 +244,7 @@ function serves(services: readonly Service[], packet: PacketService | undefined)
 /** Whether `access` lets in a packet from `source` for the host itself. */
 export function decideInput(
   access: InterfaceAccess | undefined,
-  source: string,
+  source: Address,
   packet: PacketService | undefined,
 ): Verdict {
   if (!access) return { allowed: true, why: "no rules: everything passes" };
@@ -261,8 +256,8 @@ export function decideInput(
 /** Whether `access` lets a packet from `source` to `destination` be forwarded. */
 export function decideForward(
   access: InterfaceAccess | undefined,
-  source: string,
-  destination: string,
+  source: Address,
+  destination: Address,
   packet: PacketService | undefined,
 ): Verdict {
   if (!access) return { allowed: true, why: "no rules: everything passes" };

@@ -1,9 +1,9 @@
 /**
- * Addresses: the generated IPv6 address of a peer on a subnet, and the CIDR rules that turn a
- * written address into an interface address, an AllowedIPs entry or a hosts-file address.
+ * A peer's addresses on a subnet: the ones written, and the IPv6 address generated for it where
+ * none is written or "auto" asks for it.
  */
 import * as crypto from "node:crypto";
-import { looksLikeIPv6 } from "../acl/values.js";
+import { Address } from "./address.js";
 
 /**
  * `crypto.hash` (Node ≥ 20.12) hashes in one call, several times faster than a Hash object for
@@ -28,29 +28,9 @@ export function memberAddresses(
   written: readonly string[] | undefined,
   subnet: string,
   peer: string,
-): string[] {
-  if (written === undefined) return [generatedAddress(subnet, peer)];
-  if (!written.includes("auto")) return [...written];
-  return [...written.filter((a) => a !== "auto"), generatedAddress(subnet, peer)];
-}
-
-function withPrefix(address: string, ipv6Bits: string, ipv4Bits: string): string {
-  if (address.includes("/")) return address;
-  return `${address}/${looksLikeIPv6(address) ? ipv6Bits : ipv4Bits}`;
-}
-
-/** On the local interface a bare address stands for its subnet: /64 (IPv6) or /24 (IPv4). */
-export function interfaceAddress(address: string): string {
-  return withPrefix(address, "64", "24");
-}
-
-/** Toward a remote peer a bare address is that one host: /128 or /32. */
-export function allowedIP(address: string): string {
-  return withPrefix(address, "128", "32");
-}
-
-/** The address without its prefix length, as a hosts file wants it. */
-export function hostAddress(address: string): string {
-  const slash = address.indexOf("/");
-  return slash < 0 ? address : address.slice(0, slash);
+): Address[] {
+  const generated = () => Address.generatedIPv6(generatedAddress(subnet, peer));
+  if (written === undefined) return [generated()];
+  const kept = written.filter((a) => a !== "auto").map(Address.of);
+  return kept.length === written.length ? kept : [...kept, generated()];
 }

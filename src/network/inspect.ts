@@ -5,6 +5,7 @@
 
 import type { ConfigTree } from "../config-tree.js";
 import { redactSecrets } from "../secrets.js";
+import type { Address } from "./address.js";
 import type { Link, NetEndpoint, NetInterface, Network, ResolvedEndpoint } from "./model.js";
 
 function endpointData(e: ResolvedEndpoint): ConfigTree {
@@ -23,14 +24,15 @@ const plain = (value: unknown) => value as ConfigTree;
 /** Free-form extraArgs, with any key a user put there described, not shown. */
 const extra = (value: unknown) => redactSecrets(value) as ConfigTree;
 const endpoints = (list: readonly NetEndpoint[]) => list.map((e) => plain(e));
+const texts = (list: readonly Address[]) => list.map((a) => a.text);
 
 function linkData(link: Link): ConfigTree {
   return {
-    addresses: [...link.addresses],
+    addresses: texts(link.addresses),
     endpoint: endpointData(link.endpoint),
     connections: [...link.connections],
     extraArgs: extra(link.extraArgs),
-    routes: link.routes ? [...link.routes] : undefined,
+    routes: link.routes ? texts(link.routes) : undefined,
     exitNode: link.exitNode,
     exitClient: link.exitClient,
   };
@@ -41,9 +43,9 @@ function interfaceData(iface: NetInterface): ConfigTree {
   for (const link of iface.links) links[link.peer.name] = linkData(link);
   return {
     listenPort: iface.listenPort,
-    addresses: [...iface.addresses],
+    addresses: texts(iface.addresses),
     extraArgs: extra(iface.extraArgs),
-    routes: iface.routes ? [...iface.routes] : undefined,
+    routes: iface.routes ? texts(iface.routes) : undefined,
     exit: iface.exit ? { peer: iface.exit.peer.name, table: iface.exit.table } : undefined,
     openFirewall: iface.openFirewall,
     dns: iface.dns ? [...iface.dns] : undefined,
@@ -115,9 +117,9 @@ export function networkText(network: Network, only?: readonly string[]): string 
     if (interfaces.length === 0) lines.push("  no subnets");
     for (const iface of interfaces) {
       lines.push(
-        `  subnet ${iface.subnet.name}: port ${iface.listenPort}, addresses ${iface.addresses.join(", ")}`,
+        `  subnet ${iface.subnet.name}: port ${iface.listenPort}, addresses ${texts(iface.addresses).join(", ")}`,
       );
-      if (iface.routes) lines.push(`    routes ${iface.routes.join(", ")} for the others`);
+      if (iface.routes) lines.push(`    routes ${texts(iface.routes).join(", ")} for the others`);
       if (iface.exit)
         lines.push(`    all traffic through ${iface.exit.peer.name} (table ${iface.exit.table})`);
       if (iface.links.length === 0) lines.push("    links to no one");
@@ -125,10 +127,10 @@ export function networkText(network: Network, only?: readonly string[]): string 
         const e = link.endpoint;
         const dial = e.address ? `dials ${e.address}` : "no endpoint (waits for the other side)";
         const via = link.connections.map((c) => `connections[${c}]`).join(", ");
-        const routes = link.routes ? ` routes ${link.routes.join(", ")};` : "";
+        const routes = link.routes ? ` routes ${texts(link.routes).join(", ")};` : "";
         const exit = link.exitClient ? " exit node for it;" : "";
         lines.push(
-          `    -> ${link.peer.name} [${link.addresses.join(", ")}] ${dial};${routes}${exit} via ${via}`,
+          `    -> ${link.peer.name} [${texts(link.addresses).join(", ")}] ${dial};${routes}${exit} via ${via}`,
         );
       }
     }

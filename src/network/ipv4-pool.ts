@@ -4,12 +4,10 @@
  * handed out; a /31 has no such addresses (RFC 3021: both are hosts of a point-to-point link)
  * and a /32 is its one address.
  */
-import { hostAddress } from "./addresses.js";
-import { addressRange } from "./cidr.js";
+import { Address, type Prefix, parsePrefix } from "./address.js";
 
 export interface PoolRange {
-  /** The pool as written. */
-  pool: string;
+  pool: Prefix;
   /** First and last address a member may get. */
   first: bigint;
   last: bigint;
@@ -20,17 +18,11 @@ export function ipv4Text(n: bigint): string {
 }
 
 /** The addresses of `pool` members may get; undefined when `pool` is not an IPv4 network. */
-export function poolRange(pool: string): PoolRange | undefined {
-  const range = pool.includes("/") ? addressRange(pool) : undefined;
-  if (range?.family !== 4) return undefined;
+export function poolRange(pool: Prefix): PoolRange | undefined {
+  const range = pool.range;
+  if (range.family !== 4) return undefined;
   if (range.prefix >= 31) return { pool, first: range.start, last: range.end };
   return { pool, first: range.start + 1n, last: range.end - 1n };
-}
-
-/** The IPv4 address (as a number) a written member address uses, if it is one. */
-export function ipv4Of(written: string): bigint | undefined {
-  const range = addressRange(hostAddress(written));
-  return range?.family === 4 ? range.address : undefined;
 }
 
 /**
@@ -41,12 +33,13 @@ export function allocateIPv4(
   pool: string,
   used: readonly string[],
 ): { address: string } | { problem: string } {
-  const range = poolRange(pool);
+  const prefix = parsePrefix(pool);
+  const range = prefix && poolRange(prefix);
   if (!range) return { problem: `${pool} is not an IPv4 network like "10.0.0.0/24"` };
   const taken = new Set<bigint>();
   for (const written of used) {
-    const n = ipv4Of(written);
-    if (n !== undefined) taken.add(n);
+    const address = Address.parse(written);
+    if (address?.family === 4) taken.add(address.value);
   }
   for (let n = range.first; n <= range.last; n++)
     if (!taken.has(n)) return { address: ipv4Text(n) };

@@ -3,6 +3,7 @@
  * endpoints) and nothing rendered. Configurers translate it; check, explain and graph read it.
  */
 import type { Diagnostic } from "../diagnostics.js";
+import type { Address, Prefix } from "./address.js";
 
 /** Free-form data the ACL passes through to plugins. */
 export type ExtraArgs = Record<string, unknown>;
@@ -41,7 +42,7 @@ export interface NetSubnet {
   /** Open every member's listen port in its firewall (NixOS). */
   openFirewall?: boolean;
   /** Where members' IPv4 addresses come from (`add-peer`); only `check` reads it. */
-  ipv4Pool?: string;
+  ipv4Pool?: Prefix;
   /** DNS servers every member uses while its interface is up, unless its membership says. */
   dns?: readonly string[];
   /** Every member's interface MTU, unless its membership says. */
@@ -63,10 +64,10 @@ export interface Membership {
   subnet: string;
   listenPort: number;
   /** The addresses as the ACL means them: "auto" replaced, written CIDRs kept. */
-  addresses: readonly string[];
+  addresses: readonly Address[];
   extraArgs?: ExtraArgs;
-  /** Networks reachable through this peer on this subnet (prefixes with their length). */
-  routes?: readonly string[];
+  /** Networks reachable through this peer on this subnet. */
+  routes?: readonly Prefix[];
   /** The peer this one sends all its traffic through on this subnet. */
   exitNode?: string;
   /** Open the listen port in the firewall; overrides the subnet's `openFirewall`. */
@@ -132,7 +133,7 @@ export interface ResolvedEndpoint {
 export interface Link {
   peer: NetPeer;
   /** The remote peer's addresses on this subnet. */
-  addresses: readonly string[];
+  addresses: readonly Address[];
   endpoint: ResolvedEndpoint;
   /** Indices of the connections that produced this link, ascending. */
   connections: readonly number[];
@@ -142,7 +143,7 @@ export interface Link {
    * AllowedIPs beyond the remote peer's addresses: the networks it routes, then the default
    * routes `0.0.0.0/0` and `::/0` when it is the local peer's exit node. Absent when none.
    */
-  routes?: readonly string[];
+  routes?: readonly Prefix[];
   /** The remote peer is the local peer's exit node on this subnet. */
   exitNode?: true;
   /** The remote peer uses the local peer as its exit node: the local peer forwards and NATs. */
@@ -153,11 +154,11 @@ export interface Link {
 export interface NetInterface {
   subnet: NetSubnet;
   listenPort: number;
-  addresses: readonly string[];
+  addresses: readonly Address[];
   extraArgs?: ExtraArgs;
   links: readonly Link[];
   /** Networks the local peer routes for the others on this subnet (it forwards to them). */
-  routes?: readonly string[];
+  routes?: readonly Prefix[];
   /**
    * The linked peer the local peer sends all its traffic through, with the number used as both
    * firewall mark and routing table so the tunnel's own packets skip that table.

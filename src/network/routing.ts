@@ -6,11 +6,11 @@
  * they keep their links alive). ACLs without these keys resolve exactly as the original's.
  */
 import { type Diagnostic, diagnostic } from "../diagnostics.js";
-import { allowedIP } from "./addresses.js";
+import { type Address, type Prefix, prefixOf } from "./address.js";
 import type { Link, Membership, NetPeer, Network, ResolvedEndpoint } from "./model.js";
 
 /** The default routes an exit node carries, IPv4 then IPv6. */
-export const DEFAULT_ROUTES: readonly string[] = ["0.0.0.0/0", "::/0"];
+export const DEFAULT_ROUTES: readonly Prefix[] = [prefixOf("0.0.0.0/0"), prefixOf("::/0")];
 
 /** The PersistentKeepalive a roaming peer sends when its ACL gives none (NAT mappings last ~30 s). */
 export const ROAMING_KEEPALIVE = 25;
@@ -45,9 +45,19 @@ export function roamingEndpoint(
   return endpoint;
 }
 
-/** Every AllowedIPs entry of a link: the remote's addresses (as hosts), then its routes. */
-export function allowedIPs(link: Link): string[] {
-  return [...link.addresses.map(allowedIP), ...(link.routes ?? [])];
+/**
+ * Every AllowedIPs entry of a link: the remote's addresses, then its routes; each as WireGuard
+ * takes it is its `allowedIP` (a bare address: that one host).
+ */
+export function allowedIPs(link: Link): Address[] {
+  return link.routes ? [...link.addresses, ...link.routes] : [...link.addresses];
+}
+
+/** The AllowedIPs of a link as a configuration writes them. */
+export function allowedIPTexts(link: Link): string[] {
+  const texts = link.addresses.map((a) => a.allowedIP);
+  for (const route of link.routes ?? []) texts.push(route.allowedIP);
+  return texts;
 }
 
 /**

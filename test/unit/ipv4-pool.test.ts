@@ -1,6 +1,7 @@
 /** The IPv4 pool allocator of `add-peer`: lowest free address, never network or broadcast. */
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
+import { parsePrefix, prefixOf } from "../../src/network/address.js";
 import { allocateIPv4, poolRange } from "../../src/network/ipv4-pool.js";
 
 const cases: { name: string; pool: string; used: string[]; expect: string | RegExp }[] = [
@@ -113,10 +114,10 @@ test("allocator: a large pool fills in order without repeats", () => {
 });
 
 test("pool ranges: usable first and last addresses", () => {
-  assert.deepEqual(poolRange("192.168.1.0/24"), {
-    pool: "192.168.1.0/24",
-    first: 0xc0a80101n,
-    last: 0xc0a801fen,
-  });
-  assert.equal(poolRange("10.0.0.1"), undefined, "an address without prefix length is no pool");
+  const range = poolRange(prefixOf("192.168.1.0/24"));
+  assert.equal(range?.pool.text, "192.168.1.0/24");
+  assert.equal(range?.first, 0xc0a80101n);
+  assert.equal(range?.last, 0xc0a801fen);
+  assert.equal(parsePrefix("10.0.0.1"), undefined, "an address without prefix length is no pool");
+  assert.equal(poolRange(prefixOf("fd00::/64")), undefined, "an IPv6 network is no IPv4 pool");
 });

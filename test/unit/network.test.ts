@@ -4,13 +4,8 @@
  */
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
-import {
-  allowedIP,
-  generatedAddress,
-  hostAddress,
-  interfaceAddress,
-  memberAddresses,
-} from "../../src/network/addresses.js";
+import { Address } from "../../src/network/address.js";
+import { generatedAddress, memberAddresses } from "../../src/network/addresses.js";
 import { deviceName, deviceNameProblem } from "../../src/network/devname.js";
 import type { Network } from "../../src/network/model.js";
 import { parseAcl } from "../../src/pipeline.js";
@@ -30,24 +25,32 @@ const linksOf = (net: Network, peer: string, subnet = "lan") =>
 
 test("generated addresses follow the spec's example", () => {
   assert.equal(generatedAddress("simple", "node2"), "fda7:a39b:72f2:9718:15b1:8a72:4325:7695");
-  assert.deepEqual(memberAddresses(undefined, "simple", "node2"), [
-    "fda7:a39b:72f2:9718:15b1:8a72:4325:7695",
-  ]);
-  assert.deepEqual(memberAddresses(["auto", "10.0.0.1", "auto"], "simple", "node2"), [
+  const texts = (written: string[] | undefined) =>
+    memberAddresses(written, "simple", "node2").map((a) => a.text);
+  assert.deepEqual(texts(undefined), ["fda7:a39b:72f2:9718:15b1:8a72:4325:7695"]);
+  assert.deepEqual(texts(["auto", "10.0.0.1", "auto"]), [
     "10.0.0.1",
     "fda7:a39b:72f2:9718:15b1:8a72:4325:7695",
   ]);
-  assert.deepEqual(memberAddresses([], "simple", "node2"), []);
+  assert.deepEqual(texts([]), []);
+  // A generated address compares like a parsed one.
+  const [generated] = memberAddresses(undefined, "simple", "node2");
+  assert.equal(generated?.value, Address.of("fda7:a39b:72f2:9718:15b1:8a72:4325:7695").value);
 });
 
 test("CIDR rules for interface addresses, AllowedIPs and hosts", () => {
-  assert.equal(interfaceAddress("10.0.0.1"), "10.0.0.1/24");
-  assert.equal(interfaceAddress("fd00::1"), "fd00::1/64");
-  assert.equal(interfaceAddress("10.0.0.1/16"), "10.0.0.1/16");
-  assert.equal(allowedIP("10.0.0.1"), "10.0.0.1/32");
-  assert.equal(allowedIP("fd00::1"), "fd00::1/128");
-  assert.equal(allowedIP("fd00::/48"), "fd00::/48");
-  assert.equal(hostAddress("10.1.2.3/8"), "10.1.2.3");
+  const of = Address.of;
+  assert.equal(of("10.0.0.1").interfaceCidr, "10.0.0.1/24");
+  assert.equal(of("fd00::1").interfaceCidr, "fd00::1/64");
+  assert.equal(of("10.0.0.1/16").interfaceCidr, "10.0.0.1/16");
+  assert.equal(of("10.0.0.1").allowedIP, "10.0.0.1/32");
+  assert.equal(of("fd00::1").allowedIP, "fd00::1/128");
+  assert.equal(of("fd00::/48").allowedIP, "fd00::/48");
+  assert.equal(of("10.1.2.3/8").ip, "10.1.2.3");
+  // Kept to the letter, as the original passes addresses through.
+  assert.equal(of("fd00:0::0001").allowedIP, "fd00:0::0001/128");
+  assert.equal(String(of("10.0.0.1/24")), "10.0.0.1/24");
+  assert.equal(JSON.stringify([of("fd00::1")]), '["fd00::1"]');
 });
 
 test("device names: short, long, hash, and what Linux refuses", () => {

@@ -24,6 +24,19 @@ test("held output goes out in order only on commit, spilling past its memory lim
   assert.equal(spills().length, 0, "the spill file is removed");
 });
 
+test("spilled output read back keeps characters that straddle two reads whole", () => {
+  const out: string[] = [];
+  const held = new HeldOutput((chunk) => out.push(chunk), 4);
+  // The spill is read back a MiB at a time: "é" (two bytes) and "€" (three) straddle the first
+  // boundary; a decoder that splits them would print U+FFFD instead.
+  const text = `${"x".repeat((1 << 20) - 1)}é${"y".repeat((1 << 20) - 3)}€ end`;
+  held.write(text.slice(0, 10));
+  held.write(text.slice(10));
+  held.commit();
+  assert.equal(out.length > 1, true, "read back in more than one piece");
+  assert.equal(out.join(""), text);
+});
+
 test("discarded held output leaves nothing behind", () => {
   const out: string[] = [];
   const held = new HeldOutput((chunk) => out.push(chunk), 4);

@@ -6,6 +6,7 @@ import { strict as assert } from "node:assert";
 import { test } from "node:test";
 import { tracePacket } from "../../src/check/paths.js";
 import { AccessRules } from "../../src/network/access.js";
+import { Address } from "../../src/network/address.js";
 import type { Network } from "../../src/network/model.js";
 import { parseAcl } from "../../src/pipeline.js";
 import { createRegistry } from "../../src/registry.js";
@@ -38,7 +39,7 @@ const on = (listenPort: number, address: string, extra: Record<string, unknown> 
 });
 
 function trace(net: Network, from: string, to: string, packet?: Parameters<typeof tracePacket>[4]) {
-  const t = tracePacket(net, new AccessRules(net), from, to, packet);
+  const t = tracePacket(net, new AccessRules(net), from, Address.of(to), packet);
   return {
     reached: t.reached,
     steps: t.hops.map((h) => `${h.peer} ${h.action}${h.to ? ` ${h.to}` : ""}`),

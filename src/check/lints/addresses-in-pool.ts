@@ -5,8 +5,6 @@
  * Why: `add-peer` takes addresses from the pool, so one outside it was written by hand,
  * probably by mistake.
  */
-import { hostAddress } from "../../network/addresses.js";
-import { addressRange, rangeHolds } from "../../network/cidr.js";
 import { poolRange } from "../../network/ipv4-pool.js";
 import type { Lint } from "../lint.js";
 import { addressPath, membersAddresses } from "../member-addresses.js";
@@ -29,15 +27,13 @@ export const addressesInPool: Lint = {
         if (entry.host.family !== 4) continue;
         const n = entry.host.address;
         if (n >= pool.first && n <= pool.last) continue;
-        const inside = addressRange(pool.pool);
-        const why =
-          inside && rangeHolds(inside, 4, n)
-            ? `is the network or broadcast address of subnet ${q(subnet.name)}'s ipv4Pool ${pool.pool}`
-            : `is outside subnet ${q(subnet.name)}'s ipv4Pool ${pool.pool}`;
+        const why = pool.pool.holds(entry.address)
+          ? `is the network or broadcast address of subnet ${q(subnet.name)}'s ipv4Pool ${pool.pool.text}`
+          : `is outside subnet ${q(subnet.name)}'s ipv4Pool ${pool.pool.text}`;
         report.warn(
           "address-outside-pool",
           addressPath(entry.peer, subnet.name),
-          `address ${hostAddress(entry.written)} of peer ${q(entry.peer.name)} ${why}`,
+          `address ${entry.address.ip} of peer ${q(entry.peer.name)} ${why}`,
         );
       }
     }

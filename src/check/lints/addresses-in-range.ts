@@ -4,7 +4,6 @@
  * writing its address with a prefix length (`10.0.0.1/24`).
  * Why: such an address is most likely a typo.
  */
-import { hostAddress } from "../../network/addresses.js";
 import { rangeHolds } from "../../network/cidr.js";
 import type { Lint } from "../lint.js";
 import { addressPath, membersAddresses } from "../member-addresses.js";
@@ -23,7 +22,9 @@ export const addressesInRange: Lint = {
     for (const subnet of network.subnets) {
       const entries = membersAddresses(network, subnet.name);
       const declared = entries.filter(
-        (e) => e.written.includes("/") && e.allowed.prefix < (e.allowed.family === 4 ? 32 : 128),
+        (e) =>
+          e.address.prefixLength !== undefined &&
+          e.allowed.prefix < (e.allowed.family === 4 ? 32 : 128),
       );
       if (declared.length === 0) continue;
       for (const entry of entries) {
@@ -37,7 +38,7 @@ export const addressesInRange: Lint = {
           report.warn(
             "address-outside-range",
             addressPath(entry.peer, subnet.name),
-            `address ${hostAddress(entry.written)} of peer ${q(entry.peer.name)} is outside ${outside.written}, the range peer ${q(outside.peer.name)} declares for subnet ${q(subnet.name)}`,
+            `address ${entry.address.ip} of peer ${q(entry.peer.name)} is outside ${outside.address.text}, the range peer ${q(outside.peer.name)} declares for subnet ${q(subnet.name)}`,
           );
       }
     }

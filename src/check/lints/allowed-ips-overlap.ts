@@ -3,7 +3,6 @@
  * Checks: AllowedIPs of two peers that overlap on an interface that links to both.
  * Why: WireGuard sends the shared addresses to only one of them, silently.
  */
-import { allowedIP } from "../../network/addresses.js";
 import { rangesOverlap } from "../../network/cidr.js";
 import type { NetPeer } from "../../network/model.js";
 import type { Lint } from "../lint.js";
@@ -69,13 +68,13 @@ export const allowedIPsOverlap: Lint = {
           const both = [...linksOf(entry.peer)].find((p) => linksOf(other.peer).has(p));
           if (both === undefined) continue;
           via ??= both;
-          shared.push(`${other.written} of ${q(other.peer.name)}`);
+          shared.push(`${other.address.text} of ${q(other.peer.name)}`);
         }
         if (shared.length > 0)
           report.error(
             "allowed-ips-overlap",
             addressPath(entry.peer, subnet.name),
-            `AllowedIPs ${allowedIP(entry.written)} of peer ${q(entry.peer.name)} on subnet ${q(subnet.name)} overlap ${shared.slice(0, 3).join(", ")}${shared.length > 3 ? `, ... (${shared.length} in all)` : ""}; peer ${q(via)} links to both and WireGuard routes the shared addresses to only one of them (write bare addresses, or a prefix only on the peer that really routes it)`,
+            `AllowedIPs ${entry.address.allowedIP} of peer ${q(entry.peer.name)} on subnet ${q(subnet.name)} overlap ${shared.slice(0, 3).join(", ")}${shared.length > 3 ? `, ... (${shared.length} in all)` : ""}; peer ${q(via)} links to both and WireGuard routes the shared addresses to only one of them (write bare addresses, or a prefix only on the peer that really routes it)`,
           );
       }
     }

@@ -3,7 +3,6 @@
  * Checks: two members of one subnet written with the same address.
  * Why: packets for that address reach only one of them, silently.
  */
-import { hostAddress } from "../../network/addresses.js";
 import type { Lint } from "../lint.js";
 import { addressPath, type MemberAddress, membersAddresses } from "../member-addresses.js";
 
@@ -25,7 +24,7 @@ export const duplicateAddresses: Lint = {
           report.error(
             "duplicate-address",
             addressPath(entry.peer, subnet.name),
-            `address ${hostAddress(entry.written)} of peer ${q(entry.peer.name)} on subnet ${q(subnet.name)} is also peer ${q(seen.peer.name)}'s`,
+            `address ${entry.address.ip} of peer ${q(entry.peer.name)} on subnet ${q(subnet.name)} is also peer ${q(seen.peer.name)}'s`,
           );
       }
     }

@@ -5,8 +5,6 @@
  * IPv6 /127 and /128 have no such address.
  * Why: it names the network, not a host; many stacks refuse it or treat it as broadcast-like.
  */
-import { interfaceAddress } from "../../network/addresses.js";
-import { addressRange } from "../../network/cidr.js";
 import type { Lint } from "../lint.js";
 
 const q = JSON.stringify;
@@ -18,13 +16,13 @@ export const networkAddress: Lint = {
   run({ network, report }) {
     for (const peer of network.peers)
       for (const m of peer.memberships)
-        for (const written of m.addresses) {
-          const r = addressRange(interfaceAddress(written));
-          if (!r || r.prefix >= (r.family === 4 ? 31 : 127) || r.address !== r.start) continue;
+        for (const address of m.addresses) {
+          const r = address.interfaceRange;
+          if (r.prefix >= (r.family === 4 ? 31 : 127) || r.address !== r.start) continue;
           report.warn(
             "network-address",
             ["peers", peer.index, "subnets", m.subnet, "ipAddresses"],
-            `${q(written)} of ${q(peer.name)} on subnet ${q(m.subnet)} is the network address of ${interfaceAddress(written)} (host part zero); pick a host address of the network`,
+            `${q(address.text)} of ${q(peer.name)} on subnet ${q(m.subnet)} is the network address of ${address.interfaceCidr} (host part zero); pick a host address of the network`,
           );
         }
   },

@@ -5,18 +5,13 @@
  * Why: a packet of one family never finds an AllowedIPs entry of the other: the link carries
  * nothing, though both sides configure it.
  */
-import { addressRange } from "../../network/cidr.js";
+import type { Address } from "../../network/address.js";
 import type { Lint } from "../lint.js";
 
 const q = JSON.stringify;
 
-function families(addresses: readonly string[]): Set<4 | 6> {
-  const out = new Set<4 | 6>();
-  for (const a of addresses) {
-    const r = addressRange(a);
-    if (r) out.add(r.family);
-  }
-  return out;
+function families(addresses: readonly Address[]): Set<4 | 6> {
+  return new Set(addresses.map((a) => a.family));
 }
 
 export const noCommonFamily: Lint = {

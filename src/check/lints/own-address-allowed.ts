@@ -7,8 +7,6 @@
  * that claim the local peer's own address. A route (`routes`) that holds it is a deliberate
  * relay and is not reported.
  */
-import { allowedIP, hostAddress } from "../../network/addresses.js";
-import { addressRange, rangeHolds } from "../../network/cidr.js";
 import type { Lint } from "../lint.js";
 
 const q = JSON.stringify;
@@ -20,16 +18,13 @@ export const ownAddressAllowed: Lint = {
   run({ network, report, interfaces }) {
     network.peers.forEach((peer, p) => {
       for (const iface of interfaces()[p] ?? []) {
-        const own = iface.addresses.flatMap((a) => addressRange(hostAddress(a)) ?? []);
         for (const link of iface.links)
-          for (const written of link.addresses) {
-            const allowed = addressRange(allowedIP(written));
-            const held = allowed && own.find((o) => rangeHolds(allowed, o.family, o.address));
-            if (!held) continue;
+          for (const address of link.addresses) {
+            if (!iface.addresses.some((own) => address.holds(own))) continue;
             report.warn(
               "own-address-allowed",
               ["peers", link.peer.index, "subnets", iface.subnet.name, "ipAddresses"],
-              `${q(link.peer.name)}'s address ${q(written)} is AllowedIPs ${allowedIP(written)} on ${q(peer.name)}, which holds ${q(peer.name)}'s own address on subnet ${q(iface.subnet.name)}; write the bare address (or the prefix in \`routes\` if ${q(link.peer.name)} relays)`,
+              `${q(link.peer.name)}'s address ${q(address.text)} is AllowedIPs ${address.allowedIP} on ${q(peer.name)}, which holds ${q(peer.name)}'s own address on subnet ${q(iface.subnet.name)}; write the bare address (or the prefix in \`routes\` if ${q(link.peer.name)} relays)`,
             );
           }
       }

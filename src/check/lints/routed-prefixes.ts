@@ -5,7 +5,7 @@
  * becomes unreachable from there. Overlapping prefixes of different lengths are fine: the
  * longest match wins.
  */
-import { addressRange } from "../../network/cidr.js";
+import type { Prefix } from "../../network/address.js";
 import type { Lint } from "../lint.js";
 
 const q = JSON.stringify;
@@ -24,18 +24,17 @@ export const routedPrefixes: Lint = {
     const reported = new Set<string>();
     ctx.interfaces().forEach((interfaces, local) => {
       for (const iface of interfaces) {
-        const first = new Map<string, { peer: string; written: string }>();
+        const first = new Map<string, { peer: string; route: Prefix }>();
         for (const link of iface.links) {
           const remote = link.peer;
           const routes =
             remote.memberships.find((m) => m.subnet === iface.subnet.name)?.routes ?? [];
-          routes.forEach((written, i) => {
-            const range = addressRange(written);
-            if (!range) return;
+          routes.forEach((route, i) => {
+            const range = route.range;
             const key = `${range.family}/${range.start}/${range.prefix}`;
             const seen = first.get(key);
             if (!seen) {
-              first.set(key, { peer: remote.name, written });
+              first.set(key, { peer: remote.name, route });
               return;
             }
             if (seen.peer === remote.name) return;
@@ -45,7 +44,7 @@ export const routedPrefixes: Lint = {
             report.error(
               "duplicate-route",
               ["peers", remote.index, "subnets", iface.subnet.name, "routes", i],
-              `${written} is also routed by ${q(seen.peer)} (${seen.written}) on subnet ${q(iface.subnet.name)}; peer ${q(network.peers[local]?.name)} links to both and WireGuard sends the network to only one of them`,
+              `${route.text} is also routed by ${q(seen.peer)} (${seen.route.text}) on subnet ${q(iface.subnet.name)}; peer ${q(network.peers[local]?.name)} links to both and WireGuard sends the network to only one of them`,
             );
           });
         }

@@ -6,7 +6,6 @@
  * Why: such a rule can never match, so it is either a mistake (wrong filter, wrong subnet) or
  * dead weight in every host's firewall.
  */
-import { hostAddress } from "../../network/addresses.js";
 import type { NetPeer, NetRule, Network } from "../../network/model.js";
 import { filterSelects } from "../../network/select.js";
 import type { Lint } from "../lint.js";
@@ -32,7 +31,7 @@ function matches(network: Network, rule: NetRule): boolean {
       for (const m of t.memberships) {
         if (rule.subnets !== undefined && !rule.subnets.includes(m.subnet)) continue;
         for (const a of m.addresses)
-          if (tracePacket(network, undefined, f.name, hostAddress(a)).reached) return true;
+          if (tracePacket(network, undefined, f.name, a).reached) return true;
       }
     }
   return false;

@@ -6,7 +6,7 @@
  * target is likely misspelt, on the wrong subnet, or linked to no one).
  */
 import type { PathSegment } from "../../diagnostics.js";
-import { addressRange, rangeHolds } from "../../network/cidr.js";
+import type { Address } from "../../network/address.js";
 import type { NetInterface, Network } from "../../network/model.js";
 import { allowedIPs } from "../../network/routing.js";
 import type { Lint } from "../lint.js";
@@ -22,21 +22,14 @@ function isObject(value: unknown): value is Record<string, unknown> {
 function everReached(
   network: Network,
   owner: string,
-  address: string,
+  address: Address,
   all: readonly (readonly NetInterface[])[],
 ): boolean {
-  const r = addressRange(address);
-  if (!r) return false;
   return network.peers.some(
     (peer, p) =>
       peer.name !== owner &&
       (all[p] ?? []).some((iface) =>
-        iface.links.some((link) =>
-          allowedIPs(link).some((c) => {
-            const cr = addressRange(c);
-            return cr !== undefined && rangeHolds(cr, r.family, r.address);
-          }),
-        ),
+        iface.links.some((link) => allowedIPs(link).some((entry) => entry.holds(address))),
       ),
   );
 }
@@ -63,7 +56,7 @@ export const unreachableTarget: Lint = {
           report.warn(
             "unreachable-target",
             path,
-            `no peer's AllowedIPs hold ${addresses.length ? addresses.join(", ") : "an address"} of ${q(item)}: no link or route could ever reach it${key === "notReaches" ? ", so this proves nothing" : ""}`,
+            `no peer's AllowedIPs hold ${addresses.length ? addresses.map((a) => a.text).join(", ") : "an address"} of ${q(item)}: no link or route could ever reach it${key === "notReaches" ? ", so this proves nothing" : ""}`,
           );
         });
       }

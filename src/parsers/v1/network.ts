@@ -4,6 +4,7 @@
  * assembled by network/build.ts.
  */
 import type { AclV1 } from "../../acl/v1/schema.js";
+import { prefixOf } from "../../network/address.js";
 import { memberAddresses } from "../../network/addresses.js";
 import { assembleNetwork, withOptional } from "../../network/assemble.js";
 import type {
@@ -36,7 +37,7 @@ export function buildNetwork(acl: AclV1): Network {
         };
         return withOptional(m, {
           extraArgs: written?.extraArgs,
-          routes: written?.routes,
+          routes: written?.routes?.map(prefixOf),
           exitNode: written?.exitNode,
           openFirewall: written?.openFirewall,
           dns: written?.dns,
@@ -77,7 +78,7 @@ export function buildNetwork(acl: AclV1): Network {
         presharedKeyFile: s.presharedKeyFile,
         extraArgs: s.extraArgs,
         openFirewall: s.openFirewall,
-        ipv4Pool: s.ipv4Pool,
+        ipv4Pool: s.ipv4Pool === undefined ? undefined : prefixOf(s.ipv4Pool),
         dns: s.dns,
         mtu: s.mtu,
       },
