@@ -365,51 +365,42 @@ async function main(): Promise<number> {
         process.stderr.write(`${table([row]).split("\n")[2]}\n`);
       };
 
-      const one = join(dir, "one.json");
-      const ourOne = await fastest(runs, dir, () => ({
-        args: ["generate", acl, "--peer", peer, "--format", "json"],
-        stdoutFile: one,
-        output: one,
-      }));
-      const oneRow: Row = {
-        acl: c.topology,
-        peers: c.peers,
-        mode: "one host",
-        bytes: ourOne.bytes,
-        ours: ourOne.best,
+      /**
+       * Our `generate ACL ...args` as a row `mode`; beside the original's (run once, and as the
+       * oracle runs it) when `withOriginal`, on `onePeer` only when given.
+       */
+      const versus = async (
+        mode: Row["mode"],
+        name: string,
+        args: string[],
+        withOriginal: boolean,
+        onePeer?: string,
+      ) => {
+        const ours = join(dir, `${name}.json`);
+        const measured = await fastest(runs, dir, () => ({
+          args: ["generate", acl, ...args],
+          stdoutFile: ours,
+          output: ours,
+        }));
+        const row: Row = {
+          acl: c.topology,
+          peers: c.peers,
+          mode,
+          bytes: measured.bytes,
+          ours: measured.best,
+        };
+        if (theOriginal && withOriginal) {
+          const theirs = join(dir, `original-${name}.json`);
+          row.original = await original(theOriginal, "once", runs, acl, dir, theirs, onePeer);
+          row.same = sameOutput(ours, theirs);
+          row.oracle = await original(theOriginal, "oracle", runs, acl, dir, theirs, onePeer);
+          rmSync(theirs);
+        }
+        rmSync(ours);
+        progress(row);
       };
-      if (theOriginal && c.originalOne) {
-        const theirs = join(dir, "original-one.json");
-        oneRow.original = await original(theOriginal, "once", runs, acl, dir, theirs, peer);
-        oneRow.same = sameOutput(one, theirs);
-        oneRow.oracle = await original(theOriginal, "oracle", runs, acl, dir, theirs, peer);
-        rmSync(theirs);
-      }
-      rmSync(one);
-      progress(oneRow);
-
-      const all = join(dir, "all.json");
-      const ourAll = await fastest(runs, dir, () => ({
-        args: ["generate", acl, "--format", "json"],
-        stdoutFile: all,
-        output: all,
-      }));
-      const allRow: Row = {
-        acl: c.topology,
-        peers: c.peers,
-        mode: "all, JSON",
-        bytes: ourAll.bytes,
-        ours: ourAll.best,
-      };
-      if (theOriginal && c.originalAll) {
-        const theirs = join(dir, "original-all.json");
-        allRow.original = await original(theOriginal, "once", runs, acl, dir, theirs);
-        allRow.same = sameOutput(all, theirs);
-        allRow.oracle = await original(theOriginal, "oracle", runs, acl, dir, theirs);
-        rmSync(theirs);
-      }
-      rmSync(all);
-      progress(allRow);
+      await versus("one host", "one", ["--peer", peer, "--format", "json"], c.originalOne, peer);
+      await versus("all, JSON", "all", ["--format", "json"], c.originalAll);
 
       const outDir = join(dir, "out");
       const ourOut = await fastest(runs, dir, () => ({

@@ -102,383 +102,204 @@ function addIsland(acl) {
   });
 }
 
-// Each: name, expect, code, apply(acl) (mutates; returns false when it does not apply),
-// and optionally text(formatName, text) for damage below the data level.
+/**
+ * Mutations that share an outcome: `expect` ("invalid", "error" or "warning") and the code of
+ * the diagnostic. Each is `name: apply`, or `name: { apply | whole, noToml, text }`: apply(acl)
+ * mutates (returning false when it does not apply), whole(acl) replaces the ACL, and
+ * text(formatName, text) damages it below the data level.
+ */
+function withOutcome(expect, code, mutations) {
+  return Object.entries(mutations).map(([name, m]) => ({
+    name,
+    expect,
+    code,
+    ...(typeof m === "function" ? { apply: m } : m),
+  }));
+}
+
 const MUTATIONS = [
-  {
-    name: "version-missing",
-    expect: "invalid",
-    code: "unknown-version",
-    apply: (a) => delete a.version,
-  },
-  {
-    name: "version-v2",
-    expect: "invalid",
-    code: "unknown-version",
-    apply: (a) => {
+  ...withOutcome("invalid", "unknown-version", {
+    "version-missing": (a) => delete a.version,
+    "version-v2": (a) => {
       a.version = "v2";
     },
-  },
-  {
-    name: "version-number",
-    expect: "invalid",
-    code: "unknown-version",
-    apply: (a) => {
+    "version-number": (a) => {
       a.version = 1;
     },
-  },
-  {
-    name: "subnets-object",
-    expect: "invalid",
-    code: "invalid-value",
-    apply: (a) => {
+  }),
+  ...withOutcome("invalid", "invalid-value", {
+    "subnets-object": (a) => {
       a.subnets = { lan: {} };
     },
-  },
-  { name: "peers-missing", expect: "invalid", code: "invalid-value", apply: (a) => delete a.peers },
-  {
-    name: "groups-string",
-    expect: "invalid",
-    code: "invalid-value",
-    apply: (a) => {
+    "peers-missing": (a) => delete a.peers,
+    "groups-string": (a) => {
       a.groups = "servers";
     },
-  },
-  {
-    name: "connections-missing",
-    expect: "invalid",
-    code: "invalid-value",
-    apply: (a) => delete a.connections,
-  },
-  {
-    name: "peer-name-number",
-    expect: "invalid",
-    code: "invalid-value",
-    apply: (a) => {
+    "connections-missing": (a) => delete a.connections,
+    "peer-name-number": (a) => {
       a.peers[0].name = 42;
     },
-  },
-  {
-    name: "peer-name-empty",
-    expect: "invalid",
-    code: "invalid-value",
-    apply: (a) => {
+    "peer-name-empty": (a) => {
       a.peers[0].name = "";
     },
-  },
-  {
-    name: "peer-subnets-list",
-    expect: "invalid",
-    code: "invalid-value",
-    apply: (a) => {
+    "peer-subnets-list": (a) => {
       a.peers[0].subnets = ["lan"];
     },
-  },
-  {
-    name: "listen-port-string",
-    expect: "invalid",
-    code: "invalid-value",
-    apply: (a) => {
+    "listen-port-string": (a) => {
       a.peers[0].subnets[firstSubnet(a.peers[0])].listenPort = "51820";
     },
-  },
-  {
-    name: "listen-port-70000",
-    expect: "invalid",
-    code: "invalid-value",
-    apply: (a) => {
+    "listen-port-70000": (a) => {
       a.peers[0].subnets[firstSubnet(a.peers[0])].listenPort = 70000;
     },
-  },
-  {
-    name: "listen-port-missing",
-    expect: "invalid",
-    code: "invalid-value",
-    apply: (a) => delete a.peers[0].subnets[firstSubnet(a.peers[0])].listenPort,
-  },
-  {
-    name: "ip-octet-300",
-    expect: "invalid",
-    code: "invalid-value",
-    apply: (a) => {
+    "listen-port-missing": (a) => delete a.peers[0].subnets[firstSubnet(a.peers[0])].listenPort,
+    "ip-octet-300": (a) => {
       a.peers[0].subnets[firstSubnet(a.peers[0])].ipAddresses = ["10.0.0.300"];
     },
-  },
-  {
-    name: "cidr-33",
-    expect: "invalid",
-    code: "invalid-value",
-    apply: (a) => {
+    "cidr-33": (a) => {
       a.peers[0].subnets[firstSubnet(a.peers[0])].ipAddresses = ["10.0.0.1/33"];
     },
-  },
-  {
-    name: "ip-addresses-string",
-    expect: "invalid",
-    code: "invalid-value",
-    apply: (a) => {
+    "ip-addresses-string": (a) => {
       a.peers[0].subnets[firstSubnet(a.peers[0])].ipAddresses = "10.0.0.1";
     },
-  },
-  {
-    name: "public-key-garbage",
-    expect: "invalid",
-    code: "invalid-value",
-    apply: (a) => {
+    "public-key-garbage": (a) => {
       a.peers[0].publicKey = "not-a-key";
     },
-  },
-  {
-    name: "public-key-43-chars",
-    expect: "invalid",
-    code: "invalid-value",
-    apply: (a) => {
+    "public-key-43-chars": (a) => {
       a.peers[0].publicKey = ZERO_KEY.slice(1);
     },
-  },
-  {
-    name: "endpoint-port-0",
-    expect: "invalid",
-    code: "invalid-value",
-    apply: (a) => {
+    "endpoint-port-0": (a) => {
       a.subnets[0].endpoints = [{ port: 0 }];
     },
-  },
-  {
-    name: "endpoint-ip-spaces",
-    expect: "invalid",
-    code: "invalid-value",
-    apply: (a) => {
+    "endpoint-ip-spaces": (a) => {
       a.peers[0].endpoints = [{ ip: "exa mple.org" }];
     },
-  },
-  {
-    name: "endpoint-keepalive-negative",
-    expect: "invalid",
-    code: "invalid-value",
-    apply: (a) => {
+    "endpoint-keepalive-negative": (a) => {
       a.subnets[0].endpoints = [{ port: 51820, persistentKeepalive: -1 }];
     },
-  },
-  {
-    name: "filter-type-host",
-    expect: "invalid",
-    code: "invalid-value",
-    apply: (a) => a.connections[0].a.push({ type: "host", rule: "is", value: "x" }),
-  },
-  {
-    name: "filter-rule-isnt",
-    expect: "invalid",
-    code: "invalid-value",
-    apply: (a) => a.connections[0].b.push({ type: "peer", rule: "isnt", value: a.peers[0].name }),
-  },
-  {
-    name: "filter-missing-value",
-    expect: "invalid",
-    code: "invalid-value",
-    apply: (a) => a.connections[0].b.push({ type: "peer", rule: "is" }),
-  },
-  {
-    name: "unknown-subnet-of-peer",
-    expect: "invalid",
-    code: "unknown-reference",
-    apply: (a) => {
+    "filter-type-host": (a) => a.connections[0].a.push({ type: "host", rule: "is", value: "x" }),
+    "filter-rule-isnt": (a) =>
+      a.connections[0].b.push({ type: "peer", rule: "isnt", value: a.peers[0].name }),
+    "filter-missing-value": (a) => a.connections[0].b.push({ type: "peer", rule: "is" }),
+  }),
+  ...withOutcome("invalid", "unknown-reference", {
+    "unknown-subnet-of-peer": (a) => {
       a.peers[0].subnets.nowhere = { listenPort: 51830 };
     },
-  },
-  {
-    name: "unknown-peer-in-filter",
-    expect: "invalid",
-    code: "unknown-reference",
-    apply: (a) => {
+    "unknown-peer-in-filter": (a) => {
       a.connections[0].a = [{ type: "peer", rule: "is", value: "ghost" }];
     },
-  },
-  {
-    name: "unknown-group-of-peer",
-    expect: "invalid",
-    code: "unknown-reference",
-    apply: (a) => {
+    "unknown-group-of-peer": (a) => {
       a.peers[0].groups = ["ghosts"];
     },
-  },
-  {
-    name: "unknown-subnet-of-connection",
-    expect: "invalid",
-    code: "unknown-reference",
-    apply: (a) => {
+    "unknown-subnet-of-connection": (a) => {
       a.connections[0].subnets = ["nowhere"];
     },
-  },
-  {
-    name: "unknown-group-in-match",
-    expect: "invalid",
-    code: "unknown-reference",
-    apply: (a) =>
+    "unknown-group-in-match": (a) =>
       (a.peers[0].endpoints = [
         { ip: "10.1.1.1", match: [{ type: "group", rule: "is", value: "ghosts" }] },
       ]),
-  },
-  {
-    name: "duplicate-peer-name",
-    expect: "invalid",
-    code: "duplicate-name",
-    apply: (a) => a.peers.length >= 2 && renamePeer(a, a.peers[1].name, a.peers[0].name) !== false,
-  },
-  {
-    name: "duplicate-subnet-name",
-    expect: "invalid",
-    code: "duplicate-name",
-    apply: (a) => a.subnets.push(clone(a.subnets[0])),
-  },
-  {
-    name: "extra-args-list",
-    expect: "invalid",
-    code: "invalid-value",
-    apply: (a) => {
+  }),
+  ...withOutcome("invalid", "duplicate-name", {
+    "duplicate-peer-name": (a) =>
+      a.peers.length >= 2 && renamePeer(a, a.peers[1].name, a.peers[0].name) !== false,
+    "duplicate-subnet-name": (a) => a.subnets.push(clone(a.subnets[0])),
+  }),
+  ...withOutcome("invalid", "invalid-value", {
+    "extra-args-list": (a) => {
       a.extraArgs = [1, 2];
     },
-  },
-  {
-    name: "null-peer",
-    expect: "invalid",
-    code: "invalid-value",
-    apply: (a) => {
-      a.peers[0] = null;
+    "null-peer": {
+      apply: (a) => {
+        a.peers[0] = null;
+      },
+      noToml: true,
     },
-    noToml: true,
-  },
-  {
-    name: "acl-is-list",
-    expect: "invalid",
-    code: "invalid-value",
-    whole: (a) => [a],
-    noToml: true,
-  },
-  {
-    name: "truncated",
-    expect: "invalid",
-    code: "syntax-error",
-    apply: () => true,
-    text: (format, text) =>
-      format === "json"
-        ? text.slice(0, Math.floor(text.length / 2))
-        : format === "yaml"
-          ? `${text}\n  - [unclosed: {`
-          : `${text}\n[broken\n`,
-  },
+    "acl-is-list": {
+      whole: (a) => [a],
+      noToml: true,
+    },
+  }),
+  ...withOutcome("invalid", "syntax-error", {
+    truncated: {
+      apply: () => true,
+      text: (format, text) =>
+        format === "json"
+          ? text.slice(0, Math.floor(text.length / 2))
+          : format === "yaml"
+            ? `${text}\n  - [unclosed: {`
+            : `${text}\n[broken\n`,
+    },
+  }),
   // Valid, but broken: a lint or policy test must fail.
-  {
-    name: "same-address-twice",
-    expect: "error",
-    code: "duplicate-address",
-    apply: (a) => {
+  ...withOutcome("error", "duplicate-address", {
+    "same-address-twice": (a) => {
       const pair = twoMembers(a);
       if (!pair) return false;
       pair.x.subnets[pair.subnet].ipAddresses = ["10.99.0.1"];
       pair.y.subnets[pair.subnet].ipAddresses = ["10.99.0.1"];
     },
-  },
-  {
-    name: "same-listen-port-two-subnets",
-    expect: "error",
-    code: "duplicate-listen-port",
-    apply: (a) => {
+  }),
+  ...withOutcome("error", "duplicate-listen-port", {
+    "same-listen-port-two-subnets": (a) => {
       const p = a.peers[0];
       a.subnets.push({ name: "second", endpoints: [] });
       p.subnets.second = { listenPort: p.subnets[firstSubnet(p)].listenPort };
     },
-  },
-  {
-    name: "device-name-too-long",
-    expect: "error",
-    code: "devname-too-long",
-    apply: (a) => renameSubnet(a, a.subnets[0].name, "a-very-long-subnet-name"),
-  },
-  {
-    name: "device-name-clash",
-    expect: "error",
-    code: "devname-clash",
-    apply: (a) => {
+  }),
+  ...withOutcome("error", "devname-too-long", {
+    "device-name-too-long": (a) => renameSubnet(a, a.subnets[0].name, "a-very-long-subnet-name"),
+  }),
+  ...withOutcome("error", "devname-clash", {
+    "device-name-clash": (a) => {
       a.subnets.push({ name: "x.one", endpoints: [] }, { name: "x.two", endpoints: [] });
       Object.assign(a.peers[0].subnets, {
         "x.one": { listenPort: 40001 },
         "x.two": { listenPort: 40002 },
       });
     },
-  },
-  {
-    name: "zero-public-key",
-    expect: "error",
-    code: "invalid-public-key",
-    apply: (a) => {
+  }),
+  ...withOutcome("error", "invalid-public-key", {
+    "zero-public-key": (a) => {
       a.peers[0].publicKey = ZERO_KEY;
     },
-  },
-  {
-    name: "shared-public-key",
-    expect: "error",
-    code: "duplicate-public-key",
-    apply: (a) => {
+  }),
+  ...withOutcome("error", "duplicate-public-key", {
+    "shared-public-key": (a) => {
       if (a.peers.length < 2 || a.peers[0].publicKey === undefined) return false;
       a.peers[1].publicKey = a.peers[0].publicKey;
     },
-  },
-  {
-    name: "peer-name-with-slash",
-    expect: "error",
-    code: "unsafe-file-name",
-    apply: (a) => renamePeer(a, a.peers[0].name, "../etc/passwd"),
-  },
-  {
-    name: "peer-name-with-newline",
-    expect: "error",
-    code: "unsafe-ini-value",
-    apply: (a) => renamePeer(a, a.peers[0].name, "evil\n[Peer]"),
-  },
-  {
-    name: "policy-reaches-island",
-    expect: "error",
-    code: "policy-failed",
-    apply: (a) => {
+  }),
+  ...withOutcome("error", "unsafe-file-name", {
+    "peer-name-with-slash": (a) => renamePeer(a, a.peers[0].name, "../etc/passwd"),
+  }),
+  ...withOutcome("error", "unsafe-ini-value", {
+    "peer-name-with-newline": (a) => renamePeer(a, a.peers[0].name, "evil\n[Peer]"),
+  }),
+  ...withOutcome("error", "policy-failed", {
+    "policy-reaches-island": (a) => {
       addIsland(a);
       a.tests = [{ from: a.peers[0].name, reaches: ["lonely"] }];
     },
-  },
-  {
-    name: "policy-unknown-peer",
-    expect: "error",
-    code: "unknown-reference",
-    apply: (a) => {
+  }),
+  ...withOutcome("error", "unknown-reference", {
+    "policy-unknown-peer": (a) => {
       a.tests = [{ from: a.peers[0].name, reaches: ["nobody-here"] }];
     },
-  },
-  {
-    name: "policy-tests-object",
-    expect: "error",
-    code: "invalid-test",
-    apply: (a) => {
+  }),
+  ...withOutcome("error", "invalid-test", {
+    "policy-tests-object": (a) => {
       a.tests = { from: a.peers[0].name };
     },
-  },
+  }),
   // Valid and only suspicious: warnings.
-  {
-    name: "group-without-members",
-    expect: "warning",
-    code: "empty-group",
-    apply: (a) => a.groups.push({ name: "nobody" }),
-  },
-  {
-    name: "subnet-without-members",
-    expect: "warning",
-    code: "empty-subnet",
-    apply: (a) => a.subnets.push({ name: "unused", endpoints: [] }),
-  },
-  {
-    name: "filter-selecting-nobody",
-    expect: "warning",
-    code: "filter-selects-nobody",
-    apply: (a) =>
+  ...withOutcome("warning", "empty-group", {
+    "group-without-members": (a) => a.groups.push({ name: "nobody" }),
+  }),
+  ...withOutcome("warning", "empty-subnet", {
+    "subnet-without-members": (a) => a.subnets.push({ name: "unused", endpoints: [] }),
+  }),
+  ...withOutcome("warning", "filter-selects-nobody", {
+    "filter-selecting-nobody": (a) =>
       a.connections.push({
         a: [
           { type: "peer", rule: "is", value: a.peers[0].name },
@@ -486,53 +307,40 @@ const MUTATIONS = [
         ],
         b: [],
       }),
-  },
-  {
-    name: "connection-to-itself",
-    expect: "warning",
-    code: "connection-links-nobody",
-    apply: (a) =>
+  }),
+  ...withOutcome("warning", "connection-links-nobody", {
+    "connection-to-itself": (a) =>
       a.connections.push({
         a: [{ type: "peer", rule: "is", value: a.peers[0].name }],
         b: [{ type: "peer", rule: "is", value: a.peers[0].name }],
       }),
-  },
-  { name: "isolated-peer", expect: "warning", code: "isolated-peer", apply: addIsland },
-  {
-    name: "no-endpoints-at-all",
-    expect: "warning",
-    code: "no-usable-endpoint",
-    apply: (a) => {
+  }),
+  ...withOutcome("warning", "isolated-peer", {
+    "isolated-peer": addIsland,
+  }),
+  ...withOutcome("warning", "no-usable-endpoint", {
+    "no-endpoints-at-all": (a) => {
       for (const owner of [...a.subnets, ...a.groups]) owner.endpoints = [];
       for (const p of a.peers) delete p.endpoints;
     },
-  },
-  {
-    name: "typo-in-key",
-    expect: "warning",
-    code: "unknown-key",
-    apply: (a) => {
+  }),
+  ...withOutcome("warning", "unknown-key", {
+    "typo-in-key": (a) => {
       a.peers[0].subnets[firstSubnet(a.peers[0])].listenport = 1;
     },
-  },
-  {
-    name: "underscore-in-name",
-    expect: "warning",
-    code: "invalid-host-name",
-    apply: (a) => renamePeer(a, a.peers[0].name, "under_score"),
-  },
-  {
-    name: "address-outside-declared-range",
-    expect: "warning",
-    code: "address-outside-range",
-    apply: (a) => {
+  }),
+  ...withOutcome("warning", "invalid-host-name", {
+    "underscore-in-name": (a) => renamePeer(a, a.peers[0].name, "under_score"),
+  }),
+  ...withOutcome("warning", "address-outside-range", {
+    "address-outside-declared-range": (a) => {
       const pair = twoMembers(a);
       if (!pair) return false;
       for (const p of a.peers) for (const m of Object.values(p.subnets)) delete m.ipAddresses;
       pair.x.subnets[pair.subnet].ipAddresses = ["10.7.0.1/24"];
       pair.y.subnets[pair.subnet].ipAddresses = ["10.8.0.2"];
     },
-  },
+  }),
 ];
 
 const FORMATS = ["json", "yaml", "toml"];

@@ -16,17 +16,15 @@ import {
   aclCommand,
   aclLimits,
   aclLocator,
-  type LimitFlags,
   registryWith,
+  type TextOrJsonFlags,
   textOrJsonOption,
 } from "./common.js";
 import { type GenerateFlags, generateOptionsOf, withGenerateOptions } from "./generate.js";
 import { type CliIO, EXIT_INVALID, EXIT_OK, EXIT_USAGE } from "./io.js";
 
-interface Flags extends GenerateFlags, LimitFlags {
-  format: "text" | "json";
+interface Flags extends GenerateFlags, TextOrJsonFlags {
   strict?: boolean;
-  plugin: string[];
 }
 
 /** A policy assertion in `check --format json`: what it asserted, and the way its packet went. */

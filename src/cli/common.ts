@@ -182,8 +182,26 @@ export interface NetworkFlags extends LimitFlags {
 
 /** The network the ACL describes, read with the command's plugins and limits. */
 export async function networkWith(io: CliIO, acl: string, flags: NetworkFlags): Promise<Network> {
+  return (await sourcedNetworkWith(io, acl, flags)).network;
+}
+
+/** Like `networkWith`, with the registry of the command's plugins and the ACL's locator. */
+export async function sourcedNetworkWith(
+  io: CliIO,
+  acl: string,
+  flags: NetworkFlags,
+): Promise<{
+  registry: Registry;
+  network: Network;
+  locate: (diagnostics: readonly Diagnostic[]) => Diagnostic[];
+}> {
   const registry = await registryWith(io, flags.plugin);
-  return networkOf(io, acl, registry, aclLimits(flags));
+  return { registry, ...sourcedNetworkOf(io, acl, registry, aclLimits(flags)) };
+}
+
+/** The flags of a command that reads one ACL, with plugins, and prints text or JSON. */
+export interface TextOrJsonFlags extends NetworkFlags {
+  format: "text" | "json";
 }
 
 /** `--format text|json`, text by default. */
@@ -202,16 +220,20 @@ export function withPlugins(command: Command): Command {
 }
 
 /**
- * Ends a command whose only argument is the ACL: --plugin, the ACL limits, and the exit code of
- * `run` (or of an `Exit` it throws) handed to `done`.
+ * Ends a command whose first argument is the ACL: --plugin, the ACL limits, and the exit code of
+ * `run` (or of an `Exit` it throws) handed to `done`. `run` gets the arguments after the ACL
+ * (those the command declares) in `more`.
  */
 export function aclCommand<F>(
   command: Command,
   done: (code: number) => void,
-  run: (acl: string, flags: F) => Promise<number>,
+  run: (acl: string, flags: F, more: (string | undefined)[]) => Promise<number>,
 ): Command {
-  withPlugins(command).action(async (acl: string, flags: F) => {
-    done(await run(acl, flags).catch(rethrowExit));
+  withPlugins(command).action(async (acl: string, ...rest: unknown[]) => {
+    // Commander passes the declared arguments, then the options, then the command itself.
+    const more = rest.slice(0, -2) as (string | undefined)[];
+    const flags = rest[rest.length - 2] as F;
+    done(await run(acl, flags, more).catch(rethrowExit));
   });
   return withAclLimits(command);
 }

@@ -9,19 +9,15 @@ import {
 } from "../check/explain.js";
 import { resolveTarget, splitService } from "../check/policy.js";
 import {
+  aclCommand,
   checkPeerNames,
-  type NetworkFlags,
   networkWith,
-  rethrowExit,
+  type TextOrJsonFlags,
   textOrJsonOption,
-  withAclLimits,
-  withPlugins,
 } from "./common.js";
 import { type CliIO, UsageError } from "./io.js";
 
-interface Flags extends NetworkFlags {
-  format: "text" | "json";
-}
+type Flags = TextOrJsonFlags;
 
 async function run(
   io: CliIO,
@@ -80,10 +76,7 @@ export function explainCommand(io: CliIO, done: (code: number) => void): Command
     .argument("<peerB>", "another peer (or peer.subnet, or a network a peer routes)")
     .argument("[service]", "the packet's protocol and port: tcp/22, udp/53, icmp")
     .addOption(textOrJsonOption());
-  withPlugins(command).action(
-    async (acl: string, a: string, b: string, service: string | undefined, flags: Flags) => {
-      done(await run(io, acl, a, b, service, flags).catch(rethrowExit));
-    },
+  return aclCommand(command, done, (acl, flags: Flags, [a, b, service]) =>
+    run(io, acl, a as string, b as string, service, flags),
   );
-  return withAclLimits(command);
 }

@@ -21,18 +21,17 @@ import {
   Generator,
 } from "../pipeline.js";
 import {
-  aclLimits,
   choosePeers,
   collect,
-  type LimitFlags,
-  registryWith,
+  type NetworkFlags,
   rethrowExit,
-  sourcedNetworkOf,
+  sourcedNetworkWith,
   withAclLimits,
+  withPlugins,
 } from "./common.js";
 import { type CliIO, EXIT_INVALID, EXIT_USAGE, printDiagnostics, UsageError } from "./io.js";
 
-interface Flags extends LimitFlags {
+interface Flags extends NetworkFlags {
   peer: string[];
   merge?: boolean;
   host?: string;
@@ -42,7 +41,6 @@ interface Flags extends LimitFlags {
   secretsDir?: string;
   keysDir?: string;
   nixosPeerShape: NixosPeerShape;
-  plugin: string[];
   /** Unset: nix for NixOS configurers, json for file configurers. */
   format?: "nix" | "json";
   out?: string;
@@ -53,8 +51,7 @@ interface Flags extends LimitFlags {
 async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
   if (flags.host !== undefined && !flags.merge)
     throw new UsageError("--host names the host --merge makes; give --merge too");
-  const registry = await registryWith(io, flags.plugin);
-  const { network, locate } = sourcedNetworkOf(io, acl, registry, aclLimits(flags));
+  const { registry, network, locate } = await sourcedNetworkWith(io, acl, flags);
   const options: GenerateOptions = {
     ...generateOptionsOf(flags),
     ...(flags.inlinePrivateKeys ? { inlinePrivateKeys: true } : {}),
@@ -219,8 +216,8 @@ export function generateCommand(io: CliIO, done: (code: number) => void): Comman
       "--host <name>",
       "the name of the merged host in the output (default: the peer names joined by +)",
     );
-  withGenerateOptions(command)
-    .option("--plugin <file>", "load a plugin module (repeat for several)", collect, [])
+  // --plugin among generate's own options, before the printing ones, as --help lists them.
+  withPlugins(withGenerateOptions(command))
     .addOption(
       new Option(
         "--format <format>",

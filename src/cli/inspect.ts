@@ -6,14 +6,13 @@ import {
   aclCommand,
   choosePeers,
   collect,
-  type NetworkFlags,
   networkWith,
+  type TextOrJsonFlags,
   textOrJsonOption,
 } from "./common.js";
 import type { CliIO } from "./io.js";
 
-interface Flags extends NetworkFlags {
-  format: "text" | "json";
+interface Flags extends TextOrJsonFlags {
   peer: string[];
 }
 

@@ -9,33 +9,28 @@ import { generateKeys } from "../keys/generate-dir.js";
 import { stalePublicKeys, unsetPublicKeys } from "../keys/stale.js";
 import type { Network } from "../network/model.js";
 import {
-  aclLimits,
+  aclCommand,
   choosePeers,
   collect,
-  type LimitFlags,
-  registryWith,
-  rethrowExit,
-  sourcedNetworkOf,
-  withAclLimits,
+  type NetworkFlags,
+  sourcedNetworkWith,
   withCliOutput,
 } from "./common.js";
 import { type CliIO, EXIT_INVALID, printDiagnostics, UsageError } from "./io.js";
 
-interface GenerateFlags extends LimitFlags {
+interface GenerateFlags extends NetworkFlags {
   dir: string;
   peer: string[];
   rotate: string[];
   updateAcl?: boolean;
-  plugin: string[];
 }
 
-interface EncryptFlags extends LimitFlags {
+interface EncryptFlags extends NetworkFlags {
   dir: string;
   secretsDir: string;
   recipients?: string;
   peer: string[];
   reencrypt?: boolean;
-  plugin: string[];
 }
 
 function chosen(network: Network, acl: string, names: readonly string[]): string[] {
@@ -59,8 +54,7 @@ async function generate(io: CliIO, acl: string, flags: GenerateFlags): Promise<n
     const problem = updateAclProblem(acl);
     if (problem) throw new UsageError(problem);
   }
-  const registry = await registryWith(io, flags.plugin);
-  const { network, locate } = sourcedNetworkOf(io, acl, registry, aclLimits(flags));
+  const { registry, network, locate } = await sourcedNetworkWith(io, acl, flags);
   const peers = chosen(network, acl, flags.peer);
   const made = generateKeys(network, flags.dir, { peers, rotate: flags.rotate });
   if (!made.ok) {
@@ -108,8 +102,7 @@ async function generate(io: CliIO, acl: string, flags: GenerateFlags): Promise<n
 
 async function encrypt(io: CliIO, acl: string, flags: EncryptFlags): Promise<number> {
   const { encryptKeys, readRecipientsFile } = await encryption();
-  const registry = await registryWith(io, flags.plugin);
-  const { network, locate } = sourcedNetworkOf(io, acl, registry, aclLimits(flags));
+  const { network, locate } = await sourcedNetworkWith(io, acl, flags);
   const peers = chosen(network, acl, flags.peer);
   let recipients: Recipient[] = [];
   if (flags.recipients !== undefined) {
@@ -157,11 +150,7 @@ export function keysCommand(io: CliIO, done: (code: number) => void): Command {
     .option(
       "--update-acl",
       "write the public keys into the ACL file (.json, .yaml/.yml, .toml), changing only those lines",
-    )
-    .option("--plugin <file>", "load a plugin module (repeat for several)", collect, [])
-    .action(async (acl: string, flags: GenerateFlags) => {
-      done(await generate(io, acl, flags).catch(rethrowExit));
-    });
+    );
   const encryptCmd = new Command("encrypt")
     .description(
       "encrypt each private key (and generated preshared key) as an age file for agenix: wirenix-peer-<P>.age, wirenix-subnet-<S>.age",
@@ -174,13 +163,19 @@ export function keysCommand(io: CliIO, done: (code: number) => void): Command {
       "age recipients file: every file is encrypted to these, plus the peer's extraArgs.ageRecipients",
     )
     .option("--peer <name>", "only this peer (repeat for several)", collect, [])
-    .option("--reencrypt", "encrypt again files that are up to date (after changing recipients)")
-    .option("--plugin <file>", "load a plugin module (repeat for several)", collect, [])
-    .action(async (acl: string, flags: EncryptFlags) => {
-      done(await encrypt(io, acl, flags).catch(rethrowExit));
-    });
+    .option("--reencrypt", "encrypt again files that are up to date (after changing recipients)");
   return new Command("keys")
     .description("generate WireGuard keys and encrypt them for agenix")
-    .addCommand(withCliOutput(io, withAclLimits(generateCmd)))
-    .addCommand(withCliOutput(io, withAclLimits(encryptCmd)));
+    .addCommand(
+      withCliOutput(
+        io,
+        aclCommand(generateCmd, done, (acl, flags: GenerateFlags) => generate(io, acl, flags)),
+      ),
+    )
+    .addCommand(
+      withCliOutput(
+        io,
+        aclCommand(encryptCmd, done, (acl, flags: EncryptFlags) => encrypt(io, acl, flags)),
+      ),
+    );
 }

@@ -11,30 +11,19 @@ import { createSecretFile, FileExistsError, fileProblem } from "../keys/key-dir.
 import { DEV_NAME_METHODS, type DevNameMethod } from "../network/devname.js";
 import { phoneConfiguration } from "../phone.js";
 import { DEFAULT_OPTIONS } from "../pipeline.js";
-import {
-  aclLimits,
-  checkPeerNames,
-  collect,
-  type LimitFlags,
-  registryWith,
-  rethrowExit,
-  sourcedNetworkOf,
-  withAclLimits,
-} from "./common.js";
+import { aclCommand, checkPeerNames, type NetworkFlags, sourcedNetworkWith } from "./common.js";
 import { type CliIO, EXIT_INVALID, printDiagnostics, printError, UsageError } from "./io.js";
 
-interface Flags extends LimitFlags {
+interface Flags extends NetworkFlags {
   png?: string;
   subnet?: string;
   keysDir?: string;
   privateKeyFile?: string;
   devNameMethod: DevNameMethod;
-  plugin: string[];
 }
 
 async function run(io: CliIO, acl: string, peerName: string, flags: Flags): Promise<number> {
-  const registry = await registryWith(io, flags.plugin);
-  const { network, locate } = sourcedNetworkOf(io, acl, registry, aclLimits(flags));
+  const { registry, network, locate } = await sourcedNetworkWith(io, acl, flags);
   checkPeerNames(network, acl, [peerName]);
   const made = phoneConfiguration(network, registry, {
     peer: peerName,
@@ -97,10 +86,8 @@ export function qrCommand(io: CliIO, done: (code: number) => void): Command {
       new Option("--dev-name-method <method>", "how interfaces are named")
         .choices(DEV_NAME_METHODS)
         .default(DEFAULT_OPTIONS.devNameMethod),
-    )
-    .option("--plugin <file>", "load a plugin module (repeat for several)", collect, [])
-    .action(async (acl: string, peer: string, flags: Flags) => {
-      done(await run(io, acl, peer, flags).catch(rethrowExit));
-    });
-  return withAclLimits(command);
+    );
+  return aclCommand(command, done, (acl, flags: Flags, [peer]) =>
+    run(io, acl, peer as string, flags),
+  );
 }

@@ -8,9 +8,10 @@
 import type { ConfigTree } from "../config-tree.js";
 import { isConfigTree } from "../config-tree.js";
 import { diagnostic, InputError, type PathSegment } from "../diagnostics.js";
-import type { IniEntry } from "../emit/ini.js";
-import type { NetSubnet } from "../network/model.js";
+import type { IniEntry, IniSection } from "../emit/ini.js";
+import type { Link, NetSubnet } from "../network/model.js";
 import type { ConfigureContext, Configurer } from "./configurer.js";
+import { warnUnsupportedRefresh } from "./endpoint-support.js";
 
 /** One file of a peer's output. `secret` files are written 0600, the others 0644. */
 export interface GeneratedFile {
@@ -168,7 +169,7 @@ export function inlinePrivateKeyEntry(context: ConfigureContext): IniEntry {
  * `PresharedKey = …` for `--inline-private-keys`, when the subnet has a preshared key that can
  * be read here; undefined otherwise (the configuration then names its file, as without the flag).
  */
-export function inlinePresharedKeyEntry(
+function inlinePresharedKeyEntry(
   context: ConfigureContext,
   subnet: NetSubnet,
 ): IniEntry | undefined {
@@ -179,5 +180,53 @@ export function inlinePresharedKeyEntry(
     value,
     path: ["subnets", subnet.index, "presharedKeyFile"],
     secret: true,
+  };
+}
+
+/**
+ * A subnet's preshared key in a file configuration: `inline` (`--inline-private-keys`) when it
+ * can be read here; otherwise its `file`, as without inlining; neither when the subnet has none.
+ */
+export function presharedKeyOf(
+  context: ConfigureContext,
+  subnet: NetSubnet,
+): { inline?: IniEntry; file?: string } {
+  const inline =
+    context.options.inlinePrivateKeys === true
+      ? inlinePresharedKeyEntry(context, subnet)
+      : undefined;
+  if (inline) return { inline };
+  const file = context.keys.presharedKeyFile(subnet);
+  return file === undefined ? {} : { file };
+}
+
+/**
+ * A peer section of a file configuration (`section` names it as `reader` does): the remote
+ * peer's name as a comment, its public key, then `entries`, then its endpoint and keepalive.
+ * Warns about endpoint settings `reader` ignores.
+ */
+export function filePeerSection(
+  context: ConfigureContext,
+  subnet: NetSubnet,
+  link: Link,
+  { section, reader }: { section: string; reader: string },
+  entries: readonly (IniEntry | undefined)[],
+): IniSection {
+  const remotePath = ["peers", link.peer.index] as const;
+  warnUnsupportedRefresh(context, subnet, link, reader);
+  const { endpoint } = link;
+  return {
+    name: section,
+    comments: [{ text: link.peer.name, path: [...remotePath, "name"] }],
+    entries: [
+      { key: "PublicKey", value: context.keys.publicKeyOf(link.peer) },
+      ...entries,
+      endpoint.address === undefined
+        ? undefined
+        : { key: "Endpoint", value: endpoint.address, path: [...remotePath, "endpoints"] },
+      endpoint.persistentKeepalive === undefined
+        ? undefined
+        : { key: "PersistentKeepalive", value: endpoint.persistentKeepalive },
+    ],
   };
 }

@@ -12,14 +12,14 @@ import type { Link, NetSubnet } from "../network/model.js";
 import { allowedIPTexts } from "../network/routing.js";
 import type { ConfigureContext } from "./configurer.js";
 import { settingPath } from "./dns-mtu.js";
-import { warnUnsupportedRefresh } from "./endpoint-support.js";
 import {
   absoluteKeyFile,
   defineFileConfigurer,
   type FileSet,
   fileDeviceName,
-  inlinePresharedKeyEntry,
+  filePeerSection,
   inlinePrivateKeyEntry,
+  presharedKeyOf,
 } from "./files.js";
 import { GENERATED_NOTICE, hostsFile } from "./hosts-file.js";
 import { type DeviceInterface, deviceInterfaces } from "./interfaces.js";
@@ -41,33 +41,16 @@ function privateKeyEntry(context: ConfigureContext): IniEntry {
 }
 
 function peerSection(context: ConfigureContext, subnet: NetSubnet, link: Link): IniSection {
-  const remotePath = ["peers", link.peer.index] as const;
-  warnUnsupportedRefresh(context, subnet, link, "systemd-networkd");
   const pskPath = ["subnets", subnet.index, "presharedKeyFile"];
-  // Inlined when it can be read here; otherwise its file is named, as without inlining.
-  const inlinePsk =
-    context.options.inlinePrivateKeys === true
-      ? inlinePresharedKeyEntry(context, subnet)
-      : undefined;
-  const pskFile = inlinePsk ? undefined : context.keys.presharedKeyFile(subnet);
-  const psk = pskFile === undefined ? undefined : absoluteKeyFile(pskFile, pskPath);
-  const { endpoint } = link;
-  return {
-    name: "WireGuardPeer",
-    comments: [{ text: link.peer.name, path: [...remotePath, "name"] }],
-    entries: [
-      { key: "PublicKey", value: context.keys.publicKeyOf(link.peer) },
-      psk === undefined ? undefined : { key: "PresharedKeyFile", value: psk, path: pskPath },
-      inlinePsk,
-      ...allowedIPTexts(link).map((value) => ({ key: "AllowedIPs", value })),
-      endpoint.address === undefined
-        ? undefined
-        : { key: "Endpoint", value: endpoint.address, path: [...remotePath, "endpoints"] },
-      endpoint.persistentKeepalive === undefined
-        ? undefined
-        : { key: "PersistentKeepalive", value: endpoint.persistentKeepalive },
-    ],
-  };
+  const psk = presharedKeyOf(context, subnet);
+  const reader = { section: "WireGuardPeer", reader: "systemd-networkd" };
+  return filePeerSection(context, subnet, link, reader, [
+    psk.file === undefined
+      ? undefined
+      : { key: "PresharedKeyFile", value: absoluteKeyFile(psk.file, pskPath), path: pskPath },
+    psk.inline,
+    ...allowedIPTexts(link).map((value) => ({ key: "AllowedIPs", value })),
+  ]);
 }
 
 function networkdFiles(context: ConfigureContext): FileSet {

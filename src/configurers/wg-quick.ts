@@ -10,14 +10,14 @@ import type { Link, NetInterface, NetSubnet } from "../network/model.js";
 import { allowedIPTexts } from "../network/routing.js";
 import type { ConfigureContext } from "./configurer.js";
 import { settingPath } from "./dns-mtu.js";
-import { warnUnsupportedRefresh } from "./endpoint-support.js";
 import {
   absoluteKeyFile,
   defineFileConfigurer,
   type FileSet,
   fileDeviceName,
-  inlinePresharedKeyEntry,
+  filePeerSection,
   inlinePrivateKeyEntry,
+  presharedKeyOf,
 } from "./files.js";
 import { GENERATED_NOTICE, hostsFile } from "./hosts-file.js";
 import { deviceInterfaces } from "./interfaces.js";
@@ -59,35 +59,22 @@ function dnsMtuEntries(context: ConfigureContext, iface: NetInterface): (IniEntr
   ];
 }
 
-function peerSection(context: ConfigureContext, subnet: NetSubnet, link: Link): IniSection {
+/** A peer section; an inlined preshared key follows the public key, as `wg showconf` writes it. */
+function peerSection(
+  context: ConfigureContext,
+  subnet: NetSubnet,
+  link: Link,
+  inlinePsk: IniEntry | undefined,
+): IniSection {
   const remotePath = ["peers", link.peer.index] as const;
-  warnUnsupportedRefresh(context, subnet, link, "wg-quick");
-  const { endpoint } = link;
-  return {
-    name: "Peer",
-    comments: [{ text: link.peer.name, path: [...remotePath, "name"] }],
-    entries: [
-      { key: "PublicKey", value: context.keys.publicKeyOf(link.peer) },
-      {
-        key: "AllowedIPs",
-        value: allowedIPTexts(link).join(","),
-        path: [...remotePath, "subnets", subnet.name, link.routes ? "routes" : "ipAddresses"],
-      },
-      endpoint.address === undefined
-        ? undefined
-        : { key: "Endpoint", value: endpoint.address, path: [...remotePath, "endpoints"] },
-      endpoint.persistentKeepalive === undefined
-        ? undefined
-        : { key: "PersistentKeepalive", value: endpoint.persistentKeepalive },
-    ],
-  };
-}
-
-/** A peer section with `PresharedKey =` after its public key, as `wg showconf` writes it. */
-function withPresharedKey(section: IniSection, psk: IniEntry | undefined): IniSection {
-  if (psk === undefined) return section;
-  const [publicKey, ...rest] = section.entries;
-  return { ...section, entries: [publicKey, psk, ...rest] };
+  return filePeerSection(context, subnet, link, { section: "Peer", reader: "wg-quick" }, [
+    inlinePsk,
+    {
+      key: "AllowedIPs",
+      value: allowedIPTexts(link).join(","),
+      path: [...remotePath, "subnets", subnet.name, link.routes ? "routes" : "ipAddresses"],
+    },
+  ]);
 }
 
 /**
@@ -163,9 +150,7 @@ function wgQuickFiles(context: ConfigureContext): FileSet {
         path,
       });
     }
-    // Inlined when it can be read here; otherwise its file is named, as without inlining.
-    const inlinePsk = inline ? inlinePresharedKeyEntry(context, iface.subnet) : undefined;
-    const psk = inlinePsk ? undefined : keys.presharedKeyFile(iface.subnet);
+    const { inline: inlinePsk, file: psk } = presharedKeyOf(context, iface.subnet);
     if (psk !== undefined) {
       const path = ["subnets", iface.subnet.index, "presharedKeyFile"];
       const argument = keyFileArgument(psk, path);
@@ -182,9 +167,7 @@ function wgQuickFiles(context: ConfigureContext): FileSet {
         header: [GENERATED_NOTICE, "Bring up with: wg-quick up <path to this file>"],
         sections: [
           { name: "Interface", entries },
-          ...iface.links.map((link) =>
-            withPresharedKey(peerSection(context, iface.subnet, link), inlinePsk),
-          ),
+          ...iface.links.map((link) => peerSection(context, iface.subnet, link, inlinePsk)),
         ],
       },
       "wg-quick",
@@ -255,9 +238,7 @@ export function phoneConfig(
             { key: "PrivateKey", value: privateKey, path: ["peers", peer.index], secret: true },
           ],
         },
-        ...iface.links.map((link) =>
-          withPresharedKey(peerSection(context, iface.subnet, link), psk),
-        ),
+        ...iface.links.map((link) => peerSection(context, iface.subnet, link, psk)),
       ],
     },
     "wg-quick",

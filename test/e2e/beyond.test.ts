@@ -13,8 +13,9 @@ import { join } from "node:path";
 import { before, test } from "node:test";
 import jsQRModule from "jsqr";
 import { PNG } from "pngjs";
-import { Lab, must, removeStaleNamespaces, run } from "../support/netns.js";
+import { type Lab, must, removeStaleNamespaces, run, withLab } from "../support/netns.js";
 import { wirenixBin } from "../support/paths.js";
+import { wgKeyFiles } from "../support/wg.js";
 
 // jsqr is CommonJS with an ES-style default in its types.
 const jsQR = (jsQRModule as unknown as { default: typeof jsQRModule.default }).default;
@@ -37,18 +38,11 @@ async function generate(
   acl: Acl,
   keep = false,
 ): Promise<{ out: string; publicKeys: Map<string, string> }> {
-  const keys = join(lab.dir, "keys");
-  mkdirSync(keys, { mode: 0o700 });
   const publicKeys = new Map<string, string>();
   privateKeys.clear();
-  for (const peer of acl.peers) {
-    const privateKey = (await must("wg", ["genkey"])).trim();
-    peer.publicKey = (await must("wg", ["pubkey"], { input: `${privateKey}\n` })).trim();
-    const keyFile = join(keys, `${peer.name}.key`);
-    peer.privateKeyFile = keyFile;
-    writeFileSync(keyFile, `${privateKey}\n`, { mode: 0o600 });
-    if (keep) privateKeys.set(peer.name, privateKey);
-    publicKeys.set(peer.name, peer.publicKey as string);
+  for (const [name, pair] of wgKeyFiles(acl.peers, join(lab.dir, "keys"))) {
+    if (keep) privateKeys.set(name, pair.privateKey);
+    publicKeys.set(name, pair.publicKey);
   }
   const aclFile = join(lab.dir, "acl.json");
   writeFileSync(aclFile, JSON.stringify(acl, null, 1));
@@ -104,6 +98,10 @@ function routeGet(lab: Lab, host: string, args: string[]): Promise<string> {
 const peer = (name: string, subnet: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
   ({ name, subnets: { vpn: { listenPort: 51820, ...subnet } }, ...extra }) as AclPeer;
 
+/** A peer whose endpoint is its host's underlay address in the lab. */
+const onUnderlay = (lab: Lab, name: string, subnet: Record<string, unknown>) =>
+  peer(name, subnet, { endpoints: [{ ip: lab.underlay(name) }] });
+
 const all = { a: [], b: [] };
 
 /** One subnet "vpn" (port 51820 unless a peer says otherwise), everyone linked to everyone. */
@@ -140,21 +138,12 @@ before(async () => {
   await removeStaleNamespaces();
 });
 
-test("routed subnet: a LAN behind a peer is reached through it", async (t) => {
-  const lab = await Lab.create(["client", "router"]);
-  try {
+test("routed subnet: a LAN behind a peer is reached through it", (t) =>
+  withLab(["client", "router"], async (lab) => {
     await addRoutedLan(lab);
     const acl = vpnAcl([
-      peer(
-        "client",
-        { ipAddresses: ["10.8.0.1"] },
-        { endpoints: [{ ip: lab.underlay("client") }] },
-      ),
-      peer(
-        "router",
-        { ipAddresses: ["10.8.0.2"], routes: ["192.168.77.0/24"] },
-        { endpoints: [{ ip: lab.underlay("router") }] },
-      ),
+      onUnderlay(lab, "client", { ipAddresses: ["10.8.0.1"] }),
+      onUnderlay(lab, "router", { ipAddresses: ["10.8.0.2"], routes: ["192.168.77.0/24"] }),
     ]);
     const { out } = await generate(lab, acl);
     assert.match(
@@ -170,26 +159,14 @@ test("routed subnet: a LAN behind a peer is reached through it", async (t) => {
     const answer = await pingUntil(lab, "client", "192.168.77.2");
     assert.equal(answer.code, 0, `client reaches the LAN host: ${answer.stdout}${answer.stderr}`);
     t.diagnostic("ping client -> 192.168.77.2 (LAN behind router) answered through vpn");
-  } finally {
-    await lab.destroy();
-  }
-});
+  }));
 
-test("exit node: a public network is reached only through the exit peer", async (t) => {
-  const lab = await Lab.create(["client", "exit"]);
-  try {
+test("exit node: a public network is reached only through the exit peer", (t) =>
+  withLab(["client", "exit"], async (lab) => {
     await addPublicNetwork(lab);
     const acl = vpnAcl([
-      peer(
-        "client",
-        { ipAddresses: ["10.8.0.2", "fd08::2"], exitNode: "exit" },
-        { endpoints: [{ ip: lab.underlay("client") }] },
-      ),
-      peer(
-        "exit",
-        { ipAddresses: ["10.8.0.1", "fd08::1"] },
-        { endpoints: [{ ip: lab.underlay("exit") }] },
-      ),
+      onUnderlay(lab, "client", { ipAddresses: ["10.8.0.2", "fd08::2"], exitNode: "exit" }),
+      onUnderlay(lab, "exit", { ipAddresses: ["10.8.0.1", "fd08::1"] }),
     ]);
     const { out, publicKeys } = await generate(lab, acl);
     assert.match(
@@ -262,20 +239,12 @@ test("exit node: a public network is reached only through the exit peer", async 
     t.diagnostic(
       `exit peer received ${after - before} bytes from the client; the public host saw ${seen}`,
     );
-  } finally {
-    await lab.destroy();
-  }
-});
+  }));
 
-test("roaming peer: no endpoint on the server, reached once it has dialled", async (t) => {
-  const lab = await Lab.create(["server", "phone"]);
-  try {
+test("roaming peer: no endpoint on the server, reached once it has dialled", (t) =>
+  withLab(["server", "phone"], async (lab) => {
     const acl = vpnAcl([
-      peer(
-        "server",
-        { ipAddresses: ["10.8.0.1"] },
-        { endpoints: [{ ip: lab.underlay("server") }] },
-      ),
+      onUnderlay(lab, "server", { ipAddresses: ["10.8.0.1"] }),
       peer("phone", { ipAddresses: ["10.8.0.9"] }, { roaming: true }),
     ]);
     const { out, publicKeys } = await generate(lab, acl);
@@ -325,14 +294,10 @@ test("roaming peer: no endpoint on the server, reached once it has dialled", asy
       `server reaches the roaming phone: ${answer.stdout}${answer.stderr}`,
     );
     t.diagnostic(`server learned the phone at ${learned} and reaches it`);
-  } finally {
-    await lab.destroy();
-  }
-});
+  }));
 
-test("IPv6-only underlay: endpoints bracketed, tunnel carries IPv4 and IPv6", async (t) => {
-  const lab = await Lab.create(["a", "b"]);
-  try {
+test("IPv6-only underlay: endpoints bracketed, tunnel carries IPv4 and IPv6", (t) =>
+  withLab(["a", "b"], async (lab) => {
     const v6 = { a: "fd57::1", b: "fd57::2" };
     for (const host of ["a", "b"] as const) {
       await must("ip", ["-n", lab.ns(host), "-4", "addr", "flush", "dev", "eth0"]);
@@ -366,20 +331,12 @@ test("IPv6-only underlay: endpoints bracketed, tunnel carries IPv4 and IPv6", as
     const endpoints = await lab.mustExec("b", ["wg", "show", "vpn", "endpoints"]);
     assert.match(endpoints, /\[fd57::1\]:51820/);
     t.diagnostic("a <-> b over [fd57::]:51820, IPv4 and IPv6 inside");
-  } finally {
-    await lab.destroy();
-  }
-});
+  }));
 
-test("qr: the decoded QR code is a configuration wg-quick brings up, and it reaches the server", async (t) => {
-  const lab = await Lab.create(["server", "phone"]);
-  try {
+test("qr: the decoded QR code is a configuration wg-quick brings up, and it reaches the server", (t) =>
+  withLab(["server", "phone"], async (lab) => {
     const acl = vpnAcl([
-      peer(
-        "server",
-        { ipAddresses: ["10.8.0.1", "fd08::1"] },
-        { endpoints: [{ ip: lab.underlay("server") }] },
-      ),
+      onUnderlay(lab, "server", { ipAddresses: ["10.8.0.1", "fd08::1"] }),
       peer("phone", { ipAddresses: ["10.8.0.9", "fd08::9"] }, { roaming: true }),
     ]);
     const { out } = await generate(lab, acl, true);
@@ -407,10 +364,7 @@ test("qr: the decoded QR code is a configuration wg-quick brings up, and it reac
     const back = await pingUntil(lab, "server", "10.8.0.9");
     assert.equal(back.code, 0, "and the server reaches the phone once it has dialled");
     t.diagnostic("configuration decoded from the PNG brought up by wg-quick; pings both ways");
-  } finally {
-    await lab.destroy();
-  }
-});
+  }));
 
 interface StaticInterface {
   ips: string[];
@@ -450,21 +404,16 @@ async function staticUp(lab: Lab, host: string, dev: string, i: StaticInterface)
   }
 }
 
-test("exit node, NixOS static output: table, fwMark and postSetup rules do the routing", async (t) => {
-  const lab = await Lab.create(["client", "exit"]);
-  try {
+test("exit node, NixOS static output: table, fwMark and postSetup rules do the routing", (t) =>
+  withLab(["client", "exit"], async (lab) => {
     await addPublicNetwork(lab);
     const acl = vpnAcl([
-      peer(
-        "client",
-        { listenPort: 51821, ipAddresses: ["10.8.0.2", "fd08::2"], exitNode: "exit" },
-        { endpoints: [{ ip: lab.underlay("client") }] },
-      ),
-      peer(
-        "exit",
-        { ipAddresses: ["10.8.0.1", "fd08::1"] },
-        { endpoints: [{ ip: lab.underlay("exit") }] },
-      ),
+      onUnderlay(lab, "client", {
+        listenPort: 51821,
+        ipAddresses: ["10.8.0.2", "fd08::2"],
+        exitNode: "exit",
+      }),
+      onUnderlay(lab, "exit", { ipAddresses: ["10.8.0.1", "fd08::1"] }),
     ]);
     const { out, publicKeys } = await generate(lab, acl);
     const generated = await run(process.execPath, [
@@ -503,7 +452,4 @@ test("exit node, NixOS static output: table, fwMark and postSetup rules do the r
     for (const family of ["-4", "-6"])
       assert.doesNotMatch(await lab.mustExec("client", ["ip", family, "rule"]), /51821/);
     t.diagnostic(`static exit client: ${after - before} bytes through the exit peer`);
-  } finally {
-    await lab.destroy();
-  }
-});
+  }));

@@ -12,8 +12,9 @@ import { strict as assert } from "node:assert";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, test } from "node:test";
-import { Lab, must, removeStaleNamespaces, run } from "../support/netns.js";
+import { type Lab, must, removeStaleNamespaces, run, withLab } from "../support/netns.js";
 import { wirenixBin } from "../support/paths.js";
+import { wgKeyFiles } from "../support/wg.js";
 
 const WG_QUICK_ENV = { WG_QUICK_USERSPACE_IMPLEMENTATION: "wireguard-go", LOG_LEVEL: "silent" };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -26,14 +27,7 @@ before(async () => {
 
 /** server and client on "vpn"; real keys from `wg`; wg-quick files in lab.dir/out. */
 async function generate(lab: Lab, acl: Record<string, any>): Promise<string> {
-  const keys = join(lab.dir, "keys");
-  mkdirSync(keys, { mode: 0o700 });
-  for (const peer of acl.peers) {
-    const privateKey = (await must("wg", ["genkey"])).trim();
-    peer.publicKey = (await must("wg", ["pubkey"], { input: `${privateKey}\n` })).trim();
-    peer.privateKeyFile = join(keys, `${peer.name}.key`);
-    writeFileSync(peer.privateKeyFile, `${privateKey}\n`, { mode: 0o600 });
-  }
+  wgKeyFiles(acl.peers, join(lab.dir, "keys"));
   const file = join(lab.dir, "acl.json");
   writeFileSync(file, JSON.stringify(acl, null, 1));
   const out = join(lab.dir, "out");
@@ -58,9 +52,8 @@ function withResolvconf(lab: Lab, host: string, argv: readonly string[]) {
   );
 }
 
-test("wg-quick: DNS and MTU are wg-quick's own keys; up sets the MTU and the resolvers", async (t) => {
-  const lab = await Lab.create(["server", "client"]);
-  try {
+test("wg-quick: DNS and MTU are wg-quick's own keys; up sets the MTU and the resolvers", (t) =>
+  withLab(["server", "client"], async (lab) => {
     const out = await generate(lab, {
       version: "v1",
       subnets: [
@@ -144,7 +137,4 @@ test("wg-quick: DNS and MTU are wg-quick's own keys; up sets the MTU and the res
     assert.equal(down.code, 0, `wg-quick down:\n${down.stdout}${down.stderr}`);
     assert.deepEqual(await resolvers("client"), [], "the resolvers go with the interface");
     t.diagnostic("MTU 1380/1300 set by wg-quick; resolv.conf had 10.8.0.1 and fd08::1 while up");
-  } finally {
-    await lab.destroy();
-  }
-});
+  }));

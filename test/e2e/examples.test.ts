@@ -7,12 +7,13 @@
  * every answer comes through the gateway (its counters show it).
  */
 import { strict as assert } from "node:assert";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, test } from "node:test";
 import { parse } from "yaml";
-import { Lab, must, removeStaleNamespaces, run } from "../support/netns.js";
+import { type Lab, must, removeStaleNamespaces, run, withLab } from "../support/netns.js";
 import { repoRoot, wirenixBin } from "../support/paths.js";
+import { wgKeyFiles } from "../support/wg.js";
 
 const WG_QUICK_ENV = { WG_QUICK_USERSPACE_IMPLEMENTATION: "wireguard-go", LOG_LEVEL: "silent" };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -36,19 +37,13 @@ async function received(lab: Lab, host: string, dev: string, publicKey: string) 
   );
 }
 
-test("homelab: the laptop reaches media on roam through the gateway", async (t) => {
-  const lab = await Lab.create(["gateway", "media", "laptop"]);
-  try {
+test("homelab: the laptop reaches media on roam through the gateway", (t) =>
+  withLab(["gateway", "media", "laptop"], async (lab) => {
     const acl = parse(readFileSync(join(repoRoot, "examples", "homelab.yaml"), "utf8"));
     const keys = join(lab.dir, "keys");
-    mkdirSync(keys, { mode: 0o700 });
     const publicKeys: Record<string, string> = {};
+    for (const [name, pair] of wgKeyFiles(acl.peers, keys)) publicKeys[name] = pair.publicKey;
     for (const peer of acl.peers) {
-      const privateKey = (await must("wg", ["genkey"])).trim();
-      peer.publicKey = (await must("wg", ["pubkey"], { input: `${privateKey}\n` })).trim();
-      publicKeys[peer.name] = peer.publicKey;
-      peer.privateKeyFile = join(keys, `${peer.name}.key`);
-      writeFileSync(peer.privateKeyFile, `${privateKey}\n`, { mode: 0o600 });
       const underlay = lab.hosts.includes(peer.name) ? lab.underlay(peer.name) : "10.250.0.99";
       for (const endpoint of peer.endpoints ?? []) endpoint.ip = underlay;
     }
@@ -88,7 +83,4 @@ test("homelab: the laptop reaches media on roam through the gateway", async (t) 
     const after = await received(lab, "gateway", "roam", publicKeys.laptop as string);
     assert.ok(after - before >= 3 * 1000, `the gateway carried it (${before} -> ${after} bytes)`);
     t.diagnostic(`laptop -> media answered; the gateway received ${after - before} bytes`);
-  } finally {
-    await lab.destroy();
-  }
-});
+  }));

@@ -14,12 +14,13 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { must, run } from "../support/netns.js";
+import { run } from "../support/netns.js";
 import { runScenarios, type VmScenario } from "../support/networkd-vm.js";
 import { wirenixBin } from "../support/paths.js";
 import { prepareTopology, specDeviceName, topologyChecks } from "../support/prove.js";
 import { NETWORKD, parseCheck, writePeerScript } from "../support/real-networkd.js";
 import { TOPOLOGIES } from "../support/topologies.js";
+import { wgKeyFiles } from "../support/wg.js";
 
 /**
  * The topologies that also run in the VM (all are parsed): each feature of the files once —
@@ -46,13 +47,7 @@ type AclPeer = Record<string, unknown> & { name: string };
 
 /** Real keys, one subnet "vpn" (port 51820) with everyone linked; networkd-files in DIR/out. */
 async function generateBeyond(dir: string, peers: AclPeer[]): Promise<string> {
-  mkdirSync(join(dir, "keys"), { recursive: true, mode: 0o700 });
-  for (const peer of peers) {
-    const privateKey = (await must("wg", ["genkey"])).trim();
-    peer.publicKey = (await must("wg", ["pubkey"], { input: `${privateKey}\n` })).trim();
-    peer.privateKeyFile = join(dir, "keys", `${peer.name}.key`);
-    writeFileSync(peer.privateKeyFile as string, `${privateKey}\n`, { mode: 0o600 });
-  }
+  wgKeyFiles(peers, join(dir, "keys"));
   const acl = {
     version: "v1",
     subnets: [{ name: "vpn", endpoints: [{ port: 51820 }] }],

@@ -101,7 +101,23 @@ export async function removeStaleNamespaces(): Promise<string[]> {
 
 let labs = 0;
 
-/** Hosts in namespaces on one bridge. Create with `Lab.create`, end with `destroy()`. */
+/**
+ * Runs `body` in a new lab of `hosts` and destroys the lab afterwards, whether `body` returns
+ * or throws.
+ */
+export async function withLab<T>(
+  hosts: readonly string[],
+  body: (lab: Lab) => Promise<T>,
+): Promise<T> {
+  const lab = await Lab.create(hosts);
+  try {
+    return await body(lab);
+  } finally {
+    await lab.destroy();
+  }
+}
+
+/** Hosts in namespaces on one bridge. Create with `Lab.create` (or `withLab`), end with `destroy()`. */
 export class Lab {
   readonly id: string;
   /** A private scratch directory for this lab (keys, ACL, generated files). */

@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
-import { Lab, must, run } from "./netns.js";
+import { type Lab, must, run, withLab } from "./netns.js";
 import { fixtures, wirenixBin } from "./paths.js";
 import type { Topology } from "./topologies.js";
 
@@ -243,8 +243,7 @@ export async function prove(
           ) as Acl
         ).peers.map((p) => p.name)
       : Object.keys(placement);
-  const lab = await Lab.create(hosts);
-  try {
+  return withLab(hosts, async (lab) => {
     const prepared = await prepareTopology(topology, configurer, lab.dir);
     const { acl, hostOf, method, out, pskSubnet } = prepared;
     for (const [host, peers] of Object.entries(prepared.placement))
@@ -323,7 +322,5 @@ export async function prove(
       `${topology.name}: ${proof.reachable} pings answered as they must, ${proof.unreachable} unanswered as they must; ${proof.namesResolved} names resolve, ${proof.namesAbsent} do not`,
     );
     return proof;
-  } finally {
-    await lab.destroy();
-  }
+  });
 }

@@ -1,5 +1,7 @@
 /** Keys made by the real `wg` tool, so tests never judge keys with keys of our own making. */
 import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 
 export interface WgKeyPair {
   privateKey: string;
@@ -13,4 +15,24 @@ export function wgKeyPair(): WgKeyPair {
     encoding: "utf8",
   }).trim();
   return { privateKey, publicKey };
+}
+
+/**
+ * Gives every peer a key pair from `wg`: its publicKey, and its private key in a 0600 file
+ * `<keysDir>/<name>.key` (privateKeyFile), the directory made 0700. Returns the pairs by name.
+ */
+export function wgKeyFiles(
+  peers: readonly (Record<string, unknown> & { name: string })[],
+  keysDir: string,
+): Map<string, WgKeyPair> {
+  mkdirSync(keysDir, { recursive: true, mode: 0o700 });
+  const pairs = new Map<string, WgKeyPair>();
+  for (const peer of peers) {
+    const pair = wgKeyPair();
+    peer.publicKey = pair.publicKey;
+    peer.privateKeyFile = join(keysDir, `${peer.name}.key`);
+    writeFileSync(peer.privateKeyFile as string, `${pair.privateKey}\n`, { mode: 0o600 });
+    pairs.set(peer.name, pair);
+  }
+  return pairs;
 }

@@ -202,6 +202,15 @@ test("networkd-dev-only: says the rules are the user's to write", () => {
   );
 });
 
+/** home's peer section in the wg-quick files of the others (laptop's adds a keepalive). */
+const HOME_WG_QUICK_PEER = [
+  "[Peer]",
+  "# home",
+  `PublicKey = ${KEY.home}`,
+  "AllowedIPs = 10.8.0.2/32,192.168.10.0/24",
+  "Endpoint = 192.0.2.2:51820",
+];
+
 test("wg-quick: AllowedIPs carry routes and default routes; the exit peer masquerades", () => {
   assert.equal(
     files("wg-quick", "laptop")["vpn.conf"],
@@ -214,11 +223,7 @@ test("wg-quick: AllowedIPs carry routes and default routes; the exit peer masque
       "ListenPort = 51821",
       "PostUp = wg set %i private-key '/etc/wg/laptop.key'",
       "",
-      "[Peer]",
-      "# home",
-      `PublicKey = ${KEY.home}`,
-      "AllowedIPs = 10.8.0.2/32,192.168.10.0/24",
-      "Endpoint = 192.0.2.2:51820",
+      ...HOME_WG_QUICK_PEER,
       "PersistentKeepalive = 25",
       "",
       "[Peer]",
@@ -244,11 +249,7 @@ test("wg-quick: AllowedIPs carry routes and default routes; the exit peer masque
       `PostUp = nft 'add table inet wirenix-%i; add chain inet wirenix-%i nat { type nat hook postrouting priority 100; }; add rule inet wirenix-%i nat iifname "%i" oifname != "%i" masquerade'`,
       "PostDown = nft delete table inet wirenix-%i",
       "",
-      "[Peer]",
-      "# home",
-      `PublicKey = ${KEY.home}`,
-      "AllowedIPs = 10.8.0.2/32,192.168.10.0/24",
-      "Endpoint = 192.0.2.2:51820",
+      ...HOME_WG_QUICK_PEER,
       "",
       "[Peer]",
       "# laptop",

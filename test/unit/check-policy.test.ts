@@ -5,23 +5,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { parse as parseYaml, stringify as toYaml } from "yaml";
+// The shape of `check --format json` only, as the CLI declares it: no value comes from it.
+import type { CheckJson, CheckJsonItem, CheckSummary } from "../../src/cli/check.js";
 import { fixtures } from "../support/paths.js";
 import { wirenix } from "../support/run.js";
 
 const spokeYaml = join(fixtures, "check", "example-spoke.yaml");
 const dir = mkdtempSync(join(tmpdir(), "wirenix-check-"));
 
-interface Item {
-  severity: string;
-  code: string;
-  path: string;
-  message: string;
-  expected?: string;
-  received?: string;
-  file?: string;
-  line?: number;
-  column?: number;
-}
+type Item = CheckJsonItem;
 
 /** The spoke example with other policy tests, written as YAML by the yaml package. */
 function spokeWith(tests: unknown, name: string): string {
@@ -32,22 +24,14 @@ function spokeWith(tests: unknown, name: string): string {
   return file;
 }
 
-interface Summary {
-  text: string;
-  valid: boolean;
-  errors: number;
-  warnings: number;
-  policy?: { tests: number; assertions: number; passed: number; failed: number };
-}
-
 /** The findings of `check --format json`, apart from them the passed assertions, and the summary. */
 function checkJson(
   file: string,
   ...flags: string[]
-): { code: number | null; items: Item[]; passed: Item[]; summary: Summary } {
+): { code: number | null; items: Item[]; passed: Item[]; summary: CheckSummary } {
   const run = wirenix(["check", file, "--format", "json", ...flags]);
   assert.equal(run.stderr, "");
-  const json = JSON.parse(run.stdout) as { diagnostics: Item[]; summary: Summary };
+  const json = JSON.parse(run.stdout) as CheckJson;
   return {
     code: run.code,
     items: json.diagnostics.filter((i) => i.severity !== "info"),

@@ -12,6 +12,11 @@ import { nixEval, wirenix, withTempDir, writeAcl } from "../support/run.js";
 
 type Json = Record<string, any>;
 
+/** The networkd configurer, printed as JSON. */
+const NETWORKD_JSON = ["--configurer", "networkd", "--format", "json"];
+/** peer1 and peer3 of double-dev-ring on one host. */
+const MERGE_1_3 = ["--merge", "--peer", "peer1", "--peer", "peer3"];
+
 const oracleCase = (name: string) => join(fixtures, "differential", `oracle-${name}`);
 const golden = (name: string) =>
   JSON.parse(readFileSync(join(oracleCase(name), "golden.json"), "utf8"));
@@ -31,7 +36,7 @@ test("YAML, TOML, JSON and Nix ACLs of one network give the same output as the o
     ];
     const expected = golden("example-ring")["networkd/short"];
     for (const file of files) {
-      const ran = wirenix(["generate", file, "--configurer", "networkd", "--format", "json"]);
+      const ran = wirenix(["generate", file, ...NETWORKD_JSON]);
       assert.equal(ran.code, 0, `${file}: ${ran.stderr}`);
       const out = JSON.parse(ran.stdout) as Json;
       for (const [peer, config] of Object.entries(expected) as [string, Json][])
@@ -51,26 +56,8 @@ test("--peer limits the output to the named peers", () => {
 
 test("--merge joins several identities into one host, as the original's peerNames", () => {
   const file = join(oracleCase("double-dev-ring"), "acl.json");
-  const args = [
-    "generate",
-    file,
-    "--configurer",
-    "networkd",
-    "--dev-name-method",
-    "hash",
-    "--format",
-    "json",
-  ];
-  const ran = wirenix([
-    ...args,
-    "--merge",
-    "--peer",
-    "peer1",
-    "--peer",
-    "peer3",
-    "--host",
-    "node1",
-  ]);
+  const args = ["generate", file, ...NETWORKD_JSON, "--dev-name-method", "hash"];
+  const ran = wirenix([...args, ...MERGE_1_3, "--host", "node1"]);
   assert.equal(ran.code, 0, ran.stderr);
   const node1 = JSON.parse(ran.stdout).node1 as Json;
   const expected = golden("double-dev-ring")["networkd/hash"];
@@ -85,17 +72,7 @@ test("--merge joins several identities into one host, as the original's peerName
   assert.equal(Object.keys(netdevs).length, 2);
   assert.doesNotMatch(ran.stderr, /warning/);
 
-  const short = wirenix([
-    "generate",
-    file,
-    "--configurer",
-    "networkd",
-    "--merge",
-    "--peer",
-    "peer1",
-    "--peer",
-    "peer3",
-  ]);
+  const short = wirenix(["generate", file, "--configurer", "networkd", ...MERGE_1_3]);
   assert.equal(short.code, 1, "two identities, one device name: an error, not a warning");
   assert.match(
     short.stderr,
@@ -111,9 +88,7 @@ test("--out writes one NixOS module per peer that evaluates to the JSON output",
     const ran = wirenix(["generate", file, "--configurer", "networkd", "--out", out]);
     assert.equal(ran.code, 0, ran.stderr);
     assert.equal(ran.stdout, "");
-    const json = JSON.parse(
-      wirenix(["generate", file, "--configurer", "networkd", "--format", "json"]).stdout,
-    );
+    const json = JSON.parse(wirenix(["generate", file, ...NETWORKD_JSON]).stdout);
     const written = readdirSync(out)
       .filter((name) => name !== ".wirenix-manifest.json")
       .sort();
@@ -192,18 +167,8 @@ test("agenix-rekey declares the secrets and points at their runtime paths", () =
     const missing = wirenix(["generate", file, "--key-provider", "agenix-rekey"]);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /agenix-rekey key provider needs --secrets-dir/);
-    const ran = wirenix([
-      "generate",
-      file,
-      "--key-provider",
-      "agenix-rekey",
-      "--secrets-dir",
-      dir,
-      "--configurer",
-      "networkd",
-      "--format",
-      "json",
-    ]);
+    const rekey = ["generate", file, "--key-provider", "agenix-rekey", "--secrets-dir", dir];
+    const ran = wirenix([...rekey, ...NETWORKD_JSON]);
     assert.equal(ran.code, 0, ran.stderr);
     const a = JSON.parse(ran.stdout).a as Json;
     assert.deepEqual(a.age.secrets["wirenix-peer-a"], {
@@ -224,18 +189,7 @@ test("agenix-rekey declares the secrets and points at their runtime paths", () =
       netdev.wireguardPeers[0].PublicKey,
       "ztdAXTspQEZUNpxUbUdAhhRWbiL3YYWKSK0ZGdcsMHE=",
     );
-    const statik = JSON.parse(
-      wirenix([
-        "generate",
-        file,
-        "--key-provider",
-        "agenix-rekey",
-        "--secrets-dir",
-        dir,
-        "--format",
-        "json",
-      ]).stdout,
-    );
+    const statik = JSON.parse(wirenix([...rekey, "--format", "json"]).stdout);
     assert.equal(statik.a.age.secrets["wirenix-peer-a"].group, "root");
   }));
 

@@ -4,24 +4,16 @@
  * secrets generate declares for them.
  */
 import { strict as assert } from "node:assert";
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { copyFileSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { parseDocument } from "yaml";
+import { ageIdentity } from "../support/age.js";
 import { fixtures } from "../support/paths.js";
 import { generatedPeer, tempDir, wirenixInProcess } from "../support/run.js";
 
 const read = (path: string) => readFileSync(path, "utf8");
-
-/** A new identity from the real age-keygen: its file and its recipient. */
-function identity(dir: string, name: string): { file: string; recipient: string } {
-  const file = join(dir, `${name}.txt`);
-  execFileSync("age-keygen", ["-o", file], { stdio: "pipe" });
-  const recipient = /# public key: (age1\S+)/.exec(read(file))?.[1];
-  assert.ok(recipient);
-  return { file, recipient };
-}
 
 /** `age -d -i IDENTITY FILE` with the real age; undefined when it cannot decrypt. */
 function ageDecrypt(identityFile: string, file: string): string | undefined {
@@ -54,7 +46,7 @@ async function setup(dir: string, hostRecipients: Record<string, string>): Promi
 
 /** Every peer's key encrypted for one "admin" identity only, as the tests below start. */
 async function encryptedForAdmin(dir: string) {
-  const admin = identity(dir, "admin");
+  const admin = ageIdentity(dir, "admin");
   const s = await setup(dir, {
     alpha: admin.recipient,
     beta: admin.recipient,
@@ -81,7 +73,7 @@ function encrypt(s: Setup, ...flags: string[]) {
 test("age files from keys encrypt decrypt with the real age to the exact key files", async (t) => {
   const { dir, remove } = tempDir();
   t.after(remove);
-  const admin = identity(dir, "admin");
+  const admin = ageIdentity(dir, "admin");
   const s = await setup(dir, {});
   const recipients = join(dir, "recipients.txt");
   writeFileSync(recipients, `# the admin's key\n\n${admin.recipient}\n`);
@@ -111,7 +103,7 @@ test("age files from keys encrypt decrypt with the real age to the exact key fil
     ageDecrypt(admin.file, join(s.secrets, "wirenix-subnet-office.age")),
     read(join(s.keys, "office.psk")),
   );
-  const stranger = identity(dir, "stranger");
+  const stranger = ageIdentity(dir, "stranger");
   assert.equal(ageDecrypt(stranger.file, join(s.secrets, "wirenix-peer-alpha.age")), undefined);
 });
 
@@ -119,9 +111,9 @@ test("per-host recipients from extraArgs: each host decrypts its own key and its
   const { dir, remove } = tempDir();
   t.after(remove);
   const hosts = {
-    alpha: identity(dir, "alpha"),
-    beta: identity(dir, "beta"),
-    laptop: identity(dir, "laptop"),
+    alpha: ageIdentity(dir, "alpha"),
+    beta: ageIdentity(dir, "beta"),
+    laptop: ageIdentity(dir, "laptop"),
   };
   const s = await setup(dir, {
     alpha: hosts.alpha.recipient,

@@ -5,11 +5,11 @@
  * and hex, in case a key is ever printed in another encoding).
  */
 import { strict as assert } from "node:assert";
-import { execFileSync } from "node:child_process";
 import { copyFileSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { parseDocument } from "yaml";
+import { ageRecipientsFile } from "../support/age.js";
 import { fixtures } from "../support/paths.js";
 import { type Ran, tempDir, wirenix, wirenixInProcess } from "../support/run.js";
 
@@ -32,11 +32,7 @@ test("no command prints a private or preshared key", async (t) => {
     runs.push({ argv, run: await wirenixInProcess(argv) });
   };
 
-  const admin = join(dir, "admin.txt");
-  execFileSync("age-keygen", ["-o", admin], { stdio: "pipe" });
-  const recipient = /# public key: (age1\S+)/.exec(readFileSync(admin, "utf8"))?.[1] ?? "";
-  const recipients = join(dir, "recipients.txt");
-  writeFileSync(recipients, `${recipient}\n`);
+  const { recipients, recipient } = ageRecipientsFile(dir);
 
   const acls: Record<string, string> = {};
   for (const ext of ["yaml", "json", "toml", "nix"]) {

@@ -8,9 +8,10 @@
  */
 import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
-import { copyFileSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { ageRecipientsFile } from "../support/age.js";
 import { fixtures } from "../support/paths.js";
 import { type Ran, tempDir, wirenix, wirenixInProcess } from "../support/run.js";
 
@@ -92,11 +93,7 @@ function leak(printed: string, secret: string): string | undefined {
 test("no command echoes a key of the ACL, valid or not, on stdout or stderr", async (t) => {
   const { dir: root, remove } = tempDir();
   t.after(remove);
-  const admin = join(root, "admin.txt");
-  execFileSync("age-keygen", ["-o", admin], { stdio: "pipe" });
-  const recipient = /# public key: (age1\S+)/.exec(readFileSync(admin, "utf8"))?.[1] ?? "";
-  const recipients = join(root, "recipients.txt");
-  writeFileSync(recipients, `${recipient}\n`);
+  const { recipients } = ageRecipientsFile(root);
 
   const names = Object.keys(cases);
   // Every ACL file in the directory has its case: none is left out by mistake.
