@@ -10,21 +10,6 @@ import { loadPlugin } from "../plugins.js";
 import { createRegistry, type Registry } from "../registry.js";
 import { type CliIO, EXIT_INVALID, messagePrefix, printDiagnostics, UsageError } from "./io.js";
 
-/**
- * What every command and subcommand shares: output through `io`, errors as the CLI's own
- * (`wirenix: error: …`), a hint at --help after a usage error, and no process exit.
- */
-export function withCliOutput(io: CliIO, command: Command): Command {
-  return command
-    .exitOverride()
-    .configureOutput({
-      writeOut: (s) => io.out(s),
-      writeErr: (s) => io.err(s),
-      outputError: (s) => io.err(`${messagePrefix(io, "error")}${s.replace(/^error: /, "")}`),
-    })
-    .showHelpAfterError("(run with --help for usage)");
-}
-
 /** A command's early end with an exit code, after its messages were printed. */
 export class Exit extends Error {
   constructor(readonly code: number) {

@@ -1,4 +1,5 @@
 /** How the CLI talks to the world, so it can run in-process in tests. */
+import type { Command } from "commander";
 import { type Diagnostic, formatDiagnostic } from "../diagnostics.js";
 
 export interface CliIO {
@@ -46,4 +47,19 @@ export function printDiagnostics(io: CliIO, diagnostics: readonly Diagnostic[]):
     (d) => `${messagePrefix(io, d.severity)}${formatDiagnostic({ ...d, severity: "error" })}`,
   );
   io.err(`${lines.join("\n")}\n`);
+}
+
+/**
+ * What every command and subcommand shares: output through `io`, errors as the CLI's own
+ * (`wirenix: error: …`), a hint at --help after a usage error, and no process exit.
+ */
+export function withCliOutput(io: CliIO, command: Command): Command {
+  return command
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.out(s),
+      writeErr: (s) => io.err(s),
+      outputError: (s) => io.err(`${messagePrefix(io, "error")}${s.replace(/^error: /, "")}`),
+    })
+    .showHelpAfterError("(run with --help for usage)");
 }

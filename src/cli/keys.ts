@@ -14,9 +14,8 @@ import {
   collect,
   type NetworkFlags,
   sourcedNetworkWith,
-  withCliOutput,
 } from "./common.js";
-import { type CliIO, EXIT_INVALID, printDiagnostics, UsageError } from "./io.js";
+import { type CliIO, EXIT_INVALID, printDiagnostics, UsageError, withCliOutput } from "./io.js";
 
 interface GenerateFlags extends NetworkFlags {
   dir: string;

@@ -7,8 +7,14 @@ import { Command, CommanderError } from "commander";
 import { LockError } from "../dir-lock.js";
 import { describeFileError, WriteError } from "../output.js";
 import { printable } from "../printable.js";
-import { withCliOutput } from "./common.js";
-import { type CliIO, EXIT_INVALID, EXIT_USAGE, printError, UsageError } from "./io.js";
+import {
+  type CliIO,
+  EXIT_INVALID,
+  EXIT_USAGE,
+  printError,
+  UsageError,
+  withCliOutput,
+} from "./io.js";
 
 export { processIO } from "./process-io.js";
 

@@ -64,11 +64,15 @@ export class Address {
   }
 
   /**
-   * A generated address, known to be a bare IPv6 host: made without the numeric parse, since a
-   * thousand-peer network makes one per membership and most runs never compare them.
+   * An address this program wrote itself (a generated one, a default route), so known to be
+   * well-formed: made without the parse, since a thousand-peer network makes one per
+   * membership and most runs never compare them; the numbers come on first use.
    */
-  static generatedIPv6(text: string): Address {
-    return new Address(text, text, 6, undefined);
+  static made(text: string, family: 4 | 6): Address {
+    const slash = text.indexOf("/");
+    return slash < 0
+      ? new Address(text, text, family, undefined)
+      : new Address(text, text.slice(0, slash), family, Number(text.slice(slash + 1)));
   }
 
   /** The addresses `allowedIP` covers: the one host of a bare address, else the block. */

@@ -29,7 +29,7 @@ export function memberAddresses(
   subnet: string,
   peer: string,
 ): Address[] {
-  const generated = () => Address.generatedIPv6(generatedAddress(subnet, peer));
+  const generated = () => Address.made(generatedAddress(subnet, peer), 6);
   if (written === undefined) return [generated()];
   const kept = written.filter((a) => a !== "auto").map(Address.of);
   return kept.length === written.length ? kept : [...kept, generated()];

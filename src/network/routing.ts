@@ -6,11 +6,14 @@
  * they keep their links alive). ACLs without these keys resolve exactly as the original's.
  */
 import { type Diagnostic, diagnostic } from "../diagnostics.js";
-import { type Address, type Prefix, prefixOf } from "./address.js";
+import { Address, type Prefix } from "./address.js";
 import type { Link, Membership, NetPeer, Network, ResolvedEndpoint } from "./model.js";
 
 /** The default routes an exit node carries, IPv4 then IPv6. */
-export const DEFAULT_ROUTES: readonly Prefix[] = [prefixOf("0.0.0.0/0"), prefixOf("::/0")];
+export const DEFAULT_ROUTES: readonly Prefix[] = [
+  Address.made("0.0.0.0/0", 4) as Prefix,
+  Address.made("::/0", 6) as Prefix,
+];
 
 /** The PersistentKeepalive a roaming peer sends when its ACL gives none (NAT mappings last ~30 s). */
 export const ROAMING_KEEPALIVE = 25;

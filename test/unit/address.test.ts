@@ -6,6 +6,7 @@ import { strict as assert } from "node:assert";
 import { test } from "node:test";
 import { Address, parsePrefix, prefixOf } from "../../src/network/address.js";
 import { generatedAddress, memberAddresses } from "../../src/network/addresses.js";
+import { DEFAULT_ROUTES } from "../../src/network/routing.js";
 
 test("parses what ipAddresses accept and nothing else", () => {
   for (const text of ["10.0.0.1", "10.0.0.1/24", "fd00::1", "fd00::/48", "::ffff:1.2.3.4"])
@@ -74,4 +75,14 @@ test("generated addresses compare like written ones", () => {
   assert.equal(generated?.family, 6);
   assert.deepEqual(generated?.range, Address.of(text).range);
   assert.equal(generated?.interfaceCidr, `${text}/64`);
+});
+
+test("addresses made without the parse (default routes) compare like parsed ones", () => {
+  const [v4, v6] = DEFAULT_ROUTES;
+  assert.equal(v4?.text, "0.0.0.0/0");
+  assert.equal(v4?.prefixLength, 0);
+  assert.deepEqual(v4?.range, Address.of("0.0.0.0/0").range);
+  assert.deepEqual(v6?.range, Address.of("::/0").range);
+  assert.equal(v6?.holds(Address.of("2001:db8::1")), true);
+  assert.equal(v6?.holds(Address.of("10.0.0.1")), false);
 });

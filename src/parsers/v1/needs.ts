@@ -49,8 +49,20 @@ class Needs {
   }
 }
 
+/**
+ * What the walk reads of the whole ACL, found once for all its peers: a 3000-peer network asks
+ * for each of them, and looking these up afresh each time made that quadratic.
+ */
+interface AclFacts {
+  acl: AclV1;
+  /** Position in `peers` by name. */
+  index: ReadonlyMap<string, number>;
+  /** The positions of the peers without `subnets`, which a subnet filter reads. */
+  withoutSubnets: readonly number[];
+}
+
 function filters(
-  acl: AclV1,
+  facts: AclFacts,
   list: readonly NetFilter[],
   at: readonly PathSegment[],
   needs: Needs,
@@ -62,21 +74,34 @@ function filters(
     // A subnet filter looks at the subnets of every peer (a group filter at their groups,
     // which we read as [] where absent: intentional difference 5).
     if (filter.type === "subnet")
-      acl.peers.forEach((peer, p) => {
-        needs.has(peer.subnets, ["peers", p, "subnets"]);
-      });
+      for (const p of facts.withoutSubnets) needs.has(undefined, ["peers", p, "subnets"]);
   });
 }
 
-/** Every key the configuration of `peerName` reads that the ACL lacks (none: it can be made). */
-export function missingKeys(
+/**
+ * The missing keys of each peer's configuration, for one ACL: `missingKeys(network, peer)` is
+ * every key the configuration of `peer` reads that the ACL lacks (none: it can be made).
+ */
+export function keyNeeds(
   acl: AclV1,
-  network: Network,
+): (network: Network, peerName: string, interfaces?: readonly NetInterface[]) => Diagnostic[] {
+  const facts: AclFacts = {
+    acl,
+    index: new Map(acl.peers.map((p, i) => [p.name, i])),
+    withoutSubnets: acl.peers.flatMap((p, i) => (p.subnets === undefined ? [i] : [])),
+  };
+  return (network, peerName, interfaces) =>
+    missingKeys(facts, peerName, interfaces ?? network.interfaces(peerName));
+}
+
+function missingKeys(
+  facts: AclFacts,
   peerName: string,
-  interfaces: readonly NetInterface[] = network.interfaces(peerName),
+  interfaces: readonly NetInterface[],
 ): Diagnostic[] {
+  const { acl } = facts;
   const needs = new Needs();
-  const index = acl.peers.findIndex((p) => p.name === peerName);
+  const index = facts.index.get(peerName) ?? -1;
   const peer = acl.peers[index];
   if (!peer) return [];
   if (!needs.has(peer.subnets, ["peers", index, "subnets"])) return needs.diagnostics(peerName);
@@ -94,7 +119,7 @@ export function missingKeys(
       for (const side of ["a", "b"] as const) {
         const list = connection[side];
         if (needs.has(list, ["connections", c, side]))
-          filters(acl, list ?? [], ["connections", c, side], needs);
+          filters(facts, list ?? [], ["connections", c, side], needs);
       }
     });
   }
@@ -111,7 +136,7 @@ export function missingKeys(
       if (!remote) continue;
       remote.endpoints?.forEach((endpoint, e) => {
         if (endpoint.match)
-          filters(acl, endpoint.match, ["peers", r, "endpoints", e, "match"], needs);
+          filters(facts, endpoint.match, ["peers", r, "endpoints", e, "match"], needs);
       });
       const shared = ownGroups.some((g) => (remote.groups ?? []).includes(g));
       if (shared && needs.has(acl.groups, ["groups"]))

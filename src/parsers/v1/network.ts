@@ -11,14 +11,13 @@ import type {
   Membership,
   NetConnection,
   NetGroup,
-  NetInterface,
   NetPeer,
   NetRule,
   NetSubnet,
   Network,
 } from "../../network/model.js";
 import { compareNames } from "../../order.js";
-import { missingKeys } from "./needs.js";
+import { keyNeeds } from "./needs.js";
 
 /**
  * Keys the original reads lazily may be missing (see schema.ts): the network is built with what
@@ -116,8 +115,7 @@ export function buildNetwork(acl: AclV1): Network {
         groups,
         peers,
         connections,
-        missingKeys: (network: Network, name: string, interfaces?: readonly NetInterface[]) =>
-          missingKeys(acl, network, name, interfaces),
+        missingKeys: keyNeeds(acl),
       },
       { extraArgs: acl.extraArgs, rules },
     ),
