@@ -104,9 +104,9 @@ function addIsland(acl) {
 
 /**
  * Mutations that share an outcome: `expect` ("invalid", "error" or "warning") and the code of
- * the diagnostic. Each is `name: apply`, or `name: { apply | whole, noToml, text }`: apply(acl)
- * mutates (returning false when it does not apply), whole(acl) replaces the ACL, and
- * text(formatName, text) damages it below the data level.
+ * the diagnostic. Each is `name: apply`, or `name: { apply | whole, noToml, text, code }`:
+ * apply(acl) mutates (returning false when it does not apply), whole(acl) replaces the ACL,
+ * text(formatName, text) damages it below the data level, and code replaces the group's.
  */
 function withOutcome(expect, code, mutations) {
   return Object.entries(mutations).map(([name, m]) => ({
@@ -135,7 +135,9 @@ const MUTATIONS = [
     "groups-string": (a) => {
       a.groups = "servers";
     },
-    "connections-missing": (a) => delete a.connections,
+    // Keys the original reads lazily: missing, they fail the peers whose configuration reads
+    // them (missing-key), not the ACL's shape.
+    "connections-missing": { apply: (a) => delete a.connections, code: "missing-key" },
     "peer-name-number": (a) => {
       a.peers[0].name = 42;
     },
@@ -151,7 +153,10 @@ const MUTATIONS = [
     "listen-port-70000": (a) => {
       a.peers[0].subnets[firstSubnet(a.peers[0])].listenPort = 70000;
     },
-    "listen-port-missing": (a) => delete a.peers[0].subnets[firstSubnet(a.peers[0])].listenPort,
+    "listen-port-missing": {
+      apply: (a) => delete a.peers[0].subnets[firstSubnet(a.peers[0])].listenPort,
+      code: "missing-key",
+    },
     "ip-octet-300": (a) => {
       a.peers[0].subnets[firstSubnet(a.peers[0])].ipAddresses = ["10.0.0.300"];
     },
@@ -179,7 +184,10 @@ const MUTATIONS = [
     "filter-type-host": (a) => a.connections[0].a.push({ type: "host", rule: "is", value: "x" }),
     "filter-rule-isnt": (a) =>
       a.connections[0].b.push({ type: "peer", rule: "isnt", value: a.peers[0].name }),
-    "filter-missing-value": (a) => a.connections[0].b.push({ type: "peer", rule: "is" }),
+    "filter-missing-value": {
+      apply: (a) => a.connections[0].b.push({ type: "peer", rule: "is" }),
+      code: "missing-key",
+    },
   }),
   ...withOutcome("invalid", "unknown-reference", {
     "unknown-subnet-of-peer": (a) => {
@@ -269,10 +277,9 @@ const MUTATIONS = [
       a.peers[1].publicKey = a.peers[0].publicKey;
     },
   }),
-  ...withOutcome("error", "unsafe-file-name", {
+  // Names no output could carry safely are refused as values (intentional difference 9).
+  ...withOutcome("invalid", "invalid-value", {
     "peer-name-with-slash": (a) => renamePeer(a, a.peers[0].name, "../etc/passwd"),
-  }),
-  ...withOutcome("error", "unsafe-ini-value", {
     "peer-name-with-newline": (a) => renamePeer(a, a.peers[0].name, "evil\n[Peer]"),
   }),
   ...withOutcome("error", "policy-failed", {
