@@ -8,7 +8,7 @@ import type { Network } from "../network/model.js";
 import { locateDiagnostics, readNetwork } from "../pipeline.js";
 import { loadPlugin } from "../plugins.js";
 import { createRegistry, type Registry } from "../registry.js";
-import { type CliIO, EXIT_INVALID, messagePrefix, printDiagnostics, UsageError } from "./io.js";
+import { type CliIO, EXIT_INVALID, printDiagnostics, UsageError } from "./io.js";
 
 /** A command's early end with an exit code, after its messages were printed. */
 export class Exit extends Error {
