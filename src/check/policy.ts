@@ -14,7 +14,7 @@
 import type { Diagnostics, PathSegment } from "../diagnostics.js";
 import { AccessRules, type PacketService } from "../network/access.js";
 import { Address } from "../network/address.js";
-import { addressRange, rangeHolds } from "../network/cidr.js";
+import { addressRange, addressText, rangeHolds } from "../network/cidr.js";
 import type { Network } from "../network/model.js";
 import { shortList } from "./lint.js";
 import { type Trace, tracePacket, traceText } from "./paths.js";
@@ -63,13 +63,6 @@ export function splitService(text: string): { name: string; service?: PacketServ
   return { name, service: { protocol: m[1] as "tcp" | "udp", port } };
 }
 
-function addressText(family: 4 | 6, n: bigint): string {
-  if (family === 4) return [24n, 16n, 8n, 0n].map((s) => String((n >> s) & 255n)).join(".");
-  const groups: string[] = [];
-  for (let s = 112n; s >= 0n; s -= 16n) groups.push(((n >> s) & 0xffffn).toString(16));
-  return groups.join(":");
-}
-
 /** The peer routing a network or address (longest route wins), with the address to send to. */
 function routedTarget(network: Network, text: string): Target | string | undefined {
   const r = addressRange(text);
@@ -88,7 +81,7 @@ function routedTarget(network: Network, text: string): Target | string | undefin
           best = { peer: peer.name, subnet: m.subnet, length: rr.prefix };
       }
   if (!best) return `no peer routes ${q(text)} (no peer's routes hold it)`;
-  return { peer: best.peer, subnet: best.subnet, network: Address.of(address) };
+  return { peer: best.peer, subnet: best.subnet, network: Address.made(address, r.family) };
 }
 
 const KNOWN: readonly string[] = ["from", "reaches", "notReaches"];

@@ -94,7 +94,7 @@ function appliesTo(rule: NetRule, subnet: string): boolean {
 }
 
 /** Every address of the subnet's members: to tell relay routes from networks. */
-function memberAddresses(network: Network, subnet: string): Address[] {
+function subnetAddresses(network: Network, subnet: string): Address[] {
   const out: Address[] = [];
   for (const peer of network.peers)
     for (const m of peer.memberships) if (m.subnet === subnet) out.push(...m.addresses);
@@ -146,7 +146,7 @@ export class AccessRules {
   #membersOf(subnet: string): Address[] {
     let found = this.#members.get(subnet);
     if (!found) {
-      found = memberAddresses(this.#network, subnet);
+      found = subnetAddresses(this.#network, subnet);
       this.#members.set(subnet, found);
     }
     return found;

@@ -8,7 +8,7 @@
  * length a bare address implies where it is used (an interface wants its subnet, AllowedIPs one
  * host).
  */
-import { type AddressRange, addressRange } from "./cidr.js";
+import { type AddressRange, addressRange, blockOf, rangeHolds } from "./cidr.js";
 
 export class Address {
   /** As written in the ACL (or generated): `10.0.0.1`, `10.0.0.1/24`, `fd00::1`. */
@@ -42,13 +42,7 @@ export class Address {
   static parse(text: string): Address | undefined {
     const range = text.startsWith("[") ? undefined : addressRange(text);
     if (range === undefined) return undefined;
-    const slash = text.indexOf("/");
-    const address = new Address(
-      text,
-      slash < 0 ? text : text.slice(0, slash),
-      range.family,
-      slash < 0 ? undefined : range.prefix,
-    );
+    const address = Address.made(text, range.family);
     address.#range = range;
     return address;
   }
@@ -92,34 +86,21 @@ export class Address {
 
   /** The block `interfaceCidr` covers: the subnet a bare address stands for on its interface. */
   get interfaceRange(): AddressRange {
-    const range = this.range;
-    if (this.prefixLength !== undefined) return range;
-    const bits = this.family === 6 ? 128 : 32;
-    const prefix = this.family === 6 ? 64 : 24;
-    const hostBits = BigInt(bits - prefix);
-    const start = (range.address >> hostBits) << hostBits;
-    return { ...range, prefix, start, end: start + (1n << hostBits) - 1n };
+    if (this.prefixLength !== undefined) return this.range;
+    return blockOf(this.family, this.value, this.family === 6 ? 64 : 24);
   }
 
   /** The address alone, without a prefix length: the one host a packet is sent to. */
   get host(): Address {
     if (this.prefixLength === undefined) return this;
     const host = new Address(this.ip, this.ip, this.family, undefined);
-    const { family, address } = this.range;
-    host.#range = {
-      family,
-      address,
-      prefix: family === 6 ? 128 : 32,
-      start: address,
-      end: address,
-    };
+    host.#range = blockOf(this.family, this.value, this.family === 6 ? 128 : 32);
     return host;
   }
 
   /** Whether this address's block holds the single address `other` (its `ip`). */
   holds(other: Address): boolean {
-    const r = this.range;
-    return r.family === other.family && r.start <= other.value && other.value <= r.end;
+    return rangeHolds(this.range, other.family, other.value);
   }
 
   toString(): string {

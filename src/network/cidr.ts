@@ -53,10 +53,22 @@ export function addressRange(written: string): AddressRange | undefined {
   const prefix = slash < 0 ? bits : Number(length);
   if (prefix > bits) return undefined;
   const address = family === 4 ? ipv4Number(ip) : ipv6Number(ip.replace(/%.*$/, ""));
-  const hostBits = BigInt(bits - prefix);
+  return blockOf(family, address, prefix);
+}
+
+/** The block of `prefix` bits that holds `address`. */
+export function blockOf(family: 4 | 6, address: bigint, prefix: number): AddressRange {
+  const hostBits = BigInt((family === 4 ? 32 : 128) - prefix);
   const start = (address >> hostBits) << hostBits;
-  const end = start + (1n << hostBits) - 1n;
-  return { family, address, prefix, start, end };
+  return { family, address, prefix, start, end: start + (1n << hostBits) - 1n };
+}
+
+/** An address as text from its number: dotted IPv4, or eight IPv6 groups uncompressed. */
+export function addressText(family: 4 | 6, n: bigint): string {
+  if (family === 4) return [24n, 16n, 8n, 0n].map((s) => String((n >> s) & 255n)).join(".");
+  const groups: string[] = [];
+  for (let s = 112n; s >= 0n; s -= 16n) groups.push(((n >> s) & 0xffffn).toString(16));
+  return groups.join(":");
 }
 
 /** Whether two ranges share at least one address. */

@@ -5,6 +5,7 @@
  * and a /32 is its one address.
  */
 import { Address, type Prefix, parsePrefix } from "./address.js";
+import { addressText } from "./cidr.js";
 
 export interface PoolRange {
   pool: Prefix;
@@ -13,9 +14,7 @@ export interface PoolRange {
   last: bigint;
 }
 
-export function ipv4Text(n: bigint): string {
-  return [24n, 16n, 8n, 0n].map((shift) => String((n >> shift) & 255n)).join(".");
-}
+const ipv4Text = (n: bigint) => addressText(4, n);
 
 /** The addresses of `pool` members may get; undefined when `pool` is not an IPv4 network. */
 export function poolRange(pool: Prefix): PoolRange | undefined {
