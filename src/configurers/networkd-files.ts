@@ -182,7 +182,7 @@ function hostFiles(devices: readonly DeviceInterface[]): FileSet {
 
 /** With access rules: the table as a file for `nft -f`. */
 function rulesFile(context: ConfigureContext, devices: readonly DeviceInterface[]): FileSet {
-  const access = deviceAccess(context.network, context.peer, devices);
+  const access = deviceAccess(context, devices);
   if (!access) return {};
   return {
     [`${RULES_TABLE}.nft`]: {

@@ -16,7 +16,8 @@ import {
   type Service,
 } from "../network/access.js";
 import type { Address } from "../network/address.js";
-import type { NetInterface, NetPeer, Network } from "../network/model.js";
+import type { NetInterface } from "../network/model.js";
+import type { ConfigureContext } from "./configurer.js";
 import type { DeviceInterface } from "./interfaces.js";
 
 /** The table's name; wg-quick appends `-<device>`, one table per interface. */
@@ -34,21 +35,34 @@ export interface NftChain {
 }
 
 /**
- * What each of `devices` lets in, or undefined when the ACL has no rules. `all` is every
- * interface of the host (whether it forwards is decided host-wide).
+ * The network's access rules, made once a run: they keep what every host asks again (the
+ * members' addresses of each subnet, every known address). One run is one network; a caller
+ * that mixes them pays for the rules again.
+ */
+function accessRules(context: ConfigureContext): AccessRules {
+  const { network } = context;
+  const shared = context.run.share("configurers/nft-rules", () => ({
+    network,
+    rules: new AccessRules(network),
+  }));
+  return shared.network === network ? shared.rules : new AccessRules(network);
+}
+
+/**
+ * What each of `devices` of the context's peer lets in, or undefined when the ACL has no rules.
+ * `all` is every interface of the host (whether it forwards is decided host-wide).
  */
 export function deviceAccess(
-  network: Network,
-  peer: NetPeer,
+  context: ConfigureContext,
   devices: readonly DeviceInterface[],
   all: readonly NetInterface[] = devices.map((d) => d.iface),
 ): DeviceAccess[] | undefined {
-  if (network.rules === undefined) return undefined;
-  const rules = new AccessRules(network);
+  if (context.network.rules === undefined) return undefined;
+  const rules = accessRules(context);
   const forwards = hostForwards(all);
   return devices.map(({ device, iface }) => ({
     device,
-    access: rules.interfaceAccess(peer, iface, forwards),
+    access: rules.interfaceAccess(context.peer, iface, forwards),
   }));
 }
 
@@ -170,11 +184,10 @@ export function nftTableCommand(table: string, chains: readonly NftChain[]): str
  * alone (both tables see every packet: a drop in either is final). Undefined without rules.
  */
 export function nixosRulesOptions(
-  network: Network,
-  peer: NetPeer,
+  context: ConfigureContext,
   devices: readonly DeviceInterface[],
 ): { nftables: ConfigTree; trustedInterfaces: string[] } | undefined {
-  const access = deviceAccess(network, peer, devices);
+  const access = deviceAccess(context, devices);
   if (!access) return undefined;
   return {
     nftables: {

@@ -20,7 +20,7 @@ export function nixosHostOptions(
   devices: readonly DeviceInterface[],
 ): NixosHostOptions {
   const routing = nixosRoutingOptions(devices);
-  const rules = nixosRulesOptions(context.network, context.peer, devices);
+  const rules = nixosRulesOptions(context, devices);
   return {
     boot: routing.boot,
     networking: {

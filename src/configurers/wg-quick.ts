@@ -108,12 +108,7 @@ function forwardingHooks(iface: NetInterface): IniEntry[] {
  * it is left over), PostDown removes it.
  */
 function rulesHooks(context: ConfigureContext, device: string, iface: NetInterface): IniEntry[] {
-  const access = deviceAccess(
-    context.network,
-    context.peer,
-    [{ device, iface }],
-    context.interfaces,
-  );
+  const access = deviceAccess(context, [{ device, iface }], context.interfaces);
   if (!access) return [];
   const table = `${RULES_TABLE}-${device}`;
   return [
