@@ -204,14 +204,19 @@ export interface Stream {
 }
 
 /**
- * Writes hosts into one stream so that a run that fails leaves nothing that looks whole:
- * into a regular file the hosts are written as they are made and cut back on failure; into a
- * pipe or terminal they wait (in memory, then in a private temporary file) until every host
- * succeeded.
+ * Output on a stream that a failed run leaves with nothing that looks whole: into a regular
+ * file it is written as it is made and cut back on failure; into a pipe or terminal it waits
+ * (in memory, then in a private temporary file) until the run succeeded.
  */
+function streamOutput(stream: Stream): HeldOutput | RevocableFileOutput {
+  return stream.file === undefined
+    ? new HeldOutput(stream.write)
+    : new RevocableFileOutput(stream.file);
+}
+
+/** Writes hosts into one stream, as they are made (see streamOutput). */
 function documentWriter(stream: Stream, format: "nix" | "json", shared: RunContext): HostsWriter {
-  const output =
-    stream.file === undefined ? new HeldOutput(stream.write) : new RevocableFileOutput(stream.file);
+  const output = streamOutput(stream);
   let first = true;
   return {
     add({ name, config }) {
@@ -331,10 +336,7 @@ function interfaceFileWriter(stream: Stream, configurer: Configurer, device: str
     },
     finish() {
       if (text === undefined) return [];
-      const output =
-        stream.file === undefined
-          ? new HeldOutput(stream.write)
-          : new RevocableFileOutput(stream.file);
+      const output = streamOutput(stream);
       if (stream.file !== undefined) fchmodSync(stream.file, CONFIG_FILE_MODE);
       output.write(text);
       output.commit();
