@@ -40,6 +40,8 @@ export type DiagnosticCode =
   | "unsafe-secret"
   /** An exit node that is the peer itself, not a member or not linked, or clashes with a kernel table. */
   | "invalid-exit-node"
+  /** A subnet's relay that is not a member of it. */
+  | "invalid-relay"
   // Resolving and configuring
   /** A connection selects a peer that is not a member of the subnet (a warning). */
   | "non-member-selected"
@@ -99,6 +101,8 @@ export type DiagnosticCode =
   | "duplicate-listen-port"
   /** Linked peers of which neither has an endpoint for the other (a warning). */
   | "no-usable-endpoint"
+  /** A peer nobody can dial that sends no keepalive toward a peer it dials (a warning). */
+  | "missing-keepalive"
   /** A connection side or an endpoint match selects no peer (a warning). */
   | "filter-selects-nobody"
   /** A connection that links no two different peers (a warning). */

@@ -4,7 +4,7 @@
  * earlier one, as in the original.
  */
 import type { Address } from "../network/address.js";
-import type { NetInterface, NetPeer, NetSubnet, Network } from "../network/model.js";
+import type { Link, NetInterface, NetPeer, NetSubnet, Network } from "../network/model.js";
 import { compareNames } from "../order.js";
 import type { RunContext } from "../run-context.js";
 
@@ -83,7 +83,7 @@ export function hostsEntries(
       onSubnet = new Map();
       names.set(iface.subnet, onSubnet);
     }
-    for (const link of iface.links) {
+    for (const link of namedLinks(iface)) {
       let name = onSubnet.get(link.peer);
       if (name === undefined) {
         name = `${link.peer.name}.${iface.subnet.name}`;
@@ -122,8 +122,19 @@ function sortedHosts(lines: Map<string, string>): Record<string, string[]> {
 export function hostsLines(interfaces: readonly NetInterface[]): Map<string, string> {
   const hosts = new Map<string, string>();
   for (const iface of interfaces)
-    for (const link of iface.links)
+    for (const link of namedLinks(iface))
       for (const address of link.addresses)
         hosts.set(address.ip, `${link.peer.name}.${iface.subnet.name}`);
   return hosts;
+}
+
+/**
+ * The links whose peers the hosts lines name: every link, and after the link to the subnet's
+ * relay the peers reached through it (no [Peer] of their own, but reachable by name all the same).
+ */
+export function* namedLinks(iface: NetInterface): Iterable<Link> {
+  for (const link of iface.links) {
+    yield link;
+    if (link.relayed) yield* link.relayed;
+  }
 }

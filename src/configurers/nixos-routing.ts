@@ -7,6 +7,7 @@
  * keys, so the original's output is unchanged.
  */
 import type { ConfigTree } from "../config-tree.js";
+import { interfaceForwards } from "../network/routing.js";
 import type { DeviceInterface } from "./interfaces.js";
 
 /** Options to set beside the interfaces (`boot`, `networking.firewall`, `networking.nat`). */
@@ -35,7 +36,7 @@ export function hostRouting(devices: readonly DeviceInterface[]): HostRouting {
   let exitClient = false;
   for (const { device, iface } of devices) {
     if (iface.links.some((l) => l.exitClient)) masquerade.push(device);
-    if ((iface.routes?.length ?? 0) > 0) forwards = true;
+    if (interfaceForwards(iface)) forwards = true;
     if (iface.exit) exitClient = true;
     if (iface.openFirewall === true && !ports.includes(iface.listenPort))
       ports.push(iface.listenPort);

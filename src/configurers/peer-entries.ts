@@ -20,13 +20,20 @@ interface MadeEntry {
 /** Links to one remote membership come in a few variants at most (routes, endpoints by group). */
 const VARIANTS_KEPT = 8;
 
-/** Whether two links give the same entry: same remote, addresses, endpoint and routes. */
+/** Whether two links give the same entry: same remote, addresses, endpoint, routes and relayed peers. */
 function sameLink(a: Link, b: Link): boolean {
   if (a === b) return true;
   if (a.peer !== b.peer || a.endpoint !== b.endpoint || a.addresses !== b.addresses) return false;
   const x = a.routes ?? [];
   const y = b.routes ?? [];
-  return x.length === y.length && x.every((route, i) => route.text === y[i]?.text);
+  const p = a.relayed ?? [];
+  const r = b.relayed ?? [];
+  return (
+    x.length === y.length &&
+    x.every((route, i) => route.text === y[i]?.text) &&
+    p.length === r.length &&
+    p.every((relayed, i) => relayed.addresses === r[i]?.addresses)
+  );
 }
 
 /**

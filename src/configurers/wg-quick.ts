@@ -7,7 +7,7 @@
 import { diagnostic, InputError, type PathSegment } from "../diagnostics.js";
 import { type IniEntry, type IniSection, toIni } from "../emit/ini.js";
 import type { Link, NetInterface, NetSubnet } from "../network/model.js";
-import { allowedIPTexts } from "../network/routing.js";
+import { allowedIPTexts, interfaceForwards } from "../network/routing.js";
 import type { ConfigureContext } from "./configurer.js";
 import { settingPath } from "./dns-mtu.js";
 import {
@@ -79,13 +79,13 @@ function peerSection(
 
 /**
  * Hooks of a peer that routes for others: forwarding on (a router for its `routes`, an exit
- * node for its clients) and, on an exit node, masquerade of what its clients send elsewhere, in
+ * node for its clients, a relay for the pairs it carries) and, on an exit node, masquerade of what its clients send elsewhere, in
  * an nftables table of its own that goes away with the interface. wg-quick handles the exit
  * client's side itself: AllowedIPs 0.0.0.0/0 makes it add its policy routing.
  */
 function forwardingHooks(iface: NetInterface): IniEntry[] {
   const exitFor = iface.links.some((l) => l.exitClient);
-  if (!exitFor && (iface.routes?.length ?? 0) === 0) return [];
+  if (!interfaceForwards(iface)) return [];
   const hooks: IniEntry[] = [
     {
       key: "PostUp",

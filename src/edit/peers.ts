@@ -15,6 +15,7 @@ import {
   renderPath,
 } from "../diagnostics.js";
 import { allocateIPv4 } from "../network/ipv4-pool.js";
+import { ROAMING_KEEPALIVE } from "../network/routing.js";
 import type { AclChange } from "./acl-file.js";
 import type { EditOp } from "./ops.js";
 
@@ -145,11 +146,27 @@ export function planAddPeer(data: unknown, options: AddPeerOptions): Result<Adde
   const peer: Data = { name: options.name };
   const groups = [...new Set(options.groups ?? [])];
   if (groups.length > 0) peer.groups = groups;
+  // Nobody can dial a peer without an endpoint: it must keep its tunnels alive itself (behind
+  // NAT, the way back closes when it is silent), which `roaming` says explicitly.
+  if (!options.endpoint) peer.roaming = true;
   peer.subnets = { [subnetName]: membership };
   if (options.endpoint)
     peer.endpoints = [{ ip: options.endpoint.host, port: options.endpoint.port ?? port }];
   const ops: EditOp[] = [];
   const notices: string[] = [];
+  if (!options.endpoint)
+    notices.push(
+      `peer ${q(options.name)} has no endpoint, so nobody can dial it: written with roaming: true (it sends a keepalive every ${ROAMING_KEEPALIVE} s to the peers it dials, which keeps its NAT open)`,
+    );
+  // Two peers nobody can dial never handshake; the first peer everyone can dial carries their
+  // traffic unless the subnet names a relay already.
+  if (options.endpoint && subnet.relay === undefined) {
+    const at = list(data.subnets).indexOf(subnet);
+    ops.push({ kind: "set", map: ["subnets", at], key: "relay", value: options.name });
+    notices.push(
+      `subnet ${q(subnetName)} relays through ${q(options.name)} now (relay: ${options.name}): peers without an endpoint reach each other through it`,
+    );
+  }
   const known = new Set(list(data.groups).map(named));
   const newGroups = groups.filter((g) => !known.has(g));
   if (newGroups.length > 0) {

@@ -17,6 +17,7 @@ import { SERVICE } from "../acl/values.js";
 import type { Address, Prefix } from "./address.js";
 import { rangesOverlap } from "./cidr.js";
 import type { NetInterface, NetPeer, NetRule, Network } from "./model.js";
+import { interfaceForwards } from "./routing.js";
 import { filterSelects } from "./select.js";
 
 /** One entry of `allow`: a protocol and, for tcp and udp, a port range. */
@@ -112,11 +113,11 @@ function ownedNetworks(peer: NetPeer, subnet: string, members: readonly Address[
 }
 
 /**
- * Whether a host forwards between interfaces: it routes networks for others or is an exit node
- * (the forwarding sysctl it gets is host-wide, so then every interface forwards).
+ * Whether a host forwards between interfaces: it routes networks for others, is an exit node or
+ * a relay (the forwarding sysctl it gets is host-wide, so then every interface forwards).
  */
 export function hostForwards(interfaces: readonly NetInterface[]): boolean {
-  return interfaces.some((i) => (i.routes?.length ?? 0) > 0 || i.links.some((l) => l.exitClient));
+  return interfaces.some(interfaceForwards);
 }
 
 /**

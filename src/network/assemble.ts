@@ -58,7 +58,20 @@ export function assembleNetwork(parts: NetworkParts): Network {
     rank[index] = position;
   });
   const endpoints = new EndpointResolver(selector, subnets, groups, peers);
-  const links = new LinkResolver(peers, connections, selector, endpoints, rank, membership);
+  const relays = new Map<string, number>();
+  for (const s of subnets) {
+    const relay = s.relay === undefined ? undefined : peerIndex.get(s.relay);
+    if (relay !== undefined) relays.set(s.name, relay);
+  }
+  const links = new LinkResolver(
+    peers,
+    connections,
+    selector,
+    endpoints,
+    rank,
+    membership,
+    relays,
+  );
 
   const interfaceOf = (peer: NetPeer, m: Membership): NetInterface | undefined => {
     // A membership of a subnet the ACL does not declare (its `subnets` missing: see parsers/v1/needs.ts)
@@ -78,6 +91,7 @@ export function assembleNetwork(parts: NetworkParts): Network {
       {
         extraArgs: m.extraArgs,
         routes: m.routes,
+        relays: subnet.relay === peer.name ? true : undefined,
         exit,
         openFirewall: m.openFirewall ?? subnet.openFirewall,
         dns: nonEmpty(m.dns ?? subnet.dns),

@@ -29,6 +29,8 @@ export class LinkResolver {
   readonly #rank: Int32Array;
   readonly #byName: Int32Array;
   readonly #membership: ReadonlyMap<string, readonly (Membership | undefined)[]>;
+  /** Subnet name → ACL index of its relay, for the subnets that have one. */
+  readonly #relays: ReadonlyMap<string, number>;
   readonly #connectionsOn = new Map<string, SubnetConnections>();
   #warnings: Diagnostic[] | undefined;
   /**
@@ -50,7 +52,9 @@ export class LinkResolver {
     endpoints: EndpointResolver,
     rank: Int32Array,
     membership: ReadonlyMap<string, readonly (Membership | undefined)[]>,
+    relays: ReadonlyMap<string, number> = new Map(),
   ) {
+    this.#relays = relays;
     this.#peers = peers;
     this.#connections = connections;
     this.#selector = selector;
@@ -217,7 +221,7 @@ export class LinkResolver {
     const ordered = this.#inNameOrder(touched);
     const localPeer = this.#peers[local] as NetPeer;
     const localMember = members[local] as Membership;
-    const links: Link[] = new Array(ordered.length);
+    let links: Link[] = new Array(ordered.length);
     for (let i = 0; i < ordered.length; i++) {
       const remote = ordered[i] as number;
       const remotePeer = this.#peers[remote] as NetPeer;
@@ -225,11 +229,7 @@ export class LinkResolver {
       const link: Link = {
         peer: remotePeer,
         addresses: remoteMember.addresses,
-        endpoint: roamingEndpoint(
-          this.#endpoints.resolve(subnet, local, remote),
-          localPeer,
-          remotePeer,
-        ),
+        endpoint: this.#dial(subnet, local, remote),
         connections: this.#found[remote] as number[],
       };
       if (withExtraArgs) {
@@ -241,9 +241,64 @@ export class LinkResolver {
       if (routes) link.routes = routes;
       if (localMember.exitNode === remotePeer.name) link.exitNode = true;
       if (remoteMember.exitNode === localPeer.name) link.exitClient = true;
+      if (link.endpoint.address === undefined && !this.#handshake(subnet, remote, local, false))
+        link.noHandshake = true;
       links[i] = link;
     }
+    const relay = this.#relays.get(subnet);
+    if (relay !== undefined && relay !== local) links = this.#throughRelay(links, subnet, relay);
     return links;
+  }
+
+  /** The endpoint `local` dials for `remote` on `subnet`, a roaming peer's taken into account. */
+  #dial(subnet: string, local: number, remote: number) {
+    return roamingEndpoint(
+      this.#endpoints.resolve(subnet, local, remote),
+      this.#peers[local] as NetPeer,
+      this.#peers[remote] as NetPeer,
+    );
+  }
+
+  /**
+   * Whether a handshake can start between two linked peers: one of them has an endpoint (ip and
+   * port) for the other. `both`: ask both directions (else only `from`'s dial to `to`).
+   */
+  #handshake(subnet: string, from: number, to: number, both = true): boolean {
+    if (this.#dial(subnet, from, to).address !== undefined) return true;
+    return both && this.#dial(subnet, to, from).address !== undefined;
+  }
+
+  /** Whether a connection on `subnet` links the two peers (both members of it). */
+  #linked(subnet: string, x: number, y: number): boolean {
+    for (const connection of this.#on(subnet).connections) {
+      const a = this.#selector.select(connection.a);
+      const b = this.#selector.select(connection.b);
+      if ((a.has[x] && b.has[y]) || (b.has[x] && a.has[y])) return true;
+    }
+    return false;
+  }
+
+  /**
+   * The links of a peer on a subnet with a relay: each link no handshake can start on whose
+   * remote the relay can also carry (linked to it, a handshake possible) moves onto the link to
+   * the relay, which then holds the remote's addresses in its AllowedIPs. The direct link leaves
+   * the interface: it could never carry a packet, and its AllowedIPs would take the remote's
+   * addresses away from the relay's entry.
+   */
+  #throughRelay(links: Link[], subnet: string, relay: number): Link[] {
+    const toRelay = links.find((l) => l.peer.index === relay);
+    if (!toRelay || toRelay.noHandshake) return links;
+    const relayed = links.filter(
+      (l) =>
+        l.noHandshake === true &&
+        l !== toRelay &&
+        this.#linked(subnet, l.peer.index, relay) &&
+        this.#handshake(subnet, l.peer.index, relay),
+    );
+    if (relayed.length === 0) return links;
+    toRelay.relayed = relayed;
+    const moved = new Set(relayed);
+    return links.filter((l) => !moved.has(l));
   }
 
   #extraArgs(first: readonly number[], then: readonly number[]): ExtraArgs | undefined {

@@ -47,6 +47,11 @@ export interface NetSubnet {
   dns?: readonly string[];
   /** Every member's interface MTU, unless its membership says. */
   mtu?: number;
+  /**
+   * The member that linked pairs with no handshake possible (see `Link.noHandshake`) reach each
+   * other through: it forwards between them (see network/relay.ts).
+   */
+  relay?: string;
   /** Member peers, in ACL order. */
   members: readonly string[];
 }
@@ -148,6 +153,17 @@ export interface Link {
   exitNode?: true;
   /** The remote peer uses the local peer as its exit node: the local peer forwards and NATs. */
   exitClient?: true;
+  /**
+   * Neither side has an endpoint (ip and port) for the other: no handshake can ever start, so
+   * the link carries nothing. Absent on a link a handshake can start on.
+   */
+  noHandshake?: true;
+  /**
+   * On the link to the subnet's relay: the links with no handshake possible whose traffic goes
+   * through the relay instead (sorted by remote peer name). Their addresses are in this link's
+   * AllowedIPs, and they are left out of the interface's `links`. Absent when none.
+   */
+  relayed?: readonly Link[];
 }
 
 /** A local peer's interface on one subnet, with its links sorted by remote peer name. */
@@ -159,6 +175,8 @@ export interface NetInterface {
   links: readonly Link[];
   /** Networks the local peer routes for the others on this subnet (it forwards to them). */
   routes?: readonly Prefix[];
+  /** The local peer is its subnet's relay: it forwards between the members linked to it. */
+  relays?: true;
   /**
    * The linked peer the local peer sends all its traffic through, with the number used as both
    * firewall mark and routing table so the tunnel's own packets skip that table.

@@ -7,7 +7,14 @@
  */
 import { type Diagnostic, diagnostic } from "../diagnostics.js";
 import { Address, type Prefix } from "./address.js";
-import type { Link, Membership, NetPeer, Network, ResolvedEndpoint } from "./model.js";
+import type {
+  Link,
+  Membership,
+  NetInterface,
+  NetPeer,
+  Network,
+  ResolvedEndpoint,
+} from "./model.js";
 
 /** The default routes an exit node carries, IPv4 then IPv6. */
 export const DEFAULT_ROUTES: readonly Prefix[] = [
@@ -49,18 +56,31 @@ export function roamingEndpoint(
 }
 
 /**
- * Every AllowedIPs entry of a link: the remote's addresses, then its routes; each as WireGuard
- * takes it is its `allowedIP` (a bare address: that one host).
+ * Every AllowedIPs entry of a link: the remote's addresses, then the addresses of the peers it
+ * relays to (on the link to the subnet's relay), then its routes; each as WireGuard takes it is
+ * its `allowedIP` (a bare address: that one host).
  */
 export function allowedIPs(link: Link): Address[] {
-  return link.routes ? [...link.addresses, ...link.routes] : [...link.addresses];
+  const out = [...link.addresses];
+  for (const relayed of link.relayed ?? []) out.push(...relayed.addresses);
+  if (link.routes) out.push(...link.routes);
+  return out;
 }
 
 /** The AllowedIPs of a link as a configuration writes them. */
 export function allowedIPTexts(link: Link): string[] {
-  const texts = link.addresses.map((a) => a.allowedIP);
-  for (const route of link.routes ?? []) texts.push(route.allowedIP);
-  return texts;
+  return allowedIPs(link).map((a) => a.allowedIP);
+}
+
+/**
+ * Whether the host forwards packets for others on this interface: it routes networks, is an
+ * exit node for a linked peer, or is the subnet's relay. Every output that turns forwarding on,
+ * and the policy tests that follow packets, ask this one question.
+ */
+export function interfaceForwards(iface: NetInterface): boolean {
+  return (
+    (iface.routes?.length ?? 0) > 0 || iface.relays === true || iface.links.some((l) => l.exitClient)
+  );
 }
 
 /**

@@ -225,6 +225,24 @@ const exitNodesExist: Rule = (acl, report) => {
   }
 };
 
+/** A subnet's `relay` names a peer that is a member of that subnet. */
+const relaysExist: Rule = (acl, report) => {
+  const peers = acl.names.peer;
+  if (!peers) return;
+  for (const { index, item: subnet } of acl.subnets) {
+    if (typeof subnet.relay !== "string") continue;
+    const path = ["subnets", index, "relay"];
+    const relay = acl.peers.find((p) => p.item.name === subnet.relay)?.item;
+    if (!relay) unknownReference(report, "peer", peers, subnet.relay, path);
+    else if (!isObject(relay.subnets) || !(String(subnet.name) in relay.subnets))
+      report.error(
+        "invalid-relay",
+        path,
+        `relay ${JSON.stringify(subnet.relay)} is not a member of subnet ${JSON.stringify(subnet.name)}: a relay forwards on the subnet's interface`,
+      );
+  }
+};
+
 /** Every semantic rule of ACL v1, in the order they report. */
 export const RULES: readonly Rule[] = [
   uniqueNames("subnets", "subnet"),
@@ -237,4 +255,5 @@ export const RULES: readonly Rule[] = [
   endpointMatchesExist,
   privateKeyWarning,
   exitNodesExist,
+  relaysExist,
 ];

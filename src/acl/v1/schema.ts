@@ -295,6 +295,15 @@ export const SubnetSchema = v.object(
         ),
       ),
     ),
+    relay: v.optional(
+      v.pipe(
+        v.string("expected the relay peer's name (a string)"),
+        v.minLength(1, "expected the relay peer's name (a non-empty string)"),
+        v.description(
+          "A member that linked pairs no handshake can reach (neither has an endpoint for the other) send their traffic through: each puts the other's addresses on its entry for the relay, which forwards. Not in the original.",
+        ),
+      ),
+    ),
     dns: v.optional(
       dns(
         "DNS servers (IP addresses) every member uses while its interface is up; a member's own dns replaces them.",

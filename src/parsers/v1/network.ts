@@ -79,6 +79,7 @@ export function buildNetwork(acl: AclV1): Network {
         extraArgs: s.extraArgs,
         openFirewall: s.openFirewall,
         ipv4Pool: s.ipv4Pool === undefined ? undefined : prefixOf(s.ipv4Pool),
+        relay: s.relay,
         dns: s.dns,
         mtu: s.mtu,
       },
