@@ -20,7 +20,8 @@ import {
 } from "./diagnostics.js";
 import { type KeyProvider, PeerKeys } from "./keys/provider.js";
 import { type DevNameMethod, deviceName, MAX_DEVICE_NAME_LENGTH } from "./network/devname.js";
-import type { Network } from "./network/model.js";
+import { noHandshakeWarning } from "./network/handshake.js";
+import type { NetPeer, Network } from "./network/model.js";
 import type { Registry } from "./registry.js";
 import { RunContext } from "./run-context.js";
 import { SecretScrubber, secretsIn } from "./secrets.js";
@@ -165,6 +166,8 @@ export class Generator {
   readonly run = new RunContext();
   readonly #providers: readonly KeyProvider[];
   readonly #warned = new Set<string>();
+  /** Peers whose links no handshake can start on were warned about (each pair once). */
+  readonly #noHandshakeWarned = new Set<NetPeer>();
   readonly warnings: Diagnostic[] = [];
 
   private constructor(
@@ -275,6 +278,15 @@ export class Generator {
       },
       this.run.share("keys/checked public keys", () => new Set<string>()),
     );
+    // Links that can never carry a packet are written all the same (the original writes them),
+    // with the warning `check` gives, once a pair.
+    for (const iface of interfaces) {
+      const found = noHandshakeWarning(peer, iface, (remote) =>
+        this.#noHandshakeWarned.has(remote),
+      );
+      if (found) this.#warn(found);
+    }
+    this.#noHandshakeWarned.add(peer);
     const { devNameMethod } = this.options;
     const context: ConfigureContext = {
       network: this.network,

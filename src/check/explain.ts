@@ -15,7 +15,7 @@ import type {
 } from "../network/model.js";
 import { allowedIPTexts } from "../network/routing.js";
 import { filterSelects, type SelectablePeer } from "../network/select.js";
-import { type Hop, type Trace, tracePacket } from "./paths.js";
+import { type Hop, noHandshakeText, type Trace, tracePacket } from "./paths.js";
 import { type Target, targetAddresses } from "./policy.js";
 
 /** One ACL endpoint entry that took part in a merge. */
@@ -63,6 +63,10 @@ export interface MemberView {
 export interface SubnetExplanation {
   subnet: string;
   linked: boolean;
+  /** Linked, but neither has an endpoint for the other: no handshake can ever start. */
+  noHandshake?: true;
+  /** The subnet's relay their packets go through instead (then their direct link is left out). */
+  relay?: string;
   connections: ConnectionVerdict[];
   members: [MemberView, MemberView];
   /** A's dial to B, then B's to A; only when linked. */
@@ -181,8 +185,14 @@ export function explainPair(network: Network, a: string, b: string): Explanation
     const mine = network.interfaceOn(a, m.subnet);
     const theirs = network.interfaceOn(b, m.subnet);
     if (!mine || !theirs) continue;
-    const toB = mine.links.find((l) => l.peer === B);
-    const toA = theirs.links.find((l) => l.peer === A);
+    // A pair the subnet's relay carries has no direct link: it is on the link to the relay.
+    const through = (iface: typeof mine, peer: NetPeer) =>
+      iface.links.find((l) => l.relayed?.some((r) => r.peer === peer));
+    const relayA = through(mine, B);
+    const relayB = through(theirs, A);
+    const toB = mine.links.find((l) => l.peer === B) ?? relayA?.relayed?.find((r) => r.peer === B);
+    const toA =
+      theirs.links.find((l) => l.peer === A) ?? relayB?.relayed?.find((r) => r.peer === A);
     // What the other side's link holds: routed networks and default routes included.
     const view = (peer: string, iface: typeof mine, seen: Link | undefined): MemberView => ({
       peer,
@@ -193,9 +203,12 @@ export function explainPair(network: Network, a: string, b: string): Explanation
     const dials: Dial[] = [];
     if (toB) dials.push(dial(network, a, b, toB.endpoint));
     if (toA) dials.push(dial(network, b, a, toA.endpoint));
+    const relay = relayA?.peer.name;
     shared.push({
       subnet: m.subnet,
       linked: toB !== undefined,
+      ...(toB?.noHandshake ? { noHandshake: true as const } : {}),
+      ...(relay !== undefined ? { relay } : {}),
       connections: network.connections.map((c) => verdict(c, m.subnet, A, B)),
       members: [view(a, mine, toA), view(b, theirs, toB)],
       dials,
@@ -218,13 +231,13 @@ function fieldsText(fields: Omit<NetEndpoint, "match">): string {
   return parts.length > 0 ? parts.join(", ") : "nothing";
 }
 
-function dialText(d: Dial): string[] {
+function dialText(d: Dial, handshake: boolean): string[] {
   const extras = Object.entries(d.endpoint)
     .filter(([k, v]) => v !== undefined && k !== "ip" && k !== "port")
     .map(([k, v]) => `${k} ${v}`);
   const head = d.address
     ? `${q(d.from)} dials ${q(d.to)} at ${d.address}${extras.length ? ` (${extras.join(", ")})` : ""}`
-    : `${q(d.from)} has no endpoint for ${q(d.to)} (merged: ${d.endpoint.ip === undefined ? "no ip" : `ip ${d.endpoint.ip}`}, ${d.endpoint.port === undefined ? "no port" : `port ${d.endpoint.port}`}); it waits for ${q(d.to)} to dial`;
+    : `${q(d.from)} has no endpoint for ${q(d.to)} (merged: ${d.endpoint.ip === undefined ? "no ip" : `ip ${d.endpoint.ip}`}, ${d.endpoint.port === undefined ? "no port" : `port ${d.endpoint.port}`})${handshake ? `; it waits for ${q(d.to)} to dial` : ""}`;
   const lines = [`  ${head}`];
   if (d.sources.length === 0) lines.push("    merged from: no endpoint entries");
   else {
@@ -245,16 +258,22 @@ export function explanationText(e: Explanation): string {
     lines.push(
       `${q(e.a)} and ${q(e.b)} are not linked: they share no subnet (${q(e.a)}: ${e.onlyA.join(", ") || "none"}; ${q(e.b)}: ${e.onlyB.join(", ") || "none"})`,
     );
-  else if (e.linked)
+  else if (e.linked) {
+    const dead = e.shared.filter((s) => s.linked && s.noHandshake && s.relay === undefined);
     lines.push(
-      `${q(e.a)} and ${q(e.b)} are linked on ${linkedOn.length === 1 ? "subnet" : "subnets"} ${linkedOn.join(", ")}`,
+      `${q(e.a)} and ${q(e.b)} are linked on ${linkedOn.length === 1 ? "subnet" : "subnets"} ${linkedOn.join(", ")}${dead.length > 0 ? `, but no handshake is possible on ${dead.map((s) => q(s.subnet)).join(", ")}` : ""}`,
     );
+  }
   else
     lines.push(
       `${q(e.a)} and ${q(e.b)} are not linked: no connection selects one on each side on ${e.shared.length === 1 ? "their shared subnet" : "any of their shared subnets"}`,
     );
   for (const s of e.shared) {
     lines.push("", `subnet ${q(s.subnet)}: ${s.linked ? "linked" : "not linked"}`);
+    if (s.noHandshake)
+      lines.push(
+        `  ${noHandshakeText(e.a, e.b)}; ${s.relay === undefined ? "the link carries nothing (give one of them an endpoint, or the subnet a relay)" : `their packets go through the subnet's relay ${q(s.relay)}, which both dial (each has the other's addresses in its AllowedIPs for ${q(s.relay)})`}`,
+      );
     if (s.connections.length === 0) lines.push("  the ACL has no connections");
     for (const c of s.connections) {
       const scope = c.subnets ? ` subnets [${c.subnets.join(", ")}]` : "";
@@ -266,7 +285,7 @@ export function explanationText(e: Explanation): string {
       lines.push(
         `  ${q(m.peer)}: listens on ${m.listenPort}, addresses ${m.addresses.join(", ")} (AllowedIPs on the other side: ${m.allowedIPs.join(", ")})`,
       );
-    for (const d of s.dials) lines.push(...dialText(d));
+    for (const d of s.dials) lines.push(...dialText(d, s.noHandshake !== true));
   }
   if (e.shared.length > 0) {
     const only: string[] = [];

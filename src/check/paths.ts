@@ -3,8 +3,9 @@
  * hosts would carry it. The sender's routes (its AllowedIPs and interface prefixes, longest
  * match first) pick the interface and WireGuard the peer; the receiving peer's WireGuard keeps
  * it only if its AllowedIPs for the sender hold the source address; a host that owns the
- * destination address lets it in by its rules (input), a router or exit node forwards it by its
- * rules (forward) and its own routes, and a network a host routes itself ends the path there.
+ * destination address lets it in by its rules (input), a router, exit node or relay forwards it
+ * by its rules (forward) and its own routes, and a network a host routes itself ends the path
+ * there. A link no handshake can start on (neither side has an endpoint) carries nothing.
  * A host seen twice is a routing loop. Policy tests and `explain` read the same trace.
  */
 import {
@@ -177,7 +178,7 @@ export function tracePacket(
     if (arrived && !forwards)
       return drop(
         current,
-        `${q(current)} does not forward (it routes no network and is no exit node)`,
+        `${q(current)} does not forward (it routes no network and is no exit node or relay)`,
         arrived.iface.subnet.name,
       );
     let passed: Verdict | undefined;
@@ -203,6 +204,7 @@ export function tracePacket(
         `no peer of ${q(current)} on subnet ${q(subnet)} has ${shown} in its AllowedIPs`,
         subnet,
       );
+    if (link.noHandshake) return drop(current, noHandshakeText(current, link.peer.name), subnet);
     // An exit node masquerades what its clients send out of another interface (the NAT rule
     // of nixos-routing.ts and wg-quick's hook): the next hop sees the exit node's address.
     const masquerade =
@@ -238,6 +240,11 @@ export function tracePacket(
     };
     current = next;
   }
+}
+
+/** Why a link with `noHandshake` carries nothing, in the words explain and policy tests use. */
+export function noHandshakeText(a: string, b: string): string {
+  return `no handshake possible between ${q(a)} and ${q(b)}: neither has an endpoint (ip and port) for the other`;
 }
 
 /** A path in one line: `"a" -[office]-> "hub" -[office]-> "b": allowed by rules[0]`. */

@@ -35,22 +35,29 @@ function linkData(link: Link): ConfigTree {
     routes: link.routes ? texts(link.routes) : undefined,
     exitNode: link.exitNode,
     exitClient: link.exitClient,
+    noHandshake: link.noHandshake,
+    relayed: link.relayed ? linksData(link.relayed) : undefined,
   };
 }
 
+function linksData(links: readonly Link[]): ConfigTree {
+  const out: ConfigTree = {};
+  for (const link of links) out[link.peer.name] = linkData(link);
+  return out;
+}
+
 function interfaceData(iface: NetInterface): ConfigTree {
-  const links: ConfigTree = {};
-  for (const link of iface.links) links[link.peer.name] = linkData(link);
   return {
     listenPort: iface.listenPort,
     addresses: texts(iface.addresses),
     extraArgs: extra(iface.extraArgs),
     routes: iface.routes ? texts(iface.routes) : undefined,
+    relays: iface.relays,
     exit: iface.exit ? { peer: iface.exit.peer.name, table: iface.exit.table } : undefined,
     openFirewall: iface.openFirewall,
     dns: iface.dns ? [...iface.dns] : undefined,
     mtu: iface.mtu,
-    links,
+    links: linksData(iface.links),
   };
 }
 
@@ -83,6 +90,7 @@ export function networkData(network: Network, only?: readonly string[]): ConfigT
       openFirewall: s.openFirewall,
       dns: s.dns ? [...s.dns] : undefined,
       mtu: s.mtu,
+      relay: s.relay,
     };
   const groups: ConfigTree = {};
   for (const g of network.groups)
@@ -120,18 +128,27 @@ export function networkText(network: Network, only?: readonly string[]): string 
         `  subnet ${iface.subnet.name}: port ${iface.listenPort}, addresses ${texts(iface.addresses).join(", ")}`,
       );
       if (iface.routes) lines.push(`    routes ${texts(iface.routes).join(", ")} for the others`);
+      if (iface.relays) lines.push("    relay of the subnet: forwards between its linked peers");
       if (iface.exit)
         lines.push(`    all traffic through ${iface.exit.peer.name} (table ${iface.exit.table})`);
       if (iface.links.length === 0) lines.push("    links to no one");
       for (const link of iface.links) {
         const e = link.endpoint;
-        const dial = e.address ? `dials ${e.address}` : "no endpoint (waits for the other side)";
+        const dial = e.address
+          ? `dials ${e.address}`
+          : link.noHandshake
+            ? "no endpoint on either side (no handshake possible)"
+            : "no endpoint (waits for the other side)";
         const via = link.connections.map((c) => `connections[${c}]`).join(", ");
         const routes = link.routes ? ` routes ${texts(link.routes).join(", ")};` : "";
         const exit = link.exitClient ? " exit node for it;" : "";
         lines.push(
           `    -> ${link.peer.name} [${texts(link.addresses).join(", ")}] ${dial};${routes}${exit} via ${via}`,
         );
+        for (const r of link.relayed ?? [])
+          lines.push(
+            `       relays to ${r.peer.name} [${texts(r.addresses).join(", ")}] (no handshake possible directly) via ${r.connections.map((c) => `connections[${c}]`).join(", ")}`,
+          );
       }
     }
   }

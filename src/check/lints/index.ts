@@ -22,6 +22,7 @@ import { deviceNames } from "./device-names.js";
 import { duplicateAddresses } from "./duplicate-addresses.js";
 import { keys } from "./keys.js";
 import { listenPorts } from "./listen-ports.js";
+import { natKeepalive } from "./nat-keepalive.js";
 import { networkAddress } from "./network-address.js";
 import { noCommonFamily } from "./no-common-family.js";
 import { ownAddressAllowed } from "./own-address-allowed.js";
@@ -51,6 +52,7 @@ export const LINTS: readonly Lint[] = [
   networkAddress,
   ruleNeverMatches,
   unreachableTarget,
+  natKeepalive,
 ];
 
 /** Runs every lint over the context. */
