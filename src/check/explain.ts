@@ -263,8 +263,7 @@ export function explanationText(e: Explanation): string {
     lines.push(
       `${q(e.a)} and ${q(e.b)} are linked on ${linkedOn.length === 1 ? "subnet" : "subnets"} ${linkedOn.join(", ")}${dead.length > 0 ? `, but no handshake is possible on ${dead.map((s) => q(s.subnet)).join(", ")}` : ""}`,
     );
-  }
-  else
+  } else
     lines.push(
       `${q(e.a)} and ${q(e.b)} are not linked: no connection selects one on each side on ${e.shared.length === 1 ? "their shared subnet" : "any of their shared subnets"}`,
     );

@@ -154,19 +154,6 @@ export function planAddPeer(data: unknown, options: AddPeerOptions): Result<Adde
     peer.endpoints = [{ ip: options.endpoint.host, port: options.endpoint.port ?? port }];
   const ops: EditOp[] = [];
   const notices: string[] = [];
-  if (!options.endpoint)
-    notices.push(
-      `peer ${q(options.name)} has no endpoint, so nobody can dial it: written with roaming: true (it sends a keepalive every ${ROAMING_KEEPALIVE} s to the peers it dials, which keeps its NAT open)`,
-    );
-  // Two peers nobody can dial never handshake; the first peer everyone can dial carries their
-  // traffic unless the subnet names a relay already.
-  if (options.endpoint && subnet.relay === undefined) {
-    const at = list(data.subnets).indexOf(subnet);
-    ops.push({ kind: "set", map: ["subnets", at], key: "relay", value: options.name });
-    notices.push(
-      `subnet ${q(subnetName)} relays through ${q(options.name)} now (relay: ${options.name}): peers without an endpoint reach each other through it`,
-    );
-  }
   const known = new Set(list(data.groups).map(named));
   const newGroups = groups.filter((g) => !known.has(g));
   if (newGroups.length > 0) {
@@ -176,6 +163,23 @@ export function planAddPeer(data: unknown, options: AddPeerOptions): Result<Adde
     else ops.push({ kind: "set", map: [], key: "groups", value: entries });
     notices.push(
       `added group${newGroups.length > 1 ? "s" : ""} ${newGroups.map((g) => q(g)).join(", ")}`,
+    );
+  }
+  if (!options.endpoint)
+    notices.push(
+      `peer ${q(options.name)} has no endpoint, so nobody can dial it: written with roaming: true (it sends a keepalive every ${ROAMING_KEEPALIVE} s to the peers it dials, which keeps its NAT open)`,
+    );
+  // Two peers nobody can dial never handshake; the first peer of the subnet everyone can dial
+  // carries their traffic, unless the subnet names a relay already.
+  const dialable = peers.some((p) => {
+    const member = isRecord(p) && isRecord(p.subnets) && subnetName in p.subnets;
+    return member && list(p.endpoints).some((e) => isRecord(e) && e.ip !== undefined);
+  });
+  if (options.endpoint && subnet.relay === undefined && !dialable) {
+    const at = list(data.subnets).indexOf(subnet);
+    ops.push({ kind: "set", map: ["subnets", at], key: "relay", value: options.name });
+    notices.push(
+      `subnet ${q(subnetName)} relays through ${q(options.name)} now (relay: ${options.name}): peers without an endpoint reach each other through it`,
     );
   }
   ops.push({ kind: "append", list: ["peers"], value: peer });

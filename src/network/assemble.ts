@@ -63,15 +63,7 @@ export function assembleNetwork(parts: NetworkParts): Network {
     const relay = s.relay === undefined ? undefined : peerIndex.get(s.relay);
     if (relay !== undefined) relays.set(s.name, relay);
   }
-  const links = new LinkResolver(
-    peers,
-    connections,
-    selector,
-    endpoints,
-    rank,
-    membership,
-    relays,
-  );
+  const links = new LinkResolver(peers, connections, selector, endpoints, rank, membership, relays);
 
   const interfaceOf = (peer: NetPeer, m: Membership): NetInterface | undefined => {
     // A membership of a subnet the ACL does not declare (its `subnets` missing: see parsers/v1/needs.ts)

@@ -79,7 +79,9 @@ export function allowedIPTexts(link: Link): string[] {
  */
 export function interfaceForwards(iface: NetInterface): boolean {
   return (
-    (iface.routes?.length ?? 0) > 0 || iface.relays === true || iface.links.some((l) => l.exitClient)
+    (iface.routes?.length ?? 0) > 0 ||
+    iface.relays === true ||
+    iface.links.some((l) => l.exitClient)
   );
 }
 

@@ -197,12 +197,16 @@ test("add-peer: new groups are declared, the subnet's port is used, ports and su
     "51900",
   ]);
   assert.equal(run.code, 0, run.stderr);
-  assert.equal(run.stderr, 'wirenix: added group "ops"\n');
+  assert.equal(
+    run.stderr,
+    'wirenix: added group "ops"\nwirenix: peer "delta" has no endpoint, so nobody can dial it: written with roaming: true (it sends a keepalive every 25 s to the peers it dials, which keeps its NAT open)\n',
+  );
   const data = parse(file);
   assert.deepEqual(data.groups, [{ name: "servers" }, { name: "ops" }]);
   assert.deepEqual(data.peers[3], {
     name: "delta",
     groups: ["ops", "servers"],
+    roaming: true,
     subnets: { lan: { listenPort: 51900, ipAddresses: ["10.1.0.3", "auto"] } },
   });
   // [IPv6]:port and a host name without port (then the peer's own port).
@@ -269,7 +273,57 @@ test("add-peer refuses, leaving the file as it was: a full pool, a taken name, a
   assert.match(run.stderr, /the ACL has 2 subnets: choose one with --subnet \("a", "b"\)/);
   // Without a pool the peer gets only its generated IPv6 address.
   assert.equal((await wirenixInProcess(["add-peer", two, "x", "--subnet", "b"])).code, 0);
-  assert.deepEqual(parse(two).peers, [{ name: "x", subnets: { b: { listenPort: 51820 } } }]);
+  assert.deepEqual(parse(two).peers, [
+    { name: "x", roaming: true, subnets: { b: { listenPort: 51820 } } },
+  ]);
+});
+
+test("add-peer: a peer without endpoint is roaming; the subnet's first peer with one becomes its relay", async (t) => {
+  const { dir, remove } = tempDir();
+  t.after(remove);
+  const file = join(dir, "net.yaml");
+  assert.equal((await wirenixInProcess(["init", file])).code, 0);
+  const bob = await wirenixInProcess(["add-peer", file, "bob"]);
+  assert.equal(bob.code, 0, bob.stderr);
+  assert.match(
+    bob.stderr,
+    /peer "bob" has no endpoint, so nobody can dial it: written with roaming: true/,
+  );
+  assert.equal(parse(file).subnets[0].relay, undefined, "no relay without a peer to dial");
+  const alice = await wirenixInProcess([
+    "add-peer",
+    file,
+    "alice",
+    "--endpoint",
+    "alice.example.org",
+  ]);
+  assert.equal(alice.code, 0, alice.stderr);
+  assert.equal(
+    alice.stderr,
+    'wirenix: subnet "wg" relays through "alice" now (relay: alice): peers without an endpoint reach each other through it\n',
+  );
+  const dave = await wirenixInProcess(["add-peer", file, "dave", "--endpoint", "198.51.100.4"]);
+  assert.equal(dave.code, 0, dave.stderr);
+  assert.equal(dave.stderr, "", "the subnet has a peer to dial already: no new relay");
+  const data = parse(file);
+  assert.equal(data.subnets[0].relay, "alice");
+  assert.deepEqual(
+    data.peers.map((p: { name: string; roaming?: boolean }) => [p.name, p.roaming]),
+    [
+      ["bob", true],
+      ["alice", undefined],
+      ["dave", undefined],
+    ],
+  );
+  // A relay written by hand stays.
+  const other = join(dir, "other.yaml");
+  assert.equal((await wirenixInProcess(["init", other])).code, 0);
+  assert.equal((await wirenixInProcess(["add-peer", other, "x"])).code, 0);
+  writeFileSync(other, read(other).replace("    endpoints:\n", "    relay: x\n    endpoints:\n"));
+  const hub = await wirenixInProcess(["add-peer", other, "hub", "--endpoint", "hub.example.org"]);
+  assert.equal(hub.code, 0, hub.stderr);
+  assert.equal(hub.stderr, "");
+  assert.equal(parse(other).subnets[0].relay, "x");
 });
 
 test("remove-peer: an unknown peer lists the known ones; a .nix ACL is refused", async (t) => {

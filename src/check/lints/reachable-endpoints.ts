@@ -5,8 +5,9 @@
  * Why: no handshake can ever start on it. `generate` warns in the same words
  * (network/handshake.ts).
  */
-import type { NetPeer } from "../../network/model.js";
+
 import { noHandshakeWarning } from "../../network/handshake.js";
+import type { NetPeer } from "../../network/model.js";
 import type { Lint } from "../lint.js";
 
 /** A link where neither side has an endpoint for the other: no handshake can ever start. */
