@@ -18,6 +18,13 @@ export interface InitOptions {
   port?: number;
 }
 
+/**
+ * The keepalive of the starter's links (seconds): shorter than the 10 s after which strict NATs
+ * forget a silent UDP mapping, so a peer behind one stays reachable. WireGuard's usual 25 s
+ * (what `roaming` gives without it) outlives only NATs that keep mappings 30 s or more.
+ */
+export const STARTER_KEEPALIVE = 5;
+
 export const INIT_FORMATS = [".yaml", ".yml", ".json", ".toml", ".nix"] as const;
 
 /** The starter ACL as data. */
@@ -31,7 +38,7 @@ export function starterAcl(options: InitOptions = {}): Record<string, unknown> {
       {
         name,
         ...(options.pool === undefined ? {} : { ipv4Pool: options.pool }),
-        endpoints: [{ port }],
+        endpoints: [{ port, persistentKeepalive: STARTER_KEEPALIVE }],
       },
     ],
     groups: [],
@@ -65,9 +72,13 @@ subnets:
     # it. Peers also get an IPv6 address generated from their name ("auto" in ipAddresses).
     ${pool}
     # endpoints: merged into every member's endpoint; here the UDP port peers are dialled
-    # on. A peer's own host name or address goes into its endpoints (add-peer --endpoint).
+    # on, and a keepalive every ${STARTER_KEEPALIVE} s on every link, so a NAT in front of a peer keeps
+    # the way back open (strict ones forget a silent UDP mapping after 10 s). A peer's own
+    # host name or address goes into its endpoints (add-peer --endpoint); a peer added
+    # without one is \`roaming: true\`: nobody dials it, it dials the others.
     endpoints:
       - port: ${o.port}
+        persistentKeepalive: ${STARTER_KEEPALIVE}
 
 # Groups: names peers share, for connections and shared endpoints (add-peer --group NAME).
 groups: []
@@ -110,10 +121,14 @@ name = ${s}
 # get an IPv6 address generated from their name ("auto" in their ipAddresses).
 ${pool}
 
-# endpoints: merged into every member's endpoint; here the UDP port peers are dialled on. A
-# peer's own host name or address goes into its endpoints (wirenix add-peer --endpoint HOST).
+# endpoints: merged into every member's endpoint; here the UDP port peers are dialled on, and
+# a keepalive every ${STARTER_KEEPALIVE} s on every link, so a NAT in front of a peer keeps the way back
+# open (strict ones forget a silent UDP mapping after 10 s). A peer's own host name or address
+# goes into its endpoints (wirenix add-peer --endpoint HOST); a peer added without one is
+# \`roaming = true\`: nobody dials it, it dials the others.
 [[subnets.endpoints]]
 port = ${o.port}
+persistentKeepalive = ${STARTER_KEEPALIVE}
 
 # Connections: which peers are linked. Side a and side b each select peers with filters
 # (type peer, group or subnet; rule is or not); every peer of a is linked with every peer
@@ -143,8 +158,10 @@ function nixText(file: string, o: Required<Pick<InitOptions, "subnet" | "port">>
       # ipv4Pool (optional): the IPv4 network members' addresses come from; generation
       # ignores it, \`wirenix check\` warns about addresses outside it.
       ${pool}
-      # endpoints: merged into every member's endpoint; here the UDP port peers are dialled on.
-      endpoints = [ { port = ${o.port}; } ];
+      # endpoints: merged into every member's endpoint; here the UDP port peers are dialled on,
+      # and a keepalive every ${STARTER_KEEPALIVE} s on every link, so a NAT in front of a peer keeps the
+      # way back open. A peer nobody can dial (behind NAT) is \`roaming = true;\`.
+      endpoints = [ { port = ${o.port}; persistentKeepalive = ${STARTER_KEEPALIVE}; } ];
     }
   ];
 

@@ -23,13 +23,17 @@ export interface Run {
 export function run(
   file: string,
   args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {},
+  options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number; cwd?: string } = {},
 ): Promise<Run> {
   return new Promise((resolve) => {
     const child = execFile(
       file,
       [...args],
-      { env: options.env ?? process.env, timeout: options.timeoutMs ?? 30_000 },
+      {
+        env: options.env ?? process.env,
+        timeout: options.timeoutMs ?? 30_000,
+        ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+      },
       (error, stdout, stderr) => {
         const code =
           error === null ? 0 : typeof error.code === "number" ? error.code : error.killed ? 124 : 1;
@@ -101,6 +105,22 @@ export async function removeStaleNamespaces(): Promise<string[]> {
 
 let labs = 0;
 
+/** How a lab is wired beyond one bridge. */
+export interface LabOptions {
+  /**
+   * Hosts each behind a NAT of its own: a router namespace (`<host>-nat`) holds the host's
+   * underlay address on the bridge and masquerades what the host, on a private network behind
+   * it, sends out; nothing from the bridge reaches the host unless the router's connection
+   * tracking maps it back.
+   */
+  behindNat?: readonly string[];
+  /**
+   * Seconds the NAT routers keep an idle UDP mapping (their own namespace's
+   * `nf_conntrack_udp_timeout` and `_stream`; the kernel's default is 30 and 120).
+   */
+  natUdpTimeout?: number;
+}
+
 /**
  * Runs `body` in a new lab of `hosts` and destroys the lab afterwards, whether `body` returns
  * or throws.
@@ -108,8 +128,9 @@ let labs = 0;
 export async function withLab<T>(
   hosts: readonly string[],
   body: (lab: Lab) => Promise<T>,
+  options: LabOptions = {},
 ): Promise<T> {
-  const lab = await Lab.create(hosts);
+  const lab = await Lab.create(hosts, options);
   try {
     return await body(lab);
   } finally {
@@ -123,13 +144,30 @@ export class Lab {
   /** A private scratch directory for this lab (keys, ACL, generated files). */
   readonly dir: string;
   readonly hosts: readonly string[];
+  readonly options: LabOptions;
   readonly #created: string[] = [];
 
-  private constructor(hosts: readonly string[]) {
+  private constructor(hosts: readonly string[], options: LabOptions) {
     labs += 1;
     this.id = `${NS_PREFIX}${process.pid}-${labs}`;
     this.dir = mkdtempSync(join(tmpdir(), "wirenix-e2e-"));
     this.hosts = hosts;
+    this.options = options;
+  }
+
+  /** Whether the host sits behind a NAT router of its own. */
+  natted(host: string): boolean {
+    return this.options.behindNat?.includes(host) === true;
+  }
+
+  /** The NAT router in front of a host behind NAT (a host name for `exec`). */
+  router(host: string): string {
+    return `${host}-nat`;
+  }
+
+  /** A host's address on the private network behind its NAT router (the router is `.1`). */
+  inside(host: string): string {
+    return `192.168.${this.hosts.indexOf(host) + 1}.2`;
   }
 
   /** The namespace of a host. */
@@ -137,7 +175,7 @@ export class Lab {
     return `${this.id}-${host}`;
   }
 
-  /** The host's underlay address. */
+  /** The host's underlay address (for a host behind NAT: its router's, where it is seen from). */
   underlay(host: string): string {
     return `10.250.0.${this.hosts.indexOf(host) + 1}`;
   }
@@ -147,8 +185,8 @@ export class Lab {
     return join(this.dir, "run", host);
   }
 
-  static async create(hosts: readonly string[]): Promise<Lab> {
-    const lab = new Lab(hosts);
+  static async create(hosts: readonly string[], options: LabOptions = {}): Promise<Lab> {
+    const lab = new Lab(hosts, options);
     try {
       await lab.#build();
     } catch (error) {
@@ -171,7 +209,9 @@ export class Lab {
     await must("ip", ["-n", bridge, "link", "add", "br0", "type", "bridge"]);
     await must("ip", ["-n", bridge, "link", "set", "br0", "up"]);
     for (const [i, host] of this.hosts.entries()) {
-      const ns = this.ns(host);
+      // A host behind NAT is wired to its router; the router takes its place on the bridge.
+      const onBridge = this.natted(host) ? this.router(host) : host;
+      const ns = this.ns(onBridge);
       await this.#addNamespace(ns);
       // Both ends are created inside our namespaces: no name ever appears in the host's.
       await must("ip", [
@@ -182,7 +222,37 @@ export class Lab {
       await must("ip", ["-n", ns, "addr", "add", `${this.underlay(host)}/24`, "dev", "eth0"]);
       await must("ip", ["-n", ns, "link", "set", "eth0", "up"]);
       mkdirSync(this.runDir(host), { recursive: true, mode: 0o700 });
+      if (this.natted(host)) await this.#natRouter(host);
     }
+  }
+
+  /**
+   * The host on a private network behind its router, which masquerades what leaves on its
+   * bridge side (nftables) and forgets an idle UDP mapping after `natUdpTimeout` seconds.
+   */
+  async #natRouter(host: string): Promise<void> {
+    const router = this.router(host);
+    await this.#addNamespace(this.ns(host));
+    mkdirSync(this.runDir(router), { recursive: true, mode: 0o700 });
+    const net = this.inside(host).replace(/\.2$/, "");
+    await this.veth(
+      { host: router, dev: "lan0", address: `${net}.1/24` },
+      { host, dev: "eth0", address: `${this.inside(host)}/24` },
+    );
+    await must("ip", ["-n", this.ns(host), "route", "add", "default", "via", `${net}.1`]);
+    await this.mustExec(router, ["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"]);
+    await this.mustExec(router, [
+      "nft",
+      'table ip nat { chain postrouting { type nat hook postrouting priority srcnat; oifname "eth0" masquerade; }; }',
+    ]);
+    // The table above loaded conntrack; its timeouts are the namespace's own.
+    const timeout = this.options.natUdpTimeout;
+    if (timeout !== undefined)
+      await this.mustExec(router, [
+        ...["sysctl", "-q", "-w"],
+        `net.netfilter.nf_conntrack_udp_timeout=${timeout}`,
+        `net.netfilter.nf_conntrack_udp_timeout_stream=${timeout}`,
+      ]);
   }
 
   /**
@@ -235,7 +305,7 @@ export class Lab {
   exec(
     host: string,
     argv: readonly string[],
-    options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+    options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {},
   ): Promise<Run> {
     return run(
       "ip",
@@ -247,6 +317,7 @@ export class Lab {
       {
         env: { ...process.env, ...options.env },
         ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+        ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
       },
     );
   }
@@ -255,7 +326,7 @@ export class Lab {
   async mustExec(
     host: string,
     argv: readonly string[],
-    options: { env?: NodeJS.ProcessEnv } = {},
+    options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
   ): Promise<string> {
     const result = await this.exec(host, argv, options);
     if (result.code !== 0)

@@ -16,7 +16,9 @@ const every = [{ type: "subnet", rule: "is", value: "mesh" }];
 /** What `init net.X --subnet mesh --pool 10.9.0.0/24 --port 51999` must mean, written out. */
 const expected = {
   version: "v1",
-  subnets: [{ name: "mesh", ipv4Pool: "10.9.0.0/24", endpoints: [{ port: 51999 }] }],
+  subnets: [
+    { name: "mesh", ipv4Pool: "10.9.0.0/24", endpoints: [{ port: 51999, persistentKeepalive: 5 }] },
+  ],
   groups: [],
   peers: [],
   connections: [{ a: every, b: every, subnets: ["mesh"] }],
@@ -63,7 +65,7 @@ test("init defaults: subnet wg, port 51820, no pool (shown as a comment)", async
   const wg = [{ type: "subnet", rule: "is", value: "wg" }];
   assert.deepEqual(load(file), {
     version: "v1",
-    subnets: [{ name: "wg", endpoints: [{ port: 51820 }] }],
+    subnets: [{ name: "wg", endpoints: [{ port: 51820, persistentKeepalive: 5 }] }],
     groups: [],
     peers: [],
     connections: [{ a: wg, b: wg, subnets: ["wg"] }],
