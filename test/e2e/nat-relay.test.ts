@@ -6,13 +6,15 @@
  * wireguard-go in network namespaces. After idling well past the NAT timeout, alice and bob,
  * alice and carol reach each other both ways (the keepalive keeps the NATs open), and bob and
  * carol, who can never handshake directly, reach each other through alice, the subnet's relay.
- * Then a rule (only tcp/8080 from bob to alice) is added and the files made again: the allowed
- * probe passes, every other is dropped. Every probe is compared with what `explain --format
+ * Then rules (only tcp/8080 from bob to alice, icmp from carol to bob) are added and the files
+ * made again: the allowed probes pass (carol's through the relay's forward chain), every other
+ * is dropped. Without a keepalive (the ACL edited back to what add-peer wrote before), the NAT
+ * forgets bob and alice's packets are lost, as `check` warns. Every probe is compared with what `explain --format
  * json` and `check --format json` (policy tests) predict for it.
  */
 import { strict as assert } from "node:assert";
 import { type ChildProcess, spawn } from "node:child_process";
-import { appendFileSync, closeSync, openSync, readFileSync } from "node:fs";
+import { appendFileSync, closeSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { Lab, removeStaleNamespaces, run } from "../support/netns.js";
@@ -217,12 +219,16 @@ test("the README's five commands behind two NATs: tunnels stay up when idle, bob
       "  - from: [{ type: peer, rule: is, value: bob }]",
       "    to: [{ type: peer, rule: is, value: alice }]",
       "    allow: [tcp/8080]",
+      "  - from: [{ type: peer, rule: is, value: carol }]",
+      "    to: [{ type: peer, rule: is, value: bob }]",
+      "    allow: [icmp]",
       "tests:",
       "  - from: bob",
       '    reaches: ["alice:tcp/8080"]',
       '    notReaches: ["alice:tcp/8081", "alice:icmp", "carol:icmp", "carol:tcp/8080"]',
       "  - from: carol",
-      '    notReaches: ["alice:tcp/8080", "bob:icmp"]',
+      '    reaches: ["bob:icmp"]',
+      '    notReaches: ["alice:tcp/8080"]',
       "  - from: alice",
       '    notReaches: ["bob:icmp"]',
       "",
@@ -249,8 +255,8 @@ test("the README's five commands behind two NATs: tunnels stay up when idle, bob
   const passing = ruled.filter((line) => line.includes(": passes"));
   assert.deepEqual(
     passing.map((line) => line.split(":")[0]),
-    ["bob -> alice tcp/8080"],
-    "only the probe the rule allows passes",
+    ["bob -> alice tcp/8080", "carol -> bob icmp"],
+    "only the probes the rules allow pass (carol's through the relay's forward chain)",
   );
 
   // check's policy tests predict the same for each probe they name.
@@ -258,7 +264,7 @@ test("the README's five commands behind two NATs: tunnels stay up when idle, bob
     await wirenix(["check", "net.yaml", "--keys-dir", "keys", "--format", "json"], false),
   );
   const tests = checked.diagnostics.filter((d: { test?: unknown }) => d.test);
-  assert.equal(tests.length, 9);
+  assert.equal(tests.length, 8);
   for (const d of tests as { test: { from: Host; target: string; reached: boolean } }[]) {
     const [to, service] = d.test.target.split(":") as [Host, Probe["service"]];
     const seen = await probe({ from: d.test.from, to, service });
@@ -269,4 +275,39 @@ test("the README's five commands behind two NATs: tunnels stay up when idle, bob
     );
   }
   assert.equal(checked.summary.policy.failed, 0, JSON.stringify(checked.summary));
+});
+
+test("without a keepalive the NAT forgets a peer nobody dials, as check warns", async (t) => {
+  await lab?.destroy();
+  lab = await Lab.create([...HOSTS], { behindNat: ["bob", "carol"], natUdpTimeout: NAT_TIMEOUT_S });
+  const l = lab;
+  for (const host of ["bob", "carol"])
+    l.writeHosts(host, `${l.underlay("alice")} alice.example.org\n`);
+  await wirenix(["init", "net.yaml", "--pool", "10.42.0.0/24"]);
+  await wirenix(["add-peer", "net.yaml", "alice", "--endpoint", "alice.example.org"]);
+  await wirenix(["add-peer", "net.yaml", "bob"]);
+  await wirenix(["add-peer", "net.yaml", "carol"]);
+  await wirenix(["keys", "generate", "net.yaml", "--dir", "keys"]);
+  // What add-peer and init wrote before: no roaming, no keepalive, no relay.
+  const file = join(l.dir, "net.yaml");
+  writeFileSync(
+    file,
+    readFileSync(file, "utf8").replace(
+      /^ *(roaming: true|persistentKeepalive: 5|relay: alice)\n/gm,
+      "",
+    ),
+  );
+  const checked = JSON.parse(
+    await wirenix(["check", "net.yaml", "--keys-dir", "keys", "--format", "json"]),
+  );
+  const warned = checked.diagnostics
+    .filter((d: { code: string }) => d.code === "missing-keepalive")
+    .map((d: { path: string }) => d.path);
+  assert.deepEqual(warned, ["peers[1].subnets.wg", "peers[2].subnets.wg"]);
+  await generateAndUp();
+  assert.ok((await probe({ from: "bob", to: "alice", service: "icmp" })).passed, "bob up");
+  await sleep(IDLE_MS);
+  const lost = await probe({ from: "alice", to: "bob", service: "icmp" });
+  t.diagnostic(`alice -> bob icmp after ${IDLE_MS / 1000} s idle, no keepalive: ${lost.detail}`);
+  assert.equal(lost.detail, "5/5 lost", "the NAT forgot bob's mapping");
 });
