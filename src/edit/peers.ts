@@ -97,6 +97,15 @@ export function subnetPort(subnet: Data): number {
   return port;
 }
 
+/** The keepalive the subnet's endpoints give every link (the last that says one), if any. */
+function subnetKeepalive(subnet: Data): number | undefined {
+  let keepalive: number | undefined;
+  for (const e of list(subnet.endpoints))
+    if (isRecord(e) && e.match === undefined && typeof e.persistentKeepalive === "number")
+      keepalive = e.persistentKeepalive;
+  return keepalive;
+}
+
 function chooseSubnet(subnets: readonly Data[], wanted: string | undefined): Result<Data> {
   const names = subnets.map((s) => q(named(s) ?? ""));
   if (wanted !== undefined) {
@@ -167,7 +176,7 @@ export function planAddPeer(data: unknown, options: AddPeerOptions): Result<Adde
   }
   if (!options.endpoint)
     notices.push(
-      `peer ${q(options.name)} has no endpoint, so nobody can dial it: written with roaming: true (it sends a keepalive every ${ROAMING_KEEPALIVE} s to the peers it dials, which keeps its NAT open)`,
+      `peer ${q(options.name)} has no endpoint, so nobody can dial it: written with roaming: true (it sends a keepalive every ${subnetKeepalive(subnet) ?? ROAMING_KEEPALIVE} s to the peers it dials, which keeps its NAT open)`,
     );
   // Two peers nobody can dial never handshake; the first peer of the subnet everyone can dial
   // carries their traffic, unless the subnet names a relay already.
