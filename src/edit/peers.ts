@@ -3,7 +3,7 @@
  * A new peer joins one subnet with the subnet's port and, when the subnet has an `ipv4Pool`,
  * the lowest free address of it next to "auto" (so it keeps its generated IPv6 address). A
  * removed peer takes every reference to it along: filters naming it, the connections and
- * endpoints such filters made dead, and other peers' `exitNode` pointing at it.
+ * endpoints such filters made dead, other peers' `exitNode` and a subnet's `relay` pointing at it.
  */
 import { isIPv6 } from "node:net";
 import { isEndpointHost } from "../acl/values.js";
@@ -276,7 +276,14 @@ export function planRemovePeer(data: unknown, name: string): Result<AclChange> {
     });
   };
   list(data.subnets).forEach((s, i) => {
-    if (isRecord(s)) endpoints(["subnets", i], s.endpoints);
+    if (!isRecord(s)) return;
+    endpoints(["subnets", i], s.endpoints);
+    if (s.relay === name) {
+      ops.push({ kind: "remove", path: ["subnets", i, "relay"] });
+      notices.push(
+        `removed ${renderPath(["subnets", i, "relay"])}: subnet ${q(named(s) ?? "")} has no relay now (set one, or peers without an endpoint no longer reach each other)`,
+      );
+    }
   });
   list(data.groups).forEach((g, i) => {
     if (isRecord(g)) endpoints(["groups", i], g.endpoints);

@@ -324,6 +324,14 @@ test("add-peer: a peer without endpoint is roaming; the subnet's first peer with
   assert.equal(hub.code, 0, hub.stderr);
   assert.equal(hub.stderr, "");
   assert.equal(parse(other).subnets[0].relay, "x");
+  // The relay removed: the subnet's relay goes with it.
+  const removed = await wirenixInProcess(["remove-peer", file, "alice"]);
+  assert.equal(removed.code, 0, removed.stderr);
+  assert.equal(
+    removed.stderr,
+    'wirenix: removed subnets[0].relay: subnet "wg" has no relay now (set one, or peers without an endpoint no longer reach each other)\n',
+  );
+  assert.equal(parse(file).subnets[0].relay, undefined);
 });
 
 test("remove-peer: an unknown peer lists the known ones; a .nix ACL is refused", async (t) => {
