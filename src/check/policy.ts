@@ -98,6 +98,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
  */
 export function resolveTarget(network: Network, written: string): Target | string {
   const { name: text, service } = splitService(written);
+  if (hasZoneId(text)) return `${q(text)}: ${ZONE_ID_EXPECTED}`;
   const found = resolveName(network, text);
   return typeof found === "string" || service === undefined ? found : { ...found, service };
 }
