@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { parse as parseToml } from "smol-toml";
 import { parse as parseYaml } from "yaml";
+import { lockAcl } from "../../src/edit/acl-file.js";
 import { updateAclPublicKeys } from "../../src/keys/update-acl.js";
 import { fixtures } from "../support/paths.js";
 import { tempDir, wirenixInProcess } from "../support/run.js";
@@ -314,10 +315,13 @@ test("--update-acl keeps a one-line JSON ACL on one line", async (t) => {
   const file = copy(dir, "net-compact.json");
   const before = read(file);
   const keys = [wgKeyPair(), wgKeyPair()].map((k) => k.publicKey);
-  const done = updateAclPublicKeys(file, [
+  const locked = await lockAcl(file, "--update-acl");
+  assert.ok(locked.ok);
+  const done = updateAclPublicKeys(locked.value, [
     { index: 0, name: "alpha", publicKey: keys[0] as string },
     { index: 2, name: "gamma", publicKey: keys[1] as string },
   ]);
+  locked.value.release();
   assert.ok(done.ok);
   assert.deepEqual(done.value.changed, ["alpha", "gamma"]);
   const after = read(file);
