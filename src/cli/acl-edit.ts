@@ -174,7 +174,7 @@ export function addPeerCommand(io: CliIO, done: (code: number) => void): Command
 export function removePeerCommand(io: CliIO, done: (code: number) => void): Command {
   return new Command("remove-peer")
     .description(
-      "remove a peer and every reference to it (filters naming it, connections and endpoints left selecting nobody, exitNode); edits the file in place",
+      "remove a peer and every reference to it (filters naming it; connections, endpoints and rules left selecting nobody; policy tests from or to it; exitNode); edits the file in place",
     )
     .argument("<acl>", "the ACL file (.yaml/.yml, .json or .toml)")
     .argument("<name>", "the peer to remove")
