@@ -21,7 +21,7 @@ import {
 } from "../diagnostics.js";
 import { acquireLock, fileLockPath, LockError } from "../dir-lock.js";
 import type { Network } from "../network/model.js";
-import { describeFileError, writeFileAtomic } from "../output.js";
+import { describeFileError, errnoCode, WriteError, writeFileAtomic } from "../output.js";
 import { locateDiagnostics, parseAcl } from "../pipeline.js";
 import { createRegistry, type Registry } from "../registry.js";
 import { editJsonText } from "./json-text.js";
@@ -102,6 +102,12 @@ export async function lockAcl(
   } catch (error) {
     if (error instanceof LockError)
       return fail(file, "acl-busy", `${what} did not edit the ACL: ${error.message}`);
+    if (errnoCode(error) === "ENOENT" || (error instanceof WriteError && error.code === "ENOENT"))
+      return fail(
+        file,
+        "write-failed",
+        `${what} cannot edit the ACL: its directory ${dirname(file)} does not exist; nothing was written`,
+      );
     const problem = describeFileError(error);
     if (problem === undefined) throw error;
     // The edited file is written beside the ACL and renamed over it, so a directory that

@@ -5,7 +5,14 @@
  */
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, lstatSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { parse as parseToml } from "smol-toml";
@@ -526,4 +533,23 @@ notReaches = ["b"]
       name,
     );
   }
+});
+
+test("an ACL in a directory that does not exist: every editor says so, and writes nothing", async (t) => {
+  const { dir, remove } = tempDir();
+  t.after(remove);
+  const missing = join(dir, "nowhere");
+  for (const args of [
+    ["init", join(missing, "net.yaml")],
+    ["add-peer", join(missing, "net.yaml"), "x"],
+    ["remove-peer", join(missing, "net.yaml"), "x"],
+  ]) {
+    const run = await wirenixInProcess(args);
+    assert.equal(run.code, 1, run.stderr);
+    assert.equal(
+      run.stderr,
+      `wirenix: error: ${join(missing, "net.yaml")}: ${args[0]} cannot edit the ACL: its directory ${missing} does not exist; nothing was written\n`,
+    );
+  }
+  assert.deepEqual(readdirSync(dir), []);
 });
