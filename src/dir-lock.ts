@@ -49,6 +49,8 @@ export const DEFAULT_LOCK_WAIT_MS = 10_000;
  * is still writing it.
  */
 const UNWRITTEN_GRACE_MS = 2_000;
+/** The coarsest file modification time there is (FAT keeps even seconds). */
+const COARSE_MTIME_MS = 2_000;
 /** Between two looks at a busy lock; random within this span, so waiters do not move in step. */
 const POLL_MS = [20, 80] as const;
 /** Guards of guards: each level needs a run killed inside the few lines of a takeover. */
@@ -159,7 +161,9 @@ function isStale(holder: Holder): boolean {
   // Our own pid: a lock made before this process started was left by an earlier process with
   // the same pid (in a container every run may be pid 1); a later one is ours, held elsewhere
   // in this process, and is waited for like any other.
-  if (holder.pid === process.pid) return holder.mtimeMs < performance.timeOrigin;
+  // (File systems that keep times in whole seconds, or two, get that much slack.)
+  if (holder.pid === process.pid)
+    return holder.mtimeMs < performance.timeOrigin - COARSE_MTIME_MS;
   return !isRunning(holder.pid);
 }
 
@@ -189,7 +193,7 @@ function pidFile(file: string): string {
 }
 
 /** File systems that cannot make hard links say so with these. */
-const NO_LINKS = new Set(["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS"]);
+const NO_LINKS: readonly string[] = ["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS"];
 
 /** Makes `file` with our pid unless it exists; whether we made it. */
 function create(file: string): boolean {
@@ -202,7 +206,7 @@ function create(file: string): boolean {
     if (code === "EEXIST") return false;
     // Our temporary file was removed by a run cleaning up the directory: try again.
     if (code === "ENOENT") return false;
-    if (code !== undefined && NO_LINKS.has(code)) return createInPlace(file);
+    if (code !== undefined && NO_LINKS.includes(code)) return createInPlace(file);
     throw asWriteError(error, file);
   } finally {
     rmSync(temp, { force: true });
