@@ -162,8 +162,7 @@ function isStale(holder: Holder): boolean {
   // the same pid (in a container every run may be pid 1); a later one is ours, held elsewhere
   // in this process, and is waited for like any other.
   // (File systems that keep times in whole seconds, or two, get that much slack.)
-  if (holder.pid === process.pid)
-    return holder.mtimeMs < performance.timeOrigin - COARSE_MTIME_MS;
+  if (holder.pid === process.pid) return holder.mtimeMs < performance.timeOrigin - COARSE_MTIME_MS;
   return !isRunning(holder.pid);
 }
 
