@@ -7,7 +7,7 @@
 import { existsSync } from "node:fs";
 import { Command } from "commander";
 import { editAclFile, lockAcl } from "../edit/acl-file.js";
-import { starterAclText } from "../edit/init.js";
+import { randomIpv6Prefix, starterAclText } from "../edit/init.js";
 import { parseEndpoint, planAddPeer } from "../edit/peers.js";
 import { planRemovePeer } from "../edit/remove-peer.js";
 import { generatedAddress } from "../network/addresses.js";
@@ -31,7 +31,8 @@ interface InitFlags {
 }
 
 async function init(io: CliIO, file: string, flags: InitFlags): Promise<number> {
-  const made = starterAclText(file, flags);
+  const ipv6Prefix = randomIpv6Prefix();
+  const made = starterAclText(file, { ...flags, ipv6Prefix });
   if (!made.ok) {
     printDiagnostics(io, made.diagnostics);
     return EXIT_INVALID;
@@ -44,13 +45,19 @@ async function init(io: CliIO, file: string, flags: InitFlags): Promise<number> 
   }
   try {
     for (const notice of locked.value.notices) io.err(`wirenix: ${notice}\n`);
-    return writeStarter(io, file, flags, made.value);
+    return writeStarter(io, file, flags, made.value, ipv6Prefix);
   } finally {
     locked.value.release();
   }
 }
 
-function writeStarter(io: CliIO, file: string, flags: InitFlags, text: string): number {
+function writeStarter(
+  io: CliIO,
+  file: string,
+  flags: InitFlags,
+  text: string,
+  ipv6Prefix: string,
+): number {
   if (existsSync(file)) {
     printDiagnostics(io, [
       {
@@ -76,7 +83,7 @@ function writeStarter(io: CliIO, file: string, flags: InitFlags, text: string): 
   const subnet = flags.subnet ?? "wg";
   const pool = flags.pool === undefined ? "" : `, IPv4 pool ${flags.pool}`;
   io.out(
-    `wrote ${file}: subnet ${q(subnet)} (port ${flags.port ?? 51820}${pool}), no peers yet\nnext: wirenix add-peer ${file} NAME\n`,
+    `wrote ${file}: subnet ${q(subnet)} (port ${flags.port ?? 51820}${pool}, IPv6 prefix ${ipv6Prefix}, random), no peers yet\nnext: wirenix add-peer ${file} NAME\n`,
   );
   return 0;
 }
@@ -94,7 +101,7 @@ async function addPeer(io: CliIO, file: string, name: string, flags: AddFlags): 
     throw new UsageError(
       `--endpoint ${q(flags.endpoint)}: expected HOST or HOST:PORT (an IPv6 address with a port as [ADDRESS]:PORT)`,
     );
-  let added: { subnet: string; port: number; address?: string } | undefined;
+  let added: { subnet: string; port: number; address?: string; ipv6Prefix?: string } | undefined;
   const edited = await editAclFile(file, "add-peer", (data) => {
     const plan = planAddPeer(data, {
       name,
@@ -111,7 +118,8 @@ async function addPeer(io: CliIO, file: string, name: string, flags: AddFlags): 
     return EXIT_INVALID;
   }
   for (const notice of edited.value.notices) io.err(`wirenix: ${notice}\n`);
-  const addresses = [added.address, `${generatedAddress(added.subnet, name)} (generated)`]
+  const generated = generatedAddress(added.subnet, name, added.ipv6Prefix);
+  const addresses = [added.address, `${generated} (generated)`]
     .filter((a) => a !== undefined)
     .join(", ");
   io.out(
