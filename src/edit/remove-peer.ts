@@ -12,6 +12,10 @@
  * - `peer not P` accepts every remaining peer, so it is dropped and the list selects the same
  *   peers as before (an emptied list is `[]`, every peer, which is what `not P` selected). In a
  *   rule this is said in a notice: a new peer of the same name would now be selected.
+ * - In rules, a group or subnet that existed only through P (not declared, and no other peer
+ *   lists it or is a member of it) is gone too, as rules name only what exists: its `is` and
+ *   `not` filters are treated as P's, and a rule whose `subnets` were all such goes (it never
+ *   becomes `subnets: []`).
  * - `rules` keeps its key even when its last rule goes: `rules: []` lets nothing in, as the
  *   rules that matched only P did, while no `rules` key would let everything in.
  * Policy tests: a test `from: P` goes; a target naming P (`P`, `P.subnet`, with or without a
@@ -158,27 +162,91 @@ function connectionEdits(plan: Plan, connections: unknown, peer: string) {
   });
 }
 
-function ruleEdits(plan: Plan, rules: unknown, peer: string) {
+/**
+ * What rules may no longer name once the peer is gone: the peer, and the groups and subnets
+ * that exist only through it (rules name only what exists: a group is declared or some peer
+ * lists it, a subnet is declared or some peer is a member of it).
+ */
+interface Gone {
+  peer: string;
+  group: ReadonlySet<string>;
+  subnet: ReadonlySet<string>;
+}
+
+function goneWith(data: Data, peers: readonly unknown[], index: number, peer: string): Gone {
+  const declared = (value: unknown) => new Set(list(value).map(named));
+  const groupsOf = (p: unknown) =>
+    isRecord(p) ? list(p.groups).filter((g): g is string => typeof g === "string") : [];
+  const subnetsOf = (p: unknown) =>
+    isRecord(p) && isRecord(p.subnets) ? Object.keys(p.subnets) : [];
+  const others = peers.filter((_, i) => i !== index);
+  const keptGroups = new Set([...declared(data.groups), ...others.flatMap(groupsOf)]);
+  const keptSubnets = new Set([...declared(data.subnets), ...others.flatMap(subnetsOf)]);
+  const own = peers[index];
+  return {
+    peer,
+    group: new Set(groupsOf(own).filter((g) => !keptGroups.has(g))),
+    subnet: new Set(subnetsOf(own).filter((n) => !keptSubnets.has(n))),
+  };
+}
+
+/** The name a rule's filter uses that is gone (`peer "P"`, `group "G"`), if any. */
+function goneIn(filter: unknown, gone: Gone): string | undefined {
+  if (!isRecord(filter) || typeof filter.value !== "string") return undefined;
+  const { type, value } = filter;
+  const isGone =
+    (type === "peer" && value === gone.peer) ||
+    (type === "group" && gone.group.has(value)) ||
+    (type === "subnet" && gone.subnet.has(value));
+  return isGone ? `${type} ${q(value)}` : undefined;
+}
+
+function ruleEdits(plan: Plan, rules: unknown, gone: Gone) {
+  const { peer } = gone;
+  const through = (what: string) =>
+    what.startsWith("peer ") ? what : `${what}, which existed only through peer ${q(peer)}`;
   list(rules).forEach((r, i) => {
     if (!isRecord(r)) return;
-    const from = filterEdits(r.from, peer);
-    const to = filterEdits(r.to, peer);
-    if (from.dead || to.dead) {
+    for (const side of ["from", "to"] as const) {
+      // `is` a name that is gone: the side selects nobody, and the rule lets nothing in.
+      const dead = list(r[side]).find((f) => isRecord(f) && f.rule === "is" && goneIn(f, gone));
+      if (dead === undefined) continue;
       plan.remove(
         ["rules", i],
-        `its ${from.dead ? "from" : "to"} selected only peer ${q(peer)}, so it let nothing in`,
+        `its ${side} selected only ${through(goneIn(dead, gone) as string)}, so it let nothing in`,
       );
       return;
     }
-    for (const [side, edits] of [
-      ["from", from],
-      ["to", to],
-    ] as const)
-      for (const f of edits.dropped)
+    const subnets = list(r.subnets);
+    const goneSubnets = subnets.flatMap((s, k) =>
+      typeof s === "string" && gone.subnet.has(s) ? [k] : [],
+    );
+    if (goneSubnets.length > 0 && goneSubnets.length === subnets.length) {
+      // Never `subnets: []`: the rule applied on nothing, so it goes.
+      plan.remove(
+        ["rules", i],
+        `it applied only on ${through(`subnet ${q(subnets[0])}`)}, so it let nothing in`,
+      );
+      return;
+    }
+    for (const k of goneSubnets)
+      plan.remove(
+        ["rules", i, "subnets", k],
+        `${through(`subnet ${q(subnets[k])}`)} is gone (the rule applies where it did)`,
+      );
+    for (const side of ["from", "to"] as const)
+      list(r[side]).forEach((f, k) => {
+        const what = isRecord(f) && f.rule === "not" ? goneIn(f, gone) : undefined;
+        if (what === undefined || !isRecord(f)) return;
+        const later =
+          f.type === "peer"
+            ? `a new peer named ${q(f.value)}`
+            : `a peer later in ${f.type} ${q(f.value)}`;
         plan.remove(
-          ["rules", i, side, f],
-          `"peer not ${peer}" excludes nobody once ${q(peer)} is gone (the rule selects the same peers; a new peer named ${q(peer)} would be selected)`,
+          ["rules", i, side, k],
+          `"${f.type} not ${f.value}" excludes nobody once ${q(peer)} is gone (the rule selects the same peers; ${later} would be selected)`,
         );
+      });
   });
 }
 
@@ -258,7 +326,7 @@ export function planRemovePeer(data: unknown, network: Network, name: string): R
         );
   });
   connectionEdits(plan, data.connections, name);
-  ruleEdits(plan, data.rules, name);
+  ruleEdits(plan, data.rules, goneWith(data, peers, index, name));
   testEdits(plan, data.tests, network, name);
   const ops = [...plan.ops].sort((x, y) => comparePaths(pathOf(x), pathOf(y)));
   return { ok: true, value: { ops, notices: plan.notices }, warnings: [] };

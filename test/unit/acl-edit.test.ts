@@ -553,3 +553,45 @@ test("an ACL in a directory that does not exist: every editor says so, and write
   }
   assert.deepEqual(readdirSync(dir), []);
 });
+
+test("remove-peer: a group or subnet only the peer had goes from the rules with it, never widening them", async (t) => {
+  const { dir, remove } = tempDir();
+  t.after(remove);
+  // No top-level groups: "guests" exists only because guest1 lists it.
+  const file = join(dir, "guests.yaml");
+  writeFileSync(
+    file,
+    `version: v1
+subnets:
+  - { name: wg, endpoints: [{ port: 51820 }] }
+peers:
+  - { name: host, subnets: { wg: { listenPort: 51820, ipAddresses: [10.0.0.1] } } }
+  - { name: laptop, subnets: { wg: { listenPort: 51820, ipAddresses: [10.0.0.2] } } }
+  - name: guest1
+    groups: [guests]
+    subnets:
+      wg: { listenPort: 51820, ipAddresses: [10.0.0.3] }
+connections: [{ a: [], b: [] }]
+rules:
+  - from: [{ type: group, rule: not, value: guests }]
+    to: [{ type: peer, rule: is, value: host }]
+    allow: ["tcp/22"]
+  - from: [{ type: group, rule: is, value: guests }]
+    to: []
+    allow: ["tcp/80"]
+`,
+  );
+  const run = await wirenixInProcess(["remove-peer", file, "guest1"]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(
+    run.stderr,
+    [
+      'wirenix: removed rules[0].from[0]: "group not guests" excludes nobody once "guest1" is gone (the rule selects the same peers; a peer later in group "guests" would be selected)',
+      'wirenix: removed rules[1]: its from selected only group "guests", which existed only through peer "guest1", so it let nothing in',
+      "",
+    ].join("\n"),
+  );
+  assert.deepEqual(parse(file).rules, [
+    { from: [], to: [{ type: "peer", rule: "is", value: "host" }], allow: ["tcp/22"] },
+  ]);
+});
