@@ -77,6 +77,14 @@ export class WriteError extends Error {
   }
 }
 
+/**
+ * A write refused before anything was touched, for a reason the message explains in full (a
+ * record no run of ours wrote, a file of someone else's in the way) together with what to do.
+ */
+export class WriteRefusal extends Error {
+  override name = "WriteRefusal";
+}
+
 /** `error` as a `WriteError` for `file`; anything that is not a file-system error is rethrown. */
 export function asWriteError(error: unknown, file: string): WriteError {
   if (error instanceof WriteError) return error;
