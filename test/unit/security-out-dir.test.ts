@@ -277,14 +277,16 @@ const JOURNAL_CASES: {
   { field: "line 2", journal: () => [commit({}), { temp: tmp("p1/hosts") }] },
 ];
 
-test("a planted journal record of every field is refused, naming the field; nothing touched", async () => {
-  for (const c of JOURNAL_CASES)
-    await refuses(
-      `${c.field} ${JSON.stringify(c.journal.toString())}`,
-      (out, victim) =>
-        writeFileSync(join(out, ".wirenix-journal"), journalLines(c.journal(out, victim))),
-      ".wirenix-journal",
-      c.field,
+test("a planted journal record of every field is refused, naming the field; nothing touched", async (t) => {
+  for (const [i, c] of JOURNAL_CASES.entries())
+    await t.test(`journal case ${i}: ${c.field}`, () =>
+      refuses(
+        `${c.field} ${JSON.stringify(c.journal.toString())}`,
+        (out, victim) =>
+          writeFileSync(join(out, ".wirenix-journal"), journalLines(c.journal(out, victim))),
+        ".wirenix-journal",
+        c.field,
+      ),
     );
 });
 
@@ -378,13 +380,10 @@ const MANIFEST_CASES: { field: string; edit: (m: any) => void }[] = [
   },
 ];
 
-test("a planted manifest with any field out of shape is refused, naming the field; nothing touched", async () => {
-  for (const c of MANIFEST_CASES)
-    await refuses(
-      `${c.field}`,
-      (out) => editManifest(out, c.edit),
-      ".wirenix-manifest.json",
-      c.field,
+test("a planted manifest with any field out of shape is refused, naming the field; nothing touched", async (t) => {
+  for (const [i, c] of MANIFEST_CASES.entries())
+    await t.test(`manifest case ${i}: ${c.field}`, () =>
+      refuses(c.field, (out) => editManifest(out, c.edit), ".wirenix-manifest.json", c.field),
     );
   await refuses(
     "not JSON",
