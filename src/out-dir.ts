@@ -17,8 +17,12 @@
  * configurer no longer makes) are removed by the next run, but only while they still hold what
  * Wirenix wrote. Files Wirenix did not write are never removed.
  *
- * Nothing is ever written through a symbolic link: one at `DIR/<peer>` or at a file's path is
- * refused.
+ * Nothing is ever written through a symbolic link: one at `DIR`, at `DIR/<peer>` or at a
+ * file's path is refused. Nothing that is not Wirenix's is touched: a file at a target path that
+ * the manifest does not list is refused (never replaced), only directories the run made are
+ * made private, and temporary files are removed by the names the journal lists. The journal and
+ * the manifest themselves are checked as untrusted input before anything is done (see
+ * `out-records.ts`).
  */
 import { createHash } from "node:crypto";
 import {

@@ -164,7 +164,7 @@ export function parentsOf(rel: string): string[] {
 export function parseJournal(text: string, file: string, dir: string): Journal {
   const reader = new Reader(file, dir);
   const raw = text.split("\n");
-  const complete = text.endsWith("\n") ? raw.slice(0, -1) : raw.slice(0, -1);
+  const complete = raw.slice(0, -1);
   const cut = text.endsWith("\n") ? undefined : raw.at(-1);
   const lines: { line: JournalLine; at: number }[] = [];
   complete.forEach((textLine, i) => {
