@@ -170,8 +170,7 @@ function recover(root: string, shown: string): "completed" | "undone" | undefine
   if (text === undefined) return undefined;
   const file = join(shown, JOURNAL_NAME);
   const journal = parseJournal(text, file, shown);
-  checkJournalOnDisk(journal, root, file, shown);
-  readManifest(root, shown);
+  checkJournalOnDisk(journal, readManifest(root, shown), root, file, shown);
   const { commit } = journal;
   const stagedManifest = commit?.renames.find(([, final]) => final === MANIFEST_NAME)?.[0];
   if (stagedManifest !== undefined && lstatOrUndefined(join(root, stagedManifest)))

@@ -435,6 +435,7 @@ export class OnDisk {
  */
 export function checkJournalOnDisk(
   journal: Journal,
+  manifest: Manifest,
   root: string,
   file: string,
   dir: string,
@@ -448,10 +449,14 @@ export function checkJournalOnDisk(
   commit.renames.forEach(([temp, final], i) => {
     const pending = disk.path(`commit.renames[${i}][0]`, temp) !== undefined;
     const existing = disk.path(`commit.renames[${i}][1]`, final) !== undefined;
-    if (pending && existing && !backedUp.has(final))
+    // While a rename is pending, the manifest in place is the one the run read: a file the
+    // run replaces was listed there (or is the manifest itself) and was backed up.
+    const listed =
+      final === MANIFEST_NAME || manifest.entries.some((e) => Object.hasOwn(e.files, final));
+    if (pending && existing && (!backedUp.has(final) || !listed))
       disk.fail(
         `commit.renames[${i}][1]`,
-        "a file that did not exist or that commit.backups lists (wirenix replaces only files it wrote)",
+        `a file that did not exist, or one ${posix.join(dir, MANIFEST_NAME)} lists and commit.backups backs up (wirenix replaces only files it wrote)`,
         final,
       );
   });

@@ -191,6 +191,18 @@ const JOURNAL_CASES: {
     ],
   },
   {
+    // Backed up by the record, but no run of ours wrote it: the manifest does not list it.
+    field: "commit.renames[0][1]",
+    journal: (out) => [
+      planted(out, tmp("keep/notes.txt")),
+      { temp: old("keep/notes.txt") },
+      commit({
+        renames: [[tmp("keep/notes.txt"), "keep/notes.txt"]],
+        backups: [["keep/notes.txt", old("keep/notes.txt")]],
+      }),
+    ],
+  },
+  {
     field: "commit.backups[0][1]",
     journal: (out) => [
       planted(out, tmp("p1/lan.conf")),
