@@ -440,6 +440,17 @@ export class OutTransaction {
     };
   }
 
+  /** Fails naming every file in the way that the manifest does not list. */
+  #refuseForeign(): void {
+    const foreign = this.#foreign;
+    if (foreign.length === 0) return;
+    const one = foreign.length === 1;
+    const them = one ? "it" : "them";
+    throw new ForeignFilesError(
+      `${foreign.map((path) => join(this.#shown, path)).join(", ")}: ${one ? "a file wirenix did not write is" : "files wirenix did not write are"} where this run would write (${join(this.#shown, MANIFEST_NAME)} does not list ${them}); wirenix replaces only its own files, so nothing was changed. Move ${them} away (or remove ${them}) and run again, or choose another --out directory`,
+    );
+  }
+
   /** Puts every staged file in place (and removes stale ones), or changes nothing. */
   commit(): OutReport {
     const root = this.#root;
@@ -447,12 +458,7 @@ export class OutTransaction {
     let record: CommitRecord;
     let removed: string[];
     try {
-      if (this.#foreign.length > 0) {
-        const shown = (path: string) => join(this.#shown, path);
-        throw new ForeignFilesError(
-          `${this.#foreign.map(shown).join(", ")}: ${this.#foreign.length === 1 ? "a file wirenix did not write is" : "files wirenix did not write are"} where this run would write (${join(this.#shown, MANIFEST_NAME)} does not list ${this.#foreign.length === 1 ? "it" : "them"}); wirenix replaces only its own files, so nothing was changed. Move ${this.#foreign.length === 1 ? "it" : "them"} away (or remove ${this.#foreign.length === 1 ? "it" : "them"}) and run again, or choose another --out directory`,
-        );
-      }
+      this.#refuseForeign();
       const { manifest, stale } = this.#plan();
       const manifestFile = join(root, MANIFEST_NAME);
       const manifestTemp = tempPath(manifestFile, this.#tag);
@@ -482,11 +488,15 @@ export class OutTransaction {
       const backups: [string, string][] = [];
       for (const { final } of this.#staged) {
         if (lstatOrUndefined(final) === undefined) continue;
+        // A file that appeared since it was staged is someone else's: refused like any other.
+        if (final !== manifestFile && !this.#listed(rel(final))) this.#foreign.push(rel(final));
+        if (this.#foreign.length > 0) continue;
         const backup = tempPath(final, this.#tag, "old");
         this.#log({ temp: rel(backup) });
         guarded(final, () => linkSync(final, backup));
         backups.push([rel(final), rel(backup)]);
       }
+      this.#refuseForeign();
       // The directories must still be the ones checked: none swapped for a link meanwhile.
       for (const [dir, id] of this.#dirs) {
         const stat = lstatOrUndefined(join(root, dir));
