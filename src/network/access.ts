@@ -112,6 +112,34 @@ function ownedNetworks(peer: NetPeer, subnet: string, members: readonly Address[
 }
 
 /**
+ * What forwarding one interface needs, per IP family: `interface` when everything it forwards
+ * arrives and leaves on this WireGuard interface (a hub relaying between the peers of its
+ * subnet: its route holds their addresses), `host` when packets go on to other interfaces (a
+ * network it routes, the internet for its exit clients). A family it forwards nothing of is
+ * absent. The one place that decides it: every output that turns forwarding on reads this.
+ */
+export interface ForwardingNeed {
+  ipv4?: "interface" | "host";
+  ipv6?: "interface" | "host";
+}
+
+export function interfaceForwarding(iface: NetInterface): ForwardingNeed {
+  const need: ForwardingNeed = {};
+  const widen = (family: 4 | 6, scope: "interface" | "host") => {
+    const key = family === 4 ? "ipv4" : "ipv6";
+    if (need[key] !== "host") need[key] = scope;
+  };
+  const tunnel = [...iface.addresses, ...iface.links.flatMap((l) => l.addresses)];
+  for (const route of iface.routes ?? []) {
+    const relay = tunnel.some((a) => rangesOverlap(route.range, a.range));
+    widen(route.family, relay ? "interface" : "host");
+  }
+  for (const link of iface.links)
+    if (link.exitClient) for (const a of link.addresses) widen(a.family, "host");
+  return need;
+}
+
+/**
  * Whether a host forwards between interfaces: it routes networks for others or is an exit node
  * (the forwarding sysctl it gets is host-wide, so then every interface forwards).
  */
