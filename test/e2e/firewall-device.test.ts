@@ -283,7 +283,8 @@ test("one host in two networks: two ACLs, and two peers of one ACL with hash nam
   for (const u of up.reverse())
     await lab.mustExec(u.host, ["wg-quick", "down", u.file], { env: WG_GO });
 
-  // One ACL, two of its peers on the shared host (p and q, as --merge joins them), with hash
+  // One ACL, two of its peers on the shared host (/32 addresses: two interfaces on one host
+  // cannot both route the subnet's prefix) (p and q, as --merge joins them), with hash
   // device names: wn. and the first 12 hex digits of sha256("<peer>.lan").
   const devices = {
     p: "wn.230093963b14",
@@ -305,12 +306,12 @@ test("one host in two networks: two ACLs, and two peers of one ACL with hash nam
         {
           name: "p",
           endpoints: [{ ip: "10.250.0.1", port: 51840 }],
-          subnets: member("10.3.0.1", 51840),
+          subnets: member("10.3.0.1/32", 51840),
         },
         {
           name: "q",
           endpoints: [{ ip: "10.250.0.1", port: 51841 }],
-          subnets: member("10.3.0.2", 51841),
+          subnets: member("10.3.0.2/32", 51841),
         },
         { name: "a", subnets: member("10.3.0.11", 51820) },
         { name: "b", subnets: member("10.3.0.12", 51820) },
