@@ -62,7 +62,11 @@ function bigAcl(): object {
     connections: [{ a: is("peer", "hub"), b: [{ type: "peer", rule: "not", value: "hub" }] }],
     rules: [
       { from: is("group", "admins"), to: [], allow: ["*"] },
-      { from: is("group", "laptops"), to: is("group", "servers"), allow: ["tcp/22", "tcp/443", "icmp"] },
+      {
+        from: is("group", "laptops"),
+        to: is("group", "servers"),
+        allow: ["tcp/22", "tcp/443", "icmp"],
+      },
       { from: is("group", "servers"), to: is("group", "servers"), allow: ["udp/53"] },
       { from: is("group", "laptops"), to: is("peer", "hub"), allow: ["icmp"] },
       { from: is("peer", "p0002"), to: [], allow: ["icmp", "tcp/9100"] },
