@@ -6,6 +6,8 @@
  * exit node `wirenix-nat.nft`: the same settings the NixOS configurers give through
  * `boot.kernel.sysctl` and `networking.nat`, in forms that need neither networkd's IPForward=
  * (deprecated since systemd 256) nor its IPMasquerade= (iptables only in Debian's systemd 252).
+ * With access rules, each device's table for `nft -f` and a unit that loads it before networkd
+ * creates the device.
  */
 import { type IniEntry, type IniSection, toIni } from "../emit/ini.js";
 import type { Link, NetSubnet } from "../network/model.js";

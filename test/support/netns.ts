@@ -275,7 +275,7 @@ export class Lab {
   async mustExec(
     host: string,
     argv: readonly string[],
-    options: { env?: NodeJS.ProcessEnv } = {},
+    options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
   ): Promise<string> {
     const result = await this.exec(host, argv, options);
     if (result.code !== 0)

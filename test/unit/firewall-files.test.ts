@@ -7,8 +7,13 @@
  */
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
+import { tracePacket } from "../../src/check/paths.js";
 import { filesOf } from "../../src/configurers/files.js";
 import { deviceTableName } from "../../src/configurers/nft-rules.js";
+import { AccessRules } from "../../src/network/access.js";
+import { Address } from "../../src/network/address.js";
+import { parseAcl } from "../../src/pipeline.js";
+import { createRegistry } from "../../src/registry.js";
 import { KEYS } from "../support/acl.js";
 import { configureAcl } from "../support/configure.js";
 
@@ -155,7 +160,10 @@ test("wg-quick: no line of a hub with many peers grows long", () => {
       subnets: {
         office: {
           listenPort: 51820,
-          ipAddresses: [`10.0.${1 + (i >> 8)}.${i & 255}`, `fd00::${((i * 7919) & 0xffff).toString(16)}:1`],
+          ipAddresses: [
+            `10.0.${1 + (i >> 8)}.${i & 255}`,
+            `fd00::${((i * 7919) & 0xffff).toString(16)}:1`,
+          ],
         },
       },
       publicKey: KEYS.d,
@@ -341,4 +349,28 @@ test("platform is checked: one of five names, at its path", () => {
       ],
     ],
   );
+});
+
+test("check's packets pass a peer that cannot enforce the rules, and say why", () => {
+  for (const [platform, reached] of [
+    ["linux", false],
+    ["ios", true],
+  ] as const) {
+    const parsed = parseAcl(officeAcl({ laptop: { platform } }), createRegistry());
+    assert.ok(parsed.ok);
+    const network = parsed.value;
+    // No rule lets hub reach laptop on tcp/80: on ios nothing is filtered; and server's
+    // packets to it are still dropped by hub, which forwards them.
+    const to = (from: string) =>
+      tracePacket(network, new AccessRules(network), from, Address.parse("10.0.0.11") as Address, {
+        protocol: "tcp",
+        port: 80,
+      });
+    const trace = to("hub");
+    assert.equal(trace.reached, reached, platform);
+    assert.equal(to("server").reached, false);
+    assert.equal(to("server").hops.at(-1)?.peer, "hub");
+    if (reached)
+      assert.equal(trace.hops.at(-1)?.why, '"laptop" runs ios: the rules are not enforced there');
+  }
 });
