@@ -24,6 +24,7 @@ test("the schema has the keys beyond the original, with their types", () => {
   assert.equal(subnet.openFirewall.type, "boolean");
   assert.equal(subnet.ipv4Pool.type, "string");
   assert.equal(peer.roaming.type, "boolean");
+  assert.deepEqual(peer.platform.enum, ["linux", "macos", "windows", "ios", "android"]);
   assert.equal(membership.openFirewall.type, "boolean");
   assert.deepEqual(membership.routes.items, { type: "string" });
   assert.equal(membership.routes.type, "array");
@@ -32,6 +33,7 @@ test("the schema has the keys beyond the original, with their types", () => {
     subnet.openFirewall,
     subnet.ipv4Pool,
     peer.roaming,
+    peer.platform,
     membership.routes,
     membership.exitNode,
   ])
