@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import { Command } from "commander";
 import { editAclFile } from "../edit/acl-file.js";
-import { starterAclText } from "../edit/init.js";
+import { randomIpv6Prefix, starterAclText } from "../edit/init.js";
 import { parseEndpoint, planAddPeer, planRemovePeer } from "../edit/peers.js";
 import { generatedAddress } from "../network/addresses.js";
 import { describeFileError, errnoCode, writeNewFile } from "../output.js";
@@ -41,7 +41,8 @@ function init(io: CliIO, file: string, flags: InitFlags): number {
     ]);
     return EXIT_INVALID;
   }
-  const made = starterAclText(file, flags);
+  const ipv6Prefix = randomIpv6Prefix();
+  const made = starterAclText(file, { ...flags, ipv6Prefix });
   if (!made.ok) {
     printDiagnostics(io, made.diagnostics);
     return EXIT_INVALID;
@@ -59,7 +60,7 @@ function init(io: CliIO, file: string, flags: InitFlags): number {
   const subnet = flags.subnet ?? "wg";
   const pool = flags.pool === undefined ? "" : `, IPv4 pool ${flags.pool}`;
   io.out(
-    `wrote ${file}: subnet ${q(subnet)} (port ${flags.port ?? 51820}${pool}), no peers yet\nnext: wirenix add-peer ${file} NAME\n`,
+    `wrote ${file}: subnet ${q(subnet)} (port ${flags.port ?? 51820}${pool}, IPv6 prefix ${ipv6Prefix}, random), no peers yet\nnext: wirenix add-peer ${file} NAME\n`,
   );
   return 0;
 }
@@ -77,7 +78,7 @@ function addPeer(io: CliIO, file: string, name: string, flags: AddFlags): number
     throw new UsageError(
       `--endpoint ${q(flags.endpoint)}: expected HOST or HOST:PORT (an IPv6 address with a port as [ADDRESS]:PORT)`,
     );
-  let added: { subnet: string; port: number; address?: string } | undefined;
+  let added: { subnet: string; port: number; address?: string; ipv6Prefix?: string } | undefined;
   const edited = editAclFile(file, "add-peer", (data) => {
     const plan = planAddPeer(data, {
       name,
@@ -94,7 +95,8 @@ function addPeer(io: CliIO, file: string, name: string, flags: AddFlags): number
     return EXIT_INVALID;
   }
   for (const notice of edited.value.notices) io.err(`wirenix: ${notice}\n`);
-  const addresses = [added.address, `${generatedAddress(added.subnet, name)} (generated)`]
+  const generated = generatedAddress(added.subnet, name, added.ipv6Prefix);
+  const addresses = [added.address, `${generated} (generated)`]
     .filter((a) => a !== undefined)
     .join(", ");
   io.out(

@@ -85,6 +85,8 @@ export interface AddedPeer extends AclChange {
   port: number;
   /** The address taken from the subnet's pool, if it has one. */
   address?: string;
+  /** The subnet's `ipv6Prefix`, which the peer's generated address is in, if it has one. */
+  ipv6Prefix?: string;
   peer: Data;
 }
 
@@ -164,7 +166,15 @@ export function planAddPeer(data: unknown, options: AddPeerOptions): Result<Adde
   ops.push({ kind: "append", list: ["peers"], value: peer });
   return {
     ok: true,
-    value: { ops, notices, subnet: subnetName, port, peer, ...(address ? { address } : {}) },
+    value: {
+      ops,
+      notices,
+      subnet: subnetName,
+      port,
+      peer,
+      ...(address ? { address } : {}),
+      ...(typeof subnet.ipv6Prefix === "string" ? { ipv6Prefix: subnet.ipv6Prefix } : {}),
+    },
     warnings: [],
   };
 }
