@@ -83,6 +83,8 @@ export type DiagnosticCode =
   // Editing and writing files
   /** The ACL changed on disk while Wirenix was editing it. */
   | "acl-changed"
+  /** Another Wirenix run kept the ACL locked for editing longer than this one waited. */
+  | "acl-busy"
   /** An edit the ACL file cannot take in its own layout without changing its meaning. */
   | "edit-failed"
   /** `add-peer` found no free address left in the subnet's ipv4Pool. */

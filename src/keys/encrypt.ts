@@ -14,7 +14,7 @@ import {
   type PathSegment,
   type Result,
 } from "../diagnostics.js";
-import type { DirLock } from "../dir-lock.js";
+import type { HeldLock } from "../dir-lock.js";
 import type { Network } from "../network/model.js";
 import { peersNamed } from "../network/named.js";
 import { peerSecretName, subnetSecretName } from "./agenix-rekey-provider.js";
@@ -26,10 +26,11 @@ import {
   fileProblem,
   keyFiles,
   lockSecretDir,
+  looseSecretFiles,
   prepareSecretDir,
   readKeyFile,
+  refuseLinkedDir,
   replaceSecretFile,
-  tightenSecretFiles,
 } from "./key-dir.js";
 
 /** A recipient and where it was written, for messages. */
@@ -243,18 +244,20 @@ export async function encryptKeys(
   const notices: string[] = [];
   const stamp = backupStamp(options.now);
   const outcomes: EncryptOutcome[] = [];
-  const locks: DirLock[] = [];
+  const locks: HeldLock[] = [];
   try {
+    // Both directories are checked before the secrets directory is made.
+    refuseLinkedDir(keysDir);
     const notice = prepareSecretDir(secretsDir);
     if (notice) notices.push(notice);
     // The keys must not change while they are encrypted, nor two runs write the age files.
     for (const dir of new Set([resolve(keysDir), resolve(secretsDir)])) {
-      const lock = lockSecretDir(dir);
+      const lock = await lockSecretDir(dir);
       locks.push(lock);
       if (lock.notice) notices.push(lock.notice);
     }
-    const tightened = tightenSecretFiles(secretsDir);
-    if (tightened) notices.push(tightened);
+    const loose = looseSecretFiles(secretsDir);
+    if (loose) notices.push(loose);
     await encryptAll(work, secretsDir, options, stamp, outcomes);
   } catch (error) {
     const problem = fileProblem(error);

@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { type Diagnostic, diagnostic, isNonEmpty, type Result } from "../diagnostics.js";
-import type { DirLock } from "../dir-lock.js";
+import type { HeldLock } from "../dir-lock.js";
 import type { NetPeer, NetSubnet, Network } from "../network/model.js";
 import { peersNamed } from "../network/named.js";
 import { generateKeyPair, generatePresharedKey, publicKeyOf } from "./generate.js";
@@ -19,12 +19,12 @@ import {
   keyFileNameProblem,
   keyFiles,
   lockSecretDir,
+  looseSecretFiles,
   prepareSecretDir,
   readKeyFile,
   replaceKeyPair,
   subnetHasPresharedKey,
   subnetWantsPresharedKey,
-  tightenSecretFiles,
 } from "./key-dir.js";
 
 /** What happened to one peer's or subnet's key; never holds a private key. */
@@ -53,7 +53,7 @@ export interface GenerateKeysOptions {
 
 export interface GenerateKeysReport {
   outcomes: KeyOutcome[];
-  /** Notices worth telling the user (a directory's mode tightened, ...). */
+  /** Notices worth telling the user (key files others can read, a lock taken over, ...). */
   notices: string[];
   /** Public keys of the chosen peers as they are in the directory now. */
   publicKeys: Map<string, string>;
@@ -191,11 +191,11 @@ function peerOutcome(dir: string, peer: NetPeer, rotate: boolean, stamp: string)
 }
 
 /** Fills `dir` with the keys of the network's peers and subnets. */
-export function generateKeys(
+export async function generateKeys(
   network: Network,
   dir: string,
   options: GenerateKeysOptions = {},
-): Result<GenerateKeysReport> {
+): Promise<Result<GenerateKeysReport>> {
   const named = peersNamed(network, options.peers);
   if (!named.ok) return named;
   const peers = named.value;
@@ -204,7 +204,7 @@ export function generateKeys(
   const stamp = backupStamp(options.now);
   const outcomes: KeyOutcome[] = [];
   const publicKeys = new Map<string, string>();
-  let lock: DirLock | undefined;
+  let lock: HeldLock | undefined;
   try {
     // A bad name is reported before the directory is made.
     const early = existsSync(dir) ? [] : problems(network, dir, peers, rotate);
@@ -212,12 +212,12 @@ export function generateKeys(
     const prepared = prepareSecretDir(dir);
     if (prepared) notices.push(prepared);
     // One run at a time in a keys directory: the checks below must still hold while we write.
-    lock = lockSecretDir(dir);
+    lock = await lockSecretDir(dir);
     if (lock.notice) notices.push(lock.notice);
     const found = problems(network, dir, peers, rotate);
     if (isNonEmpty(found)) return { ok: false, diagnostics: found };
-    const tightened = tightenSecretFiles(dir);
-    if (tightened) notices.push(tightened);
+    const loose = looseSecretFiles(dir);
+    if (loose) notices.push(loose);
     for (const peer of peers) {
       const outcome = peerOutcome(dir, peer, rotate.includes(peer.name), stamp);
       outcomes.push(outcome);
