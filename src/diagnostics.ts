@@ -164,6 +164,8 @@ export type DiagnosticCode =
   | "network-address"
   /** An access rule whose `from` and `to` share no link or route: it never matches (a warning). */
   | "rule-never-matches"
+  /** Access rules a peer's platform cannot load (no nftables there): it is unfiltered (a warning). */
+  | "rules-not-enforced"
   /** A policy test target no link or route could ever reach (a warning). */
   | "unreachable-target";
 

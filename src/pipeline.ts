@@ -2,6 +2,7 @@
  * The pipeline of design.md in one place: load → parse(version) → Network → configure(peer).
  * The CLI and library users call these; nothing downstream re-reads the raw ACL.
  */
+
 import type { AclLimits } from "./acl/bounded-input.js";
 import { type LoadedAcl, loadAcl } from "./acl/load.js";
 import type { ConfigTree, ConfigValue } from "./config-tree.js";
@@ -22,6 +23,7 @@ import { type KeyProvider, PeerKeys } from "./keys/provider.js";
 import { type DevNameMethod, deviceName, MAX_DEVICE_NAME_LENGTH } from "./network/devname.js";
 import { noHandshakeWarning } from "./network/handshake.js";
 import type { NetPeer, Network } from "./network/model.js";
+import { unenforcedRules, unenforcedRulesWarning } from "./network/platform.js";
 import type { Registry } from "./registry.js";
 import { RunContext } from "./run-context.js";
 import { SecretScrubber, secretsIn } from "./secrets.js";
@@ -264,6 +266,9 @@ export class Generator {
       ]);
     // Resolved once: what the ACL lacks is judged on the links the configuration then gets.
     const interfaces = this.network.interfaces(peerName);
+    // What `check` says of this peer too: its platform cannot load the rules.
+    const unenforced = unenforcedRules(this.network, peer);
+    if (unenforced) this.#warn(unenforcedRulesWarning(unenforced));
     const missing = this.network.missingKeys?.(peerName, interfaces) ?? [];
     if (isNonEmpty(missing)) throw new InputError(missing);
     const keys = new PeerKeys(

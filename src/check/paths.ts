@@ -8,6 +8,7 @@
  * there. A link no handshake can start on (neither side has an endpoint) carries nothing.
  * A host seen twice is a routing loop. Policy tests and `explain` read the same trace.
  */
+
 import {
   type AccessRules,
   decideForward,
@@ -19,6 +20,7 @@ import {
 import type { Address } from "../network/address.js";
 import { type AddressRange, rangeHolds } from "../network/cidr.js";
 import type { Link, NetInterface, NetPeer, Network } from "../network/model.js";
+import { enforcesRules, platformOf } from "../network/platform.js";
 import { allowedIPs } from "../network/routing.js";
 
 /** One step of a packet's way. */
@@ -164,10 +166,21 @@ export function tracePacket(
     const peer = network.peer(current) as NetPeer;
     const ifaces = network.interfaces(current);
     const forwards = hostForwards(ifaces);
+    // A peer whose platform loads no nftables table lets everything through (rules-not-enforced).
+    const unenforced = rules?.enforced === true && !enforcesRules(peer);
     const access =
-      arrived && rules?.enforced ? rules.interfaceAccess(peer, arrived.iface, forwards) : undefined;
+      arrived && rules?.enforced && !unenforced
+        ? rules.interfaceAccess(peer, arrived.iface, forwards)
+        : undefined;
+    const unfiltered = (verdict: Verdict): Verdict =>
+      unenforced
+        ? {
+            allowed: true,
+            why: `${q(current)} runs ${platformOf(peer)}: the rules are not enforced there`,
+          }
+        : verdict;
     if (arrived && owns(ifaces, dst)) {
-      const verdict = decideInput(access, arrived.source, packet);
+      const verdict = unfiltered(decideInput(access, arrived.source, packet));
       trace.hops.push(verdictHop(current, arrived.iface.subnet.name, verdict, "input"));
       trace.reached = verdict.allowed;
       return trace;
@@ -183,7 +196,7 @@ export function tracePacket(
       );
     let passed: Verdict | undefined;
     if (arrived) {
-      passed = decideForward(access, arrived.source, dst, packet);
+      passed = unfiltered(decideForward(access, arrived.source, dst, packet));
       if (!passed.allowed) return drop(current, passed.why, arrived.iface.subnet.name);
       if (route?.ownNetwork) {
         trace.hops.push({

@@ -6,6 +6,8 @@
  * exit node `wirenix-nat.nft`: the same settings the NixOS configurers give through
  * `boot.kernel.sysctl` and `networking.nat`, in forms that need neither networkd's IPForward=
  * (deprecated since systemd 256) nor its IPMasquerade= (iptables only in Debian's systemd 252).
+ * With access rules, each device's table for `nft -f` and a unit that loads it before networkd
+ * creates the device.
  */
 import { type IniEntry, type IniSection, toIni } from "../emit/ini.js";
 import type { Link, NetSubnet } from "../network/model.js";
@@ -23,7 +25,13 @@ import {
 } from "./files.js";
 import { GENERATED_NOTICE, hostsFile } from "./hosts-file.js";
 import { type DeviceInterface, deviceInterfaces } from "./interfaces.js";
-import { deviceAccess, nftTableFile, RULES_TABLE, rulesChains } from "./nft-rules.js";
+import {
+  deviceAccess,
+  deviceTableName,
+  nftTableFile,
+  RULES_TABLE,
+  rulesTable,
+} from "./nft-rules.js";
 import { networkdRouteTable, networkdRules } from "./nixos-networkd.js";
 import { hostRouting } from "./nixos-routing.js";
 
@@ -124,7 +132,7 @@ function networkdFiles(context: ConfigureContext): FileSet {
     files[`50-${device}.netdev`] = { text: netdev, secret: inline };
     files[`50-${device}.network`] = { text: network, secret: false };
   }
-  Object.assign(files, hostFiles(devices), rulesFile(context, devices));
+  Object.assign(files, hostFiles(devices), rulesFiles(context, devices));
   files.hosts = hostsFile(context);
   return files;
 }
@@ -180,22 +188,76 @@ function hostFiles(devices: readonly DeviceInterface[]): FileSet {
   return files;
 }
 
-/** With access rules: the table as a file for `nft -f`. */
-function rulesFile(context: ConfigureContext, devices: readonly DeviceInterface[]): FileSet {
-  const access = deviceAccess(context, devices);
-  if (!access) return {};
-  return {
-    [`${RULES_TABLE}.nft`]: {
+/** Where the networkd-files docs install the rules tables; the units load them from there. */
+export const RULES_DIR = "/etc/wirenix";
+
+/**
+ * With access rules, for each device: its table as a file for `nft -f`
+ * (`wirenix-rules-<device>.nft`) and a systemd unit that loads it before systemd-networkd
+ * creates the device (`wirenix-rules-<device>.service`), so the device never carries a packet
+ * unfiltered. One of each per device: the files of several peers or networks on one host never
+ * replace each other.
+ */
+function rulesFiles(context: ConfigureContext, devices: readonly DeviceInterface[]): FileSet {
+  const files: FileSet = {};
+  for (const one of deviceAccess(context, devices) ?? []) {
+    const table = deviceTableName(RULES_TABLE, one.device);
+    const file = `${RULES_TABLE}-${one.device}.nft`;
+    files[file] = {
       text: [
         `# ${GENERATED_NOTICE}`,
-        "# The ACL's access rules for the WireGuard interfaces. Load with nft -f (again after a",
-        "# change: the table is replaced), at boot from /etc/nftables.conf (include it there).",
-        nftTableFile(RULES_TABLE, rulesChains(access)),
+        `# The ACL's access rules for WireGuard interface ${one.device}. Load with nft -f (again`,
+        `# after a change: the table is replaced); at boot, ${RULES_TABLE}-${one.device}.service does.`,
+        nftTableFile(table, rulesTable(one)),
         "",
       ].join("\n"),
       secret: false,
-    },
-  };
+    };
+    files[`${RULES_TABLE}-${one.device}.service`] = {
+      text: toIni(
+        {
+          header: [
+            GENERATED_NOTICE,
+            `For /etc/systemd/system/, with ${file} in ${RULES_DIR}/; then:`,
+            `systemctl enable --now ${RULES_TABLE}-${one.device}.service`,
+          ],
+          sections: [
+            {
+              name: "Unit",
+              entries: [
+                {
+                  key: "Description",
+                  value: `Wirenix access rules for WireGuard interface ${one.device}`,
+                },
+                // Early, as nftables.service: the table is in place before networkd makes the
+                // device (rules match it by name, so it need not exist yet).
+                { key: "DefaultDependencies", value: "no" },
+                { key: "Wants", value: "network-pre.target" },
+                {
+                  key: "Before",
+                  value: "network-pre.target systemd-networkd.service shutdown.target",
+                },
+                { key: "Conflicts", value: "shutdown.target" },
+              ],
+            },
+            {
+              name: "Service",
+              entries: [
+                { key: "Type", value: "oneshot" },
+                { key: "RemainAfterExit", value: "yes" },
+                { key: "ExecStart", value: `nft -f ${RULES_DIR}/${file}` },
+                { key: "ExecStop", value: `nft delete table inet ${table}` },
+              ],
+            },
+            { name: "Install", entries: [{ key: "WantedBy", value: "sysinit.target" }] },
+          ],
+        },
+        "systemd",
+      ),
+      secret: false,
+    };
+  }
+  return files;
 }
 
 export const networkdFilesConfigurer = defineFileConfigurer({

@@ -125,8 +125,38 @@ function ownedNetworks(peer: NetPeer, subnet: string, members: readonly Address[
 }
 
 /**
- * Whether a host forwards between interfaces: it routes networks for others, is an exit node or
- * a relay (the forwarding sysctl it gets is host-wide, so then every interface forwards).
+ * What forwarding one interface needs, per IP family: `interface` when everything it forwards
+ * arrives and leaves on this WireGuard interface (a hub relaying between the peers of its
+ * subnet: its route holds their addresses), `host` when packets go on to other interfaces (a
+ * network it routes, the internet for its exit clients). A family it forwards nothing of is
+ * absent. The one place that decides it: every output that turns forwarding on reads this.
+ */
+export interface ForwardingNeed {
+  ipv4?: "interface" | "host";
+  ipv6?: "interface" | "host";
+}
+
+export function interfaceForwarding(iface: NetInterface): ForwardingNeed {
+  const need: ForwardingNeed = {};
+  const widen = (family: 4 | 6, scope: "interface" | "host") => {
+    const key = family === 4 ? "ipv4" : "ipv6";
+    if (need[key] !== "host") need[key] = scope;
+  };
+  const tunnel = [...iface.addresses, ...iface.links.flatMap((l) => l.addresses)];
+  for (const route of iface.routes ?? []) {
+    const relay = tunnel.some((a) => rangesOverlap(route.range, a.range));
+    widen(route.family, relay ? "interface" : "host");
+  }
+  for (const link of iface.links)
+    if (link.exitClient) for (const a of link.addresses) widen(a.family, "host");
+  // The subnet's relay forwards between its members: in and out of this interface.
+  if (iface.relays) for (const a of iface.addresses) widen(a.family, "interface");
+  return need;
+}
+
+/**
+ * Whether a host forwards between interfaces: it routes networks for others or is an exit node
+ * (the forwarding sysctl it gets is host-wide, so then every interface forwards).
  */
 export function hostForwards(interfaces: readonly NetInterface[]): boolean {
   return interfaces.some(interfaceForwards);

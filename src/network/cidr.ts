@@ -73,6 +73,26 @@ export function addressText(family: 4 | 6, n: bigint): string {
   return groups.join(":");
 }
 
+/**
+ * An address as its shortest text: dotted IPv4, or IPv6 with the longest run of two or more
+ * zero groups written `::` (RFC 5952), as tools print it.
+ */
+export function shortAddressText(family: 4 | 6, n: bigint): string {
+  if (family === 4) return addressText(4, n);
+  const groups = addressText(6, n).split(":");
+  let best = { at: -1, length: 1 };
+  for (let i = 0; i < groups.length; ) {
+    let j = i;
+    while (j < groups.length && groups[j] === "0") j++;
+    if (j - i > best.length) best = { at: i, length: j - i };
+    i = j === i ? i + 1 : j;
+  }
+  if (best.at < 0) return groups.join(":");
+  const head = groups.slice(0, best.at).join(":");
+  const tail = groups.slice(best.at + best.length).join(":");
+  return `${head}::${tail}`;
+}
+
 /** Whether two ranges share at least one address. */
 export function rangesOverlap(x: AddressRange, y: AddressRange): boolean {
   return x.family === y.family && x.start <= y.end && y.start <= x.end;

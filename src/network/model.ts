@@ -99,6 +99,8 @@ export interface NetPeer {
   extraArgs?: ExtraArgs;
   /** No fixed address: nobody dials it; it keeps its links alive toward the peers it dials. */
   roaming?: boolean;
+  /** What the peer's machine runs (network/platform.ts); Linux when absent. */
+  platform?: "linux" | "macos" | "windows" | "ios" | "android";
 }
 
 export interface NetConnection {

@@ -63,18 +63,62 @@ test("NixOS evaluates the rules: nftables on, our table, the interface trusted, 
     assert.deepEqual(result.traces, [], spec.id);
     assert.equal(config.nftables.enable, true, spec.id);
     assert.ok(config.trustedInterfaces.includes("office"), spec.id);
-    const ours = config.nftables.tables["wirenix-rules"];
-    assert.ok(ours, `${spec.id}: no wirenix-rules table`);
+    const ours = config.nftables.tables["wirenix-rules-office"];
+    assert.ok(ours, `${spec.id}: no wirenix-rules-office table`);
     assert.equal(ours.family, "inet");
     const firewall = config.nftables.tables["nixos-fw"];
     assert.ok(firewall, `${spec.id}: the NixOS firewall runs on nftables`);
     assert.match(firewall.content, /iifname \{[^}]*"office"[^}]*\} accept/);
     const peer = spec.id.split(" ")[1] as string;
-    const file = readFileSync(join(dir, "files", peer, "wirenix-rules.nft"), "utf8");
+    const file = readFileSync(join(dir, "files", peer, "wirenix-rules-office.nft"), "utf8");
     for (const line of ours.content.trim().split("\n"))
       assert.ok(file.includes(line), `${spec.id}: ${line} is in the networkd-files table too`);
     // The ruleset NixOS loads, put together as nixos/modules/services/networking/nftables.nix
     // does, checked by the real nft in a network namespace of its own.
+    const ruleset = Object.values(config.nftables.tables)
+      .filter((t) => t.enable)
+      .map((t) => `table ${t.family} ${t.name} {\n${t.content}\n}\n`)
+      .join("\n");
+    const rulesetFile = join(dir, `ruleset-${spec.id.replace(" ", "-")}.nft`);
+    writeFileSync(rulesetFile, ruleset);
+    const checked = await run("unshare", ["-n", "nft", "--check", "-f", rulesetFile]);
+    assert.equal(checked.code, 0, `${spec.id}: ${checked.stderr}`);
+  }
+});
+
+test("a merged host (--merge, hash device names) keeps a table per device: both filtered", async () => {
+  const acl = join(dir, "office.yaml");
+  const keys = join(dir, "keys");
+  const specs = [];
+  for (const configurer of CONFIGURERS) {
+    const out = join(dir, `merged-${configurer}`);
+    await wirenix([
+      ...["generate", acl, "--configurer", configurer, "--merge", "--host", "shared"],
+      ...["--peer", "laptop1", "--peer", "server1", "--dev-name-method", "hash"],
+      ...["--key-provider", "dir", "--keys-dir", keys, "--out", out],
+    ]);
+    specs.push({
+      id: `merged ${configurer}`,
+      useNetworkd: configurer === "networkd",
+      module: join(out, "shared.nix"),
+    });
+  }
+  const evaluation = await evaluateHosts(specs, { nixpkgs: nixpkgsFromNixPath(), workDir: dir });
+  // Written by hand: the hash device names of laptop1 and server1 on "office"
+  // (`wn.` and the first 12 hex digits of sha256("laptop1.office") and sha256("server1.office")).
+  const devices = ["wn.801f231865df", "wn.f418a90eb93e"];
+  for (const spec of specs) {
+    const result = evaluation.results.get(spec.id);
+    assert.ok(result?.config, `${spec.id}: ${result?.error}`);
+    const config = result.config;
+    assert.deepEqual(config.failedAssertions, [], spec.id);
+    assert.deepEqual(config.warnings, [], spec.id);
+    for (const device of devices) {
+      const table = config.nftables.tables[`wirenix-rules-${device}`];
+      assert.ok(table, `${spec.id}: no table for ${device}`);
+      assert.match(table.content, new RegExp(`iifname "${device.replace(".", "\\.")}" drop`));
+      assert.ok(config.trustedInterfaces.includes(device), `${spec.id}: ${device} trusted`);
+    }
     const ruleset = Object.values(config.nftables.tables)
       .filter((t) => t.enable)
       .map((t) => `table ${t.family} ${t.name} {\n${t.content}\n}\n`)

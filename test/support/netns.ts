@@ -185,6 +185,14 @@ export class Lab {
     return join(this.dir, "run", host);
   }
 
+  /**
+   * Its own /run/wirenix (what wg-quick hooks keep between up and down: forwarding holders),
+   * as each host of a real network has.
+   */
+  stateDir(host: string): string {
+    return join(this.dir, "state", host);
+  }
+
   static async create(hosts: readonly string[], options: LabOptions = {}): Promise<Lab> {
     const lab = new Lab(hosts, options);
     try {
@@ -204,6 +212,7 @@ export class Lab {
 
   async #build(): Promise<void> {
     mkdirSync("/var/run/wireguard", { recursive: true });
+    mkdirSync("/run/wirenix", { recursive: true, mode: 0o700 });
     const bridge = `${this.id}-br`;
     await this.#addNamespace(bridge);
     await must("ip", ["-n", bridge, "link", "add", "br0", "type", "bridge"]);
@@ -221,9 +230,14 @@ export class Lab {
       await must("ip", ["-n", bridge, "link", "set", `v${i}`, "master", "br0", "up"]);
       await must("ip", ["-n", ns, "addr", "add", `${this.underlay(host)}/24`, "dev", "eth0"]);
       await must("ip", ["-n", ns, "link", "set", "eth0", "up"]);
-      mkdirSync(this.runDir(host), { recursive: true, mode: 0o700 });
+      this.#makeHostDirs(host);
       if (this.natted(host)) await this.#natRouter(host);
     }
+  }
+
+  #makeHostDirs(host: string): void {
+    mkdirSync(this.runDir(host), { recursive: true, mode: 0o700 });
+    mkdirSync(this.stateDir(host), { recursive: true, mode: 0o700 });
   }
 
   /**
@@ -261,7 +275,7 @@ export class Lab {
    */
   async addIsolatedHost(host: string): Promise<void> {
     await this.#addNamespace(this.ns(host));
-    mkdirSync(this.runDir(host), { recursive: true, mode: 0o700 });
+    this.#makeHostDirs(host);
   }
 
   /** A veth pair between two hosts of this lab, each end up with its address (CIDR). */
@@ -300,7 +314,8 @@ export class Lab {
 
   /**
    * Runs a program inside the host's namespace (with its /etc/netns hosts, as `ip netns exec`
-   * gives) and its own /var/run/wireguard (a private mount namespace from `unshare -m`).
+   * gives) and its own /var/run/wireguard and /run/wirenix (a private mount namespace from
+   * `unshare -m`).
    */
   exec(
     host: string,
@@ -311,7 +326,12 @@ export class Lab {
       "ip",
       [
         ...["netns", "exec", this.ns(host), "unshare", "-m", "--propagation", "private"],
-        ...["sh", "-ec", 'mount --bind "$0" /var/run/wireguard; exec "$@"', this.runDir(host)],
+        ...[
+          "sh",
+          "-ec",
+          'mount --bind "$0" /var/run/wireguard; mount --bind "$1" /run/wirenix; shift; exec "$@"',
+        ],
+        ...[this.runDir(host), this.stateDir(host)],
         ...argv,
       ],
       {
@@ -326,7 +346,7 @@ export class Lab {
   async mustExec(
     host: string,
     argv: readonly string[],
-    options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+    options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {},
   ): Promise<string> {
     const result = await this.exec(host, argv, options);
     if (result.code !== 0)

@@ -211,6 +211,18 @@ const HOME_WG_QUICK_PEER = [
   "Endpoint = 192.0.2.2:51820",
 ];
 
+/**
+ * A peer that forwards IPv4 to other interfaces: the value it found kept (by the first such
+ * interface), its own holder file, forwarding on; on down the holder goes and, with the last
+ * holder, the value found comes back.
+ */
+const IPV4_FORWARDING_UP = [
+  "PostUp = install -d -m 0700 /run/wirenix/forwarding && cd /run/wirenix/forwarding && { [ -e ipv4.prior ] || cat /proc/sys/net/ipv4/conf/all/forwarding > ipv4.prior; } && touch ipv4@%i",
+  "PostUp = echo 1 > /proc/sys/net/ipv4/conf/all/forwarding",
+];
+const IPV4_FORWARDING_DOWN =
+  "PostDown = cd /run/wirenix/forwarding 2>/dev/null || exit 0; rm -f ipv4@%i; if [ -e ipv4.prior ] && ! compgen -G 'ipv4@*' > /dev/null; then cat ipv4.prior > /proc/sys/net/ipv4/conf/all/forwarding && rm ipv4.prior; fi";
+
 test("wg-quick: AllowedIPs carry routes and default routes; the exit peer masquerades", () => {
   assert.equal(
     files("wg-quick", "laptop")["vpn.conf"],
@@ -245,9 +257,10 @@ test("wg-quick: AllowedIPs carry routes and default routes; the exit peer masque
       "Address = 10.8.0.1/24",
       "ListenPort = 51820",
       "PostUp = wg set %i private-key '/etc/wg/vps.key'",
-      "PostUp = sysctl -q -w net.ipv4.conf.all.forwarding=1 net.ipv6.conf.all.forwarding=1",
-      `PostUp = nft 'add table inet wirenix-%i; add chain inet wirenix-%i nat { type nat hook postrouting priority 100; }; add rule inet wirenix-%i nat iifname "%i" oifname != "%i" masquerade'`,
-      "PostDown = nft delete table inet wirenix-%i",
+      ...IPV4_FORWARDING_UP,
+      `PostUp = t=wirenix-%i t=\${t//+//2b} t=\${t//=//3d} && nft "add table inet $t; add chain inet $t nat { type nat hook postrouting priority 100; }; add rule inet $t nat iifname \\"%i\\" oifname != \\"%i\\" masquerade"`,
+      IPV4_FORWARDING_DOWN,
+      'PostDown = t=wirenix-%i t=${t//+//2b} t=${t//=//3d} && nft delete table inet "$t"',
       "",
       ...HOME_WG_QUICK_PEER,
       "",
@@ -258,10 +271,11 @@ test("wg-quick: AllowedIPs carry routes and default routes; the exit peer masque
       "",
     ].join("\n"),
   );
-  assert.match(
-    files("wg-quick", "home")["vpn.conf"] ?? "",
-    /^PostUp = sysctl -q -w net\.ipv4\.conf\.all\.forwarding=1 net\.ipv6\.conf\.all\.forwarding=1$/m,
-  );
+  // home routes a LAN (another interface): IPv4 forwarding host-wide, undone on down; no IPv6.
+  const home = files("wg-quick", "home")["vpn.conf"] ?? "";
+  for (const line of [...IPV4_FORWARDING_UP, IPV4_FORWARDING_DOWN])
+    assert.ok(home.split("\n").includes(line), line);
+  assert.doesNotMatch(home, /ipv6/);
   assert.doesNotMatch(files("wg-quick", "home")["vpn.conf"] ?? "", /nft/);
 });
 

@@ -48,6 +48,7 @@ test("lints run in a fixed order", () => {
       "rule-never-matches",
       "unreachable-target",
       "empty-group-filter",
+      "rules-not-enforced",
       "nat-keepalive",
     ],
   );

@@ -26,6 +26,7 @@ test("the schema has the keys beyond the original, with their types", () => {
   assert.equal(subnet.ipv6Prefix.type, "string");
   assert.equal(subnet.relay.type, "string");
   assert.equal(peer.roaming.type, "boolean");
+  assert.deepEqual(peer.platform.enum, ["linux", "macos", "windows", "ios", "android"]);
   assert.equal(membership.openFirewall.type, "boolean");
   assert.deepEqual(membership.routes.items, { type: "string" });
   assert.equal(membership.routes.type, "array");
@@ -36,6 +37,7 @@ test("the schema has the keys beyond the original, with their types", () => {
     subnet.ipv6Prefix,
     subnet.relay,
     peer.roaming,
+    peer.platform,
     membership.routes,
     membership.exitNode,
   ])

@@ -48,19 +48,27 @@ function officeAcl(): Record<string, any> {
   };
 }
 
+/** The elements of the table's set `name`, as written between `elements = {` and `}`. */
+function setElements(table: string, name: string): string | undefined {
+  const set = new RegExp(`set ${name} \\{[^}]*elements = \\{ ([^}]*) \\}`).exec(table);
+  return set?.[1];
+}
+
 test("a rule's sources are the peers' hosts; the interface and AllowedIPs keep the prefix", async () => {
   await withTempDir(async (dir) => {
     const file = writeAcl(dir, officeAcl());
     const server = await generatedPeer("server", [file]);
-    const table = server.networking.nftables.tables["wirenix-rules"].content as string;
-    assert.match(
+    const table = server.networking.nftables.tables["wirenix-rules-wg"].content as string;
+    const v4 = /iifname "wg" ip saddr @(\w+) tcp dport @(\w+) accept comment "rules\[0\]"/.exec(
       table,
-      /iifname "wg" ip saddr 10\.0\.0\.2\/32 tcp dport 22 accept comment "rules\[0\]"/,
     );
-    assert.match(
+    const v6 = /iifname "wg" ip6 saddr @(\w+) tcp dport @(\w+) accept comment "rules\[0\]"/.exec(
       table,
-      /iifname "wg" ip6 saddr fd00::2\/128 tcp dport 22 accept comment "rules\[0\]"/,
     );
+    assert.ok(v4 && v6, table);
+    assert.deepEqual(setElements(table, v4[1] as string), "10.0.0.2");
+    assert.deepEqual(setElements(table, v6[1] as string), "fd00::2");
+    assert.deepEqual(setElements(table, v4[2] as string), "22");
     assert.doesNotMatch(table, /\/24|\/64/);
     // Everywhere the original uses the address, it is as written (parity).
     const admin = server.networking.wireguard.interfaces.wg.peers.find(
@@ -116,11 +124,14 @@ test("a router forwards only between the hosts a rule names", async () => {
   delete acl.tests;
   await withTempDir(async (dir) => {
     const hub = await generatedPeer("hub", [writeAcl(dir, acl)]);
-    const table = hub.networking.nftables.tables["wirenix-rules"].content as string;
-    assert.match(
-      table,
-      /iifname "wg" ip saddr 10\.0\.0\.2\/32 ip daddr 10\.0\.0\.1\/32 tcp dport 22 accept comment "rules\[0\]"/,
-    );
+    const table = hub.networking.nftables.tables["wirenix-rules-wg"].content as string;
+    const rule =
+      /iifname "wg" ip saddr @(\w+) ip daddr @(\w+) tcp dport @\w+ accept comment "rules\[0\]"/.exec(
+        table,
+      );
+    assert.ok(rule, table);
+    assert.equal(setElements(table, rule[1] as string), "10.0.0.2");
+    assert.equal(setElements(table, rule[2] as string), "10.0.0.1");
     assert.equal(table.match(/accept comment/g)?.length, 1, table);
   });
 });

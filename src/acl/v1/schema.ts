@@ -282,6 +282,17 @@ export const PeerSchema = v.object(
         ),
       ),
     ),
+    platform: v.optional(
+      v.pipe(
+        v.picklist(
+          ["linux", "macos", "windows", "ios", "android"],
+          'expected "linux", "macos", "windows", "ios" or "android"',
+        ),
+        v.description(
+          "What the peer's machine runs (default linux): its wg-quick file carries only what runs there (no nft or sysctl hooks off Linux; no hooks at all and the private key inline for the Windows, iOS and Android apps), and `check` and `generate` warn that access rules are not enforced on it. Not in the original.",
+        ),
+      ),
+    ),
   },
   "expected a peer object { name, subnets, publicKey, privateKeyFile, ... }",
 );

@@ -30,6 +30,7 @@ import { ownAddressAllowed } from "./own-address-allowed.js";
 import { reachableEndpoints } from "./reachable-endpoints.js";
 import { routedPrefixes } from "./routed-prefixes.js";
 import { ruleNeverMatches } from "./rule-never-matches.js";
+import { rulesNotEnforced } from "./rules-not-enforced.js";
 import { safeNames } from "./safe-names.js";
 import { unreachableTarget } from "./unreachable-target.js";
 import { unusedParts } from "./unused-parts.js";
@@ -54,6 +55,7 @@ export const LINTS: readonly Lint[] = [
   ruleNeverMatches,
   unreachableTarget,
   emptyGroupFilter,
+  rulesNotEnforced,
   natKeepalive,
 ];
 

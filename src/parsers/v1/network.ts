@@ -66,6 +66,7 @@ export function buildNetwork(acl: AclV1): Network {
       privateKey: p.privateKey,
       extraArgs: p.extraArgs,
       roaming: p.roaming,
+      platform: p.platform,
     });
   });
 
