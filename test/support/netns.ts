@@ -247,7 +247,7 @@ export class Lab {
   async #natRouter(host: string): Promise<void> {
     const router = this.router(host);
     await this.#addNamespace(this.ns(host));
-    mkdirSync(this.runDir(router), { recursive: true, mode: 0o700 });
+    this.#makeHostDirs(router);
     const net = this.inside(host).replace(/\.2$/, "");
     await this.veth(
       { host: router, dev: "lan0", address: `${net}.1/24` },
