@@ -55,7 +55,11 @@ async function generate(io: CliIO, acl: string, flags: GenerateFlags): Promise<n
   }
   const { registry, network, locate } = await sourcedNetworkWith(io, acl, flags);
   const peers = chosen(network, acl, flags.peer);
-  const made = generateKeys(network, flags.dir, { peers, rotate: flags.rotate });
+  const made = generateKeys(network, flags.dir, {
+    peers,
+    rotate: flags.rotate,
+    ...(flags.updateAcl ? { updatesAcl: true } : {}),
+  });
   if (!made.ok) {
     printDiagnostics(io, locate(made.diagnostics));
     return EXIT_INVALID;
