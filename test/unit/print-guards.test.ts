@@ -123,7 +123,7 @@ test("a key provider plugin's bad answers are refused, naming the provider and t
     [
       "newline-path",
       `{ privateKeyFile: () => "/run/keys/a\\nPostUp = rm -rf /" }`,
-      /key provider "newline-path" answered a bad private key file .*expected an absolute path of letters.*\(character 12 is "\\\\n"/,
+      /key provider "newline-path" answered a bad private key file .*expected an absolute path of letters.*\(character 12 is "\\n"/,
     ],
     [
       "key-as-path",

@@ -233,7 +233,7 @@ test("qr refuses a --private-key-file or keys directory key that is not the peer
   );
   assert.ok(!existsSync(png));
   const right = await wirenixInProcess([
-    ...["qr", file, "alice", "--png", png],
+    ...["qr", file, "alice", "--png", png, "--keys-dir", s.keys],
     ...["--private-key-file", join(s.keys, "alice.key")],
   ]);
   assert.equal(right.code, 0, right.stderr);
