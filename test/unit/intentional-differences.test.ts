@@ -258,7 +258,7 @@ test("12. key paths are safe absolute paths; the original passes shell commands 
   );
   assert.match(
     ours.stderr,
-    /subnets\[0\]\.presharedKeyFile: expected an absolute path .*character 15 is "\\""/,
+    /subnets\[0\]\.presharedKeyFile: expected an absolute path .*character 14 is "\\""/,
   );
   // The original writes both into b's configuration, where nixpkgs' scripted wireguard module
   // puts them into the root unit's script (test/e2e/security-nixos-paths.test.ts shows it).
