@@ -348,6 +348,29 @@ const MUTATIONS = [
       pair.y.subnets[pair.subnet].ipAddresses = ["10.8.0.2"];
     },
   }),
+  // Refused before they can break a host (issue 22); appended, so earlier mutations keep
+  // their bases.
+  ...withOutcome("invalid", "duplicate-name", {
+    // Equal except for case (intentional difference 11).
+    "case-duplicate-peer-name": (a) =>
+      a.peers.length >= 2 &&
+      a.peers[0].name.toUpperCase() !== a.peers[0].name &&
+      renamePeer(a, a.peers[1].name, a.peers[0].name.toUpperCase()) !== false,
+  }),
+  ...withOutcome("invalid", "ipv6-zone-id", {
+    "zone-id-in-address": (a) => {
+      a.peers[0].subnets[firstSubnet(a.peers[0])].ipAddresses = ["fe80::1%lo"];
+    },
+  }),
+  ...withOutcome("invalid", "unknown-reference", {
+    // A misspelt group in a rule: `not` would admit everyone, so it is an error, with or
+    // without a top-level groups.
+    "rule-group-typo": (a) => {
+      a.rules = [
+        { from: [{ type: "group", rule: "not", value: "ghosts" }], to: [], allow: ["tcp/22"] },
+      ];
+    },
+  }),
 ];
 
 const FORMATS = ["json", "yaml", "toml"];

@@ -32,8 +32,18 @@ export type DiagnosticCode =
   | "unknown-key"
   /** The ACL's `version` is one Wirenix does not read. */
   | "unknown-version"
-  /** Two subnets, groups or peers with one name. */
+  /** Two subnets, groups or peers with one name, or with names equal except for case. */
   | "duplicate-name"
+  /**
+   * An IPv6 address with a zone ID (`fe80::5%lo`): it names an interface of one host, and
+   * nftables cannot load it.
+   */
+  | "ipv6-zone-id"
+  /**
+   * A member address with prefix length 0 (`10.0.0.2/0`): its AllowedIPs are every address.
+   * An error in an ACL with `rules`, a warning otherwise (the original accepts it).
+   */
+  | "address-prefix-zero"
   /** A name that refers to no subnet, group or peer. */
   | "unknown-reference"
   /** A private key written into the ACL, where every reader of the file sees it. */
@@ -73,6 +83,8 @@ export type DiagnosticCode =
   // Editing and writing files
   /** The ACL changed on disk while Wirenix was editing it. */
   | "acl-changed"
+  /** Another Wirenix run kept the ACL locked for editing longer than this one waited. */
+  | "acl-busy"
   /** An edit the ACL file cannot take in its own layout without changing its meaning. */
   | "edit-failed"
   /** `add-peer` found no free address left in the subnet's ipv4Pool. */
@@ -105,6 +117,11 @@ export type DiagnosticCode =
   | "connection-links-nobody"
   /** No peer is in the group (a warning). */
   | "empty-group"
+  /**
+   * A connection's or endpoint match's filter names a group no peer is in (a warning): `is`
+   * selects no one, `not` everyone, which a misspelt group name makes silently.
+   */
+  | "empty-group-filter"
   /** No peer is a member of the subnet (a warning). */
   | "empty-subnet"
   /** The subnet has members, but no connection links two of them (a warning). */

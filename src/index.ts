@@ -57,19 +57,18 @@ export {
 } from "./diagnostics.js";
 export {
   type AclChange,
+  type AclLock,
   aclEditProblem,
   type EditedAcl,
   editAclFile,
   editAclText,
+  editLockedAcl,
+  lockAcl,
 } from "./edit/acl-file.js";
 export { type InitOptions, starterAcl, starterAclText } from "./edit/init.js";
 export type { EditOp, EditPath } from "./edit/ops.js";
-export {
-  type AddPeerOptions,
-  parseEndpoint,
-  planAddPeer,
-  planRemovePeer,
-} from "./edit/peers.js";
+export { type AddPeerOptions, parseEndpoint, planAddPeer } from "./edit/peers.js";
+export { planRemovePeer } from "./edit/remove-peer.js";
 export {
   CONFIG_FILE_MODE,
   chooseInterface,

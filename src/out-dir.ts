@@ -40,7 +40,7 @@ import {
   unlinkSync,
 } from "node:fs";
 import { join, posix, resolve } from "node:path";
-import { type DirLock, lockDirectory, lockWaitMs } from "./dir-lock.js";
+import { type HeldLock, lockDirectory, lockWaitMs } from "./dir-lock.js";
 import { onInterrupt } from "./interrupt.js";
 import {
   asWriteError,
@@ -286,7 +286,7 @@ export class OutTransaction {
   readonly #root: string;
   readonly #options: OutOptions;
   readonly #tag = runTag();
-  readonly #lock: DirLock;
+  readonly #lock: HeldLock;
   readonly #journal: number;
   readonly #notices: string[] = [];
   readonly #manifest: Manifest;
@@ -305,7 +305,7 @@ export class OutTransaction {
   private constructor(
     root: string,
     options: OutOptions,
-    lock: DirLock,
+    lock: HeldLock,
     journal: number,
     manifest: Manifest,
     notices: string[],
@@ -320,7 +320,7 @@ export class OutTransaction {
   }
 
   /** Takes `dir` (made if missing): locks it and completes or undoes what a killed run left. */
-  static begin(dir: string, options: OutOptions): OutTransaction {
+  static async begin(dir: string, options: OutOptions): Promise<OutTransaction> {
     const root = resolve(dir);
     let madeRoot = false;
     const rootStat = (() => {
@@ -335,9 +335,9 @@ export class OutTransaction {
     })();
     if (!rootStat.isDirectory()) throw new WriteError(root, "ENOTDIR", "nothing was changed");
     // The transaction releases the lock itself on a signal, after its own cleanup.
-    let lock: DirLock;
+    let lock: HeldLock;
     try {
-      lock = lockDirectory(root, options.lockWaitMs ?? lockWaitMs(), false);
+      lock = await lockDirectory(root, options.lockWaitMs ?? lockWaitMs(), false);
     } catch (error) {
       if (madeRoot) removeEmptyDirectory(root);
       throw error instanceof WriteError ? error.withOutcome("nothing was changed") : error;

@@ -11,8 +11,27 @@ export function isWireguardKey(value: string): boolean {
   return BASE64_KEY.test(value);
 }
 
+/**
+ * Whether `value` carries an IPv6 zone ID (`fe80::5%lo`). A zone names an interface of one host,
+ * so it means nothing in another host's configuration, and nftables refuses it (`unexpected
+ * junk`): a rule file with one fails to load, and with it every table loaded beside it. Node's
+ * `isIPv6` accepts zones, so every address check here refuses them first.
+ */
+export function hasZoneId(value: string): boolean {
+  return value.includes("%");
+}
+
+/** What a zone ID is and why it is refused, for messages. */
+export const ZONE_ID_EXPECTED =
+  'expected an address without an IPv6 zone ID ("%lo", "%eth0": a zone names an interface of one host, and nftables cannot load it)';
+
+function isIPv6Address(value: string): boolean {
+  return !hasZoneId(value) && isIPv6(value);
+}
+
 /** An address as written in `ipAddresses`: a bare IPv4/IPv6 address or one with `/len`. */
 export function isAddressOrCidr(value: string): boolean {
+  if (hasZoneId(value)) return false;
   const slash = value.indexOf("/");
   if (slash < 0) return isIPv4(value) || isIPv6(value);
   const ip = value.slice(0, slash);
@@ -26,7 +45,7 @@ export function isAddressOrCidr(value: string): boolean {
 
 /** A bare IPv4 or IPv6 address, without prefix length. */
 export function isIPAddress(value: string): boolean {
-  return isIPv4(value) || isIPv6(value);
+  return isIPv4(value) || isIPv6Address(value);
 }
 
 /** An IPv4 network with its prefix length: `10.0.0.0/24`. */
@@ -40,8 +59,8 @@ const HOSTNAME = new RegExp(`^(?=.{1,253}$)${HOST_LABEL}(?:\\.${HOST_LABEL})*\\.
 
 /** What an endpoint `ip` may be: an IPv4 or IPv6 address (brackets allowed) or a DNS name. */
 export function isEndpointHost(value: string): boolean {
-  if (value.startsWith("[") && value.endsWith("]")) return isIPv6(value.slice(1, -1));
-  return isIPv4(value) || isIPv6(value) || HOSTNAME.test(value);
+  if (value.startsWith("[") && value.endsWith("]")) return isIPv6Address(value.slice(1, -1));
+  return isIPv4(value) || isIPv6Address(value) || HOSTNAME.test(value);
 }
 
 /** True for addresses written with a colon, which is how the original tells IPv6 apart. */

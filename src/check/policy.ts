@@ -11,6 +11,7 @@
  * hop by hop through AllowedIPs, forwarding routers and exit nodes, and the rules of every host
  * on the way (see paths.ts); without a service, any service a rule allows will do.
  */
+import { hasZoneId, ZONE_ID_EXPECTED } from "../acl/values.js";
 import type { Diagnostics, PathSegment } from "../diagnostics.js";
 import { AccessRules, type PacketService } from "../network/access.js";
 import { Address } from "../network/address.js";
@@ -97,6 +98,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
  */
 export function resolveTarget(network: Network, written: string): Target | string {
   const { name: text, service } = splitService(written);
+  if (hasZoneId(text)) return `${q(text)}: ${ZONE_ID_EXPECTED}`;
   const found = resolveName(network, text);
   return typeof found === "string" || service === undefined ? found : { ...found, service };
 }
@@ -247,6 +249,10 @@ export function runPolicyTests(
         const where: PathSegment[] = [...at, key, i];
         if (typeof item !== "string") {
           report.error("invalid-test", where, 'expected "peer" or "peer.subnet" (a string)');
+          return;
+        }
+        if (hasZoneId(item)) {
+          report.error("ipv6-zone-id", where, `${q(item)}: ${ZONE_ID_EXPECTED}`);
           return;
         }
         const target = resolveTarget(network, item);

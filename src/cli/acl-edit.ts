@@ -1,13 +1,15 @@
 /**
  * `wirenix init`, `add-peer` and `remove-peer`: starting an ACL and changing its peers from the
  * command line. The file stays the one source of truth: they edit it in place, in its own
- * format, keeping its comments and the layout of every line they do not change.
+ * format, keeping its comments and the layout of every line they do not change, each holding
+ * the ACL's lock (so runs at the same time take turns).
  */
 import { existsSync } from "node:fs";
 import { Command } from "commander";
-import { editAclFile } from "../edit/acl-file.js";
-import { starterAclText } from "../edit/init.js";
-import { parseEndpoint, planAddPeer, planRemovePeer } from "../edit/peers.js";
+import { editAclFile, lockAcl } from "../edit/acl-file.js";
+import { randomIpv6Prefix, starterAclText } from "../edit/init.js";
+import { parseEndpoint, planAddPeer } from "../edit/peers.js";
+import { planRemovePeer } from "../edit/remove-peer.js";
 import { generatedAddress } from "../network/addresses.js";
 import { describeFileError, errnoCode, writeNewFile } from "../output.js";
 import { collect } from "./common.js";
@@ -28,7 +30,34 @@ interface InitFlags {
   port?: number;
 }
 
-function init(io: CliIO, file: string, flags: InitFlags): number {
+async function init(io: CliIO, file: string, flags: InitFlags): Promise<number> {
+  const ipv6Prefix = randomIpv6Prefix();
+  const made = starterAclText(file, { ...flags, ipv6Prefix });
+  if (!made.ok) {
+    printDiagnostics(io, made.diagnostics);
+    return EXIT_INVALID;
+  }
+  // Under the lock, so that no edit of a file of this name is under way while we look and write.
+  const locked = await lockAcl(file, "init");
+  if (!locked.ok) {
+    printDiagnostics(io, locked.diagnostics);
+    return EXIT_INVALID;
+  }
+  try {
+    for (const notice of locked.value.notices) io.err(`wirenix: ${notice}\n`);
+    return writeStarter(io, file, flags, made.value, ipv6Prefix);
+  } finally {
+    locked.value.release();
+  }
+}
+
+function writeStarter(
+  io: CliIO,
+  file: string,
+  flags: InitFlags,
+  text: string,
+  ipv6Prefix: string,
+): number {
   if (existsSync(file)) {
     printDiagnostics(io, [
       {
@@ -41,13 +70,8 @@ function init(io: CliIO, file: string, flags: InitFlags): number {
     ]);
     return EXIT_INVALID;
   }
-  const made = starterAclText(file, flags);
-  if (!made.ok) {
-    printDiagnostics(io, made.diagnostics);
-    return EXIT_INVALID;
-  }
   try {
-    writeNewFile(file, made.value);
+    writeNewFile(file, text);
   } catch (error) {
     const problem = describeFileError(error);
     if (problem === undefined) throw error;
@@ -59,7 +83,7 @@ function init(io: CliIO, file: string, flags: InitFlags): number {
   const subnet = flags.subnet ?? "wg";
   const pool = flags.pool === undefined ? "" : `, IPv4 pool ${flags.pool}`;
   io.out(
-    `wrote ${file}: subnet ${q(subnet)} (port ${flags.port ?? 51820}${pool}), no peers yet\nnext: wirenix add-peer ${file} NAME\n`,
+    `wrote ${file}: subnet ${q(subnet)} (port ${flags.port ?? 51820}${pool}, IPv6 prefix ${ipv6Prefix}, random), no peers yet\nnext: wirenix add-peer ${file} NAME\n`,
   );
   return 0;
 }
@@ -71,14 +95,14 @@ interface AddFlags {
   port?: number;
 }
 
-function addPeer(io: CliIO, file: string, name: string, flags: AddFlags): number {
+async function addPeer(io: CliIO, file: string, name: string, flags: AddFlags): Promise<number> {
   const endpoint = flags.endpoint === undefined ? undefined : parseEndpoint(flags.endpoint);
   if (flags.endpoint !== undefined && !endpoint)
     throw new UsageError(
       `--endpoint ${q(flags.endpoint)}: expected HOST or HOST:PORT (an IPv6 address with a port as [ADDRESS]:PORT)`,
     );
-  let added: { subnet: string; port: number; address?: string } | undefined;
-  const edited = editAclFile(file, "add-peer", (data) => {
+  let added: { subnet: string; port: number; address?: string; ipv6Prefix?: string } | undefined;
+  const edited = await editAclFile(file, "add-peer", (data) => {
     const plan = planAddPeer(data, {
       name,
       groups: flags.group,
@@ -94,7 +118,8 @@ function addPeer(io: CliIO, file: string, name: string, flags: AddFlags): number
     return EXIT_INVALID;
   }
   for (const notice of edited.value.notices) io.err(`wirenix: ${notice}\n`);
-  const addresses = [added.address, `${generatedAddress(added.subnet, name)} (generated)`]
+  const generated = generatedAddress(added.subnet, name, added.ipv6Prefix);
+  const addresses = [added.address, `${generated} (generated)`]
     .filter((a) => a !== undefined)
     .join(", ");
   io.out(
@@ -103,8 +128,10 @@ function addPeer(io: CliIO, file: string, name: string, flags: AddFlags): number
   return 0;
 }
 
-function removePeer(io: CliIO, file: string, name: string): number {
-  const edited = editAclFile(file, "remove-peer", (data) => planRemovePeer(data, name));
+async function removePeer(io: CliIO, file: string, name: string): Promise<number> {
+  const edited = await editAclFile(file, "remove-peer", (data, network) =>
+    planRemovePeer(data, network, name),
+  );
   if (!edited.ok) {
     printDiagnostics(io, edited.diagnostics);
     return EXIT_INVALID;
@@ -123,8 +150,8 @@ export function initCommand(io: CliIO, done: (code: number) => void): Command {
     .option("--subnet <name>", "the subnet's name", "wg")
     .option("--pool <cidr>", "the subnet's ipv4Pool, where add-peer takes IPv4 addresses from")
     .option("--port <n>", "the subnet's port (default 51820)", port)
-    .action((acl: string, flags: InitFlags) => {
-      done(init(io, acl, flags));
+    .action(async (acl: string, flags: InitFlags) => {
+      done(await init(io, acl, flags));
     });
 }
 
@@ -147,19 +174,19 @@ export function addPeerCommand(io: CliIO, done: (code: number) => void): Command
       [],
     )
     .option("--port <n>", "its listen port (default: the subnet's)", port)
-    .action((acl: string, name: string, flags: AddFlags) => {
-      done(addPeer(io, acl, name, flags));
+    .action(async (acl: string, name: string, flags: AddFlags) => {
+      done(await addPeer(io, acl, name, flags));
     });
 }
 
 export function removePeerCommand(io: CliIO, done: (code: number) => void): Command {
   return new Command("remove-peer")
     .description(
-      "remove a peer and every reference to it (filters naming it, connections and endpoints left selecting nobody, exitNode); edits the file in place",
+      "remove a peer and every reference to it (filters naming it; connections, endpoints and rules left selecting nobody; policy tests from or to it; exitNode); edits the file in place",
     )
     .argument("<acl>", "the ACL file (.yaml/.yml, .json or .toml)")
     .argument("<name>", "the peer to remove")
-    .action((acl: string, name: string) => {
-      done(removePeer(io, acl, name));
+    .action(async (acl: string, name: string) => {
+      done(await removePeer(io, acl, name));
     });
 }

@@ -89,7 +89,7 @@ async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
       return EXIT_INVALID;
     }
   }
-  const writer = hostsWriter(
+  const writer = await hostsWriter(
     plan,
     { write: (chunk) => io.out(chunk), ...(io.outFile === undefined ? {} : { file: io.outFile }) },
     { configurer: configurer.name, aclPeers: network.peers.map((p) => p.name) },

@@ -4,6 +4,7 @@
  */
 
 import { Command } from "commander";
+import type { AclLock } from "../edit/acl-file.js";
 import type { Recipient } from "../keys/encrypt.js";
 import { generateKeys } from "../keys/generate-dir.js";
 import { stalePublicKeys, unsetPublicKeys } from "../keys/stale.js";
@@ -48,14 +49,34 @@ const updateAcl = () => import("../keys/update-acl.js");
 const encryption = () => import("../keys/encrypt.js");
 
 async function generate(io: CliIO, acl: string, flags: GenerateFlags): Promise<number> {
-  const { updateAclProblem, updateAclPublicKeys } = await updateAcl();
-  if (flags.updateAcl) {
-    const problem = updateAclProblem(acl);
-    if (problem) throw new UsageError(problem);
+  if (!flags.updateAcl) return generateFor(io, acl, flags, undefined);
+  const { updateAclProblem, lockAclForUpdate } = await updateAcl();
+  const problem = updateAclProblem(acl);
+  if (problem) throw new UsageError(problem);
+  // Held from before the ACL is read until the keys are written into it: an add-peer or
+  // remove-peer meanwhile would otherwise be undone by our write, or get keys it never asked for.
+  const locked = await lockAclForUpdate(acl);
+  if (!locked.ok) {
+    printDiagnostics(io, locked.diagnostics);
+    return EXIT_INVALID;
   }
+  try {
+    return await generateFor(io, acl, flags, locked.value);
+  } finally {
+    locked.value.release();
+  }
+}
+
+/** `keys generate`, writing the public keys into the ACL `lock` holds when there is one. */
+async function generateFor(
+  io: CliIO,
+  acl: string,
+  flags: GenerateFlags,
+  lock: AclLock | undefined,
+): Promise<number> {
   const { registry, network, locate } = await sourcedNetworkWith(io, acl, flags);
   const peers = chosen(network, acl, flags.peer);
-  const made = generateKeys(network, flags.dir, {
+  const made = await generateKeys(network, flags.dir, {
     peers,
     rotate: flags.rotate,
     ...(flags.updateAcl ? { updatesAcl: true } : {}),
@@ -76,17 +97,19 @@ async function generate(io: CliIO, acl: string, flags: GenerateFlags): Promise<n
   }
   io.out(`${lines.join("\n")}\n`);
 
-  if (flags.updateAcl) {
+  if (lock) {
     const updates = network.peers.flatMap(({ name, index }) => {
       const publicKey = publicKeys.get(name);
       return publicKey === undefined ? [] : [{ index, name, publicKey }];
     });
-    const updated = updateAclPublicKeys(acl, updates, registry);
+    const { updateAclPublicKeys } = await updateAcl();
+    const updated = updateAclPublicKeys(lock, updates, registry);
     if (!updated.ok) {
       printDiagnostics(io, locate(updated.diagnostics));
       return EXIT_INVALID;
     }
     const { changed } = updated.value;
+    for (const notice of updated.value.notices) io.err(`wirenix: ${notice}\n`);
     io.out(
       changed.length > 0
         ? `updated ${acl}: publicKey of ${changed.join(", ")}\n`

@@ -3,9 +3,13 @@
  * and the layout of untouched lines stay), the result must mean exactly the intended data and
  * be a valid ACL, and only then it replaces the file atomically (a symlinked ACL is updated at
  * its target). A `.nix` ACL is a program and is never edited.
+ *
+ * One writer per ACL: every edit takes the ACL's lock (`.NAME.wirenix-lock` beside it) and
+ * reads the file only once it holds it, so edits made at the same time all land, one after
+ * the other, each on the file the previous one wrote.
  */
-import { realpathSync } from "node:fs";
-import { extname } from "node:path";
+import { readdirSync, realpathSync, rmSync } from "node:fs";
+import { basename, dirname, extname, join } from "node:path";
 import { DEFAULT_LIMITS, decodeUtf8, hasBom, readBounded } from "../acl/bounded-input.js";
 import { parseAclText } from "../acl/load.js";
 import {
@@ -15,7 +19,9 @@ import {
   mapNonEmpty,
   type Result,
 } from "../diagnostics.js";
-import { describeFileError, writeFileAtomic } from "../output.js";
+import { acquireLock, fileLockPath, LockError } from "../dir-lock.js";
+import type { Network } from "../network/model.js";
+import { describeFileError, errnoCode, WriteError, writeFileAtomic } from "../output.js";
 import { locateDiagnostics, parseAcl } from "../pipeline.js";
 import { createRegistry, type Registry } from "../registry.js";
 import { editJsonText } from "./json-text.js";
@@ -67,17 +73,104 @@ export function editAclText(file: string, text: string, ops: readonly EditOp[]):
   return crlf ? out.replaceAll("\n", "\r\n") : out;
 }
 
+/** The ACL `file` held for editing by this run. */
+export interface AclLock {
+  file: string;
+  /** What to tell the user (a lock of a killed run taken over). */
+  notices: string[];
+  release(): void;
+}
+
 /**
- * Reads `file`, asks `plan` for the change to its data, and writes the edited file. Nothing is
- * written when the plan fails, when the edit would mean anything but the plan, or when the
- * result is not a valid ACL.
+ * Takes the lock of ACL `file` (which need not exist yet: `init`), waiting for another run
+ * that edits it for up to `waitMs` (default: `WIRENIX_LOCK_WAIT`, 10 s) without blocking the
+ * event loop. `what` names the command in messages.
  */
-export function editAclFile(
+export async function lockAcl(
   file: string,
   what: string,
-  plan: (data: unknown) => Result<AclChange>,
+  waitMs?: number,
+): Promise<Result<AclLock>> {
+  const lockFile = fileLockPath(file);
+  try {
+    const lock = await acquireLock(lockFile, {
+      busy: `${file} is being edited`,
+      ...(waitMs === undefined ? {} : { waitMs }),
+    });
+    const notices = lock.notice === undefined ? [] : [lock.notice];
+    return { ok: true, value: { file, notices, release: lock.release }, warnings: [] };
+  } catch (error) {
+    if (error instanceof LockError)
+      return fail(file, "acl-busy", `${what} did not edit the ACL: ${error.message}`);
+    if (errnoCode(error) === "ENOENT" || (error instanceof WriteError && error.code === "ENOENT"))
+      return fail(
+        file,
+        "write-failed",
+        `${what} cannot edit the ACL: its directory ${dirname(file)} does not exist; nothing was written`,
+      );
+    const problem = describeFileError(error);
+    if (problem === undefined) throw error;
+    // The edited file is written beside the ACL and renamed over it, so a directory that
+    // cannot take the lock file cannot take the edit either.
+    return fail(
+      file,
+      "write-failed",
+      `${what} cannot lock the ACL for editing (${problem}); its directory must be writable, as the edited file is written beside it. The ACL was left unchanged`,
+    );
+  }
+}
+
+/**
+ * Removes what edits killed with `kill -9` left beside `target`: their temporary copies of
+ * it. Only under the ACL's lock, when no other run is writing one.
+ */
+function removeKilledEdits(target: string): void {
+  const dir = dirname(target);
+  const prefix = `.${basename(target)}.wirenix-`;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names)
+    if (name.startsWith(prefix) && /^\d+-[0-9a-f]{8}\.tmp$/.test(name.slice(prefix.length)))
+      rmSync(join(dir, name), { force: true });
+}
+
+/**
+ * Locks ACL `file`, edits it (see `editLockedAcl`) and releases it: what `add-peer` and
+ * `remove-peer` do.
+ */
+export async function editAclFile(
+  file: string,
+  what: string,
+  plan: (data: unknown, network: Network) => Result<AclChange>,
+  registry: Registry = createRegistry(),
+): Promise<Result<EditedAcl>> {
+  const problem = aclEditProblem(file, what);
+  if (problem) return { ok: false, diagnostics: [diagnostic("error", "usage", [], problem)] };
+  const locked = await lockAcl(file, what);
+  if (!locked.ok) return locked;
+  try {
+    return editLockedAcl(locked.value, what, plan, registry);
+  } finally {
+    locked.value.release();
+  }
+}
+
+/**
+ * Reads the ACL `lock` holds, asks `plan` for the change to its data (given the network it
+ * describes too), and writes the edited file. Nothing is written when the plan fails, when the
+ * edit would mean anything but the plan, or when the result is not a valid ACL.
+ */
+export function editLockedAcl(
+  lock: AclLock,
+  what: string,
+  plan: (data: unknown, network: Network) => Result<AclChange>,
   registry: Registry = createRegistry(),
 ): Result<EditedAcl> {
+  const { file } = lock;
   const problem = aclEditProblem(file, what);
   if (problem) return { ok: false, diagnostics: [diagnostic("error", "usage", [], problem)] };
   let target: string;
@@ -85,6 +178,7 @@ export function editAclFile(
   let bom = false;
   try {
     target = realpathSync(file);
+    removeKilledEdits(target);
     // Within the same bounds as every ACL read (a regular file, its size, strict UTF-8).
     const bytes = readBounded(target, DEFAULT_LIMITS.maxBytes);
     bom = hasBom(bytes);
@@ -102,10 +196,11 @@ export function editAclFile(
   const parsed = parseAcl(loaded.value.data, registry);
   if (!parsed.ok)
     return { ok: false, diagnostics: locateDiagnostics(loaded.value, parsed.diagnostics) };
-  const planned = plan(loaded.value.data);
+  const planned = plan(loaded.value.data, parsed.value);
   if (!planned.ok)
     return { ok: false, diagnostics: locateDiagnostics(loaded.value, planned.diagnostics) };
-  const { ops, notices } = planned.value;
+  const { ops } = planned.value;
+  const notices = [...lock.notices, ...planned.value.notices];
   let edited: string;
   let expected = loaded.value.data;
   try {

@@ -4,9 +4,11 @@
  * and Nix versions explain each key in comments; JSON has no comments.
  */
 
+import { randomBytes } from "node:crypto";
 import { basename, extname } from "node:path";
 import { isIPv4Cidr } from "../acl/values.js";
 import { diagnostic, mapNonEmpty, type Result } from "../diagnostics.js";
+import { ulaPrefix } from "../network/ula.js";
 import { parseAcl } from "../pipeline.js";
 import { createRegistry } from "../registry.js";
 import { DEFAULT_PORT } from "./peers.js";
@@ -16,6 +18,16 @@ export interface InitOptions {
   subnet?: string;
   pool?: string;
   port?: number;
+  /**
+   * The subnet's `ipv6Prefix`; `starterAclText` draws a random one (RFC 4193) when none is
+   * given, so no two networks share the prefix of their generated addresses.
+   */
+  ipv6Prefix?: string;
+}
+
+/** A new network's IPv6 prefix: a random 40-bit global ID (RFC 4193), subnet ID 1. */
+export function randomIpv6Prefix(): string {
+  return ulaPrefix(randomBytes(5));
 }
 
 export const INIT_FORMATS = [".yaml", ".yml", ".json", ".toml", ".nix"] as const;
@@ -31,6 +43,7 @@ export function starterAcl(options: InitOptions = {}): Record<string, unknown> {
       {
         name,
         ...(options.pool === undefined ? {} : { ipv4Pool: options.pool }),
+        ...(options.ipv6Prefix === undefined ? {} : { ipv6Prefix: options.ipv6Prefix }),
         endpoints: [{ port }],
       },
     ],
@@ -42,6 +55,9 @@ export function starterAcl(options: InitOptions = {}): Record<string, unknown> {
 
 const q = JSON.stringify;
 
+/** The options every template reads, with the defaults filled in. */
+type Text = Required<Pick<InitOptions, "subnet" | "port" | "ipv6Prefix">> & InitOptions;
+
 /** A name as YAML writes it: plain when it cannot be read as anything but that string. */
 function yamlName(name: string): string {
   const plain =
@@ -50,7 +66,7 @@ function yamlName(name: string): string {
   return plain ? name : q(name);
 }
 
-function yamlText(file: string, o: Required<Pick<InitOptions, "subnet" | "port">> & InitOptions) {
+function yamlText(file: string, o: Text) {
   const s = yamlName(o.subnet);
   const pool = o.pool === undefined ? "# ipv4Pool: 10.0.0.0/24" : `ipv4Pool: ${o.pool}`;
   return `# A Wirenix ACL: the whole WireGuard network in one file. Every machine's configuration
@@ -64,6 +80,9 @@ subnets:
     # address from; generation ignores it, \`wirenix check\` warns about addresses outside
     # it. Peers also get an IPv6 address generated from their name ("auto" in ipAddresses).
     ${pool}
+    # ipv6Prefix: the /64 those generated IPv6 addresses are in, drawn at random for this
+    # network (RFC 4193), so no two networks share it.
+    ipv6Prefix: ${q(o.ipv6Prefix)}
     # endpoints: merged into every member's endpoint; here the UDP port peers are dialled
     # on. A peer's own host name or address goes into its endpoints (add-peer --endpoint).
     endpoints:
@@ -86,7 +105,7 @@ connections:
 `;
 }
 
-function tomlText(file: string, o: Required<Pick<InitOptions, "subnet" | "port">> & InitOptions) {
+function tomlText(file: string, o: Text) {
   const s = q(o.subnet);
   const filter = tomlInline([{ type: "subnet", rule: "is", value: o.subnet }]);
   const pool = o.pool === undefined ? `# ipv4Pool = "10.0.0.0/24"` : `ipv4Pool = ${q(o.pool)}`;
@@ -109,6 +128,9 @@ name = ${s}
 # from; generation ignores it, \`wirenix check\` warns about addresses outside it. Peers also
 # get an IPv6 address generated from their name ("auto" in their ipAddresses).
 ${pool}
+# ipv6Prefix: the /64 those generated IPv6 addresses are in, drawn at random for this network
+# (RFC 4193), so no two networks share it.
+ipv6Prefix = ${q(o.ipv6Prefix)}
 
 # endpoints: merged into every member's endpoint; here the UDP port peers are dialled on. A
 # peer's own host name or address goes into its endpoints (wirenix add-peer --endpoint HOST).
@@ -125,7 +147,7 @@ subnets = [${s}]
 `;
 }
 
-function nixText(file: string, o: Required<Pick<InitOptions, "subnet" | "port">> & InitOptions) {
+function nixText(file: string, o: Text) {
   const s = q(o.subnet);
   const filter = `[ { type = "subnet"; rule = "is"; value = ${s}; } ]`;
   const pool = o.pool === undefined ? `# ipv4Pool = "10.0.0.0/24";` : `ipv4Pool = ${q(o.pool)};`;
@@ -143,6 +165,9 @@ function nixText(file: string, o: Required<Pick<InitOptions, "subnet" | "port">>
       # ipv4Pool (optional): the IPv4 network members' addresses come from; generation
       # ignores it, \`wirenix check\` warns about addresses outside it.
       ${pool}
+      # ipv6Prefix: the /64 of members' generated IPv6 addresses, drawn at random for this
+      # network (RFC 4193), so no two networks share it.
+      ipv6Prefix = ${q(o.ipv6Prefix)};
       # endpoints: merged into every member's endpoint; here the UDP port peers are dialled on.
       endpoints = [ { port = ${o.port}; } ];
     }
@@ -168,7 +193,12 @@ function nixText(file: string, o: Required<Pick<InitOptions, "subnet" | "port">>
 
 /** The starter ACL's text for `file`'s extension. */
 export function starterAclText(file: string, options: InitOptions = {}): Result<string> {
-  const o = { ...options, subnet: options.subnet ?? "wg", port: options.port ?? DEFAULT_PORT };
+  const o: Text = {
+    ...options,
+    subnet: options.subnet ?? "wg",
+    port: options.port ?? DEFAULT_PORT,
+    ipv6Prefix: options.ipv6Prefix ?? randomIpv6Prefix(),
+  };
   const fail = (message: string): Result<never> => ({
     ok: false,
     diagnostics: [{ ...diagnostic("error", "usage", [], message), file }],

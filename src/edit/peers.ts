@@ -1,19 +1,12 @@
 /**
- * What `add-peer` and `remove-peer` change in an ACL, planned on its data as edit operations.
- * A new peer joins one subnet with the subnet's port and, when the subnet has an `ipv4Pool`,
- * the lowest free address of it next to "auto" (so it keeps its generated IPv6 address). A
- * removed peer takes every reference to it along: filters naming it, the connections and
- * endpoints such filters made dead, and other peers' `exitNode` pointing at it.
+ * What `add-peer` changes in an ACL, planned on its data as edit operations. A new peer joins
+ * one subnet with the subnet's port and, when the subnet has an `ipv4Pool`, the lowest free
+ * address of it next to "auto" (so it keeps its generated IPv6 address). (`remove-peer` is
+ * remove-peer.ts.)
  */
 import { isIPv6 } from "node:net";
 import { isEndpointHost } from "../acl/values.js";
-import {
-  type DiagnosticCode,
-  diagnostic,
-  type PathSegment,
-  type Result,
-  renderPath,
-} from "../diagnostics.js";
+import { type DiagnosticCode, diagnostic, type PathSegment, type Result } from "../diagnostics.js";
 import { allocateIPv4 } from "../network/ipv4-pool.js";
 import type { AclChange } from "./acl-file.js";
 import type { EditOp } from "./ops.js";
@@ -85,6 +78,8 @@ export interface AddedPeer extends AclChange {
   port: number;
   /** The address taken from the subnet's pool, if it has one. */
   address?: string;
+  /** The subnet's `ipv6Prefix`, which the peer's generated address is in, if it has one. */
+  ipv6Prefix?: string;
   peer: Data;
 }
 
@@ -164,116 +159,15 @@ export function planAddPeer(data: unknown, options: AddPeerOptions): Result<Adde
   ops.push({ kind: "append", list: ["peers"], value: peer });
   return {
     ok: true,
-    value: { ops, notices, subnet: subnetName, port, peer, ...(address ? { address } : {}) },
+    value: {
+      ops,
+      notices,
+      subnet: subnetName,
+      port,
+      peer,
+      ...(address ? { address } : {}),
+      ...(typeof subnet.ipv6Prefix === "string" ? { ipv6Prefix: subnet.ipv6Prefix } : {}),
+    },
     warnings: [],
   };
-}
-
-interface Filter {
-  type?: unknown;
-  rule?: unknown;
-  value?: unknown;
-}
-
-function namesPeer(filter: unknown, peer: string, rule: "is" | "not"): boolean {
-  const f = filter as Filter;
-  return isRecord(filter) && f.type === "peer" && f.rule === rule && f.value === peer;
-}
-
-/** Orders paths last-first, so that removing one never moves another still to be edited. */
-function comparePaths(x: readonly PathSegment[], y: readonly PathSegment[]): number {
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    const a = x[i] as PathSegment;
-    const b = y[i] as PathSegment;
-    if (a === b) continue;
-    if (typeof a === "number" && typeof b === "number") return b - a;
-    return String(b).localeCompare(String(a));
-  }
-  return y.length - x.length;
-}
-
-function pathOf(op: EditOp): readonly PathSegment[] {
-  return op.kind === "remove" ? op.path : op.kind === "append" ? op.list : op.map;
-}
-
-/**
- * Filters of a filter list that name the peer: a list with `peer is P` selects nobody once P
- * is gone (the owner of the list is dead); `peer not P` is always true then and is dropped.
- */
-function filterEdits(
-  filters: unknown,
-  path: readonly PathSegment[],
-  peer: string,
-): { dead: boolean; ops: EditOp[] } {
-  const items = list(filters);
-  if (items.some((f) => namesPeer(f, peer, "is"))) return { dead: true, ops: [] };
-  const ops: EditOp[] = [];
-  items.forEach((f, i) => {
-    if (namesPeer(f, peer, "not")) ops.push({ kind: "remove", path: [...path, i] });
-  });
-  return { dead: false, ops };
-}
-
-/** The edits that remove peer `name` and every reference to it from the ACL `data`. */
-export function planRemovePeer(data: unknown, name: string): Result<AclChange> {
-  if (!isRecord(data)) return failure([], "expected the ACL to be an object");
-  const peers = list(data.peers);
-  const index = peers.findIndex((p) => named(p) === name);
-  if (index < 0) {
-    const known = peers.map(named).filter((n) => n !== undefined);
-    return failure(
-      ["peers"],
-      `no peer ${q(name)} (peers: ${
-        known
-          .slice(0, 10)
-          .map((n) => q(n))
-          .join(", ") || "none"
-      }${known.length > 10 ? ", ..." : ""})`,
-      "unknown-peer",
-    );
-  }
-  const ops: EditOp[] = [{ kind: "remove", path: ["peers", index] }];
-  const notices: string[] = [];
-  const endpoints = (owner: readonly PathSegment[], value: unknown) => {
-    list(value).forEach((endpoint, e) => {
-      if (!isRecord(endpoint) || endpoint.match === undefined) return;
-      const path = [...owner, "endpoints", e];
-      const edits = filterEdits(endpoint.match, [...path, "match"], name);
-      if (edits.dead) {
-        ops.push({ kind: "remove", path });
-        notices.push(`removed ${renderPath(path)}: its match selected only peer ${q(name)}`);
-      } else ops.push(...edits.ops);
-    });
-  };
-  list(data.subnets).forEach((s, i) => {
-    if (isRecord(s)) endpoints(["subnets", i], s.endpoints);
-  });
-  list(data.groups).forEach((g, i) => {
-    if (isRecord(g)) endpoints(["groups", i], g.endpoints);
-  });
-  peers.forEach((p, i) => {
-    if (i === index || !isRecord(p)) return;
-    endpoints(["peers", i], p.endpoints);
-    if (!isRecord(p.subnets)) return;
-    for (const [subnet, entry] of Object.entries(p.subnets))
-      if (isRecord(entry) && entry.exitNode === name) {
-        ops.push({ kind: "remove", path: ["peers", i, "subnets", subnet, "exitNode"] });
-        notices.push(
-          `removed ${renderPath(["peers", i, "subnets", subnet, "exitNode"])}: peer ${q(named(p) ?? "")} no longer sends its traffic through ${q(name)}`,
-        );
-      }
-  });
-  list(data.connections).forEach((c, i) => {
-    if (!isRecord(c)) return;
-    const a = filterEdits(c.a, ["connections", i, "a"], name);
-    const b = filterEdits(c.b, ["connections", i, "b"], name);
-    if (a.dead || b.dead) {
-      ops.push({ kind: "remove", path: ["connections", i] });
-      notices.push(
-        `removed ${renderPath(["connections", i])}: its side ${a.dead ? "a" : "b"} selected only peer ${q(name)}, so it linked nobody`,
-      );
-    } else ops.push(...a.ops, ...b.ops);
-  });
-  ops.sort((x, y) => comparePaths(pathOf(x), pathOf(y)));
-  return { ok: true, value: { ops, notices }, warnings: [] };
 }

@@ -261,13 +261,13 @@ export function outDirProblem(dir: string): string | undefined {
  * Writes one NixOS module per host under DIR, as one transaction (see `OutTransaction`): each
  * file is staged as it is made, and all appear only when every host succeeded.
  */
-function modulesWriter(
+async function modulesWriter(
   dir: string,
   run: OutRun,
   format: "nix" | "json",
   shared: RunContext,
-): HostsWriter {
-  const tx = OutTransaction.begin(dir, run);
+): Promise<HostsWriter> {
+  const tx = await OutTransaction.begin(dir, run);
   return {
     add({ name, config }, peers) {
       const text =
@@ -290,8 +290,12 @@ export const CONFIG_FILE_MODE = 0o600;
  * Writes a file configurer's output as `DIR/<peer>/<file>`, as one transaction, every file 0600
  * in a 0700 directory (the files name or hold keys, and wg-quick warns about any other mode).
  */
-function fileTreeWriter(dir: string, run: OutRun, configurer: Configurer): HostsWriter {
-  const tx = OutTransaction.begin(dir, run);
+async function fileTreeWriter(
+  dir: string,
+  run: OutRun,
+  configurer: Configurer,
+): Promise<HostsWriter> {
+  const tx = await OutTransaction.begin(dir, run);
   return {
     add({ name, config }, peers) {
       const files = filesOf(config, configurer.name).map(([path, file]) => ({
@@ -350,15 +354,15 @@ function interfaceFileWriter(stream: Stream, configurer: Configurer, device: str
 
 /**
  * The writer of a plan. `shared` is the generator's run context, so that what hosts share is
- * printed once.
+ * printed once. Asynchronous because `--out` may wait for another run's lock.
  */
-export function hostsWriter(
+export async function hostsWriter(
   plan: OutputPlan,
   stream: Stream,
   run: OutRun,
   configurer: Configurer,
   shared: RunContext,
-): HostsWriter {
+): Promise<HostsWriter> {
   switch (plan.kind) {
     case "document":
       return documentWriter(stream, plan.format, shared);

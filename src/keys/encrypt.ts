@@ -14,7 +14,7 @@ import {
   type PathSegment,
   type Result,
 } from "../diagnostics.js";
-import type { DirLock } from "../dir-lock.js";
+import type { HeldLock } from "../dir-lock.js";
 import type { Network } from "../network/model.js";
 import { peersNamed } from "../network/named.js";
 import { peerSecretName, subnetSecretName } from "./agenix-rekey-provider.js";
@@ -255,13 +255,13 @@ export async function encryptKeys(
   const notices: string[] = [];
   const stamp = backupStamp(options.now);
   const outcomes: EncryptOutcome[] = [];
-  const locks: DirLock[] = [];
+  const locks: HeldLock[] = [];
   try {
     const notice = prepareSecretDir(secretsDir);
     if (notice) notices.push(notice);
     // The keys must not change while they are encrypted, nor two runs write the age files.
     for (const dir of new Set([resolve(keysDir), resolve(secretsDir)])) {
-      const lock = lockSecretDir(dir);
+      const lock = await lockSecretDir(dir);
       locks.push(lock);
       if (lock.notice) notices.push(lock.notice);
     }

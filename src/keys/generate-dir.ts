@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { type Diagnostic, diagnostic, isNonEmpty, type Result } from "../diagnostics.js";
-import type { DirLock } from "../dir-lock.js";
+import type { HeldLock } from "../dir-lock.js";
 import type { NetPeer, NetSubnet, Network } from "../network/model.js";
 import { peersNamed } from "../network/named.js";
 import { generateKeyPair, generatePresharedKey, publicKeyOf } from "./generate.js";
@@ -220,11 +220,11 @@ function peerOutcome(dir: string, peer: NetPeer, rotate: boolean, stamp: string)
 }
 
 /** Fills `dir` with the keys of the network's peers and subnets. */
-export function generateKeys(
+export async function generateKeys(
   network: Network,
   dir: string,
   options: GenerateKeysOptions = {},
-): Result<GenerateKeysReport> {
+): Promise<Result<GenerateKeysReport>> {
   const named = peersNamed(network, options.peers);
   if (!named.ok) return named;
   const peers = named.value;
@@ -233,7 +233,7 @@ export function generateKeys(
   const stamp = backupStamp(options.now);
   const outcomes: KeyOutcome[] = [];
   const publicKeys = new Map<string, string>();
-  let lock: DirLock | undefined;
+  let lock: HeldLock | undefined;
   try {
     // A bad name is reported before the directory is made.
     const early = existsSync(dir)
@@ -243,7 +243,7 @@ export function generateKeys(
     const prepared = prepareSecretDir(dir);
     if (prepared) notices.push(prepared);
     // One run at a time in a keys directory: the checks below must still hold while we write.
-    lock = lockSecretDir(dir);
+    lock = await lockSecretDir(dir);
     if (lock.notice) notices.push(lock.notice);
     const found = problems(network, dir, peers, rotate, options.updatesAcl === true);
     if (isNonEmpty(found)) return { ok: false, diagnostics: found };

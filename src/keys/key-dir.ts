@@ -18,7 +18,7 @@ import { dirname, join } from "node:path";
 import { readBounded } from "../acl/bounded-input.js";
 import { isWireguardKey } from "../acl/values.js";
 import type { PathSegment } from "../diagnostics.js";
-import { type DirLock, LockError, lockDirectory } from "../dir-lock.js";
+import { type HeldLock, LockError, lockDirectory } from "../dir-lock.js";
 import type { NetSubnet } from "../network/model.js";
 import {
   asWriteError,
@@ -142,8 +142,8 @@ export function tightenSecretFiles(dir: string): string | undefined {
  * Takes the lock of a keys (or secrets) directory and removes what killed runs left there.
  * The lock is released by the returned function.
  */
-export function lockSecretDir(dir: string): DirLock {
-  const lock = lockDirectory(dir);
+export async function lockSecretDir(dir: string): Promise<HeldLock> {
+  const lock = await lockDirectory(dir);
   removeTemporaryFiles(dir);
   return lock;
 }

@@ -2,11 +2,12 @@
  * Writing public keys back into the ACL file: each peer's `publicKey` set or added in place,
  * in the file's own format, with the layout-keeping edits of `add-peer` (src/edit/): comments
  * and every other line stay as they were. A `.nix` ACL is an expression, not data: it is never
- * rewritten.
+ * rewritten. The caller holds the ACL's lock from before it read the ACL until this is done,
+ * so the peers whose keys it made are the peers of the file it writes.
  */
 
 import { diagnostic, type Result } from "../diagnostics.js";
-import { aclEditProblem, editAclFile } from "../edit/acl-file.js";
+import { type AclLock, aclEditProblem, editLockedAcl, lockAcl } from "../edit/acl-file.js";
 import type { EditOp } from "../edit/ops.js";
 import type { Registry } from "../registry.js";
 
@@ -26,9 +27,15 @@ export function updateAclProblem(file: string): string | undefined {
   );
 }
 
+/** Takes the ACL's lock for `keys generate --update-acl` (see `lockAcl`). */
+export function lockAclForUpdate(file: string): Promise<Result<AclLock>> {
+  return lockAcl(file, "--update-acl");
+}
+
 export interface UpdateReport {
   /** Peers whose key changed in the file. */
   changed: string[];
+  notices: string[];
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -36,17 +43,17 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * Writes the public keys into the ACL file atomically, keeping its mode. Peers whose key is
- * already right are not touched, and an ACL that needs no change is not rewritten.
+ * Writes the public keys into the ACL file `lock` holds, atomically, keeping its mode. Peers
+ * whose key is already right are not touched, and an ACL that needs no change is not rewritten.
  */
 export function updateAclPublicKeys(
-  file: string,
+  lock: AclLock,
   updates: readonly PublicKeyUpdate[],
   registry?: Registry,
 ): Result<UpdateReport> {
   const changed: string[] = [];
-  const edited = editAclFile(
-    file,
+  const edited = editLockedAcl(
+    lock,
     "--update-acl",
     (data) => {
       const peers = isRecord(data) && Array.isArray(data.peers) ? data.peers : [];
@@ -74,5 +81,5 @@ export function updateAclPublicKeys(
     registry,
   );
   if (!edited.ok) return edited;
-  return { ok: true, value: { changed }, warnings: [] };
+  return { ok: true, value: { changed, notices: edited.value.notices }, warnings: [] };
 }

@@ -8,6 +8,8 @@
  *   - on the receiving host (input): that host is one `to` selects;
  *   - on a router or exit node (forward): its destination is an address of a peer `to` selects
  *     on a subnet the rule applies to, or a network such a peer routes there;
+ * where a peer's address is always the one host it names (`10.0.0.2/24` is 10.0.0.2 here, its
+ * prefix only the interface's), so a rule is never wider than the peers it names.
  * and the packet is one of `allow`'s services. Replies to allowed packets pass. An exit node
  * also forwards what its exit clients send outside every WireGuard address and routed network
  * (that is what an exit node is for; rules cannot narrow it yet). Without `rules` nothing is
@@ -50,9 +52,9 @@ export function serviceText(s: Service): string {
 export interface Allow {
   /** Index of the rule in `rules`. */
   rule: number;
-  /** Addresses of the peers `from` selects on the subnet (as AllowedIPs take them). */
+  /** Host addresses of the peers `from` selects on the subnet (never a member's prefix). */
   sources: readonly Address[];
-  /** Forward only: addresses and routed networks of the peers `to` selects. */
+  /** Forward only: host addresses and routed networks of the peers `to` selects. */
   destinations?: readonly Address[];
   services: readonly Service[];
 }
@@ -93,11 +95,21 @@ function appliesTo(rule: NetRule, subnet: string): boolean {
   return rule.subnets === undefined || rule.subnets.includes(subnet);
 }
 
-/** Every address of the subnet's members: to tell relay routes from networks. */
+/**
+ * A member's addresses as rules see them: each the one host it names. `10.0.0.2/24` is the
+ * interface's address and prefix everywhere the original uses it (the interface, AllowedIPs),
+ * but as a rule's source or destination it is the host 10.0.0.2, never the whole /24: a rule
+ * never admits more than the peers it names.
+ */
+function hosts(addresses: readonly Address[]): Address[] {
+  return addresses.map((a) => a.host);
+}
+
+/** Every host address of the subnet's members: to tell relay routes from networks. */
 function subnetAddresses(network: Network, subnet: string): Address[] {
   const out: Address[] = [];
   for (const peer of network.peers)
-    for (const m of peer.memberships) if (m.subnet === subnet) out.push(...m.addresses);
+    for (const m of peer.memberships) if (m.subnet === subnet) out.push(...hosts(m.addresses));
   return out;
 }
 
@@ -152,25 +164,28 @@ export class AccessRules {
     return found;
   }
 
-  /** Addresses of the peers `filters` selects on `subnet`, but `self`. */
+  /** Host addresses of the peers `filters` selects on `subnet`, but `self`. */
   #addresses(filters: NetRule["from"], subnet: string, self: string): Address[] {
     const out: Address[] = [];
     for (const peer of this.#network.peers) {
       if (peer.name === self || !selects(filters, peer)) continue;
       const m = peer.memberships.find((x) => x.subnet === subnet);
-      if (m) out.push(...m.addresses);
+      if (m) out.push(...hosts(m.addresses));
     }
     return out;
   }
 
-  /** Addresses (every subnet the rule applies to) and owned networks of the peers `to` selects. */
+  /**
+   * Host addresses (every subnet the rule applies to) and owned networks of the peers `to`
+   * selects.
+   */
   #destinations(rule: NetRule, self: string): Address[] {
     const out: Address[] = [];
     for (const peer of this.#network.peers) {
       if (!selects(rule.to, peer)) continue;
       for (const m of peer.memberships) {
         if (!appliesTo(rule, m.subnet)) continue;
-        if (peer.name !== self) out.push(...m.addresses);
+        if (peer.name !== self) out.push(...hosts(m.addresses));
         out.push(...ownedNetworks(peer, m.subnet, this.#membersOf(m.subnet)));
       }
     }
@@ -206,9 +221,10 @@ export class AccessRules {
       if (destinations.length > 0)
         forward.push({ rule: rule.index, sources, destinations, services });
     }
+    // An exit client's packets leave with its own host address as their source.
     const exitSources = iface.links
       .filter((l) => forwards && l.exitClient)
-      .flatMap((l) => l.addresses);
+      .flatMap((l) => hosts(l.addresses));
     return { subnet, input, forward, exitSources, known: exitSources.length ? this.known() : [] };
   }
 }

@@ -4,6 +4,7 @@
  */
 import * as crypto from "node:crypto";
 import { Address } from "./address.js";
+import { addressInPrefix } from "./ula.js";
 
 /**
  * `crypto.hash` (Node ≥ 20.12) hashes in one call, several times faster than a Hash object for
@@ -16,20 +17,28 @@ function sha256Hex(text: string): string {
 
 /**
  * The address a peer gets on a subnet when none is written: a ULA (`fd` + 56 bits from the
- * subnet's name + 64 bits from the peer's), so every member derives the same one.
+ * subnet's name + 64 bits from the peer's), so every member derives the same one. With the
+ * subnet's `ipv6Prefix` (a /64, see ula.ts), that prefix replaces the first 64 bits; the peer's
+ * 64 bits stay the original's.
  */
-export function generatedAddress(subnet: string, peer: string): string {
-  const hex = `fd${sha256Hex(subnet).slice(0, 14)}${sha256Hex(peer).slice(0, 16)}`;
+export function generatedAddress(subnet: string, peer: string, ipv6Prefix?: string): string {
+  const interfaceId = sha256Hex(peer).slice(0, 16);
+  if (ipv6Prefix !== undefined) return addressInPrefix(ipv6Prefix, interfaceId);
+  const hex = `fd${sha256Hex(subnet).slice(0, 14)}${interfaceId}`;
   return hex.match(/.{4}/g)?.join(":") ?? hex;
 }
 
-/** A peer's addresses on a subnet: written ones kept, "auto" (or nothing) means generated. */
+/**
+ * A peer's addresses on a subnet: written ones kept, "auto" (or nothing) means generated (in the
+ * subnet's `ipv6Prefix` when it has one).
+ */
 export function memberAddresses(
   written: readonly string[] | undefined,
   subnet: string,
   peer: string,
+  ipv6Prefix?: string,
 ): Address[] {
-  const generated = () => Address.made(generatedAddress(subnet, peer), 6);
+  const generated = () => Address.made(generatedAddress(subnet, peer, ipv6Prefix), 6);
   if (written === undefined) return [generated()];
   const kept = written.filter((a) => a !== "auto").map(Address.of);
   return kept.length === written.length ? kept : [...kept, generated()];

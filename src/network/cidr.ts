@@ -45,14 +45,16 @@ export function addressRange(written: string): AddressRange | undefined {
   const slash = written.indexOf("/");
   let ip = slash < 0 ? written : written.slice(0, slash);
   if (ip.startsWith("[") && ip.endsWith("]")) ip = ip.slice(1, -1);
-  const family = isIPv4(ip) ? 4 : isIPv6(ip.replace(/%.*$/, "")) ? 6 : undefined;
+  // A zone ID (`%lo`) is refused: it names an interface of one host, not an address.
+  if (ip.includes("%")) return undefined;
+  const family = isIPv4(ip) ? 4 : isIPv6(ip) ? 6 : undefined;
   if (family === undefined) return undefined;
   const bits = family === 4 ? 32 : 128;
   const length = written.slice(slash + 1);
   if (slash >= 0 && !/^\d{1,3}$/.test(length)) return undefined;
   const prefix = slash < 0 ? bits : Number(length);
   if (prefix > bits) return undefined;
-  const address = family === 4 ? ipv4Number(ip) : ipv6Number(ip.replace(/%.*$/, ""));
+  const address = family === 4 ? ipv4Number(ip) : ipv6Number(ip);
   return blockOf(family, address, prefix);
 }
 

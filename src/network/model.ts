@@ -43,6 +43,8 @@ export interface NetSubnet {
   openFirewall?: boolean;
   /** Where members' IPv4 addresses come from (`add-peer`); only `check` reads it. */
   ipv4Pool?: Prefix;
+  /** The RFC 4193 /64 members' generated addresses are in (else derived from the name). */
+  ipv6Prefix?: Prefix;
   /** DNS servers every member uses while its interface is up, unless its membership says. */
   dns?: readonly string[];
   /** Every member's interface MTU, unless its membership says. */

@@ -91,9 +91,12 @@ test("the README's five commands: init, add-peer, keys generate, generate > X.co
   const conf = (host: string) => join(lab?.dir ?? "", `${host}.conf`);
 
   // 1. init
-  assert.equal(
+  // The IPv6 prefix is random (RFC 4193): "fd", 40 random bits, subnet ID 1.
+  assert.match(
     await wirenix(["init", acl, "--pool", "10.42.0.0/24"]),
-    `wrote ${acl}: subnet "wg" (port 51820, IPv4 pool 10.42.0.0/24), no peers yet\nnext: wirenix add-peer ${acl} NAME\n`,
+    new RegExp(
+      `^wrote ${acl}: subnet "wg" \\(port 51820, IPv4 pool 10\\.42\\.0\\.0/24, IPv6 prefix fd[0-9a-f]{2}(:[0-9a-f]{1,4}){2}:1::/64, random\\), no peers yet\nnext: wirenix add-peer ${acl} NAME\n$`,
+    ),
   );
   // 2. add-peer, three times; only alice has an endpoint
   assert.match(

@@ -215,6 +215,9 @@ test("a read-only directory: every writer fails clearly and changes nothing", as
           ...OUT_KINDS.map((k) => ["generate", acl2, ...k.args, "--out", out]),
           ["keys", "generate", acl, "--dir", join(disk, "keys")],
           ["keys", "generate", acl, "--dir", join(scratch, "keys"), "--update-acl"],
+          ["add-peer", acl, "newcomer"],
+          ["remove-peer", acl, "p0"],
+          ["init", join(disk, "new.yaml")],
           ["graph", acl1, "--out", join(disk, "graph.dot")],
         ];
         for (const args of runs) {

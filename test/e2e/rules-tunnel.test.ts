@@ -69,14 +69,18 @@ function listen(host: string, service: string): void {
  * Whether a packet of `service` from `from` gets an answer from `address` (1 s timeouts). An
  * answer is proof; no answer is tried twice more, so a loaded machine's slow answer is no drop.
  */
-async function probe(from: string, address: string, service: string): Promise<boolean> {
+async function probe(
+  from: string,
+  address: string,
+  service: string,
+  on: Lab = lab as Lab,
+): Promise<boolean> {
   for (let attempt = 0; attempt < 3; attempt++)
-    if (await probeOnce(from, address, service)) return true;
+    if (await probeOnce(from, address, service, on)) return true;
   return false;
 }
 
-async function probeOnce(from: string, address: string, service: string): Promise<boolean> {
-  const l = lab as Lab;
+async function probeOnce(from: string, address: string, service: string, l: Lab): Promise<boolean> {
   if (service === "icmp")
     return (await l.exec(from, ["ping", "-n", "-c", "1", "-W", "1", address])).code === 0;
   const [protocol, port] = service.split("/") as [string, string];
@@ -256,4 +260,114 @@ test("the networkd-files table loads with the real nft", async () => {
     "inet",
     "wirenix-rules",
   ]);
+});
+
+/**
+ * Never wider than written: admin's address is written with its subnet's prefix length
+ * (`10.0.0.2/24`, as real ACLs write interface addresses) and a rule lets admin in on tcp/22 and
+ * icmp. The guest is in that /24 too; before, the rule admitted `ip saddr 10.0.0.2/24`, the
+ * guest with it. Now only the host 10.0.0.2: admin passes, the guest is dropped, and `check`
+ * says so beforehand.
+ */
+test("a rule from a peer written as 10.0.0.2/24 admits only that host", async (t) => {
+  const hosts = ["server", "admin", "guest"] as const;
+  const small = await Lab.create(hosts);
+  t.after(() => small.destroy());
+  const address = { server: "10.0.0.1", admin: "10.0.0.2", guest: "10.0.0.5" };
+  const acl = join(small.dir, "wide.yaml");
+  writeFileSync(
+    acl,
+    toYaml({
+      version: "v1",
+      subnets: [{ name: "wg", endpoints: [{ port: 51820 }] }],
+      peers: [
+        {
+          name: "server",
+          endpoints: [{ ip: small.underlay("server") }],
+          subnets: { wg: { listenPort: 51820, ipAddresses: ["10.0.0.1"] } },
+        },
+        { name: "admin", subnets: { wg: { listenPort: 51820, ipAddresses: ["10.0.0.2/24"] } } },
+        {
+          name: "guest",
+          groups: ["guest"],
+          subnets: { wg: { listenPort: 51820, ipAddresses: ["10.0.0.5"] } },
+        },
+      ],
+      connections: [
+        {
+          a: [{ type: "peer", rule: "is", value: "server" }],
+          b: [{ type: "peer", rule: "not", value: "server" }],
+        },
+      ],
+      rules: [
+        {
+          from: [{ type: "peer", rule: "is", value: "admin" }],
+          to: [{ type: "peer", rule: "is", value: "server" }],
+          allow: ["tcp/22", "icmp"],
+        },
+      ],
+      tests: [
+        { from: "admin", reaches: ["server:tcp/22", "server:icmp"] },
+        { from: "guest", notReaches: ["server:tcp/22", "server:icmp"] },
+      ],
+    }),
+  );
+  const keys = join(small.dir, "keys");
+  const out = join(small.dir, "out");
+  assert.equal((await wirenix(["keys", "generate", acl, "--dir", keys, "--update-acl"])).code, 0);
+  const keyFlags = ["--key-provider", "dir", "--keys-dir", keys];
+  const predicted = await predictions(acl, keyFlags);
+  assert.deepEqual([...predicted].sort(), [
+    ["admin server:icmp", true],
+    ["admin server:tcp/22", true],
+    ["guest server:icmp", false],
+    ["guest server:tcp/22", false],
+  ]);
+  const generated = await wirenix([
+    ...["generate", acl, "--configurer", "wg-quick", ...keyFlags, "--out", out],
+  ]);
+  assert.equal(generated.code, 0, generated.stdout);
+  const serverConf = readFileSync(join(out, "server", "wg.conf"), "utf8");
+  assert.match(serverConf, /ip saddr 10\.0\.0\.2\/32 tcp dport 22 accept/);
+  assert.doesNotMatch(serverConf, /saddr 10\.0\.0\.2\/24/);
+
+  for (const host of hosts)
+    await small.mustExec(host, ["wg-quick", "up", join(out, host, "wg.conf")], { env: WG_GO });
+  const child = spawn(
+    "ip",
+    [
+      "netns",
+      "exec",
+      small.ns("server"),
+      "socat",
+      "TCP-LISTEN:22,fork,reuseaddr",
+      "SYSTEM:echo pong",
+    ],
+    { stdio: "ignore" },
+  );
+  t.after(() => child.kill("SIGKILL"));
+  // Only the server has an endpoint: each client says hello first (the handshake passes even
+  // where the rules drop the packet).
+  for (let round = 0; round < 20; round++) {
+    await Promise.all(
+      ["admin", "guest"].map((h) =>
+        small.exec(h, ["ping", "-n", "-c", "1", "-W", "1", address.server]),
+      ),
+    );
+    const shown = await small.mustExec("server", ["wg", "show", "wg", "latest-handshakes"]);
+    const times = shown
+      .trim()
+      .split("\n")
+      .map((line) => Number(line.split("\t")[1]));
+    if (times.length === 2 && times.every((x) => x > 0)) break;
+    await sleep(250);
+  }
+  const observed: [string, boolean][] = [];
+  for (const from of ["admin", "guest"] as const)
+    for (const service of ["icmp", "tcp/22"]) {
+      const seen = await probe(from, address.server, service, small);
+      observed.push([`${from} server:${service}`, seen]);
+    }
+  t.diagnostic(`probes: ${JSON.stringify(observed)}`);
+  assert.deepEqual(observed.sort(), [...predicted].sort());
 });

@@ -68,6 +68,14 @@ export const originalCases = {
       delete acl.peers[2].groups;
       acl.connections = [{ a: [{ type: "group", rule: "is", value: "servers" }], b: [] }];
     }),
+  /**
+   * Peer c is named "A" beside "a": names equal except for case, which the original accepts
+   * and we refuse (intentional difference 11).
+   */
+  "case-duplicate-names": () =>
+    mesh((acl) => {
+      acl.peers[2].name = "A";
+    }),
   /** The plain mesh. */
   mesh: () => mesh(),
   /** Endpoints with a keepalive. */

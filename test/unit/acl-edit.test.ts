@@ -5,11 +5,19 @@
  */
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, lstatSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { parse as parseToml } from "smol-toml";
 import { parse as parseYaml } from "yaml";
+import { lockAcl } from "../../src/edit/acl-file.js";
 import { updateAclPublicKeys } from "../../src/keys/update-acl.js";
 import { fixtures } from "../support/paths.js";
 import { tempDir, wirenixInProcess } from "../support/run.js";
@@ -314,10 +322,13 @@ test("--update-acl keeps a one-line JSON ACL on one line", async (t) => {
   const file = copy(dir, "net-compact.json");
   const before = read(file);
   const keys = [wgKeyPair(), wgKeyPair()].map((k) => k.publicKey);
-  const done = updateAclPublicKeys(file, [
+  const locked = await lockAcl(file, "--update-acl");
+  assert.ok(locked.ok);
+  const done = updateAclPublicKeys(locked.value, [
     { index: 0, name: "alpha", publicKey: keys[0] as string },
     { index: 2, name: "gamma", publicKey: keys[1] as string },
   ]);
+  locked.value.release();
   assert.ok(done.ok);
   assert.deepEqual(done.value.changed, ["alpha", "gamma"]);
   const after = read(file);
@@ -344,4 +355,243 @@ test("a file with CRLF line ends keeps them, on the new lines too", async (t) =>
   assert.ok(after.startsWith(before.slice(0, before.indexOf("  - name: gamma"))));
   assert.doesNotMatch(after, /[^\r]\n/);
   assert.equal(parse(file).peers[3].name, "delta");
+});
+
+const POLICY_FORMATS = ["policy.yaml", "policy.json", "policy.toml"] as const;
+
+/** The codes and paths `check --format json` gives for the ACL's policy tests. */
+async function policyFindings(file: string): Promise<string[]> {
+  const run = await wirenixInProcess(["check", file, "--format", "json"]);
+  return (JSON.parse(run.stdout).diagnostics as { code: string; path: string }[])
+    .filter((d) => ["policy-failed", "unknown-reference", "invalid-test"].includes(d.code))
+    .map((d) => `${d.code} ${d.path}`);
+}
+
+for (const name of POLICY_FORMATS) {
+  test(`remove-peer on ${name}: rules and tests naming the peer go, "not" filters are dropped, the rest still holds`, async (t) => {
+    const { dir, remove } = tempDir();
+    t.after(remove);
+    const file = copy(dir, name);
+    const before = read(file);
+    const data = parse(file);
+    const run = await wirenixInProcess(["remove-peer", file, "laptop2"]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(
+      run.stderr,
+      [
+        'wirenix: removed rules[0].from[1]: "peer not laptop2" excludes nobody once "laptop2" is gone (the rule selects the same peers; a new peer named "laptop2" would be selected)',
+        'wirenix: removed rules[1]: its from selected only peer "laptop2", so it let nothing in',
+        'wirenix: removed tests[0].notReaches[0]: peer "laptop2" is gone',
+        'wirenix: removed tests[1]: it tested what peer "laptop2" reaches',
+        'wirenix: removed tests[2]: every target of it was peer "laptop2"',
+        "",
+      ].join("\n"),
+    );
+    data.peers.splice(2, 1);
+    data.rules = [
+      {
+        from: [{ type: "group", rule: "is", value: "laptops" }],
+        to: [{ type: "group", rule: "is", value: "servers" }],
+        allow: ["tcp/22"],
+      },
+      { from: [], to: [{ type: "peer", rule: "is", value: "hub" }], allow: ["icmp"] },
+    ];
+    data.tests = [
+      {
+        from: "laptop1",
+        reaches: ["server1:tcp/22", "hub:icmp"],
+        notReaches: ["192.168.10.0/24:tcp/631"],
+      },
+    ];
+    assert.deepEqual(parse(file), data);
+    // What is left is proven as before: every remaining assertion passes.
+    assert.deepEqual(await policyFindings(file), []);
+    if (!name.endsWith(".json"))
+      for (const h of diff(before, read(file), dir)) {
+        assert.notEqual(h.kind, "a", JSON.stringify(h));
+        if (h.kind === "c") assert.ok(h.removed.join("\n").includes("laptop2"), JSON.stringify(h));
+      }
+  });
+
+  test(`remove-peer on ${name}: a rule whose only "to" is the peer goes, never to select everyone`, async (t) => {
+    const { dir, remove } = tempDir();
+    t.after(remove);
+    const file = copy(dir, name);
+    const data = parse(file);
+    const run = await wirenixInProcess(["remove-peer", file, "hub"]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(
+      run.stderr,
+      [
+        'wirenix: removed connections[0]: its side a selected only peer "hub", so it linked nobody',
+        'wirenix: removed rules[2]: its to selected only peer "hub", so it let nothing in',
+        'wirenix: removed tests[0].reaches[1]: peer "hub" is gone',
+        "",
+      ].join("\n"),
+    );
+    const after = parse(file);
+    // `to: []` would let everyone ping everyone: the rule went instead.
+    assert.deepEqual(after.rules, data.rules.slice(0, 2));
+    assert.deepEqual(after.tests[0].reaches, ["server1:tcp/22"]);
+    assert.deepEqual(after.connections, [data.connections[1]]);
+  });
+
+  test(`remove-peer on ${name}: a routed network the peer served stays in the tests, said so`, async (t) => {
+    const { dir, remove } = tempDir();
+    t.after(remove);
+    const file = copy(dir, name);
+    const data = parse(file);
+    const run = await wirenixInProcess(["remove-peer", file, "printers"]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(
+      run.stderr,
+      [
+        'wirenix: removed connections[1]: its side b selected only peer "printers", so it linked nobody',
+        'wirenix: removed rules[1]: its to selected only peer "printers", so it let nothing in',
+        'wirenix: kept tests[0].notReaches[1] ("192.168.10.0/24:tcp/631"): it names a network, not a peer; "printers" routed it, and no other peer does, so `check` reports it until one does or the test is changed',
+        'wirenix: kept tests[1].reaches[0] ("192.168.10.7:tcp/631"): it names a network, not a peer; "printers" routed it, and no other peer does, so `check` reports it until one does or the test is changed',
+        "",
+      ].join("\n"),
+    );
+    assert.deepEqual(parse(file).tests, data.tests);
+    assert.deepEqual(await policyFindings(file), [
+      "unknown-reference tests[0].notReaches[1]",
+      "unknown-reference tests[1].reaches[0]",
+    ]);
+  });
+}
+
+test("remove-peer: the last rule going leaves `rules: []` (nothing let in), never no rules (everything let in)", async (t) => {
+  const { dir, remove } = tempDir();
+  t.after(remove);
+  const texts: Record<string, string> = {
+    "one.yaml": `version: v1
+subnets: [{ name: wg, endpoints: [{ port: 51820 }] }]
+groups: []
+peers:
+  - { name: a, subnets: { wg: { listenPort: 51820, ipAddresses: [10.0.0.1] } } }
+  - { name: b, subnets: { wg: { listenPort: 51820, ipAddresses: [10.0.0.2] } } }
+connections: [{ a: [], b: [] }]
+rules:
+  - from: [{ type: peer, rule: is, value: b }]
+    to: []
+    allow: ["*"]
+tests:
+  - from: a
+    notReaches: [b]
+`,
+    "one.json": `{
+  "version": "v1",
+  "subnets": [{ "name": "wg", "endpoints": [{ "port": 51820 }] }],
+  "groups": [],
+  "peers": [
+    { "name": "a", "subnets": { "wg": { "listenPort": 51820, "ipAddresses": ["10.0.0.1"] } } },
+    { "name": "b", "subnets": { "wg": { "listenPort": 51820, "ipAddresses": ["10.0.0.2"] } } }
+  ],
+  "connections": [{ "a": [], "b": [] }],
+  "rules": [{ "from": [{ "type": "peer", "rule": "is", "value": "b" }], "to": [], "allow": ["*"] }],
+  "tests": [{ "from": "a", "notReaches": ["b"] }]
+}
+`,
+    "one.toml": `version = "v1"
+groups = []
+connections = [{ a = [], b = [] }]
+
+[[subnets]]
+name = "wg"
+endpoints = [{ port = 51820 }]
+
+[[peers]]
+name = "a"
+subnets.wg = { listenPort = 51820, ipAddresses = ["10.0.0.1"] }
+
+[[peers]]
+name = "b"
+subnets.wg = { listenPort = 51820, ipAddresses = ["10.0.0.2"] }
+
+[[rules]]
+from = [{ type = "peer", rule = "is", value = "b" }]
+to = []
+allow = ["*"]
+
+[[tests]]
+from = "a"
+notReaches = ["b"]
+`,
+  };
+  for (const [name, text] of Object.entries(texts)) {
+    const file = join(dir, name);
+    writeFileSync(file, text);
+    const run = await wirenixInProcess(["remove-peer", file, "b"]);
+    assert.equal(run.code, 0, `${name}: ${run.stderr}`);
+    const after = parse(file);
+    assert.deepEqual(after.rules, [], name);
+    assert.deepEqual(after.tests, [], name);
+    assert.deepEqual(
+      after.peers.map((p: { name: string }) => p.name),
+      ["a"],
+      name,
+    );
+  }
+});
+
+test("an ACL in a directory that does not exist: every editor says so, and writes nothing", async (t) => {
+  const { dir, remove } = tempDir();
+  t.after(remove);
+  const missing = join(dir, "nowhere");
+  for (const args of [
+    ["init", join(missing, "net.yaml")],
+    ["add-peer", join(missing, "net.yaml"), "x"],
+    ["remove-peer", join(missing, "net.yaml"), "x"],
+  ]) {
+    const run = await wirenixInProcess(args);
+    assert.equal(run.code, 1, run.stderr);
+    assert.equal(
+      run.stderr,
+      `wirenix: error: ${join(missing, "net.yaml")}: ${args[0]} cannot edit the ACL: its directory ${missing} does not exist; nothing was written\n`,
+    );
+  }
+  assert.deepEqual(readdirSync(dir), []);
+});
+
+test("remove-peer: a group or subnet only the peer had goes from the rules with it, never widening them", async (t) => {
+  const { dir, remove } = tempDir();
+  t.after(remove);
+  // No top-level groups: "guests" exists only because guest1 lists it.
+  const file = join(dir, "guests.yaml");
+  writeFileSync(
+    file,
+    `version: v1
+subnets:
+  - { name: wg, endpoints: [{ port: 51820 }] }
+peers:
+  - { name: host, subnets: { wg: { listenPort: 51820, ipAddresses: [10.0.0.1] } } }
+  - { name: laptop, subnets: { wg: { listenPort: 51820, ipAddresses: [10.0.0.2] } } }
+  - name: guest1
+    groups: [guests]
+    subnets:
+      wg: { listenPort: 51820, ipAddresses: [10.0.0.3] }
+connections: [{ a: [], b: [] }]
+rules:
+  - from: [{ type: group, rule: not, value: guests }]
+    to: [{ type: peer, rule: is, value: host }]
+    allow: ["tcp/22"]
+  - from: [{ type: group, rule: is, value: guests }]
+    to: []
+    allow: ["tcp/80"]
+`,
+  );
+  const run = await wirenixInProcess(["remove-peer", file, "guest1"]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(
+    run.stderr,
+    [
+      'wirenix: removed rules[0].from[0]: "group not guests" excludes nobody once "guest1" is gone (the rule selects the same peers; a peer later in group "guests" would be selected)',
+      'wirenix: removed rules[1]: its from selected only group "guests", which existed only through peer "guest1", so it let nothing in',
+      "",
+    ].join("\n"),
+  );
+  assert.deepEqual(parse(file).rules, [
+    { from: [], to: [{ type: "peer", rule: "is", value: "host" }], allow: ["tcp/22"] },
+  ]);
 });

@@ -47,6 +47,7 @@ test("lints run in a fixed order", () => {
       "network-address",
       "rule-never-matches",
       "unreachable-target",
+      "empty-group-filter",
     ],
   );
 });

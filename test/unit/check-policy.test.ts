@@ -221,3 +221,23 @@ test("an invalid ACL is exit 1 with its validation errors, in JSON too", () => {
   assert.equal(missing.code, 1);
   assert.equal(missing.items[0]?.code, "load-failed");
 });
+
+test("a target with an IPv6 zone ID is refused with its path", () => {
+  const file = spokeWith(
+    [{ from: "leaf1", reaches: ["fe80::1%eth0", "fd00::1%lo:tcp/22", "central"] }],
+    "zone",
+  );
+  const { code, items } = checkJson(file);
+  assert.equal(code, 1);
+  assert.deepEqual(
+    items.map((i) => [i.severity, i.code, i.path]),
+    [
+      ["error", "ipv6-zone-id", "tests[0].reaches[0]"],
+      ["error", "ipv6-zone-id", "tests[0].reaches[1]"],
+    ],
+  );
+  assert.match(
+    items[0]?.message ?? "",
+    /"fe80::1%eth0": expected an address without an IPv6 zone ID/,
+  );
+});

@@ -22,11 +22,23 @@ const expected = {
   connections: [{ a: every, b: every, subnets: ["mesh"] }],
 };
 
-function load(file: string): unknown {
+/** An RFC 4193 /64 as init writes it: "fd", a 40-bit global ID, subnet ID 1. */
+const RANDOM_PREFIX = /^fd[0-9a-f]{2}:[0-9a-f]{1,4}:[0-9a-f]{1,4}:1::\/64$/;
+
+/**
+ * The ACL in `file`, its subnet's random `ipv6Prefix` checked (RFC 4193 shape, and the one
+ * `printed` names) and taken out, so the rest can be compared with what is written by hand.
+ */
+function load(file: string, printed?: string): unknown {
   const loaded = loadAcl(file);
   assert.ok(loaded.ok, JSON.stringify(loaded));
   assert.ok(parseAcl(loaded.value.data, createRegistry()).ok);
-  return JSON.parse(JSON.stringify(loaded.value.data));
+  const data = JSON.parse(JSON.stringify(loaded.value.data));
+  const prefix = data.subnets[0].ipv6Prefix;
+  assert.match(prefix, RANDOM_PREFIX);
+  if (printed !== undefined) assert.match(printed, new RegExp(`IPv6 prefix ${prefix}, random`));
+  delete data.subnets[0].ipv6Prefix;
+  return data;
 }
 
 for (const ext of ["yaml", "yml", "json", "toml", "nix"])
@@ -37,15 +49,17 @@ for (const ext of ["yaml", "yml", "json", "toml", "nix"])
     const args = ["init", file, "--subnet", "mesh", "--pool", "10.9.0.0/24", "--port", "51999"];
     const run = await wirenixInProcess(args);
     assert.equal(run.code, 0, run.stderr);
-    assert.equal(
+    assert.match(
       run.stdout,
-      `wrote ${file}: subnet "mesh" (port 51999, IPv4 pool 10.9.0.0/24), no peers yet\nnext: wirenix add-peer ${file} NAME\n`,
+      new RegExp(
+        `^wrote ${file}: subnet "mesh" \\(port 51999, IPv4 pool 10\\.9\\.0\\.0/24, IPv6 prefix fd[0-9a-f:]+::/64, random\\), no peers yet\nnext: wirenix add-peer ${file} NAME\n$`,
+      ),
     );
-    assert.deepEqual(load(file), expected);
+    assert.deepEqual(load(file, run.stdout), expected);
     const text = readFileSync(file, "utf8");
     if (ext !== "json") {
       // Each key is explained in a comment.
-      for (const key of ["Subnets", "ipv4Pool", "Groups", "Peers", "Connections"])
+      for (const key of ["Subnets", "ipv4Pool", "ipv6Prefix", "Groups", "Peers", "Connections"])
         assert.match(text, new RegExp(`#.*${key}`), key);
     }
     writeFileSync(file, "mine\n");
@@ -122,3 +136,32 @@ for (const ext of ["yaml", "json", "toml"])
     assert.match(laptop, /^Endpoint = hub\.example\.org:51820$/m);
     assert.match(laptop, /^AllowedIPs = 10\.5\.0\.1\/32,fd[0-9a-f:]+\/128$/m);
   });
+
+test("each init draws its own IPv6 prefix, and add-peer's generated address is in it", async (t) => {
+  const { dir, remove } = tempDir();
+  t.after(remove);
+  const prefixes = new Set<string>();
+  for (const name of ["home", "work"]) {
+    const file = join(dir, `${name}.yaml`);
+    assert.equal((await wirenixInProcess(["init", file])).code, 0);
+    const loaded = loadAcl(file);
+    assert.ok(loaded.ok);
+    const prefix = (loaded.value.data as { subnets: { ipv6Prefix: string }[] }).subnets[0]
+      ?.ipv6Prefix as string;
+    prefixes.add(prefix);
+    const added = await wirenixInProcess(["add-peer", file, "alice"]);
+    assert.equal(added.code, 0, added.stderr);
+    // The prefix's four groups, written out to four digits each, then alice's interface ID as
+    // the original derives it (sha256("alice"), its first 16 hex digits: 2bd806c97f0e00af).
+    const groups = prefix
+      .replace("::/64", "")
+      .split(":")
+      .map((g) => g.padStart(4, "0"));
+    assert.equal(
+      added.stdout,
+      `added peer "alice" to subnet "wg" in ${file}: listen port 51820, addresses ${groups.join(":")}:2bd8:06c9:7f0e:00af (generated)\n`,
+    );
+  }
+  // Two draws of 40 random bits: equal once in a trillion.
+  assert.equal(prefixes.size, 2);
+});

@@ -248,6 +248,43 @@ test("10. networkd outputs route every AllowedIP; the oracle comparison leaves t
   }
 });
 
+test("11. names equal except for case are refused; the original accepts them", async () => {
+  const acl = originalCases["case-duplicate-names"]();
+  const ours = await generate(acl);
+  assert.equal(ours.code, 1);
+  assert.match(
+    ours.stderr,
+    /acl\.json: peers\[2\]\.name: peer name "A" differs from "a" \(peers\[0\]\) only in case: expected names unique regardless of case/,
+  );
+  // The original writes both into b's hosts, names a resolver answers alike.
+  const original = originalOn("case-duplicate-names", "static", "short");
+  assert.deepEqual(originalOk(original, "b").networking.hosts, {
+    "10.0.0.1": ["a.lan"],
+    "10.0.0.3": ["A.lan"],
+  });
+  // Subnets and groups alike, declared or only listed by peers.
+  const subnets = meshAcl() as Json;
+  subnets.subnets.push({ name: "LAN", endpoints: [] });
+  const declared = meshAcl() as Json;
+  declared.groups = [{ name: "ops" }, { name: "Ops" }];
+  const listed = meshAcl() as Json;
+  delete listed.groups;
+  listed.peers[0].groups = ["ops"];
+  listed.peers[1].groups = ["OPS"];
+  for (const [changed, path] of [
+    [subnets, /subnets\[1\]\.name: subnet name "LAN" differs from "lan"/],
+    [declared, /groups\[1\]\.name: group name "Ops" differs from "ops"/],
+    [
+      listed,
+      /peers\[1\]\.groups\[0\]: group name "OPS" differs from "ops" \(peers\[0\]\.groups\[0\]\)/,
+    ],
+  ] as const) {
+    const run = await generate(changed);
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(run.stderr, path);
+  }
+});
+
 test("12. key paths are safe absolute paths; the original passes shell commands on", async () => {
   const acl = originalCases["hostile-key-paths"]();
   const ours = await generate(acl, "--configurer", "static");

@@ -23,6 +23,7 @@ test("the schema has the keys beyond the original, with their types", () => {
   const membership = peer.subnets.additionalProperties.properties;
   assert.equal(subnet.openFirewall.type, "boolean");
   assert.equal(subnet.ipv4Pool.type, "string");
+  assert.equal(subnet.ipv6Prefix.type, "string");
   assert.equal(peer.roaming.type, "boolean");
   assert.equal(membership.openFirewall.type, "boolean");
   assert.deepEqual(membership.routes.items, { type: "string" });
@@ -31,6 +32,7 @@ test("the schema has the keys beyond the original, with their types", () => {
   for (const key of [
     subnet.openFirewall,
     subnet.ipv4Pool,
+    subnet.ipv6Prefix,
     peer.roaming,
     membership.routes,
     membership.exitNode,

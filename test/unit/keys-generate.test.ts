@@ -230,7 +230,7 @@ test("--rotate of an unknown peer is a usage error", async (t) => {
   assert.ok(!existsSync(join(dir, "k")));
 });
 
-test("generateKeys names a peer the ACL lacks, blames no ACL entry, and writes nothing", (t) => {
+test("generateKeys names a peer the ACL lacks, blames no ACL entry, and writes nothing", async (t) => {
   const { dir, remove } = tempDir();
   t.after(remove);
   const loaded = loadAcl(join(fixtures, "keys", "net.yaml"));
@@ -238,7 +238,7 @@ test("generateKeys names a peer the ACL lacks, blames no ACL entry, and writes n
   const network = parseAcl(loaded.value.data, createRegistry());
   if (!network.ok) assert.fail("fixture does not parse");
   const keys = join(dir, "keys");
-  const made = generateKeys(network.value, keys, { peers: ["beta", "nobody"] });
+  const made = await generateKeys(network.value, keys, { peers: ["beta", "nobody"] });
   assert.equal(made.ok, false);
   if (made.ok) return;
   assert.deepEqual(

@@ -9,31 +9,31 @@ import { withTempDir } from "../support/run.js";
 const file = (path: string, text = `${path}\n`, mode = 0o644): OutFile => ({ path, text, mode });
 
 /** One run: every host's files, committed. */
-function run(
+async function run(
   dir: string,
   configurer: string,
   aclPeers: string[],
   hosts: Record<string, OutFile[]>,
 ) {
-  const tx = OutTransaction.begin(dir, { configurer, aclPeers });
+  const tx = await OutTransaction.begin(dir, { configurer, aclPeers });
   for (const [name, files] of Object.entries(hosts)) tx.add({ name, peers: [name] }, files);
   return tx.commit();
 }
 
 test("files of peers no longer in the ACL are removed, unless changed or not written by wirenix", () =>
-  withTempDir((dir) => {
+  withTempDir(async (dir) => {
     const out = join(dir, "out");
     mkdirSync(join(out, "c"), { recursive: true });
     writeFileSync(join(out, "c", "notes"), "mine\n");
     writeFileSync(join(out, "user.txt"), "mine too\n");
-    run(out, "wg-quick", ["a", "b", "c", "d"], {
+    await run(out, "wg-quick", ["a", "b", "c", "d"], {
       a: [file("a/lan.conf"), file("a/hosts")],
       b: [file("b/lan.conf")],
       c: [file("c/lan.conf"), file("c/hosts")],
       d: [file("d/lan.conf")],
     });
     writeFileSync(join(out, "d", "lan.conf"), "edited by hand\n");
-    const report = run(out, "wg-quick", ["a", "b"], {
+    const report = await run(out, "wg-quick", ["a", "b"], {
       a: [file("a/lan.conf")],
       b: [file("b/lan.conf")],
     });
@@ -55,26 +55,26 @@ test("files of peers no longer in the ACL are removed, unless changed or not wri
   }));
 
 test("another configurer's files in the same directory are kept; a peer's empty directory goes", () =>
-  withTempDir((dir) => {
+  withTempDir(async (dir) => {
     const out = join(dir, "out");
-    run(out, "wg-quick", ["a", "b"], { a: [file("a/lan.conf")], b: [file("b/lan.conf")] });
-    run(out, "networkd-files", ["a", "b"], {
+    await run(out, "wg-quick", ["a", "b"], { a: [file("a/lan.conf")], b: [file("b/lan.conf")] });
+    await run(out, "networkd-files", ["a", "b"], {
       a: [file("a/50-lan.netdev")],
       b: [file("b/50-lan.netdev")],
     });
     assert.deepEqual(readdirSync(join(out, "a")).sort(), ["50-lan.netdev", "lan.conf"]);
-    run(out, "wg-quick", ["a"], { a: [file("a/lan.conf")] });
+    await run(out, "wg-quick", ["a"], { a: [file("a/lan.conf")] });
     // b left the ACL: its files of both configurers go, and so does its directory.
     assert.ok(!existsSync(join(out, "b")));
     assert.deepEqual(readdirSync(join(out, "a")).sort(), ["50-lan.netdev", "lan.conf"]);
   }));
 
 test("an aborted transaction leaves the previous files and nothing else", () =>
-  withTempDir((dir) => {
+  withTempDir(async (dir) => {
     const out = join(dir, "out");
-    run(out, "hosts", ["a"], { a: [file("a/hosts", "old\n")] });
+    await run(out, "hosts", ["a"], { a: [file("a/hosts", "old\n")] });
     const before = readdirSync(out).sort();
-    const tx = OutTransaction.begin(out, { configurer: "hosts", aclPeers: ["a", "b"] });
+    const tx = await OutTransaction.begin(out, { configurer: "hosts", aclPeers: ["a", "b"] });
     tx.add({ name: "a", peers: ["a"] }, [file("a/hosts", "new\n")]);
     tx.add({ name: "b", peers: ["b"] }, [file("b/hosts", "new\n")]);
     tx.abort();
@@ -84,9 +84,9 @@ test("an aborted transaction leaves the previous files and nothing else", () =>
   }));
 
 test("private files are 0600 in 0700 directories, the others keep 0644", () =>
-  withTempDir((dir) => {
+  withTempDir(async (dir) => {
     const out = join(dir, "out");
-    run(out, "wg-quick", ["a"], { a: [file("a/lan.conf", "x\n", 0o600), file("a/hosts")] });
+    await run(out, "wg-quick", ["a"], { a: [file("a/lan.conf", "x\n", 0o600), file("a/hosts")] });
     const mode = (p: string) => statSync(join(out, p)).mode & 0o777;
     assert.equal(mode("a/lan.conf"), 0o600);
     assert.equal(mode("a/hosts"), 0o644);

@@ -162,10 +162,10 @@ test("chooseInterface: the only subnet, the one given, or a clear choice", () =>
 });
 
 test("inlining takes the private and preshared keys from the keys directory the provider reads", () =>
-  withTempDir((dir) => {
+  withTempDir(async (dir) => {
     const keys = join(dir, "keys");
     const net = network({ psk: "/etc/wireguard/wg.psk", publicKeys: false });
-    const made = generateKeys(net, keys);
+    const made = await generateKeys(net, keys);
     assert.ok(made.ok, JSON.stringify(made));
     // The subnet names a presharedKeyFile: keys generate makes its key too.
     const psk = made.value.outcomes.find((o) => o.kind === "subnet");

@@ -58,3 +58,60 @@ test("shapes and references are checked like connections', every problem at once
     ],
   );
 });
+
+test("names in rules must exist without a top-level groups too: a typo is an error", () => {
+  const acl = { ...meshAcl(), groups: undefined } as Record<string, unknown>;
+  delete acl.groups;
+  (acl.peers as Record<string, unknown>[])[2] = {
+    ...(acl.peers as Record<string, unknown>[])[2],
+    groups: ["guest"],
+  };
+  const rules = [
+    {
+      from: [{ type: "group", rule: "not", value: "guests" }],
+      to: [{ type: "group", rule: "is", value: "guest" }, peer("a")],
+      allow: ["tcp/22"],
+      subnets: ["lan", "LAN"],
+    },
+  ];
+  const result = validateAclV1({ ...acl, rules });
+  assert.equal(result.ok, false);
+  assert.deepEqual(
+    result.ok ? [] : result.diagnostics.map((d) => `${d.code} ${renderPath(d.path)}: ${d.message}`),
+    [
+      'unknown-reference rules[0].from[0].value: unknown group "guests" (known: "guest")',
+      'unknown-reference rules[0].subnets[1]: unknown subnet "LAN" (known: "lan")',
+    ],
+  );
+});
+
+test("a member address of prefix length 0: an error with rules, a warning without", () => {
+  const acl = meshAcl();
+  const b = acl.peers[1] as { subnets: { lan: { ipAddresses: string[] } } };
+  b.subnets.lan.ipAddresses = ["10.0.0.2/0", "fd00::2/0"];
+  const without = validateAclV1(acl);
+  assert.ok(without.ok);
+  assert.deepEqual(
+    without.warnings.map((d) => `${d.severity} ${d.code} ${renderPath(d.path)}`),
+    [
+      "warning address-prefix-zero peers[1].subnets.lan.ipAddresses[0]",
+      "warning address-prefix-zero peers[1].subnets.lan.ipAddresses[1]",
+    ],
+  );
+  const withRules = validateAclV1({ ...acl, rules: [] });
+  assert.equal(withRules.ok, false);
+  assert.deepEqual(
+    withRules.ok
+      ? []
+      : withRules.diagnostics.map((d) => `${d.severity} ${d.code} ${renderPath(d.path)}`),
+    [
+      "error address-prefix-zero peers[1].subnets.lan.ipAddresses[0]",
+      "error address-prefix-zero peers[1].subnets.lan.ipAddresses[1]",
+    ],
+  );
+  // Other prefix lengths are the interface's, whatever they are.
+  b.subnets.lan.ipAddresses = ["10.0.0.2/8", "10.0.0.2/32"];
+  const other = validateAclV1({ ...acl, rules: [] });
+  assert.ok(other.ok);
+  assert.deepEqual(other.warnings, []);
+});

@@ -13,6 +13,8 @@ type Entry = { index: number; item: Record<string, unknown> };
 
 /** The raw ACL seen by the rules, with the names each list defines. */
 export interface WrittenAcl {
+  /** The ACL object itself (or an empty one when it is none). */
+  raw: Record<string, unknown>;
   subnets: Entry[];
   groups: Entry[];
   peers: Entry[];
@@ -54,6 +56,7 @@ function namesOf(list: unknown): Set<string> | undefined {
 export function writtenAcl(data: unknown): WrittenAcl {
   const acl = isObject(data) ? data : {};
   return {
+    raw: acl,
     subnets: entries(acl.subnets),
     groups: entries(acl.groups),
     peers: entries(acl.peers),
@@ -99,22 +102,56 @@ function unknownReference(
     );
 }
 
+/**
+ * Names are unique, and unique regardless of case (intentional difference 11): `Alice` beside
+ * `alice` would be one host name (`alice.wg` resolves without case) and, on a file system that
+ * ignores case, one file under `--out` or in a keys directory.
+ */
 function uniqueNames(kind: "subnets" | "groups" | "peers", singular: Kind): Rule {
   return (acl, report) => {
-    const first = new Map<string, number>();
+    const first = new Map<string, { index: number; name: string }>();
     for (const { index, item } of acl[kind]) {
       if (typeof item.name !== "string") continue;
-      const seen = first.get(item.name);
-      if (seen === undefined) first.set(item.name, index);
+      const folded = item.name.toLowerCase();
+      const seen = first.get(folded);
+      if (seen === undefined) first.set(folded, { index, name: item.name });
+      else if (seen.name === item.name)
+        report.error(
+          "duplicate-name",
+          [kind, index, "name"],
+          `duplicate ${singular} name ${JSON.stringify(item.name)} (first defined at ${kind}[${seen.index}])`,
+        );
       else
         report.error(
           "duplicate-name",
           [kind, index, "name"],
-          `duplicate ${singular} name ${JSON.stringify(item.name)} (first defined at ${kind}[${seen}])`,
+          `${singular} name ${JSON.stringify(item.name)} differs from ${JSON.stringify(seen.name)} (${kind}[${seen.index}]) only in case: expected names unique regardless of case (host names ignore case, and so do some file systems)`,
         );
     }
   };
 }
+
+/**
+ * Group names peers list differ in more than case (with no top-level `groups`, these are the
+ * groups; with one, `peerGroupsExist` holds them to it and `uniqueNames` checks its names).
+ */
+const peerGroupNamesDiffer: Rule = (acl, report) => {
+  if (acl.names.group) return;
+  const first = new Map<string, { name: string; path: string }>();
+  for (const { index, item: peer } of acl.peers)
+    for (const [group, g] of strings(peer.groups)) {
+      const folded = group.toLowerCase();
+      const seen = first.get(folded);
+      if (seen === undefined)
+        first.set(folded, { name: group, path: `peers[${index}].groups[${g}]` });
+      else if (seen.name !== group)
+        report.error(
+          "duplicate-name",
+          ["peers", index, "groups", g],
+          `group name ${JSON.stringify(group)} differs from ${JSON.stringify(seen.name)} (${seen.path}) only in case: expected names unique regardless of case (write one spelling)`,
+        );
+    }
+};
 
 function checkFilters(
   filters: unknown,
@@ -159,14 +196,70 @@ const connectionReferencesExist: Rule = (acl, report) => {
   }
 };
 
+/**
+ * The names a rule may use. Rules are ours (the original never reads them), and a misspelt name
+ * there silently changes who gets in (`group not guests` for `guest` admits the guests), so
+ * every name must exist, with or without a top-level list: a group exists when it is declared
+ * or some peer lists it, a subnet when it is declared or some peer is a member of it.
+ */
+function ruleNames(acl: WrittenAcl): Record<Kind, Set<string>> {
+  const declared = (list: Entry[]) =>
+    list.flatMap(({ item }) => (typeof item.name === "string" ? [item.name] : []));
+  const groups = new Set(declared(acl.groups));
+  const subnets = new Set(declared(acl.subnets));
+  for (const { item: peer } of acl.peers) {
+    for (const [group] of strings(peer.groups)) groups.add(group);
+    if (isObject(peer.subnets)) for (const subnet of Object.keys(peer.subnets)) subnets.add(subnet);
+  }
+  return { peer: new Set(declared(acl.peers)), group: groups, subnet: subnets };
+}
+
 const ruleReferencesExist: Rule = (acl, report) => {
-  const subnets = acl.names.subnet;
+  if (acl.rules.length === 0) return;
+  const names = { ...acl, names: ruleNames(acl) };
   for (const { index, item: rule } of acl.rules) {
-    checkFilters(rule.from, ["rules", index, "from"], acl, report);
-    checkFilters(rule.to, ["rules", index, "to"], acl, report);
-    if (subnets)
-      for (const [subnet, s] of strings(rule.subnets))
-        unknownReference(report, "subnet", subnets, subnet, ["rules", index, "subnets", s]);
+    checkFilters(rule.from, ["rules", index, "from"], names, report);
+    checkFilters(rule.to, ["rules", index, "to"], names, report);
+    for (const [subnet, s] of strings(rule.subnets))
+      unknownReference(report, "subnet", names.names.subnet, subnet, [
+        "rules",
+        index,
+        "subnets",
+        s,
+      ]);
+  }
+};
+
+/**
+ * A member address of prefix length 0 (`10.0.0.2/0`) is every address as AllowedIPs: each
+ * linked peer routes everything to it, and takes any source address from it that no other peer
+ * claims. The original accepts it (a warning keeps parity); with `rules`, whose firewall trusts
+ * WireGuard's AllowedIPs to tell who sent a packet, it is refused.
+ */
+const memberAddressesNotEverything: Rule = (acl, report) => {
+  const withRules = acl.raw.rules !== undefined;
+  for (const { index, item: peer } of acl.peers) {
+    if (!isObject(peer.subnets)) continue;
+    for (const [subnet, membership] of Object.entries(peer.subnets)) {
+      if (!isObject(membership)) continue;
+      for (const [address, a] of strings(membership.ipAddresses)) {
+        if (!/\/0+$/.test(address)) continue;
+        const path = ["peers", index, "subnets", subnet, "ipAddresses", a];
+        const what = `${JSON.stringify(address)} has prefix length 0: as AllowedIPs on every linked peer it is every address (their default route, and any source address no other peer claims)`;
+        if (withRules)
+          report.error(
+            "address-prefix-zero",
+            path,
+            `${what}; with rules that would let this peer pass for others: expected the peer's own address, bare or with its subnet's prefix length (like "10.0.0.2/24")`,
+          );
+        else
+          report.warn(
+            "address-prefix-zero",
+            path,
+            `${what}; write the peer's own address, bare or with its subnet's prefix length (a peer others send everything through is an exitNode)`,
+          );
+      }
+    }
   }
 };
 
@@ -230,6 +323,7 @@ export const RULES: readonly Rule[] = [
   uniqueNames("subnets", "subnet"),
   uniqueNames("groups", "group"),
   uniqueNames("peers", "peer"),
+  peerGroupNamesDiffer,
   peerSubnetsExist,
   peerGroupsExist,
   connectionReferencesExist,
@@ -237,4 +331,5 @@ export const RULES: readonly Rule[] = [
   endpointMatchesExist,
   privateKeyWarning,
   exitNodesExist,
+  memberAddressesNotEverything,
 ];

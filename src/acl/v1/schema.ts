@@ -3,8 +3,10 @@
  * types and ranges. References between names are checked afterwards by `rules.ts`.
  */
 import * as v from "valibot";
+import { ulaPrefixProblem } from "../../network/ula.js";
 import { isKeyText } from "../../secrets.js";
 import {
+  hasZoneId,
   isAddressOrCidr,
   isEndpointHost,
   isIPAddress,
@@ -14,6 +16,7 @@ import {
   KEY_PATH_EXPECTED,
   keyPathProblem,
   SERVICE_EXPECTED,
+  ZONE_ID_EXPECTED,
 } from "../values.js";
 
 /**
@@ -109,9 +112,19 @@ export const FilterSchema = v.object(
   "expected a filter { type, rule, value }",
 );
 
+/**
+ * Refuses an IPv6 zone ID (`fe80::5%lo`) with its own message; the address check after it
+ * leaves text with a zone to this one, so a zone is reported once, as what it is.
+ */
+export const withoutZoneId = (text: string) => !hasZoneId(text);
+const noZoneId = v.check(withoutZoneId, ZONE_ID_EXPECTED);
+const unlessZoned = (check: (text: string) => boolean) => (text: string) =>
+  hasZoneId(text) || check(text);
+
 const endpointHost = v.pipe(
   v.string("expected an IP address or host name (a string)"),
-  v.check(isEndpointHost, "expected an IP address or host name"),
+  noZoneId,
+  v.check(unlessZoned(isEndpointHost), "expected an IP address or host name"),
 );
 
 export const EndpointSchema = v.object(
@@ -157,8 +170,9 @@ const keyFilePath = v.pipe(
 
 const address = v.pipe(
   v.string("expected an address (a string)"),
+  noZoneId,
   v.check(
-    (s) => s === "auto" || isAddressOrCidr(s),
+    unlessZoned((s) => s === "auto" || isAddressOrCidr(s)),
     'expected an IPv4 or IPv6 address, optionally with /prefix-length, or "auto"',
   ),
 );
@@ -166,8 +180,9 @@ const address = v.pipe(
 /** A network prefix a peer routes (`routes`): an address with its prefix length. */
 const prefix = v.pipe(
   v.string("expected a network prefix (a string)"),
+  noZoneId,
   v.check(
-    (s) => s.includes("/") && isAddressOrCidr(s),
+    unlessZoned((s) => s.includes("/") && isAddressOrCidr(s)),
     'expected an IPv4 or IPv6 network with its prefix length, like "192.168.10.0/24"',
   ),
   // Routed like any prefix, a default route would also capture the tunnel's own packets to
@@ -202,8 +217,9 @@ const dns = (description: string) =>
     list(
       v.pipe(
         v.string("expected an IP address (a string)"),
+        noZoneId,
         v.check(
-          isIPAddress,
+          unlessZoned(isIPAddress),
           'expected an IPv4 or IPv6 address without prefix length, like "10.0.0.1"',
         ),
       ),
@@ -304,6 +320,20 @@ export const SubnetSchema = v.object(
         v.check(isIPv4Cidr, 'expected an IPv4 network with its prefix length, like "10.0.0.0/24"'),
         v.description(
           "The IPv4 network `wirenix add-peer` takes members' addresses from; `check` warns about members' IPv4 addresses outside it. Generation ignores it. Not in the original.",
+        ),
+      ),
+    ),
+    ipv6Prefix: v.optional(
+      v.pipe(
+        v.string("expected an IPv6 network (a string)"),
+        noZoneId,
+        v.rawCheck(({ dataset, addIssue }) => {
+          if (!dataset.typed || hasZoneId(dataset.value)) return;
+          const problem = ulaPrefixProblem(dataset.value);
+          if (problem !== undefined) addIssue({ message: `expected ${problem}` });
+        }),
+        v.description(
+          "The RFC 4193 /64 (fd00::/8) members' generated IPv6 addresses are in: this prefix, then the 64 bits the original derives from the peer's name. Without it the first 64 bits come from the subnet's name, the same in every network with that name; `wirenix init` writes a random one. Not in the original.",
         ),
       ),
     ),

@@ -12,7 +12,7 @@ import {
 } from "../../diagnostics.js";
 import { describeSecret, isSecretPath } from "../../secrets.js";
 import { RULES, writtenAcl } from "./rules.js";
-import { type AclV1, AclV1Schema, KNOWN_KEYS } from "./schema.js";
+import { type AclV1, AclV1Schema, KNOWN_KEYS, withoutZoneId } from "./schema.js";
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -217,7 +217,8 @@ export function validateAclV1(data: unknown): Result<AclV1> {
       const key = JSON.stringify([path, message]);
       if (seen.has(key)) continue;
       seen.add(key);
-      report.error("invalid-value", path, message);
+      const zone = (issue as { requirement?: unknown }).requirement === withoutZoneId;
+      report.error(zone ? "ipv6-zone-id" : "invalid-value", path, message);
     }
   }
   unknownKeys(data, report);

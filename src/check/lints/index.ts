@@ -20,6 +20,7 @@ import { allowedIPsOverlap } from "./allowed-ips-overlap.js";
 import { connectionEffects } from "./connection-effects.js";
 import { deviceNames } from "./device-names.js";
 import { duplicateAddresses } from "./duplicate-addresses.js";
+import { emptyGroupFilter } from "./empty-group-filter.js";
 import { keys } from "./keys.js";
 import { listenPorts } from "./listen-ports.js";
 import { networkAddress } from "./network-address.js";
@@ -51,6 +52,7 @@ export const LINTS: readonly Lint[] = [
   networkAddress,
   ruleNeverMatches,
   unreachableTarget,
+  emptyGroupFilter,
 ];
 
 /** Runs every lint over the context. */

@@ -25,6 +25,10 @@ import { keyNeeds } from "./needs.js";
  * and `missingKeys` tells, per peer, what its configuration needs that is not there.
  */
 export function buildNetwork(acl: AclV1): Network {
+  // A peer's generated addresses use its subnet's ipv6Prefix; names are unique, so one each.
+  const ipv6Prefixes = new Map<string, string>();
+  for (const s of acl.subnets ?? [])
+    if (s.name !== undefined && s.ipv6Prefix !== undefined) ipv6Prefixes.set(s.name, s.ipv6Prefix);
   const peers: NetPeer[] = acl.peers.map((p, index) => {
     const memberships: Membership[] = Object.keys(p.subnets ?? {})
       .sort(compareNames)
@@ -33,7 +37,12 @@ export function buildNetwork(acl: AclV1): Network {
         const m: Membership = {
           subnet,
           listenPort: written?.listenPort ?? 0,
-          addresses: memberAddresses(written?.ipAddresses, subnet, p.name),
+          addresses: memberAddresses(
+            written?.ipAddresses,
+            subnet,
+            p.name,
+            ipv6Prefixes.get(subnet),
+          ),
         };
         return withOptional(m, {
           extraArgs: written?.extraArgs,
@@ -79,6 +88,7 @@ export function buildNetwork(acl: AclV1): Network {
         extraArgs: s.extraArgs,
         openFirewall: s.openFirewall,
         ipv4Pool: s.ipv4Pool === undefined ? undefined : prefixOf(s.ipv4Pool),
+        ipv6Prefix: s.ipv6Prefix === undefined ? undefined : prefixOf(s.ipv6Prefix),
         dns: s.dns,
         mtu: s.mtu,
       },
