@@ -17,8 +17,12 @@
  * configurer no longer makes) are removed by the next run, but only while they still hold what
  * Wirenix wrote. Files Wirenix did not write are never removed.
  *
- * Nothing is ever written through a symbolic link: one at `DIR/<peer>` or at a file's path is
- * refused.
+ * Nothing is ever written through a symbolic link: one at `DIR`, at `DIR/<peer>` or at a
+ * file's path is refused. Nothing that is not Wirenix's is touched: a file at a target path that
+ * the manifest does not list is refused (never replaced), only directories the run made are
+ * made private, and temporary files are removed by the names the journal lists. The journal and
+ * the manifest themselves are checked as untrusted input before anything is done (see
+ * `out-records.ts`).
  */
 import { createHash } from "node:crypto";
 import {
@@ -30,7 +34,6 @@ import {
   lstatSync,
   mkdirSync,
   openSync,
-  readdirSync,
   readFileSync,
   renameSync,
   rmdirSync,
@@ -43,22 +46,33 @@ import { join, posix, resolve } from "node:path";
 import { type HeldLock, lockDirectory, lockWaitMs } from "./dir-lock.js";
 import { onInterrupt } from "./interrupt.js";
 import {
+  type CommitRecord,
+  checkJournalOnDisk,
+  checkManifestOnDisk,
+  JOURNAL_NAME,
+  type JournalLine,
+  MANIFEST_NAME,
+  type Manifest,
+  type ManifestEntry,
+  parentsOf,
+  parseJournal,
+  parseManifest,
+} from "./out-records.js";
+import {
   asWriteError,
   errnoCode,
   guarded,
-  isTemporaryName,
   makeDirectory,
-  removeTemporaryFiles,
   runTag,
   syncDirectory,
   tempPath,
   WriteError,
+  WriteRefusal,
   writeFully,
   writeTempFile,
 } from "./output.js";
 
-export const JOURNAL_NAME = ".wirenix-journal";
-export const MANIFEST_NAME = ".wirenix-manifest.json";
+export { JOURNAL_NAME, MANIFEST_NAME };
 
 /** One output file: its path relative to DIR (`/`-separated, already checked) and mode. */
 export interface OutFile {
@@ -89,53 +103,20 @@ export interface OutReport {
   notices: string[];
 }
 
-interface ManifestEntry {
-  host: string;
-  peers: string[];
-  configurer: string;
-  /** Relative path → sha256 of the content written. */
-  files: Record<string, string>;
-}
-
-interface Manifest {
-  version: 1;
-  entries: ManifestEntry[];
-}
-
-/** The commit record: once it is on disk, the run is completed even if it is killed. */
-interface CommitRecord {
-  renames: [string, string][];
-  /** Files to remove with the hash they must still have; moved to `backup` first. */
-  removals: { path: string; sha256: string; backup: string }[];
-  /** Existing files that are replaced, with their hard-linked backup. */
-  backups: [string, string][];
-  /** Directories that hold secrets, tightened to 0700. */
-  tighten: string[];
-  /** Directories that may be empty once stale files are gone. */
-  prune: string[];
-}
-
-interface JournalLine {
-  dir?: string;
-  temp?: string;
-  commit?: CommitRecord;
+/** Files at paths this run writes that the manifest does not list: never replaced. */
+export class ForeignFilesError extends WriteRefusal {
+  override name = "ForeignFilesError";
 }
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
-/** A relative path from a manifest or journal we may act on: no `..`, nothing absolute. */
+/** A relative path this run makes itself: no `..`, nothing absolute. */
 function isPlainRelative(path: unknown): path is string {
   return (
     typeof path === "string" &&
     path.length > 0 &&
     path.split("/").every((part) => part !== "" && part !== "." && part !== "..")
   );
-}
-
-/** Parent directories of a relative path, from the top: `a/b/c` → `a`, `a/b`. */
-function parentsOf(path: string): string[] {
-  const parts = path.split("/");
-  return parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join("/"));
 }
 
 function lstatOrUndefined(path: string): Stats | undefined {
@@ -160,90 +141,55 @@ function removeQuietly(path: string): void {
   }
 }
 
-function readManifest(root: string, notices: string[]): Manifest {
-  const file = join(root, MANIFEST_NAME);
+/** A record file's text, or undefined when there is none; never read through a link. */
+function readRecord(file: string): string | undefined {
   const stat = lstatOrUndefined(file);
-  if (stat !== undefined && !stat.isFile())
-    throw new WriteError(file, stat.isSymbolicLink() ? "ELOOP" : "EEXIST");
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    if (errnoCode(error) === "ENOENT") return { version: 1, entries: [] };
-    throw asWriteError(error, file);
-  }
-  try {
-    const data = JSON.parse(text) as Manifest;
-    const valid =
-      data.version === 1 &&
-      Array.isArray(data.entries) &&
-      data.entries.every(
-        (e) =>
-          typeof e.host === "string" &&
-          typeof e.configurer === "string" &&
-          Array.isArray(e.peers) &&
-          e.peers.every((p) => typeof p === "string") &&
-          typeof e.files === "object" &&
-          e.files !== null &&
-          Object.entries(e.files).every(
-            ([path, hash]) => isPlainRelative(path) && typeof hash === "string",
-          ),
-      );
-    if (valid) return data;
-  } catch {
-    // Reported below.
-  }
-  notices.push(
-    `${file} is not a manifest wirenix can read; files of earlier runs are not cleaned up this time`,
-  );
-  return { version: 1, entries: [] };
+  if (stat === undefined) return undefined;
+  if (!stat.isFile()) throw new WriteError(file, stat.isSymbolicLink() ? "ELOOP" : "EEXIST");
+  return guarded(file, () => readFileSync(file, "utf8"));
 }
 
-function readJournal(file: string): JournalLine[] {
-  const lines: JournalLine[] = [];
-  for (const line of readFileSync(file, "utf8").split("\n")) {
-    if (line === "") continue;
-    try {
-      lines.push(JSON.parse(line) as JournalLine);
-    } catch {
-      // A line cut by a kill is the last one and was never acted on.
-    }
-  }
-  return lines;
+/** The manifest of `root` (`shown` as the user named it), checked as untrusted input. */
+function readManifest(root: string, shown: string, name = MANIFEST_NAME): Manifest {
+  const text = readRecord(join(root, name));
+  if (text === undefined) return { version: 1, entries: [] };
+  const file = join(shown, name);
+  const manifest = parseManifest(text, file, shown);
+  checkManifestOnDisk(manifest, root, file, shown);
+  return manifest;
 }
 
 /**
  * Finishes or undoes what a killed run left in `root`. Returns whether there was anything.
+ * The journal is checked in full, and so is any manifest it would put in place, before any
+ * file is touched.
  */
-function recover(root: string): "completed" | "undone" | undefined {
+function recover(root: string, shown: string): "completed" | "undone" | undefined {
   const journalFile = join(root, JOURNAL_NAME);
-  const stat = lstatOrUndefined(journalFile);
-  if (stat === undefined) return undefined;
-  if (!stat.isFile()) throw new WriteError(journalFile, stat.isSymbolicLink() ? "ELOOP" : "EEXIST");
-  const lines = guarded(journalFile, () => readJournal(journalFile));
-  const commit = lines.find((l) => l.commit)?.commit;
-  const dirs = new Set<string>(["."]);
-  for (const l of lines) {
-    if (isPlainRelative(l.temp)) dirs.add(posix.dirname(l.temp));
-    if (isPlainRelative(l.dir)) dirs.add(l.dir);
-  }
+  const text = readRecord(journalFile);
+  if (text === undefined) return undefined;
+  const file = join(shown, JOURNAL_NAME);
+  const journal = parseJournal(text, file, shown);
+  checkJournalOnDisk(journal, readManifest(root, shown), root, file, shown);
+  const { commit } = journal;
+  const stagedManifest = commit?.renames.find(([, final]) => final === MANIFEST_NAME)?.[0];
+  if (stagedManifest !== undefined && lstatOrUndefined(join(root, stagedManifest)))
+    readManifest(root, shown, stagedManifest);
   if (commit) {
     applyCommit(root, commit);
   } else {
     // Nothing was renamed yet: remove what the run made, deepest directories first.
-    for (const l of lines) if (isPlainRelative(l.temp)) removeQuietly(join(root, l.temp));
-    const made = lines.map((l) => l.dir).filter(isPlainRelative);
-    for (const dir of made.reverse()) {
-      removeTemporaryFiles(join(root, dir));
+    for (const temp of journal.temps) removeQuietly(join(root, temp));
+    for (const dir of [...journal.dirs].reverse())
       try {
         rmdirSync(join(root, dir));
       } catch {
         // Not empty (someone put a file there) or gone: left as it is.
       }
-    }
   }
-  for (const dir of dirs)
-    if (plainDirectories(root, `${dir}/x`)) removeTemporaryFiles(join(root, dir));
+  // Whatever the run made and did not rename (backups, temporary files) goes.
+  for (const temp of journal.temps)
+    if (plainDirectories(root, temp)) removeQuietly(join(root, temp));
   syncDirectory(root);
   guarded(journalFile, () => rmSync(journalFile, { force: true }));
   syncDirectory(root);
@@ -297,6 +243,12 @@ export class OutTransaction {
   readonly #staged: { temp: string; final: string; mode: number }[] = [];
   readonly #finals = new Set<string>();
   readonly #secretDirs = new Set<string>();
+  /** Every temporary and backup name this run logged: exactly what `abort` removes. */
+  readonly #temps: string[] = [];
+  /** Files in the way that the manifest does not list: the run fails naming them all. */
+  readonly #foreign: string[] = [];
+  /** The directory as the user named it, for messages. */
+  readonly #shown: string;
   #unregister: () => void;
   #open = true;
   /** The root did not exist before: a run that fails removes it again. */
@@ -304,6 +256,7 @@ export class OutTransaction {
 
   private constructor(
     root: string,
+    shown: string,
     options: OutOptions,
     lock: HeldLock,
     journal: number,
@@ -311,6 +264,7 @@ export class OutTransaction {
     notices: string[],
   ) {
     this.#root = root;
+    this.#shown = shown;
     this.#options = options;
     this.#lock = lock;
     this.#journal = journal;
@@ -325,7 +279,9 @@ export class OutTransaction {
     let madeRoot = false;
     const rootStat = (() => {
       try {
-        return statSync(root);
+        // The directory named, never one a symbolic link leads to: a link committed in its
+        // place (or a path into a shared directory) must not redirect where files go.
+        return lstatSync(root);
       } catch (error) {
         if (errnoCode(error) !== "ENOENT") throw asWriteError(error, root);
         makeDirectory(root);
@@ -333,6 +289,12 @@ export class OutTransaction {
         return statSync(root);
       }
     })();
+    if (rootStat.isSymbolicLink())
+      throw new WriteError(
+        root,
+        "ELOOP",
+        "nothing was changed (give the directory it leads to, if that is where the files belong)",
+      );
     if (!rootStat.isDirectory()) throw new WriteError(root, "ENOTDIR", "nothing was changed");
     // The transaction releases the lock itself on a signal, after its own cleanup.
     let lock: HeldLock;
@@ -346,13 +308,12 @@ export class OutTransaction {
     let journal: number | undefined;
     try {
       const notices = lock.notice ? [lock.notice] : [];
-      const recovered = recover(root);
+      const recovered = recover(root, dir);
       if (recovered)
         notices.push(
           `${root}: an earlier run was killed before it finished; its writes were ${recovered}`,
         );
-      removeTemporaryFiles(root);
-      const manifest = readManifest(root, notices);
+      const manifest = readManifest(root, dir);
       journal = guarded(journalFile, () =>
         openSync(
           journalFile,
@@ -360,7 +321,7 @@ export class OutTransaction {
           0o600,
         ),
       );
-      const tx = new OutTransaction(root, options, lock, journal, manifest, notices);
+      const tx = new OutTransaction(root, dir, options, lock, journal, manifest, notices);
       tx.#madeRoot = madeRoot;
       return tx;
     } catch (error) {
@@ -382,6 +343,7 @@ export class OutTransaction {
   }
 
   #log(line: JournalLine): void {
+    if ("temp" in line) this.#temps.push(line.temp);
     writeFully(this.#journal, `${JSON.stringify(line)}\n`, join(this.#root, JOURNAL_NAME));
   }
 
@@ -398,7 +360,6 @@ export class OutTransaction {
       stat = lstatSync(path);
     } else if (stat.isSymbolicLink()) throw new WriteError(path, "ELOOP");
     else if (!stat.isDirectory()) throw new WriteError(path, "ENOTDIR");
-    else removeTemporaryFiles(path);
     this.#dirs.set(rel, { dev: stat.dev, ino: stat.ino });
   }
 
@@ -419,6 +380,11 @@ export class OutTransaction {
         if (existing?.isSymbolicLink()) throw new WriteError(final, "ELOOP");
         if (existing && !existing.isFile())
           throw new WriteError(final, existing.isDirectory() ? "EISDIR" : "EEXIST");
+        if (existing && !this.#listed(file.path)) {
+          // Not ours: never replaced. Every such file is named at the end, nothing staged.
+          this.#foreign.push(file.path);
+          continue;
+        }
         const temp = tempPath(final, this.#tag);
         this.#log({ temp: posix.join(posix.dirname(file.path), posix.basename(temp)) });
         writeTempFile(final, file.text, file.mode, this.#tag);
@@ -435,6 +401,11 @@ export class OutTransaction {
     } catch (error) {
       throw this.#fail(error);
     }
+  }
+
+  /** Whether the manifest lists `path` as a file an earlier run wrote. */
+  #listed(path: string): boolean {
+    return this.#manifest.entries.some((entry) => Object.hasOwn(entry.files, path));
   }
 
   /** Undoes everything staged and turns `error` into the message for the user. */
@@ -469,6 +440,17 @@ export class OutTransaction {
     };
   }
 
+  /** Fails naming every file in the way that the manifest does not list. */
+  #refuseForeign(): void {
+    const foreign = this.#foreign;
+    if (foreign.length === 0) return;
+    const one = foreign.length === 1;
+    const them = one ? "it" : "them";
+    throw new ForeignFilesError(
+      `${foreign.map((path) => join(this.#shown, path)).join(", ")}: ${one ? "a file wirenix did not write is" : "files wirenix did not write are"} where this run would write (${join(this.#shown, MANIFEST_NAME)} does not list ${them}); wirenix replaces only its own files, so nothing was changed. Move ${them} away (or remove ${them}) and run again, or choose another --out directory`,
+    );
+  }
+
   /** Puts every staged file in place (and removes stale ones), or changes nothing. */
   commit(): OutReport {
     const root = this.#root;
@@ -476,6 +458,7 @@ export class OutTransaction {
     let record: CommitRecord;
     let removed: string[];
     try {
+      this.#refuseForeign();
       const { manifest, stale } = this.#plan();
       const manifestFile = join(root, MANIFEST_NAME);
       const manifestTemp = tempPath(manifestFile, this.#tag);
@@ -505,11 +488,15 @@ export class OutTransaction {
       const backups: [string, string][] = [];
       for (const { final } of this.#staged) {
         if (lstatOrUndefined(final) === undefined) continue;
+        // A file that appeared since it was staged is someone else's: refused like any other.
+        if (final !== manifestFile && !this.#listed(rel(final))) this.#foreign.push(rel(final));
+        if (this.#foreign.length > 0) continue;
         const backup = tempPath(final, this.#tag, "old");
         this.#log({ temp: rel(backup) });
         guarded(final, () => linkSync(final, backup));
         backups.push([rel(final), rel(backup)]);
       }
+      this.#refuseForeign();
       // The directories must still be the ones checked: none swapped for a link meanwhile.
       for (const [dir, id] of this.#dirs) {
         const stat = lstatOrUndefined(join(root, dir));
@@ -520,7 +507,8 @@ export class OutTransaction {
         renames: this.#staged.map(({ temp, final }) => [rel(temp), rel(final)]),
         removals,
         backups,
-        tighten: [...this.#secretDirs],
+        // Only directories this run made: an existing one keeps the mode its owner chose.
+        tighten: this.#made.filter((dir) => this.#secretDirs.has(dir)),
         prune: [...new Set(removals.flatMap((r) => parentsOf(r.path)))],
       };
       this.#log({ commit: record });
@@ -580,10 +568,9 @@ export class OutTransaction {
     if (!this.#open) return;
     this.#close();
     const root = this.#root;
-    for (const { temp } of this.#staged) removeQuietly(temp);
-    for (const name of readdirSafe(root))
-      if (isTemporaryName(name)) removeQuietly(join(root, name));
-    for (const dir of this.#dirs.keys()) removeTemporaryFiles(join(root, dir));
+    // Exactly the names this run logged (and so made): nothing else in the directory is ours.
+    for (const temp of this.#temps)
+      if (plainDirectories(root, temp)) removeQuietly(join(root, temp));
     for (const dir of [...this.#made].reverse())
       try {
         rmdirSync(join(root, dir));
@@ -607,13 +594,5 @@ function removeEmptyDirectory(dir: string): void {
     rmdirSync(dir);
   } catch {
     // Not empty: not ours alone.
-  }
-}
-
-function readdirSafe(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
   }
 }

@@ -77,6 +77,14 @@ export class WriteError extends Error {
   }
 }
 
+/**
+ * A write refused before anything was touched, for a reason the message explains in full (a
+ * record no run of ours wrote, a file of someone else's in the way) together with what to do.
+ */
+export class WriteRefusal extends Error {
+  override name = "WriteRefusal";
+}
+
 /** `error` as a `WriteError` for `file`; anything that is not a file-system error is rethrown. */
 export function asWriteError(error: unknown, file: string): WriteError {
   if (error instanceof WriteError) return error;
@@ -187,10 +195,28 @@ export function isTemporaryName(name: string): boolean {
   );
 }
 
+/** The process that made a temporary file, from its name (both forms carry the pid). */
+function temporaryFileOwner(name: string): number | undefined {
+  const match =
+    /\.wirenix-(\d+)-[0-9a-f]{8}\.(tmp|old)$/.exec(name) ?? /\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** Whether a process with this pid runs (one we may not signal runs too). */
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return errnoCode(error) === "EPERM";
+  }
+}
+
 /**
- * Removes the temporary files of Wirenix runs in `dir` (not in subdirectories). Only for a
- * directory whose lock the caller holds: no other run is writing there, so every such file is
- * a leftover of a run that was killed.
+ * Removes the temporary files of killed Wirenix runs in `dir` (not in subdirectories), for a
+ * directory whose lock the caller holds. A file whose run is still alive stays: the same
+ * directory may hold files of another lock's writer (a keys directory that is also the ACL's
+ * directory, where an ACL edit writes its temporary copy under the ACL's own lock).
  */
 export function removeTemporaryFiles(dir: string): void {
   let names: string[];
@@ -199,7 +225,12 @@ export function removeTemporaryFiles(dir: string): void {
   } catch {
     return;
   }
-  for (const name of names) if (isTemporaryName(name)) rmSync(join(dir, name), { force: true });
+  for (const name of names) {
+    if (!isTemporaryName(name)) continue;
+    const owner = temporaryFileOwner(name);
+    if (owner !== undefined && processRuns(owner)) continue;
+    rmSync(join(dir, name), { force: true });
+  }
 }
 
 /**

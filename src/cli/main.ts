@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { LockError } from "../dir-lock.js";
-import { describeFileError, WriteError } from "../output.js";
+import { describeFileError, WriteError, WriteRefusal } from "../output.js";
 import { printable } from "../printable.js";
 import {
   type CliIO,
@@ -105,8 +105,13 @@ export async function cli(argv: readonly string[], given: CliIO): Promise<number
       return EXIT_USAGE;
     }
     // A file that cannot be written (a full disk, a read-only directory, a link in the way) or
-    // a directory another run holds: the user's to fix, said in one line.
-    if (error instanceof WriteError || error instanceof LockError) {
+    // a directory another run holds, a journal or manifest no run of ours wrote, a file of
+    // someone else's where ours would go: the user's to fix, said in one line.
+    if (
+      error instanceof WriteError ||
+      error instanceof LockError ||
+      error instanceof WriteRefusal
+    ) {
       printError(io, error.message);
       return EXIT_INVALID;
     }

@@ -26,10 +26,11 @@ import {
   fileProblem,
   keyFiles,
   lockSecretDir,
+  looseSecretFiles,
   prepareSecretDir,
   readKeyFile,
+  refuseLinkedDir,
   replaceSecretFile,
-  tightenSecretFiles,
 } from "./key-dir.js";
 
 /** A recipient and where it was written, for messages. */
@@ -257,6 +258,8 @@ export async function encryptKeys(
   const outcomes: EncryptOutcome[] = [];
   const locks: HeldLock[] = [];
   try {
+    // Both directories are checked before the secrets directory is made.
+    refuseLinkedDir(keysDir);
     const notice = prepareSecretDir(secretsDir);
     if (notice) notices.push(notice);
     // The keys must not change while they are encrypted, nor two runs write the age files.
@@ -265,8 +268,8 @@ export async function encryptKeys(
       locks.push(lock);
       if (lock.notice) notices.push(lock.notice);
     }
-    const tightened = tightenSecretFiles(secretsDir);
-    if (tightened) notices.push(tightened);
+    const loose = looseSecretFiles(secretsDir);
+    if (loose) notices.push(loose);
     await encryptAll(work, secretsDir, options, stamp, outcomes);
   } catch (error) {
     const problem = fileProblem(error);

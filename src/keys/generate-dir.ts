@@ -19,12 +19,12 @@ import {
   keyFileNameProblem,
   keyFiles,
   lockSecretDir,
+  looseSecretFiles,
   prepareSecretDir,
   readKeyFile,
   replaceKeyPair,
   subnetHasPresharedKey,
   subnetWantsPresharedKey,
-  tightenSecretFiles,
 } from "./key-dir.js";
 
 /** What happened to one peer's or subnet's key; never holds a private key. */
@@ -58,7 +58,7 @@ export interface GenerateKeysOptions {
 
 export interface GenerateKeysReport {
   outcomes: KeyOutcome[];
-  /** Notices worth telling the user (a directory's mode tightened, ...). */
+  /** Notices worth telling the user (key files others can read, a lock taken over, ...). */
   notices: string[];
   /** Public keys of the chosen peers as they are in the directory now. */
   publicKeys: Map<string, string>;
@@ -247,8 +247,8 @@ export async function generateKeys(
     if (lock.notice) notices.push(lock.notice);
     const found = problems(network, dir, peers, rotate, options.updatesAcl === true);
     if (isNonEmpty(found)) return { ok: false, diagnostics: found };
-    const tightened = tightenSecretFiles(dir);
-    if (tightened) notices.push(tightened);
+    const loose = looseSecretFiles(dir);
+    if (loose) notices.push(loose);
     for (const peer of peers) {
       const outcome = peerOutcome(dir, peer, rotate.includes(peer.name), stamp);
       outcomes.push(outcome);

@@ -5,14 +5,19 @@
  */
 
 import {
-  chmodSync,
+  closeSync,
+  constants,
   existsSync,
+  fchmodSync,
   linkSync,
   lstatSync,
+  mkdirSync,
+  openSync,
   readdirSync,
+  realpathSync,
   renameSync,
   rmSync,
-  statSync,
+  type Stats,
 } from "node:fs";
 import { dirname, join } from "node:path";
 import { readBounded } from "../acl/bounded-input.js";
@@ -94,23 +99,75 @@ export function holdsNoKey(file: string): boolean {
   return existsSync(file) && readKeyFile(file) === undefined;
 }
 
+const octal = (mode: number) => (mode & 0o777).toString(8).padStart(3, "0");
+
 /**
- * Creates the directory 0700, or tightens an existing one to 0700. Returns a notice when an
- * existing directory was tightened, so that the change is not silent.
+ * The directory itself, never one a symbolic link leads to: a link committed in its place, or
+ * pointing into a shared directory (`~`, `/etc/ssh`), must not decide where keys go.
+ */
+function refuseLink(dir: string, stat: Stats): void {
+  if (!stat.isSymbolicLink()) return;
+  let target = "";
+  try {
+    target = ` (to ${realpathSync(dir)})`;
+  } catch {
+    // A dangling link: nothing to name.
+  }
+  throw new KeyDirError(
+    `${dir} is a symbolic link${target}; wirenix writes keys only into the directory itself, so nothing was changed (give --dir the directory the link leads to, if that is where the keys belong)`,
+  );
+}
+
+/** Refuses `dir` when it is a symbolic link (see `refuseLink`); a missing one is fine. */
+export function refuseLinkedDir(dir: string): void {
+  const stat = lstatOrUndefined(dir);
+  if (stat) refuseLink(dir, stat);
+}
+
+function lstatOrUndefined(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch (error) {
+    if (errnoCode(error) === "ENOENT") return undefined;
+    throw asWriteError(error, path);
+  }
+}
+
+/** Gives a directory we just made exactly 0700 (mkdir honours the umask), never via a link. */
+function makePrivate(dir: string): void {
+  const fd = guarded(dir, () =>
+    openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW),
+  );
+  try {
+    guarded(dir, () => fchmodSync(fd, SECRET_DIR_MODE));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Creates the directory 0700. An existing one keeps the mode its owner gave it (wirenix changes
+ * nothing it did not make); when others can enter it, the returned notice says so. A symbolic
+ * link, or anything that is not a directory, is refused.
  */
 export function prepareSecretDir(dir: string): string | undefined {
-  if (!existsSync(dir)) {
-    makeDirectory(dir, SECRET_DIR_MODE);
-    // mkdir honours the umask; make the mode exact.
-    chmodSync(dir, SECRET_DIR_MODE);
-    return undefined;
+  let stat = lstatOrUndefined(dir);
+  if (stat === undefined) {
+    if (lstatOrUndefined(dirname(dir)) === undefined) makeDirectory(dirname(dir), SECRET_DIR_MODE);
+    try {
+      mkdirSync(dir, { mode: SECRET_DIR_MODE });
+      makePrivate(dir);
+      return undefined;
+    } catch (error) {
+      // Made by someone else meanwhile: it is an existing directory, checked below.
+      if (errnoCode(error) !== "EEXIST") throw asWriteError(error, dir);
+      stat = lstatSync(dir);
+    }
   }
-  const stat = statSync(dir);
+  refuseLink(dir, stat);
   if (!stat.isDirectory()) throw new KeyDirError(`${dir} exists and is not a directory`);
-  const mode = stat.mode & 0o777;
-  if (mode === SECRET_DIR_MODE) return undefined;
-  chmodSync(dir, SECRET_DIR_MODE);
-  return `${dir}: mode changed from ${mode.toString(8).padStart(3, "0")} to 700 (it holds private keys)`;
+  if ((stat.mode & 0o077) === 0) return undefined;
+  return `warning: ${dir} holds private keys but others can enter it (mode ${octal(stat.mode)}); wirenix leaves the mode of a directory it did not create as it is: chmod 700 ${dir} if only keys belong there`;
 }
 
 function writeTemp(path: string, text: string | Uint8Array): string {
@@ -121,21 +178,20 @@ function writeTemp(path: string, text: string | Uint8Array): string {
 const SECRET_FILE_NAME = /\.(key|pub|psk|age)(\.[0-9TZ]+(-\d+)?\.bak)?$/;
 
 /**
- * Makes key files (and backups of them) that others can read 0600. Returns a notice naming
- * them, so that the change is not silent, or undefined when all were private already.
+ * Names key files (and backups of them) that others can read. Their modes are left as they
+ * are (wirenix did not write them so); the notice tells the user, or is undefined when all are
+ * private.
  */
-export function tightenSecretFiles(dir: string): string | undefined {
-  const tightened: string[] = [];
+export function looseSecretFiles(dir: string): string | undefined {
+  const loose: string[] = [];
   for (const name of readdirSync(dir)) {
     if (!SECRET_FILE_NAME.test(name)) continue;
-    const file = join(dir, name);
-    const stat = lstatSync(file);
-    if (!stat.isFile() || (stat.mode & 0o777) === SECRET_FILE_MODE) continue;
-    guarded(file, () => chmodSync(file, SECRET_FILE_MODE));
-    tightened.push(`${name} (was ${(stat.mode & 0o777).toString(8).padStart(3, "0")})`);
+    const stat = lstatSync(join(dir, name));
+    if (!stat.isFile() || (stat.mode & 0o077) === 0) continue;
+    loose.push(`${name} (mode ${octal(stat.mode)})`);
   }
-  if (tightened.length === 0) return undefined;
-  return `${dir}: mode changed to 600 (they hold keys or name them): ${tightened.join(", ")}`;
+  if (loose.length === 0) return undefined;
+  return `warning: ${dir}: others can read these key files: ${loose.join(", ")}; wirenix leaves the modes of files it did not write as they are: chmod 600 them (and make new keys if others may have read them)`;
 }
 
 /**
@@ -143,6 +199,7 @@ export function tightenSecretFiles(dir: string): string | undefined {
  * The lock is released by the returned function.
  */
 export async function lockSecretDir(dir: string): Promise<HeldLock> {
+  refuseLinkedDir(dir);
   const lock = await lockDirectory(dir);
   removeTemporaryFiles(dir);
   return lock;

@@ -453,7 +453,7 @@ function meshFile(dir: string): string {
   return writeJson(join(dir, "other.json"), meshOf(3, 51900));
 }
 
-test("key files others can read are tightened to 0600 with a notice, backups too", async () => {
+test("key files others can read are named in a warning and keep their modes; new ones are 0600", async () => {
   await withTempDir(async (scratch) => {
     const acl = writeJson(join(scratch, "acl.json"), meshOf(2, 51820, false));
     const keys = join(scratch, "keys");
@@ -461,11 +461,18 @@ test("key files others can read are tightened to 0600 with a notice, backups too
     chmodSync(join(keys, "p0.key"), 0o644);
     copyFileSync(join(keys, "p0.key"), join(keys, "p0.key.20260101T000000Z.bak"));
     chmodSync(join(keys, "p0.key.20260101T000000Z.bak"), 0o644);
-    const ran = wirenix(["keys", "generate", acl, "--dir", keys, "--rotate", "p0"]);
+    const ran = wirenix(["keys", "generate", acl, "--dir", keys, "--rotate", "p1"]);
     assert.equal(ran.code, 0, ran.stderr);
-    assert.match(ran.stderr, /mode changed to 600 .*p0\.key \(was 644\)/);
+    assert.match(
+      ran.stderr,
+      /others can read these key files: p0\.key \(mode 644\), p0\.key\.20260101T000000Z\.bak \(mode 644\)/,
+    );
     for (const name of exec("ls", [keys]).stdout.trim().split("\n"))
-      assert.equal(statSync(join(keys, name)).mode & 0o777, 0o600, name);
+      assert.equal(
+        statSync(join(keys, name)).mode & 0o777,
+        name.startsWith("p0.key") ? 0o644 : 0o600,
+        name,
+      );
     assert.equal(checkKeyPairs(keys), 2);
   });
 });

@@ -92,3 +92,18 @@ test("private files are 0600 in 0700 directories, the others keep 0644", () =>
     assert.equal(mode("a/hosts"), 0o644);
     assert.equal(mode("a"), 0o700);
   }));
+
+test("a file someone else puts at a target path while the run stages is not replaced", () =>
+  withTempDir(async (dir) => {
+    const out = join(dir, "out");
+    const tx = await OutTransaction.begin(out, { configurer: "hosts", aclPeers: ["a"] });
+    tx.add({ name: "a", peers: ["a"] }, [file("a/hosts", "ours\n")]);
+    writeFileSync(join(out, "a", "hosts"), "theirs\n");
+    assert.throws(() => tx.commit(), {
+      name: "ForeignFilesError",
+      message: /a\/hosts: a file wirenix did not write is where this run would write/,
+    });
+    assert.equal(readFileSync(join(out, "a", "hosts"), "utf8"), "theirs\n");
+    assert.deepEqual(readdirSync(join(out, "a")), ["hosts"], "no temporary file or backup left");
+    assert.ok(!existsSync(join(out, MANIFEST_NAME)));
+  }));
