@@ -80,7 +80,7 @@ export type DiagnosticCode =
   | "invalid-key-provider-answer"
   /** No age recipient for a secret that must be encrypted. */
   | "no-recipients"
-  /** The ACL's publicKey no longer matches the generated private key (a warning). */
+  /** The ACL's publicKey is not the one in the keys directory (a warning after `keys generate`, an error in `check --keys-dir`). */
   | "stale-public-key"
   // Editing and writing files
   /** The ACL changed on disk while Wirenix was editing it. */
@@ -138,7 +138,7 @@ export type DiagnosticCode =
   | "invalid-public-key"
   /** Two peers with one public key. */
   | "duplicate-public-key"
-  /** A publicKey that is not its peer's privateKey's. */
+  /** A private key that is not its peer's: its public key is not the peer's publicKey. */
   | "key-mismatch"
   /** A name that cannot be (error) or is not portably (warning) a file name. */
   | "unsafe-file-name"

@@ -50,9 +50,12 @@ export function phoneConfiguration(
   });
   if (!created.ok) return created;
   const generator = created.value;
-  const made = generator.configureWith(options.peer, (context) =>
-    phoneConfig(context, subnet.value, privateKey),
-  );
+  const made = generator.configureWith(options.peer, (context) => {
+    // A key given on the command line is checked as one the providers found.
+    if (privateKey !== undefined && options.privateKeyFile !== undefined)
+      context.keys.checkOwnPrivateKey(privateKey, options.privateKeyFile);
+    return phoneConfig(context, subnet.value, privateKey);
+  });
   if (!made.ok) return made;
   return { ok: true, value: made.value, warnings: [...generator.warnings] };
 }

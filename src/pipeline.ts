@@ -3,8 +3,10 @@
  * The CLI and library users call these; nothing downstream re-reads the raw ACL.
  */
 
+import { resolve } from "node:path";
 import type { AclLimits } from "./acl/bounded-input.js";
 import { type LoadedAcl, loadAcl } from "./acl/load.js";
+import { KEY_PATH_EXPECTED, keyPathProblem } from "./acl/values.js";
 import type { ConfigTree, ConfigValue } from "./config-tree.js";
 import { mergeConfigs } from "./config-tree.js";
 import type { ConfigureContext, Configurer, NixosPeerShape } from "./configurers/configurer.js";
@@ -208,6 +210,21 @@ export class Generator {
       const problem = provider.checkOptions?.(options);
       if (problem) report.error("usage", [], problem);
       providers.push(provider);
+    }
+    // Paths under these directories go into the output as key and secret files (see
+    // `keyPathProblem`); --secrets-dir may stay relative: the NixOS module makes its files
+    // paths in the flake.
+    for (const [flag, dir, absolute] of [
+      ["--keys-dir", options.keysDir === undefined ? undefined : resolve(options.keysDir), true],
+      ["--secrets-dir", options.secretsDir, false],
+    ] as const) {
+      const problem = dir === undefined ? undefined : keyPathProblem(dir, absolute);
+      if (problem !== undefined)
+        report.error(
+          "usage",
+          [],
+          `${flag} ${JSON.stringify(dir)}: its files are named in the output, so it must be ${KEY_PATH_EXPECTED.replace("an absolute path", absolute ? "an absolute path" : "a path")} (${problem})`,
+        );
     }
     return report.result(
       () => new Generator(network, options, configurer as Configurer, providers),

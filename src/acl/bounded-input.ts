@@ -5,6 +5,7 @@
  * and a nesting limit checked before any recursive code sees the value.
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import type { NixPathEntry } from "./nix-path.js";
 
 /** The bounds a run puts on its input; every command that reads an ACL takes them as flags. */
 export interface AclLimits {
@@ -14,6 +15,11 @@ export interface AclLimits {
   nixTimeoutSeconds: number;
   /** How deeply lists and objects may nest. */
   maxDepth: number;
+  /**
+   * The `<NAME>` entries a `.nix` ACL may read besides its own directory (`--nix-path`); none
+   * when absent. NIX_PATH itself is not read.
+   */
+  nixPath?: readonly NixPathEntry[];
 }
 
 export const DEFAULT_LIMITS: AclLimits = {

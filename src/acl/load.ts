@@ -4,7 +4,7 @@
  */
 
 import type * as ChildProcess from "node:child_process";
-import { accessSync, constants } from "node:fs";
+import { accessSync, constants, realpathSync } from "node:fs";
 import { createRequire } from "node:module";
 import { delimiter, dirname, extname, join, resolve } from "node:path";
 import type * as SmolToml from "smol-toml";
@@ -24,6 +24,7 @@ import {
   tooDeepMessage,
   yamlFlowTooDeepAt,
 } from "./bounded-input.js";
+import { restrictedEvalArgs } from "./nix-path.js";
 
 /**
  * The YAML and TOML parsers are loaded on first use: `yaml` alone takes longer to load than
@@ -393,6 +394,11 @@ function loadToml(file: string, text: string, limits: AclLimits): Result<LoadedA
 }
 
 const NIX_POSITION = /^\s*at (.+):(\d+):(\d+):$/;
+/** Nix's advice for a `<name>` it cannot find, and ours (NIX_PATH is not read). */
+const NIX_SEARCH_HINT = /\(add it using \$NIX_PATH or -I\)/;
+const NIX_PATH_FLAG_HINT =
+  "(name it with --nix-path NAME=DIR, or --nix-path NAME for its NIX_PATH entry)";
+const RESTRICTED = /is forbidden in restricted mode/;
 const NIX_CODE_FRAME = /^\s*\d*\s*\|/;
 
 /**
@@ -400,8 +406,8 @@ const NIX_CODE_FRAME = /^\s*\d*\s*\|/;
  * look like a stack trace and its code frame repeats the file, so both are folded into
  * "(line L, column C)" (or "in FILE, line L, column C" for another file).
  */
-function nixFailure(file: string, stderr: string): Result<never> {
-  const own = resolve(file);
+function nixFailure(file: string, stderr: string, real: string, dir: string): Result<never> {
+  const own = new Set([resolve(file), real]);
   const reasons: string[] = [];
   let at: SourcePosition | undefined;
   for (const raw of stderr.split("\n")) {
@@ -412,12 +418,22 @@ function nixFailure(file: string, stderr: string): Result<never> {
     if (position) {
       const [, where = "", l = "1", c = "1"] = position;
       // «stdin»: a file with a byte order mark, given to nix without it (see loadNix).
-      if (where === own || where === "«stdin»") at ??= { line: Number(l), column: Number(c) };
+      if (own.has(where) || where === "«stdin»") at ??= { line: Number(l), column: Number(c) };
       else reasons.push(`(in ${where}, line ${l}, column ${c})`);
       continue;
     }
-    reasons.push(line.trim().replace(/^error: /, ""));
+    reasons.push(
+      line
+        .trim()
+        .replace(/^error: /, "")
+        .replace(NIX_SEARCH_HINT, NIX_PATH_FLAG_HINT),
+    );
   }
+  // Nix names the path it refused, never what the file holds.
+  if (reasons.some((r) => RESTRICTED.test(r)))
+    reasons.push(
+      `(a .nix ACL is evaluated in restricted mode: it may read files under its own directory ${dir} and the --nix-path entries given, and fetch nothing)`,
+    );
   const reason = reasons.join(" ") || "nix-instantiate failed without a message";
   return failure(file, "load-failed", `cannot evaluate the Nix ACL: ${reason}`, at);
 }
@@ -429,10 +445,14 @@ function nixFailure(file: string, stderr: string): Result<never> {
  * directory, so that relative paths in it mean the same.
  */
 function loadNix(file: string, bytes: Buffer, text: string, limits: AclLimits): Result<LoadedAcl> {
-  const args = ["--eval", "--strict", "--json"];
+  // The real file and its directory: Nix follows a symlinked ACL, and restricted mode checks
+  // every path it reads after following symlinks.
+  const real = realpathSync(resolve(file));
+  const dir = dirname(real);
+  const args = ["--eval", "--strict", "--json", ...restrictedEvalArgs(dir, limits.nixPath ?? [])];
   const run = hasBom(bytes)
-    ? nixInstantiate([...args, "-"], limits, { input: text, cwd: dirname(resolve(file)) })
-    : nixInstantiate([...args, resolve(file)], limits);
+    ? nixInstantiate([...args, "-"], limits, { input: text, cwd: dir })
+    : nixInstantiate([...args, real], limits);
   if (run.problem === "missing")
     return failure(
       file,
@@ -453,7 +473,7 @@ function loadNix(file: string, bytes: Buffer, text: string, limits: AclLimits): 
     );
   if (run.problem !== undefined)
     return failure(file, "nix-unavailable", `cannot run nix-instantiate: ${run.problem}`);
-  if (run.status !== 0) return nixFailure(file, run.stderr);
+  if (run.status !== 0) return nixFailure(file, run.stderr, real, dir);
   let json: string;
   try {
     json = decodeUtf8(run.stdout);

@@ -83,3 +83,42 @@ export function isService(text: string): boolean {
   const high = m[2] === undefined ? low : Number(m[2]);
   return low >= 1 && high <= 65535 && low <= high;
 }
+
+/**
+ * What a key or secret path may be made of. Such a path reaches places that read it as code:
+ * nixpkgs' scripted `networking.wireguard` puts it into a root unit's shell script between
+ * double quotes (`wg set "wg0" private-key "<path>"`), wg-quick's PostUp runs it through bash,
+ * systemd reads it in unit files (`%` specifiers, `\` escapes, quotes, `;`), agenix copies it
+ * into its activation script. None of these characters means anything to any of them: no
+ * white space, quote, `$`, backtick, `\`, `;`, `%`, `#`, `*`, `?`, `[`, `~`, `!`, control or
+ * non-ASCII character (those also hide from a reviewer reading the diff).
+ */
+const KEY_PATH_CHARACTER = /[A-Za-z0-9._+@=,:/-]/;
+
+/** The allowed characters, in words, for messages. */
+export const KEY_PATH_EXPECTED =
+  "an absolute path of letters, digits and . _ + @ = , : - between single slashes, without . or .. parts";
+
+/**
+ * Why `path` cannot name a key file, or undefined when it can: an absolute path (a relative one
+ * means whatever the working directory of the reader is) made only of safe characters (see
+ * `KEY_PATH_CHARACTER`), normalised (no `.` or `..` part, no `//`, no trailing `/`), so that
+ * what a reviewer reads is the file that is read. `absolute: false` is for directories given
+ * on the command line that may stay relative (`--secrets-dir`, made into flake paths).
+ */
+export function keyPathProblem(path: string, absolute = true): string | undefined {
+  if (path === "") return "it is empty";
+  for (let i = 0; i < path.length; i++) {
+    const c = path[i] as string;
+    if (!KEY_PATH_CHARACTER.test(c)) {
+      const shown = JSON.stringify(c).slice(1, -1);
+      return `character ${i + 1} is ${c === " " ? "a space" : `"${shown}"`}, which shells, systemd or INI readers give a meaning to`;
+    }
+  }
+  if (absolute && !path.startsWith("/")) return "it is relative";
+  const parts = path.split("/");
+  const body = path.startsWith("/") ? parts.slice(1) : parts;
+  if (body.some((p) => p === "")) return "it has an empty part (// or a trailing /)";
+  if (body.some((p) => p === "." || p === "..")) return "it has a . or .. part";
+  return undefined;
+}

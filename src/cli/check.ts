@@ -9,6 +9,7 @@ import type { Hop } from "../check/paths.js";
 import { traceText } from "../check/paths.js";
 import type { PolicyResult } from "../check/policy.js";
 import { type Diagnostic, diagnostic, formatDiagnostic, renderPath } from "../diagnostics.js";
+import { publicKeysIn, stalePublicKeys } from "../keys/stale.js";
 import type { Network } from "../network/model.js";
 import { Generator, readNetwork } from "../pipeline.js";
 import type { Registry } from "../registry.js";
@@ -188,7 +189,13 @@ async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
     return EXIT_USAGE;
   }
   const locate = aclLocator(acl, read.loaded);
-  const located = locate([...report.diagnostics, ...generation.value]);
+  // With a keys directory, the ACL's public keys must be the directory's: another key in the
+  // ACL (a change that swapped one) would be given to every other peer.
+  const stale =
+    flags.keysDir === undefined
+      ? []
+      : stalePublicKeys(network, publicKeysIn(network, flags.keysDir), flags.keysDir, "error");
+  const located = locate([...report.diagnostics, ...generation.value, ...stale]);
   const all = [...read.warnings, ...located];
   const { errors, warnings } = counts(all);
   const { policy } = report;

@@ -3,6 +3,7 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { type AclLimits, DEFAULT_LIMITS, describeSize } from "../acl/bounded-input.js";
 import type { LoadedAcl } from "../acl/load.js";
+import { type NixPathEntry, parseNixPathFlag } from "../acl/nix-path.js";
 import type { Diagnostic } from "../diagnostics.js";
 import type { Network } from "../network/model.js";
 import { locateDiagnostics, readNetwork } from "../pipeline.js";
@@ -33,6 +34,8 @@ export async function registryWith(io: CliIO, plugins: readonly string[]): Promi
 export interface LimitFlags {
   maxAclSize: number;
   nixTimeout: number;
+  /** `--nix-path`: what a .nix ACL may read besides its own directory. */
+  nixPath: NixPathEntry[];
 }
 
 const SIZE_UNITS: Record<string, number> = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
@@ -71,11 +74,33 @@ export function withAclLimits(command: Command): Command {
       )
         .argParser(parseSeconds)
         .default(DEFAULT_LIMITS.nixTimeoutSeconds),
+    )
+    .addOption(
+      new Option(
+        "--nix-path <name[=dir]>",
+        "let a .nix ACL import <name> from dir, or from NIX_PATH's entry name (repeatable; it reads nothing else outside its own directory)",
+      )
+        .argParser(nixPathEntry)
+        .default([], "none"),
     );
 }
 
+/** One `--nix-path` value, added to those before it. */
+function nixPathEntry(text: string, previous: NixPathEntry[] = []): NixPathEntry[] {
+  try {
+    return [...previous, parseNixPathFlag(text, process.env.NIX_PATH)];
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
 export function aclLimits(flags: LimitFlags): AclLimits {
-  return { ...DEFAULT_LIMITS, maxBytes: flags.maxAclSize, nixTimeoutSeconds: flags.nixTimeout };
+  return {
+    ...DEFAULT_LIMITS,
+    maxBytes: flags.maxAclSize,
+    nixTimeoutSeconds: flags.nixTimeout,
+    nixPath: flags.nixPath ?? [],
+  };
 }
 
 /** Reads the ACL; prints its warnings, or its errors and exits 1. */

@@ -76,7 +76,11 @@ async function generateFor(
 ): Promise<number> {
   const { registry, network, locate } = await sourcedNetworkWith(io, acl, flags);
   const peers = chosen(network, acl, flags.peer);
-  const made = await generateKeys(network, flags.dir, { peers, rotate: flags.rotate });
+  const made = await generateKeys(network, flags.dir, {
+    peers,
+    rotate: flags.rotate,
+    ...(flags.updateAcl ? { updatesAcl: true } : {}),
+  });
   if (!made.ok) {
     printDiagnostics(io, locate(made.diagnostics));
     return EXIT_INVALID;

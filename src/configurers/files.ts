@@ -152,7 +152,7 @@ export function absoluteKeyFile(file: string, path: readonly PathSegment[]): str
 
 /**
  * `PrivateKey = …` for `--inline-private-keys`: the key itself, from wherever the key providers
- * find it (the ACL's `privateKey`, a keys directory, a key file readable here), marked secret so
+ * find it (the ACL's `privateKey`, the keys directory; see `PeerKeys.privateKey`), marked secret so
  * its file is written 0600.
  */
 export function inlinePrivateKeyEntry(context: ConfigureContext): IniEntry {
@@ -166,8 +166,9 @@ export function inlinePrivateKeyEntry(context: ConfigureContext): IniEntry {
 }
 
 /**
- * `PresharedKey = …` for `--inline-private-keys`, when the subnet has a preshared key that can
- * be read here; undefined otherwise (the configuration then names its file, as without the flag).
+ * `PresharedKey = …` for `--inline-private-keys`, when the subnet's preshared key is found here
+ * (a provider holds it, or it is the subnet's own file in the keys directory); undefined
+ * otherwise (the configuration then names its file, as without the flag).
  */
 function inlinePresharedKeyEntry(
   context: ConfigureContext,
@@ -185,7 +186,7 @@ function inlinePresharedKeyEntry(
 
 /**
  * A subnet's preshared key in a file configuration: `inline` (`--inline-private-keys`) when it
- * can be read here; otherwise its `file`, as without inlining; neither when the subnet has none.
+ * is found here (see `inlinePresharedKeyEntry`); otherwise its `file`, as without inlining; neither when the subnet has none.
  */
 export function presharedKeyOf(
   context: ConfigureContext,

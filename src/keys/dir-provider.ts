@@ -50,6 +50,7 @@ export const dirKeyProvider = defineKeyProvider({
         ]);
       },
       privateKey: () => cachedKey(join(dir, keyFiles.privateKey(peer.name)), cache),
+      privateKeySource: () => join(dir, keyFiles.privateKey(peer.name)),
       presharedKey: (subnet) =>
         subnetHasPresharedKey(subnet)
           ? cachedKey(join(dir, keyFiles.presharedKey(subnet.name)), cache)

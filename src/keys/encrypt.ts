@@ -179,7 +179,7 @@ export async function encryptKeys(
       );
   }
   const work: Work[] = [];
-  for (const { name, index } of peers) {
+  for (const { name, index, publicKey } of peers) {
     const key = readKeyFile(join(keysDir, keyFiles.privateKey(name)));
     if (key === undefined) {
       found.push(
@@ -188,6 +188,18 @@ export async function encryptKeys(
           "no-private-key",
           ["peers", index],
           `${join(keysDir, keyFiles.privateKey(name))} does not exist or holds no key; run wirenix keys generate first`,
+        ),
+      );
+      continue;
+    }
+    // Encrypted for this peer's host, a key must be this peer's.
+    if (publicKey !== undefined && publicKeyOf(key) !== publicKey) {
+      found.push(
+        diagnostic(
+          "error",
+          "key-mismatch",
+          ["peers", index, "publicKey"],
+          `the private key in ${join(keysDir, keyFiles.privateKey(name))} is not peer ${JSON.stringify(name)}'s: its public key differs from peers[${index}].publicKey in the ACL; restore the right key file, or write the keys directory's public keys into the ACL (wirenix keys generate --update-acl)`,
         ),
       );
       continue;

@@ -49,6 +49,11 @@ export interface GenerateKeysOptions {
   rotate?: readonly string[];
   /** For backup names; tests pass a fixed time. */
   now?: Date;
+  /**
+   * The keys directory is the truth about public keys (`--update-acl` then writes them into
+   * the ACL): an existing private key whose public key differs from the ACL's is no error.
+   */
+  updatesAcl?: boolean;
 }
 
 export interface GenerateKeysReport {
@@ -60,7 +65,13 @@ export interface GenerateKeysReport {
 }
 
 /** Checks everything that can be checked before any file is written. */
-function problems(network: Network, dir: string, peers: NetPeer[], rotate: readonly string[]) {
+function problems(
+  network: Network,
+  dir: string,
+  peers: NetPeer[],
+  rotate: readonly string[],
+  updatesAcl: boolean,
+) {
   const found: Diagnostic[] = [];
   for (const name of rotate)
     if (!peers.some((p) => p.name === name))
@@ -103,6 +114,24 @@ function problems(network: Network, dir: string, peers: NetPeer[], rotate: reado
           "invalid-key",
           ["peers", peer.index],
           `${join(dir, keyFiles.publicKey(name))} is not the public key of ${join(dir, keyFiles.privateKey(name))}; restore the right one or use --rotate ${name}`,
+        ),
+      );
+    // A private key is used only for its own peer: one that is not the ACL's peer's (a wrong
+    // file, or an ACL whose publicKey a change replaced) stops the run, unless --update-acl
+    // makes the keys directory the truth.
+    if (
+      key !== undefined &&
+      peer.publicKey !== undefined &&
+      !updatesAcl &&
+      !rotate.includes(name) &&
+      publicKeyOf(key) !== peer.publicKey
+    )
+      found.push(
+        diagnostic(
+          "error",
+          "key-mismatch",
+          ["peers", peer.index, "publicKey"],
+          `the private key in ${join(dir, keyFiles.privateKey(name))} is not peer ${JSON.stringify(name)}'s: its public key differs from peers[${peer.index}].publicKey in the ACL; restore the right key file, correct the ACL, or write the keys directory's public key into it with --update-acl`,
         ),
       );
   }
@@ -207,14 +236,16 @@ export async function generateKeys(
   let lock: HeldLock | undefined;
   try {
     // A bad name is reported before the directory is made.
-    const early = existsSync(dir) ? [] : problems(network, dir, peers, rotate);
+    const early = existsSync(dir)
+      ? []
+      : problems(network, dir, peers, rotate, options.updatesAcl === true);
     if (isNonEmpty(early)) return { ok: false, diagnostics: early };
     const prepared = prepareSecretDir(dir);
     if (prepared) notices.push(prepared);
     // One run at a time in a keys directory: the checks below must still hold while we write.
     lock = await lockSecretDir(dir);
     if (lock.notice) notices.push(lock.notice);
-    const found = problems(network, dir, peers, rotate);
+    const found = problems(network, dir, peers, rotate, options.updatesAcl === true);
     if (isNonEmpty(found)) return { ok: false, diagnostics: found };
     const loose = looseSecretFiles(dir);
     if (loose) notices.push(loose);

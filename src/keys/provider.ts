@@ -3,12 +3,15 @@
  * holding the local private key, the file holding a subnet's preshared key. Providers are asked
  * in the order the user gave; the first answer wins.
  */
-import { isWireguardKey } from "../acl/values.js";
+import { realpathSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { isWireguardKey, KEY_PATH_EXPECTED, keyPathProblem } from "../acl/values.js";
 import type { ConfigTree } from "../config-tree.js";
 import { diagnostic, InputError, type Mismatch, type PathSegment } from "../diagnostics.js";
 import type { NetPeer, NetSubnet, Network } from "../network/model.js";
 import { describeSecret, isKeyText } from "../secrets.js";
-import { readKeyFile } from "./key-dir.js";
+import { publicKeyOf } from "./generate.js";
+import { keyFiles, readKeyFile } from "./key-dir.js";
 
 /** What a provider is told about the run and the peer being configured. */
 export interface KeyProviderContext {
@@ -32,6 +35,8 @@ export interface PeerKeyAnswers {
    * keys directory): what `--inline-private-keys` and `qr` write into a configuration.
    */
   privateKey?(): string | undefined;
+  /** Where `privateKey` comes from (a file, an ACL path), for messages; never the key. */
+  privateKeySource?(): string;
   /** A subnet's preshared key itself, where the provider holds it here. */
   presharedKey?(subnet: NetSubnet): string | undefined;
   /** Extra configuration the provider needs (secret declarations, ...). */
@@ -43,11 +48,6 @@ export interface PeerKeyAnswers {
 export interface KeyProvider {
   name: string;
   description: string;
-  /**
-   * Its file paths are the ACL's own, passed on as written: relative ones too, as the original
-   * accepts them. Every other provider must answer absolute paths.
-   */
-  pathsAsWritten?: boolean;
   /** Problems with the run's options, found before any peer is configured. */
   checkOptions?(options: { secretsDir?: string; keysDir?: string }): string | undefined;
   forPeer(context: KeyProviderContext): PeerKeyAnswers;
@@ -72,15 +72,13 @@ function keyProblem(key: unknown): Problem | undefined {
   return undefined;
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds.
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
-
 /**
  * What is wrong with a file path a provider answered, if anything. A path goes into files as
- * they are written (a wg-quick PostUp line, a Nix string): a line break in it would add lines
- * of its own, and a key given where its file was meant would be published.
+ * they are written (a wg-quick PostUp line, a Nix string that nixpkgs puts into a root unit's
+ * script): only a safe absolute path may (see `keyPathProblem`), and a key given where its file
+ * was meant would be published.
  */
-function pathProblem(path: unknown, absolute: boolean): Problem | undefined {
+function pathProblem(path: unknown): Problem | undefined {
   if (typeof path !== "string")
     return { expected: "a file path (a string)", received: describeSecret(path) };
   if (isKeyText(path))
@@ -88,20 +86,17 @@ function pathProblem(path: unknown, absolute: boolean): Problem | undefined {
       expected: "the path of the file that holds the key",
       received: `what looks like a key itself (${describeSecret(path)})`,
     };
-  if (CONTROL.test(path))
-    return {
-      expected: "a file path without line breaks or control characters",
-      received: JSON.stringify(path),
-    };
-  if (absolute && !path.startsWith("/"))
-    return { expected: "an absolute file path", received: JSON.stringify(path) };
+  const problem = keyPathProblem(path);
+  if (problem !== undefined)
+    return { expected: `${KEY_PATH_EXPECTED} (${problem})`, received: JSON.stringify(path) };
   return undefined;
 }
 
 /** The ordered providers of one local peer, answering as one. */
 export class PeerKeys {
-  readonly #answers: { name: string; answers: PeerKeyAnswers; absolute: boolean }[];
+  readonly #answers: { name: string; answers: PeerKeyAnswers }[];
   readonly #peer: NetPeer;
+  readonly #keysDir: string | undefined;
   readonly #publicKeys = new Map<NetPeer, string>();
   readonly #checkedPublicKeys: Set<string>;
 
@@ -115,11 +110,11 @@ export class PeerKeys {
     checkedPublicKeys: Set<string> = new Set(),
   ) {
     this.#peer = context.peer;
+    this.#keysDir = context.keysDir;
     this.#checkedPublicKeys = checkedPublicKeys;
     this.#answers = providers.map((p) => ({
       name: p.name,
       answers: p.forPeer(context),
-      absolute: p.pathsAsWritten !== true,
     }));
   }
 
@@ -170,10 +165,10 @@ export class PeerKeys {
   }
 
   privateKeyFile(): string {
-    for (const { name, answers, absolute } of this.#answers) {
+    for (const { name, answers } of this.#answers) {
       const file: unknown = answers.privateKeyFile?.();
       if (file !== undefined && file !== "") {
-        const problem = pathProblem(file, absolute);
+        const problem = pathProblem(file);
         if (problem)
           this.#refuse(
             name,
@@ -197,10 +192,10 @@ export class PeerKeys {
 
   /** May be unanswered: a subnet without a preshared key is fine. */
   presharedKeyFile(subnet: NetSubnet): string | undefined {
-    for (const { name, answers, absolute } of this.#answers) {
+    for (const { name, answers } of this.#answers) {
       const file: unknown = answers.presharedKeyFile?.(subnet);
       if (file !== undefined && file !== "") {
-        const problem = pathProblem(file, absolute);
+        const problem = pathProblem(file);
         if (problem)
           this.#refuse(
             name,
@@ -214,34 +209,39 @@ export class PeerKeys {
     return undefined;
   }
 
-  /** The first key the providers answer with `ask`, checked; undefined when none has one. */
-  #keyAnswer(
-    ask: (answers: PeerKeyAnswers) => unknown,
+  /** A key a provider answered, checked; undefined when it has none. */
+  #checkedKey(
+    provider: string,
+    key: unknown,
     path: PathSegment[],
     what: string,
   ): string | undefined {
-    for (const { name, answers } of this.#answers) {
-      const key = ask(answers);
-      if (key === undefined || key === "") continue;
-      const problem = keyProblem(key);
-      if (problem) this.#refuse(name, path, what, problem);
-      return key as string;
-    }
-    return undefined;
+    if (key === undefined || key === "") return undefined;
+    const problem = keyProblem(key);
+    if (problem) this.#refuse(provider, path, what, problem);
+    return key as string;
   }
 
   /**
    * The private key itself, for a configuration that carries it (`--inline-private-keys`,
-   * `qr`): from the first provider that holds it, else read from the file the providers name,
-   * when that file is readable here. Never part of a message.
+   * `qr`): from the first provider that holds it, else read from the file the providers name
+   * when that file is the peer's own in the keys directory (`DIR/<peer>.key`; see
+   * `#ownKeyFile`). Its public key must be the peer's (see `checkOwnPrivateKey`). Never part of
+   * a message.
    */
   privateKey(): string {
-    const given = this.#keyAnswer(
-      (answers) => answers.privateKey?.(),
-      ["peers", this.#peer.index],
-      "a bad private key",
-    );
-    if (given !== undefined) return given;
+    for (const { name, answers } of this.#answers) {
+      const given = this.#checkedKey(
+        name,
+        answers.privateKey?.(),
+        ["peers", this.#peer.index],
+        "a bad private key",
+      );
+      if (given === undefined) continue;
+      const source = answers.privateKeySource?.() ?? `key provider ${JSON.stringify(name)}`;
+      this.checkOwnPrivateKey(given, source);
+      return given;
+    }
     let file: string;
     try {
       file = this.privateKeyFile();
@@ -255,6 +255,16 @@ export class PeerKeys {
         ),
       ]);
     }
+    const own = this.#ownKeyFile(file, keyFiles.privateKey(this.#peer.name));
+    if (own !== true)
+      throw new InputError([
+        diagnostic(
+          "error",
+          "no-private-key",
+          ["peers", this.#peer.index, "privateKey"],
+          `no private key for peer ${JSON.stringify(this.#peer.name)} to write into its configuration: ${file} is not read, since ${own}; give --keys-dir DIR after wirenix keys generate`,
+        ),
+      ]);
     const key = readKeyFile(file);
     if (key === undefined)
       throw new InputError([
@@ -265,7 +275,66 @@ export class PeerKeys {
           `no private key for peer ${JSON.stringify(this.#peer.name)} to write into its configuration: ${file} is not readable here or holds no WireGuard key (key providers asked: ${this.#names()}); give --keys-dir DIR after wirenix keys generate`,
         ),
       ]);
+    this.checkOwnPrivateKey(key, file);
     return key;
+  }
+
+  /**
+   * Whether a file a provider names may be read for its key here: only the peer's or subnet's
+   * own file in the keys directory (`name`: `<peer>.key`, `<subnet>.psk`), compared after
+   * following symlinks. Otherwise an ACL (a pull request) could name any key file this machine
+   * can read (another network's hub key, say) and have it copied into the configuration given
+   * to its peer. True, or the reason it may not.
+   */
+  #ownKeyFile(file: string, name: string): true | string {
+    const rule = `keys are read into a configuration only from the keys directory (--keys-dir DIR: DIR/${name}), never from a path the ACL or a provider names`;
+    if (this.#keysDir === undefined) return rule;
+    const own = join(resolve(this.#keysDir), name);
+    try {
+      if (realpathSync(file) === realpathSync(own)) return true;
+    } catch {
+      // Either does not exist: not the peer's own file.
+    }
+    return `it is not ${own} (${rule})`;
+  }
+
+  /**
+   * Stops the run when `privateKey` (read from `source`: a file or an ACL path) is not the
+   * peer's: its public key must be the ACL's `publicKey` of the peer, or when the ACL has none,
+   * the one the key providers give for it (the one every other peer is configured with). A key
+   * of another peer would otherwise be written into this peer's configuration, and a wrong key
+   * makes a tunnel that silently never completes a handshake. The key is never in the message.
+   */
+  checkOwnPrivateKey(privateKey: string, source: string): void {
+    const peer = this.#peer;
+    let expected: { key: string; from: string; path: PathSegment[] } | undefined;
+    if (peer.publicKey !== undefined)
+      expected = {
+        key: peer.publicKey,
+        from: `peers[${peer.index}].publicKey in the ACL`,
+        path: ["peers", peer.index, "publicKey"],
+      };
+    else
+      for (const { name, answers } of this.#answers) {
+        const key: unknown = answers.publicKeyOf?.(peer);
+        if (typeof key === "string" && isWireguardKey(key)) {
+          expected = {
+            key,
+            from: `the public key key provider ${JSON.stringify(name)} gives for ${JSON.stringify(peer.name)}`,
+            path: ["peers", peer.index, "publicKey"],
+          };
+          break;
+        }
+      }
+    if (expected === undefined || publicKeyOf(privateKey) === expected.key) return;
+    throw new InputError([
+      diagnostic(
+        "error",
+        "key-mismatch",
+        expected.path,
+        `the private key from ${source} is not peer ${JSON.stringify(peer.name)}'s: its public key differs from ${expected.from}; it is not written into the configuration of ${JSON.stringify(peer.name)} (check that ${source} holds this peer's key, or correct its publicKey)`,
+      ),
+    ]);
   }
 
   /**
@@ -280,25 +349,31 @@ export class PeerKeys {
         "error",
         "no-preshared-key",
         ["subnets", subnet.index, "presharedKeyFile"],
-        `no preshared key for subnet ${JSON.stringify(subnet.name)} to write into the configuration of ${JSON.stringify(this.#peer.name)}: ${found.file} is not readable here or holds no WireGuard key (run wirenix keys generate and give --keys-dir)`,
+        `no preshared key for subnet ${JSON.stringify(subnet.name)} to write into the configuration of ${JSON.stringify(this.#peer.name)}: ${found.file} ${found.refused === undefined ? "is not readable here or holds no WireGuard key" : `is not read, since ${found.refused}`} (run wirenix keys generate and give --keys-dir)`,
       ),
     ]);
   }
 
   /**
    * A subnet's preshared key itself when it is found here, or the file the providers name for
-   * it when that cannot be read here (the target machine's path), or undefined when the subnet
-   * has no preshared key.
+   * it when that cannot be read here (the target machine's path; `refused` says why it was not
+   * even tried: only the subnet's own file in the keys directory is read, see `#ownKeyFile`),
+   * or undefined when the subnet has no preshared key.
    */
-  presharedKeyHere(subnet: NetSubnet): string | { file: string } | undefined {
-    const given = this.#keyAnswer(
-      (answers) => answers.presharedKey?.(subnet),
-      ["subnets", subnet.index, "presharedKeyFile"],
-      `a bad preshared key for subnet ${JSON.stringify(subnet.name)}`,
-    );
-    if (given !== undefined) return given;
+  presharedKeyHere(subnet: NetSubnet): string | { file: string; refused?: string } | undefined {
+    for (const { name, answers } of this.#answers) {
+      const given = this.#checkedKey(
+        name,
+        answers.presharedKey?.(subnet),
+        ["subnets", subnet.index, "presharedKeyFile"],
+        `a bad preshared key for subnet ${JSON.stringify(subnet.name)}`,
+      );
+      if (given !== undefined) return given;
+    }
     const file = this.presharedKeyFile(subnet);
     if (file === undefined) return undefined;
+    const own = this.#ownKeyFile(file, keyFiles.presharedKey(subnet.name));
+    if (own !== true) return { file, refused: own };
     return readKeyFile(file) ?? { file };
   }
 

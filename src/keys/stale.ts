@@ -3,22 +3,28 @@
  * rotation) the ACL may still hold an old public key, or none, and the peers it is deployed to
  * would not accept the new one.
  */
-import { type Diagnostic, diagnostic } from "../diagnostics.js";
+import { join } from "node:path";
+import { type Diagnostic, diagnostic, type Severity } from "../diagnostics.js";
 import type { Network } from "../network/model.js";
-import { keyFiles } from "./key-dir.js";
+import { keyFiles, readKeyFile } from "./key-dir.js";
 
-/** A warning for every peer whose `publicKey` in the ACL differs from its key in `dir`. */
+/**
+ * A diagnostic for every peer whose `publicKey` in the ACL differs from its key in `dir`: a
+ * warning after `keys generate` (a rotation leaves the ACL behind until --update-acl), an
+ * error for `check --keys-dir` (the ACL names another key than the peer's own).
+ */
 export function stalePublicKeys(
   network: Network,
   publicKeys: ReadonlyMap<string, string>,
   dir: string,
+  severity: Severity = "warning",
 ): Diagnostic[] {
   return network.peers.flatMap((p) => {
     const key = publicKeys.get(p.name);
     if (key === undefined || p.publicKey === undefined || p.publicKey === key) return [];
     return [
       diagnostic(
-        "warning",
+        severity,
         "stale-public-key",
         ["peers", p.index, "publicKey"],
         `differs from ${dir}/${keyFiles.publicKey(p.name)}; run with --update-acl, or give generate --keys-dir ${dir} so the keys directory is asked first`,
@@ -33,4 +39,14 @@ export function unsetPublicKeys(
   publicKeys: ReadonlyMap<string, string>,
 ): string[] {
   return [...publicKeys.keys()].filter((name) => network.peer(name)?.publicKey === undefined);
+}
+
+/** The public keys in `dir` (`<peer>.pub`) of the network's peers that have one there. */
+export function publicKeysIn(network: Network, dir: string): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const peer of network.peers) {
+    const key = readKeyFile(join(dir, keyFiles.publicKey(peer.name)));
+    if (key !== undefined) found.set(peer.name, key);
+  }
+  return found;
 }

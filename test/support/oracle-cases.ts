@@ -96,6 +96,15 @@ export const originalCases = {
    * b has a manual address outside the /64 that a and c generate: in networkd only a route
    * for its AllowedIP reaches it (intentional difference 10).
    */
+  /**
+   * Key paths that are shell commands in nixpkgs' scripted wireguard unit (issue 23): the
+   * original passes them on; we refuse them (intentional difference 12).
+   */
+  "hostile-key-paths": () =>
+    mesh((acl) => {
+      acl.peers[1].privateKeyFile = "/run/keys/$(touch /run/pwned)/a.key";
+      acl.subnets[0].presharedKeyFile = '/run/keys/psk"; touch /run/pwned-psk; echo "';
+    }),
   "outside-prefix": () => ({
     version: "v1",
     subnets: [{ name: "lan", endpoints: [{ port: 51820 }] }],

@@ -15,10 +15,11 @@ export interface Ran {
 /** Spawns `bin/wirenix.js` exactly as a user would. */
 export function wirenix(
   args: readonly string[],
-  options: { cwd?: string; input?: string } = {},
+  options: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {},
 ): Ran {
   const run = spawnSync(process.execPath, [wirenixBin, ...args], {
     cwd: options.cwd ?? repoRoot,
+    ...(options.env === undefined ? {} : { env: options.env }),
     encoding: "utf8",
     input: options.input ?? "",
     maxBuffer: 1 << 30,

@@ -112,7 +112,7 @@ test("a run that fails for one peer writes nothing at all", () =>
     assert.equal(run.code, 1);
     assert.match(
       run.err,
-      /peers\[1\]\.privateKey: no private key for peer "b" to write into its configuration: \/etc\/wg\/b\.key is not readable here/,
+      /peers\[1\]\.privateKey: no private key for peer "b" to write into its configuration: \/etc\/wg\/b\.key is not read, since keys are read into a configuration only from the keys directory/,
     );
     assert.ok(!existsSync(out), "no directory made");
     // With earlier output in place, a failing run leaves it as it was.

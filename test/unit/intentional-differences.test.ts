@@ -284,3 +284,28 @@ test("11. names equal except for case are refused; the original accepts them", a
     assert.match(run.stderr, path);
   }
 });
+
+test("12. key paths are safe absolute paths; the original passes shell commands on", async () => {
+  const acl = originalCases["hostile-key-paths"]();
+  const ours = await generate(acl, "--configurer", "static");
+  assert.equal(ours.code, 1);
+  assert.match(
+    ours.stderr,
+    /peers\[1\]\.privateKeyFile: expected an absolute path of letters, digits and \. _ \+ @ = , : - between single slashes, without \. or \.\. parts \(character 11 is "\$"/,
+  );
+  assert.match(
+    ours.stderr,
+    /subnets\[0\]\.presharedKeyFile: expected an absolute path .*character 14 is "\\""/,
+  );
+  // The original writes both into b's configuration, where nixpkgs' scripted wireguard module
+  // puts them into the root unit's script (test/e2e/security-nixos-paths.test.ts shows it).
+  const theirs = originalOk(originalOn("hostile-key-paths", "static", "short"), "b");
+  const lan = theirs.networking.wireguard.interfaces.lan;
+  assert.equal(lan.privateKeyFile, "/run/keys/$(touch /run/pwned)/a.key");
+  assert.equal(lan.peers[0].presharedKeyFile, '/run/keys/psk"; touch /run/pwned-psk; echo "');
+  // Without the hostile paths, the same ACL is generated as the original does.
+  const safe = originalCases["hostile-key-paths"]();
+  safe.peers[1].privateKeyFile = "/etc/wg.key";
+  delete safe.subnets[0].presharedKeyFile;
+  assert.equal((await generate(safe)).code, 0);
+});

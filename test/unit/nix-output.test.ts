@@ -105,7 +105,8 @@ test("names that need escaping round-trip through the Nix printer", () => {
         "ztdAXTspQEZUNpxUbUdAhhRWbiL3YYWKSK0ZGdcsMHE=",
         "43tP6JgckdTFrnbYuy8a42jdNt3+wwVcb4+ae5U4ez4=",
       ][i],
-      privateKeyFile: `/etc/wg "key" ${i}`,
+      // Key paths with such characters are refused before any printer (key path rule).
+      privateKeyFile: `/etc/wg/key-${i}`,
       endpoints: [{ ip: `host${i}.example` }],
     })),
     connections: [{ a: [], b: [] }],

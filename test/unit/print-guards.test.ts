@@ -118,12 +118,12 @@ test("a key provider plugin's bad answers are refused, naming the provider and t
     [
       "relative-path",
       '{ privateKeyFile: () => "keys/alpha.key" }',
-      /key provider "relative-path" answered a bad private key file while configuring peer "\w+": expected an absolute file path, got "keys\/alpha.key"/,
+      /key provider "relative-path" answered a bad private key file while configuring peer "\w+": expected an absolute path of letters.* \(it is relative\), got "keys\/alpha.key"/,
     ],
     [
       "newline-path",
       `{ privateKeyFile: () => "/run/keys/a\\nPostUp = rm -rf /" }`,
-      /key provider "newline-path" answered a bad private key file .*without line breaks or control characters/,
+      /key provider "newline-path" answered a bad private key file .*expected an absolute path of letters.*\(character 12 is "\\n"/,
     ],
     [
       "key-as-path",
@@ -133,7 +133,7 @@ test("a key provider plugin's bad answers are refused, naming the provider and t
     [
       "psk-path",
       `{ presharedKeyFile: () => "relative.psk" }`,
-      /key provider "psk-path" answered a bad preshared key file for subnet "\w+" .*expected an absolute file path/,
+      /key provider "psk-path" answered a bad preshared key file for subnet "\w+" .*expected an absolute path of letters.*\(it is relative\)/,
     ],
   ];
   for (const [name, answers, expected] of cases) {

@@ -29,7 +29,9 @@ import { wgKeyPair } from "../support/wg.js";
 const registry = createRegistry();
 
 /** Three peers on `wg` (pool-style addresses), `two` also on `lan`; keys as asked. */
-function network(extra: { privateKey?: string; psk?: string; publicKeys?: boolean } = {}): Network {
+function network(
+  extra: { privateKey?: string; psk?: string; publicKeys?: boolean; aPublicKey?: string } = {},
+): Network {
   const pair = (name: string) => ({
     name,
     subnets: {
@@ -53,7 +55,11 @@ function network(extra: { privateKey?: string; psk?: string; publicKeys?: boolea
       ],
       groups: [],
       peers: [
-        { ...pair("a"), ...(extra.privateKey ? { privateKey: extra.privateKey } : {}) },
+        {
+          ...pair("a"),
+          ...(extra.privateKey ? { privateKey: extra.privateKey } : {}),
+          ...(extra.aPublicKey ? { publicKey: extra.aPublicKey } : {}),
+        },
         pair("two"),
         pair("three"),
       ],
@@ -201,8 +207,9 @@ test("inlining takes the private and preshared keys from the keys directory the 
   }));
 
 test("inlining takes the private key from the ACL; without one anywhere it says where to look", () => {
-  const { privateKey } = wgKeyPair();
-  const gen = generator(network({ privateKey }), {
+  const { privateKey, publicKey } = wgKeyPair();
+  // The key must be a's (issue 23): the ACL's publicKey of a is its public key.
+  const gen = generator(network({ privateKey, aPublicKey: publicKey }), {
     configurer: "wg-quick",
     inlinePrivateKeys: true,
   });
@@ -219,9 +226,9 @@ test("inlining takes the private key from the ACL; without one anywhere it says 
 test("phoneConfiguration: the one interface with its keys inline, keys through the providers", () =>
   withTempDir((dir) => {
     const keys = join(dir, "keys");
-    const net = network({ psk: "/etc/wireguard/wg.psk" });
-    mkdirSync(keys, { mode: 0o700 });
     const pair = wgKeyPair();
+    const net = network({ psk: "/etc/wireguard/wg.psk", aPublicKey: pair.publicKey });
+    mkdirSync(keys, { mode: 0o700 });
     const presharedKey = execFileSync("wg", ["genpsk"], { encoding: "utf8" }).trim();
     writeFileSync(join(keys, "a.key"), `${pair.privateKey}\n`, { mode: 0o600 });
     writeFileSync(join(keys, "wg.psk"), `${presharedKey}\n`, { mode: 0o600 });
@@ -235,15 +242,23 @@ test("phoneConfiguration: the one interface with its keys inline, keys through t
     assert.doesNotMatch(made.value, /PostUp/);
     // The registry is left as it was: no one-off configurer slipped in.
     assert.deepEqual([...registry.configurers.keys()], [...createRegistry().configurers.keys()]);
-    // A key file given explicitly wins; a bad one is a usage problem naming the file only.
+    // A key file given explicitly is used when it holds a's key; another peer's key is
+    // refused (issue 23); a bad one is a usage problem naming the file only.
     const other = wgKeyPair();
     writeFileSync(join(dir, "other.key"), other.privateKey);
-    const given = phoneConfiguration(net, registry, {
+    const wrong = phoneConfiguration(net, registry, {
       peer: "a",
       keysDir: keys,
       privateKeyFile: join(dir, "other.key"),
     });
-    assert.ok(given.ok && given.value.includes(other.privateKey));
+    assert.ok(!wrong.ok && wrong.diagnostics[0]?.code === "key-mismatch");
+    writeFileSync(join(dir, "own.key"), pair.privateKey);
+    const given = phoneConfiguration(net, registry, {
+      peer: "a",
+      keysDir: keys,
+      privateKeyFile: join(dir, "own.key"),
+    });
+    assert.ok(given.ok && given.value.includes(pair.privateKey));
     const bad = phoneConfiguration(net, registry, {
       peer: "a",
       privateKeyFile: join(dir, "nothing"),
@@ -253,10 +268,11 @@ test("phoneConfiguration: the one interface with its keys inline, keys through t
     const two = phoneConfiguration(net, registry, { peer: "two", keysDir: keys });
     assert.ok(!two.ok && /--subnet/.test(two.diagnostics[0]?.message ?? ""));
     // No preshared key readable here: the phone cannot do without it.
-    const noPsk = phoneConfiguration(network({ psk: "/nonexistent/wg.psk" }), registry, {
-      peer: "a",
-      privateKeyFile: join(dir, "other.key"),
-    });
+    const noPsk = phoneConfiguration(
+      network({ psk: "/nonexistent/wg.psk", aPublicKey: pair.publicKey }),
+      registry,
+      { peer: "a", privateKeyFile: join(dir, "own.key") },
+    );
     assert.ok(!noPsk.ok && noPsk.diagnostics[0]?.code === "no-preshared-key");
   }));
 

@@ -13,6 +13,8 @@ import {
   isIPv4Cidr,
   isService,
   isWireguardKey,
+  KEY_PATH_EXPECTED,
+  keyPathProblem,
   SERVICE_EXPECTED,
   ZONE_ID_EXPECTED,
 } from "../values.js";
@@ -146,13 +148,23 @@ const wireguardKey = (what: string) =>
     ),
   );
 
-/** Where a key is: a key pasted here instead would be published with the configuration. */
+/**
+ * Where a key is: a key pasted here instead would be published with the configuration. The path
+ * reaches shell scripts and unit files, so only safe absolute paths pass (intentional
+ * difference 12; see `keyPathProblem`).
+ */
 const keyFilePath = v.pipe(
   v.string("expected a file path (a string)"),
   v.minLength(1, "expected a file path"),
   v.check(
     (s) => !isKeyText(s),
     "expected the path of the file that holds the key, not the key itself",
+  ),
+  v.check(
+    // A key pasted here is told above, without a second message about its characters.
+    (s) => isKeyText(s) || keyPathProblem(s) === undefined,
+    (issue) =>
+      `expected ${KEY_PATH_EXPECTED} (${keyPathProblem(issue.input as string) ?? "refused"})`,
   ),
 );
 
