@@ -6,35 +6,14 @@
  */
 import { isIPv6 } from "node:net";
 import { isEndpointHost } from "../acl/values.js";
-import { type DiagnosticCode, diagnostic, type PathSegment, type Result } from "../diagnostics.js";
+import type { Result } from "../diagnostics.js";
 import { allocateIPv4 } from "../network/ipv4-pool.js";
 import { ROAMING_KEEPALIVE } from "../network/routing.js";
+import { type Data, failure, isRecord, list, named } from "./acl-data.js";
 import type { AclChange } from "./acl-file.js";
 import type { EditOp } from "./ops.js";
 
 export const DEFAULT_PORT = 51820;
-
-type Data = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Data {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function list(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
-}
-
-function named(value: unknown): string | undefined {
-  return isRecord(value) && typeof value.name === "string" ? value.name : undefined;
-}
-
-function failure(
-  path: readonly PathSegment[],
-  message: string,
-  code: DiagnosticCode = "usage",
-): Result<never> {
-  return { ok: false, diagnostics: [diagnostic("error", code, path, message)] };
-}
 
 const q = JSON.stringify;
 

@@ -28,41 +28,14 @@
  */
 
 import { resolveTarget, splitService } from "../check/policy.js";
-import {
-  type DiagnosticCode,
-  diagnostic,
-  type PathSegment,
-  type Result,
-  renderPath,
-} from "../diagnostics.js";
+import { type PathSegment, type Result, renderPath } from "../diagnostics.js";
 import { addressRange, rangeHolds } from "../network/cidr.js";
 import type { Network } from "../network/model.js";
+import { type Data, failure, isRecord, list, named } from "./acl-data.js";
 import type { AclChange } from "./acl-file.js";
 import type { EditOp } from "./ops.js";
 
-type Data = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Data {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function list(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
-}
-
-function named(value: unknown): string | undefined {
-  return isRecord(value) && typeof value.name === "string" ? value.name : undefined;
-}
-
 const q = JSON.stringify;
-
-function failure(
-  path: readonly PathSegment[],
-  message: string,
-  code: DiagnosticCode,
-): Result<never> {
-  return { ok: false, diagnostics: [diagnostic("error", code, path, message)] };
-}
 
 function namesPeer(filter: unknown, peer: string, rule: "is" | "not"): boolean {
   return (
