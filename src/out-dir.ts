@@ -38,7 +38,6 @@ import {
   renameSync,
   rmdirSync,
   rmSync,
-  type Stats,
   statSync,
   unlinkSync,
 } from "node:fs";
@@ -62,6 +61,7 @@ import {
   asWriteError,
   errnoCode,
   guarded,
+  lstatOrUndefined,
   makeDirectory,
   runTag,
   syncDirectory,
@@ -117,15 +117,6 @@ function isPlainRelative(path: unknown): path is string {
     path.length > 0 &&
     path.split("/").every((part) => part !== "" && part !== "." && part !== "..")
   );
-}
-
-function lstatOrUndefined(path: string): Stats | undefined {
-  try {
-    return lstatSync(path);
-  } catch (error) {
-    if (errnoCode(error) === "ENOENT") return undefined;
-    throw asWriteError(error, path);
-  }
 }
 
 /** Whether every directory on the way to `rel` is a real directory (no symbolic link). */

@@ -22,6 +22,7 @@ import {
   realpathSync,
   renameSync,
   rmSync,
+  type Stats,
   statSync,
   writeSync,
 } from "node:fs";
@@ -91,6 +92,16 @@ export function asWriteError(error: unknown, file: string): WriteError {
   const code = errnoCode(error);
   if (code === undefined) throw error;
   return new WriteError(file, code);
+}
+
+/** What is at `path`, never through a link: undefined when nothing is, a failure as `WriteError`. */
+export function lstatOrUndefined(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch (error) {
+    if (errnoCode(error) === "ENOENT") return undefined;
+    throw asWriteError(error, path);
+  }
 }
 
 /**

@@ -30,6 +30,7 @@ import {
   describeFileError,
   errnoCode,
   guarded,
+  lstatOrUndefined,
   makeDirectory,
   removeTemporaryFiles,
   syncDirectory,
@@ -122,15 +123,6 @@ function refuseLink(dir: string, stat: Stats): void {
 export function refuseLinkedDir(dir: string): void {
   const stat = lstatOrUndefined(dir);
   if (stat) refuseLink(dir, stat);
-}
-
-function lstatOrUndefined(path: string): Stats | undefined {
-  try {
-    return lstatSync(path);
-  } catch (error) {
-    if (errnoCode(error) === "ENOENT") return undefined;
-    throw asWriteError(error, path);
-  }
 }
 
 /** Gives a directory we just made exactly 0700 (mkdir honours the umask), never via a link. */
