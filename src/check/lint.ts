@@ -3,9 +3,9 @@
  * diagnostics with a stable code and the ACL path they concern. The facts several lints need
  * (every interface with its links) are computed once and shared.
  */
-import type { DiagnosticCode, Diagnostics } from "../diagnostics.js";
+import type { DiagnosticCode, Diagnostics, PathSegment } from "../diagnostics.js";
 import type { DevNameMethod } from "../network/devname.js";
-import type { NetInterface, Network } from "../network/model.js";
+import type { NetFilter, NetInterface, Network } from "../network/model.js";
 
 /** Everything a lint may read, and where it reports. */
 export interface CheckContext {
@@ -51,4 +51,19 @@ export function checkContext(
 export function shortList(names: readonly string[], max = 5): string {
   const shown = names.slice(0, max).map((n) => JSON.stringify(n));
   return `${shown.join(", ")}${names.length > max ? `, ... (${names.length} in all)` : ""}`;
+}
+
+/** Every endpoint `match` of the network's subnets, groups and peers, each with its ACL path. */
+export function* endpointMatches(
+  network: Network,
+): Iterable<[readonly NetFilter[], PathSegment[]]> {
+  const owners = [
+    ["subnets", network.subnets],
+    ["groups", network.groups],
+    ["peers", network.peers],
+  ] as const;
+  for (const [kind, items] of owners)
+    for (const item of items)
+      for (const [e, endpoint] of item.endpoints.entries())
+        if (endpoint.match) yield [endpoint.match, [kind, item.index, "endpoints", e, "match"]];
 }

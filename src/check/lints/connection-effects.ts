@@ -7,7 +7,7 @@
  */
 import type { Network } from "../../network/model.js";
 import { filterSelects, type SelectablePeer } from "../../network/select.js";
-import { type Lint, shortList } from "../lint.js";
+import { endpointMatches, type Lint, shortList } from "../lint.js";
 
 function selectable(network: Network): SelectablePeer[] {
   return network.peers.map((p) => ({
@@ -59,20 +59,12 @@ export const connectionEffects: Lint = {
           )}, but no two different peers of them share a subnet it applies to (${subnets.length > 0 ? shortList(subnets, 3) : "there are no subnets"})`,
         );
     }
-    const owners = [
-      ["subnets", network.subnets],
-      ["groups", network.groups],
-      ["peers", network.peers],
-    ] as const;
-    for (const [kind, items] of owners)
-      for (const item of items)
-        item.endpoints.forEach((endpoint, e) => {
-          if (endpoint.match && select(endpoint.match).length === 0)
-            report.warn(
-              "filter-selects-nobody",
-              [kind, item.index, "endpoints", e, "match"],
-              "this endpoint's match selects no peer, so no one ever dials it",
-            );
-        });
+    for (const [match, at] of endpointMatches(network))
+      if (select(match).length === 0)
+        report.warn(
+          "filter-selects-nobody",
+          at,
+          "this endpoint's match selects no peer, so no one ever dials it",
+        );
   },
 };

@@ -9,7 +9,7 @@
  */
 import type { PathSegment } from "../../diagnostics.js";
 import type { NetFilter } from "../../network/model.js";
-import { type Lint, shortList } from "../lint.js";
+import { endpointMatches, type Lint, shortList } from "../lint.js";
 
 const q = JSON.stringify;
 
@@ -22,15 +22,7 @@ function* filterLists(
       const filters = c[side];
       if (filters) yield [filters, ["connections", c.index, side]];
     }
-  const owners = [
-    ["subnets", network.subnets],
-    ["groups", network.groups],
-    ["peers", network.peers],
-  ] as const;
-  for (const [kind, items] of owners)
-    for (const item of items)
-      for (const [e, endpoint] of item.endpoints.entries())
-        if (endpoint.match) yield [endpoint.match, [kind, item.index, "endpoints", e, "match"]];
+  yield* endpointMatches(network);
   for (const rule of network.rules ?? []) {
     yield [rule.from, ["rules", rule.index, "from"]];
     yield [rule.to, ["rules", rule.index, "to"]];
