@@ -11,8 +11,6 @@ import {
   lstatSync,
   mkdirSync,
   readdirSync,
-  readFileSync,
-  readlinkSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
@@ -21,25 +19,10 @@ import { test } from "node:test";
 import { ageRecipientsFile } from "../support/age.js";
 import { fixtures, wirenixBin } from "../support/paths.js";
 import { wirenix, withTempDir } from "../support/run.js";
+import { treeSnapshot } from "../support/tree.js";
 
 /** A public key as `wg pubkey` would print it, for a planted `.pub` in the shared directory. */
 const SOME_PUB = "kdyzqV8cBQtDYeW6R1vUug0Oe+KaytHHDS7JoCp/kTE=";
-
-function snapshot(dir: string): Record<string, string> {
-  const tree: Record<string, string> = {};
-  const walk = (rel: string) => {
-    const path = join(dir, rel);
-    const stat = lstatSync(path);
-    const mode = (stat.mode & 0o7777).toString(8);
-    if (stat.isSymbolicLink()) tree[rel] = `link ${readlinkSync(path)}`;
-    else if (stat.isDirectory()) {
-      tree[rel] = `dir ${mode}`;
-      for (const name of readdirSync(path)) walk(rel === "." ? name : `${rel}/${name}`);
-    } else tree[rel] = `file ${mode} ${readFileSync(path, "utf8")}`;
-  };
-  walk(".");
-  return tree;
-}
 
 const mode = (path: string) => lstatSync(path).mode & 0o777;
 
@@ -66,14 +49,14 @@ test("keys generate --dir kd/link (a link to a shared directory): refused, nothi
     const shared = sharedDir(dir);
     mkdirSync(join(dir, "kd"), { mode: 0o755 });
     symlinkSync(shared, join(dir, "kd", "link"));
-    const before = snapshot(dir);
+    const before = treeSnapshot(dir);
     const ran = wirenix(["keys", "generate", acl, "--dir", join(dir, "kd", "link")]);
     assert.equal(ran.code, 1, ran.stderr);
     assert.match(
       ran.stderr,
       /kd\/link is a symbolic link \(to \S+\/shared\); wirenix writes keys only into the directory itself, so nothing was changed/,
     );
-    assert.deepEqual(snapshot(dir), before, "the shared directory and its modes untouched");
+    assert.deepEqual(treeSnapshot(dir), before, "the shared directory and its modes untouched");
   }));
 
 test("keys encrypt with a linked --secrets-dir or --dir: refused, nothing changed", () =>
@@ -85,7 +68,7 @@ test("keys encrypt with a linked --secrets-dir or --dir: refused, nothing change
     const shared = sharedDir(dir);
     symlinkSync(shared, join(dir, "secrets"));
     symlinkSync(keys, join(dir, "keys-link"));
-    const before = snapshot(dir);
+    const before = treeSnapshot(dir);
     for (const [dirFlag, secretsFlag] of [
       [keys, join(dir, "secrets")],
       [join(dir, "keys-link"), join(dir, "new-secrets")],
@@ -96,7 +79,7 @@ test("keys encrypt with a linked --secrets-dir or --dir: refused, nothing change
       ]);
       assert.equal(ran.code, 1, ran.stderr);
       assert.match(ran.stderr, /is a symbolic link .*nothing was changed/);
-      assert.deepEqual(snapshot(dir), before, `${dirFlag} ${secretsFlag}`);
+      assert.deepEqual(treeSnapshot(dir), before, `${dirFlag} ${secretsFlag}`);
     }
   }));
 

@@ -9,9 +9,7 @@ import { strict as assert } from "node:assert";
 import {
   lstatSync,
   mkdirSync,
-  readdirSync,
   readFileSync,
-  readlinkSync,
   renameSync,
   symlinkSync,
   writeFileSync,
@@ -19,6 +17,7 @@ import {
 import { join } from "node:path";
 import { test } from "node:test";
 import { wirenix, withTempDir } from "../support/run.js";
+import { treeSnapshot } from "../support/tree.js";
 
 const TAG = "1-00000000";
 const HASH = "0".repeat(64);
@@ -47,23 +46,6 @@ function aclFile(dir: string, names: readonly string[] = ["p1", "p2"]): string {
     }),
   );
   return file;
-}
-
-/** Every path under `dir` with its kind, mode and content (or link target). */
-function snapshot(dir: string): Record<string, string> {
-  const tree: Record<string, string> = {};
-  const walk = (rel: string) => {
-    const path = join(dir, rel);
-    const stat = lstatSync(path);
-    const mode = (stat.mode & 0o7777).toString(8);
-    if (stat.isSymbolicLink()) tree[rel] = `link ${readlinkSync(path)}`;
-    else if (stat.isDirectory()) {
-      tree[rel] = `dir ${mode}`;
-      for (const name of readdirSync(path)) walk(rel === "." ? name : `${rel}/${name}`);
-    } else tree[rel] = `file ${mode} ${readFileSync(path, "utf8")}`;
-  };
-  walk(".");
-  return tree;
 }
 
 /** A scratch directory with an ACL, a genuine `out/` of wg-quick files, and a victim beside it. */
@@ -102,13 +84,13 @@ function refuses(
   return withTempDir((dir) => {
     const { out, victim } = scene(dir);
     plant(out, victim);
-    const before = snapshot(dir);
+    const before = treeSnapshot(dir);
     const ran = wirenix(["generate", "acl.json", ...args, "--out", "out"], { cwd: dir });
     assert.equal(ran.code, 1, `${name}: exit ${ran.code}\n${ran.stderr}`);
     const prefix = `wirenix: error: out/${file}: ${field}: expected `;
     assert.ok(ran.stderr.includes(prefix), `${name}: wanted ${prefix}\ngot ${ran.stderr}`);
     assert.doesNotMatch(ran.stderr, /\n\s+at /, `${name}: no stack trace`);
-    assert.deepEqual(snapshot(dir), before, `${name}: something was touched`);
+    assert.deepEqual(treeSnapshot(dir), before, `${name}: something was touched`);
   });
 }
 
@@ -125,7 +107,7 @@ test("the issue's planted journal: refused, the victim outside out/ untouched", 
         }),
       ]),
     );
-    const before = snapshot(dir);
+    const before = treeSnapshot(dir);
     const ran = wirenix(["generate", "acl.json", "--configurer", "wg-quick", "--out", "out"], {
       cwd: dir,
     });
@@ -134,7 +116,7 @@ test("the issue's planted journal: refused, the victim outside out/ untouched", 
       ran.stderr,
       /^wirenix: error: out\/\.wirenix-journal: commit\.renames\[0\]\[1\]: expected a path inside out\/, got "\.\.\/victim\/planted\.txt"/m,
     );
-    assert.deepEqual(snapshot(dir), before);
+    assert.deepEqual(treeSnapshot(dir), before);
     assert.equal(readFileSync(join(victim, "important.txt"), "utf8"), "important\n");
     assert.equal(lstatSync(victim).mode & 0o777, 0o755);
   }));
@@ -430,7 +412,7 @@ test("a foreign file at a target path is never replaced: hosts for a peer named 
     mkdirSync(etc, { recursive: true, mode: 0o755 });
     writeFileSync(join(etc, "hosts"), "127.0.0.1 localhost\n");
     writeFileSync(join(etc, "passwd"), "root:x:0:0::/root:/bin/sh\n");
-    const before = snapshot(dir);
+    const before = treeSnapshot(dir);
     const ran = wirenix(["generate", "acl.json", "--configurer", "hosts", "--out", "fakeroot"], {
       cwd: dir,
     });
@@ -439,7 +421,7 @@ test("a foreign file at a target path is never replaced: hosts for a peer named 
       ran.stderr,
       /^wirenix: error: fakeroot\/etc\/hosts: a file wirenix did not write is where this run would write \(fakeroot\/\.wirenix-manifest\.json does not list it\); .*nothing was changed\. Move it away/m,
     );
-    assert.deepEqual(snapshot(dir), before, "fakeroot/etc and its files untouched");
+    assert.deepEqual(treeSnapshot(dir), before, "fakeroot/etc and its files untouched");
   }));
 
 test("first run into a directory with files at our paths and no manifest: refused, every file named", () =>
@@ -449,7 +431,7 @@ test("first run into a directory with files at our paths and no manifest: refuse
     mkdirSync(join(dir, "out", "p2"), { mode: 0o755 });
     writeFileSync(join(dir, "out", "p1", "lan.conf"), "[Interface]\n# mine\n");
     writeFileSync(join(dir, "out", "p2", "hosts"), "10.0.0.1 mine\n");
-    const before = snapshot(dir);
+    const before = treeSnapshot(dir);
     const ran = wirenix(["generate", "acl.json", "--configurer", "wg-quick", "--out", "out"], {
       cwd: dir,
     });
@@ -458,7 +440,7 @@ test("first run into a directory with files at our paths and no manifest: refuse
       ran.stderr,
       /^wirenix: error: out\/p1\/lan\.conf, out\/p2\/hosts: files wirenix did not write are where this run would write .* Move them away \(or remove them\) and run again/m,
     );
-    assert.deepEqual(snapshot(dir), before);
+    assert.deepEqual(treeSnapshot(dir), before);
     // Moved away, the run writes.
     renameSync(join(dir, "out", "p1", "lan.conf"), join(dir, "p1-lan.conf"));
     renameSync(join(dir, "out", "p2", "hosts"), join(dir, "p2-hosts"));
@@ -494,13 +476,13 @@ test("--out that is a symbolic link is refused: nothing written where it leads",
     aclFile(dir);
     mkdirSync(join(dir, "shared"), { mode: 0o755 });
     symlinkSync("shared", join(dir, "out"));
-    const before = snapshot(dir);
+    const before = treeSnapshot(dir);
     const ran = wirenix(["generate", "acl.json", "--configurer", "wg-quick", "--out", "out"], {
       cwd: dir,
     });
     assert.equal(ran.code, 1, ran.stderr);
     assert.match(ran.stderr, /out: it is a symbolic link, which wirenix never writes through/);
-    assert.deepEqual(snapshot(dir), before);
+    assert.deepEqual(treeSnapshot(dir), before);
   }));
 
 test("a genuine killed run's journal is still completed after all these checks", () =>
