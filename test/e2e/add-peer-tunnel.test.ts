@@ -7,12 +7,12 @@
  * `remove-peer` and the configurations made again, the removed peer's traffic stops.
  */
 import { strict as assert } from "node:assert";
-import { spawn } from "node:child_process";
-import { closeSync, openSync, readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { Lab, must, removeStaleNamespaces, run } from "../support/netns.js";
 import { wirenixBin } from "../support/paths.js";
+import { wirenixInto } from "../support/run.js";
 
 const WG_GO = { WG_QUICK_USERSPACE_IMPLEMENTATION: "wireguard-go", LOG_LEVEL: "silent" };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -32,29 +32,6 @@ async function wirenix(args: readonly string[]): Promise<string> {
   const ran = await run(process.execPath, [wirenixBin, ...args]);
   assert.equal(ran.code, 0, `wirenix ${args.join(" ")}:\n${ran.stdout}${ran.stderr}`);
   return ran.stdout;
-}
-
-/**
- * `wirenix ARGS > FILE` as a shell runs it: standard output is the file, created with the
- * usual 0644 before wirenix starts. Returns what wirenix printed on standard error.
- */
-function wirenixInto(file: string, args: readonly string[]): Promise<string> {
-  const fd = openSync(file, "w", 0o644);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [wirenixBin, ...args], {
-      stdio: ["ignore", fd, "pipe"],
-    });
-    let stderr = "";
-    child.stderr?.on("data", (chunk) => {
-      stderr += String(chunk);
-    });
-    child.on("error", reject);
-    child.on("close", (code) => {
-      closeSync(fd);
-      if (code === 0) resolve(stderr);
-      else reject(new Error(`wirenix ${args.join(" ")} > ${file} exited ${code}:\n${stderr}`));
-    });
-  });
 }
 
 async function pings(host: string, target: string, tries = 15): Promise<boolean> {

@@ -14,11 +14,12 @@
  */
 import { strict as assert } from "node:assert";
 import { type ChildProcess, spawn } from "node:child_process";
-import { appendFileSync, closeSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { Lab, removeStaleNamespaces, run } from "../support/netns.js";
 import { wirenixBin } from "../support/paths.js";
+import { wirenixInto } from "../support/run.js";
 
 const WG_GO = { WG_QUICK_USERSPACE_IMPLEMENTATION: "wireguard-go", LOG_LEVEL: "silent" };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -48,36 +49,18 @@ async function wirenix(args: readonly string[], ok = true): Promise<string> {
   return ran.stdout;
 }
 
-/** `wirenix ARGS > FILE` in the lab's directory, as a shell runs it. */
-function wirenixInto(file: string, args: readonly string[]): Promise<void> {
-  const dir = (lab as Lab).dir;
-  const fd = openSync(join(dir, file), "w", 0o644);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [wirenixBin, ...args], {
-      cwd: dir,
-      stdio: ["ignore", fd, "pipe"],
-    });
-    let stderr = "";
-    child.stderr?.on("data", (chunk) => {
-      stderr += String(chunk);
-    });
-    child.on("error", reject);
-    child.on("close", (code) => {
-      closeSync(fd);
-      if (code === 0) resolve();
-      else reject(new Error(`wirenix ${args.join(" ")} > ${file} exited ${code}:\n${stderr}`));
-    });
-  });
-}
-
 /** Step 4 of the README for every host, then step 5 (`wg-quick up ./HOST.conf`) on each. */
 async function generateAndUp(): Promise<void> {
   const l = lab as Lab;
   for (const host of HOSTS) {
-    await wirenixInto(`${host}.conf`, [
-      ...["generate", "net.yaml", "--configurer", "wg-quick", "--peer", host],
-      ...["--keys-dir", "keys", "--inline-private-keys"],
-    ]);
+    await wirenixInto(
+      `${host}.conf`,
+      [
+        ...["generate", "net.yaml", "--configurer", "wg-quick", "--peer", host],
+        ...["--keys-dir", "keys", "--inline-private-keys"],
+      ],
+      l.dir,
+    );
     await l.mustExec(host, ["wg-quick", "up", `./${host}.conf`], { env: WG_GO, cwd: l.dir });
   }
 }

@@ -1,9 +1,9 @@
 /** Running the real programs a test needs: our CLI and nix-instantiate. */
 import { strict as assert } from "node:assert";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve as resolvePath } from "node:path";
 import { repoRoot, wirenixBin } from "./paths.js";
 
 export interface Ran {
@@ -116,5 +116,34 @@ export function spawnAsync(
     });
     child.on("error", reject);
     child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+/**
+ * `wirenix ARGS > FILE` as a shell runs it (in `cwd`, which `file` is relative to): standard
+ * output is the file, created with the usual 0644 before wirenix starts. Resolves with what
+ * wirenix printed on standard error; rejects when it exits non-zero.
+ */
+export function wirenixInto(
+  file: string,
+  args: readonly string[],
+  cwd = process.cwd(),
+): Promise<string> {
+  const fd = openSync(resolvePath(cwd, file), "w", 0o644);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [wirenixBin, ...args], {
+      cwd,
+      stdio: ["ignore", fd, "pipe"],
+    });
+    let stderr = "";
+    child.stderr?.on("data", (chunk) => {
+      stderr += String(chunk);
+    });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      closeSync(fd);
+      if (code === 0) resolve(stderr);
+      else reject(new Error(`wirenix ${args.join(" ")} > ${file} exited ${code}:\n${stderr}`));
+    });
   });
 }
