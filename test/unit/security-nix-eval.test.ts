@@ -6,12 +6,14 @@
  */
 import { strict as assert } from "node:assert";
 import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { KEYS } from "../support/acl.js";
+import { nixpkgsLib } from "../support/nixpkgs.js";
 import { type Ran, tempDir, wirenix } from "../support/run.js";
 
-const NIXPKGS = "/work/shared/reference/nixpkgs-nixos";
+/** The nixpkgs the environment names (NIX_PATH), as a directory. */
+const NIXPKGS = dirname(nixpkgsLib());
 const SECRET = "the-admins-secret-9f3c1e";
 
 /** An ACL whose one peer's name is `name` (a Nix expression). */
