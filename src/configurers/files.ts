@@ -7,7 +7,7 @@
  */
 import type { ConfigTree } from "../config-tree.js";
 import { isConfigTree } from "../config-tree.js";
-import { diagnostic, InputError, type PathSegment } from "../diagnostics.js";
+import { diagnostic, InputError } from "../diagnostics.js";
 import type { IniEntry, IniSection } from "../emit/ini.js";
 import type { Link, NetSubnet } from "../network/model.js";
 import type { ConfigureContext, Configurer } from "./configurer.js";
@@ -130,24 +130,6 @@ export function checkHostName(context: ConfigureContext, peer: string, subnet: s
     ]);
   }
   return `${peer}.${subnet}`;
-}
-
-/**
- * A key file path as the target machine will read it. systemd ignores a relative path and
- * wg-quick would resolve it against whatever directory it was started in, so only absolute
- * paths are accepted.
- */
-export function absoluteKeyFile(file: string, path: readonly PathSegment[]): string {
-  if (!file.startsWith("/"))
-    throw new InputError([
-      diagnostic(
-        "error",
-        "invalid-value",
-        path,
-        `key file ${JSON.stringify(file)} must be an absolute path (systemd ignores relative ones; wg-quick would resolve it against its working directory)`,
-      ),
-    ]);
-  return file;
 }
 
 /**

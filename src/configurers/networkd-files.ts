@@ -15,7 +15,6 @@ import { allowedIPTexts } from "../network/routing.js";
 import type { ConfigureContext } from "./configurer.js";
 import { settingPath } from "./dns-mtu.js";
 import {
-  absoluteKeyFile,
   defineFileConfigurer,
   type FileSet,
   fileDeviceName,
@@ -41,7 +40,7 @@ function privateKeyEntry(context: ConfigureContext): IniEntry {
     const path = ["peers", peer.index, "privateKeyFile"];
     return {
       key: "PrivateKeyFile",
-      value: absoluteKeyFile(context.keys.privateKeyFile(), path),
+      value: context.keys.privateKeyFile(),
       path,
     };
   }
@@ -55,7 +54,7 @@ function peerSection(context: ConfigureContext, subnet: NetSubnet, link: Link): 
   return filePeerSection(context, subnet, link, reader, [
     psk.file === undefined
       ? undefined
-      : { key: "PresharedKeyFile", value: absoluteKeyFile(psk.file, pskPath), path: pskPath },
+      : { key: "PresharedKeyFile", value: psk.file, path: pskPath },
     psk.inline,
     ...allowedIPTexts(link).map((value) => ({ key: "AllowedIPs", value })),
   ]);

@@ -4,7 +4,7 @@
  * <file>`), so the .conf holds no secret; `--inline-private-keys` writes `PrivateKey =` instead
  * and the file becomes secret.
  */
-import { diagnostic, InputError, type PathSegment } from "../diagnostics.js";
+import { diagnostic, InputError } from "../diagnostics.js";
 import { type IniEntry, type IniSection, toIni } from "../emit/ini.js";
 import { interfaceForwarding } from "../network/access.js";
 import type { Link, NetInterface, NetSubnet } from "../network/model.js";
@@ -13,7 +13,6 @@ import { allowedIPTexts } from "../network/routing.js";
 import type { ConfigureContext } from "./configurer.js";
 import { settingPath } from "./dns-mtu.js";
 import {
-  absoluteKeyFile,
   defineFileConfigurer,
   type FileSet,
   fileDeviceName,
@@ -32,19 +31,12 @@ import {
   wgQuickRulesHooks,
 } from "./nft-rules.js";
 
-/** A key file as an argument of a PostUp command, or why it cannot be one. */
-function keyFileArgument(file: string, path: readonly PathSegment[]): string {
-  absoluteKeyFile(file, path);
-  // wg-quick replaces every %i in a hook with the interface name, quoted or not.
-  if (file.includes("%i"))
-    throw new InputError([
-      diagnostic(
-        "error",
-        "invalid-value",
-        path,
-        `key file ${JSON.stringify(file)} contains "%i", which wg-quick replaces with the interface name`,
-      ),
-    ]);
+/**
+ * A key file as an argument of a PostUp command. PeerKeys has refused every path that is not
+ * absolute or holds a character with a meaning to bash or wg-quick (`%`, quotes, `$`; see
+ * `keyPathProblem`), so single quotes are enough.
+ */
+function keyFileArgument(file: string): string {
   return shellQuote(file);
 }
 
@@ -220,14 +212,14 @@ function wgQuickFiles(context: ConfigureContext): FileSet {
       const path = ["peers", peer.index, "privateKeyFile"];
       entries.push({
         key: "PostUp",
-        value: `wg set %i private-key ${keyFileArgument(keys.privateKeyFile(), path)}`,
+        value: `wg set %i private-key ${keyFileArgument(keys.privateKeyFile())}`,
         path,
       });
     }
     const { inline: inlinePsk, file: psk } = presharedKeyOf(context, iface.subnet);
     if (psk !== undefined) {
       const path = ["subnets", iface.subnet.index, "presharedKeyFile"];
-      const argument = keyFileArgument(psk, path);
+      const argument = keyFileArgument(psk);
       for (const link of iface.links)
         entries.push({
           key: "PostUp",
