@@ -2,7 +2,7 @@
  * The Wirenix library: everything the CLI uses, for programs and plugins. This file only
  * re-exports; each module documents its own part.
  */
-export { type AclLimits, DEFAULT_LIMITS } from "./acl/bounded-input.js";
+export { type AclLimits, DEFAULT_LIMITS } from "./io/bounded-read.js";
 export {
   ACL_FORMATS,
   type LoadedAcl,
@@ -22,9 +22,9 @@ export type {
 } from "./acl/v1/schema.js";
 export { AclV1Schema } from "./acl/v1/schema.js";
 export { validateAclV1 } from "./acl/v1/validate.js";
-export { isAddressOrCidr, isEndpointHost, isWireguardKey } from "./acl/values.js";
+export { isAddressOrCidr, isEndpointHost, isWireguardKey } from "./network/values.js";
 export { cli } from "./cli/main.js";
-export { type ConfigTree, type ConfigValue, isConfigTree, mergeConfigs } from "./config-tree.js";
+export { type ConfigTree, type ConfigValue, isConfigTree, mergeConfigs } from "./core/config-tree.js";
 export {
   type ConfigureContext,
   type ConfigureOptions,
@@ -32,16 +32,16 @@ export {
   type ConfigurerOutput,
   defineConfigurer,
   type NixosPeerShape,
-} from "./configurers/configurer.js";
+} from "./render/configurers/configurer.js";
 export {
   defineFileConfigurer,
   type FileConfigurerSpec,
   type FileSet,
   filesOf,
   type GeneratedFile,
-} from "./configurers/files.js";
-export { hostsEntries, hostsLines } from "./configurers/hosts.js";
-export { type DeviceInterface, deviceInterfaces } from "./configurers/interfaces.js";
+} from "./render/configurers/files.js";
+export { hostsEntries, hostsLines } from "./render/configurers/hosts-entries.js";
+export { type DeviceInterface, deviceInterfaces } from "./render/configurers/interfaces.js";
 export {
   type Diagnostic,
   type DiagnosticCode,
@@ -54,7 +54,7 @@ export {
   type Result,
   renderPath,
   type Severity,
-} from "./diagnostics.js";
+} from "./core/diagnostics.js";
 export {
   type AclChange,
   type AclLock,
@@ -83,7 +83,7 @@ export {
   planOutput,
   printProblem,
   type Stream,
-} from "./emit/hosts-output.js";
+} from "./app/output-plan.js";
 export {
   type IniDialect,
   type IniDocument,
@@ -91,9 +91,9 @@ export {
   type IniSection,
   iniValueProblem,
   toIni,
-} from "./emit/ini.js";
-export { toJson, toPrettyJson } from "./emit/json.js";
-export { nixAttrName, nixString, toNix } from "./emit/nix.js";
+} from "./render/printers/ini.js";
+export { toJson, toPrettyJson } from "./render/printers/json.js";
+export { nixAttrName, nixString, toNix } from "./render/printers/nix.js";
 export {
   type EncryptOptions,
   type EncryptOutcome,
@@ -124,7 +124,7 @@ export {
   PeerKeys,
 } from "./keys/provider.js";
 export { stalePublicKeys, unsetPublicKeys } from "./keys/stale.js";
-export { type PublicKeyUpdate, updateAclPublicKeys } from "./keys/update-acl.js";
+export { type PublicKeyUpdate, updateAclPublicKeys } from "./edit/update-acl.js";
 export { Address, type Prefix, parsePrefix } from "./network/address.js";
 export { generatedAddress } from "./network/addresses.js";
 export { assembleNetwork, type NetworkParts } from "./network/assemble.js";
@@ -150,10 +150,10 @@ export type {
   ResolvedEndpoint,
 } from "./network/model.js";
 export { allowedIPs, allowedIPTexts } from "./network/routing.js";
-export { compareNames, KeyOrder } from "./order.js";
-export { defineParser, type Parser } from "./parsers/parser.js";
-export { buildNetwork } from "./parsers/v1/network.js";
-export { type PhoneConfigOptions, phoneConfiguration } from "./phone.js";
+export { compareNames, KeyOrder } from "./core/order.js";
+export { defineParser, type Parser } from "./acl/parser.js";
+export { buildNetwork } from "./acl/v1/network.js";
+export { type PhoneConfigOptions, phoneConfiguration } from "./app/phone.js";
 export {
   DEFAULT_OPTIONS,
   defaultKeyProviders,
@@ -162,7 +162,7 @@ export {
   locateDiagnostics,
   parseAcl,
   readNetwork,
-} from "./pipeline.js";
-export { definePlugin, loadPlugin, type Plugin } from "./plugins.js";
-export { BUILTINS, createRegistry, type PluginContribution, Registry } from "./registry.js";
-export { RunContext } from "./run-context.js";
+} from "./app/pipeline.js";
+export { definePlugin, loadPlugin, type Plugin } from "./app/plugins.js";
+export { BUILTINS, createRegistry, type PluginContribution, Registry } from "./app/registry.js";
+export { RunContext } from "./core/run-context.js";

@@ -9,8 +9,8 @@ import { createRequire } from "node:module";
 import { delimiter, dirname, extname, join, resolve } from "node:path";
 import type * as SmolToml from "smol-toml";
 import type * as Yaml from "yaml";
-import type { Diagnostic, DiagnosticCode, PathSegment, Result } from "../diagnostics.js";
-import { redactKeyLike } from "../secrets.js";
+import type { Diagnostic, DiagnosticCode, PathSegment, Result } from "../core/diagnostics.js";
+import { redactKeyLike } from "../core/secrets.js";
 import {
   type AclLimits,
   DEFAULT_LIMITS,
@@ -23,7 +23,7 @@ import {
   readBounded,
   tooDeepMessage,
   yamlFlowTooDeepAt,
-} from "./bounded-input.js";
+} from "../io/bounded-read.js";
 import { restrictedEvalArgs } from "./nix-path.js";
 
 /**
@@ -528,7 +528,7 @@ export function parseAclText(
   }
 }
 
-/** Reads an ACL file of any supported format, within `limits` (see bounded-input.ts). */
+/** Reads an ACL file of any supported format, within `limits` (see io/bounded-read.ts). */
 export function loadAcl(file: string, limits: AclLimits = DEFAULT_LIMITS): Result<LoadedAcl> {
   const ext = extname(file).toLowerCase();
   if (!(ACL_FORMATS as readonly string[]).includes(ext)) {

@@ -1,6 +1,6 @@
 /** `wirenix inspect`: the resolved network, to see what the ACL means. */
 import { Command } from "commander";
-import { toPrettyJson } from "../emit/json.js";
+import { toPrettyJson } from "../render/printers/json.js";
 import { networkData, networkText } from "../network/inspect.js";
 import {
   aclCommand,

@@ -10,7 +10,7 @@
  */
 import { readdirSync, realpathSync, rmSync } from "node:fs";
 import { basename, dirname, extname, join } from "node:path";
-import { DEFAULT_LIMITS, decodeUtf8, hasBom, readBounded } from "../acl/bounded-input.js";
+import { DEFAULT_LIMITS, decodeUtf8, hasBom, readBounded } from "../io/bounded-read.js";
 import { parseAclText } from "../acl/load.js";
 import {
   type Diagnostic,
@@ -18,12 +18,12 @@ import {
   diagnostic,
   mapNonEmpty,
   type Result,
-} from "../diagnostics.js";
-import { acquireLock, fileLockPath, LockError } from "../dir-lock.js";
+} from "../core/diagnostics.js";
+import { acquireLock, fileLockPath, LockError } from "../io/dir-lock.js";
 import type { Network } from "../network/model.js";
-import { describeFileError, errnoCode, WriteError, writeFileAtomic } from "../output.js";
-import { locateDiagnostics, parseAcl } from "../pipeline.js";
-import { createRegistry, type Registry } from "../registry.js";
+import { describeFileError, errnoCode, WriteError, writeFileAtomic } from "../io/atomic-write.js";
+import { locateDiagnostics, parseAcl } from "../app/pipeline.js";
+import { createRegistry, type Registry } from "../app/registry.js";
 import { editJsonText } from "./json-text.js";
 import { applyToData, EditError, type EditOp, sameData } from "./ops.js";
 import { editTomlText } from "./toml-text.js";

@@ -6,11 +6,11 @@
 
 import { randomBytes } from "node:crypto";
 import { basename, extname } from "node:path";
-import { isIPv4Cidr } from "../acl/values.js";
-import { diagnostic, mapNonEmpty, type Result } from "../diagnostics.js";
+import { isIPv4Cidr } from "../network/values.js";
+import { diagnostic, mapNonEmpty, type Result } from "../core/diagnostics.js";
 import { ulaPrefix } from "../network/ula.js";
-import { parseAcl } from "../pipeline.js";
-import { createRegistry } from "../registry.js";
+import { parseAcl } from "../app/pipeline.js";
+import { createRegistry } from "../app/registry.js";
 import { DEFAULT_PORT } from "./peers.js";
 import { tomlInline } from "./toml-text.js";
 

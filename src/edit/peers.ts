@@ -5,8 +5,8 @@
  * remove-peer.ts.)
  */
 import { isIPv6 } from "node:net";
-import { isEndpointHost } from "../acl/values.js";
-import type { Result } from "../diagnostics.js";
+import { isEndpointHost } from "../network/values.js";
+import type { Result } from "../core/diagnostics.js";
 import { allocateIPv4 } from "../network/ipv4-pool.js";
 import { ROAMING_KEEPALIVE } from "../network/routing.js";
 import { type Data, failure, isRecord, list, named } from "./acl-data.js";

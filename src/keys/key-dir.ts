@@ -20,10 +20,10 @@ import {
   type Stats,
 } from "node:fs";
 import { dirname, join } from "node:path";
-import { readBounded } from "../acl/bounded-input.js";
-import { isWireguardKey } from "../acl/values.js";
-import type { PathSegment } from "../diagnostics.js";
-import { type HeldLock, LockError, lockDirectory } from "../dir-lock.js";
+import { readBounded } from "../io/bounded-read.js";
+import { isWireguardKey } from "../network/values.js";
+import type { PathSegment } from "../core/diagnostics.js";
+import { type HeldLock, LockError, lockDirectory } from "../io/dir-lock.js";
 import type { NetSubnet } from "../network/model.js";
 import {
   asWriteError,
@@ -35,7 +35,7 @@ import {
   removeTemporaryFiles,
   syncDirectory,
   writeTempFile,
-} from "../output.js";
+} from "../io/atomic-write.js";
 
 /** Mode of every file in a keys directory, and of the directory itself. */
 export const SECRET_FILE_MODE = 0o600;

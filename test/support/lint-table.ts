@@ -6,12 +6,12 @@
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
 import type { AclV1 } from "../../src/acl/v1/schema.js";
-import { checkContext, type Lint } from "../../src/check/lint.js";
-import { Diagnostics, renderPath } from "../../src/diagnostics.js";
+import { checkContext, type Lint } from "../../src/analysis/lint.js";
+import { Diagnostics, renderPath } from "../../src/core/diagnostics.js";
 import type { DevNameMethod } from "../../src/network/devname.js";
-import { buildNetwork } from "../../src/parsers/v1/network.js";
-import { parseAcl } from "../../src/pipeline.js";
-import { createRegistry } from "../../src/registry.js";
+import { buildNetwork } from "../../src/acl/v1/network.js";
+import { parseAcl } from "../../src/app/pipeline.js";
+import { createRegistry } from "../../src/app/registry.js";
 import { wgKeyPair } from "./wg.js";
 
 export type Acl = Record<string, any>;

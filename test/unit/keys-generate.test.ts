@@ -21,8 +21,8 @@ import { loadAcl } from "../../src/acl/load.js";
 import { generateKeyPair, generatePresharedKey, publicKeyOf } from "../../src/keys/generate.js";
 import { generateKeys } from "../../src/keys/generate-dir.js";
 import { createSecretFile, FileExistsError } from "../../src/keys/key-dir.js";
-import { parseAcl } from "../../src/pipeline.js";
-import { createRegistry } from "../../src/registry.js";
+import { parseAcl } from "../../src/app/pipeline.js";
+import { createRegistry } from "../../src/app/registry.js";
 import { fixtures, wirenixBin } from "../support/paths.js";
 import { tempDir, wirenix, wirenixInProcess } from "../support/run.js";
 

@@ -8,12 +8,12 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import type { AclV1 } from "../../src/acl/v1/schema.js";
-import type { ConfigTree } from "../../src/config-tree.js";
-import { toJson } from "../../src/emit/json.js";
-import { nixAttrName, nixString, toNix } from "../../src/emit/nix.js";
-import { buildNetwork } from "../../src/parsers/v1/network.js";
-import { DEFAULT_OPTIONS, Generator } from "../../src/pipeline.js";
-import { createRegistry } from "../../src/registry.js";
+import type { ConfigTree } from "../../src/core/config-tree.js";
+import { toJson } from "../../src/render/printers/json.js";
+import { nixAttrName, nixString, toNix } from "../../src/render/printers/nix.js";
+import { buildNetwork } from "../../src/acl/v1/network.js";
+import { DEFAULT_OPTIONS, Generator } from "../../src/app/pipeline.js";
+import { createRegistry } from "../../src/app/registry.js";
 import { fixtures } from "../support/paths.js";
 import { nixEval, tempDir, wirenixInProcess } from "../support/run.js";
 
