@@ -11,12 +11,13 @@
  * hop by hop through AllowedIPs, forwarding routers and exit nodes, and the rules of every host
  * on the way (see packet-trace.ts); without a service, any service a rule allows will do.
  */
-import { hasZoneId, ZONE_ID_EXPECTED } from "../network/values.js";
+
 import type { Diagnostics, PathSegment } from "../core/diagnostics.js";
 import { AccessRules, type PacketService } from "../network/access.js";
 import { Address } from "../network/address.js";
 import { addressRange, addressText, rangeHolds } from "../network/cidr.js";
 import type { Network } from "../network/model.js";
+import { hasZoneId, ZONE_ID_EXPECTED } from "../network/values.js";
 import { shortList } from "./lint.js";
 import { type Trace, tracePacket, traceText } from "./packet-trace.js";
 

@@ -8,14 +8,15 @@
  */
 import { fchmodSync, statSync } from "node:fs";
 import type { ConfigTree } from "../core/config-tree.js";
-import type { Configurer } from "../render/configurers/configurer.js";
-import { filesOf, type GeneratedFile, SAFE_FILE_NAME } from "../render/configurers/files.js";
 import { type Diagnostic, diagnostic, type Result } from "../core/diagnostics.js";
+import type { RunContext } from "../core/run-context.js";
+import { errnoCode, HeldOutput, RevocableFileOutput } from "../io/atomic-write.js";
+import { SAFE_FILE_NAME } from "../io/file-names.js";
+import { OutTransaction } from "../io/out-dir.js";
 import { type DevNameMethod, deviceName } from "../network/devname.js";
 import type { Network } from "../network/model.js";
-import { OutTransaction } from "../io/out-dir.js";
-import { errnoCode, HeldOutput, RevocableFileOutput } from "../io/atomic-write.js";
-import type { RunContext } from "../core/run-context.js";
+import type { Configurer } from "../render/configurers/configurer.js";
+import { filesOf, type GeneratedFile } from "../render/configurers/files.js";
 import { toJson, toPrettyJson } from "../render/printers/json.js";
 import { nixAttrName, toNix } from "../render/printers/nix.js";
 

@@ -2,12 +2,13 @@
  * One peer's one interface as a WireGuard phone app imports it (what `wirenix qr` encodes):
  * the wg-quick configuration with its keys inline, the keys found by the key providers.
  */
-import { phoneConfig } from "../render/configurers/wg-quick.js";
+
 import type { Result } from "../core/diagnostics.js";
-import { chooseInterface, usageFailure } from "./output-plan.js";
 import { readKeyFile } from "../keys/key-dir.js";
 import type { DevNameMethod } from "../network/devname.js";
 import type { Network } from "../network/model.js";
+import { phoneConfig } from "../render/configurers/wg-quick.js";
+import { chooseInterface, usageFailure } from "./output-plan.js";
 import { DEFAULT_OPTIONS, defaultKeyProviders, Generator } from "./pipeline.js";
 import type { Registry } from "./registry.js";
 

@@ -4,12 +4,10 @@
  */
 
 import { resolve } from "node:path";
-import type { AclLimits } from "../io/bounded-read.js";
-import { type LoadedAcl, loadAcl } from "../acl/load.js";
-import { KEY_PATH_EXPECTED, keyPathProblem } from "../network/values.js";
+import { type AclLimits, type LoadedAcl, loadAcl } from "../acl/load.js";
+import { locateDiagnostics, parseAcl } from "../acl/parse.js";
 import type { ConfigTree, ConfigValue } from "../core/config-tree.js";
 import { mergeConfigs } from "../core/config-tree.js";
-import type { ConfigureContext, Configurer, NixosPeerShape } from "../render/configurers/configurer.js";
 import {
   catchInput,
   type Diagnostic,
@@ -18,100 +16,21 @@ import {
   diagnostic,
   InputError,
   isNonEmpty,
-  type NonEmpty,
   type Result,
 } from "../core/diagnostics.js";
+import { RunContext } from "../core/run-context.js";
 import { type KeyProvider, PeerKeys } from "../keys/provider.js";
 import { type DevNameMethod, deviceName, MAX_DEVICE_NAME_LENGTH } from "../network/devname.js";
 import { noHandshakeWarning } from "../network/handshake.js";
 import type { NetPeer, Network } from "../network/model.js";
 import { unenforcedRules, unenforcedRulesWarning } from "../network/platform.js";
+import { KEY_PATH_EXPECTED, keyPathProblem } from "../network/values.js";
+import type {
+  ConfigureContext,
+  Configurer,
+  NixosPeerShape,
+} from "../render/configurers/configurer.js";
 import type { Registry } from "./registry.js";
-import { RunContext } from "../core/run-context.js";
-import { SecretScrubber, secretsIn } from "../core/secrets.js";
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/**
- * The diagnostics without any stretch of the ACL's secrets in their messages: the last guard
- * (see secrets.ts), for messages worded by rules, configurers and plugins. The ACL's secrets
- * are looked up only when there is a message to scrub: a run without diagnostics pays nothing.
- */
-export function scrubSecrets(loaded: LoadedAcl, diagnostics: readonly Diagnostic[]): Diagnostic[] {
-  if (diagnostics.length === 0) return [];
-  const scrubber = new SecretScrubber(secretsIn(loaded.data));
-  const { empty } = scrubber;
-  return diagnostics.map((d) => {
-    if (empty) return d;
-    const message = scrubber.scrub(d.message);
-    const received = d.received === undefined ? undefined : scrubber.scrub(d.received);
-    if (message === d.message && received === d.received) return d;
-    return received === undefined ? { ...d, message } : { ...d, message, received };
-  });
-}
-
-/**
- * Gives every diagnostic about the ACL its file, and its line and column where known; and
- * keeps the ACL's secrets out of their messages.
- */
-export function locateDiagnostics(
-  loaded: LoadedAcl,
-  diagnostics: NonEmpty<Diagnostic>,
-): NonEmpty<Diagnostic>;
-export function locateDiagnostics(
-  loaded: LoadedAcl,
-  diagnostics: readonly Diagnostic[],
-): Diagnostic[];
-export function locateDiagnostics(
-  loaded: LoadedAcl,
-  diagnostics: readonly Diagnostic[],
-): Diagnostic[] {
-  return scrubSecrets(loaded, diagnostics).map((d) => {
-    if (d.file !== undefined) return d;
-    const located: Diagnostic = { ...d, file: loaded.file };
-    const at = d.path.length > 0 ? loaded.locate(d.path) : undefined;
-    if (at) {
-      located.line = at.line;
-      located.column = at.column;
-    }
-    return located;
-  });
-}
-
-/** Picks the parser named by the ACL's `version` and runs it. */
-export function parseAcl(data: unknown, registry: Registry): Result<Network> {
-  const versions = [...registry.parsers.keys()].map((v) => JSON.stringify(v)).join(", ");
-  if (!isObject(data))
-    return {
-      ok: false,
-      diagnostics: [
-        diagnostic("error", "invalid-value", [], {
-          expected: 'the ACL to be an object with a "version" key',
-          received: describeValue(data),
-        }),
-      ],
-    };
-  const parser = typeof data.version === "string" ? registry.parsers.get(data.version) : undefined;
-  if (!parser) {
-    const expected = `one of ${versions}`;
-    return {
-      ok: false,
-      diagnostics: [
-        diagnostic(
-          "error",
-          "unknown-version",
-          ["version"],
-          data.version === undefined
-            ? { context: "missing", expected }
-            : { expected, received: describeValue(data.version) },
-        ),
-      ],
-    };
-  }
-  return parser.parse(data);
-}
 
 /** Loads and parses an ACL file within `limits`; every diagnostic names the file. */
 export function readNetwork(

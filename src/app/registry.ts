@@ -3,6 +3,14 @@
  * Built-ins register exactly as a user's plugin does.
  */
 
+import type { Parser } from "../acl/parser.js";
+import { v1Parser } from "../acl/v1/parser.js";
+import { aclKeyProvider } from "../keys/acl-provider.js";
+import { agenixKeyProvider } from "../keys/agenix-provider.js";
+import { agenixRekeyKeyProvider } from "../keys/agenix-rekey-provider.js";
+import { dirKeyProvider } from "../keys/dir-provider.js";
+import type { KeyProvider } from "../keys/provider.js";
+import { sopsNixKeyProvider } from "../keys/sops-nix-provider.js";
 import type { Configurer } from "../render/configurers/configurer.js";
 import { hostsFileConfigurer } from "../render/configurers/hosts-file.js";
 import { networkdFilesConfigurer } from "../render/configurers/networkd-files.js";
@@ -12,14 +20,6 @@ import {
 } from "../render/configurers/nixos-networkd.js";
 import { nixosStaticConfigurer } from "../render/configurers/nixos-static.js";
 import { wgQuickConfigurer } from "../render/configurers/wg-quick.js";
-import { aclKeyProvider } from "../keys/acl-provider.js";
-import { agenixKeyProvider } from "../keys/agenix-provider.js";
-import { agenixRekeyKeyProvider } from "../keys/agenix-rekey-provider.js";
-import { dirKeyProvider } from "../keys/dir-provider.js";
-import type { KeyProvider } from "../keys/provider.js";
-import { sopsNixKeyProvider } from "../keys/sops-nix-provider.js";
-import type { Parser } from "../acl/parser.js";
-import { v1Parser } from "../acl/v1/parser.js";
 
 /** What a plugin may contribute. Later registrations replace earlier ones of the same name. */
 export interface PluginContribution {

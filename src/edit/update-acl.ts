@@ -6,10 +6,10 @@
  * so the peers whose keys it made are the peers of the file it writes.
  */
 
+import type { ParserSource } from "../acl/parse.js";
 import { diagnostic, type Result } from "../core/diagnostics.js";
 import { type AclLock, aclEditProblem, editLockedAcl, lockAcl } from "./acl-file.js";
 import type { EditOp } from "./ops.js";
-import type { Registry } from "../app/registry.js";
 
 /** One peer's public key to write: the peer's index in `peers` and the key. */
 export interface PublicKeyUpdate {
@@ -49,7 +49,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 export function updateAclPublicKeys(
   lock: AclLock,
   updates: readonly PublicKeyUpdate[],
-  registry?: Registry,
+  registry?: ParserSource,
 ): Result<UpdateReport> {
   const changed: string[] = [];
   const edited = editLockedAcl(

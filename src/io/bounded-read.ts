@@ -5,30 +5,6 @@
  * and a nesting limit checked before any recursive code sees the value.
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
-import type { NixPathEntry } from "../acl/nix-path.js";
-
-/** The bounds a run puts on its input; every command that reads an ACL takes them as flags. */
-export interface AclLimits {
-  /** The largest ACL file read, in bytes (and the largest JSON a .nix ACL may evaluate to). */
-  maxBytes: number;
-  /** How long a .nix ACL may take to evaluate, in seconds. */
-  nixTimeoutSeconds: number;
-  /** How deeply lists and objects may nest. */
-  maxDepth: number;
-  /**
-   * The `<NAME>` entries a `.nix` ACL may read besides its own directory (`--nix-path`); none
-   * when absent. NIX_PATH itself is not read.
-   */
-  nixPath?: readonly NixPathEntry[];
-}
-
-export const DEFAULT_LIMITS: AclLimits = {
-  maxBytes: 64 * 1024 * 1024,
-  nixTimeoutSeconds: 120,
-  // An ACL needs about 8 levels; free-form extraArgs get the rest. Far below what any parser
-  // or our own recursive code can follow without running out of stack.
-  maxDepth: 128,
-};
 
 /** "64 MiB", "512 KiB", "100 bytes": a size as users read it. */
 export function describeSize(bytes: number): string {

@@ -28,7 +28,6 @@ import {
 import { basename, dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as delay } from "node:timers/promises";
-import { onInterrupt } from "./interrupt.js";
 import {
   asWriteError,
   errnoCode,
@@ -38,6 +37,7 @@ import {
   WriteError,
   writeFully,
 } from "./atomic-write.js";
+import { onInterrupt } from "./interrupt.js";
 
 export const LOCK_NAME = ".wirenix.lock";
 

@@ -42,6 +42,20 @@ import {
   unlinkSync,
 } from "node:fs";
 import { join, posix, resolve } from "node:path";
+import {
+  asWriteError,
+  errnoCode,
+  guarded,
+  lstatOrUndefined,
+  makeDirectory,
+  runTag,
+  syncDirectory,
+  tempPath,
+  WriteError,
+  WriteRefusal,
+  writeFully,
+  writeTempFile,
+} from "./atomic-write.js";
 import { type HeldLock, lockDirectory, lockWaitMs } from "./dir-lock.js";
 import { onInterrupt } from "./interrupt.js";
 import {
@@ -57,20 +71,6 @@ import {
   parseJournal,
   parseManifest,
 } from "./out-records.js";
-import {
-  asWriteError,
-  errnoCode,
-  guarded,
-  lstatOrUndefined,
-  makeDirectory,
-  runTag,
-  syncDirectory,
-  tempPath,
-  WriteError,
-  WriteRefusal,
-  writeFully,
-  writeTempFile,
-} from "./atomic-write.js";
 
 export { JOURNAL_NAME, MANIFEST_NAME };
 

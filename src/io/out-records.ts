@@ -12,8 +12,8 @@
  */
 import { lstatSync, type Stats } from "node:fs";
 import { join, posix } from "node:path";
-import { SAFE_FILE_NAME } from "../render/configurers/files.js";
 import { asWriteError, errnoCode, WriteRefusal } from "./atomic-write.js";
+import { SAFE_FILE_NAME } from "./file-names.js";
 
 export const JOURNAL_NAME = ".wirenix-journal";
 export const MANIFEST_NAME = ".wirenix-manifest.json";

@@ -20,11 +20,7 @@ import {
   type Stats,
 } from "node:fs";
 import { dirname, join } from "node:path";
-import { readBounded } from "../io/bounded-read.js";
-import { isWireguardKey } from "../network/values.js";
 import type { PathSegment } from "../core/diagnostics.js";
-import { type HeldLock, LockError, lockDirectory } from "../io/dir-lock.js";
-import type { NetSubnet } from "../network/model.js";
 import {
   asWriteError,
   describeFileError,
@@ -36,6 +32,10 @@ import {
   syncDirectory,
   writeTempFile,
 } from "../io/atomic-write.js";
+import { readBounded } from "../io/bounded-read.js";
+import { type HeldLock, LockError, lockDirectory } from "../io/dir-lock.js";
+import type { NetSubnet } from "../network/model.js";
+import { isWireguardKey } from "../network/values.js";
 
 /** Mode of every file in a keys directory, and of the directory itself. */
 export const SECRET_FILE_MODE = 0o600;

@@ -15,12 +15,13 @@
  * (that is what an exit node is for; rules cannot narrow it yet). Without `rules` nothing is
  * filtered.
  */
-import { SERVICE } from "./values.js";
+
 import type { Address, Prefix } from "./address.js";
 import { rangesOverlap } from "./cidr.js";
 import type { NetInterface, NetPeer, NetRule, Network } from "./model.js";
 import { interfaceForwards } from "./routing.js";
 import { filterSelects } from "./select.js";
+import { SERVICE } from "./values.js";
 
 /** One entry of `allow`: a protocol and, for tcp and udp, a port range. */
 export interface Service {

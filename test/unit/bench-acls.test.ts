@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { makeAcl } from "../../bench/acls.js";
-import { parseAcl } from "../../src/app/pipeline.js";
+import { parseAcl } from "../../src/acl/parse.js";
 import { createRegistry } from "../../src/app/registry.js";
 import { benchCaseName, benchCases } from "../support/oracle-cases.js";
 import { type Golden, REGENERATE } from "../support/original.js";

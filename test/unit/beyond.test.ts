@@ -5,11 +5,12 @@
  */
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
+import { parseAcl } from "../../src/acl/parse.js";
 import { explainPair } from "../../src/analysis/explain.js";
-import { filesOf } from "../../src/render/configurers/files.js";
-import { networkText } from "../../src/network/inspect.js";
-import { type GenerateOptions, parseAcl } from "../../src/app/pipeline.js";
+import type { GenerateOptions } from "../../src/app/pipeline.js";
 import { createRegistry } from "../../src/app/registry.js";
+import { networkText } from "../../src/network/inspect.js";
+import { filesOf } from "../../src/render/configurers/files.js";
 import { ROAD_WARRIOR_KEYS, roadWarriorAcl } from "../support/acl.js";
 import { configureAcl } from "../support/configure.js";
 import { originalCases } from "../support/oracle-cases.js";

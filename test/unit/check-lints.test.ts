@@ -7,11 +7,11 @@ import { strict as assert } from "node:assert";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { parseAcl } from "../../src/acl/parse.js";
 import { checkNetwork } from "../../src/analysis/check.js";
 import { LINTS } from "../../src/analysis/lints/index.js";
-import { renderPath } from "../../src/core/diagnostics.js";
-import { parseAcl } from "../../src/app/pipeline.js";
 import { createRegistry } from "../../src/app/registry.js";
+import { renderPath } from "../../src/core/diagnostics.js";
 import { type Acl, baseAcl } from "../support/lint-table.js";
 import { repoRoot } from "../support/paths.js";
 

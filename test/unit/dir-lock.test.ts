@@ -17,8 +17,8 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { acquireLock, fileLockPath, LockError } from "../../src/io/dir-lock.js";
 import { WriteError } from "../../src/io/atomic-write.js";
+import { acquireLock, fileLockPath, LockError } from "../../src/io/dir-lock.js";
 import { tempDir } from "../support/run.js";
 
 test("a waiter does not block the event loop: the holder releases from a timer, and the waiter gets the lock", async (t) => {

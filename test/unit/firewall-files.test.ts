@@ -7,13 +7,13 @@
  */
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
+import { parseAcl } from "../../src/acl/parse.js";
 import { tracePacket } from "../../src/analysis/packet-trace.js";
-import { filesOf } from "../../src/render/configurers/files.js";
-import { deviceTableName } from "../../src/render/configurers/nft-rules.js";
+import { createRegistry } from "../../src/app/registry.js";
 import { AccessRules } from "../../src/network/access.js";
 import { Address } from "../../src/network/address.js";
-import { parseAcl } from "../../src/app/pipeline.js";
-import { createRegistry } from "../../src/app/registry.js";
+import { filesOf } from "../../src/render/configurers/files.js";
+import { deviceTableName } from "../../src/render/configurers/nft-rules.js";
 import { KEYS } from "../support/acl.js";
 import { configureAcl } from "../support/configure.js";
 

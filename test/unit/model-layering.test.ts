@@ -45,8 +45,10 @@ function violations(file: string, source: string): string[] {
   const found: string[] = [];
   for (const path of importedPaths(file, source)) {
     const to = layerOf(path);
-    if (to !== from && !allowed.includes(to)) found.push(`${file} (${from}) imports ${path} (${to})`);
-    else if (isUnder(path, V1) && !V1_READERS.has(from)) found.push(`${file} imports ${path} (acl/v1)`);
+    if (to !== from && !allowed.includes(to))
+      found.push(`${file} (${from}) imports ${path} (${to})`);
+    else if (isUnder(path, V1) && !V1_READERS.has(from))
+      found.push(`${file} imports ${path} (acl/v1)`);
   }
   return found;
 }
@@ -83,13 +85,21 @@ test("the detector finds every form of import that goes up or into acl/v1, and p
   assert.deepEqual(violations(join("src", "network", "sample.ts"), sample).length, 7);
   // acl/ may read its own v1, and what it imports from network/ goes down.
   assert.deepEqual(
-    violations(join("src", "acl", "v1", "x.ts"), 'import "./schema.js";\nimport "../../network/model.js";'),
+    violations(
+      join("src", "acl", "v1", "x.ts"),
+      'import "./schema.js";\nimport "../../network/model.js";',
+    ),
     [],
   );
   // render/ may import network/ but not acl/v1/.
   assert.deepEqual(
-    violations(join("src", "render", "x.ts"), 'import "../network/model.js";\nimport "../acl/v1/schema.js";'),
-    [`${join("src", "render", "x.ts")} (render) imports ${join("src", "acl", "v1", "schema.js")} (acl)`],
+    violations(
+      join("src", "render", "x.ts"),
+      'import "../network/model.js";\nimport "../acl/v1/schema.js";',
+    ),
+    [
+      `${join("src", "render", "x.ts")} (render) imports ${join("src", "acl", "v1", "schema.js")} (acl)`,
+    ],
   );
 });
 

@@ -7,13 +7,13 @@ import { strict as assert } from "node:assert";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { buildNetwork } from "../../src/acl/v1/network.js";
 import type { AclV1 } from "../../src/acl/v1/schema.js";
+import { DEFAULT_OPTIONS, Generator } from "../../src/app/pipeline.js";
+import { createRegistry } from "../../src/app/registry.js";
 import type { ConfigTree } from "../../src/core/config-tree.js";
 import { toJson } from "../../src/render/printers/json.js";
 import { nixAttrName, nixString, toNix } from "../../src/render/printers/nix.js";
-import { buildNetwork } from "../../src/acl/v1/network.js";
-import { DEFAULT_OPTIONS, Generator } from "../../src/app/pipeline.js";
-import { createRegistry } from "../../src/app/registry.js";
 import { fixtures } from "../support/paths.js";
 import { nixEval, tempDir, wirenixInProcess } from "../support/run.js";
 

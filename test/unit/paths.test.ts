@@ -4,12 +4,12 @@
  */
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
+import { parseAcl } from "../../src/acl/parse.js";
 import { tracePacket } from "../../src/analysis/packet-trace.js";
+import { createRegistry } from "../../src/app/registry.js";
 import { AccessRules } from "../../src/network/access.js";
 import { Address } from "../../src/network/address.js";
 import type { Network } from "../../src/network/model.js";
-import { parseAcl } from "../../src/app/pipeline.js";
-import { createRegistry } from "../../src/app/registry.js";
 
 type Peer = { name: string; subnets: Record<string, Record<string, unknown>>; groups?: string[] };
 

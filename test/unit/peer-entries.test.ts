@@ -10,11 +10,12 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { makeAcl } from "../../bench/acls.js";
 import { loadAcl } from "../../src/acl/load.js";
-import { toJson } from "../../src/render/printers/json.js";
+import { parseAcl } from "../../src/acl/parse.js";
+import { DEFAULT_OPTIONS, type GenerateOptions, Generator } from "../../src/app/pipeline.js";
+import { createRegistry } from "../../src/app/registry.js";
 import { defineKeyProvider } from "../../src/keys/provider.js";
 import type { Network } from "../../src/network/model.js";
-import { DEFAULT_OPTIONS, type GenerateOptions, Generator, parseAcl } from "../../src/app/pipeline.js";
-import { createRegistry } from "../../src/app/registry.js";
+import { toJson } from "../../src/render/printers/json.js";
 import { fixtures, repoRoot } from "../support/paths.js";
 
 /**

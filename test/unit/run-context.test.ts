@@ -8,10 +8,11 @@ import { createHash } from "node:crypto";
 import { test } from "node:test";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
+import { parseAcl } from "../../src/acl/parse.js";
+import { DEFAULT_OPTIONS, Generator } from "../../src/app/pipeline.js";
+import { createRegistry } from "../../src/app/registry.js";
 import { toJson } from "../../src/render/printers/json.js";
 import { toNix } from "../../src/render/printers/nix.js";
-import { DEFAULT_OPTIONS, Generator, parseAcl } from "../../src/app/pipeline.js";
-import { createRegistry } from "../../src/app/registry.js";
 
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;

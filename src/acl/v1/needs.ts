@@ -19,10 +19,11 @@
  * `extraArgs`, ...) are optional; keys read through the key providers (`publicKey`,
  * `privateKeyFile`) are the providers' to report.
  */
-import type { AclV1 } from "./schema.js";
-import { expectedAt } from "./validate.js";
+
 import { type Diagnostic, diagnostic, type PathSegment } from "../../core/diagnostics.js";
 import type { NetFilter, NetInterface, Network } from "../../network/model.js";
+import type { AclV1 } from "./schema.js";
+import { expectedAt } from "./validate.js";
 
 /** Collects the missing keys of one peer, each once, in the order they are met. */
 class Needs {

@@ -3,7 +3,8 @@
  * model's objects (members, addresses, filters and endpoints as the model types them), then
  * assembled by network/build.ts.
  */
-import type { AclV1 } from "./schema.js";
+
+import { compareNames } from "../../core/order.js";
 import { prefixOf } from "../../network/address.js";
 import { memberAddresses } from "../../network/addresses.js";
 import { assembleNetwork, withOptional } from "../../network/assemble.js";
@@ -16,8 +17,8 @@ import type {
   NetSubnet,
   Network,
 } from "../../network/model.js";
-import { compareNames } from "../../core/order.js";
 import { keyNeeds } from "./needs.js";
+import type { AclV1 } from "./schema.js";
 
 /**
  * Keys the original reads lazily may be missing (see schema.ts): the network is built with what

@@ -1,9 +1,10 @@
 /** The ACL v1 parser: validate, then build the network. */
-import { validateAclV1 } from "./validate.js";
+
 import { isNonEmpty } from "../../core/diagnostics.js";
 import { exitNodeProblems } from "../../network/routing.js";
 import { defineParser } from "../parser.js";
 import { buildNetwork } from "./network.js";
+import { validateAclV1 } from "./validate.js";
 
 export const v1Parser = defineParser({
   version: "v1",

@@ -3,8 +3,8 @@
  * types and ranges. References between names are checked afterwards by `rules.ts`.
  */
 import * as v from "valibot";
-import { ulaPrefixProblem } from "../../network/ula.js";
 import { isKeyText } from "../../core/secrets.js";
+import { ulaPrefixProblem } from "../../network/ula.js";
 import {
   hasZoneId,
   isAddressOrCidr,

@@ -4,10 +4,10 @@
  */
 import type { ConfigTree } from "../../core/config-tree.js";
 import type { DiagnosticCode, PathSegment } from "../../core/diagnostics.js";
+import type { RunContext } from "../../core/run-context.js";
 import type { PeerKeys } from "../../keys/provider.js";
 import type { DevNameMethod } from "../../network/devname.js";
 import type { NetInterface, NetPeer, NetSubnet, Network } from "../../network/model.js";
-import type { RunContext } from "../../core/run-context.js";
 
 /** How `wireguardPeers` entries of systemd.network are shaped: NixOS ≥ 24.11 (flat) or older. */
 export type NixosPeerShape = "flat" | "wrapped";

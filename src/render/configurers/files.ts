@@ -8,8 +8,9 @@
 import type { ConfigTree } from "../../core/config-tree.js";
 import { isConfigTree } from "../../core/config-tree.js";
 import { diagnostic, InputError } from "../../core/diagnostics.js";
-import type { IniEntry, IniSection } from "../printers/ini.js";
+import { SAFE_FILE_NAME } from "../../io/file-names.js";
 import type { Link, NetSubnet } from "../../network/model.js";
+import type { IniEntry, IniSection } from "../printers/ini.js";
 import type { ConfigureContext, Configurer } from "./configurer.js";
 import { warnUnsupportedRefresh } from "./endpoint-support.js";
 
@@ -49,9 +50,6 @@ export function defineFileConfigurer(spec: FileConfigurerSpec): Configurer {
     },
   };
 }
-
-/** A file or directory name that is safe on every system we write for. */
-export const SAFE_FILE_NAME = /^[A-Za-z0-9_][A-Za-z0-9._+@=-]*$/;
 
 /** Why `path` cannot be a path under a peer's directory, or undefined when it can. */
 export function relativePathProblem(path: string): string | undefined {

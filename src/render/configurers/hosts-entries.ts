@@ -3,10 +3,11 @@
  * Subnets and peers are walked in name order and a later name for an address replaces an
  * earlier one, as in the original.
  */
-import type { Address } from "../../network/address.js";
-import type { Link, NetInterface, NetPeer, NetSubnet, Network } from "../../network/model.js";
+
 import { compareNames } from "../../core/order.js";
 import type { RunContext } from "../../core/run-context.js";
+import type { Address } from "../../network/address.js";
+import type { Link, NetInterface, NetPeer, NetSubnet, Network } from "../../network/model.js";
 
 /**
  * Every host address of a network in Nix order, with what one run keeps for it. With it, a

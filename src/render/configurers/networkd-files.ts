@@ -9,9 +9,10 @@
  * With access rules, each device's table for `nft -f` and a unit that loads it before networkd
  * creates the device.
  */
-import { type IniEntry, type IniSection, toIni } from "../printers/ini.js";
+
 import type { Link, NetSubnet } from "../../network/model.js";
 import { allowedIPTexts } from "../../network/routing.js";
+import { type IniEntry, type IniSection, toIni } from "../printers/ini.js";
 import type { ConfigureContext } from "./configurer.js";
 import { settingPath } from "./dns-mtu.js";
 import {

@@ -1,8 +1,8 @@
 /** `static`: NixOS `networking.wireguard.interfaces`, one per subnet of the peer. */
 import type { ConfigTree } from "../../core/config-tree.js";
+import type { RunContext } from "../../core/run-context.js";
 import type { Link } from "../../network/model.js";
 import { allowedIPTexts } from "../../network/routing.js";
-import type { RunContext } from "../../core/run-context.js";
 import { defineConfigurer } from "./configurer.js";
 import { warnDnsUnsupported } from "./dns-mtu.js";
 import { deviceInterfaces } from "./interfaces.js";

@@ -4,9 +4,9 @@
  * printers print once (see shareSubtree): a million entries for 1000 peers, a thousand texts.
  */
 import type { ConfigTree } from "../../core/config-tree.js";
+import type { RunContext } from "../../core/run-context.js";
 import type { Address } from "../../network/address.js";
 import type { Link } from "../../network/model.js";
-import type { RunContext } from "../../core/run-context.js";
 
 /** An entry and what it was made from. */
 interface MadeEntry {

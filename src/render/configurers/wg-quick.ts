@@ -5,11 +5,11 @@
  * and the file becomes secret.
  */
 import { diagnostic, InputError } from "../../core/diagnostics.js";
-import { type IniEntry, type IniSection, toIni } from "../printers/ini.js";
 import { interfaceForwarding } from "../../network/access.js";
 import type { Link, NetInterface, NetSubnet } from "../../network/model.js";
 import { hooksOf, type Platform, platformOf } from "../../network/platform.js";
 import { allowedIPTexts } from "../../network/routing.js";
+import { type IniEntry, type IniSection, toIni } from "../printers/ini.js";
 import type { ConfigureContext } from "./configurer.js";
 import { settingPath } from "./dns-mtu.js";
 import {

@@ -2,8 +2,9 @@
  * SVG of the network graph, laid out by Graphviz itself: the WebAssembly build in
  * `@viz-js/viz`, which ships inside the package, so nothing is downloaded at run time.
  */
-import type { NetworkGraph } from "./graph.js";
+
 import { toDot } from "./dot.js";
+import type { NetworkGraph } from "./graph.js";
 
 /** Renders DOT text to SVG; Graphviz's own errors are raised, as our DOT should never have any. */
 export async function dotToSvg(dot: string): Promise<string> {
