@@ -97,12 +97,7 @@ export {
   type Recipient,
   readRecipientsFile,
 } from "./keys/encrypt.js";
-export {
-  generateKeyPair,
-  generatePresharedKey,
-  type KeyPair,
-  publicKeyOf,
-} from "./keys/generate.js";
+export { generateKeyPair, generatePresharedKey, type KeyPair } from "./keys/generate.js";
 export {
   type GenerateKeysOptions,
   type GenerateKeysReport,
@@ -121,6 +116,7 @@ export { stalePublicKeys, unsetPublicKeys } from "./keys/stale.js";
 export { Address, type Prefix, parsePrefix } from "./network/address.js";
 export { generatedAddress } from "./network/addresses.js";
 export { assembleNetwork, type NetworkParts } from "./network/assemble.js";
+export { derivePublicKey } from "./network/curve25519.js";
 export {
   DEV_NAME_METHODS,
   type DevNameMethod,
