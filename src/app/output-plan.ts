@@ -8,7 +8,13 @@
  */
 import { fchmodSync, statSync } from "node:fs";
 import type { ConfigTree } from "../core/config-tree.js";
-import { type Diagnostic, diagnostic, type Result } from "../core/diagnostics.js";
+import {
+  type Diagnostic,
+  type DiagnosticCode,
+  diagnostic,
+  optionProblem,
+  type Result,
+} from "../core/diagnostics.js";
 import type { RunContext } from "../core/run-context.js";
 import { errnoCode, HeldOutput, RevocableFileOutput } from "../io/atomic-write.js";
 import { SAFE_FILE_NAME } from "../io/file-names.js";
@@ -42,9 +48,15 @@ export type OutputPlan =
   | { kind: "file-tree"; dir: string }
   | { kind: "interface-file"; peer: string; subnet: string; device: string };
 
-/** A usage problem as a failed result. */
-export function usageFailure(message: string): Result<never> {
-  return { ok: false, diagnostics: [diagnostic("error", "usage", [], message)] };
+/** A usage problem as a failed result, about the request's `option` when given. */
+export function usageFailure(message: string, option?: string): Result<never> {
+  if (option === undefined) return failure("usage", message);
+  return { ok: false, diagnostics: [optionProblem("error", "usage", option, message)] };
+}
+
+/** A problem of the whole request as a failed result. */
+function failure(code: DiagnosticCode, message: string): Result<never> {
+  return { ok: false, diagnostics: [diagnostic("error", code, [], message)] };
 }
 
 /**
@@ -66,7 +78,8 @@ export function chooseInterface(
       ? "choose"
       : `${JSON.stringify(subnet)} is not a subnet of ${JSON.stringify(peerName)}; choose`;
   return usageFailure(
-    `${which} one of its subnets with --subnet: ${subnets.map((s) => JSON.stringify(s)).join(", ")}`,
+    `${which} one of its subnets: ${subnets.map((s) => JSON.stringify(s)).join(", ")}`,
+    "subnet",
   );
 }
 
@@ -84,22 +97,28 @@ export function planOutput(
   const name = configurer.name;
   if (files && request.merge)
     return usageFailure(
-      `--merge joins NixOS configurations; ${name} writes one directory per peer (bring up each peer's files on the shared host)`,
+      `peers are merged only into NixOS configurations; ${name} writes one directory per peer (bring up each peer's files on the shared host)`,
+      "merge",
     );
   if (!files && request.inlinePrivateKeys)
     return usageFailure(
-      `--inline-private-keys is for file configurers (wg-quick, networkd-files), not ${name}`,
+      `private keys are written inline only by file configurers (wg-quick, networkd-files), not ${name}`,
+      "inlinePrivateKeys",
     );
   if (
     request.subnet !== undefined &&
     (!files || request.peers.length !== 1 || request.format !== undefined)
   )
     return usageFailure(
-      "--subnet picks the interface whose file is printed: it needs a file configurer and one --peer, without --format",
+      "the subnet picks the interface whose file is printed: it needs a file configurer and one peer, and no format",
+      "subnet",
     );
   if (request.out !== undefined) {
     if (request.subnet !== undefined)
-      return usageFailure("--subnet picks the file to print; --out DIR writes every file");
+      return usageFailure(
+        "the subnet picks the file to print; an output directory gets every file",
+        "subnet",
+      );
     return {
       ok: true,
       value: files
@@ -124,7 +143,8 @@ export function planOutput(
   }
   if (request.inlinePrivateKeys)
     return usageFailure(
-      "--inline-private-keys prints private keys only as the one file of one --peer (and one interface, or --subnet); write several with --out DIR",
+      "private keys are printed only as the one file of one peer (and of one interface, or the subnet given); write several into an output directory",
+      "inlinePrivateKeys",
     );
   return {
     ok: true,
@@ -135,7 +155,8 @@ export function planOutput(
 
 function noSingleFile(configurer: string): Result<never> {
   return usageFailure(
-    `${configurer} writes several files per interface; write them with --out DIR (or print them as JSON with --format json)`,
+    `${configurer} writes several files per interface; write them into an output directory (or print them as JSON)`,
+    "out",
   );
 }
 
@@ -163,9 +184,9 @@ export function printProblem(
   if (!secret) return undefined;
   return diagnostic(
     "error",
-    "usage",
+    "secret-not-printed",
     [],
-    `${secret[0]} holds a secret and is never printed; write the files with --out DIR`,
+    `${secret[0]} holds a secret and is never printed; write the files into a directory`,
   );
 }
 
@@ -173,12 +194,15 @@ export function printProblem(
 export function hostFileNameProblem(network: Network, name: string): Diagnostic | undefined {
   if (SAFE_FILE_NAME.test(name)) return undefined;
   const index = network.peer(name)?.index;
-  return diagnostic(
-    "error",
-    "invalid-value",
-    index === undefined ? [] : ["peers", index, "name"],
-    `${JSON.stringify(name)} cannot be used as a file name under --out (use letters, digits and . _ + @ = -, not starting with . or -)`,
-  );
+  return {
+    ...diagnostic(
+      "error",
+      "invalid-value",
+      index === undefined ? [] : ["peers", index, "name"],
+      `${JSON.stringify(name)} cannot be used as a file name in the output directory (use letters, digits and . _ + @ = -, not starting with . or -)`,
+    ),
+    option: "out",
+  };
 }
 
 /** A header for every module written under `--out`. */
@@ -255,7 +279,7 @@ export function outDirProblem(dir: string): string | undefined {
   } catch (error) {
     if (errnoCode(error) === "ENOTDIR") reason = "a file is in the way of the directory";
   }
-  return reason && `--out ${dir}: cannot write there: ${reason}`;
+  return reason && `${dir}: cannot write there: ${reason}`;
 }
 
 /**
@@ -322,7 +346,8 @@ export function interfaceFile(
   const path = configurer.interfaceFile?.(device);
   const found = filesOf(config, configurer.name).find(([p]) => p === path);
   if (found) return { ok: true, value: found, warnings: [] };
-  return usageFailure(
+  return failure(
+    "no-interface-file",
     `${configurer.name} wrote no file for interface ${JSON.stringify(device)} (its device name is taken by another subnet of the peer, or the configurer skipped it)`,
   );
 }

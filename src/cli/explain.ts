@@ -1,17 +1,11 @@
 /** `wirenix explain`: why (or why not) two peers are linked, and what each dials. */
 import { Command } from "commander";
-import {
-  explainPair,
-  explainPaths,
-  explanationText,
-  type PathExplanation,
-  pathsText,
-} from "../analysis/explain.js";
-import { resolveTarget, splitService } from "../analysis/policy.js";
+import { splitService } from "../analysis/policy.js";
+import { explainOf } from "../app/explain.js";
 import {
   aclCommand,
   checkPeerNames,
-  networkWith,
+  sourcedNetworkWith,
   type TextOrJsonFlags,
   textOrJsonOption,
 } from "./common.js";
@@ -27,42 +21,18 @@ async function run(
   service: string | undefined,
   flags: Flags,
 ): Promise<number> {
-  const network = await networkWith(io, acl, flags);
-  if (service !== undefined && !splitService(`x:${service}`).service)
-    throw new UsageError(
-      `expected a service like tcp/22, udp/53 or icmp, got ${JSON.stringify(service)}`,
-    );
-  const written = service === undefined ? b : `${b}:${service}`;
-  // B may be any policy-test target: a peer, `peer.subnet`, a routed network, with a service.
-  const target = resolveTarget(network, written);
-  const bName = splitService(b).name;
-  // A plain name that is no peer is reported as before; other targets say what is wrong.
-  const plainName = /^[A-Za-z0-9_-]+$/.test(bName);
-  const onlyPath = !network.peer(bName) && !(plainName && typeof target === "string");
-  if (onlyPath && typeof target === "string") throw new UsageError(target);
-  checkPeerNames(network, acl, onlyPath ? [a] : [a, bName]);
-  if (a === bName)
-    throw new UsageError(`explain needs two different peers (got ${JSON.stringify(a)} twice)`);
-  // The way packets take: always for a target that is no peer, and for a peer when a service
-  // is asked for or rules decide (else the link explanation says it all, as before rules).
-  const withPaths =
-    onlyPath || written !== bName || (network.rules !== undefined && typeof target !== "string");
-  const paths =
-    withPaths && typeof target !== "string" ? explainPaths(network, a, bName, target) : undefined;
-  if (onlyPath) {
-    io.out(
-      flags.format === "json"
-        ? `${JSON.stringify(paths, null, 2)}\n`
-        : pathsText(paths as PathExplanation),
-    );
-    return 0;
+  const read = await sourcedNetworkWith(io, acl, flags);
+  const explained = explainOf(read, a, b, service);
+  if (!explained.ok) {
+    const [first] = explained.diagnostics;
+    // An unknown peer is named as every command names one: with the ACL's file.
+    if (first.code === "unknown-peer") checkPeerNames(read.network, acl, [a, splitService(b).name]);
+    throw new UsageError(first.message);
   }
-  const explanation = explainPair(network, a, bName);
-  const text =
-    flags.format === "json"
-      ? `${JSON.stringify(paths ? { ...explanation, paths } : explanation, null, 2)}\n`
-      : `${explanationText(explanation)}${paths ? `\n${pathsText(paths)}` : ""}`;
-  io.out(text);
+  const { link, paths, text } = explained.value;
+  if (flags.format !== "json") io.out(text);
+  else if (link === undefined) io.out(`${JSON.stringify(paths, null, 2)}\n`);
+  else io.out(`${JSON.stringify(paths ? { ...link, paths } : link, null, 2)}\n`);
   return 0;
 }
 

@@ -1,16 +1,12 @@
 /** `wirenix graph`: the network as a picture (DOT, Mermaid, or SVG drawn by Graphviz). */
 import { extname } from "node:path";
 import { Command, Option } from "commander";
-import { printable } from "../core/printable.js";
+import { drawNetwork, type GraphFormat } from "../app/graph.js";
 import { writeFileAtomic } from "../io/atomic-write.js";
-import { toDot } from "../render/graph/dot.js";
-import { networkGraph } from "../render/graph/graph.js";
-import { toMermaid } from "../render/graph/mermaid.js";
-import { toSvg } from "../render/graph/svg.js";
 import { aclCommand, type NetworkFlags, networkWith } from "./common.js";
 import { type CliIO, UsageError } from "./io.js";
 
-type Format = "dot" | "mermaid" | "svg";
+type Format = GraphFormat;
 
 interface Flags extends NetworkFlags {
   format?: Format;
@@ -39,13 +35,7 @@ function formatOf(flags: Flags): Format {
 
 async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
   const network = await networkWith(io, acl, flags);
-  const graph = networkGraph(network);
-  const format = formatOf(flags);
-  const drawn =
-    format === "svg" ? await toSvg(graph) : format === "mermaid" ? toMermaid(graph) : toDot(graph);
-  // Names end up in labels; no control character reaches a terminal or an SVG (where XML
-  // forbids them).
-  const text = printable(drawn, { keepLineBreaks: true });
+  const text = await drawNetwork(network, formatOf(flags));
   if (flags.out === undefined) io.out(text);
   else writeFileAtomic(flags.out, text);
   return 0;

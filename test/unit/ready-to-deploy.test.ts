@@ -124,15 +124,18 @@ test("private keys reach a stream only as one interface's file, asked for with i
   const net = network();
   const base = { devNameMethod: "short" as const, inlinePrivateKeys: true };
   for (const [request, why] of [
-    [{ ...base, peers: [] }, /only as the one file of one --peer/],
-    [{ ...base, peers: ["two"] }, /choose one of its subnets with --subnet: "lan", "wg"/],
+    [{ ...base, peers: [] }, /only as the one file of one peer/],
+    [{ ...base, peers: ["two"] }, /choose one of its subnets: "lan", "wg"/],
     [{ ...base, peers: ["a"], format: "json" as const }, /only as the one file/],
   ] as const) {
     const plan = planOutput(net, wgQuick, request);
     assert.ok(!plan.ok && why.test(plan.diagnostics[0]?.message ?? ""), JSON.stringify(plan));
   }
   const nixos = planOutput(net, networkd, { ...base, peers: ["a"] });
-  assert.ok(!nixos.ok && /is for file configurers/.test(nixos.diagnostics[0]?.message ?? ""));
+  assert.ok(
+    !nixos.ok &&
+      /written inline only by file configurers/.test(nixos.diagnostics[0]?.message ?? ""),
+  );
   const subnetWithoutPeer = planOutput(net, wgQuick, {
     devNameMethod: "short",
     peers: [],
@@ -266,7 +269,7 @@ test("phoneConfiguration: the one interface with its keys inline, keys through t
     assert.ok(!bad.ok && bad.diagnostics[0]?.code === "usage");
     // Two subnets: the choice is asked for.
     const two = phoneConfiguration(net, registry, { peer: "two", keysDir: keys });
-    assert.ok(!two.ok && /--subnet/.test(two.diagnostics[0]?.message ?? ""));
+    assert.ok(!two.ok && two.diagnostics[0]?.option === "subnet");
     // No preshared key readable here: the phone cannot do without it.
     const noPsk = phoneConfiguration(
       network({ psk: "/nonexistent/wg.psk", aPublicKey: pair.publicKey }),
