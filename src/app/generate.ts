@@ -24,8 +24,8 @@ import { type AclInput, type AclOptions, type ReadAcl, readAcl } from "./acl-inp
 import {
   type Host,
   hostFileNameProblem,
-  hostsWriter,
   outDirProblem,
+  outputWriter,
   planOutput,
   printProblem,
   type Stream,
@@ -304,9 +304,9 @@ export async function writeOutOf(
       return { ok: false, diagnostics: read.locate(bad) as NonEmpty<Diagnostic> };
   }
   const stream = request.stream ?? { write: () => {} };
-  let writer: Awaited<ReturnType<typeof hostsWriter>>;
+  let writer: Awaited<ReturnType<typeof outputWriter>>;
   try {
-    writer = await hostsWriter(
+    writer = await outputWriter(
       plan,
       stream,
       { configurer: configurer.name, aclPeers: network.peers.map((p) => p.name) },

@@ -215,7 +215,7 @@ export interface Host {
 }
 
 /** Receives hosts as they are made; nothing appears unless `finish` is reached. */
-export interface HostsWriter {
+export interface OutputWriter {
   add(host: Host, peers: readonly string[]): void;
   /** Completes the output; returns notices worth telling the user. */
   finish(): string[];
@@ -240,7 +240,7 @@ function streamOutput(stream: Stream): HeldOutput | RevocableFileOutput {
 }
 
 /** Writes hosts into one stream, as they are made (see streamOutput). */
-function documentWriter(stream: Stream, format: "nix" | "json", shared: RunContext): HostsWriter {
+function documentWriter(stream: Stream, format: "nix" | "json", shared: RunContext): OutputWriter {
   const output = streamOutput(stream);
   let first = true;
   return {
@@ -291,7 +291,7 @@ async function modulesWriter(
   run: OutRun,
   format: "nix" | "json",
   shared: RunContext,
-): Promise<HostsWriter> {
+): Promise<OutputWriter> {
   const tx = await OutTransaction.begin(dir, run);
   return {
     add({ name, config }, peers) {
@@ -319,7 +319,7 @@ async function fileTreeWriter(
   dir: string,
   run: OutRun,
   configurer: Configurer,
-): Promise<HostsWriter> {
+): Promise<OutputWriter> {
   const tx = await OutTransaction.begin(dir, run);
   return {
     add({ name, config }, peers) {
@@ -356,7 +356,7 @@ export function interfaceFile(
  * Writes the one file of one interface on a stream, as the file itself. Into a regular file
  * (`> wg0.conf`) the file is made 0600 first, as every file configurer's file is.
  */
-function interfaceFileWriter(stream: Stream, configurer: Configurer, device: string): HostsWriter {
+function interfaceFileWriter(stream: Stream, configurer: Configurer, device: string): OutputWriter {
   let text: string | undefined;
   return {
     add({ config }) {
@@ -382,13 +382,13 @@ function interfaceFileWriter(stream: Stream, configurer: Configurer, device: str
  * The writer of a plan. `shared` is the generator's run context, so that what hosts share is
  * printed once. Asynchronous because `--out` may wait for another run's lock.
  */
-export async function hostsWriter(
+export async function outputWriter(
   plan: OutputPlan,
   stream: Stream,
   run: OutRun,
   configurer: Configurer,
   shared: RunContext,
-): Promise<HostsWriter> {
+): Promise<OutputWriter> {
   switch (plan.kind) {
     case "document":
       return documentWriter(stream, plan.format, shared);

@@ -29,6 +29,6 @@ test("the report names the commands, the plugin helpers, and nothing of the CLI"
     "InputError",
   ])
     assert.ok(names.includes(name), name);
-  for (const name of ["cli", "Generator", "hostsWriter", "OutRun", "printProblem"])
+  for (const name of ["cli", "Generator", "outputWriter", "hostsWriter", "OutRun", "printProblem"])
     assert.ok(!names.includes(name), name);
 });
