@@ -12,12 +12,12 @@ import type { DevNameMethod } from "../../src/network/devname.js";
 import { buildNetwork } from "../../src/parsers/v1/network.js";
 import { parseAcl } from "../../src/pipeline.js";
 import { createRegistry } from "../../src/registry.js";
-import { wgKeyPair } from "./wg.js";
+import { committedKeyPairs } from "./wg.js";
 
 export type Acl = Record<string, any>;
 
-/** Real keys from `wg`: a fourth one for rows that need a fresh key. */
-export const KEYS = [wgKeyPair(), wgKeyPair(), wgKeyPair(), wgKeyPair()];
+/** Real keys made by `wg` (committed): a fourth one for rows that need a fresh key. */
+export const KEYS = committedKeyPairs().slice(0, 4);
 
 /** Three peers a, b, c in a full mesh on "lan", each with an endpoint: no lint fires. */
 export function baseAcl(): Acl {
