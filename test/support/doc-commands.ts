@@ -124,15 +124,15 @@ export function shownPattern(line: string): RegExp {
   let pattern = "";
   let at = 0;
   for (const match of line.matchAll(random)) {
-    pattern += escape(line.slice(at, match.index));
+    pattern += literally(line.slice(at, match.index));
     pattern += match[0].startsWith("fd")
       ? "fd[0-9a-f]{2}(?::[0-9a-f]{1,4}){2,7}"
       : "[A-Za-z0-9+/]{43}=";
     at = match.index + match[0].length;
   }
-  return new RegExp(`^${pattern}${escape(line.slice(at))}$`);
+  return new RegExp(`^${pattern}${literally(line.slice(at))}$`);
 }
 
-function escape(text: string): string {
+function literally(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
