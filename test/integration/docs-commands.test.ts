@@ -1,7 +1,7 @@
 /**
  * Every `wirenix …` command the README, docs/*.md and the bundled examples' headers show runs,
  * with the real binary, and prints what the docs show it printing. Each block runs in a fresh
- * directory holding the bundled examples (`examples/…`, and copies beside it), its commands in
+ * directory holding copies of the bundled examples (`examples/…`, and beside it), its commands in
  * order, through `sh` (so `> file` and `\` work as the docs write them). Usage lines
  * (`[--flag]`, `a|b`, placeholders in capitals) are not commands: readme-usage.test.ts holds
  * them to `--help`. Other programs a block shows (`sudo wg-quick up`) are not run.
@@ -43,7 +43,8 @@ test("the docs show commands to test: the README's getting started, docs, exampl
 async function run(line: string, dir: string, bin: string) {
   return spawnAsync("sh", ["-c", line], {
     cwd: dir,
-    env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}`, NO_COLOR: "1" },
+    // HOME is the block's directory too: `~/…` in a command never reaches the real one.
+    env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}`, HOME: dir, NO_COLOR: "1" },
   });
 }
 
@@ -77,10 +78,12 @@ for (const block of blocks) {
         },
       );
       const work = join(dir, "work");
-      // examples/ is the repository's own (a plugin there imports "wirenix", which resolves only
-      // inside the package); copies of the examples lie beside it for commands to change.
+      // Copies: a command may change what it is given. A plugin there imports "wirenix": it
+      // finds this package through node_modules, as beside an installed wirenix.
+      cpSync(join(repoRoot, "examples"), join(work, "examples"), { recursive: true });
       cpSync(join(repoRoot, "examples"), work, { recursive: true });
-      symlinkSync(join(repoRoot, "examples"), join(work, "examples"));
+      mkdirSync(join(work, "node_modules"));
+      symlinkSync(repoRoot, join(work, "node_modules", "wirenix"));
       const failures: string[] = [];
       for (const command of block.commands) {
         const ran = await run(command.line, work, bin);
