@@ -221,7 +221,7 @@ export function generateCommand(io: CliIO, done: (code: number) => void): Comman
     .addOption(
       new Option(
         "--format <format>",
-        "output format when printing (default: nix; for file configurers the file of one --peer's interface, else json)",
+        "output format when printing (default: nix; for file configurers with one --peer, its one file itself (hosts, or wg-quick's .conf of one interface), else json)",
       ).choices(["nix", "json"]),
     )
     .option(

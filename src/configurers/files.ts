@@ -31,6 +31,8 @@ export interface FileConfigurerSpec {
   isPrivateFile?(path: string): boolean;
   /** See `Configurer.interfaceFile`. */
   interfaceFile?(device: string): string;
+  /** See `Configurer.peerFile`. */
+  peerFile?: string;
 }
 
 /** A configurer whose output is files (the CLI writes them under `--out DIR/<peer>/`). */
@@ -41,6 +43,7 @@ export function defineFileConfigurer(spec: FileConfigurerSpec): Configurer {
     output: "files",
     ...(spec.isPrivateFile ? { isPrivateFile: spec.isPrivateFile } : {}),
     ...(spec.interfaceFile ? { interfaceFile: spec.interfaceFile } : {}),
+    ...(spec.peerFile ? { peerFile: spec.peerFile } : {}),
     configure: (context) => {
       const files: ConfigTree = {};
       for (const [path, file] of Object.entries(spec.files(context)))
