@@ -12,6 +12,7 @@ import {
   printProblem,
 } from "../emit/hosts-output.js";
 import { yieldToSignals } from "../interrupt.js";
+import { oneMessagePerMissingKey } from "../keys/missing-keys.js";
 import { DEV_NAME_METHODS, type DevNameMethod } from "../network/devname.js";
 import { compareNames } from "../order.js";
 import {
@@ -30,6 +31,7 @@ import {
   withPlugins,
 } from "./common.js";
 import { type CliIO, EXIT_INVALID, EXIT_USAGE, printDiagnostics, UsageError } from "./io.js";
+import { withKeyHints } from "./key-hints.js";
 
 interface Flags extends NetworkFlags {
   peer: string[];
@@ -125,15 +127,18 @@ async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
   if (failures.length > 0) {
     writer.abort();
     const seen = new Set<string>();
-    printDiagnostics(
-      io,
-      locate(failures).filter((d) => {
-        const key = `${d.code}|${d.path.join(".")}|${d.message}`;
-        if (seen.has(key)) return false;
-        seen.add(key);
-        return true;
-      }),
-    );
+    const once = failures.filter((d) => {
+      const key = `${d.code}|${d.path.join(".")}|${d.message}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+    const hinted = withKeyHints(oneMessagePerMissingKey(once), {
+      acl,
+      network,
+      ...(flags.keysDir === undefined ? {} : { keysDir: flags.keysDir }),
+    });
+    printDiagnostics(io, locate(hinted));
     return EXIT_INVALID;
   }
   try {

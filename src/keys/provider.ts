@@ -3,7 +3,7 @@
  * holding the local private key, the file holding a subnet's preshared key. Providers are asked
  * in the order the user gave; the first answer wins.
  */
-import { realpathSync } from "node:fs";
+import { existsSync, realpathSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { isWireguardKey, KEY_PATH_EXPECTED, keyPathProblem } from "../acl/values.js";
 import type { ConfigTree } from "../config-tree.js";
@@ -242,39 +242,36 @@ export class PeerKeys {
       this.checkOwnPrivateKey(given, source);
       return given;
     }
+    const missing = (why: string) =>
+      new InputError([
+        diagnostic(
+          "error",
+          "no-private-key",
+          ["peers", this.#peer.index, "privateKey"],
+          `no private key for peer ${JSON.stringify(this.#peer.name)} to write into its configuration: ${why}`,
+        ),
+      ]);
+    // The keys directory is where the key is read from: its file missing is the whole story
+    // (whatever path the ACL names is never read, see #ownKeyFile).
+    if (this.#keysDir !== undefined) {
+      const own = join(this.#keysDir, keyFiles.privateKey(this.#peer.name));
+      if (!existsSync(own)) throw missing(`${own} does not exist`);
+    }
     let file: string;
     try {
       file = this.privateKeyFile();
     } catch {
-      throw new InputError([
-        diagnostic(
-          "error",
-          "no-private-key",
-          ["peers", this.#peer.index, "privateKey"],
-          `no private key for peer ${JSON.stringify(this.#peer.name)} to write into its configuration: the ACL has no privateKey and no key file was found (key providers asked: ${this.#names()}); give --keys-dir DIR after wirenix keys generate`,
-        ),
-      ]);
+      throw missing(
+        `the ACL has no privateKey and no key file was found (key providers asked: ${this.#names()})`,
+      );
     }
     const own = this.#ownKeyFile(file, keyFiles.privateKey(this.#peer.name));
-    if (own !== true)
-      throw new InputError([
-        diagnostic(
-          "error",
-          "no-private-key",
-          ["peers", this.#peer.index, "privateKey"],
-          `no private key for peer ${JSON.stringify(this.#peer.name)} to write into its configuration: ${file} is not read, since ${own}; give --keys-dir DIR after wirenix keys generate`,
-        ),
-      ]);
+    if (own !== true) throw missing(`${file} is not read, since ${own}`);
     const key = readKeyFile(file);
     if (key === undefined)
-      throw new InputError([
-        diagnostic(
-          "error",
-          "no-private-key",
-          ["peers", this.#peer.index, "privateKey"],
-          `no private key for peer ${JSON.stringify(this.#peer.name)} to write into its configuration: ${file} is not readable here or holds no WireGuard key (key providers asked: ${this.#names()}); give --keys-dir DIR after wirenix keys generate`,
-        ),
-      ]);
+      throw missing(
+        `${file} is not readable here or holds no WireGuard key (key providers asked: ${this.#names()})`,
+      );
     this.checkOwnPrivateKey(key, file);
     return key;
   }
@@ -349,7 +346,7 @@ export class PeerKeys {
         "error",
         "no-preshared-key",
         ["subnets", subnet.index, "presharedKeyFile"],
-        `no preshared key for subnet ${JSON.stringify(subnet.name)} to write into the configuration of ${JSON.stringify(this.#peer.name)}: ${found.file} ${found.refused === undefined ? "is not readable here or holds no WireGuard key" : `is not read, since ${found.refused}`} (run wirenix keys generate and give --keys-dir)`,
+        `no preshared key for subnet ${JSON.stringify(subnet.name)} to write into the configuration of ${JSON.stringify(this.#peer.name)}: ${found.file} ${found.refused === undefined ? "is not readable here or holds no WireGuard key" : `is not read, since ${found.refused}`}`,
       ),
     ]);
   }
