@@ -123,7 +123,15 @@ async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
     writer.abort();
     throw error;
   }
-  printDiagnostics(io, locate([...network.warnings, ...generator.warnings]));
+  const keyContext = {
+    acl,
+    network,
+    ...(flags.keysDir === undefined ? {} : { keysDir: flags.keysDir }),
+  };
+  printDiagnostics(
+    io,
+    locate(withKeyHints([...network.warnings, ...generator.warnings], keyContext)),
+  );
   if (failures.length > 0) {
     writer.abort();
     const seen = new Set<string>();
@@ -133,11 +141,7 @@ async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
       seen.add(key);
       return true;
     });
-    const hinted = withKeyHints(oneMessagePerMissingKey(once), {
-      acl,
-      network,
-      ...(flags.keysDir === undefined ? {} : { keysDir: flags.keysDir }),
-    });
+    const hinted = withKeyHints(oneMessagePerMissingKey(once), keyContext);
     printDiagnostics(io, locate(hinted));
     return EXIT_INVALID;
   }

@@ -20,10 +20,12 @@ function peerOf(network: Network, d: Diagnostic) {
 }
 
 function hint(d: Diagnostic, { acl, network, keysDir }: KeyHintContext): string | undefined {
+  if (d.code === "keys-dir-path")
+    return "to write the keys into the files instead, add --inline-private-keys (wg-quick, networkd-files); for keys deployed to the hosts, name their provider first (--key-provider agenix --key-provider dir, or sops-nix)";
   if (d.code !== "no-public-key" && d.code !== "no-private-key" && d.code !== "no-preshared-key")
     return undefined;
   if (keysDir === undefined)
-    return `to use the keys wirenix keys generate made, give --keys-dir DIR (the directory of wirenix keys generate ${acl} --dir DIR)`;
+    return `or give --keys-dir DIR, the directory wirenix keys generate ${acl} --dir DIR made the keys in`;
   if (d.code === "no-preshared-key")
     return `make the missing key with wirenix keys generate ${acl} --dir ${keysDir}`;
   const peer = peerOf(network, d);

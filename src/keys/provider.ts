@@ -99,6 +99,8 @@ export class PeerKeys {
   readonly #keysDir: string | undefined;
   readonly #publicKeys = new Map<NetPeer, string>();
   readonly #checkedPublicKeys: Set<string>;
+  /** Whether an answered key file path is in the keys directory (see `namesKeysDirFiles`). */
+  #namedKeysDirFile = false;
 
   /**
    * `checkedPublicKeys`: public keys found well-formed already, shared by the peers of one run
@@ -116,6 +118,19 @@ export class PeerKeys {
       name: p.name,
       answers: p.forPeer(context),
     }));
+  }
+
+  /**
+   * Whether a private or preshared key file the providers answered is in the keys directory:
+   * a path on the machine that runs wirenix, which the configuration then names.
+   */
+  get namesKeysDirFiles(): boolean {
+    return this.#namedKeysDirFile;
+  }
+
+  #noteKeysDirFile(file: string): void {
+    if (this.#keysDir !== undefined && file.startsWith(`${resolve(this.#keysDir)}/`))
+      this.#namedKeysDirFile = true;
   }
 
   #names(): string {
@@ -176,6 +191,7 @@ export class PeerKeys {
             "a bad private key file",
             problem,
           );
+        this.#noteKeysDirFile(file as string);
         return file as string;
       }
     }
@@ -203,6 +219,7 @@ export class PeerKeys {
             `a bad preshared key file for subnet ${JSON.stringify(subnet.name)}`,
             problem,
           );
+        this.#noteKeysDirFile(file as string);
         return file as string;
       }
     }
