@@ -4,23 +4,14 @@
  * text of its escape codes; an escape that comes from the input is still shown as text.
  */
 import { strict as assert } from "node:assert";
-import { spawnSync } from "node:child_process";
 import { test } from "node:test";
-import { wirenixBin } from "../support/paths.js";
+import { wirenixOnTerminal } from "../support/terminal.js";
 
-const shellQuote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
-
-/** Runs `wirenix ARGS` in a pseudo-terminal; what the terminal received (stdout and stderr). */
+/** What the terminal shows for a run that must fail with exit 1. */
 function onTerminal(args: readonly string[], env: Record<string, string> = {}): string {
-  const command = [process.execPath, wirenixBin, ...args].map(shellQuote).join(" ");
-  const { NO_COLOR: _, ...inherited } = process.env;
-  const run = spawnSync("script", ["--quiet", "--return", "--command", command, "/dev/null"], {
-    encoding: "utf8",
-    env: { ...inherited, TERM: "xterm-256color", ...env },
-  });
-  assert.equal(run.error, undefined, "script(1) from util-linux must be installed");
-  assert.equal(run.status, 1, run.stdout + run.stderr);
-  return run.stdout.replaceAll("\r\n", "\n");
+  const { code, shown } = wirenixOnTerminal(args, { env });
+  assert.equal(code, 1, shown);
+  return shown;
 }
 
 const RED = "\u001b[1;31m";
