@@ -127,7 +127,11 @@ test("one peer and one interface of a file configurer print that interface's fil
   const hosts = registry.configurers.get("hosts");
   assert.ok(hosts);
   const hostsTwo = planOutput(net, hosts, { ...base, peers: ["two"] });
-  assert.deepEqual(hostsTwo.ok && hostsTwo.value, { kind: "peer-file", peer: "two", path: "hosts" });
+  assert.deepEqual(hostsTwo.ok && hostsTwo.value, {
+    kind: "peer-file",
+    peer: "two",
+    path: "hosts",
+  });
 });
 
 test("private keys reach a stream only as one interface's file, asked for with inlining", () => {
