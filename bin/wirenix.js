@@ -5,10 +5,10 @@ import { register } from "node:module";
 import { cli, processIO } from "../dist/bundle/main.js";
 
 // A plugin imports "wirenix" wherever it is on disk: these hooks resolve it to this wirenix's
-// library (see src/plugin-hooks.ts). Registered only for runs with plugins, since the hooks
+// library (see src/app/plugin-hooks.ts). Registered only for runs with plugins, since the hooks
 // run in a thread of their own that every other run would pay to start.
 if (process.argv.some((arg) => arg === "--plugin" || arg.startsWith("--plugin=")))
-  register("../dist/src/plugin-hooks.js", import.meta.url);
+  register("../dist/src/app/plugin-hooks.js", import.meta.url);
 
 try {
   process.exitCode = await cli(process.argv.slice(2), processIO());

@@ -6,13 +6,13 @@
  */
 import { existsSync } from "node:fs";
 import { Command } from "commander";
+import { builtinParsers } from "../acl/parse.js";
 import { editAclFile, lockAcl } from "../edit/acl-file.js";
 import { randomIpv6Prefix, starterAclText } from "../edit/init.js";
 import { type AddPeerOptions, parseEndpoint, planAddPeer } from "../edit/peers.js";
 import { planRemovePeer } from "../edit/remove-peer.js";
+import { describeFileError, errnoCode, writeNewFile } from "../io/atomic-write.js";
 import { generatedAddress } from "../network/addresses.js";
-import { describeFileError, errnoCode, writeNewFile } from "../output.js";
-import { createRegistry } from "../registry.js";
 import { addedPeerAdvice } from "./add-peer-advice.js";
 import { collect } from "./common.js";
 import { type CliIO, EXIT_INVALID, messagePrefix, printDiagnostics, UsageError } from "./io.js";
@@ -116,7 +116,7 @@ async function addPeer(io: CliIO, file: string, name: string, flags: AddFlags): 
     ...(endpoint ? { endpoint } : {}),
     ...(flags.port === undefined ? {} : { port: flags.port }),
   };
-  const registry = createRegistry();
+  const registry = builtinParsers();
   const edited = await editAclFile(
     file,
     "add-peer",

@@ -5,12 +5,11 @@
  * link it is found by trying each group on the ACL before the edit, not guessed.
  */
 
+import { type ParserSource, parseAcl } from "../acl/parse.js";
 import { applyToData } from "../edit/ops.js";
 import type { AddPeerOptions } from "../edit/peers.js";
 import { planAddPeer } from "../edit/peers.js";
 import type { Network } from "../network/model.js";
-import { parseAcl } from "../pipeline.js";
-import type { Registry } from "../registry.js";
 
 const q = JSON.stringify;
 
@@ -26,7 +25,7 @@ function linkedPeers(network: Network, name: string): string[] {
 function withPeer(
   before: unknown,
   options: AddPeerOptions,
-  registry: Registry,
+  registry: ParserSource,
 ): Network | undefined {
   const plan = planAddPeer(before, options);
   if (!plan.ok) return undefined;
@@ -52,7 +51,7 @@ export function addedPeerAdvice(
   before: unknown,
   options: AddPeerOptions,
   subnet: string,
-  registry: Registry,
+  registry: ParserSource,
 ): string[] {
   const { name } = options;
   const after = withPeer(before, options, registry);

@@ -3,7 +3,7 @@
  * were asked; the flags that fix it belong to the command line, so they are added here, from
  * the problem's code and what the run was given (`--keys-dir` or not).
  */
-import type { Diagnostic } from "../diagnostics.js";
+import type { Diagnostic } from "../core/diagnostics.js";
 import type { Network } from "../network/model.js";
 
 export interface KeyHintContext {

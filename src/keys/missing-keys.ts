@@ -3,7 +3,7 @@
  * knows fails the same way; in a 31-peer mesh that was 31 near-identical errors about one
  * missing key. Here they become one, naming how many peers link to it.
  */
-import type { Diagnostic } from "../diagnostics.js";
+import type { Diagnostic } from "../core/diagnostics.js";
 
 /** The shape of `PeerKeys.publicKeyOf`'s message: the remote, the linking peer, the rest. */
 const LINKED_BY =

@@ -59,7 +59,7 @@ test("every command in an example's header runs as written (in a copy of example
   assert.equal(commands.length, 1);
   for (const args of commands) {
     const out = ok(wirenix(args, { cwd: repoRoot }), `wirenix ${args.join(" ")}`);
-    assert.match(out.stdout, /^      wg-quick = \{$/m);
+    assert.match(out.stdout, /^ {6}wg-quick = \{$/m);
   }
 });
 
@@ -323,7 +323,7 @@ test('8: a plugin outside the checkout imports "wirenix"; a missing one is one p
       ),
       "plugin outside",
     );
-    assert.match(run.stdout, /^      wg-quick = \{$/m);
+    assert.match(run.stdout, /^ {6}wg-quick = \{$/m);
     const same = ok(
       wirenix(
         ["generate", "homelab.yaml", "--plugin=./my-plugin.mjs", "--configurer", "nixos-wg-quick"],
