@@ -72,7 +72,11 @@ export function addedPeerAdvice(
       `peer ${q(name)} has only ${familiesText(ownFamilies)} addresses on subnet ${q(subnet)}, whose other members use only ${familiesText(others)}: no packet can pass between them; give subnet ${q(subnet)} an ipv4Pool (add-peer takes the lowest free address from it) or write an ${familiesText(others)} address into peers[${peer.index}].subnets.${subnet}.ipAddresses`,
     );
 
-  if (linkedPeers(after, name).length > 0) return advice;
+  // The first member of a subnet has no one to be linked to yet: nothing to say.
+  const alone = !after.peers.some(
+    (other) => other.name !== name && other.memberships.some((m) => m.subnet === subnet),
+  );
+  if (alone || linkedPeers(after, name).length > 0) return advice;
   const groups = options.groups ?? [];
   const given = new Set(groups);
   const linking = after.groups
