@@ -6,6 +6,7 @@
  */
 import { type CheckReport, checkNetwork } from "../analysis/check.js";
 import type { Diagnostic, Result } from "../core/diagnostics.js";
+import { oneMessagePerMissingKey } from "../keys/missing-keys.js";
 import { publicKeysIn, stalePublicKeys } from "../keys/stale.js";
 import type { Network } from "../network/model.js";
 import { type AclInput, type ReadAcl, readAcl } from "./acl-input.js";
@@ -35,7 +36,7 @@ function generationProblems(read: ReadAcl, choices: ConfigureChoices): Result<Di
     const one = created.value.configure(peer.name);
     if (!one.ok) problems.push(...one.diagnostics);
   }
-  return { ok: true, value: distinct(problems), warnings: [] };
+  return { ok: true, value: oneMessagePerMissingKey(distinct(problems)), warnings: [] };
 }
 
 /**

@@ -17,6 +17,7 @@ import { compareNames } from "../core/order.js";
 import { describeFileError, WriteError, WriteRefusal } from "../io/atomic-write.js";
 import { LockError } from "../io/dir-lock.js";
 import { yieldToSignals } from "../io/interrupt.js";
+import { oneMessagePerMissingKey } from "../keys/missing-keys.js";
 import type { DevNameMethod } from "../network/devname.js";
 import type { Network } from "../network/model.js";
 import type { NixosPeerShape } from "../render/configurers/configurer.js";
@@ -201,7 +202,8 @@ function finished<T>(
 ): Result<T> {
   const { network, locate } = read;
   const warnings = locate([...network.warnings, ...generator.warnings]);
-  const errors = distinct(locate(failures));
+  // One message per missing public key, not one per peer linked to it.
+  const errors = locate(oneMessagePerMissingKey(distinct(failures)));
   if (isNonEmpty(errors))
     return { ok: false, diagnostics: [...warnings, ...errors] as NonEmpty<Diagnostic> };
   return { ok: true, value: value(), warnings };

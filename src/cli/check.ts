@@ -20,6 +20,7 @@ import {
 import { type GenerateFlags, generateOptionsOf, withGenerateOptions } from "./generate.js";
 import { withFlagHints } from "./hints.js";
 import { type CliIO, EXIT_INVALID, EXIT_OK, EXIT_USAGE } from "./io.js";
+import { withKeyHints } from "./key-hints.js";
 
 interface Flags extends GenerateFlags, TextOrJsonFlags {
   strict?: boolean;
@@ -153,7 +154,13 @@ async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
     print(io, flags, checked.diagnostics, { text, valid: false, ...counts(checked.diagnostics) });
     return EXIT_USAGE;
   }
-  const all = [...read.warnings, ...checked.value.diagnostics];
+  // The command line's hints for missing keys (the library's messages name no flag).
+  const hinted = withKeyHints(checked.value.diagnostics, {
+    acl,
+    network,
+    ...(flags.keysDir === undefined ? {} : { keysDir: flags.keysDir }),
+  });
+  const all = [...read.warnings, ...hinted];
   const { errors, warnings } = counts(all);
   const { policy } = checked.value;
   const tests =

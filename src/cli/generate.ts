@@ -15,6 +15,7 @@ import {
   withPlugins,
 } from "./common.js";
 import { type CliIO, EXIT_INVALID, EXIT_USAGE, printDiagnostics, UsageError } from "./io.js";
+import { withKeyHints } from "./key-hints.js";
 
 interface Flags extends NetworkFlags {
   peer: string[];
@@ -54,11 +55,16 @@ async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
       ...(io.outFile === undefined ? {} : { file: io.outFile }),
     },
   });
+  const keyContext = {
+    acl,
+    network: read.network,
+    ...(flags.keysDir === undefined ? {} : { keysDir: flags.keysDir }),
+  };
   if (!written.ok) {
-    printDiagnostics(io, written.diagnostics);
+    printDiagnostics(io, withKeyHints(written.diagnostics, keyContext));
     return written.diagnostics.some((d) => d.code === "usage") ? EXIT_USAGE : EXIT_INVALID;
   }
-  printDiagnostics(io, written.warnings);
+  printDiagnostics(io, withKeyHints(written.warnings, keyContext));
   for (const notice of written.value.notices) io.err(`wirenix: ${notice}\n`);
   return 0;
 }
@@ -138,7 +144,7 @@ export function generateCommand(io: CliIO, done: (code: number) => void): Comman
     .addOption(
       new Option(
         "--format <format>",
-        "output format when printing (default: nix; for file configurers the file of one --peer's interface, else json)",
+        "output format when printing (default: nix; for file configurers with one --peer, its one file itself (hosts, or wg-quick's .conf of one interface), else json)",
       ).choices(["nix", "json"]),
     )
     .option(

@@ -14,6 +14,7 @@ import { DEV_NAME_METHODS, type DevNameMethod } from "../network/devname.js";
 import { aclCommand, checkPeerNames, type NetworkFlags, sourcedNetworkWith } from "./common.js";
 import { withFlagHints } from "./hints.js";
 import { type CliIO, EXIT_INVALID, printDiagnostics, printError, UsageError } from "./io.js";
+import { withKeyHints } from "./key-hints.js";
 
 interface Flags extends NetworkFlags {
   png?: string;
@@ -36,7 +37,16 @@ async function run(io: CliIO, acl: string, peerName: string, flags: Flags): Prom
   if (!made.ok) {
     const usage = made.diagnostics.find((d) => d.code === "usage");
     if (usage) throw new UsageError(withFlagHints([usage])[0]?.message ?? usage.message);
-    printDiagnostics(io, locate(made.diagnostics));
+    // With --private-key-file the key comes from that file, not a keys directory: no hint.
+    const hinted =
+      flags.privateKeyFile === undefined
+        ? withKeyHints(made.diagnostics, {
+            acl,
+            network,
+            ...(flags.keysDir === undefined ? {} : { keysDir: flags.keysDir }),
+          })
+        : made.diagnostics;
+    printDiagnostics(io, locate(hinted));
     return EXIT_INVALID;
   }
   printDiagnostics(io, locate(made.warnings));
