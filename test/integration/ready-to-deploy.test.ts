@@ -102,7 +102,7 @@ test("one peer and one interface of a file configurer print that interface's fil
   assert.ok(!two.ok);
   assert.equal(
     two.diagnostics[0]?.message,
-    'peer "two" has 2 interfaces (subnets "lan", "wg") and wg-quick writes one file for each: print one with --subnet lan, write them all with --out DIR, or print them all as JSON with --format json',
+    'peer "two" has 2 interfaces (subnets "lan", "wg") and wg-quick writes one file for each: print the one of a subnet ("lan"), write them all into an output directory, or print them all as JSON',
   );
   const lan = planOutput(net, wgQuick, { ...base, peers: ["two"], subnet: "lan" });
   assert.deepEqual(lan.ok && lan.value, {
