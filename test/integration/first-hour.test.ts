@@ -175,7 +175,7 @@ test("3: a wg-quick peer with two interfaces is refused on stdout; hosts prints 
     assert.equal(withSubnet.code, 2);
     assert.match(
       withSubnet.stderr,
-      /hosts writes one file per peer \(hosts, for all its subnets\); --subnet is for configurers that write a file per interface/,
+      /hosts writes one file per peer \(hosts, for all its subnets\); a subnet is chosen only with configurers that write a file per interface \(--subnet\)/,
     );
     assert.ok(!withSubnet.stderr.includes("several files per interface"));
   });
