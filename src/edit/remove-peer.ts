@@ -27,10 +27,11 @@
  * does a subnet's `relay: P`.
  */
 
-import { resolveTarget, splitService } from "../check/policy.js";
 import { type PathSegment, type Result, renderPath } from "../diagnostics.js";
 import { addressRange, rangeHolds } from "../network/cidr.js";
 import type { Network } from "../network/model.js";
+import { splitService } from "../network/service.js";
+import { resolveTargetText } from "../network/targets.js";
 import { type Data, failure, isRecord, list, named } from "./acl-data.js";
 import type { AclChange } from "./acl-file.js";
 import type { EditOp } from "./ops.js";
@@ -240,7 +241,7 @@ function testEdits(plan: Plan, tests: unknown, network: Network, peer: string) {
         else if (targetNamesPeer(target, peer)) gone.push(path);
         else {
           left++;
-          const resolved = resolveTarget(network, target);
+          const resolved = resolveTargetText(network, target);
           if (typeof resolved === "string" || resolved.peer !== peer) return;
           // A network that P's route delivered: it stays (see the module's comment).
           const routers = otherRouters(network, target, peer);

@@ -5,7 +5,14 @@
  */
 import { realpathSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { isWireguardKey, KEY_PATH_EXPECTED, keyPathProblem } from "../acl/values.js";
+import {
+  KEY_PATH_EXPECTED,
+  keyPathProblem,
+  type PublicKey,
+  parsePublicKey,
+  parseWireguardKey,
+  type WireguardKey,
+} from "../acl/values.js";
 import type { ConfigTree } from "../config-tree.js";
 import { diagnostic, InputError, type Mismatch, type PathSegment } from "../diagnostics.js";
 import type { NetPeer, NetSubnet, Network } from "../network/model.js";
@@ -61,15 +68,21 @@ export function defineKeyProvider(provider: KeyProvider): KeyProvider {
 /** What a provider should have answered, and what it did instead (described, never shown). */
 type Problem = Omit<Mismatch, "context">;
 
-/** What is wrong with a key a provider answered, if anything (never the key itself). */
-function keyProblem(key: unknown): Problem | undefined {
+/**
+ * A key a provider answered, parsed, or what is wrong with it (never the key itself). A
+ * provider is a plugin's code too: its answer is input, read here once.
+ */
+function parseAnswer<K extends WireguardKey>(
+  key: unknown,
+  parse: (text: string) => K | undefined,
+): K | Problem {
   if (typeof key !== "string") return { expected: "a string", received: describeSecret(key) };
-  if (!isWireguardKey(key))
-    return {
+  return (
+    parse(key) ?? {
       expected: "32 bytes in base64 (44 characters, as `wg` prints)",
       received: describeSecret(key),
-    };
-  return undefined;
+    }
+  );
 }
 
 /**
@@ -97,21 +110,11 @@ export class PeerKeys {
   readonly #answers: { name: string; answers: PeerKeyAnswers }[];
   readonly #peer: NetPeer;
   readonly #keysDir: string | undefined;
-  readonly #publicKeys = new Map<NetPeer, string>();
-  readonly #checkedPublicKeys: Set<string>;
+  readonly #publicKeys = new Map<NetPeer, PublicKey>();
 
-  /**
-   * `checkedPublicKeys`: public keys found well-formed already, shared by the peers of one run
-   * (a 1000-peer mesh would check each key a thousand times otherwise).
-   */
-  constructor(
-    providers: readonly KeyProvider[],
-    context: KeyProviderContext,
-    checkedPublicKeys: Set<string> = new Set(),
-  ) {
+  constructor(providers: readonly KeyProvider[], context: KeyProviderContext) {
     this.#peer = context.peer;
     this.#keysDir = context.keysDir;
-    this.#checkedPublicKeys = checkedPublicKeys;
     this.#answers = providers.map((p) => ({
       name: p.name,
       answers: p.forPeer(context),
@@ -132,25 +135,24 @@ export class PeerKeys {
     ]);
   }
 
-  publicKeyOf(remote: NetPeer): string {
-    const cached = this.#publicKeys.get(remote);
-    if (cached !== undefined) return cached;
+  publicKeyOf(remote: NetPeer): PublicKey {
+    const known = this.#publicKeys.get(remote);
+    if (known !== undefined) return known;
     for (const { name, answers } of this.#answers) {
-      const key: unknown = answers.publicKeyOf?.(remote);
-      if (key !== undefined && key !== "") {
-        if (typeof key !== "string" || !this.#checkedPublicKeys.has(key)) {
-          const problem = keyProblem(key);
-          if (problem)
-            this.#refuse(
-              name,
-              ["peers", remote.index, "publicKey"],
-              `a bad public key for peer ${JSON.stringify(remote.name)}`,
-              problem,
-            );
-          this.#checkedPublicKeys.add(key as string);
-        }
-        this.#publicKeys.set(remote, key as string);
-        return key as string;
+      const answer: unknown = answers.publicKeyOf?.(remote);
+      if (answer !== undefined && answer !== "") {
+        // The ACL's own key (the `acl` provider's answer) was parsed with the ACL.
+        const key =
+          answer === remote.publicKey ? remote.publicKey : parseAnswer(answer, parsePublicKey);
+        if (typeof key !== "string")
+          this.#refuse(
+            name,
+            ["peers", remote.index, "publicKey"],
+            `a bad public key for peer ${JSON.stringify(remote.name)}`,
+            key,
+          );
+        this.#publicKeys.set(remote, key);
+        return key;
       }
     }
     const hints = this.#answers.flatMap((a) => a.answers.hint?.publicKey?.(remote) ?? []);
@@ -209,17 +211,17 @@ export class PeerKeys {
     return undefined;
   }
 
-  /** A key a provider answered, checked; undefined when it has none. */
+  /** A key a provider answered, parsed; undefined when it has none. */
   #checkedKey(
     provider: string,
-    key: unknown,
+    answer: unknown,
     path: PathSegment[],
     what: string,
-  ): string | undefined {
-    if (key === undefined || key === "") return undefined;
-    const problem = keyProblem(key);
-    if (problem) this.#refuse(provider, path, what, problem);
-    return key as string;
+  ): WireguardKey | undefined {
+    if (answer === undefined || answer === "") return undefined;
+    const key = parseAnswer(answer, parseWireguardKey);
+    if (typeof key !== "string") this.#refuse(provider, path, what, key);
+    return key;
   }
 
   /**
@@ -307,7 +309,7 @@ export class PeerKeys {
    */
   checkOwnPrivateKey(privateKey: string, source: string): void {
     const peer = this.#peer;
-    let expected: { key: string; from: string; path: PathSegment[] } | undefined;
+    let expected: { key: PublicKey; from: string; path: PathSegment[] } | undefined;
     if (peer.publicKey !== undefined)
       expected = {
         key: peer.publicKey,
@@ -316,8 +318,9 @@ export class PeerKeys {
       };
     else
       for (const { name, answers } of this.#answers) {
-        const key: unknown = answers.publicKeyOf?.(peer);
-        if (typeof key === "string" && isWireguardKey(key)) {
+        const answer: unknown = answers.publicKeyOf?.(peer);
+        const key = typeof answer === "string" ? parsePublicKey(answer) : undefined;
+        if (key !== undefined) {
           expected = {
             key,
             from: `the public key key provider ${JSON.stringify(name)} gives for ${JSON.stringify(peer.name)}`,

@@ -2,8 +2,10 @@
  * The intermediate model: a network with everything decided (members, addresses, links,
  * endpoints) and nothing rendered. Configurers translate it; check, explain and graph read it.
  */
-import type { Diagnostic } from "../diagnostics.js";
+import type { PrivateKey, PublicKey } from "../acl/values.js";
+import type { Diagnostic, PathSegment } from "../diagnostics.js";
 import type { Address, Prefix } from "./address.js";
+import type { PacketService, Service } from "./service.js";
 
 /** Free-form data the ACL passes through to plugins. */
 export type ExtraArgs = Record<string, unknown>;
@@ -88,9 +90,9 @@ export interface Membership {
 export interface NetPeer {
   name: string;
   index: number;
-  publicKey?: string;
+  publicKey?: PublicKey;
   privateKeyFile?: string;
-  privateKey?: string;
+  privateKey?: PrivateKey;
   /** As written (duplicates kept: they take part in endpoint merging as often as written). */
   groups: readonly string[];
   /** Sorted by subnet name, as the original walks them. */
@@ -120,8 +122,8 @@ export interface NetRule {
   index: number;
   from: readonly NetFilter[];
   to: readonly NetFilter[];
-  /** As written: `tcp/22`, `udp/8000-8999`, `icmp`, `*`. */
-  allow: readonly string[];
+  /** Written `tcp/22`, `udp/8000-8999`, `icmp`, `*` (see network/service.ts). */
+  allow: readonly Service[];
   subnets?: readonly string[];
 }
 
@@ -222,9 +224,37 @@ export interface Network {
   missingKeys?(peer: string, interfaces?: readonly NetInterface[]): Diagnostic[];
   /** Warnings found while resolving (so far: resolution is lazy). */
   readonly warnings: readonly Diagnostic[];
-  /**
-   * The ACL's policy tests (`tests`) as written: `check` runs them and validates their shape
-   * itself, since ACL v1 only tolerates the key.
-   */
-  policyTests?: unknown;
+  /** The ACL's policy tests (`tests`), their targets resolved; `check` runs them. */
+  policyTests?: readonly PolicyTest[];
+}
+
+/**
+ * A target of a policy test (`reaches`/`notReaches`) or of `explain`, resolved against the
+ * network: a peer (on one subnet), or an address in a network a peer routes.
+ */
+export interface Target {
+  peer: string;
+  subnet?: string;
+  /** The address a packet to a routed network (or an address in one) is sent to. */
+  network?: Address;
+  /** The packet's protocol and port, when the target names them. */
+  service?: PacketService;
+}
+
+/** One target of a policy test, as written and resolved. */
+export interface PolicyTarget {
+  /** Where it is in the ACL (`tests[0].reaches[1]`). */
+  path: readonly PathSegment[];
+  /** As written (`hub.lan:tcp/22`), for messages. */
+  text: string;
+  target: Target;
+}
+
+/** A policy test: packets from `from` must reach each of `reaches`, and none of `notReaches`. */
+export interface PolicyTest {
+  /** Position in the ACL's `tests`. */
+  index: number;
+  from: string;
+  reaches: readonly PolicyTarget[];
+  notReaches: readonly PolicyTarget[];
 }
