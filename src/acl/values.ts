@@ -3,6 +3,7 @@
  * one place so the rest of the code can trust them.
  */
 import { isIPv4, isIPv6 } from "node:net";
+import { isKeyText } from "../secrets.js";
 
 const BASE64_KEY = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
 
@@ -132,4 +133,17 @@ export function keyPathProblem(path: string, absolute = true): string | undefine
   if (body.some((p) => p === "")) return "it has an empty part (// or a trailing /)";
   if (body.some((p) => p === "." || p === "..")) return "it has a . or .. part";
   return undefined;
+}
+
+declare const keyPath: unique symbol;
+
+/**
+ * The path of a key file, checked once where it was read (the ACL, a key provider's answer):
+ * a safe absolute path (`keyPathProblem`) that is not a key pasted in its place.
+ */
+export type KeyPath = string & { readonly [keyPath]: true };
+
+/** The key file path `text` is, or undefined when it is none (see `keyPathProblem`). */
+export function parseKeyPath(text: string): KeyPath | undefined {
+  return !isKeyText(text) && keyPathProblem(text) === undefined ? (text as KeyPath) : undefined;
 }

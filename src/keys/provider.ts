@@ -7,8 +7,10 @@ import { realpathSync } from "node:fs";
 import { join, resolve } from "node:path";
 import {
   KEY_PATH_EXPECTED,
+  type KeyPath,
   keyPathProblem,
   type PublicKey,
+  parseKeyPath,
   parsePublicKey,
   parseWireguardKey,
   type WireguardKey,
@@ -86,12 +88,13 @@ function parseAnswer<K extends WireguardKey>(
 }
 
 /**
- * What is wrong with a file path a provider answered, if anything. A path goes into files as
+ * A file path a provider answered, parsed, or what is wrong with it. A path goes into files as
  * they are written (a wg-quick PostUp line, a Nix string that nixpkgs puts into a root unit's
  * script): only a safe absolute path may (see `keyPathProblem`), and a key given where its file
- * was meant would be published.
+ * was meant would be published. `known` is the ACL's own path for it, parsed with the ACL.
  */
-function pathProblem(path: unknown): Problem | undefined {
+function parsePathAnswer(path: unknown, known: KeyPath | undefined): KeyPath | Problem {
+  if (path === known && known !== undefined) return known;
   if (typeof path !== "string")
     return { expected: "a file path (a string)", received: describeSecret(path) };
   if (isKeyText(path))
@@ -99,10 +102,12 @@ function pathProblem(path: unknown): Problem | undefined {
       expected: "the path of the file that holds the key",
       received: `what looks like a key itself (${describeSecret(path)})`,
     };
-  const problem = keyPathProblem(path);
-  if (problem !== undefined)
-    return { expected: `${KEY_PATH_EXPECTED} (${problem})`, received: JSON.stringify(path) };
-  return undefined;
+  return (
+    parseKeyPath(path) ?? {
+      expected: `${KEY_PATH_EXPECTED} (${keyPathProblem(path) ?? "refused"})`,
+      received: JSON.stringify(path),
+    }
+  );
 }
 
 /** The ordered providers of one local peer, answering as one. */
@@ -166,19 +171,19 @@ export class PeerKeys {
     ]);
   }
 
-  privateKeyFile(): string {
+  privateKeyFile(): KeyPath {
     for (const { name, answers } of this.#answers) {
-      const file: unknown = answers.privateKeyFile?.();
-      if (file !== undefined && file !== "") {
-        const problem = pathProblem(file);
-        if (problem)
+      const answer: unknown = answers.privateKeyFile?.();
+      if (answer !== undefined && answer !== "") {
+        const file = parsePathAnswer(answer, this.#peer.privateKeyFile);
+        if (typeof file !== "string")
           this.#refuse(
             name,
             ["peers", this.#peer.index, "privateKeyFile"],
             "a bad private key file",
-            problem,
+            file,
           );
-        return file as string;
+        return file;
       }
     }
     const hints = this.#answers.flatMap((a) => a.answers.hint?.privateKeyFile?.() ?? []);
@@ -193,19 +198,19 @@ export class PeerKeys {
   }
 
   /** May be unanswered: a subnet without a preshared key is fine. */
-  presharedKeyFile(subnet: NetSubnet): string | undefined {
+  presharedKeyFile(subnet: NetSubnet): KeyPath | undefined {
     for (const { name, answers } of this.#answers) {
-      const file: unknown = answers.presharedKeyFile?.(subnet);
-      if (file !== undefined && file !== "") {
-        const problem = pathProblem(file);
-        if (problem)
+      const answer: unknown = answers.presharedKeyFile?.(subnet);
+      if (answer !== undefined && answer !== "") {
+        const file = parsePathAnswer(answer, subnet.presharedKeyFile);
+        if (typeof file !== "string")
           this.#refuse(
             name,
             ["subnets", subnet.index, "presharedKeyFile"],
             `a bad preshared key file for subnet ${JSON.stringify(subnet.name)}`,
-            problem,
+            file,
           );
-        return file as string;
+        return file;
       }
     }
     return undefined;

@@ -2,13 +2,26 @@
  * The intermediate model: a network with everything decided (members, addresses, links,
  * endpoints) and nothing rendered. Configurers translate it; check, explain and graph read it.
  */
-import type { PrivateKey, PublicKey } from "../acl/values.js";
+import type { KeyPath, PrivateKey, PublicKey } from "../acl/values.js";
 import type { Diagnostic, PathSegment } from "../diagnostics.js";
 import type { Address, Prefix } from "./address.js";
 import type { PacketService, Service } from "./service.js";
 
+/**
+ * A value of free-form ACL data, as the file formats write it: JSON's kinds, and TOML's dates
+ * (which the TOML reader gives as `Date`s).
+ */
+export type AclData =
+  | string
+  | number
+  | boolean
+  | null
+  | Date
+  | readonly AclData[]
+  | { readonly [key: string]: AclData };
+
 /** Free-form data the ACL passes through to plugins. */
-export type ExtraArgs = Record<string, unknown>;
+export type ExtraArgs = { readonly [key: string]: AclData };
 
 /**
  * One filter of a selection (`{type, rule, value}`): peers that are (or are not) the named peer,
@@ -39,7 +52,7 @@ export interface NetSubnet {
   /** Position in the ACL's `subnets`, for messages. */
   index: number;
   endpoints: readonly NetEndpoint[];
-  presharedKeyFile?: string;
+  presharedKeyFile?: KeyPath;
   extraArgs?: ExtraArgs;
   /** Open every member's listen port in its firewall (NixOS). */
   openFirewall?: boolean;
@@ -91,7 +104,7 @@ export interface NetPeer {
   name: string;
   index: number;
   publicKey?: PublicKey;
-  privateKeyFile?: string;
+  privateKeyFile?: KeyPath;
   privateKey?: PrivateKey;
   /** As written (duplicates kept: they take part in endpoint merging as often as written). */
   groups: readonly string[];

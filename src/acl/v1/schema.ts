@@ -4,6 +4,7 @@
  */
 import * as v from "valibot";
 import { Address, type Prefix, parsePrefix } from "../../network/address.js";
+import type { AclData } from "../../network/model.js";
 import { parseService, SERVICE_EXPECTED } from "../../network/service.js";
 import { ulaPrefixProblem } from "../../network/ula.js";
 import { isKeyText } from "../../secrets.js";
@@ -13,6 +14,7 @@ import {
   isIPAddress,
   KEY_PATH_EXPECTED,
   keyPathProblem,
+  parseKeyPath,
   parsePrivateKey,
   parsePublicKey,
   type WireguardKey,
@@ -103,7 +105,32 @@ const keyed = <T extends v.GenericSchema>(value: T, message: string) =>
     v.record(v.string(), value, message),
   );
 
-const extraArgs = keyed(v.unknown(), "expected an object (free-form extraArgs)");
+/** Whether `value` is free-form data the file formats can write (see `AclData`). */
+function isAclData(value: unknown): value is AclData {
+  if (value === null || value instanceof Date) return true;
+  switch (typeof value) {
+    case "string":
+    case "number":
+    case "boolean":
+      return true;
+    case "object":
+      return (Array.isArray(value) ? value : Object.values(value)).every(isAclData);
+    default:
+      return false;
+  }
+}
+
+/**
+ * Free-form data, checked to be what the file formats write and kept as it is (the same
+ * object): it reaches plugins and outputs unchanged, and nothing downstream holds data of no
+ * type.
+ */
+const aclData = v.custom<AclData>(
+  isAclData,
+  "expected free-form data: strings, numbers, true or false, null, dates, lists and objects",
+);
+
+const extraArgs = keyed(aclData, "expected an object (free-form extraArgs)");
 
 const list = <T extends v.GenericSchema>(item: T, what: string) =>
   v.array(item, `expected a list of ${what}`);
@@ -181,6 +208,8 @@ const keyFilePath = v.pipe(
     (issue) =>
       `expected ${KEY_PATH_EXPECTED} (${keyPathProblem(issue.input as string) ?? "refused"})`,
   ),
+  // The checks above tell what is wrong; this makes the value, and fails only where they did.
+  parsed(parseKeyPath, `expected ${KEY_PATH_EXPECTED}`),
 );
 
 /** A member's address: the address written (bare or with `/length`), or "auto". */
