@@ -6,7 +6,7 @@ import {
   explanationText,
   type PathExplanation,
   pathsText,
-} from "../check/explain.js";
+} from "../analysis/explain.js";
 import { parsePacketService, splitService } from "../network/service.js";
 import { resolveTargetText } from "../network/targets.js";
 import {

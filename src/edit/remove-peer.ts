@@ -27,7 +27,7 @@
  * does a subnet's `relay: P`.
  */
 
-import { type PathSegment, type Result, renderPath } from "../diagnostics.js";
+import { type PathSegment, type Result, renderPath } from "../core/diagnostics.js";
 import { addressRange, rangeHolds } from "../network/cidr.js";
 import type { Network } from "../network/model.js";
 import { splitService } from "../network/service.js";

@@ -5,6 +5,10 @@
  */
 import { realpathSync } from "node:fs";
 import { join, resolve } from "node:path";
+import type { ConfigTree } from "../core/config-tree.js";
+import { diagnostic, InputError, type Mismatch, type PathSegment } from "../core/diagnostics.js";
+import { describeSecret, isKeyText } from "../core/secrets.js";
+import type { NetPeer, NetSubnet, Network } from "../network/model.js";
 import {
   KEY_PATH_EXPECTED,
   type KeyPath,
@@ -14,11 +18,7 @@ import {
   parsePublicKey,
   parseWireguardKey,
   type WireguardKey,
-} from "../acl/values.js";
-import type { ConfigTree } from "../config-tree.js";
-import { diagnostic, InputError, type Mismatch, type PathSegment } from "../diagnostics.js";
-import type { NetPeer, NetSubnet, Network } from "../network/model.js";
-import { describeSecret, isKeyText } from "../secrets.js";
+} from "../network/values.js";
 import { publicKeyOf } from "./generate.js";
 import { keyFiles, readKeyFile } from "./key-dir.js";
 

@@ -2,10 +2,10 @@
  * The intermediate model: a network with everything decided (members, addresses, links,
  * endpoints) and nothing rendered. Configurers translate it; check, explain and graph read it.
  */
-import type { KeyPath, PrivateKey, PublicKey } from "../acl/values.js";
-import type { Diagnostic, PathSegment } from "../diagnostics.js";
+import type { Diagnostic, PathSegment } from "../core/diagnostics.js";
 import type { Address, Prefix } from "./address.js";
 import type { PacketService, Service } from "./service.js";
+import type { KeyPath, PrivateKey, PublicKey } from "./values.js";
 
 /**
  * A value of free-form ACL data, as the file formats write it: JSON's kinds, and TOML's dates

@@ -2,12 +2,12 @@
  * Targets of policy tests and `explain` (`peer`, `peer.subnet`, an address or prefix a peer
  * routes, each optionally with `:tcp/22`), resolved against a network.
  */
-import { hasZoneId, ZONE_ID_EXPECTED } from "../acl/values.js";
 import { Address } from "./address.js";
 import { addressRange, addressText, rangeHolds } from "./cidr.js";
 import type { Network, Target } from "./model.js";
 import { shortList } from "./named.js";
 import { type PacketService, splitService } from "./service.js";
+import { hasZoneId, ZONE_ID_EXPECTED } from "./values.js";
 
 const q = JSON.stringify;
 

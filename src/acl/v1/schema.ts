@@ -3,11 +3,11 @@
  * types and ranges. References between names are checked afterwards by `rules.ts`.
  */
 import * as v from "valibot";
+import { isKeyText } from "../../core/secrets.js";
 import { Address, type Prefix, parsePrefix } from "../../network/address.js";
 import type { AclData } from "../../network/model.js";
 import { parseService, SERVICE_EXPECTED } from "../../network/service.js";
 import { ulaPrefixProblem } from "../../network/ula.js";
-import { isKeyText } from "../../secrets.js";
 import {
   hasZoneId,
   isEndpointHost,
@@ -19,7 +19,7 @@ import {
   parsePublicKey,
   type WireguardKey,
   ZONE_ID_EXPECTED,
-} from "../values.js";
+} from "../../network/values.js";
 import { POLICY_TEST_KEYS, PolicyTestsSchema, type WrittenPolicyTests } from "./policy-tests.js";
 
 /**

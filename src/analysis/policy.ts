@@ -1,0 +1,123 @@
+/**
+ * Policy tests, like Tailscale's policy `tests`: the ACL states who must and must not reach
+ * whom, and `check` proves it against the resolved network. They live under the ACL's top-level
+ * `tests` key, which the original's parser ignores, so the file stays valid for it:
+ *
+ *   tests: [{ from: peer, reaches: [target], notReaches: [target] }]
+ *
+ * A target is `peer`, `peer.subnet` or a network address or prefix some peer routes, with an
+ * optional service (`hub:tcp/22`, `192.168.10.0/24:tcp/631`, `hub:icmp`). "Reaches" means a
+ * packet from `from` arrives at one of the target's addresses (on that subnet): it is followed
+ * hop by hop through AllowedIPs, forwarding routers and exit nodes, and the rules of every host
+ * on the way (see packet-trace.ts); without a service, any service a rule allows will do. The
+ * ACL's parser has read the tests and resolved their targets (acl/v1/policy-test-targets.ts).
+ */
+import type { Diagnostics, PathSegment } from "../core/diagnostics.js";
+import { AccessRules } from "../network/access.js";
+import type { Network, PolicyTest, Target } from "../network/model.js";
+import { packetServiceText } from "../network/service.js";
+import { targetAddresses } from "../network/targets.js";
+import { type Trace, tracePacket, traceText } from "./packet-trace.js";
+
+const q = JSON.stringify;
+
+/** One assertion's outcome, with the path its packet took. */
+export interface PolicyResult {
+  /** Where the assertion is in the ACL (`tests[0].reaches[1]`). */
+  path: readonly PathSegment[];
+  from: string;
+  /** The target as written. */
+  target: string;
+  expect: "reaches" | "notReaches";
+  passed: boolean;
+  /** The trace that decided: the one that arrived, else the last one tried. */
+  trace?: Trace;
+}
+
+/** How many assertions ran and how many failed, and each one's result. */
+export interface PolicyOutcome {
+  tests: number;
+  assertions: number;
+  failed: number;
+  results: PolicyResult[];
+}
+
+/** Follows a packet to each of the target's addresses; the first that arrives, else the last. */
+export function traceTarget(
+  network: Network,
+  rules: AccessRules,
+  from: string,
+  target: Target,
+): Trace | undefined {
+  let last: Trace | undefined;
+  for (const address of targetAddresses(network, target)) {
+    last = tracePacket(network, rules, from, address, target.service);
+    if (last.reached) return last;
+  }
+  return last;
+}
+
+/** `on subnet "s" by connections[0]`, hop by hop, and the rule that let it in. */
+function pathText(trace: Trace): string {
+  const sent = trace.hops.filter((h) => h.to !== undefined);
+  const via = sent.slice(1).map((h) => q(h.peer));
+  const links = sent.map(
+    (h) =>
+      `on subnet ${q(h.subnet)} by ${(h.connections ?? []).map((c) => `connections[${c}]`).join(", ")}`,
+  );
+  const last = trace.hops[trace.hops.length - 1];
+  const rule = last?.rule === undefined ? "" : ` (allowed by rules[${last.rule}])`;
+  return `${via.length ? `through ${via.join(", ")} ` : ""}${links.join(", then ")}${rule}`;
+}
+
+/** Runs every assertion of the ACL's policy tests, and reports failures as errors. */
+export function runPolicyTests(
+  network: Network,
+  tests: readonly PolicyTest[],
+  report: Diagnostics,
+): PolicyOutcome {
+  const outcome: PolicyOutcome = { tests: tests.length, assertions: 0, failed: 0, results: [] };
+  const rules = new AccessRules(network);
+  for (const test of tests) {
+    const { from, index } = test;
+    for (const key of ["reaches", "notReaches"] as const)
+      for (const { path, text, target } of test[key]) {
+        outcome.assertions++;
+        const trace = traceTarget(network, rules, from, target);
+        const reached = trace?.reached === true;
+        const passed = key === "reaches" ? reached : !reached;
+        outcome.results.push({
+          path,
+          from,
+          target: text,
+          expect: key,
+          passed,
+          ...(trace ? { trace } : {}),
+        });
+        if (passed) continue;
+        outcome.failed++;
+        const shown = target.network?.text ?? target.peer;
+        const scope =
+          (target.network !== undefined
+            ? ` (routed by ${q(target.peer)})`
+            : target.subnet === undefined
+              ? " on any subnet"
+              : ` on subnet ${q(target.subnet)}`) +
+          (target.service ? ` with ${packetServiceText(target.service)}` : "");
+        const name = `test tests[${index}] (from ${q(from)})`;
+        if (key === "reaches")
+          report.error(
+            "policy-failed",
+            path,
+            `${name} failed: ${q(from)} does not reach ${q(shown)}${scope}: ${trace ? traceText(trace) : "it has no address there"}; see \`wirenix explain ACL ${from} ${text}\``,
+          );
+        else
+          report.error(
+            "policy-failed",
+            path,
+            `${name} failed: ${q(from)} reaches ${q(shown)} ${trace ? pathText(trace) : ""}`,
+          );
+      }
+  }
+  return outcome;
+}
