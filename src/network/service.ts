@@ -40,13 +40,6 @@ export function parseService(text: string): Service | undefined {
   return { protocol: m[1] as "tcp" | "udp", low, high };
 }
 
-/** `tcp/22`, `udp/8000-8999`, `icmp`, `*`: the text `allow` writes for a service. */
-export function serviceText(s: Service): string {
-  if (s.protocol === "any") return "*";
-  if (s.protocol === "icmp") return "icmp";
-  return `${s.protocol}/${s.low === s.high ? s.low : `${s.low}-${s.high}`}`;
-}
-
 /** The packet `text` describes (`tcp/22`, `udp/53`, `icmp`), or undefined when none. */
 export function parsePacketService(text: string): PacketService | undefined {
   const m = PACKET_SERVICE.exec(text);

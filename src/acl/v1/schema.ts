@@ -501,7 +501,6 @@ export type AclPeer = v.InferOutput<typeof PeerSchema>;
 export type AclSubnet = v.InferOutput<typeof SubnetSchema>;
 export type AclGroup = v.InferOutput<typeof GroupSchema>;
 export type AclConnection = v.InferOutput<typeof ConnectionSchema>;
-export type AclRule = v.InferOutput<typeof RuleSchema>;
 /**
  * An ACL v1 as the user wrote it, its types checked and its values read (addresses, prefixes,
  * keys, services; policy tests with what is wrong in them, see policy-tests.ts).
