@@ -218,18 +218,14 @@ export class Generator {
     if (unenforced) this.#warn(unenforcedRulesWarning(unenforced));
     const missing = this.network.missingKeys?.(peerName, interfaces) ?? [];
     if (isNonEmpty(missing)) throw new InputError(missing);
-    const keys = new PeerKeys(
-      this.#providers,
-      {
-        network: this.network,
-        peer,
-        configurer: this.configurer.name,
-        cache: this.run.share("keys/providers", () => new Map<string, unknown>()),
-        ...(this.options.secretsDir === undefined ? {} : { secretsDir: this.options.secretsDir }),
-        ...(this.options.keysDir === undefined ? {} : { keysDir: this.options.keysDir }),
-      },
-      this.run.share("keys/checked public keys", () => new Set<string>()),
-    );
+    const keys = new PeerKeys(this.#providers, {
+      network: this.network,
+      peer,
+      configurer: this.configurer.name,
+      cache: this.run.share("keys/providers", () => new Map<string, unknown>()),
+      ...(this.options.secretsDir === undefined ? {} : { secretsDir: this.options.secretsDir }),
+      ...(this.options.keysDir === undefined ? {} : { keysDir: this.options.keysDir }),
+    });
     // Links that can never carry a packet are written all the same (the original writes them),
     // with the warning `check` gives, once a pair.
     for (const iface of interfaces) {

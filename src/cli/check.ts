@@ -179,7 +179,7 @@ async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
     return EXIT_INVALID;
   }
   const network = read.value;
-  const report = checkNetwork(network, network.policyTests, { devNameMethod: flags.devNameMethod });
+  const report = checkNetwork(network, { devNameMethod: flags.devNameMethod });
   const generation = generationProblems(network, registry, flags);
   if (!generation.ok) {
     const text = `${acl}: invalid options`;
