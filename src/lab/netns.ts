@@ -1,0 +1,355 @@
+/**
+ * The lab's network namespaces: made from a plan, run in, and removed with everything in them.
+ * Both ends of every veth are created inside lab namespaces, so no device, route, sysctl or
+ * table of the real machine is touched; the only files outside the lab's temporary directory
+ * are /etc/netns/<namespace>/ (the hosts and resolv.conf `ip netns exec` shows inside) and the
+ * lab's state file, all removed again.
+ */
+import { execFile, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { type LabHost, type LabLink, type LabPlan, planNamespaces } from "./plan.js";
+
+/** A program's outcome; failures are data (a probe that gets no answer is one). */
+export interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a program (no shell), waiting at most `timeoutMs`. */
+export function run(
+  file: string,
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {},
+): Promise<Ran> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      file,
+      [...args],
+      { env: options.env ?? process.env, timeout: options.timeoutMs ?? 60_000 },
+      (error, stdout, stderr) => {
+        const code =
+          error === null ? 0 : typeof error.code === "number" ? error.code : error.killed ? 124 : 1;
+        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+      },
+    );
+    // A program that exits without reading its input is no error of ours.
+    child.stdin?.on("error", () => undefined);
+    child.stdin?.end(options.input ?? "");
+  });
+}
+
+/** Why the lab could not be built; the CLI prints the message as one line. */
+export class LabCommandError extends Error {}
+
+/** Runs a program and returns its output, or throws naming the command and what it said. */
+export async function must(
+  file: string,
+  args: readonly string[],
+  options: Parameters<typeof run>[2] = {},
+): Promise<string> {
+  const ran = await run(file, args, options);
+  if (ran.code !== 0)
+    throw new LabCommandError(
+      `${file} ${args.join(" ")} failed (exit ${ran.code}): ${(ran.stderr || ran.stdout).trim().split("\n").slice(-3).join(" / ")}`,
+    );
+  return ran.stdout;
+}
+
+/** Where one lab keeps its files and how its hosts run WireGuard. */
+export interface LabRuntime {
+  plan: LabPlan;
+  /** The lab's temporary directory (0700): keys, generated files, each host's /run. */
+  dir: string;
+  /** True when wireguard-go runs the interfaces (the kernel has no WireGuard module). */
+  userspace: boolean;
+}
+
+/** The directory mounted on /run for commands in a namespace (wireguard-go's sockets live there). */
+export function runDirOf(rt: Pick<LabRuntime, "dir">, ns: string): string {
+  return join(rt.dir, "run", ns);
+}
+
+/** The lab's programs that stand in for the machine's own inside namespaces (resolvconf). */
+export function binDirOf(rt: Pick<LabRuntime, "dir">): string {
+  return join(rt.dir, "bin");
+}
+
+/** The environment of commands in the lab: wg-quick picks wireguard-go when told to. */
+export function labEnv(rt: Pick<LabRuntime, "dir" | "userspace">): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    PATH: `${binDirOf(rt)}:${process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin"}`,
+    ...(rt.userspace
+      ? { WG_QUICK_USERSPACE_IMPLEMENTATION: "wireguard-go", LOG_LEVEL: "silent" }
+      : {}),
+  };
+}
+
+/**
+ * The argv that runs `argv` in a namespace: with its /etc/netns files (`ip netns exec`) and
+ * its own /run (a private mount namespace), so wireguard-go sockets and wg-quick's state of
+ * one host are its own and nothing lands in the machine's /run.
+ */
+export function inNamespace(
+  rt: Pick<LabRuntime, "dir">,
+  ns: string,
+  argv: readonly string[],
+): string[] {
+  return [
+    ...["netns", "exec", ns, "unshare", "-m", "--propagation", "private"],
+    ...["sh", "-ec", 'mount --bind "$0" /run; [ /var/run -ef /run ] || mount --bind "$0" /var/run; exec "$@"'],
+    runDirOf(rt, ns),
+    ...argv,
+  ];
+}
+
+/** Runs a program inside a lab namespace. */
+export function exec(
+  rt: LabRuntime,
+  ns: string,
+  argv: readonly string[],
+  timeoutMs = 60_000,
+): Promise<Ran> {
+  return run("ip", inNamespace(rt, ns, argv), { env: labEnv(rt), timeoutMs });
+}
+
+/** Like `exec`, but throws when the program fails. */
+export async function mustExec(rt: LabRuntime, ns: string, argv: readonly string[]) {
+  const ran = await exec(rt, ns, argv);
+  if (ran.code !== 0)
+    throw new LabCommandError(
+      `[${ns}] ${argv.join(" ")} failed (exit ${ran.code}): ${(ran.stderr || ran.stdout).trim().split("\n").slice(-3).join(" / ")}`,
+    );
+  return ran.stdout;
+}
+
+/** Starts a long-running program in a namespace (listeners); it ends with the namespace. */
+export function startIn(rt: LabRuntime, ns: string, script: string): void {
+  const child = spawn("ip", ["netns", "exec", ns, "sh", "-c", script], {
+    stdio: "ignore",
+    detached: true,
+    env: labEnv(rt),
+  });
+  child.unref();
+}
+
+/** `ip -n NS -batch -`: many commands in one process. */
+function batch(ns: string, lines: readonly string[]): Promise<string> {
+  return must("ip", ["-n", ns, "-batch", "-"], { input: `${lines.join("\n")}\n` });
+}
+
+async function veth(a: string, b: string, l: LabLink): Promise<void> {
+  await must("ip", [
+    ...["link", "add", "name", l.devA, "netns", a, "type", "veth"],
+    ...["peer", "name", l.devB, "netns", b],
+  ]);
+  await batch(a, [
+    `addr add ${l.v4A} dev ${l.devA}`,
+    `addr add ${l.v6A} dev ${l.devA} nodad`,
+    `link set ${l.devA} up`,
+  ]);
+  await batch(b, [
+    `addr add ${l.v4B} dev ${l.devB}`,
+    `addr add ${l.v6B} dev ${l.devB} nodad`,
+    `link set ${l.devB} up`,
+  ]);
+}
+
+const bare = (cidr: string) => cidr.replace(/\/\d+$/, "");
+
+function sysctl(ns: string, settings: readonly string[]): Promise<string> {
+  return must("ip", ["netns", "exec", ns, "sysctl", "-q", "-w", ...settings]);
+}
+
+/** Makes a namespace with its loopback up, its /etc/netns directory and its own /run. */
+export async function addNamespace(rt: LabRuntime, ns: string): Promise<void> {
+  await must("ip", ["netns", "add", ns]);
+  await must("ip", ["-n", ns, "link", "set", "lo", "up"]);
+  const etc = join("/etc/netns", ns);
+  mkdirSync(etc, { recursive: true, mode: 0o755 });
+  // An empty resolv.conf of its own: `ip netns exec` mounts it over the machine's, so what
+  // wg-quick's DNS = line writes stays in the lab.
+  writeFileSync(join(etc, "resolv.conf"), "");
+  for (const sub of ["wireguard", "wirenix"])
+    mkdirSync(join(runDirOf(rt, ns), sub), { recursive: true, mode: 0o700 });
+}
+
+/**
+ * One host on the bridge: its namespace (or its NAT router's) wired to the bridge with the
+ * underlay address, the endpoint addresses it is dialled at, and on-link routes to every other
+ * host's endpoint addresses.
+ */
+async function wireHost(rt: LabRuntime, host: LabHost, index: number): Promise<void> {
+  const { plan } = rt;
+  const onBridge = host.nat ? host.nat.ns : host.ns;
+  await must("ip", [
+    ...["link", "add", "name", "eth0", "netns", onBridge, "type", "veth"],
+    ...["peer", "name", `v${index}`, "netns", plan.bridge],
+  ]);
+  await batch(plan.bridge, [`link set v${index} master br0 up`]);
+  const lines = [
+    `addr add ${host.v4}/16 dev eth0`,
+    `addr add ${host.v6}/64 dev eth0 nodad`,
+    ...host.endpointAddresses.map((a) =>
+      a.includes(":") ? `addr add ${a}/128 dev eth0 nodad` : `addr add ${a}/32 dev eth0`,
+    ),
+    "link set eth0 up",
+  ];
+  for (const other of plan.hosts)
+    if (other !== host)
+      for (const a of other.endpointAddresses)
+        lines.push(a.includes(":") ? `route add ${a}/128 dev eth0` : `route add ${a}/32 dev eth0`);
+  await batch(onBridge, lines);
+  if (host.nat) {
+    const { ns, link } = host.nat;
+    await veth(ns, host.ns, link);
+    await batch(host.ns, [
+      `route add default via ${bare(link.v4A)}`,
+      `route add ::/0 via ${bare(link.v6A)}`,
+    ]);
+    await sysctl(ns, ["net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1"]);
+    await must("ip", [
+      ...["netns", "exec", ns, "nft"],
+      'table inet wirenix-lab-nat { chain postrouting { type nat hook postrouting priority srcnat; oifname "eth0" masquerade; }; }',
+    ]);
+  }
+  for (const lan of host.lans) {
+    await veth(host.ns, lan.ns, lan.link);
+    const v6 = lan.address.includes(":");
+    await batch(lan.ns, [
+      v6 ? `addr add ${lan.address}/128 dev lo` : `addr add ${lan.address}/32 dev lo`,
+      `route add default via ${bare(lan.link.v4A)}`,
+      `route add ::/0 via ${bare(lan.link.v6A)}`,
+    ]);
+    await batch(host.ns, [
+      `route add ${lan.network} via ${bare(v6 ? lan.link.v6B : lan.link.v4B)}`,
+    ]);
+  }
+  if (host.internet && plan.internet) {
+    await veth(host.ns, plan.internet, host.internet);
+    await batch(host.ns, [
+      `route replace default via ${bare(host.internet.v4B)}`,
+      `route replace ::/0 via ${bare(host.internet.v6B)}`,
+    ]);
+  }
+}
+
+/** The hosts file of every namespace: the endpoint names, then what the peer's files list. */
+export function writeHostsFiles(rt: LabRuntime, extra: (host: LabHost) => string): void {
+  const names: string[] = ["127.0.0.1 localhost", "::1 localhost"];
+  for (const h of rt.plan.hosts) for (const n of h.endpointNames) names.push(`${h.v4} ${n}`);
+  for (const ns of planNamespaces(rt.plan)) {
+    const host = rt.plan.hosts.find((h) => h.ns === ns);
+    const text = `${names.join("\n")}\n${host ? extra(host) : ""}`;
+    writeFileSync(join("/etc/netns", ns, "hosts"), text);
+  }
+}
+
+/**
+ * Builds every namespace of the plan. `created` receives each namespace as it appears, so a
+ * failure (or Ctrl-C) halfway leaves a list of exactly what to remove.
+ */
+export async function buildUnderlay(
+  rt: LabRuntime,
+  created: (ns: string) => void,
+  width: number,
+): Promise<void> {
+  const { plan } = rt;
+  mkdirSync(binDirOf(rt), { recursive: true, mode: 0o700 });
+  // wg-quick hands a DNS = line to resolvconf; inside the lab it goes to the namespace's own
+  // resolv.conf (the /etc/netns file `ip netns exec` mounts), never to the machine's.
+  writeFileSync(
+    join(binDirOf(rt), "resolvconf"),
+    '#!/bin/sh\ncase "$1" in -a) cat > /etc/resolv.conf ;; -d) : > /etc/resolv.conf ;; esac\n',
+    { mode: 0o755 },
+  );
+  const all = planNamespaces(plan);
+  await pool(
+    all.map((ns) => async () => {
+      created(ns);
+      await addNamespace(rt, ns);
+    }),
+    width,
+  );
+  await batch(plan.bridge, ["link add br0 type bridge mcast_snooping 0", "link set br0 up"]);
+  if (plan.internet)
+    await batch(plan.internet, ["addr add 198.51.100.1/32 dev lo", "addr add 2001:db8:1ab::1/128 dev lo"]);
+  await pool(
+    plan.hosts.map((h, i) => () => wireHost(rt, h, i)),
+    width,
+  );
+}
+
+/** Whether the kernel runs WireGuard: a device of that type can be made (in the bridge namespace). */
+export async function kernelWireguard(bridge: string): Promise<boolean> {
+  const made = await run("ip", ["-n", bridge, "link", "add", "wnlprobe", "type", "wireguard"]);
+  if (made.code !== 0) return false;
+  await run("ip", ["-n", bridge, "link", "del", "wnlprobe"]);
+  return true;
+}
+
+/**
+ * Removes every namespace whose name starts with `prefix` (killing what runs in it first:
+ * wireguard-go, listeners, probes), its /etc/netns directory, and the lab's directory.
+ * Synchronous, so it also runs from a signal handler before the process ends.
+ */
+export function destroyLab(prefix: string, dir: string | undefined): void {
+  const listed = spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout ?? "";
+  const names = listed
+    .split("\n")
+    .map((line) => line.split(" ")[0] ?? "")
+    .filter((name) => name.startsWith(prefix));
+  for (let round = 0; round < 3; round++) {
+    const pids = names.flatMap((ns) =>
+      (spawnSync("ip", ["netns", "pids", ns], { encoding: "utf8" }).stdout ?? "")
+        .split("\n")
+        .map(Number)
+        .filter((pid) => Number.isInteger(pid) && pid > 0),
+    );
+    if (pids.length === 0) break;
+    for (const pid of pids)
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // Already gone.
+      }
+    spawnSync("sleep", ["0.05"]);
+  }
+  for (const ns of names) spawnSync("ip", ["netns", "del", ns]);
+  // /etc/netns directories of namespaces that were never made (a failure right after mkdir).
+  for (const entry of existsSync("/etc/netns") ? readdirSync("/etc/netns") : [])
+    if (entry.startsWith(prefix)) rmSync(join("/etc/netns", entry), { recursive: true, force: true });
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+}
+
+/** The lab namespaces that exist now whose names start with `prefix`. */
+export async function namespacesWith(prefix: string): Promise<string[]> {
+  const listed = await run("ip", ["netns", "list"]);
+  return listed.stdout
+    .split("\n")
+    .map((line) => line.split(" ")[0] ?? "")
+    .filter((name) => name.startsWith(prefix));
+}
+
+/** Runs `tasks` with at most `width` at a time; the first failure is thrown after all settle. */
+export async function pool<T>(tasks: (() => Promise<T>)[], width: number): Promise<T[]> {
+  const out: T[] = new Array(tasks.length);
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  await Promise.all(
+    Array.from({ length: Math.max(1, Math.min(width, tasks.length)) }, async () => {
+      while (next < tasks.length && failure === undefined) {
+        const i = next++;
+        try {
+          out[i] = await (tasks[i] as () => Promise<T>)();
+        } catch (error) {
+          failure ??= { error };
+        }
+      }
+    }),
+  );
+  if (failure) throw failure.error;
+  return out;
+}
