@@ -59,13 +59,20 @@ async function own(args: readonly string[]): Promise<void> {
  * The ACL as the lab deploys it: the user's data with every key removed (the lab makes its own
  * pairs; no private key of the user's is ever read or copied), written as JSON.
  */
-function labAcl(data: unknown, file: string): void {
-  const copy = structuredClone(data) as { peers?: Record<string, unknown>[] };
+function labAcl(data: unknown, file: string, keys: string): void {
+  const copy = structuredClone(data) as {
+    peers?: Record<string, unknown>[];
+    subnets?: Record<string, unknown>[];
+  };
   for (const peer of copy.peers ?? []) {
     delete peer.privateKey;
     delete peer.privateKeyFile;
     delete peer.publicKey;
   }
+  // A subnet's preshared key file becomes the lab's own, which `keys generate` makes.
+  for (const subnet of copy.subnets ?? [])
+    if (subnet.presharedKeyFile !== undefined)
+      subnet.presharedKeyFile = join(keys, `${String(subnet.name)}.psk`);
   writeFileSync(file, `${JSON.stringify(copy, null, 1)}\n`, { mode: 0o600 });
 }
 
@@ -135,7 +142,7 @@ async function up(io: CliIO, acl: string, flags: Flags): Promise<number> {
     const copy = join(dir, "acl.json");
     const keys = join(dir, "keys");
     const files = join(dir, "files");
-    labAcl(loaded.value.data, copy);
+    labAcl(loaded.value.data, copy, keys);
     const plugins = flags.plugin.flatMap((p) => ["--plugin", resolve(p)]);
     await own(["keys", "generate", copy, "--dir", keys, "--update-acl", ...plugins]);
     await own([

@@ -6,7 +6,7 @@
  * lab's state file, all removed again.
  */
 import { execFile, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type LabHost, type LabLink, type LabPlan, planNamespaces } from "./plan.js";
 
@@ -290,6 +290,17 @@ export async function kernelWireguard(bridge: string): Promise<boolean> {
   return true;
 }
 
+/** Whether a process runs (one that has ended but is not yet reaped is a zombie: not running). */
+export function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    return state !== "Z" && state !== "X";
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Removes every namespace whose name starts with `prefix` (killing what runs in it first:
  * wireguard-go, listeners, probes), its /etc/netns directory, and the lab's directory.
@@ -301,22 +312,27 @@ export function destroyLab(prefix: string, dir: string | undefined): void {
     .split("\n")
     .map((line) => line.split(" ")[0] ?? "")
     .filter((name) => name.startsWith(prefix));
-  for (let round = 0; round < 3; round++) {
+  const killed = new Set<number>();
+  for (let round = 0; round < 5; round++) {
     const pids = names.flatMap((ns) =>
       (spawnSync("ip", ["netns", "pids", ns], { encoding: "utf8" }).stdout ?? "")
         .split("\n")
         .map(Number)
-        .filter((pid) => Number.isInteger(pid) && pid > 0),
+        .filter((pid) => Number.isInteger(pid) && pid > 0 && running(pid)),
     );
     if (pids.length === 0) break;
-    for (const pid of pids)
+    for (const pid of pids) {
+      killed.add(pid);
       try {
         process.kill(pid, "SIGKILL");
       } catch {
         // Already gone.
       }
+    }
     spawnSync("sleep", ["0.05"]);
   }
+  // SIGKILL takes effect asynchronously: wait (a bounded time) until each has ended.
+  for (let i = 0; i < 100 && [...killed].some(running); i++) spawnSync("sleep", ["0.02"]);
   for (const ns of names) spawnSync("ip", ["netns", "del", ns]);
   // /etc/netns directories of namespaces that were never made (a failure right after mkdir).
   for (const entry of existsSync("/etc/netns") ? readdirSync("/etc/netns") : [])
