@@ -17,7 +17,13 @@ import { LabPlanError, planLab } from "../lab/plan.js";
 import { planProbes } from "../lab/probes.js";
 import { reportJson, reportMarkdown, reportText, summarize } from "../lab/report.js";
 import { processAlive, readState, removeState, stateFile } from "../lab/state.js";
-import { aclCommand, choosePeers, collect, type NetworkFlags, sourcedNetworkWith } from "./common.js";
+import {
+  aclCommand,
+  choosePeers,
+  collect,
+  type NetworkFlags,
+  sourcedNetworkWith,
+} from "./common.js";
 import {
   type CliIO,
   EXIT_INVALID,
@@ -37,7 +43,7 @@ interface Flags extends NetworkFlags {
 }
 
 /** The programs the lab runs; wireguard-go is needed only without the kernel module. */
-const TOOLS = ["ip", "wg", "wg-quick", "nft", "socat", "ping", "unshare", "mount"] as const;
+const TOOLS = ["ip", "wg", "wg-quick", "nft", "ping", "unshare", "mount"] as const;
 
 function missingTool(names: readonly string[]): string | undefined {
   return names.find(
@@ -48,7 +54,12 @@ function missingTool(names: readonly string[]): string | undefined {
 /** Runs one of our own commands in process, its output kept; throws with its messages on failure. */
 async function own(args: readonly string[]): Promise<void> {
   let said = "";
-  const code = await cli(args, { out: () => undefined, err: (text) => void (said += text) });
+  const code = await cli(args, {
+    out: () => undefined,
+    err: (text) => {
+      said += text;
+    },
+  });
   if (code !== 0)
     throw new LabCommandError(
       `wirenix ${args[0]} failed for the lab's copy of the ACL: ${said.trim().replace(/^wirenix: error: /, "")}`,
@@ -76,7 +87,9 @@ function labAcl(data: unknown, file: string, keys: string): void {
   writeFileSync(file, `${JSON.stringify(copy, null, 1)}\n`, { mode: 0o600 });
 }
 
-function progressOf(io: CliIO): (event: { phase: keyof Phases; done: number; total: number }) => void {
+function progressOf(
+  io: CliIO,
+): (event: { phase: keyof Phases; done: number; total: number }) => void {
   if (io.errTerminal)
     return ({ phase, done, total }) =>
       io.err(`\r\u001b[Kwirenix: lab: ${phase} ${done}/${total}${done === total ? "\n" : ""}`);
@@ -97,7 +110,10 @@ async function up(io: CliIO, acl: string, flags: Flags): Promise<number> {
   }
   const wait = Number(flags.timeout);
   if (!Number.isInteger(wait) || wait < 1 || wait > 60) {
-    printError(io, `--timeout: expected whole seconds from 1 to 60, got ${JSON.stringify(flags.timeout)}`);
+    printError(
+      io,
+      `--timeout: expected whole seconds from 1 to 60, got ${JSON.stringify(flags.timeout)}`,
+    );
     return EXIT_USAGE;
   }
   const started = performance.now();
@@ -165,7 +181,7 @@ async function up(io: CliIO, acl: string, flags: Flags): Promise<number> {
       acl: resolve(acl),
       keep: flags.keep === true,
       wait,
-      width: 4,
+      width: 6,
       progress: progressOf(io),
       prepared: Math.round(performance.now() - started) / 1000,
     });
@@ -220,7 +236,10 @@ function execIn(io: CliIO, acl: string, peer: string, argv: readonly string[]): 
   }
   const ns = state.hosts[peer];
   if (ns === undefined) {
-    printError(io, `unknown peer ${JSON.stringify(peer)} (the lab has: ${Object.keys(state.hosts).join(", ")})`);
+    printError(
+      io,
+      `unknown peer ${JSON.stringify(peer)} (the lab has: ${Object.keys(state.hosts).join(", ")})`,
+    );
     return Promise.resolve(EXIT_USAGE);
   }
   return new Promise((done) => {
@@ -239,7 +258,12 @@ export function labCommand(io: CliIO, done: (code: number) => void): Command {
       "build the ACL's network in network namespaces on this machine (root), probe every source, target and service with real packets, and compare each with what check and explain predict",
     )
     .argument("<acl>", "the ACL file")
-    .option("--peer <name>", "probe only from this peer (repeat for several); every peer is up", collect, [])
+    .option(
+      "--peer <name>",
+      "probe only from this peer (repeat for several); every peer is up",
+      collect,
+      [],
+    )
     .addOption(
       new Option("--format <format>", "output format")
         .choices(["text", "json", "markdown"])

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { onInterrupt } from "../interrupt.js";
 import type { Network } from "../network/model.js";
+import { PROBER, RESPONDER } from "./agents.js";
 import {
   buildUnderlay,
   destroyLab,
@@ -23,15 +24,18 @@ import {
 import type { LabPlan } from "./plan.js";
 import {
   type LabProbe,
-  listenerScript,
+  listenedServices,
   type ProbePlan,
-  probeScript,
+  proberInput,
   readObservations,
 } from "./probes.js";
 import { type LabState, removeState, writeState } from "./state.js";
 
 /** Seconds each phase took. */
-export type Phases = Record<"prepare" | "underlay" | "up" | "handshakes" | "probes" | "down", number>;
+export type Phases = Record<
+  "prepare" | "underlay" | "up" | "handshakes" | "probes" | "down",
+  number
+>;
 
 export interface LabRun {
   plan: LabPlan;
@@ -100,11 +104,18 @@ async function sendProbes(
   await pool(
     [...bySource].map(([from, list]) => async () => {
       const ns = input.plan.hosts.find((h) => h.peer === from)?.ns as string;
-      const ran = await exec(rt, ns, ["sh", "-c", probeScript(list, input.wait)], 120_000);
+      const ran = await exec(
+        rt,
+        ns,
+        [process.execPath, "-e", PROBER, String(input.wait)],
+        120_000,
+        proberInput(list),
+      );
       readObservations(ran.stdout, probes);
       onHost();
     }),
-    input.width,
+    // A prober mostly waits for answers: every source probes at once.
+    bySource.size,
   );
 }
 
@@ -135,7 +146,7 @@ export async function runLab(input: LabInput): Promise<LabRun> {
   try {
     let t = performance.now();
     const total = plan.hosts.length;
-    await buildUnderlay(rt, () => undefined, input.width);
+    await buildUnderlay(rt, input.width);
     rt.userspace = !(await kernelWireguard(plan.bridge));
     state.userspace = rt.userspace;
     writeState(input.stateFile, state);
@@ -157,18 +168,23 @@ export async function runLab(input: LabInput): Promise<LabRun> {
       input.width,
     );
     // Every service a probe asks for answers on every host and routed network.
-    const services = [...new Set(input.probes.probes.map((p) => p.service))];
-    const script = listenerScript(services);
-    for (const host of plan.hosts) {
-      startIn(rt, host.ns, script);
-      for (const lan of host.lans) startIn(rt, lan.ns, script);
-    }
+    const responder = [
+      process.execPath,
+      "-e",
+      RESPONDER,
+      JSON.stringify(listenedServices(input.probes.probes)),
+    ];
+    await Promise.all(
+      plan.hosts
+        .flatMap((host) => [host.ns, ...host.lans.map((l) => l.ns)])
+        .map((ns) => startIn(rt, ns, responder)),
+    );
     phases.up = seconds(t);
 
     // Handshakes: each host sends one packet to every peer it has, so the peers no one can
     // dial (behind NAT) have dialled out before the probes, and relays know them.
     t = performance.now();
-    for (let round = 0; round < 2; round++) {
+    {
       let done = 0;
       await pool(
         plan.hosts.map((host) => async () => {

@@ -99,7 +99,11 @@ export function inNamespace(
 ): string[] {
   return [
     ...["netns", "exec", ns, "unshare", "-m", "--propagation", "private"],
-    ...["sh", "-ec", 'mount --bind "$0" /run; [ /var/run -ef /run ] || mount --bind "$0" /var/run; exec "$@"'],
+    ...[
+      "sh",
+      "-ec",
+      'mount --bind "$0" /run; [ /var/run -ef /run ] || mount --bind "$0" /var/run; exec "$@"',
+    ],
     runDirOf(rt, ns),
     ...argv,
   ];
@@ -111,8 +115,13 @@ export function exec(
   ns: string,
   argv: readonly string[],
   timeoutMs = 60_000,
+  input?: string,
 ): Promise<Ran> {
-  return run("ip", inNamespace(rt, ns, argv), { env: labEnv(rt), timeoutMs });
+  return run("ip", inNamespace(rt, ns, argv), {
+    env: labEnv(rt),
+    timeoutMs,
+    ...(input === undefined ? {} : { input }),
+  });
 }
 
 /** Like `exec`, but throws when the program fails. */
@@ -125,116 +134,133 @@ export async function mustExec(rt: LabRuntime, ns: string, argv: readonly string
   return ran.stdout;
 }
 
-/** Starts a long-running program in a namespace (listeners); it ends with the namespace. */
-export function startIn(rt: LabRuntime, ns: string, script: string): void {
-  const child = spawn("ip", ["netns", "exec", ns, "sh", "-c", script], {
-    stdio: "ignore",
-    detached: true,
-    env: labEnv(rt),
+/**
+ * Starts a long-running program in a namespace (a responder), resolved once it prints its
+ * first line ("ready"); it ends with the namespace.
+ */
+export function startIn(rt: LabRuntime, ns: string, argv: readonly string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("ip", ["netns", "exec", ns, ...argv], {
+      stdio: ["ignore", "pipe", "ignore"],
+      detached: true,
+      env: labEnv(rt),
+    });
+    const timer = setTimeout(() => fail("did not start within 30 s"), 30_000);
+    function fail(why: string) {
+      clearTimeout(timer);
+      reject(new LabCommandError(`[${ns}] the lab's responder ${why}`));
+    }
+    child.on("error", (error) => fail(error.message));
+    child.on("exit", (code) => fail(`ended (exit ${code})`));
+    child.stdout?.once("data", () => {
+      clearTimeout(timer);
+      child.removeAllListeners("exit");
+      child.stdout?.destroy();
+      child.unref();
+      resolve();
+    });
   });
-  child.unref();
 }
 
-/** `ip -n NS -batch -`: many commands in one process. */
-function batch(ns: string, lines: readonly string[]): Promise<string> {
-  return must("ip", ["-n", ns, "-batch", "-"], { input: `${lines.join("\n")}\n` });
-}
-
-async function veth(a: string, b: string, l: LabLink): Promise<void> {
-  await must("ip", [
-    ...["link", "add", "name", l.devA, "netns", a, "type", "veth"],
-    ...["peer", "name", l.devB, "netns", b],
-  ]);
-  await batch(a, [
-    `addr add ${l.v4A} dev ${l.devA}`,
-    `addr add ${l.v6A} dev ${l.devA} nodad`,
-    `link set ${l.devA} up`,
-  ]);
-  await batch(b, [
-    `addr add ${l.v4B} dev ${l.devB}`,
-    `addr add ${l.v6B} dev ${l.devB} nodad`,
-    `link set ${l.devB} up`,
-  ]);
+/** `ip [-n NS] -batch -`: many commands in one process. */
+function batch(ns: string | undefined, lines: readonly string[]): Promise<string> {
+  return must("ip", [...(ns === undefined ? [] : ["-n", ns]), "-batch", "-"], {
+    input: `${lines.join("\n")}\n`,
+  });
 }
 
 const bare = (cidr: string) => cidr.replace(/\/\d+$/, "");
 
-function sysctl(ns: string, settings: readonly string[]): Promise<string> {
-  return must("ip", ["netns", "exec", ns, "sysctl", "-q", "-w", ...settings]);
+/**
+ * What building the underlay takes: `ip` commands for the machine's own namespace (only
+ * namespaces and veths made straight into lab namespaces), then for each lab namespace.
+ */
+interface UnderlayCommands {
+  root: string[];
+  each: Map<string, string[]>;
 }
 
-/** Makes a namespace with its loopback up, its /etc/netns directory and its own /run. */
-export async function addNamespace(rt: LabRuntime, ns: string): Promise<void> {
-  await must("ip", ["netns", "add", ns]);
-  await must("ip", ["-n", ns, "link", "set", "lo", "up"]);
-  const etc = join("/etc/netns", ns);
-  mkdirSync(etc, { recursive: true, mode: 0o755 });
-  // An empty resolv.conf of its own: `ip netns exec` mounts it over the machine's, so what
-  // wg-quick's DNS = line writes stays in the lab.
-  writeFileSync(join(etc, "resolv.conf"), "");
-  for (const sub of ["wireguard", "wirenix"])
-    mkdirSync(join(runDirOf(rt, ns), sub), { recursive: true, mode: 0o700 });
+function linesOf(commands: UnderlayCommands, ns: string): string[] {
+  let lines = commands.each.get(ns);
+  if (!lines) {
+    lines = [];
+    commands.each.set(ns, lines);
+  }
+  return lines;
+}
+
+/** A veth pair from namespace `a` to `b`, both ends with their addresses and up. */
+function veth(commands: UnderlayCommands, a: string, b: string, l: LabLink): void {
+  commands.root.push(`link add name ${l.devA} netns ${a} type veth peer name ${l.devB} netns ${b}`);
+  for (const [ns, dev, v4, v6] of [
+    [a, l.devA, l.v4A, l.v6A],
+    [b, l.devB, l.v4B, l.v6B],
+  ] as const)
+    linesOf(commands, ns).push(
+      `addr add ${v4} dev ${dev}`,
+      `addr add ${v6} dev ${dev} nodad`,
+      `link set ${dev} up`,
+    );
 }
 
 /**
  * One host on the bridge: its namespace (or its NAT router's) wired to the bridge with the
  * underlay address, the endpoint addresses it is dialled at, and on-link routes to every other
- * host's endpoint addresses.
+ * host's endpoint addresses; behind it, its NAT router, routed networks and internet link.
  */
-async function wireHost(rt: LabRuntime, host: LabHost, index: number): Promise<void> {
-  const { plan } = rt;
+function wireHost(commands: UnderlayCommands, plan: LabPlan, host: LabHost, index: number): void {
   const onBridge = host.nat ? host.nat.ns : host.ns;
-  await must("ip", [
-    ...["link", "add", "name", "eth0", "netns", onBridge, "type", "veth"],
-    ...["peer", "name", `v${index}`, "netns", plan.bridge],
-  ]);
-  await batch(plan.bridge, [`link set v${index} master br0 up`]);
-  const lines = [
+  commands.root.push(
+    `link add name eth0 netns ${onBridge} type veth peer name v${index} netns ${plan.bridge}`,
+  );
+  linesOf(commands, plan.bridge).push(`link set v${index} master br0 up`);
+  const lines = linesOf(commands, onBridge);
+  lines.push(
     `addr add ${host.v4}/16 dev eth0`,
     `addr add ${host.v6}/64 dev eth0 nodad`,
     ...host.endpointAddresses.map((a) =>
       a.includes(":") ? `addr add ${a}/128 dev eth0 nodad` : `addr add ${a}/32 dev eth0`,
     ),
     "link set eth0 up",
-  ];
+  );
   for (const other of plan.hosts)
     if (other !== host)
       for (const a of other.endpointAddresses)
-        lines.push(a.includes(":") ? `route add ${a}/128 dev eth0` : `route add ${a}/32 dev eth0`);
-  await batch(onBridge, lines);
+        lines.push(`route add ${a}/${a.includes(":") ? 128 : 32} dev eth0`);
   if (host.nat) {
     const { ns, link } = host.nat;
-    await veth(ns, host.ns, link);
-    await batch(host.ns, [
+    veth(commands, ns, host.ns, link);
+    linesOf(commands, host.ns).push(
       `route add default via ${bare(link.v4A)}`,
       `route add ::/0 via ${bare(link.v6A)}`,
-    ]);
-    await sysctl(ns, ["net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1"]);
-    await must("ip", [
-      ...["netns", "exec", ns, "nft"],
-      'table inet wirenix-lab-nat { chain postrouting { type nat hook postrouting priority srcnat; oifname "eth0" masquerade; }; }',
-    ]);
+    );
   }
   for (const lan of host.lans) {
-    await veth(host.ns, lan.ns, lan.link);
+    veth(commands, host.ns, lan.ns, lan.link);
     const v6 = lan.address.includes(":");
-    await batch(lan.ns, [
-      v6 ? `addr add ${lan.address}/128 dev lo` : `addr add ${lan.address}/32 dev lo`,
+    linesOf(commands, lan.ns).push(
+      `addr add ${lan.address}/${v6 ? 128 : 32} dev lo`,
       `route add default via ${bare(lan.link.v4A)}`,
       `route add ::/0 via ${bare(lan.link.v6A)}`,
-    ]);
-    await batch(host.ns, [
+    );
+    linesOf(commands, host.ns).push(
       `route add ${lan.network} via ${bare(v6 ? lan.link.v6B : lan.link.v4B)}`,
-    ]);
+    );
   }
   if (host.internet && plan.internet) {
-    await veth(host.ns, plan.internet, host.internet);
-    await batch(host.ns, [
+    veth(commands, host.ns, plan.internet, host.internet);
+    linesOf(commands, host.ns).push(
       `route replace default via ${bare(host.internet.v4B)}`,
       `route replace ::/0 via ${bare(host.internet.v6B)}`,
-    ]);
+    );
   }
 }
+
+/** The NAT router's masquerade (its own nftables, its own forwarding sysctls). */
+const NAT_SCRIPT = [
+  "sysctl -q -w net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1",
+  `nft 'table inet wirenix-lab-nat { chain postrouting { type nat hook postrouting priority srcnat; oifname "eth0" masquerade; }; }'`,
+].join(" && ");
 
 /** The hosts file of every namespace: the endpoint names, then what the peer's files list. */
 export function writeHostsFiles(rt: LabRuntime, extra: (host: LabHost) => string): void {
@@ -248,14 +274,11 @@ export function writeHostsFiles(rt: LabRuntime, extra: (host: LabHost) => string
 }
 
 /**
- * Builds every namespace of the plan. `created` receives each namespace as it appears, so a
- * failure (or Ctrl-C) halfway leaves a list of exactly what to remove.
+ * Builds every namespace of the plan. Their /etc/netns directories come first, so removing
+ * everything with the lab's prefix (after a failure or Ctrl-C halfway) removes exactly what
+ * was made.
  */
-export async function buildUnderlay(
-  rt: LabRuntime,
-  created: (ns: string) => void,
-  width: number,
-): Promise<void> {
+export async function buildUnderlay(rt: LabRuntime, width: number): Promise<void> {
   const { plan } = rt;
   mkdirSync(binDirOf(rt), { recursive: true, mode: 0o700 });
   // wg-quick hands a DNS = line to resolvconf; inside the lab it goes to the namespace's own
@@ -266,18 +289,44 @@ export async function buildUnderlay(
     { mode: 0o755 },
   );
   const all = planNamespaces(plan);
+  for (const ns of all) {
+    const etc = join("/etc/netns", ns);
+    mkdirSync(etc, { recursive: true, mode: 0o755 });
+    // An empty resolv.conf of its own: `ip netns exec` mounts it over the machine's.
+    writeFileSync(join(etc, "resolv.conf"), "");
+    for (const sub of ["wireguard", "wirenix"])
+      mkdirSync(join(runDirOf(rt, ns), sub), { recursive: true, mode: 0o700 });
+  }
+  const commands: UnderlayCommands = { root: all.map((ns) => `netns add ${ns}`), each: new Map() };
+  for (const ns of all) linesOf(commands, ns).push("link set lo up");
+  linesOf(commands, plan.bridge).push(
+    "link add br0 type bridge mcast_snooping 0",
+    "link set br0 up",
+  );
+  if (plan.internet)
+    linesOf(commands, plan.internet).push(
+      "addr add 198.51.100.1/32 dev lo",
+      "addr add 2001:db8:1ab::1/128 dev lo",
+    );
+  for (const [i, host] of plan.hosts.entries()) wireHost(commands, plan, host, i);
+  await batch(undefined, commands.root);
   await pool(
-    all.map((ns) => async () => {
-      created(ns);
-      await addNamespace(rt, ns);
-    }),
+    [...commands.each].map(
+      ([ns, lines]) =>
+        () =>
+          batch(ns, lines),
+    ),
     width,
   );
-  await batch(plan.bridge, ["link add br0 type bridge mcast_snooping 0", "link set br0 up"]);
-  if (plan.internet)
-    await batch(plan.internet, ["addr add 198.51.100.1/32 dev lo", "addr add 2001:db8:1ab::1/128 dev lo"]);
   await pool(
-    plan.hosts.map((h, i) => () => wireHost(rt, h, i)),
+    plan.hosts.flatMap((h) =>
+      h.nat
+        ? [
+            () =>
+              must("ip", ["netns", "exec", (h.nat as { ns: string }).ns, "sh", "-c", NAT_SCRIPT]),
+          ]
+        : [],
+    ),
     width,
   );
 }
@@ -336,7 +385,8 @@ export function destroyLab(prefix: string, dir: string | undefined): void {
   for (const ns of names) spawnSync("ip", ["netns", "del", ns]);
   // /etc/netns directories of namespaces that were never made (a failure right after mkdir).
   for (const entry of existsSync("/etc/netns") ? readdirSync("/etc/netns") : [])
-    if (entry.startsWith(prefix)) rmSync(join("/etc/netns", entry), { recursive: true, force: true });
+    if (entry.startsWith(prefix))
+      rmSync(join("/etc/netns", entry), { recursive: true, force: true });
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 }
 

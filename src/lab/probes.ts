@@ -4,12 +4,13 @@
  * ICMP) and every assertion of the ACL's policy tests, each as real probes (TCP connect, a UDP
  * request and its answer, ping) sent from inside the source's namespace.
  */
+
+import { type Trace, tracePacket, traceText } from "../check/paths.js";
+import { resolveTarget, runPolicyTests, targetAddresses } from "../check/policy.js";
 import { type Diagnostic, Diagnostics, renderPath } from "../diagnostics.js";
 import { AccessRules, type PacketService, parseService } from "../network/access.js";
 import type { Address } from "../network/address.js";
 import type { Network } from "../network/model.js";
-import { type Trace, tracePacket, traceText } from "../check/paths.js";
-import { resolveTarget, runPolicyTests, targetAddresses } from "../check/policy.js";
 
 /** One packet the lab sends: from a peer to an address, of one service. */
 export interface LabProbe {
@@ -130,7 +131,11 @@ export function planProbes(
     const target = resolveTarget(network, result.target);
     if (typeof target === "string") continue;
     const wanted = target.service
-      ? [target.service.port === undefined ? "icmp" : `${target.service.protocol}/${target.service.port}`]
+      ? [
+          target.service.port === undefined
+            ? "icmp"
+            : `${target.service.protocol}/${target.service.port}`,
+        ]
       : services;
     const shown = target.network?.text ?? target.peer;
     const ids = targetAddresses(network, target).flatMap((address) =>
@@ -153,53 +158,14 @@ export function planProbes(
   };
 }
 
-/** A shell word, quoted. */
-function sq(text: string): string {
-  return `'${text.replaceAll("'", "'\\''")}'`;
+/** The prober's input (see agents.ts): `[index, address, service]` for each probe. */
+export function proberInput(probes: readonly [number, LabProbe][]): string {
+  return JSON.stringify(probes.map(([i, p]) => [i, p.address, p.service]));
 }
 
-/**
- * A shell script that sends every probe given (`[index, probe]`) at once and prints
- * `INDEX 1` for an answer, `INDEX 0` for none; each waits at most `wait` seconds.
- */
-export function probeScript(probes: readonly [number, LabProbe][], wait: number): string {
-  const lines = [
-    // An answer is "pong" from the listener; a connection refused or lost is no answer.
-    `a() { i=$1; shift; if "$@" </dev/null 2>/dev/null | grep -q pong; then echo "$i 1"; else echo "$i 0"; fi; }`,
-    `p() { i=$1; shift; if "$@" >/dev/null 2>&1; then echo "$i 1"; else echo "$i 0"; fi; }`,
-  ];
-  for (const [i, probe] of probes) {
-    const v6 = probe.address.includes(":");
-    const host = v6 ? `[${probe.address}]` : probe.address;
-    if (probe.service === "icmp") {
-      lines.push(`p ${i} ping -n -c 1 -W ${wait} ${sq(probe.address)} &`);
-      continue;
-    }
-    const [protocol, port] = probe.service.split("/") as [string, string];
-    const kind = `${protocol.toUpperCase()}${v6 ? "6" : "4"}`;
-    const options = protocol === "tcp" ? `,connect-timeout=${wait}` : "";
-    lines.push(
-      `a ${i} sh -c ${sq(`echo ping | socat -T${wait} - ${kind}:${host}:${port}${options}`)} &`,
-    );
-  }
-  lines.push("wait");
-  return lines.join("\n");
-}
-
-/** The listeners of a host: every service of the matrix answers "pong", on IPv4 and IPv6. */
-export function listenerScript(services: readonly string[]): string {
-  const lines: string[] = [];
-  for (const service of services) {
-    if (service === "icmp") continue;
-    const [protocol, port] = service.split("/") as [string, string];
-    const address =
-      protocol === "tcp"
-        ? `TCP6-LISTEN:${port},ipv6only=0,fork,reuseaddr`
-        : `UDP6-RECVFROM:${port},ipv6only=0,fork,reuseaddr`;
-    lines.push(`socat ${address} SYSTEM:'echo pong' &`);
-  }
-  lines.push("wait");
-  return lines.join("\n");
+/** The TCP and UDP services a responder answers (ICMP needs none). */
+export function listenedServices(probes: readonly LabProbe[]): string[] {
+  return [...new Set(probes.map((p) => p.service))].filter((s) => s !== "icmp");
 }
 
 /** Reads `INDEX 0|1` lines into the probes. */

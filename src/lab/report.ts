@@ -106,7 +106,8 @@ export function reportText(run: LabRun): string {
     ),
   ];
   const differ = run.probes.probes.filter((p) => !matches(p));
-  if (differ.length > 0) lines.push("", "not as predicted:", ...differ.map((p) => `  ${probeLine(p)}`));
+  if (differ.length > 0)
+    lines.push("", "not as predicted:", ...differ.map((p) => `  ${probeLine(p)}`));
   const failed = failedTests(run);
   if (failed.length > 0) lines.push("", "policy tests failed:", ...failed.map((f) => `  ${f}`));
   lines.push("", `time: ${phasesText(run)}`, summaryLine(summarize(run)));

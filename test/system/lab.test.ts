@@ -64,7 +64,9 @@ function alive(pid: number): boolean {
 }
 
 function labTempDirs(): string[] {
-  return readdirSync(tmpdir()).filter((n) => n.startsWith("wirenix-lab-") && !n.startsWith("wirenix-lab-test-"));
+  return readdirSync(tmpdir()).filter(
+    (n) => n.startsWith("wirenix-lab-") && !n.startsWith("wirenix-lab-test-"),
+  );
 }
 
 for (const [name, file] of [
@@ -108,8 +110,14 @@ test("a configurer that leaves rules[2] out: exit 1, the probe named with both p
     ran.stdout,
     /^ {2}server1 -> server2 10\.0\.0\.22 udp\/53: observed dropped, predicted arrives \(explain: "server1" -\[office\]-> "hub" -\[office\]-> "server2": allowed by rules\[2\]\)$/m,
   );
-  assert.match(ran.stdout, /server2 -> server1 10\.0\.0\.21 udp\/53: observed dropped, predicted arrives/);
-  assert.match(ran.stdout, /tests\[1\]\.reaches\[0\]: server1 reaches server2:udp\/53: observed dropped/);
+  assert.match(
+    ran.stdout,
+    /server2 -> server1 10\.0\.0\.21 udp\/53: observed dropped, predicted arrives/,
+  );
+  assert.match(
+    ran.stdout,
+    /tests\[1\]\.reaches\[0\]: server1 reaches server2:udp\/53: observed dropped/,
+  );
   assert.match(ran.stdout, /^82 probes: 80 as predicted, 2 differ; tests: 15 passed, 1 failed$/m);
 });
 
@@ -146,7 +154,10 @@ test("a failure halfway (wg-quick up fails on one host): one message, exit 1, no
     ...["--configurer", "wg-quick-failing-up"],
   ]);
   assert.equal(ran.code, 1, ran.stdout + ran.stderr);
-  assert.match(ran.stderr, /^wirenix: error: \[wnl-[0-9a-f]{6}-4\] wg-quick up .*server2\/office\.conf failed/m);
+  assert.match(
+    ran.stderr,
+    /^wirenix: error: \[wnl-[0-9a-f]{6}-4\] wg-quick up .*server2\/office\.conf failed/m,
+  );
   const prefix = /\[(wnl-[0-9a-f]{6}-)/.exec(ran.stderr)?.[1] as string;
   assert.deepEqual(leftovers(prefix), []);
   assert.deepEqual(labTempDirs(), before);
@@ -154,9 +165,13 @@ test("a failure halfway (wg-quick up fails on one host): one message, exit 1, no
 
 test("SIGINT while the lab is up: namespaces, processes and files removed", async () => {
   const before = labTempDirs();
-  const child = spawn(process.execPath, [wirenixBin, "lab", join(fixtures, "rules", "office.yaml")], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [wirenixBin, "lab", join(fixtures, "rules", "office.yaml")],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let stderr = "";
   child.stderr.on("data", (d) => {
     stderr += String(d);
@@ -193,14 +208,30 @@ test("--keep: lab exec runs in a peer's namespace, a second lab is refused, lab 
   const kept = await wirenix(["lab", acl, "--keep"]);
   assert.equal(kept.code, 0, kept.stdout + kept.stderr);
   assert.match(kept.stderr, /wirenix lab exec .*office\.yaml PEER -- CMD/);
-  const shown = await wirenix(["lab", "exec", acl, "hub", "--", "wg", "show", "office", "listen-port"]);
+  const shown = await wirenix([
+    "lab",
+    "exec",
+    acl,
+    "hub",
+    "--",
+    "wg",
+    "show",
+    "office",
+    "listen-port",
+  ]);
   assert.equal(shown.code, 0, shown.stderr);
   const again = await wirenix(["lab", acl]);
   assert.equal(again.code, 1);
-  assert.match(again.stderr, /^wirenix: error: a lab of .*office\.yaml is already up \(kept\); take it down with `wirenix lab down .*office\.yaml`\n$/);
+  assert.match(
+    again.stderr,
+    /^wirenix: error: a lab of .*office\.yaml is already up \(kept\); take it down with `wirenix lab down .*office\.yaml`\n$/,
+  );
   const down = await wirenix(["lab", "down", acl]);
   assert.equal(down.code, 0, down.stderr);
-  assert.deepEqual(leftovers("wnl-").filter((n) => kept.stdout.includes(n)), []);
+  assert.deepEqual(
+    leftovers("wnl-").filter((n) => kept.stdout.includes(n)),
+    [],
+  );
   const gone = await wirenix(["lab", "exec", acl, "hub", "--", "true"]);
   assert.equal(gone.code, 1);
   assert.match(gone.stderr, /no lab of .* is up/);
