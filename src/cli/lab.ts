@@ -11,12 +11,12 @@ import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { Command, Option } from "commander";
 import { loadAcl } from "../acl/load.js";
-import { type LabRun, type Phases, runLab } from "../lab/lab.js";
-import { destroyLab, inNamespace, LabCommandError, labEnv } from "../lab/netns.js";
-import { LabPlanError, planLab } from "../lab/plan.js";
-import { planProbes } from "../lab/probes.js";
-import { reportJson, reportMarkdown, reportText, summarize } from "../lab/report.js";
-import { processAlive, readState, removeState, stateFile } from "../lab/state.js";
+import { type LabRun, type Phases, runLab } from "../app/lab/lab.js";
+import { destroyLab, inNamespace, LabCommandError, labEnv } from "../app/lab/netns.js";
+import { LabPlanError, planLab } from "../app/lab/plan.js";
+import { planProbes } from "../app/lab/probes.js";
+import { reportJson, reportMarkdown, reportText, summarize } from "../app/lab/report.js";
+import { processAlive, readState, removeState, stateFile } from "../app/lab/state.js";
 import {
   aclCommand,
   choosePeers,

@@ -5,12 +5,12 @@
  * request and its answer, ping) sent from inside the source's namespace.
  */
 
-import { type Trace, tracePacket, traceText } from "../check/paths.js";
-import { resolveTarget, runPolicyTests, targetAddresses } from "../check/policy.js";
-import { type Diagnostic, Diagnostics, renderPath } from "../diagnostics.js";
-import { AccessRules, type PacketService, parseService } from "../network/access.js";
-import type { Address } from "../network/address.js";
-import type { Network } from "../network/model.js";
+import { type Trace, tracePacket, traceText } from "../../analysis/packet-trace.js";
+import { resolveTarget, runPolicyTests, targetAddresses } from "../../analysis/policy.js";
+import { type Diagnostic, Diagnostics, renderPath } from "../../core/diagnostics.js";
+import { AccessRules, type PacketService, parseService } from "../../network/access.js";
+import type { Address } from "../../network/address.js";
+import type { Network } from "../../network/model.js";
 
 /** One packet the lab sends: from a peer to an address, of one service. */
 export interface LabProbe {

@@ -6,9 +6,9 @@
  * network a peer routes (the first address of the network lives there), and "the internet"
  * behind the exit nodes. The lab's own addresses come from ranges the ACL must not use.
  */
-import { Address } from "../network/address.js";
-import { type AddressRange, addressRange, addressText, rangesOverlap } from "../network/cidr.js";
-import type { Network } from "../network/model.js";
+import { Address } from "../../network/address.js";
+import { type AddressRange, addressRange, addressText, rangesOverlap } from "../../network/cidr.js";
+import type { Network } from "../../network/model.js";
 
 /** The underlay of the lab: the benchmark range (RFC 2544) and a ULA block, for v4 and v6. */
 export const UNDERLAY_V4 = "198.18.0.0/15";

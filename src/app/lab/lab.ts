@@ -7,8 +7,8 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { onInterrupt } from "../interrupt.js";
-import type { Network } from "../network/model.js";
+import { onInterrupt } from "../../io/interrupt.js";
+import type { Network } from "../../network/model.js";
 import { PROBER, RESPONDER } from "./agents.js";
 import {
   buildUnderlay,
