@@ -14,14 +14,22 @@
 export const RESPONDER = `
 const net = require("node:net");
 const dgram = require("node:dgram");
+const os = require("node:os");
+// A UDP answer must come from the address the request went to (WireGuard drops one from any
+// other source): one socket per local address, so the kernel picks no other.
+const local = Object.values(os.networkInterfaces())
+  .flat()
+  .filter((a) => !a.address.startsWith("fe80:"))
+  .map((a) => a.address);
 const services = JSON.parse(process.argv[1]);
-let waiting = services.length;
+const sockets = services.flatMap((s) => (s.startsWith("udp/") ? local.map((a) => [s, a]) : [[s]]));
+let waiting = sockets.length;
 // "ready" once every port listens, so no probe is sent before its answer can come.
 const listening = () => {
   if (--waiting === 0) process.stdout.write("ready\\n");
 };
 if (waiting === 0) process.stdout.write("ready\\n");
-for (const service of services) {
+for (const [service, address] of sockets) {
   const [protocol, port] = service.split("/");
   if (protocol === "tcp") {
     const server = net.createServer((socket) => {
@@ -29,12 +37,22 @@ for (const service of services) {
       socket.end("pong\\n");
     });
     server.listen({ port: Number(port), host: "::", ipv6Only: false }, listening);
-  } else if (protocol === "udp") {
-    const socket = dgram.createSocket({ type: "udp6", ipv6Only: false });
-    socket.on("message", (message, from) => socket.send("pong\\n", from.port, from.address));
+  } else if (protocol === "udp") bindUdp(Number(port), address, 25);
+}
+// An address still being set up (IPv6 duplicate detection) is tried again for a while.
+function bindUdp(port, address, tries) {
+  const socket = dgram.createSocket(net.isIPv6(address) ? "udp6" : "udp4");
+  socket.on("message", (message, from) => socket.send("pong\\n", from.port, from.address));
+  socket.once("error", () => {
+    socket.close();
+    if (tries > 0) setTimeout(() => bindUdp(port, address, tries - 1), 200);
+    else listening();
+  });
+  socket.bind(port, address, () => {
+    socket.removeAllListeners("error");
     socket.on("error", () => {});
-    socket.bind(Number(port), "::", listening);
-  }
+    listening();
+  });
 }
 `;
 
