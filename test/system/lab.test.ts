@@ -99,6 +99,17 @@ test("the rules fixture: the matrix and the 16 policy assertions, in text", asyn
   assert.match(ran.stdout, /^laptop1 +\.\.\.\+ +\.\.\.\. +\+\+\.\+ +\+\+\.\+ *$/m);
 });
 
+test("an exit node, a routed LAN and rules: the LAN answers through home's forward chain", async () => {
+  const ran = await wirenix(["lab", join(fixtures, "lab", "road-warrior-rules.yaml")]);
+  assert.equal(ran.code, 0, ran.stdout + ran.stderr);
+  // 4 hosts × 3 others × (tcp/22, udp/53, icmp), and 192.168.10.1 on udp/53 from phone and
+  // laptop and on tcp/22 from phone.
+  assert.match(ran.stdout, /^39 probes: 39 as predicted, 0 differ; tests: 5 passed, 0 failed$/m);
+  // phone reaches home only on udp/53, laptop on tcp/22 and by ping.
+  assert.match(ran.stdout, /^phone +\.\.\. +\.\+\. +\.\.\. *$/m);
+  assert.match(ran.stdout, /^laptop +\.\.\. +\+\.\+ +\.\.\. *$/m);
+});
+
 test("a configurer that leaves rules[2] out: exit 1, the probe named with both predictions", async () => {
   const ran = await wirenix([
     ...["lab", join(fixtures, "rules", "office.yaml")],
