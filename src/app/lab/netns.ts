@@ -6,7 +6,16 @@
  * lab's state file, all removed again.
  */
 import { execFile, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { type LabHost, type LabLink, type LabPlan, planNamespaces } from "./plan.js";
 
@@ -356,19 +365,13 @@ export function running(pid: number): boolean {
  * Synchronous, so it also runs from a signal handler before the process ends.
  */
 export function destroyLab(prefix: string, dir: string | undefined): void {
-  const listed = spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout ?? "";
-  const names = listed
-    .split("\n")
-    .map((line) => line.split(" ")[0] ?? "")
-    .filter((name) => name.startsWith(prefix));
+  // The named namespaces are files in /run/netns (what `ip netns` lists).
+  const names = existsSync(NETNS_DIR)
+    ? readdirSync(NETNS_DIR).filter((name) => name.startsWith(prefix))
+    : [];
   const killed = new Set<number>();
   for (let round = 0; round < 5; round++) {
-    const pids = names.flatMap((ns) =>
-      (spawnSync("ip", ["netns", "pids", ns], { encoding: "utf8" }).stdout ?? "")
-        .split("\n")
-        .map(Number)
-        .filter((pid) => Number.isInteger(pid) && pid > 0 && running(pid)),
-    );
+    const pids = pidsIn(names).filter(running);
     if (pids.length === 0) break;
     for (const pid of pids) {
       killed.add(pid);
@@ -382,7 +385,8 @@ export function destroyLab(prefix: string, dir: string | undefined): void {
   }
   // SIGKILL takes effect asynchronously: wait (a bounded time) until each has ended.
   for (let i = 0; i < 100 && [...killed].some(running); i++) spawnSync("sleep", ["0.02"]);
-  for (const ns of names) spawnSync("ip", ["netns", "del", ns]);
+  if (names.length > 0)
+    spawnSync("ip", ["-batch", "-"], { input: names.map((ns) => `netns del ${ns}\n`).join("") });
   // /etc/netns directories of namespaces that were never made (a failure right after mkdir).
   for (const entry of existsSync("/etc/netns") ? readdirSync("/etc/netns") : [])
     if (entry.startsWith(prefix))
@@ -390,13 +394,30 @@ export function destroyLab(prefix: string, dir: string | undefined): void {
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 }
 
-/** The lab namespaces that exist now whose names start with `prefix`. */
-export async function namespacesWith(prefix: string): Promise<string[]> {
-  const listed = await run("ip", ["netns", "list"]);
-  return listed.stdout
-    .split("\n")
-    .map((line) => line.split(" ")[0] ?? "")
-    .filter((name) => name.startsWith(prefix));
+const NETNS_DIR = "/run/netns";
+
+/**
+ * The processes in these namespaces, as `ip netns pids` finds them (a process's
+ * /proc/PID/ns/net names the inode of its namespace), read in this process.
+ */
+function pidsIn(names: readonly string[]): number[] {
+  const inodes = new Set<string>();
+  for (const ns of names)
+    try {
+      inodes.add(`net:[${statSync(join(NETNS_DIR, ns)).ino}]`);
+    } catch {
+      // Deleted meanwhile.
+    }
+  if (inodes.size === 0) return [];
+  const out: number[] = [];
+  for (const entry of readdirSync("/proc"))
+    if (/^[0-9]+$/.test(entry))
+      try {
+        if (inodes.has(readlinkSync(`/proc/${entry}/ns/net`))) out.push(Number(entry));
+      } catch {
+        // Ended meanwhile, or a kernel thread.
+      }
+  return out;
 }
 
 /** Runs `tasks` with at most `width` at a time; the first failure is thrown after all settle. */
