@@ -61,7 +61,8 @@ for (const n of sizes.length > 0 ? sizes : [5, 10, 20]) {
     const wall = (Date.now() - started) / 1000;
     if (ran.status !== 0 && !ran.stdout) {
       process.stderr.write(ran.stderr);
-      process.exit(1);
+      process.exitCode = 1;
+      break;
     }
     const json = JSON.parse(ran.stdout) as {
       phases: Record<string, number>;
