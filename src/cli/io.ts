@@ -14,6 +14,8 @@ export interface CliIO {
   outFile?: number;
   /** Set when standard output is a terminal (`qr` shows a secret only there). */
   outTerminal?: boolean;
+  /** Set when standard error is a terminal (`lab` shows counters there, lines elsewhere). */
+  errTerminal?: boolean;
   /**
    * Set when standard error is a terminal and `NO_COLOR` is not set: the labels of messages
    * are coloured (by `cli`, after escaping what it prints; see `colourLabels`).

@@ -36,6 +36,7 @@ const COMMANDS: Record<string, () => Promise<MakeCommand>> = {
   init: async () => (await import("./acl-edit.js")).initCommand,
   "add-peer": async () => (await import("./acl-edit.js")).addPeerCommand,
   "remove-peer": async () => (await import("./acl-edit.js")).removePeerCommand,
+  lab: async () => (await import("./lab.js")).labCommand,
 };
 
 /** The named command alone, or all of them (for help, and to suggest a mistyped name). */
@@ -76,6 +77,7 @@ const REPORTS: ReadonlySet<string> = new Set([
   "init",
   "add-peer",
   "remove-peer",
+  "lab",
 ]);
 
 /** Runs the CLI with `argv` (without the node and script names). */
