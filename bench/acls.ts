@@ -133,6 +133,11 @@ function mixed(n: number): object {
 /** How many hubs the `hubs` topology has: its spokes are split evenly between them. */
 export const HUBS = 10;
 
+/** The `index`th spoke's address on site k: 10.k.1.10 on, 200 a /24, never a network's first or last. */
+function siteAddress(k: number, index: number): string {
+  return `10.${k}.${1 + Math.floor(index / 200)}.${10 + (index % 200)}`;
+}
+
 /**
  * Hub-and-spoke at fleet size, with access rules: `HUBS` hubs meshed on the subnet `core`,
  * and n − HUBS spokes split evenly between them, each on its hub's subnet `siteK` (10.K.x.y)
@@ -154,7 +159,7 @@ function hubs(n: number): object {
       groups: ["hubs"],
       subnets: {
         core: { listenPort: 51800, ipAddresses: [`10.255.0.${k + 1}`] },
-        [`site${k}`]: { listenPort: 51820, ipAddresses: [ipv4(10, (k << 16) + 1)] },
+        [`site${k}`]: { listenPort: 51820, ipAddresses: [`10.${k}.0.1`] },
       },
       endpoints: [{ ip: `${name}.example.net` }],
     });
@@ -162,14 +167,14 @@ function hubs(n: number): object {
   for (let i = 0; i < spokes; i++) {
     const k = i % HUBS;
     const name = peerName(i, width);
-    const index = Math.floor(i / HUBS) + 2;
+    const index = Math.floor(i / HUBS);
     peers.push({
       name,
       publicKey: publicKey(name),
       privateKeyFile: "/etc/wireguard/private.key",
       groups: i % 10 === 0 ? ["spokes", "ops"] : ["spokes"],
       subnets: {
-        [`site${k}`]: { listenPort: 51820, ipAddresses: [ipv4(10, (k << 16) + index)] },
+        [`site${k}`]: { listenPort: 51820, ipAddresses: [siteAddress(k, index)] },
       },
       endpoints: [{ ip: ipv4(172, i + 1) }],
     });
