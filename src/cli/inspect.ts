@@ -1,6 +1,7 @@
 /** `wirenix inspect`: the resolved network, to see what the ACL means. */
 import { Command } from "commander";
-import { networkJsonChunks, networkTextChunks } from "../network/inspect.js";
+import { networkJsonParts, networkTextChunks } from "../network/inspect.js";
+import { prettyJsonChunks } from "../render/printers/json.js";
 import {
   aclCommand,
   choosePeers,
@@ -19,7 +20,8 @@ async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
   const network = await networkWith(io, acl, flags);
   const only = flags.peer.length > 0 ? choosePeers(network, acl, flags.peer) : undefined;
   if (flags.format === "json") {
-    outInChunks(io, networkJsonChunks(network, only));
+    const { rest, peers } = networkJsonParts(network, only);
+    outInChunks(io, prettyJsonChunks(rest, "peers", peers));
     io.out("\n");
   } else outInChunks(io, networkTextChunks(network, only));
   return 0;

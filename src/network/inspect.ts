@@ -3,10 +3,9 @@
  * ACL resolves to, with private keys left out.
  */
 
-import type { ConfigTree } from "../config-tree.js";
-import { prettyJsonChunks } from "../emit/json.js";
-import { compareNames } from "../order.js";
-import { redactSecrets } from "../secrets.js";
+import type { ConfigTree } from "../core/config-tree.js";
+import { compareNames } from "../core/order.js";
+import { redactSecrets } from "../core/secrets.js";
 import type { Address } from "./address.js";
 import type {
   Link,
@@ -18,7 +17,7 @@ import type {
 } from "./model.js";
 
 // Every object below is built with its keys in Nix order: the JSON printer then hands whole
-// subtrees to JSON.stringify (see emit/json.ts), which matters at a million links.
+// subtrees to JSON.stringify (see render/printers/json.ts), which matters at a million links.
 
 function endpointData(e: ResolvedEndpoint): ConfigTree {
   return {
@@ -104,17 +103,19 @@ export function networkData(network: Network, only?: readonly string[]): ConfigT
 }
 
 /**
- * `networkData` printed as indented JSON, a peer at a time: the same text as
- * `toPrettyJson(networkData(...))`, but only one peer's links are ever held at once, so the
- * memory a network needs does not grow with its number of links.
+ * `networkData` in two parts, for printing a peer at a time: everything but the peers, and the
+ * peers in name order (the order the JSON printer puts keys in), each made only when asked.
+ * Only one peer's links are then ever held at once.
  */
-export function networkJsonChunks(network: Network, only?: readonly string[]): Iterable<string> {
+export function networkJsonParts(
+  network: Network,
+  only?: readonly string[],
+): { rest: ConfigTree; peers: (() => readonly [string, ConfigTree])[] } {
   const peers = [...chosen(network, only)].sort((x, y) => compareNames(x.name, y.name));
-  return prettyJsonChunks(
-    networkDataWithoutPeers(network),
-    "peers",
-    peers.map((peer) => () => [peer.name, peerData(network, peer)] as const),
-  );
+  return {
+    rest: networkDataWithoutPeers(network),
+    peers: peers.map((peer) => () => [peer.name, peerData(network, peer)] as const),
+  };
 }
 
 /** Everything of `networkData` but its peers. */
