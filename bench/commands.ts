@@ -110,6 +110,8 @@ export async function benchCommands(options: {
   scratch: string;
   runs: number;
   quick: boolean;
+  /** Only this topology's sizes. */
+  topology?: Topology;
   baseline?: string;
   progress: (row: CommandRow) => void;
 }): Promise<CommandRow[]> {
@@ -119,6 +121,7 @@ export async function benchCommands(options: {
     options.baseline === undefined ? undefined : join(options.baseline, "bin", "wirenix.js");
   const rows: CommandRow[] = [];
   for (const size of sizes(options.quick)) {
+    if (options.topology !== undefined && size.topology !== options.topology) continue;
     const acl = join(scratch, `${size.topology}-${size.peers}.json`);
     writeFileSync(acl, JSON.stringify(makeAcl(size.topology, size.peers), null, 1));
     for (const command of COMMANDS) {

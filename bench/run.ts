@@ -12,6 +12,7 @@
  * --no-original  skip the original (no nix-instantiate needed)
  * --only PART    `generate` (ours against the original) or `commands` (every command at
  *                size, bench/commands.ts); both by default
+ * --topology T   in the commands part, only `mesh` or only `hubs`
  * --markdown F   also write the report (machine, table, targets) to F
  *
  * WIRENIX_BENCH_BASELINE=DIR: a built checkout of another commit, whose `generate` the commands
@@ -341,12 +342,13 @@ async function main(): Promise<number> {
       "no-original": { type: "boolean", default: false },
       markdown: { type: "string" },
       only: { type: "string" },
+      topology: { type: "string" },
       help: { type: "boolean", default: false },
     },
   });
   if (values.help) {
     process.stdout.write(
-      "usage: node dist/bench/run.js [--quick] [--runs N] [--no-original] [--only generate|commands] [--markdown FILE]\n",
+      "usage: node dist/bench/run.js [--quick] [--runs N] [--no-original] [--only generate|commands] [--topology mesh|hubs] [--markdown FILE]\n",
     );
     return 0;
   }
@@ -358,6 +360,11 @@ async function main(): Promise<number> {
   const only = values.only;
   if (only !== undefined && only !== "generate" && only !== "commands") {
     process.stderr.write("bench: --only takes generate or commands\n");
+    return 2;
+  }
+  const topology = values.topology;
+  if (topology !== undefined && topology !== "mesh" && topology !== "hubs") {
+    process.stderr.write("bench: --topology takes mesh or hubs\n");
     return 2;
   }
   const theOriginal = values["no-original"] || only === "commands" ? undefined : locateOriginal();
@@ -447,6 +454,7 @@ async function main(): Promise<number> {
           scratch: dir,
           runs,
           quick: values.quick,
+          ...(topology ? { topology } : {}),
           ...(baseline
             ? { baseline: resolve(process.env.INIT_CWD ?? process.cwd(), baseline) }
             : {}),
