@@ -162,6 +162,17 @@ export class Generator {
     return catchInput(() => {
       const { context, keys } = this.#context(peerName, host);
       let config = this.configurer.configure(context);
+      // Key files named by their path on this machine: the hosts need the keys there too.
+      const { keysDir } = this.options;
+      if (keysDir !== undefined && !this.options.inlinePrivateKeys && keys.namesKeysDirFiles)
+        this.#warn(
+          diagnostic(
+            "warning",
+            "keys-dir-path",
+            [],
+            `the configurations name their key files by their path on this machine, in the keys directory ${resolve(keysDir)}: each host must have its own key at that very path, or its WireGuard interface gets no private key`,
+          ),
+        );
       // Providers' extra configuration is NixOS options (secret declarations); files have no
       // place for it.
       if (this.configurer.output !== "files")

@@ -6,14 +6,16 @@
  */
 import { existsSync } from "node:fs";
 import { Command } from "commander";
+import { builtinParsers } from "../acl/parse.js";
 import { editAclFile, lockAcl } from "../edit/acl-file.js";
 import { randomIpv6Prefix, starterAclText } from "../edit/init.js";
-import { parseEndpoint, planAddPeer } from "../edit/peers.js";
+import { type AddPeerOptions, parseEndpoint, planAddPeer } from "../edit/peers.js";
 import { planRemovePeer } from "../edit/remove-peer.js";
 import { describeFileError, errnoCode, writeNewFile } from "../io/atomic-write.js";
 import { generatedAddress } from "../network/addresses.js";
+import { addedPeerAdvice } from "./add-peer-advice.js";
 import { collect } from "./common.js";
-import { type CliIO, EXIT_INVALID, printDiagnostics, UsageError } from "./io.js";
+import { type CliIO, EXIT_INVALID, messagePrefix, printDiagnostics, UsageError } from "./io.js";
 
 function port(value: string): number {
   const n = Number(value);
@@ -82,8 +84,12 @@ function writeStarter(
   }
   const subnet = flags.subnet ?? "wg";
   const pool = flags.pool === undefined ? "" : `, IPv4 pool ${flags.pool}`;
+  // add-peer edits every format but Nix: a .nix ACL gets its peers by hand.
+  const next = file.endsWith(".nix")
+    ? `next: add peers by hand into peers = [ ] of ${file} (its comments show the shape; add-peer edits only .yaml, .yml, .json and .toml ACLs), then: wirenix check ${file}`
+    : `next: wirenix add-peer ${file} NAME`;
   io.out(
-    `wrote ${file}: subnet ${q(subnet)} (port ${flags.port ?? 51820}${pool}, IPv6 prefix ${ipv6Prefix}, random), no peers yet\nnext: wirenix add-peer ${file} NAME\n`,
+    `wrote ${file}: subnet ${q(subnet)} (port ${flags.port ?? 51820}${pool}, IPv6 prefix ${ipv6Prefix}, random), no peers yet\n${next}\n`,
   );
   return 0;
 }
@@ -102,17 +108,28 @@ async function addPeer(io: CliIO, file: string, name: string, flags: AddFlags): 
       `--endpoint ${q(flags.endpoint)}: expected HOST or HOST:PORT (an IPv6 address with a port as [ADDRESS]:PORT)`,
     );
   let added: { subnet: string; port: number; address?: string; ipv6Prefix?: string } | undefined;
-  const edited = await editAclFile(file, "add-peer", (data) => {
-    const plan = planAddPeer(data, {
-      name,
-      groups: flags.group,
-      ...(flags.subnet === undefined ? {} : { subnet: flags.subnet }),
-      ...(endpoint ? { endpoint } : {}),
-      ...(flags.port === undefined ? {} : { port: flags.port }),
-    });
-    if (plan.ok) added = plan.value;
-    return plan;
-  });
+  let before: unknown;
+  const options: AddPeerOptions = {
+    name,
+    groups: flags.group,
+    ...(flags.subnet === undefined ? {} : { subnet: flags.subnet }),
+    ...(endpoint ? { endpoint } : {}),
+    ...(flags.port === undefined ? {} : { port: flags.port }),
+  };
+  const registry = builtinParsers();
+  const edited = await editAclFile(
+    file,
+    "add-peer",
+    (data) => {
+      const plan = planAddPeer(data, options);
+      if (plan.ok) {
+        added = plan.value;
+        before = data;
+      }
+      return plan;
+    },
+    registry,
+  );
   if (!edited.ok || !added) {
     printDiagnostics(io, edited.ok ? [] : edited.diagnostics);
     return EXIT_INVALID;
@@ -125,6 +142,9 @@ async function addPeer(io: CliIO, file: string, name: string, flags: AddFlags): 
   io.out(
     `added peer ${q(name)} to subnet ${q(added.subnet)} in ${file}: listen port ${added.port}, addresses ${addresses}\n`,
   );
+  // What `check` would warn about the new peer, said now, while the command is in mind.
+  for (const advice of addedPeerAdvice(file, before, options, added.subnet, registry))
+    io.err(`${messagePrefix(io, "warning")}${advice}\n`);
   return 0;
 }
 

@@ -3,7 +3,7 @@
  * holding the local private key, the file holding a subnet's preshared key. Providers are asked
  * in the order the user gave; the first answer wins.
  */
-import { realpathSync } from "node:fs";
+import { existsSync, realpathSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { ConfigTree } from "../core/config-tree.js";
 import { diagnostic, InputError, type Mismatch, type PathSegment } from "../core/diagnostics.js";
@@ -99,6 +99,8 @@ export class PeerKeys {
   readonly #keysDir: string | undefined;
   readonly #publicKeys = new Map<NetPeer, string>();
   readonly #checkedPublicKeys: Set<string>;
+  /** Whether an answered key file path is in the keys directory (see `namesKeysDirFiles`). */
+  #namedKeysDirFile = false;
 
   /**
    * `checkedPublicKeys`: public keys found well-formed already, shared by the peers of one run
@@ -116,6 +118,19 @@ export class PeerKeys {
       name: p.name,
       answers: p.forPeer(context),
     }));
+  }
+
+  /**
+   * Whether a private or preshared key file the providers answered is in the keys directory:
+   * a path on the machine that runs wirenix, which the configuration then names.
+   */
+  get namesKeysDirFiles(): boolean {
+    return this.#namedKeysDirFile;
+  }
+
+  #noteKeysDirFile(file: string): void {
+    if (this.#keysDir !== undefined && file.startsWith(`${resolve(this.#keysDir)}/`))
+      this.#namedKeysDirFile = true;
   }
 
   #names(): string {
@@ -176,6 +191,7 @@ export class PeerKeys {
             "a bad private key file",
             problem,
           );
+        this.#noteKeysDirFile(file as string);
         return file as string;
       }
     }
@@ -203,6 +219,7 @@ export class PeerKeys {
             `a bad preshared key file for subnet ${JSON.stringify(subnet.name)}`,
             problem,
           );
+        this.#noteKeysDirFile(file as string);
         return file as string;
       }
     }
@@ -242,39 +259,36 @@ export class PeerKeys {
       this.checkOwnPrivateKey(given, source);
       return given;
     }
+    const missing = (why: string) =>
+      new InputError([
+        diagnostic(
+          "error",
+          "no-private-key",
+          ["peers", this.#peer.index, "privateKey"],
+          `no private key for peer ${JSON.stringify(this.#peer.name)} to write into its configuration: ${why}`,
+        ),
+      ]);
+    // The keys directory is where the key is read from: its file missing is the whole story
+    // (whatever path the ACL names is never read, see #ownKeyFile).
+    if (this.#keysDir !== undefined) {
+      const own = join(this.#keysDir, keyFiles.privateKey(this.#peer.name));
+      if (!existsSync(own)) throw missing(`${own} does not exist`);
+    }
     let file: string;
     try {
       file = this.privateKeyFile();
     } catch {
-      throw new InputError([
-        diagnostic(
-          "error",
-          "no-private-key",
-          ["peers", this.#peer.index, "privateKey"],
-          `no private key for peer ${JSON.stringify(this.#peer.name)} to write into its configuration: the ACL has no privateKey and no key file was found (key providers asked: ${this.#names()}); give --keys-dir DIR after wirenix keys generate`,
-        ),
-      ]);
+      throw missing(
+        `the ACL has no privateKey and no key file was found (key providers asked: ${this.#names()})`,
+      );
     }
     const own = this.#ownKeyFile(file, keyFiles.privateKey(this.#peer.name));
-    if (own !== true)
-      throw new InputError([
-        diagnostic(
-          "error",
-          "no-private-key",
-          ["peers", this.#peer.index, "privateKey"],
-          `no private key for peer ${JSON.stringify(this.#peer.name)} to write into its configuration: ${file} is not read, since ${own}; give --keys-dir DIR after wirenix keys generate`,
-        ),
-      ]);
+    if (own !== true) throw missing(`${file} is not read, since ${own}`);
     const key = readKeyFile(file);
     if (key === undefined)
-      throw new InputError([
-        diagnostic(
-          "error",
-          "no-private-key",
-          ["peers", this.#peer.index, "privateKey"],
-          `no private key for peer ${JSON.stringify(this.#peer.name)} to write into its configuration: ${file} is not readable here or holds no WireGuard key (key providers asked: ${this.#names()}); give --keys-dir DIR after wirenix keys generate`,
-        ),
-      ]);
+      throw missing(
+        `${file} is not readable here or holds no WireGuard key (key providers asked: ${this.#names()})`,
+      );
     this.checkOwnPrivateKey(key, file);
     return key;
   }
@@ -349,7 +363,7 @@ export class PeerKeys {
         "error",
         "no-preshared-key",
         ["subnets", subnet.index, "presharedKeyFile"],
-        `no preshared key for subnet ${JSON.stringify(subnet.name)} to write into the configuration of ${JSON.stringify(this.#peer.name)}: ${found.file} ${found.refused === undefined ? "is not readable here or holds no WireGuard key" : `is not read, since ${found.refused}`} (run wirenix keys generate and give --keys-dir)`,
+        `no preshared key for subnet ${JSON.stringify(subnet.name)} to write into the configuration of ${JSON.stringify(this.#peer.name)}: ${found.file} ${found.refused === undefined ? "is not readable here or holds no WireGuard key" : `is not read, since ${found.refused}`}`,
       ),
     ]);
   }
