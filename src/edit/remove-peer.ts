@@ -21,9 +21,9 @@
  * Policy tests: a test `from: P` goes; a target naming P (`P`, `P.subnet`, with or without a
  * service) goes from `reaches` and `notReaches` (an assertion about a peer that does not exist
  * proves nothing); a test left with no target goes. A routed target (`192.168.10.0/24`) names a
- * network, not the peer: it stays even when P routed it, with a notice saying which peer routes
- * it now, or that none does (`check` then reports it), since dropping a `notReaches` on a network
- * could hide a way in that another route opens later. Other peers' `exitNode: P` goes, and so
+ * network, not the peer: it stays when another peer's routes hold it, with a notice saying which;
+ * when P was its only router it goes too, with a notice, as the ACL's parser reads a test's target
+ * only where some peer routes it (the removed line says to write it again with the next router). Other peers' `exitNode: P` goes, and so
  * does a subnet's `relay: P`.
  */
 
@@ -224,31 +224,42 @@ function testEdits(plan: Plan, network: Network, peer: string) {
       plan.remove(["tests", test.index], `it tested what peer ${q(peer)} reaches`);
       continue;
     }
-    const gone: PathSegment[][] = [];
+    const gone: { path: PathSegment[]; why: string }[] = [];
     let left = 0;
     for (const { path, text, target } of [...test.reaches, ...test.notReaches]) {
       // `peer` or `peer.subnet`: the target goes with the peer.
-      if (target.peer === peer && target.network === undefined) gone.push([...path]);
-      else {
-        left++;
-        if (target.peer !== peer) continue;
-        // A network that P's route delivered: it stays (see the module's comment).
-        const routers = otherRouters(network, text, peer);
-        plan.notices.push(
-          `kept ${renderPath(path)} (${q(text)}): it names a network, not a peer; ${q(peer)} routed it, ${
-            routers.length > 0
-              ? `and now the routes of ${routers.map((r) => q(r)).join(", ")} hold it`
-              : "and no other peer does, so `check` reports it until one does or the test is changed"
-          }`,
-        );
+      if (target.peer === peer && target.network === undefined) {
+        gone.push({ path: [...path], why: `peer ${q(peer)} is gone` });
+        continue;
       }
+      if (target.peer !== peer) {
+        left++;
+        continue;
+      }
+      // A network that P's route delivered: it stays while another peer routes it (see the
+      // module's comment); routed by nobody, it could not be read any more, so it goes.
+      const routers = otherRouters(network, text, peer);
+      if (routers.length === 0) {
+        gone.push({
+          path: [...path],
+          why: `${q(text)} names a network only ${q(peer)} routed, and a test may name only what some peer routes (write it again once another peer routes it)`,
+        });
+        continue;
+      }
+      left++;
+      plan.notices.push(
+        `kept ${renderPath(path)} (${q(text)}): it names a network, not a peer; ${q(peer)} routed it, and now the routes of ${routers.map((r) => q(r)).join(", ")} hold it`,
+      );
     }
     if (gone.length === 0) continue;
     if (left === 0) {
-      plan.remove(["tests", test.index], `every target of it was peer ${q(peer)}`);
+      plan.remove(
+        ["tests", test.index],
+        `every target of it was peer ${q(peer)} or what it routed`,
+      );
       continue;
     }
-    for (const path of gone) plan.remove(path, `peer ${q(peer)} is gone`);
+    for (const { path, why } of gone) plan.remove(path, why);
   }
 }
 
