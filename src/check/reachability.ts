@@ -1,0 +1,293 @@
+/**
+ * Who reaches whom with which services, for every pair of peers at once: the answer
+ * `tracePacket` (paths.ts) gives pair by pair, computed for a whole network in one pass. The
+ * path a packet takes does not depend on its service, only the rules on the way do; so each
+ * (sender, address) pair is followed once, and each host's verdict is a mask of service pieces
+ * (services.ts) looked up in tables built once per host and interface, instead of one trace per
+ * pair and service that scans every link and rule. It follows the same steps as `tracePacket`,
+ * and a test holds the two to the same answers; `explain` stays the one that says why.
+ */
+
+import { AccessRules, hostForwards } from "../network/access.js";
+import type { Address } from "../network/address.js";
+import type { AddressRange } from "../network/cidr.js";
+import type { Link, NetInterface, NetPeer, Network } from "../network/model.js";
+import { enforcesRules } from "../network/platform.js";
+import { allowedIPs } from "../network/routing.js";
+import type { ServiceSpace } from "./services.js";
+
+/** The services each peer reaches on each other peer (by index in `peers`). */
+export interface Reachability {
+  peers: readonly string[];
+  space: ServiceSpace;
+  /** `masks[from * n + to]`: the service pieces a packet from `from` arrives at `to` with. */
+  masks: readonly bigint[];
+}
+
+/** The mask of the pair, by name; 0n when either is no peer. */
+export function reachMask(r: Reachability, from: string, to: string, index?: Map<string, number>) {
+  const at = index ?? new Map(r.peers.map((p, i) => [p, i]));
+  const a = at.get(from);
+  const b = at.get(to);
+  if (a === undefined || b === undefined) return 0n;
+  return r.masks[a * r.peers.length + b] ?? 0n;
+}
+
+const key = (a: Address) => `${a.family}:${a.value}`;
+
+interface RouteEntry {
+  iface: number;
+  kind: "iface" | "link" | "own";
+  link?: number;
+  prefix: number;
+  range: AddressRange;
+}
+
+/** A host's routes (its interface prefixes, AllowedIPs and own networks), for fast lookup. */
+interface HostView {
+  peer: NetPeer;
+  ifaces: readonly NetInterface[];
+  forwards: boolean;
+  unenforced: boolean;
+  owned: Set<string>;
+  /** Entries of one host each (a /32 or /128), by address. */
+  exact: Map<string, RouteEntry[]>;
+  /** Wider entries, scanned. */
+  wide: RouteEntry[];
+  /** Per interface: the link to each peer, by name. */
+  linkTo: Map<string, Link>[];
+}
+
+interface AccessView {
+  /** Pieces let in for the host itself, by source address. */
+  input: Map<string, bigint>;
+  forward: { sources: Set<string>; destinations: readonly Address[]; mask: bigint }[];
+  exitSources: Set<string>;
+  known: readonly Address[];
+}
+
+function holdsRange(range: AddressRange, dst: Address): boolean {
+  return range.family === dst.family && range.start <= dst.value && dst.value <= range.end;
+}
+
+function bitsOf(family: 4 | 6): number {
+  return family === 4 ? 32 : 128;
+}
+
+/** The tables of one network, built as hosts are met. */
+class Tracer {
+  readonly #network: Network;
+  readonly #space: ServiceSpace;
+  readonly #rules: AccessRules;
+  readonly #hosts = new Map<string, HostView>();
+  readonly #access = new Map<string, AccessView>();
+  readonly #allowed = new Map<Link, { exact: Set<string>; wide: AddressRange[] }>();
+
+  constructor(network: Network, space: ServiceSpace) {
+    this.#network = network;
+    this.#space = space;
+    this.#rules = new AccessRules(network);
+  }
+
+  host(name: string): HostView {
+    let view = this.#hosts.get(name);
+    if (view) return view;
+    const peer = this.#network.peer(name) as NetPeer;
+    const ifaces = this.#network.interfaces(name);
+    const exact = new Map<string, RouteEntry[]>();
+    const wide: RouteEntry[] = [];
+    const add = (entry: Omit<RouteEntry, "prefix" | "range">, range: AddressRange) => {
+      const full: RouteEntry = { ...entry, prefix: range.prefix, range };
+      if (range.prefix === bitsOf(range.family)) {
+        const k = `${range.family}:${range.start}`;
+        const list = exact.get(k);
+        if (list) list.push(full);
+        else exact.set(k, [full]);
+      } else wide.push(full);
+    };
+    const owned = new Set<string>();
+    const linkTo: Map<string, Link>[] = [];
+    ifaces.forEach((iface, i) => {
+      for (const a of iface.addresses) {
+        owned.add(key(a));
+        add({ iface: i, kind: "iface" }, a.interfaceRange);
+      }
+      iface.links.forEach((l, j) => {
+        for (const a of allowedIPs(l)) add({ iface: i, kind: "link", link: j }, a.range);
+      });
+      for (const r of iface.routes ?? []) add({ iface: i, kind: "own" }, r.range);
+      linkTo.push(new Map(iface.links.map((l) => [l.peer.name, l])));
+    });
+    view = {
+      peer,
+      ifaces,
+      forwards: hostForwards(ifaces),
+      unenforced: this.#rules.enforced && !enforcesRules(peer),
+      owned,
+      exact,
+      wide,
+      linkTo,
+    };
+    this.#hosts.set(name, view);
+    return view;
+  }
+
+  /** `routeOf` of paths.ts, from the tables. */
+  route(view: HostView, dst: Address): { iface: number; link?: Link; own: boolean } | undefined {
+    const found = [...(view.exact.get(key(dst)) ?? [])];
+    for (const e of view.wide) if (holdsRange(e.range, dst)) found.push(e);
+    if (found.length === 0) return undefined;
+    const bestOf = (own: boolean) => {
+      let best: { iface: number; length: number } | undefined;
+      for (let i = 0; i < view.ifaces.length; i++) {
+        let length = -1;
+        for (const e of found)
+          if (e.iface === i && (e.kind === "own") === own) length = Math.max(length, e.prefix);
+        if (length >= 0 && (!best || length > best.length)) best = { iface: i, length };
+      }
+      return best;
+    };
+    const best = bestOf(false);
+    const own = bestOf(true);
+    if (own && (!best || own.length >= best.length)) return { iface: own.iface, own: true };
+    if (!best) return undefined;
+    let link: number | undefined;
+    let length = -1;
+    for (const e of found)
+      if (e.iface === best.iface && e.kind === "link" && e.link !== undefined) {
+        if (e.prefix > length || (e.prefix === length && e.link < (link ?? 0))) {
+          link = e.link;
+          length = e.prefix;
+        }
+      }
+    const iface = view.ifaces[best.iface] as NetInterface;
+    return link === undefined
+      ? { iface: best.iface, own: false }
+      : { iface: best.iface, link: iface.links[link] as Link, own: false };
+  }
+
+  access(view: HostView, iface: NetInterface): AccessView {
+    const k = `${view.peer.name}\u0000${iface.subnet.name}`;
+    let found = this.#access.get(k);
+    if (found) return found;
+    const access = this.#rules.interfaceAccess(view.peer, iface, view.forwards);
+    const input = new Map<string, bigint>();
+    for (const allow of access.input) {
+      const mask = this.#space.maskOf(allow.services);
+      for (const s of allow.sources) input.set(key(s), (input.get(key(s)) ?? 0n) | mask);
+    }
+    found = {
+      input,
+      forward: access.forward.map((allow) => ({
+        sources: new Set(allow.sources.map(key)),
+        destinations: allow.destinations ?? [],
+        mask: this.#space.maskOf(allow.services),
+      })),
+      exitSources: new Set(access.exitSources.map(key)),
+      known: access.known,
+    };
+    this.#access.set(k, found);
+    return found;
+  }
+
+  /** Whether the AllowedIPs of `link` hold `src`. */
+  allows(link: Link, src: Address): boolean {
+    let table = this.#allowed.get(link);
+    if (!table) {
+      table = { exact: new Set(), wide: [] };
+      for (const a of allowedIPs(link)) {
+        const r = a.range;
+        if (r.prefix === bitsOf(r.family)) table.exact.add(`${r.family}:${r.start}`);
+        else table.wide.push(r);
+      }
+      this.#allowed.set(link, table);
+    }
+    return table.exact.has(key(src)) || table.wide.some((r) => holdsRange(r, src));
+  }
+
+  /** The service pieces a packet from `from` to `dst` arrives with (`tracePacket`'s steps). */
+  reach(from: string, dst: Address): bigint {
+    const all = this.#space.all;
+    let mask = all;
+    let current = from;
+    let arrived: { iface: NetInterface; from: string; source: Address } | undefined;
+    const seen = new Set<string>();
+    for (;;) {
+      if (seen.has(current)) return 0n;
+      seen.add(current);
+      const view = this.host(current);
+      const filtered = arrived !== undefined && this.#rules.enforced && !view.unenforced;
+      const access = filtered && arrived ? this.access(view, arrived.iface) : undefined;
+      const ownsDst = view.owned.has(key(dst));
+      if (arrived && ownsDst) {
+        const passes = access ? (access.input.get(key(arrived.source)) ?? 0n) : all;
+        return mask & passes;
+      }
+      if (!arrived && ownsDst) return 0n;
+      const route = this.route(view, dst);
+      if (arrived && !view.forwards) return 0n;
+      if (arrived) {
+        let passes = all;
+        if (access) {
+          passes = 0n;
+          const src = key(arrived.source);
+          for (const f of access.forward)
+            if (f.sources.has(src) && f.destinations.some((d) => d.holds(dst))) passes |= f.mask;
+          if (access.exitSources.has(src) && !access.known.some((d) => d.holds(dst)))
+            passes = all;
+        }
+        mask &= passes;
+        if (mask === 0n) return 0n;
+        if (route?.own) return mask;
+      } else if (route?.own) return 0n;
+      if (!route) return 0n;
+      const iface = view.ifaces[route.iface] as NetInterface;
+      const link = route.link;
+      if (!link || link.noHandshake) return 0n;
+      const subnet = iface.subnet.name;
+      const masquerade =
+        arrived !== undefined &&
+        arrived.iface.subnet.name !== subnet &&
+        arrived.iface.links.some((l) => l.peer.name === arrived?.from && l.exitClient);
+      const src =
+        arrived && !masquerade ? arrived.source : sourceOf(iface, view.ifaces, dst.family);
+      if (!src) return 0n;
+      const next = link.peer.name;
+      const nextView = this.host(next);
+      const nextIndex = nextView.ifaces.findIndex((i) => i.subnet.name === subnet);
+      const back = nextView.linkTo[nextIndex]?.get(current);
+      if (!back || !this.allows(back, src)) return 0n;
+      arrived = { iface: nextView.ifaces[nextIndex] as NetInterface, from: current, source: src };
+      current = next;
+    }
+  }
+}
+
+function sourceOf(iface: NetInterface, all: readonly NetInterface[], family: 4 | 6) {
+  for (const i of [iface, ...all])
+    for (const a of i.addresses) if (a.family === family) return a.host;
+  return undefined;
+}
+
+/**
+ * Every peer's reach on every other peer: a packet reaches a peer when it arrives at one of
+ * its addresses (any subnet), as policy tests count it.
+ */
+export function reachability(network: Network, space: ServiceSpace): Reachability {
+  const tracer = new Tracer(network, space);
+  const peers = network.peers.map((p) => p.name);
+  const targets = network.peers.map((p) => p.memberships.flatMap((m) => m.addresses.map((a) => a.host)));
+  const n = peers.length;
+  const masks: bigint[] = new Array(n * n).fill(0n);
+  for (let a = 0; a < n; a++)
+    for (let b = 0; b < n; b++) {
+      if (a === b) continue;
+      let mask = 0n;
+      for (const address of targets[b] ?? []) {
+        mask |= tracer.reach(peers[a] as string, address);
+        if (mask === space.all) break;
+      }
+      masks[a * n + b] = mask;
+    }
+  return { peers, space, masks };
+}

@@ -1,0 +1,1 @@
+export function reportCommand(): never { throw new Error("todo"); }
