@@ -33,12 +33,38 @@ export function reachMask(r: Reachability, from: string, to: string, index?: Map
   return r.masks[a * r.peers.length + b] ?? 0n;
 }
 
-const key = (a: Address) => `${a.family}:${a.value}`;
+/**
+ * Addresses as small numbers: each distinct (family, value) once, so the tables below are
+ * keyed by integers instead of 128-bit numbers turned to text on every lookup.
+ */
+class AddressIds {
+  readonly #byValue = new Map<string, number>();
+  readonly #byObject = new WeakMap<Address, number>();
+
+  of(a: Address): number {
+    let id = this.#byObject.get(a);
+    if (id === undefined) {
+      id = this.ofRange(a.family, a.value);
+      this.#byObject.set(a, id);
+    }
+    return id;
+  }
+
+  ofRange(family: 4 | 6, value: bigint): number {
+    const text = `${family}:${value}`;
+    let id = this.#byValue.get(text);
+    if (id === undefined) {
+      id = this.#byValue.size;
+      this.#byValue.set(text, id);
+    }
+    return id;
+  }
+}
 
 interface RouteEntry {
   iface: number;
   kind: "iface" | "link" | "own";
-  link?: number;
+  link: number | undefined;
   prefix: number;
   range: AddressRange;
 }
@@ -49,9 +75,9 @@ interface HostView {
   ifaces: readonly NetInterface[];
   forwards: boolean;
   unenforced: boolean;
-  owned: Set<string>;
+  owned: Set<number>;
   /** Entries of one host each (a /32 or /128), by address. */
-  exact: Map<string, RouteEntry[]>;
+  exact: Map<number, RouteEntry[]>;
   /** Wider entries, scanned. */
   wide: RouteEntry[];
   /** Per interface: the link to each peer, by name. */
@@ -60,9 +86,9 @@ interface HostView {
 
 interface AccessView {
   /** Pieces let in for the host itself, by source address. */
-  input: Map<string, bigint>;
-  forward: { sources: Set<string>; destinations: readonly Address[]; mask: bigint }[];
-  exitSources: Set<string>;
+  input: Map<number, bigint>;
+  forward: { sources: Set<number>; destinations: readonly Address[]; mask: bigint }[];
+  exitSources: Set<number>;
   known: readonly Address[];
 }
 
@@ -81,7 +107,9 @@ class Tracer {
   readonly #rules: AccessRules;
   readonly #hosts = new Map<string, HostView>();
   readonly #access = new Map<string, AccessView>();
-  readonly #allowed = new Map<Link, { exact: Set<string>; wide: AddressRange[] }>();
+  readonly #allowed = new Map<Link, { exact: Set<number>; wide: AddressRange[] }>();
+  readonly #ids = new AddressIds();
+  readonly #hostAddresses = new WeakMap<Address, Address>();
 
   constructor(network: Network, space: ServiceSpace) {
     this.#network = network;
@@ -94,28 +122,35 @@ class Tracer {
     if (view) return view;
     const peer = this.#network.peer(name) as NetPeer;
     const ifaces = this.#network.interfaces(name);
-    const exact = new Map<string, RouteEntry[]>();
+    const exact = new Map<number, RouteEntry[]>();
     const wide: RouteEntry[] = [];
-    const add = (entry: Omit<RouteEntry, "prefix" | "range">, range: AddressRange) => {
-      const full: RouteEntry = { ...entry, prefix: range.prefix, range };
+    const add = (
+      iface: number,
+      kind: RouteEntry["kind"],
+      link: number | undefined,
+      a: Address,
+      range: AddressRange,
+    ) => {
+      const entry: RouteEntry = { iface, kind, link, prefix: range.prefix, range };
       if (range.prefix === bitsOf(range.family)) {
-        const k = `${range.family}:${range.start}`;
+        // A full-length entry is its own address: keyed as the address is.
+        const k = this.#ids.of(a);
         const list = exact.get(k);
-        if (list) list.push(full);
-        else exact.set(k, [full]);
-      } else wide.push(full);
+        if (list) list.push(entry);
+        else exact.set(k, [entry]);
+      } else wide.push(entry);
     };
-    const owned = new Set<string>();
+    const owned = new Set<number>();
     const linkTo: Map<string, Link>[] = [];
     ifaces.forEach((iface, i) => {
       for (const a of iface.addresses) {
-        owned.add(key(a));
-        add({ iface: i, kind: "iface" }, a.interfaceRange);
+        owned.add(this.#ids.of(a));
+        add(i, "iface", undefined, a, a.interfaceRange);
       }
       iface.links.forEach((l, j) => {
-        for (const a of allowedIPs(l)) add({ iface: i, kind: "link", link: j }, a.range);
+        for (const a of allowedIPs(l)) add(i, "link", j, a, a.range);
       });
-      for (const r of iface.routes ?? []) add({ iface: i, kind: "own" }, r.range);
+      for (const r of iface.routes ?? []) add(i, "own", undefined, r, r.range);
       linkTo.push(new Map(iface.links.map((l) => [l.peer.name, l])));
     });
     view = {
@@ -134,8 +169,13 @@ class Tracer {
 
   /** `routeOf` of paths.ts, from the tables. */
   route(view: HostView, dst: Address): { iface: number; link?: Link; own: boolean } | undefined {
-    const found = [...(view.exact.get(key(dst)) ?? [])];
-    for (const e of view.wide) if (holdsRange(e.range, dst)) found.push(e);
+    const exact = view.exact.get(this.#ids.of(dst));
+    let found: RouteEntry[] = exact ?? [];
+    for (const e of view.wide)
+      if (holdsRange(e.range, dst)) {
+        if (found === exact) found = [...found];
+        found.push(e);
+      }
     if (found.length === 0) return undefined;
     const bestOf = (own: boolean) => {
       let best: { iface: number; length: number } | undefined;
@@ -171,23 +211,34 @@ class Tracer {
     let found = this.#access.get(k);
     if (found) return found;
     const access = this.#rules.interfaceAccess(view.peer, iface, view.forwards);
-    const input = new Map<string, bigint>();
+    const id = (a: Address) => this.#ids.of(a);
+    const input = new Map<number, bigint>();
     for (const allow of access.input) {
       const mask = this.#space.maskOf(allow.services);
-      for (const s of allow.sources) input.set(key(s), (input.get(key(s)) ?? 0n) | mask);
+      for (const s of allow.sources) input.set(id(s), (input.get(id(s)) ?? 0n) | mask);
     }
     found = {
       input,
       forward: access.forward.map((allow) => ({
-        sources: new Set(allow.sources.map(key)),
+        sources: new Set(allow.sources.map(id)),
         destinations: allow.destinations ?? [],
         mask: this.#space.maskOf(allow.services),
       })),
-      exitSources: new Set(access.exitSources.map(key)),
+      exitSources: new Set(access.exitSources.map(id)),
       known: access.known,
     };
     this.#access.set(k, found);
     return found;
+  }
+
+  /** `a.host`, made once per address (it is a new object each time for a prefixed one). */
+  #hostOf(a: Address): Address {
+    let host = this.#hostAddresses.get(a);
+    if (!host) {
+      host = a.host;
+      this.#hostAddresses.set(a, host);
+    }
+    return host;
   }
 
   /** Whether the AllowedIPs of `link` hold `src`. */
@@ -197,12 +248,12 @@ class Tracer {
       table = { exact: new Set(), wide: [] };
       for (const a of allowedIPs(link)) {
         const r = a.range;
-        if (r.prefix === bitsOf(r.family)) table.exact.add(`${r.family}:${r.start}`);
+        if (r.prefix === bitsOf(r.family)) table.exact.add(this.#ids.of(a));
         else table.wide.push(r);
       }
       this.#allowed.set(link, table);
     }
-    return table.exact.has(key(src)) || table.wide.some((r) => holdsRange(r, src));
+    return table.exact.has(this.#ids.of(src)) || table.wide.some((r) => holdsRange(r, src));
   }
 
   /** The service pieces a packet from `from` to `dst` arrives with (`tracePacket`'s steps). */
@@ -211,16 +262,18 @@ class Tracer {
     let mask = all;
     let current = from;
     let arrived: { iface: NetInterface; from: string; source: Address } | undefined;
-    const seen = new Set<string>();
+    // Paths are a few hops long: a list is cheaper than a set.
+    const seen: string[] = [];
+    const dstId = this.#ids.of(dst);
     for (;;) {
-      if (seen.has(current)) return 0n;
-      seen.add(current);
+      if (seen.includes(current)) return 0n;
+      seen.push(current);
       const view = this.host(current);
       const filtered = arrived !== undefined && this.#rules.enforced && !view.unenforced;
       const access = filtered && arrived ? this.access(view, arrived.iface) : undefined;
-      const ownsDst = view.owned.has(key(dst));
+      const ownsDst = view.owned.has(dstId);
       if (arrived && ownsDst) {
-        const passes = access ? (access.input.get(key(arrived.source)) ?? 0n) : all;
+        const passes = access ? (access.input.get(this.#ids.of(arrived.source)) ?? 0n) : all;
         return mask & passes;
       }
       if (!arrived && ownsDst) return 0n;
@@ -230,7 +283,7 @@ class Tracer {
         let passes = all;
         if (access) {
           passes = 0n;
-          const src = key(arrived.source);
+          const src = this.#ids.of(arrived.source);
           for (const f of access.forward)
             if (f.sources.has(src) && f.destinations.some((d) => d.holds(dst))) passes |= f.mask;
           if (access.exitSources.has(src) && !access.known.some((d) => d.holds(dst)))
@@ -249,8 +302,8 @@ class Tracer {
         arrived !== undefined &&
         arrived.iface.subnet.name !== subnet &&
         arrived.iface.links.some((l) => l.peer.name === arrived?.from && l.exitClient);
-      const src =
-        arrived && !masquerade ? arrived.source : sourceOf(iface, view.ifaces, dst.family);
+      const chosen = arrived && !masquerade ? undefined : sourceOf(iface, view.ifaces, dst.family);
+      const src = arrived && !masquerade ? arrived.source : chosen && this.#hostOf(chosen);
       if (!src) return 0n;
       const next = link.peer.name;
       const nextView = this.host(next);
@@ -263,9 +316,10 @@ class Tracer {
   }
 }
 
+/** The host's address of the family, on `iface` first (as paths.ts picks a source). */
 function sourceOf(iface: NetInterface, all: readonly NetInterface[], family: 4 | 6) {
-  for (const i of [iface, ...all])
-    for (const a of i.addresses) if (a.family === family) return a.host;
+  for (const a of iface.addresses) if (a.family === family) return a;
+  for (const i of all) for (const a of i.addresses) if (a.family === family) return a;
   return undefined;
 }
 
