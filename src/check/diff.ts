@@ -115,7 +115,9 @@ export function traceLine(trace: Trace): string {
       parts.push(`-[${hop.subnet}${by ? ` by ${by}` : ""}]-> ${q(hop.to)}`);
     }
   const last = trace.hops[trace.hops.length - 1];
-  const end = last ? `${last.action === "drop" ? `dropped at ${q(last.peer)}: ` : ""}${last.why}` : "";
+  const end = last
+    ? `${last.action === "drop" ? `dropped at ${q(last.peer)}: ` : ""}${last.why}`
+    : "";
   return `${parts.length > 0 ? `${parts.join(" ")}: ` : ""}${end}`;
 }
 

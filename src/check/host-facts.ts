@@ -4,7 +4,7 @@
  * endpoints, and the firewall rules it loads. `diff` tells two versions of a host apart by
  * these; no private key is kept, only whether it changed.
  */
-import { AccessRules, hostForwards, serviceText, type Allow } from "../network/access.js";
+import { AccessRules, type Allow, hostForwards, serviceText } from "../network/access.js";
 import type { NetPeer, Network } from "../network/model.js";
 import { enforcesRules } from "../network/platform.js";
 import { allowedIPTexts } from "../network/routing.js";
@@ -128,8 +128,10 @@ export function hostChanges(a: HostFacts, b: HostFacts): HostChange[] {
     for (const peer of peers) {
       const l = x.peers.get(peer);
       const m = y.peers.get(peer);
-      if (!l && m) out.push({ what: "peer", subnet, peer, new: `added (AllowedIPs ${m.allowedIPs})` });
-      else if (l && !m) out.push({ what: "peer", subnet, peer, old: `removed (AllowedIPs ${l.allowedIPs})` });
+      if (!l && m)
+        out.push({ what: "peer", subnet, peer, new: `added (AllowedIPs ${m.allowedIPs})` });
+      else if (l && !m)
+        out.push({ what: "peer", subnet, peer, old: `removed (AllowedIPs ${l.allowedIPs})` });
       else if (l && m) {
         field("AllowedIPs", l.allowedIPs, m.allowedIPs, { subnet, peer });
         field("endpoint", l.endpoint, m.endpoint, { subnet, peer });
@@ -138,8 +140,10 @@ export function hostChanges(a: HostFacts, b: HostFacts): HostChange[] {
     }
     const before = new Set(x.firewall);
     const after = new Set(y.firewall);
-    for (const line of x.firewall) if (!after.has(line)) out.push({ what: "firewall", subnet, old: line });
-    for (const line of y.firewall) if (!before.has(line)) out.push({ what: "firewall", subnet, new: line });
+    for (const line of x.firewall)
+      if (!after.has(line)) out.push({ what: "firewall", subnet, old: line });
+    for (const line of y.firewall)
+      if (!before.has(line)) out.push({ what: "firewall", subnet, new: line });
   }
   return out;
 }

@@ -82,6 +82,10 @@ interface HostView {
   wide: RouteEntry[];
   /** Per interface: the link to each peer, by name. */
   linkTo: Map<string, Link>[];
+  /** Interface index by subnet name. */
+  subnetIndex: Map<string, number>;
+  /** What the host lets in, by subnet (built when first asked). */
+  access: Map<string, AccessView>;
 }
 
 interface AccessView {
@@ -106,10 +110,10 @@ class Tracer {
   readonly #space: ServiceSpace;
   readonly #rules: AccessRules;
   readonly #hosts = new Map<string, HostView>();
-  readonly #access = new Map<string, AccessView>();
   readonly #allowed = new Map<Link, { exact: Set<number>; wide: AddressRange[] }>();
   readonly #ids = new AddressIds();
   readonly #hostAddresses = new WeakMap<Address, Address>();
+  readonly #seen: string[] = [];
 
   constructor(network: Network, space: ServiceSpace) {
     this.#network = network;
@@ -162,53 +166,79 @@ class Tracer {
       exact,
       wide,
       linkTo,
+      subnetIndex: new Map(ifaces.map((iface, i) => [iface.subnet.name, i])),
+      access: new Map(),
     };
     this.#hosts.set(name, view);
     return view;
   }
 
-  /** `routeOf` of paths.ts, from the tables. */
-  route(view: HostView, dst: Address): { iface: number; link?: Link; own: boolean } | undefined {
-    const exact = view.exact.get(this.#ids.of(dst));
-    let found: RouteEntry[] = exact ?? [];
-    for (const e of view.wide)
-      if (holdsRange(e.range, dst)) {
-        if (found === exact) found = [...found];
-        found.push(e);
-      }
-    if (found.length === 0) return undefined;
-    const bestOf = (own: boolean) => {
-      let best: { iface: number; length: number } | undefined;
-      for (let i = 0; i < view.ifaces.length; i++) {
-        let length = -1;
-        for (const e of found)
-          if (e.iface === i && (e.kind === "own") === own) length = Math.max(length, e.prefix);
-        if (length >= 0 && (!best || length > best.length)) best = { iface: i, length };
-      }
-      return best;
-    };
-    const best = bestOf(false);
-    const own = bestOf(true);
-    if (own && (!best || own.length >= best.length)) return { iface: own.iface, own: true };
-    if (!best) return undefined;
-    let link: number | undefined;
-    let length = -1;
-    for (const e of found)
-      if (e.iface === best.iface && e.kind === "link" && e.link !== undefined) {
-        if (e.prefix > length || (e.prefix === length && e.link < (link ?? 0))) {
-          link = e.link;
-          length = e.prefix;
+  // The route `route` found last: read right after the call (no object per lookup).
+  #routeIface = -1;
+  #routeLink: Link | undefined;
+  #routeOwn = false;
+
+  /**
+   * `routeOf` of paths.ts, from the tables: the longest entry (the first interface on a tie),
+   * a routed network of the host's own when it is as long, else the longest AllowedIPs on that
+   * interface (the first link on a tie). False when nothing holds `dst`.
+   */
+  route(view: HostView, dst: Address, dstId: number): boolean {
+    const exact = view.exact.get(dstId);
+    let bestIface = -1;
+    let bestLength = -1;
+    let ownIface = -1;
+    let ownLength = -1;
+    // Two passes over the matching entries (exact ones, then wide ones that hold dst).
+    const wide = view.wide;
+    const count = (exact?.length ?? 0) + wide.length;
+    for (let i = 0; i < count; i++) {
+      const e =
+        exact && i < exact.length
+          ? (exact[i] as RouteEntry)
+          : (wide[i - (exact?.length ?? 0)] as RouteEntry);
+      if (exact && i >= exact.length && !holdsRange(e.range, dst)) continue;
+      if (!exact && !holdsRange(e.range, dst)) continue;
+      if (e.kind === "own") {
+        if (e.prefix > ownLength || (e.prefix === ownLength && e.iface < ownIface)) {
+          ownLength = e.prefix;
+          ownIface = e.iface;
         }
+      } else if (e.prefix > bestLength || (e.prefix === bestLength && e.iface < bestIface)) {
+        bestLength = e.prefix;
+        bestIface = e.iface;
       }
-    const iface = view.ifaces[best.iface] as NetInterface;
-    return link === undefined
-      ? { iface: best.iface, own: false }
-      : { iface: best.iface, link: iface.links[link] as Link, own: false };
+    }
+    this.#routeLink = undefined;
+    if (ownIface >= 0 && (bestIface < 0 || ownLength >= bestLength)) {
+      this.#routeIface = ownIface;
+      this.#routeOwn = true;
+      return true;
+    }
+    if (bestIface < 0) return false;
+    this.#routeIface = bestIface;
+    this.#routeOwn = false;
+    let link = -1;
+    let length = -1;
+    for (let i = 0; i < count; i++) {
+      const e =
+        exact && i < exact.length
+          ? (exact[i] as RouteEntry)
+          : (wide[i - (exact?.length ?? 0)] as RouteEntry);
+      if (e.iface !== bestIface || e.kind !== "link" || e.link === undefined) continue;
+      if (exact && i >= exact.length && !holdsRange(e.range, dst)) continue;
+      if (!exact && !holdsRange(e.range, dst)) continue;
+      if (e.prefix > length || (e.prefix === length && e.link < link)) {
+        link = e.link;
+        length = e.prefix;
+      }
+    }
+    if (link >= 0) this.#routeLink = (view.ifaces[bestIface] as NetInterface).links[link];
+    return true;
   }
 
   access(view: HostView, iface: NetInterface): AccessView {
-    const k = `${view.peer.name}\u0000${iface.subnet.name}`;
-    let found = this.#access.get(k);
+    let found = view.access.get(iface.subnet.name);
     if (found) return found;
     const access = this.#rules.interfaceAccess(view.peer, iface, view.forwards);
     const id = (a: Address) => this.#ids.of(a);
@@ -227,7 +257,7 @@ class Tracer {
       exitSources: new Set(access.exitSources.map(id)),
       known: access.known,
     };
-    this.#access.set(k, found);
+    view.access.set(iface.subnet.name, found);
     return found;
   }
 
@@ -242,7 +272,7 @@ class Tracer {
   }
 
   /** Whether the AllowedIPs of `link` hold `src`. */
-  allows(link: Link, src: Address): boolean {
+  allows(link: Link, src: Address, srcId: number): boolean {
     let table = this.#allowed.get(link);
     if (!table) {
       table = { exact: new Set(), wide: [] };
@@ -253,64 +283,79 @@ class Tracer {
       }
       this.#allowed.set(link, table);
     }
-    return table.exact.has(this.#ids.of(src)) || table.wide.some((r) => holdsRange(r, src));
+    if (table.exact.has(srcId)) return true;
+    for (const r of table.wide) if (holdsRange(r, src)) return true;
+    return false;
   }
 
   /** The service pieces a packet from `from` to `dst` arrives with (`tracePacket`'s steps). */
-  reach(from: string, dst: Address): bigint {
+  reach(from: string, dst: Address, dstId = this.#ids.of(dst)): bigint {
     const all = this.#space.all;
     let mask = all;
     let current = from;
-    let arrived: { iface: NetInterface; from: string; source: Address } | undefined;
+    // Where the packet came in, from whom, with the source address this host sees.
+    let inIface: NetInterface | undefined;
+    let inFrom = "";
+    let inSource: Address | undefined;
+    let inSourceId = -1;
     // Paths are a few hops long: a list is cheaper than a set.
-    const seen: string[] = [];
-    const dstId = this.#ids.of(dst);
+    const seen = this.#seen;
+    seen.length = 0;
     for (;;) {
       if (seen.includes(current)) return 0n;
       seen.push(current);
       const view = this.host(current);
-      const filtered = arrived !== undefined && this.#rules.enforced && !view.unenforced;
-      const access = filtered && arrived ? this.access(view, arrived.iface) : undefined;
+      const access =
+        inIface && this.#rules.enforced && !view.unenforced
+          ? this.access(view, inIface)
+          : undefined;
       const ownsDst = view.owned.has(dstId);
-      if (arrived && ownsDst) {
-        const passes = access ? (access.input.get(this.#ids.of(arrived.source)) ?? 0n) : all;
-        return mask & passes;
+      if (inIface && inSource && ownsDst) {
+        if (!access) return mask;
+        return mask & (access.input.get(inSourceId) ?? 0n);
       }
-      if (!arrived && ownsDst) return 0n;
-      const route = this.route(view, dst);
-      if (arrived && !view.forwards) return 0n;
-      if (arrived) {
-        let passes = all;
+      if (!inIface && ownsDst) return 0n;
+      const routed = this.route(view, dst, dstId);
+      if (inIface && !view.forwards) return 0n;
+      if (inIface && inSource) {
         if (access) {
-          passes = 0n;
-          const src = this.#ids.of(arrived.source);
+          let passes = 0n;
+          const src = inSourceId;
           for (const f of access.forward)
             if (f.sources.has(src) && f.destinations.some((d) => d.holds(dst))) passes |= f.mask;
-          if (access.exitSources.has(src) && !access.known.some((d) => d.holds(dst)))
-            passes = all;
+          if (access.exitSources.has(src) && !access.known.some((d) => d.holds(dst))) passes = all;
+          if (passes !== all) mask &= passes;
         }
-        mask &= passes;
         if (mask === 0n) return 0n;
-        if (route?.own) return mask;
-      } else if (route?.own) return 0n;
-      if (!route) return 0n;
-      const iface = view.ifaces[route.iface] as NetInterface;
-      const link = route.link;
+        if (routed && this.#routeOwn) return mask;
+      } else if (routed && this.#routeOwn) return 0n;
+      if (!routed) return 0n;
+      const iface = view.ifaces[this.#routeIface] as NetInterface;
+      const link = this.#routeLink;
       if (!link || link.noHandshake) return 0n;
       const subnet = iface.subnet.name;
+      const from = inFrom;
       const masquerade =
-        arrived !== undefined &&
-        arrived.iface.subnet.name !== subnet &&
-        arrived.iface.links.some((l) => l.peer.name === arrived?.from && l.exitClient);
-      const chosen = arrived && !masquerade ? undefined : sourceOf(iface, view.ifaces, dst.family);
-      const src = arrived && !masquerade ? arrived.source : chosen && this.#hostOf(chosen);
-      if (!src) return 0n;
+        inIface !== undefined &&
+        inIface.subnet.name !== subnet &&
+        inIface.links.some((l) => l.peer.name === from && l.exitClient);
+      let src = inIface && !masquerade ? inSource : undefined;
+      let srcId = inSourceId;
+      if (!src) {
+        const chosen = sourceOf(iface, view.ifaces, dst.family);
+        if (!chosen) return 0n;
+        src = this.#hostOf(chosen);
+        srcId = this.#ids.of(src);
+      }
       const next = link.peer.name;
       const nextView = this.host(next);
-      const nextIndex = nextView.ifaces.findIndex((i) => i.subnet.name === subnet);
+      const nextIndex = nextView.subnetIndex.get(subnet) ?? -1;
       const back = nextView.linkTo[nextIndex]?.get(current);
-      if (!back || !this.allows(back, src)) return 0n;
-      arrived = { iface: nextView.ifaces[nextIndex] as NetInterface, from: current, source: src };
+      if (!back || !this.allows(back, src, srcId)) return 0n;
+      inIface = nextView.ifaces[nextIndex] as NetInterface;
+      inFrom = current;
+      inSource = src;
+      inSourceId = srcId;
       current = next;
     }
   }
@@ -330,7 +375,9 @@ function sourceOf(iface: NetInterface, all: readonly NetInterface[], family: 4 |
 export function reachability(network: Network, space: ServiceSpace): Reachability {
   const tracer = new Tracer(network, space);
   const peers = network.peers.map((p) => p.name);
-  const targets = network.peers.map((p) => p.memberships.flatMap((m) => m.addresses.map((a) => a.host)));
+  const targets = network.peers.map((p) =>
+    p.memberships.flatMap((m) => m.addresses.map((a) => a.host)),
+  );
   const n = peers.length;
   const masks: bigint[] = new Array(n * n).fill(0n);
   for (let a = 0; a < n; a++)

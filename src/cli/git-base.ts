@@ -39,13 +39,17 @@ function gitProblem(error: unknown): string {
 /** `file` as committed at `ref`, copied where it can be read. */
 export function aclAtRef(file: string, ref: string): BaseAcl {
   if (ref === "" || ref.startsWith("-"))
-    throw new UsageError(`--base ${JSON.stringify(ref)}: expected a git revision (a branch, tag or commit)`);
+    throw new UsageError(
+      `--base ${JSON.stringify(ref)}: expected a git revision (a branch, tag or commit)`,
+    );
   const absolute = resolve(file);
   let top: string;
   try {
     top = git(dirname(absolute), ["rev-parse", "--show-toplevel"]).toString().trim();
   } catch (error) {
-    throw new UsageError(`--base ${ref}: ${file} is not in a git repository (${gitProblem(error)})`);
+    throw new UsageError(
+      `--base ${ref}: ${file} is not in a git repository (${gitProblem(error)})`,
+    );
   }
   // Paths relative to the repository, through the same links git sees.
   let real: string;
@@ -68,7 +72,13 @@ export function aclAtRef(file: string, ref: string): BaseAcl {
   try {
     if (extname(path) === ".nix") {
       const folder = dirname(path);
-      const archive = git(top, ["archive", "--format=tar", ref, "--", folder === "." ? "." : folder]);
+      const archive = git(top, [
+        "archive",
+        "--format=tar",
+        ref,
+        "--",
+        folder === "." ? "." : folder,
+      ]);
       execFileSync("tar", ["-x", "-C", dir], { input: archive, stdio: ["pipe", "ignore", "pipe"] });
       writeFileAtomic(join(dir, path), text, { mode: 0o600 });
     } else writeFileAtomic(join(dir, basename(path)), text, { mode: 0o600 });

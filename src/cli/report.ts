@@ -20,7 +20,14 @@ import type { Network } from "../network/model.js";
 import { writeFileAtomic } from "../output.js";
 import { printable } from "../printable.js";
 import { Exit, registryWith, withAclLimits, withPlugins } from "./common.js";
-import { configurerOption, EXPLAIN_LIMIT, type LoadedSide, loadSide, type SideFlags, withSides } from "./diff.js";
+import {
+  configurerOption,
+  EXPLAIN_LIMIT,
+  type LoadedSide,
+  loadSide,
+  type SideFlags,
+  withSides,
+} from "./diff.js";
 import { type CliIO, EXIT_INVALID } from "./io.js";
 
 /** Graphviz lays out a picture of this many links in a few seconds; beyond, the page says so. */

@@ -44,8 +44,10 @@ function reachLine(c: ReachChange): string {
 
 function verdictLines(c: ReachChange, indent: string): string[] {
   const out: string[] = [];
-  if (c.old) out.push(`${indent}before: ${c.old.reached ? "arrives" : "does not arrive"}: ${c.old.why}`);
-  if (c.new) out.push(`${indent}after:  ${c.new.reached ? "arrives" : "does not arrive"}: ${c.new.why}`);
+  if (c.old)
+    out.push(`${indent}before: ${c.old.reached ? "arrives" : "does not arrive"}: ${c.old.why}`);
+  if (c.new)
+    out.push(`${indent}after:  ${c.new.reached ? "arrives" : "does not arrive"}: ${c.new.why}`);
   return out;
 }
 
@@ -87,7 +89,13 @@ export function diffText(d: NetworkDiff): string {
       lines.push(`  ${hostHead(h)}`);
       for (const c of h.changes) lines.push(`    ${changeText(c)}`);
       for (const p of h.problems ?? []) lines.push(`    cannot generate (${p})`);
-      for (const f of h.files ?? []) lines.push(...f.diff.trimEnd().split("\n").map((l) => `    ${l}`));
+      for (const f of h.files ?? [])
+        lines.push(
+          ...f.diff
+            .trimEnd()
+            .split("\n")
+            .map((l) => `    ${l}`),
+        );
     }
   }
   if (d.findings.length > 0) {
@@ -143,7 +151,15 @@ export function diffMarkdown(d: NetworkDiff, title = "Wirenix: what this change 
       for (const c of h.changes) body.push(`  - ${code(changeText(c))}`);
       for (const p of h.problems ?? []) body.push(`  - cannot generate: ${code(p)}`);
       for (const f of h.files ?? [])
-        body.push("", "  ```diff", ...f.diff.trimEnd().split("\n").map((l) => `  ${l.replaceAll("```", "` ` `")}`), "  ```");
+        body.push(
+          "",
+          "  ```diff",
+          ...f.diff
+            .trimEnd()
+            .split("\n")
+            .map((l) => `  ${l.replaceAll("```", "` ` `")}`),
+          "  ```",
+        );
     }
     out.push(
       ...details(
@@ -163,7 +179,9 @@ export function diffMarkdown(d: NetworkDiff, title = "Wirenix: what this change 
     out.push(
       ...details(
         `Check findings (${s.findingsAppeared} appeared, ${s.findingsDisappeared} disappeared)`,
-        d.findings.map((f) => `- ${f.change === "appeared" ? "➕" : "➖"} ${code(findingText(f).slice(2))}`),
+        d.findings.map(
+          (f) => `- ${f.change === "appeared" ? "➕" : "➖"} ${code(findingText(f).slice(2))}`,
+        ),
       ),
     );
   if (d.policy.length > 0)

@@ -191,7 +191,9 @@ render();
 `;
 
 function changeText(c: HostChange): string {
-  const where = [c.subnet ? `on ${c.subnet}` : "", c.peer ? `for ${c.peer}` : ""].filter(Boolean).join(" ");
+  const where = [c.subnet ? `on ${c.subnet}` : "", c.peer ? `for ${c.peer}` : ""]
+    .filter(Boolean)
+    .join(" ");
   const head = `${c.what}${where ? ` ${where}` : ""}`;
   if (c.old !== undefined && c.new !== undefined) return `${head}: ${c.old} → ${c.new}`;
   return c.new !== undefined ? `${head}: + ${c.new}` : `${head}: − ${c.old}`;
@@ -208,9 +210,14 @@ function reachRows(list: readonly ReachChange[]): string {
 
 function hostDiffHtml(h: HostDiff): string {
   const items = h.changes.map((c) => `<li>${escapeHtml(changeText(c))}</li>`).join("");
-  const problems = (h.problems ?? []).map((p) => `<li>cannot generate: ${escapeHtml(p)}</li>`).join("");
+  const problems = (h.problems ?? [])
+    .map((p) => `<li>cannot generate: ${escapeHtml(p)}</li>`)
+    .join("");
   const files = (h.files ?? [])
-    .map((f) => `<details><summary>${escapeHtml(f.path)}</summary><pre>${escapeHtml(f.diff)}</pre></details>`)
+    .map(
+      (f) =>
+        `<details><summary>${escapeHtml(f.path)}</summary><pre>${escapeHtml(f.diff)}</pre></details>`,
+    )
     .join("");
   return `<details><summary>${escapeHtml(h.status)} <strong>${escapeHtml(h.host)}</strong> (${h.changes.length} changes)</summary><ul>${items}${problems}</ul>${files}</details>`;
 }
@@ -220,14 +227,18 @@ function findingChangeHtml(f: FindingChange): string {
 }
 
 function diffHtml(d: NetworkDiff, title: string): string {
-  const parts = [`<section id="diff"><h2>Changes: ${escapeHtml(title)}</h2><p><strong>${escapeHtml(summaryLine(d))}</strong></p>`];
+  const parts = [
+    `<section id="diff"><h2>Changes: ${escapeHtml(title)}</h2><p><strong>${escapeHtml(summaryLine(d))}</strong></p>`,
+  ];
   if (d.reachability.length > 0)
     parts.push(
       `<h3>Reachability</h3><div class="scroll"><table class="changes"><thead><tr><th scope="col">change</th><th scope="col">from</th><th scope="col">to</th><th scope="col">service</th><th scope="col">before</th><th scope="col">after</th></tr></thead><tbody>${reachRows(d.reachability)}</tbody></table></div>`,
     );
   if (d.hosts.length > 0) parts.push(`<h3>Hosts</h3>${d.hosts.map(hostDiffHtml).join("")}`);
   if (d.findings.length > 0)
-    parts.push(`<h3>Check findings</h3><ul class="findings">${d.findings.map(findingChangeHtml).join("")}</ul>`);
+    parts.push(
+      `<h3>Check findings</h3><ul class="findings">${d.findings.map(findingChangeHtml).join("")}</ul>`,
+    );
   if (d.policy.length > 0)
     parts.push(
       `<h3>Policy tests</h3><ul>${d.policy.map((p) => `<li>${escapeHtml(`${p.path} from ${p.from} ${p.expect} ${p.target}: ${p.old ?? "absent"} → ${p.new ?? "absent"}`)}</li>`).join("")}</ul>`,
