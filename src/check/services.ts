@@ -62,7 +62,10 @@ export class ServiceSpace {
       open = undefined;
     };
     this.atoms.forEach((atom, i) => {
-      if ((mask & (1n << BigInt(i))) === 0n) return close();
+      if ((mask & (1n << BigInt(i))) === 0n) {
+        close();
+        return;
+      }
       if (atom.protocol === "icmp") {
         close();
         out.push({ text: "icmp", first: i });
