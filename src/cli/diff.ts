@@ -5,14 +5,14 @@
  * --exit-code`), so CI can gate on it.
  */
 import { Command, Option } from "commander";
-import { checkNetwork } from "../check/check.js";
-import { type DiffSide, diffIsEmpty, diffNetworks } from "../check/diff.js";
-import { hostFiles } from "../check/host-files.js";
-import type { Diagnostic } from "../diagnostics.js";
-import { diffMarkdown, diffText } from "../emit/diff-text.js";
-import { readNetwork } from "../pipeline.js";
-import type { Registry } from "../registry.js";
-import { SecretScrubber, secretsIn } from "../secrets.js";
+import { checkNetwork } from "../analysis/check.js";
+import { type DiffSide, diffIsEmpty, diffNetworks } from "../analysis/diff.js";
+import { diffMarkdown, diffText } from "../analysis/diff-text.js";
+import { hostFiles } from "../app/host-files.js";
+import { readNetwork } from "../app/pipeline.js";
+import type { Registry } from "../app/registry.js";
+import type { Diagnostic } from "../core/diagnostics.js";
+import { SecretScrubber, secretsIn } from "../core/secrets.js";
 import {
   aclLimits,
   aclLocator,

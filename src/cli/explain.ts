@@ -6,8 +6,8 @@ import {
   explanationText,
   type PathExplanation,
   pathsText,
-} from "../check/explain.js";
-import { resolveTarget, splitService } from "../check/policy.js";
+} from "../analysis/explain.js";
+import { resolveTarget, splitService } from "../analysis/policy.js";
 import {
   aclCommand,
   checkPeerNames,

@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { chmodSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, extname, join, relative, resolve, sep } from "node:path";
-import { writeFileAtomic } from "../output.js";
+import { writeFileAtomic } from "../io/atomic-write.js";
 import { UsageError } from "./io.js";
 
 export interface BaseAcl {

@@ -5,20 +5,20 @@
  */
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
-import { diffNetworks, type NetworkDiff, traceLine } from "../check/diff.js";
-import { redactSecrets } from "../check/host-files.js";
-import type { Trace } from "../check/paths.js";
-import { tracePacket } from "../check/paths.js";
-import { targetAddresses } from "../check/policy.js";
-import { reachability } from "../check/reachability.js";
-import { serviceSpace } from "../check/services.js";
-import { toSvg } from "../emit/graph-svg.js";
-import { type ReportCell, reportHtml } from "../emit/report-html.js";
+import { diffNetworks, type NetworkDiff, traceLine } from "../analysis/diff.js";
+import type { Trace } from "../analysis/packet-trace.js";
+import { tracePacket } from "../analysis/packet-trace.js";
+import { targetAddresses } from "../analysis/policy.js";
+import { reachability } from "../analysis/reachability.js";
+import { serviceSpace } from "../analysis/services.js";
+import { redactSecrets } from "../app/host-files.js";
+import { type ReportCell, reportHtml } from "../app/report-html.js";
+import { printable } from "../core/printable.js";
+import { writeFileAtomic } from "../io/atomic-write.js";
 import { AccessRules } from "../network/access.js";
-import { networkGraph } from "../network/graph.js";
 import type { Network } from "../network/model.js";
-import { writeFileAtomic } from "../output.js";
-import { printable } from "../printable.js";
+import { networkGraph } from "../render/graph/graph.js";
+import { toSvg } from "../render/graph/svg.js";
 import { Exit, registryWith, withAclLimits, withPlugins } from "./common.js";
 import {
   configurerOption,

@@ -6,11 +6,10 @@
 
 import { randomBytes } from "node:crypto";
 import { basename, extname } from "node:path";
-import { isIPv4Cidr } from "../acl/values.js";
-import { diagnostic, mapNonEmpty, type Result } from "../diagnostics.js";
+import { parseAcl } from "../acl/parse.js";
+import { diagnostic, mapNonEmpty, type Result } from "../core/diagnostics.js";
 import { ulaPrefix } from "../network/ula.js";
-import { parseAcl } from "../pipeline.js";
-import { createRegistry } from "../registry.js";
+import { isIPv4Cidr } from "../network/values.js";
 import { DEFAULT_PORT } from "./peers.js";
 import { tomlInline } from "./toml-text.js";
 
@@ -224,7 +223,7 @@ export function starterAclText(file: string, options: InitOptions = {}): Result<
     return fail(
       `--pool ${q(o.pool)}: expected an IPv4 network with its prefix length, like 10.0.0.0/24`,
     );
-  const valid = parseAcl(starterAcl(o), createRegistry());
+  const valid = parseAcl(starterAcl(o));
   if (!valid.ok)
     return { ok: false, diagnostics: mapNonEmpty(valid.diagnostics, (d) => ({ ...d, file })) };
   const name = basename(file);

@@ -9,8 +9,8 @@ import {
   type Mismatch,
   type PathSegment,
   type Result,
-} from "../../diagnostics.js";
-import { describeSecret, isSecretPath } from "../../secrets.js";
+} from "../../core/diagnostics.js";
+import { describeSecret, isSecretPath } from "../../core/secrets.js";
 import { RULES, writtenAcl } from "./rules.js";
 import { type AclV1, AclV1Schema, KNOWN_KEYS, withoutZoneId } from "./schema.js";
 
