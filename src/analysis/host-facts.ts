@@ -10,6 +10,7 @@ import { enforcesRules } from "../network/platform.js";
 import { allowedIPTexts } from "../network/routing.js";
 
 export interface LinkFacts {
+  publicKey: string;
   allowedIPs: string;
   endpoint: string;
   keepalive: string;
@@ -64,6 +65,7 @@ export function hostFacts(network: Network, rules: AccessRules, peer: NetPeer): 
     const peers = new Map<string, LinkFacts>();
     for (const link of iface.links)
       peers.set(link.peer.name, {
+        publicKey: link.peer.publicKey ?? "none",
         allowedIPs: allowedIPTexts(link).join(", "),
         endpoint: link.endpoint.address ?? "none",
         keepalive: `${link.endpoint.persistentKeepalive ?? "none"}`,
@@ -133,6 +135,7 @@ export function hostChanges(a: HostFacts, b: HostFacts): HostChange[] {
       else if (l && !m)
         out.push({ what: "peer", subnet, peer, old: `removed (AllowedIPs ${l.allowedIPs})` });
       else if (l && m) {
+        field("public key", l.publicKey, m.publicKey, { subnet, peer });
         field("AllowedIPs", l.allowedIPs, m.allowedIPs, { subnet, peer });
         field("endpoint", l.endpoint, m.endpoint, { subnet, peer });
         field("keepalive", l.keepalive, m.keepalive, { subnet, peer });
