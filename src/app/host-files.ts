@@ -70,8 +70,7 @@ export function hostFiles(
     return out;
   }
   for (const name of names) {
-    const generator =
-      network.peer(name)?.privateKey !== undefined ? inline.value : created.value;
+    const generator = network.peer(name)?.privateKey !== undefined ? inline.value : created.value;
     const result = generator.configure(name);
     if (!result.ok) {
       out.set(name, {

@@ -9,8 +9,8 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { meshAcl } from "../support/acl.js";
-import { withTempDir } from "../support/run.js";
 import { repoRoot, wirenixBin } from "../support/paths.js";
+import { withTempDir } from "../support/run.js";
 
 function git(cwd: string, ...args: string[]): void {
   execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.org", ...args], {
@@ -34,9 +34,7 @@ test("diff --base HEAD~1: the committed change, from another directory; exit 1, 
     writeFileSync(file, JSON.stringify(acl, null, 2));
     git(repo, "add", ".");
     git(repo, "commit", "-q", "-m", "mesh");
-    acl.rules = [
-      { from: [{ type: "peer", rule: "is", value: "a" }], to: [], allow: ["tcp/22"] },
-    ];
+    acl.rules = [{ from: [{ type: "peer", rule: "is", value: "a" }], to: [], allow: ["tcp/22"] }];
     writeFileSync(file, JSON.stringify(acl, null, 2));
     git(repo, "commit", "-q", "-am", "rules");
     // a -> b and a -> c keep tcp/22 only (4 pieces close each); the 4 other pairs close "*".

@@ -12,8 +12,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
-import { artifactsDir, contrastRatio, launchChromium } from "../support/browser.js";
 import { meshAcl } from "../support/acl.js";
+import { artifactsDir, contrastRatio, launchChromium } from "../support/browser.js";
 import { fixtures, repoRoot, wirenixBin } from "../support/paths.js";
 import { tempDir, writeAcl } from "../support/run.js";
 
@@ -132,7 +132,10 @@ test("the matrix shows the cells of the rules, and a cell says why", async () =>
     'a → b: reaches with some services (tcp/22)\n"a" -[lan by connections[0]]-> "b": allowed by rules[0]',
   );
   const title = await page.getAttribute('td[data-from="0"][data-to="2"]', "title");
-  assert.equal(title, 'a to c: nothing\n"a" -[lan by connections[0]]-> "c": dropped at "c": no rule allows it');
+  assert.equal(
+    title,
+    'a to c: nothing\n"a" -[lan by connections[0]]-> "c": dropped at "c": no rule allows it',
+  );
   await page.close();
 });
 
@@ -155,22 +158,34 @@ test("filters: by peer name, by group, by service", async () => {
     "c>b:none",
   ]);
   await page.selectOption("#filter-service", { label: "udp/1-65535" });
-  assert.deepEqual((await cells(page)).filter((c) => c.endsWith(":all")), ["b>c:all"]);
+  assert.deepEqual(
+    (await cells(page)).filter((c) => c.endsWith(":all")),
+    ["b>c:all"],
+  );
   await page.close();
 });
 
 test("accessibility: headings, labelled controls, matrix colours of 4.5:1 or more", async () => {
   const { page } = await open(FIXTURES["diff-of-mesh"]?.() as string);
-  const headings = await page.$$eval("h1, h2", (hs) => hs.map((h) => `${h.tagName} ${h.textContent}`));
-  assert.deepEqual(headings, [
-    "H1 Wirenix network report",
-    "H2 Changes: mesh.json → mesh-rules.json".replace(/^/, ""),
-    "H2 Topology",
-    "H2 Reachability",
-    "H2 Hosts and their files",
-    "H2 Check findings",
-    "H2 The ACL",
-  ].map((h) => h.replace("mesh.json", join(work.dir, "mesh.json")).replace("mesh-rules.json", join(work.dir, "mesh-rules.json"))));
+  const headings = await page.$$eval("h1, h2", (hs) =>
+    hs.map((h) => `${h.tagName} ${h.textContent}`),
+  );
+  assert.deepEqual(
+    headings,
+    [
+      "H1 Wirenix network report",
+      "H2 Changes: mesh.json → mesh-rules.json".replace(/^/, ""),
+      "H2 Topology",
+      "H2 Reachability",
+      "H2 Hosts and their files",
+      "H2 Check findings",
+      "H2 The ACL",
+    ].map((h) =>
+      h
+        .replace("mesh.json", join(work.dir, "mesh.json"))
+        .replace("mesh-rules.json", join(work.dir, "mesh-rules.json")),
+    ),
+  );
   const unlabelled = await page.$$eval("input, select", (controls) =>
     controls.filter((c) => !(c as HTMLInputElement).labels?.length).map((c) => c.id),
   );

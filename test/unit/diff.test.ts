@@ -43,7 +43,9 @@ const tuples = (d: NetworkDiff) =>
 const hostChanges = (d: NetworkDiff, host: string) =>
   d.hosts
     .find((h) => h.host === host)
-    ?.changes.map((c) => `${c.what}${c.peer ? ` ${c.peer}` : ""}: ${c.old ?? ""} -> ${c.new ?? ""}`);
+    ?.changes.map(
+      (c) => `${c.what}${c.peer ? ` ${c.peer}` : ""}: ${c.old ?? ""} -> ${c.new ?? ""}`,
+    );
 
 test("nothing changes: exit 0 and an empty diff", async () => {
   const { code, d } = await jsonDiff(() => {});
@@ -128,12 +130,7 @@ test("a peer removed: closed both ways, and gone from the others' peers", async 
   const { d } = await jsonDiff((acl) => {
     acl.peers.pop();
   });
-  assert.deepEqual(tuples(d), [
-    "closed a->c *",
-    "closed b->c *",
-    "closed c->a *",
-    "closed c->b *",
-  ]);
+  assert.deepEqual(tuples(d), ["closed a->c *", "closed b->c *", "closed c->a *", "closed c->b *"]);
   assert.deepEqual(
     d.hosts.map((h) => [h.host, h.status]),
     [
@@ -238,10 +235,7 @@ test("text and markdown: the summary first, markdown folds the details", async (
   };
   const text = await diff(change, []);
   assert.equal(text.code, 1);
-  assert.equal(
-    text.stdout.split("\n")[0],
-    "reachability: 9 closed; hosts: 3 changed",
-  );
+  assert.equal(text.stdout.split("\n")[0], "reachability: 9 closed; hosts: 3 changed");
   const md = await diff(change, ["--format", "markdown"]);
   assert.equal(md.code, 1);
   const lines = md.stdout.split("\n");

@@ -57,7 +57,10 @@ const cases: [string, () => Network][] = [
   ["the mesh", () => network(meshAcl())],
   ["the road warrior (exit node, routed network)", () => network(roadWarriorAcl())],
   ["the office rules", () => yamlAcl(join(fixtures, "rules", "office.yaml"))],
-  ["the homelab example (routes on roam)", () => yamlAcl(join(repoRoot, "examples", "homelab.yaml"))],
+  [
+    "the homelab example (routes on roam)",
+    () => yamlAcl(join(repoRoot, "examples", "homelab.yaml")),
+  ],
   ["the road-warrior example", () => yamlAcl(join(repoRoot, "examples", "road-warrior.yaml"))],
   [
     "a relay carrying two roaming peers",
