@@ -175,8 +175,9 @@ function render() {
       if (i === j) { html += '<td class="self" aria-label="itself">\\u2014</td>'; continue; }
       const mask = masks[i * n + j];
       const kind = cellClass(mask);
-      const label = data.peers[i].name + " to " + data.peers[j].name + ": " + servicesText(mask);
-      html += '<td tabindex="0" class="' + kind + '" data-from="' + i + '" data-to="' + j + '" title="' + esc(label + "\\n" + data.whys[data.cells[i * n + j][1]]) + '" aria-label="' + esc(label) + '">' + MARK[kind] + "</td>";
+      // The label and the why are set when the cell is hovered or focused (see explainCell):
+      // forty thousand of them up front would cost the page seconds to open.
+      html += '<td tabindex="0" class="' + kind + '" data-from="' + i + '" data-to="' + j + '">' + MARK[kind] + "</td>";
     }
     html += "</tr>";
   }
@@ -189,6 +190,16 @@ function show(td) {
   const mask = masks[i * n + j];
   detail.textContent = data.peers[i].name + " \\u2192 " + data.peers[j].name + ": " + WORD[mask === 0n ? "none" : mask === all ? "all" : "some"] + " (" + servicesText(mask) + ")\\n" + data.whys[data.cells[i * n + j][1]];
 }
+function explainCell(td) {
+  if (!td || td.dataset.from === undefined || td.title) return;
+  const i = Number(td.dataset.from);
+  const j = Number(td.dataset.to);
+  const label = data.peers[i].name + " to " + data.peers[j].name + ": " + servicesText(masks[i * n + j]);
+  td.title = label + "\\n" + data.whys[data.cells[i * n + j][1]];
+  td.setAttribute("aria-label", label);
+}
+holder.addEventListener("mouseover", (e) => explainCell(e.target.closest("td")));
+holder.addEventListener("focusin", (e) => explainCell(e.target.closest("td")));
 holder.addEventListener("click", (e) => show(e.target.closest("td")));
 holder.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); show(e.target.closest("td")); } });
 for (const control of [peerInput, groupSelect, serviceSelect]) control.addEventListener("input", render);

@@ -5,7 +5,7 @@
  * so the files it imports beside it are there too.
  */
 import { execFileSync } from "node:child_process";
-import { chmodSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, extname, join, relative, resolve, sep } from "node:path";
 import { writeFileAtomic } from "../io/atomic-write.js";
@@ -43,6 +43,8 @@ export function aclAtRef(file: string, ref: string): BaseAcl {
       `--base ${JSON.stringify(ref)}: expected a git revision (a branch, tag or commit)`,
     );
   const absolute = resolve(file);
+  // The working file is the other side, and git runs in its directory.
+  if (!existsSync(absolute)) throw new UsageError(`${file}: no such file`);
   let top: string;
   try {
     top = git(dirname(absolute), ["rev-parse", "--show-toplevel"]).toString().trim();

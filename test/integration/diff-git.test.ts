@@ -81,3 +81,32 @@ test("--base errors exit 2 with one message: unknown revision, a file git does n
     assert.match(outside.stderr, /expected a git revision/);
   });
 });
+
+test("diff --base of a .nix ACL: the file it imports beside it is read at the revision too", async () => {
+  await withTempDir((dir) => {
+    const repo = join(dir, "repo");
+    mkdirSync(join(repo, "net"), { recursive: true });
+    git(repo, "init", "-q");
+    const peer = (name: string, n: number, key: string) =>
+      `{ name = "${name}"; subnets.lan = { listenPort = 51820; ipAddresses = [ "10.0.0.${n}" ]; }; publicKey = "${key}"; privateKeyFile = "/k"; endpoints = [ { ip = "${name}.example"; } ]; }`;
+    const peers = join(repo, "net", "peers.nix");
+    writeFileSync(
+      peers,
+      `[ ${peer("a", 1, "kdyzqV8cBQtDYeW6R1vUug0Oe+KaytHHDS7JoCp/kTE=")} ${peer("b", 2, "ztdAXTspQEZUNpxUbUdAhhRWbiL3YYWKSK0ZGdcsMHE=")} ]\n`,
+    );
+    writeFileSync(
+      join(repo, "net", "acl.nix"),
+      '{ version = "v1"; subnets = [ { name = "lan"; endpoints = [ { port = 51820; } ]; } ]; groups = []; peers = import ./peers.nix; connections = [ { a = []; b = []; } ]; }\n',
+    );
+    git(repo, "add", ".");
+    git(repo, "commit", "-q", "-m", "nix");
+    // Only the imported file changes, and only in the working tree.
+    writeFileSync(peers, readFileSync(peers, "utf8").replace('"b.example"', '"b2.example"'));
+    const r = run(dir, ["diff", join("repo", "net", "acl.nix"), "--base", "HEAD"]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(
+      r.stdout,
+      'hosts: 1 changed\n\nhosts:\n  changed "a" (1 change)\n    endpoint on "lan" for "b": b.example:51820 -> b2.example:51820\n',
+    );
+  });
+});

@@ -131,7 +131,13 @@ test("the matrix shows the cells of the rules, and a cell says why", async () =>
     detail,
     'a → b: reaches with some services (tcp/22)\n"a" -[lan by connections[0]]-> "b": allowed by rules[0]',
   );
+  // Hovering a cell gives it its title (the why) and its label.
+  await page.hover('td[data-from="0"][data-to="2"]');
   const title = await page.getAttribute('td[data-from="0"][data-to="2"]', "title");
+  assert.equal(
+    await page.getAttribute('td[data-from="0"][data-to="2"]', "aria-label"),
+    "a to c: nothing",
+  );
   assert.equal(
     title,
     'a to c: nothing\n"a" -[lan by connections[0]]-> "c": dropped at "c": no rule allows it',
