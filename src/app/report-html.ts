@@ -22,7 +22,10 @@ import { renderPath } from "../core/diagnostics.js";
 export interface ReportCell {
   /** The service pieces reached, as a hexadecimal mask. */
   mask: string;
-  /** Index into `ReportInput.whys`: the way a packet takes, or where it is dropped. */
+  /**
+   * Index into `ReportInput.whys`: the way a packet takes, or where it is dropped, with the
+   * sender's quoted name as \u0001 and the target's as \u0002.
+   */
   why: number;
 }
 
@@ -86,6 +89,7 @@ nav{display:flex;flex-wrap:wrap;gap:4px 14px;padding:8px 16px;border-bottom:1px 
 nav a{color:var(--accent)}
 main{padding:0 16px 32px;max-width:1400px}
 section{margin-top:24px}
+#hosts,#findings,#acl{content-visibility:auto;contain-intrinsic-size:auto 600px}
 h2{font-size:1.15em;border-bottom:1px solid var(--line);padding-bottom:4px}
 .filters{display:flex;flex-wrap:wrap;gap:8px 16px;align-items:end;margin-bottom:8px}
 .filters label{display:flex;flex-direction:column;font-size:.9em;color:var(--muted)}
@@ -183,20 +187,45 @@ function render() {
   }
   holder.innerHTML = html + "</tbody></table>";
 }
+function whyOf(i, j) {
+  return data.whys[data.cells[i * n + j][1]]
+    .replaceAll("\\u0001", JSON.stringify(data.peers[i].name))
+    .replaceAll("\\u0002", JSON.stringify(data.peers[j].name));
+}
 function show(td) {
   if (!td || td.dataset.from === undefined) return;
   const i = Number(td.dataset.from);
   const j = Number(td.dataset.to);
   const mask = masks[i * n + j];
-  detail.textContent = data.peers[i].name + " \\u2192 " + data.peers[j].name + ": " + WORD[mask === 0n ? "none" : mask === all ? "all" : "some"] + " (" + servicesText(mask) + ")\\n" + data.whys[data.cells[i * n + j][1]];
+  detail.textContent = data.peers[i].name + " \\u2192 " + data.peers[j].name + ": " + WORD[mask === 0n ? "none" : mask === all ? "all" : "some"] + " (" + servicesText(mask) + ")\\n" + whyOf(i, j);
 }
 function explainCell(td) {
   if (!td || td.dataset.from === undefined || td.title) return;
   const i = Number(td.dataset.from);
   const j = Number(td.dataset.to);
   const label = data.peers[i].name + " to " + data.peers[j].name + ": " + servicesText(masks[i * n + j]);
-  td.title = label + "\\n" + data.whys[data.cells[i * n + j][1]];
+  td.title = label + "\\n" + whyOf(i, j);
   td.setAttribute("aria-label", label);
+}
+for (const host of document.querySelectorAll("details.host")) {
+  host.addEventListener("toggle", () => {
+    if (!host.open || host.dataset.drawn) return;
+    host.dataset.drawn = "yes";
+    const [, files] = data.hosts[Number(host.dataset.host)];
+    if (typeof files === "string") {
+      const p = document.createElement("p");
+      p.textContent = "Cannot be generated: " + files;
+      host.append(p);
+      return;
+    }
+    for (const [path, secret, text] of files) {
+      const h = document.createElement("h4");
+      h.textContent = path + (secret ? " (secret)" : "");
+      const pre = document.createElement("pre");
+      pre.textContent = text;
+      host.append(h, pre);
+    }
+  });
 }
 holder.addEventListener("mouseover", (e) => explainCell(e.target.closest("td")));
 holder.addEventListener("focusin", (e) => explainCell(e.target.closest("td")));
@@ -273,21 +302,26 @@ function findingsHtml(findings: readonly Diagnostic[]): string {
   return `<ul class="findings">${items.join("")}</ul>`;
 }
 
+/**
+ * Each host as a closed `<details>`; its files are in the page's data and drawn when it is
+ * opened (two hundred hosts' files as markup would cost the page seconds to open).
+ */
 function hostsHtml(hosts: Map<string, HostFiles>): string {
-  const out: string[] = [];
-  for (const [name, got] of hosts) {
-    const body =
-      "problem" in got
-        ? `<p>Cannot be generated: ${escapeHtml(got.problem)}</p>`
-        : got.files
-            .map(
-              (f) =>
-                `<h4>${escapeHtml(f.path)}${f.secret ? " (secret)" : ""}</h4><pre>${escapeHtml(f.text)}</pre>`,
-            )
-            .join("");
-    out.push(`<details><summary><strong>${escapeHtml(name)}</strong></summary>${body}</details>`);
-  }
-  return out.join("\n");
+  return [...hosts.keys()]
+    .map(
+      (name, i) =>
+        `<details class="host" data-host="${i}"><summary><strong>${escapeHtml(name)}</strong></summary></details>`,
+    )
+    .join("\n");
+}
+
+/** The hosts' files as the page's data: `[name, problem]` or `[name, [[path, secret, text]]]`. */
+function hostsData(hosts: Map<string, HostFiles>): unknown[] {
+  return [...hosts].map(([name, got]) =>
+    "problem" in got
+      ? [name, got.problem]
+      : [name, got.files.map((f) => [f.path, f.secret, f.text])],
+  );
 }
 
 function aclHtml(text: string): string {
@@ -306,6 +340,7 @@ export function reportHtml(input: ReportInput): string {
     all: input.all,
     cells: input.cells.map((c) => [c.mask, c.why]),
     whys: input.whys,
+    hosts: hostsData(input.hosts),
   };
   const topology =
     "svg" in input.topology

@@ -76,7 +76,14 @@ function matrix(network: Network) {
         }
         why = last ? traceLine(last) : "it has no address";
       }
-      cells.push({ mask: mask.toString(16), why: intern(why) });
+      // The pair's own names stand as \u0001 (from) and \u0002 (to), so that the ways of a
+      // mesh, alike but for the names, are one text in the page.
+      const from = JSON.stringify(reach.peers[a]);
+      const to = JSON.stringify(reach.peers[b]);
+      cells.push({
+        mask: mask.toString(16),
+        why: intern(why.replaceAll(from, "\u0001").replaceAll(to, "\u0002")),
+      });
     }
   return {
     services: space.atoms.map((_, i) => space.groups(1n << BigInt(i))[0]?.text ?? ""),

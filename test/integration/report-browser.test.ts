@@ -215,6 +215,24 @@ test("accessibility: headings, labelled controls, matrix colours of 4.5:1 or mor
   await page.close();
 });
 
+test("a host opened shows its generated files", async () => {
+  const { page } = await open(FIXTURES.rules?.() as string);
+  await page.click('details.host[data-host="1"] summary');
+  assert.deepEqual(
+    await page.$$eval('details.host[data-host="1"] h4', (hs) => hs.map((h) => h.textContent)),
+    ["hosts", "lan.conf"],
+  );
+  const texts = await page.$$eval('details.host[data-host="1"] pre', (ps) =>
+    ps.map((p) => p.textContent),
+  );
+  const text = texts[1];
+  assert.match(
+    text ?? "",
+    /^\[Peer\]\n# a\nPublicKey = kdyzqV8cBQtDYeW6R1vUug0Oe\+KaytHHDS7JoCp\/kTE=$/m,
+  );
+  await page.close();
+});
+
 test("no secret reaches the page: an inline private key is redacted in the files and the ACL", () => {
   const acl = meshAcl() as Record<string, any>;
   // A key pair made once with `wg genkey | wg pubkey`.
@@ -224,6 +242,7 @@ test("no secret reaches the page: an inline private key is redacted in the files
   acl.peers[0].publicKey = "REwU8UV9IZ4bRbiYb5d/W9eruj6FAskVBonVrR9H8xw=";
   const html = readFileSync(report("secret", [writeAcl(work.dir, acl, "secret.json")]), "utf8");
   assert.ok(!html.includes(secret.slice(0, 12)));
-  assert.ok(html.includes("PrivateKey = &lt;redacted&gt;"));
+  // a's wg-quick file, in the page's data (drawn when the host is opened).
+  assert.ok(html.includes("PrivateKey = \\u003credacted\\u003e"));
   assert.ok(html.includes("&quot;privateKey&quot;:&quot;&lt;redacted&gt;&quot;"), "the ACL shown");
 });
