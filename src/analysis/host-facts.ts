@@ -4,7 +4,8 @@
  * endpoints, and the firewall rules it loads. `diff` tells two versions of a host apart by
  * these; no private key is kept, only whether it changed.
  */
-import { AccessRules, type Allow, hostForwards, serviceText } from "../network/access.js";
+
+import { AccessRules, type Allow, hostForwards, type Service } from "../network/access.js";
 import type { NetPeer, Network } from "../network/model.js";
 import { enforcesRules } from "../network/platform.js";
 import { allowedIPTexts } from "../network/routing.js";
@@ -47,6 +48,13 @@ export interface HostChange {
   old?: string;
   /** Absent: not there after (removed). */
   new?: string;
+}
+
+/** `tcp/22`, `udp/8000-8999`, `icmp`, `*`: a service as `allow` writes it. */
+function serviceText(s: Service): string {
+  if (s.protocol === "any") return "*";
+  if (s.protocol === "icmp") return "icmp";
+  return `${s.protocol}/${s.low === s.high ? s.low : `${s.low}-${s.high}`}`;
 }
 
 function allowText(kind: "in" | "forward", a: Allow): string {
