@@ -24,15 +24,6 @@ export interface Reachability {
   masks: readonly bigint[];
 }
 
-/** The mask of the pair, by name; 0n when either is no peer. */
-export function reachMask(r: Reachability, from: string, to: string, index?: Map<string, number>) {
-  const at = index ?? new Map(r.peers.map((p, i) => [p, i]));
-  const a = at.get(from);
-  const b = at.get(to);
-  if (a === undefined || b === undefined) return 0n;
-  return r.masks[a * r.peers.length + b] ?? 0n;
-}
-
 /**
  * Addresses as small numbers: each distinct (family, value) once, so the tables below are
  * keyed by integers instead of 128-bit numbers turned to text on every lookup.

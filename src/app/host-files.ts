@@ -14,7 +14,7 @@ import { DEFAULT_OPTIONS, Generator } from "./pipeline.js";
 import type { Registry } from "./registry.js";
 
 /** What a secret file shows instead of its contents. */
-export const SECRET_FILE_TEXT = "(a secret file: its contents are never shown)\n";
+const SECRET_FILE_TEXT = "(a secret file: its contents are never shown)\n";
 
 // `PrivateKey = …`, `PresharedKey = …` (INI), `privateKey = "…";` (Nix), and JSON's
 // `"privateKey": "…"`: the value, whatever it is.

@@ -26,9 +26,9 @@ export interface ReportSide extends DiffSide {
 }
 
 /** Graphviz lays out a picture of this many links in a few seconds; beyond, the page says so. */
-export const TOPOLOGY_MAX_EDGES = 1500;
+const TOPOLOGY_MAX_EDGES = 1500;
 /** Up to this many peers every cell of the matrix carries its path; beyond, only its services. */
-export const CELL_PATHS_MAX_PEERS = 300;
+const CELL_PATHS_MAX_PEERS = 300;
 
 async function topology(network: Network): Promise<{ svg: string } | { omitted: string }> {
   const graph = networkGraph(network);
