@@ -47,6 +47,8 @@ const COMMANDS = [
   "check",
   "explain",
   "graph",
+  "diff",
+  "report",
   "keys generate",
   "keys encrypt",
   "qr",
