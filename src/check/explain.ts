@@ -350,8 +350,17 @@ function hopText(hop: Hop): string {
 /** The paths as text for a terminal. */
 export function pathsText(p: PathExplanation): string {
   const what = p.service ?? "any service";
+  // Who forwards them on the way, so that "not linked" above is not read as "cut off".
+  const gateways = [
+    ...new Set(
+      p.traces
+        .filter((t) => t.reached)
+        .flatMap((t) => t.hops.filter((h) => h.action === "forward").map((h) => q(h.peer))),
+    ),
+  ];
+  const through = gateways.length > 0 ? ` through ${gateways.join(", ")}` : "";
   const lines = [
-    `packets from ${q(p.from)} to ${q(p.target)} (${what}): ${p.reached ? "arrive" : "do not arrive"}${p.rules ? "" : " (the ACL has no rules: links carry everything)"}`,
+    `packets from ${q(p.from)} to ${q(p.target)} (${what}): ${p.reached ? `arrive${through}` : "do not arrive"}${p.rules ? "" : " (the ACL has no rules: links carry everything)"}`,
   ];
   if (p.traces.length === 0) lines.push("  the target has no address");
   for (const t of p.traces) {

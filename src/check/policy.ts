@@ -13,6 +13,7 @@
  */
 import { hasZoneId, ZONE_ID_EXPECTED } from "../acl/values.js";
 import type { Diagnostics, PathSegment } from "../diagnostics.js";
+import { didYouMean } from "../did-you-mean.js";
 import { AccessRules, type PacketService } from "../network/access.js";
 import { Address } from "../network/address.js";
 import { addressRange, addressText, rangeHolds } from "../network/cidr.js";
@@ -129,7 +130,11 @@ function resolveName(network: Network, text: string): Target | string {
     network.peers.map((p) => p.name),
     8,
   );
-  return `unknown peer ${q(text)} (expected "peer" or "peer.subnet"; peers: ${known || "none"})`;
+  const close = didYouMean(
+    text,
+    network.peers.map((p) => p.name),
+  );
+  return `unknown peer ${q(text)}${close} (expected "peer" or "peer.subnet"; peers: ${known || "none"})`;
 }
 
 /** The addresses a target stands for: a network's, or the peer's (on the subnet given). */
@@ -291,7 +296,7 @@ export function runPolicyTests(
           report.error(
             "policy-failed",
             where,
-            `${name} failed: ${q(from)} does not reach ${q(shown)}${scope}: ${trace ? traceText(trace) : "it has no address there"}; see \`wirenix explain ACL ${from} ${item}\``,
+            `${name} failed: ${q(from)} does not reach ${q(shown)}${scope}: ${trace ? traceText(trace) : "it has no address there"}`,
           );
         else
           report.error(

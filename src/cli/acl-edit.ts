@@ -13,7 +13,7 @@ import { planRemovePeer } from "../edit/remove-peer.js";
 import { generatedAddress } from "../network/addresses.js";
 import { describeFileError, errnoCode, writeNewFile } from "../output.js";
 import { collect } from "./common.js";
-import { type CliIO, EXIT_INVALID, printDiagnostics, UsageError } from "./io.js";
+import { type CliIO, EXIT_INVALID, exitCodeFor, printDiagnostics, UsageError } from "./io.js";
 
 function port(value: string): number {
   const n = Number(value);
@@ -35,7 +35,7 @@ async function init(io: CliIO, file: string, flags: InitFlags): Promise<number> 
   const made = starterAclText(file, { ...flags, ipv6Prefix });
   if (!made.ok) {
     printDiagnostics(io, made.diagnostics);
-    return EXIT_INVALID;
+    return exitCodeFor(made.diagnostics);
   }
   // Under the lock, so that no edit of a file of this name is under way while we look and write.
   const locked = await lockAcl(file, "init");
@@ -61,7 +61,7 @@ function writeStarter(
   if (existsSync(file)) {
     printDiagnostics(io, [
       {
-        code: "usage",
+        code: "write-failed",
         severity: "error",
         path: [],
         file,
@@ -115,7 +115,7 @@ async function addPeer(io: CliIO, file: string, name: string, flags: AddFlags): 
   });
   if (!edited.ok || !added) {
     printDiagnostics(io, edited.ok ? [] : edited.diagnostics);
-    return EXIT_INVALID;
+    return edited.ok ? EXIT_INVALID : exitCodeFor(edited.diagnostics);
   }
   for (const notice of edited.value.notices) io.err(`wirenix: ${notice}\n`);
   const generated = generatedAddress(added.subnet, name, added.ipv6Prefix);
@@ -134,7 +134,7 @@ async function removePeer(io: CliIO, file: string, name: string): Promise<number
   );
   if (!edited.ok) {
     printDiagnostics(io, edited.diagnostics);
-    return EXIT_INVALID;
+    return exitCodeFor(edited.diagnostics);
   }
   for (const notice of edited.value.notices) io.err(`wirenix: ${notice}\n`);
   io.out(`removed peer ${q(name)} from ${file}\n`);

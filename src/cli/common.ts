@@ -5,6 +5,7 @@ import { type AclLimits, DEFAULT_LIMITS, describeSize } from "../acl/bounded-inp
 import type { LoadedAcl } from "../acl/load.js";
 import { type NixPathEntry, parseNixPathFlag } from "../acl/nix-path.js";
 import type { Diagnostic } from "../diagnostics.js";
+import { didYouMean } from "../did-you-mean.js";
 import type { Network } from "../network/model.js";
 import { locateDiagnostics, readNetwork } from "../pipeline.js";
 import { loadPlugin } from "../plugins.js";
@@ -155,7 +156,8 @@ export function unknownPeerMessage(
     flag === undefined
       ? `no peer ${JSON.stringify(name)} in`
       : `${flag} ${JSON.stringify(name)}: no such peer in`;
-  return `${what} ${file} (${list})`;
+  const peers = network.peers.map((p) => p.name);
+  return `${what} ${file}${didYouMean(name, peers)} (${list})`;
 }
 
 /** Refuses, as a usage error, peer names the ACL does not have. */

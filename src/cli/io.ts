@@ -22,6 +22,17 @@ export const EXIT_OK = 0;
 export const EXIT_INVALID = 1;
 export const EXIT_USAGE = 2;
 
+/**
+ * The exit code of a run that failed with `diagnostics`: a usage error (2) when the command
+ * line is what is wrong (a flag, an argument, a peer or subnet named on it that the ACL does
+ * not have, a file of a kind the command cannot take), else invalid input (1).
+ */
+export function exitCodeFor(diagnostics: readonly Diagnostic[]): number {
+  return diagnostics.some((d) => d.code === "usage" || d.code === "unknown-peer")
+    ? EXIT_USAGE
+    : EXIT_INVALID;
+}
+
 /** Raised by a command for a usage problem it found itself (commander finds most). */
 export class UsageError extends Error {}
 

@@ -16,7 +16,14 @@ import {
   type NetworkFlags,
   sourcedNetworkWith,
 } from "./common.js";
-import { type CliIO, EXIT_INVALID, printDiagnostics, UsageError, withCliOutput } from "./io.js";
+import {
+  type CliIO,
+  EXIT_INVALID,
+  exitCodeFor,
+  printDiagnostics,
+  UsageError,
+  withCliOutput,
+} from "./io.js";
 
 interface GenerateFlags extends NetworkFlags {
   dir: string;
@@ -83,7 +90,7 @@ async function generateFor(
   });
   if (!made.ok) {
     printDiagnostics(io, locate(made.diagnostics));
-    return EXIT_INVALID;
+    return exitCodeFor(made.diagnostics);
   }
   const { outcomes, notices, publicKeys } = made.value;
   for (const notice of notices) io.err(`wirenix: ${notice}\n`);

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
+import { closestName } from "../did-you-mean.js";
 import { LockError } from "../dir-lock.js";
 import { describeFileError, WriteError, WriteRefusal } from "../output.js";
 import { printable } from "../printable.js";
@@ -40,7 +41,9 @@ const COMMANDS: Record<string, () => Promise<MakeCommand>> = {
 /** The named command alone, or all of them (for help, and to suggest a mistyped name). */
 function commandsFor(argv: readonly string[]): Promise<MakeCommand[]> {
   const first = argv[0];
-  const named = first === undefined ? undefined : COMMANDS[first];
+  // Own keys only: `wirenix toString` is no command (nor Object's method).
+  const named =
+    first === undefined || !Object.hasOwn(COMMANDS, first) ? undefined : COMMANDS[first];
   return Promise.all(named ? [named()] : Object.values(COMMANDS).map((load) => load()));
 }
 
@@ -89,6 +92,24 @@ export async function cli(argv: readonly string[], given: CliIO): Promise<number
     out: report ? (text) => given.out(safe(text)) : given.out,
     err: (text) => given.err(safe(text)),
   };
+  const first = argv[0];
+  if (
+    first !== undefined &&
+    !first.startsWith("-") &&
+    first !== "help" &&
+    !Object.hasOwn(COMMANDS, first)
+  ) {
+    // Commander suggests only near misses; a command's start (`gen`) is the likelier slip.
+    const meant = closestName(first, Object.keys(COMMANDS));
+    if (meant !== undefined) {
+      printError(
+        io,
+        `unknown command ${JSON.stringify(first)} (did you mean ${JSON.stringify(meant)}?)`,
+      );
+      io.err("(run with --help for usage)\n");
+      return EXIT_USAGE;
+    }
+  }
   let code = 0;
   const done = (c: number) => {
     code = c;
