@@ -39,6 +39,7 @@ export function closestName(typed: string, known: readonly string[]): string | u
   let bestDistance = allowed + 1;
   for (const name of known) {
     const d = editDistance(typed, name);
+    if (d > allowed) continue;
     if (d < bestDistance) {
       best = [name];
       bestDistance = d;

@@ -63,7 +63,7 @@ export function withAclLimits(command: Command): Command {
     .addOption(
       new Option(
         "--max-acl-size <size>",
-        `refuse ACL files larger than this, before reading them (bytes, or with K, M, G; default ${describeSize(DEFAULT_LIMITS.maxBytes).replace(" ", "")})`,
+        "refuse ACL files larger than this, before reading them (bytes, or with K, M, G)",
       )
         .argParser(parseSize)
         .default(DEFAULT_LIMITS.maxBytes, describeSize(DEFAULT_LIMITS.maxBytes)),

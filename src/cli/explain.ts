@@ -1,11 +1,6 @@
 /** `wirenix explain`: why (or why not) two peers are linked, and what each dials. */
 import { Command } from "commander";
-import {
-  explainPair,
-  explainPaths,
-  explanationText,
-  pathsText,
-} from "../check/explain.js";
+import { explainPair, explainPaths, explanationText, pathsText } from "../check/explain.js";
 import { resolveTarget, splitService } from "../check/policy.js";
 import {
   aclCommand,
@@ -56,7 +51,7 @@ async function run(
   io.out(
     flags.format === "json"
       ? `${JSON.stringify({ ...explanation, paths }, null, 2)}\n`
-      : `${explanationText(explanation)}\n${pathsText(paths)}`,
+      : `${explanationText(explanation, paths)}\n${pathsText(paths)}`,
   );
   return 0;
 }

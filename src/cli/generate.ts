@@ -157,7 +157,9 @@ async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
 
 /** `wrote 4 hosts into out (static: <host>.nix): gateway, laptop, media, nas`. */
 function outSummary(
-  plan: { kind: "modules"; dir: string; format: "nix" | "json" } | { kind: "file-tree"; dir: string },
+  plan:
+    | { kind: "modules"; dir: string; format: "nix" | "json" }
+    | { kind: "file-tree"; dir: string },
   configurer: string,
   hosts: readonly string[],
 ): string {

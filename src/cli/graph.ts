@@ -53,7 +53,8 @@ function formatOf(acl: string, flags: Flags): Format {
   }
   if (flags.out === undefined) return "dot";
   const extension = extname(flags.out).toLowerCase();
-  if (RASTER.has(extension.slice(1))) throw rasterHint(acl, extension.slice(1), `--out ${flags.out}`, flags.out);
+  if (RASTER.has(extension.slice(1)))
+    throw rasterHint(acl, extension.slice(1), `--out ${flags.out}`, flags.out);
   const format = EXTENSIONS[extension];
   if (format === undefined)
     throw new UsageError(
@@ -83,8 +84,11 @@ export function graphCommand(io: CliIO, done: (code: number) => void): Command {
     .addOption(
       new Option(
         "--format <format>",
-        "dot, mermaid, or svg (laid out by Graphviz); default: from the --out extension, else dot",
-      ),
+        "the drawing's format (svg: laid out by Graphviz); default: from the --out extension, else dot",
+      )
+        .choices(["dot", "mermaid", "svg"])
+        // Checked in `formatOf` instead, which answers a raster format with the pipe to dot.
+        .argParser((value: string) => value),
     )
     .option("--out <file>", "write to this file instead of standard output");
   return aclCommand(command, done, (acl, flags: Flags) => run(io, acl, flags));

@@ -1,5 +1,5 @@
 /** How the CLI talks to the world, so it can run in-process in tests. */
-import type { Command } from "commander";
+import { type Command, Help } from "commander";
 import { type Diagnostic, formatDiagnostic } from "../diagnostics.js";
 
 export interface CliIO {
@@ -71,6 +71,11 @@ export function withCliOutput(io: CliIO, command: Command): Command {
       writeOut: (s) => io.out(s),
       writeErr: (s) => io.err(s),
       outputError: (s) => io.err(`${messagePrefix(io, "error")}${s.replace(/^error: /, "")}`),
+    })
+    .configureHelp({
+      // A repeatable flag starts as an empty list: "(default: [])" tells nobody anything.
+      optionDescription: (option) =>
+        new Help().optionDescription(option).replace(/ \(default: \[\]\)$/, ""),
     })
     .showHelpAfterError("(run with --help for usage)");
 }

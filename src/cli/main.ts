@@ -36,11 +36,15 @@ const COMMANDS: Record<string, () => Promise<MakeCommand>> = {
   init: async () => (await import("./acl-edit.js")).initCommand,
   "add-peer": async () => (await import("./acl-edit.js")).addPeerCommand,
   "remove-peer": async () => (await import("./acl-edit.js")).removePeerCommand,
+  completion: async () => (await import("./completion.js")).completionCommand,
 };
 
-/** The named command alone, or all of them (for help, and to suggest a mistyped name). */
+/**
+ * The named command alone, or all of them (for help, to suggest a mistyped name, and for
+ * `completion`, which describes them all).
+ */
 function commandsFor(argv: readonly string[]): Promise<MakeCommand[]> {
-  const first = argv[0];
+  const first = argv[0] === "completion" ? undefined : argv[0];
   // Own keys only: `wirenix toString` is no command (nor Object's method).
   const named =
     first === undefined || !Object.hasOwn(COMMANDS, first) ? undefined : COMMANDS[first];

@@ -247,7 +247,7 @@ test("add-peer refuses, leaving the file as it was: a full pool, a taken name, a
       /subnets\[0\]\.ipv4Pool: the pool 10\.1\.0\.0\/29 is full: its 6 usable addresses \(10\.1\.0\.1-10\.1\.0\.6\) are taken/,
     ],
     [["add-peer", file, "alpha"], 1, /there is already a peer "alpha"/],
-    [["add-peer", file, "d5", "--subnet", "wan"], 1, /no subnet "wan" \(subnets: "lan"\)/],
+    [["add-peer", file, "d5", "--subnet", "wan"], 2, /no subnet "wan" \(subnets: "lan"\)/],
     [
       ["add-peer", file, "d6", "--endpoint", "host:99999"],
       2,
