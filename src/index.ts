@@ -2,14 +2,18 @@
  * The Wirenix library: everything the CLI uses, for programs and plugins. This file only
  * re-exports; each module documents its own part.
  */
-export { type AclLimits, DEFAULT_LIMITS } from "./acl/bounded-input.js";
 export {
   ACL_FORMATS,
+  type AclLimits,
+  DEFAULT_LIMITS,
   type LoadedAcl,
   loadAcl,
   parseAclText,
   type SourcePosition,
 } from "./acl/load.js";
+export { locateDiagnostics, parseAcl } from "./acl/parse.js";
+export { defineParser, type Parser } from "./acl/parser.js";
+export { buildNetwork } from "./acl/v1/network.js";
 export type {
   AclConnection,
   AclEndpoint,
@@ -22,53 +26,6 @@ export type {
 } from "./acl/v1/schema.js";
 export { AclV1Schema } from "./acl/v1/schema.js";
 export { validateAclV1 } from "./acl/v1/validate.js";
-export { isAddressOrCidr, isEndpointHost, isWireguardKey } from "./acl/values.js";
-export { cli } from "./cli/main.js";
-export { type ConfigTree, type ConfigValue, isConfigTree, mergeConfigs } from "./config-tree.js";
-export {
-  type ConfigureContext,
-  type ConfigureOptions,
-  type Configurer,
-  type ConfigurerOutput,
-  defineConfigurer,
-  type NixosPeerShape,
-} from "./configurers/configurer.js";
-export {
-  defineFileConfigurer,
-  type FileConfigurerSpec,
-  type FileSet,
-  filesOf,
-  type GeneratedFile,
-} from "./configurers/files.js";
-export { hostsEntries, hostsLines } from "./configurers/hosts.js";
-export { type DeviceInterface, deviceInterfaces } from "./configurers/interfaces.js";
-export {
-  type Diagnostic,
-  type DiagnosticCode,
-  Diagnostics,
-  formatDiagnostic,
-  InputError,
-  isNonEmpty,
-  type NonEmpty,
-  type PathSegment,
-  type Result,
-  renderPath,
-  type Severity,
-} from "./diagnostics.js";
-export {
-  type AclChange,
-  type AclLock,
-  aclEditProblem,
-  type EditedAcl,
-  editAclFile,
-  editAclText,
-  editLockedAcl,
-  lockAcl,
-} from "./edit/acl-file.js";
-export { type InitOptions, starterAcl, starterAclText } from "./edit/init.js";
-export type { EditOp, EditPath } from "./edit/ops.js";
-export { type AddPeerOptions, parseEndpoint, planAddPeer } from "./edit/peers.js";
-export { planRemovePeer } from "./edit/remove-peer.js";
 export {
   CONFIG_FILE_MODE,
   chooseInterface,
@@ -83,17 +40,54 @@ export {
   planOutput,
   printProblem,
   type Stream,
-} from "./emit/hosts-output.js";
+} from "./app/output-plan.js";
+export { type PhoneConfigOptions, phoneConfiguration } from "./app/phone.js";
 export {
-  type IniDialect,
-  type IniDocument,
-  type IniEntry,
-  type IniSection,
-  iniValueProblem,
-  toIni,
-} from "./emit/ini.js";
-export { toJson, toPrettyJson } from "./emit/json.js";
-export { nixAttrName, nixString, toNix } from "./emit/nix.js";
+  DEFAULT_OPTIONS,
+  defaultKeyProviders,
+  type GenerateOptions,
+  Generator,
+  readNetwork,
+} from "./app/pipeline.js";
+export { definePlugin, loadPlugin, type Plugin } from "./app/plugins.js";
+export { BUILTINS, createRegistry, type PluginContribution, Registry } from "./app/registry.js";
+export { cli } from "./cli/main.js";
+export {
+  type ConfigTree,
+  type ConfigValue,
+  isConfigTree,
+  mergeConfigs,
+} from "./core/config-tree.js";
+export {
+  type Diagnostic,
+  type DiagnosticCode,
+  Diagnostics,
+  formatDiagnostic,
+  InputError,
+  isNonEmpty,
+  type NonEmpty,
+  type PathSegment,
+  type Result,
+  renderPath,
+  type Severity,
+} from "./core/diagnostics.js";
+export { compareNames, KeyOrder } from "./core/order.js";
+export { RunContext } from "./core/run-context.js";
+export {
+  type AclChange,
+  type AclLock,
+  aclEditProblem,
+  type EditedAcl,
+  editAclFile,
+  editAclText,
+  editLockedAcl,
+  lockAcl,
+} from "./edit/acl-file.js";
+export { type InitOptions, starterAcl, starterAclText } from "./edit/init.js";
+export type { EditOp, EditPath } from "./edit/ops.js";
+export { type AddPeerOptions, parseEndpoint, planAddPeer } from "./edit/peers.js";
+export { planRemovePeer } from "./edit/remove-peer.js";
+export { type PublicKeyUpdate, updateAclPublicKeys } from "./edit/update-acl.js";
 export {
   type EncryptOptions,
   type EncryptOutcome,
@@ -124,7 +118,6 @@ export {
   PeerKeys,
 } from "./keys/provider.js";
 export { stalePublicKeys, unsetPublicKeys } from "./keys/stale.js";
-export { type PublicKeyUpdate, updateAclPublicKeys } from "./keys/update-acl.js";
 export { Address, type Prefix, parsePrefix } from "./network/address.js";
 export { generatedAddress } from "./network/addresses.js";
 export { assembleNetwork, type NetworkParts } from "./network/assemble.js";
@@ -150,19 +143,31 @@ export type {
   ResolvedEndpoint,
 } from "./network/model.js";
 export { allowedIPs, allowedIPTexts } from "./network/routing.js";
-export { compareNames, KeyOrder } from "./order.js";
-export { defineParser, type Parser } from "./parsers/parser.js";
-export { buildNetwork } from "./parsers/v1/network.js";
-export { type PhoneConfigOptions, phoneConfiguration } from "./phone.js";
+export { isAddressOrCidr, isEndpointHost, isWireguardKey } from "./network/values.js";
 export {
-  DEFAULT_OPTIONS,
-  defaultKeyProviders,
-  type GenerateOptions,
-  Generator,
-  locateDiagnostics,
-  parseAcl,
-  readNetwork,
-} from "./pipeline.js";
-export { definePlugin, loadPlugin, type Plugin } from "./plugins.js";
-export { BUILTINS, createRegistry, type PluginContribution, Registry } from "./registry.js";
-export { RunContext } from "./run-context.js";
+  type ConfigureContext,
+  type ConfigureOptions,
+  type Configurer,
+  type ConfigurerOutput,
+  defineConfigurer,
+  type NixosPeerShape,
+} from "./render/configurers/configurer.js";
+export {
+  defineFileConfigurer,
+  type FileConfigurerSpec,
+  type FileSet,
+  filesOf,
+  type GeneratedFile,
+} from "./render/configurers/files.js";
+export { hostsEntries, hostsLines } from "./render/configurers/hosts-entries.js";
+export { type DeviceInterface, deviceInterfaces } from "./render/configurers/interfaces.js";
+export {
+  type IniDialect,
+  type IniDocument,
+  type IniEntry,
+  type IniSection,
+  iniValueProblem,
+  toIni,
+} from "./render/printers/ini.js";
+export { toJson, toPrettyJson } from "./render/printers/json.js";
+export { nixAttrName, nixString, toNix } from "./render/printers/nix.js";

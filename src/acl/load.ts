@@ -9,11 +9,9 @@ import { createRequire } from "node:module";
 import { delimiter, dirname, extname, join, resolve } from "node:path";
 import type * as SmolToml from "smol-toml";
 import type * as Yaml from "yaml";
-import type { Diagnostic, DiagnosticCode, PathSegment, Result } from "../diagnostics.js";
-import { redactKeyLike } from "../secrets.js";
+import type { Diagnostic, DiagnosticCode, PathSegment, Result } from "../core/diagnostics.js";
+import { redactKeyLike } from "../core/secrets.js";
 import {
-  type AclLimits,
-  DEFAULT_LIMITS,
   decodeUtf8,
   describeSize,
   hasBom,
@@ -23,8 +21,31 @@ import {
   readBounded,
   tooDeepMessage,
   yamlFlowTooDeepAt,
-} from "./bounded-input.js";
-import { restrictedEvalArgs } from "./nix-path.js";
+} from "../io/bounded-read.js";
+import { type NixPathEntry, restrictedEvalArgs } from "./nix-path.js";
+
+/** The bounds a run puts on its input; every command that reads an ACL takes them as flags. */
+export interface AclLimits {
+  /** The largest ACL file read, in bytes (and the largest JSON a .nix ACL may evaluate to). */
+  maxBytes: number;
+  /** How long a .nix ACL may take to evaluate, in seconds. */
+  nixTimeoutSeconds: number;
+  /** How deeply lists and objects may nest. */
+  maxDepth: number;
+  /**
+   * The `<NAME>` entries a `.nix` ACL may read besides its own directory (`--nix-path`); none
+   * when absent. NIX_PATH itself is not read.
+   */
+  nixPath?: readonly NixPathEntry[];
+}
+
+export const DEFAULT_LIMITS: AclLimits = {
+  maxBytes: 64 * 1024 * 1024,
+  nixTimeoutSeconds: 120,
+  // An ACL needs about 8 levels; free-form extraArgs get the rest. Far below what any parser
+  // or our own recursive code can follow without running out of stack.
+  maxDepth: 128,
+};
 
 /**
  * The YAML and TOML parsers are loaded on first use: `yaml` alone takes longer to load than
@@ -528,7 +549,7 @@ export function parseAclText(
   }
 }
 
-/** Reads an ACL file of any supported format, within `limits` (see bounded-input.ts). */
+/** Reads an ACL file of any supported format, within `limits` (see io/bounded-read.ts). */
 export function loadAcl(file: string, limits: AclLimits = DEFAULT_LIMITS): Result<LoadedAcl> {
   const ext = extname(file).toLowerCase();
   if (!(ACL_FORMATS as readonly string[]).includes(ext)) {

@@ -11,9 +11,9 @@ import { editAclFile, lockAcl } from "../edit/acl-file.js";
 import { randomIpv6Prefix, starterAclText } from "../edit/init.js";
 import { parseEndpoint, planAddPeer } from "../edit/peers.js";
 import { planRemovePeer } from "../edit/remove-peer.js";
+import { describeFileError, errnoCode, writeNewFile } from "../io/atomic-write.js";
 import { retirePeerKeys } from "../keys/retire.js";
 import { generatedAddress } from "../network/addresses.js";
-import { describeFileError, errnoCode, writeNewFile } from "../output.js";
 import { collect, textOrJsonOption } from "./common.js";
 import { type CliIO, EXIT_INVALID, exitCodeFor, printDiagnostics, UsageError } from "./io.js";
 

@@ -4,15 +4,15 @@
  * usage errors.
  */
 import { Command } from "commander";
-import { checkNetwork } from "../check/check.js";
-import type { Hop } from "../check/paths.js";
-import { traceText } from "../check/paths.js";
-import type { PolicyResult } from "../check/policy.js";
-import { type Diagnostic, diagnostic, formatDiagnostic, renderPath } from "../diagnostics.js";
+import { checkNetwork } from "../analysis/check.js";
+import type { Hop } from "../analysis/packet-trace.js";
+import { traceText } from "../analysis/packet-trace.js";
+import type { PolicyResult } from "../analysis/policy.js";
+import { Generator, readNetwork } from "../app/pipeline.js";
+import type { Registry } from "../app/registry.js";
+import { type Diagnostic, diagnostic, formatDiagnostic, renderPath } from "../core/diagnostics.js";
 import { publicKeysIn, stalePublicKeys } from "../keys/stale.js";
 import type { Network } from "../network/model.js";
-import { Generator, readNetwork } from "../pipeline.js";
-import type { Registry } from "../registry.js";
 import {
   aclCommand,
   aclLimits,

@@ -1,15 +1,17 @@
 /** Steps every command shares: plugins, reading the ACL, choosing peers. */
 
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { type AclLimits, DEFAULT_LIMITS, describeSize } from "../acl/bounded-input.js";
 import type { LoadedAcl } from "../acl/load.js";
+import { type AclLimits, DEFAULT_LIMITS } from "../acl/load.js";
 import { type NixPathEntry, parseNixPathFlag } from "../acl/nix-path.js";
-import type { Diagnostic } from "../diagnostics.js";
-import { didYouMean } from "../did-you-mean.js";
+import { locateDiagnostics } from "../acl/parse.js";
+import { readNetwork } from "../app/pipeline.js";
+import { loadPlugin } from "../app/plugins.js";
+import { createRegistry, type Registry } from "../app/registry.js";
+import type { Diagnostic } from "../core/diagnostics.js";
+import { didYouMean } from "../core/did-you-mean.js";
+import { describeSize } from "../io/bounded-read.js";
 import type { Network } from "../network/model.js";
-import { locateDiagnostics, readNetwork } from "../pipeline.js";
-import { loadPlugin } from "../plugins.js";
-import { createRegistry, type Registry } from "../registry.js";
 import { type CliIO, EXIT_INVALID, printDiagnostics, UsageError } from "./io.js";
 
 /** A command's early end with an exit code, after its messages were printed. */

@@ -1,7 +1,7 @@
 /** `wirenix explain`: why (or why not) two peers are linked, and what each dials. */
 import { Command } from "commander";
-import { explainPair, explainPaths, explanationText, pathsText } from "../check/explain.js";
-import { resolveTarget, splitService } from "../check/policy.js";
+import { explainPair, explainPaths, explanationText, pathsText } from "../analysis/explain.js";
+import { resolveTarget, splitService } from "../analysis/policy.js";
 import {
   aclCommand,
   checkPeerNames,

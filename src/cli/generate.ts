@@ -1,25 +1,25 @@
 /** `wirenix generate`: the configuration of every (or the named) peer, as Nix or JSON. */
 
 import { Command, Option } from "commander";
-import type { ConfigTree } from "../config-tree.js";
-import type { NixosPeerShape } from "../configurers/configurer.js";
-import type { Diagnostic } from "../diagnostics.js";
 import {
   hostFileNameProblem,
   hostsWriter,
   outDirProblem,
   planOutput,
   printProblem,
-} from "../emit/hosts-output.js";
-import { yieldToSignals } from "../interrupt.js";
-import { DEV_NAME_METHODS, type DevNameMethod } from "../network/devname.js";
-import { compareNames } from "../order.js";
+} from "../app/output-plan.js";
 import {
   DEFAULT_OPTIONS,
   defaultKeyProviders,
   type GenerateOptions,
   Generator,
-} from "../pipeline.js";
+} from "../app/pipeline.js";
+import type { ConfigTree } from "../core/config-tree.js";
+import type { Diagnostic } from "../core/diagnostics.js";
+import { compareNames } from "../core/order.js";
+import { yieldToSignals } from "../io/interrupt.js";
+import { DEV_NAME_METHODS, type DevNameMethod } from "../network/devname.js";
+import type { NixosPeerShape } from "../render/configurers/configurer.js";
 import {
   choosePeers,
   collect,

@@ -1,12 +1,12 @@
 /** `wirenix graph`: the network as a picture (DOT, Mermaid, or SVG drawn by Graphviz). */
 import { extname } from "node:path";
 import { Command, Option } from "commander";
-import { toDot } from "../emit/graph-dot.js";
-import { toMermaid } from "../emit/graph-mermaid.js";
-import { toSvg } from "../emit/graph-svg.js";
-import { networkGraph } from "../network/graph.js";
-import { writeFileAtomic } from "../output.js";
-import { printable } from "../printable.js";
+import { printable } from "../core/printable.js";
+import { writeFileAtomic } from "../io/atomic-write.js";
+import { toDot } from "../render/graph/dot.js";
+import { networkGraph } from "../render/graph/graph.js";
+import { toMermaid } from "../render/graph/mermaid.js";
+import { toSvg } from "../render/graph/svg.js";
 import { aclCommand, type NetworkFlags, networkWith } from "./common.js";
 import { type CliIO, UsageError } from "./io.js";
 import { shellCommand } from "./shell-word.js";

@@ -1,7 +1,7 @@
 /** `wirenix inspect`: the resolved network, to see what the ACL means. */
 import { Command } from "commander";
-import { toPrettyJson } from "../emit/json.js";
 import { networkData, networkText } from "../network/inspect.js";
+import { toPrettyJson } from "../render/printers/json.js";
 import {
   aclCommand,
   choosePeers,

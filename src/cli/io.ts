@@ -1,6 +1,6 @@
 /** How the CLI talks to the world, so it can run in-process in tests. */
 import { type Command, Help } from "commander";
-import { type Diagnostic, formatDiagnostic } from "../diagnostics.js";
+import { type Diagnostic, formatDiagnostic } from "../core/diagnostics.js";
 
 export interface CliIO {
   /** Standard output; large outputs arrive in large chunks. */

@@ -55,7 +55,7 @@ function chosen(network: Network, acl: string, names: readonly string[]): string
  * together take longer to load than `wirenix generate` needs for one host, and every command
  * of the CLI would pay for them at start-up.
  */
-const updateAcl = () => import("../keys/update-acl.js");
+const updateAcl = () => import("../edit/update-acl.js");
 const encryption = () => import("../keys/encrypt.js");
 
 async function generate(io: CliIO, acl: string, flags: GenerateFlags): Promise<number> {

@@ -4,10 +4,10 @@
  */
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
-import { closestName } from "../did-you-mean.js";
-import { LockError } from "../dir-lock.js";
-import { describeFileError, WriteError, WriteRefusal } from "../output.js";
-import { printable } from "../printable.js";
+import { closestName } from "../core/did-you-mean.js";
+import { printable } from "../core/printable.js";
+import { describeFileError, WriteError, WriteRefusal } from "../io/atomic-write.js";
+import { LockError } from "../io/dir-lock.js";
 import {
   type CliIO,
   EXIT_INVALID,

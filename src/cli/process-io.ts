@@ -5,7 +5,7 @@
  */
 import { fstatSync, ftruncateSync } from "node:fs";
 import { isatty } from "node:tty";
-import { asWriteError, descriptorName, errnoCode, writeFully } from "../output.js";
+import { asWriteError, descriptorName, errnoCode, writeFully } from "../io/atomic-write.js";
 import { type CliIO, EXIT_INVALID } from "./io.js";
 
 const STDOUT = 1;

@@ -7,10 +7,10 @@
 import { resolve } from "node:path";
 import { Command, Option } from "commander";
 import QRCode from "qrcode";
+import { phoneConfiguration } from "../app/phone.js";
+import { DEFAULT_OPTIONS } from "../app/pipeline.js";
 import { createSecretFile, FileExistsError, fileProblem } from "../keys/key-dir.js";
 import { DEV_NAME_METHODS, type DevNameMethod } from "../network/devname.js";
-import { phoneConfiguration } from "../phone.js";
-import { DEFAULT_OPTIONS } from "../pipeline.js";
 import { aclCommand, checkPeerNames, type NetworkFlags, sourcedNetworkWith } from "./common.js";
 import { type CliIO, EXIT_INVALID, printDiagnostics, printError, UsageError } from "./io.js";
 

@@ -2,7 +2,12 @@
  * Reading an ACL's raw data (as parsed, before validation) for the edit commands, which plan
  * their changes on the data itself so that the file keeps its layout and comments.
  */
-import { type DiagnosticCode, diagnostic, type PathSegment, type Result } from "../diagnostics.js";
+import {
+  type DiagnosticCode,
+  diagnostic,
+  type PathSegment,
+  type Result,
+} from "../core/diagnostics.js";
 
 export type Data = Record<string, unknown>;
 

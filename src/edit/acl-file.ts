@@ -10,20 +10,19 @@
  */
 import { readdirSync, realpathSync, rmSync } from "node:fs";
 import { basename, dirname, extname, join } from "node:path";
-import { DEFAULT_LIMITS, decodeUtf8, hasBom, readBounded } from "../acl/bounded-input.js";
-import { parseAclText } from "../acl/load.js";
+import { DEFAULT_LIMITS, parseAclText } from "../acl/load.js";
+import { builtinParsers, locateDiagnostics, type ParserSource, parseAcl } from "../acl/parse.js";
 import {
   type Diagnostic,
   type DiagnosticCode,
   diagnostic,
   mapNonEmpty,
   type Result,
-} from "../diagnostics.js";
-import { acquireLock, fileLockPath, LockError } from "../dir-lock.js";
+} from "../core/diagnostics.js";
+import { describeFileError, errnoCode, WriteError, writeFileAtomic } from "../io/atomic-write.js";
+import { decodeUtf8, hasBom, readBounded } from "../io/bounded-read.js";
+import { acquireLock, fileLockPath, LockError } from "../io/dir-lock.js";
 import type { Network } from "../network/model.js";
-import { describeFileError, errnoCode, WriteError, writeFileAtomic } from "../output.js";
-import { locateDiagnostics, parseAcl } from "../pipeline.js";
-import { createRegistry, type Registry } from "../registry.js";
 import { editJsonText } from "./json-text.js";
 import { applyToData, EditError, type EditOp, sameData } from "./ops.js";
 import { editTomlText } from "./toml-text.js";
@@ -146,7 +145,7 @@ export async function editAclFile(
   file: string,
   what: string,
   plan: (data: unknown, network: Network) => Result<AclChange>,
-  registry: Registry = createRegistry(),
+  registry: ParserSource = builtinParsers(),
 ): Promise<Result<EditedAcl>> {
   const problem = aclEditProblem(file, what);
   if (problem) return { ok: false, diagnostics: [diagnostic("error", "usage", [], problem)] };
@@ -168,7 +167,7 @@ export function editLockedAcl(
   lock: AclLock,
   what: string,
   plan: (data: unknown, network: Network) => Result<AclChange>,
-  registry: Registry = createRegistry(),
+  registry: ParserSource = builtinParsers(),
 ): Result<EditedAcl> {
   const { file } = lock;
   const problem = aclEditProblem(file, what);

@@ -6,12 +6,11 @@
 
 import { randomBytes } from "node:crypto";
 import { basename, extname } from "node:path";
-import { isIPv4Cidr } from "../acl/values.js";
-import { diagnostic, mapNonEmpty, type Result } from "../diagnostics.js";
+import { parseAcl } from "../acl/parse.js";
+import { diagnostic, mapNonEmpty, type Result } from "../core/diagnostics.js";
 import { addressRange, addressText } from "../network/cidr.js";
 import { ulaPrefix } from "../network/ula.js";
-import { parseAcl } from "../pipeline.js";
-import { createRegistry } from "../registry.js";
+import { isIPv4Cidr } from "../network/values.js";
 import { DEFAULT_PORT } from "./peers.js";
 import { tomlInline } from "./toml-text.js";
 
@@ -232,7 +231,7 @@ export function starterAclText(file: string, options: InitOptions = {}): Result<
     return fail(
       `--pool ${q(o.pool)}: host bits are set (an address in the network, not the network); did you mean ${addressText(4, range.start)}/${range.prefix}?`,
     );
-  const valid = parseAcl(starterAcl(o), createRegistry());
+  const valid = parseAcl(starterAcl(o));
   if (!valid.ok)
     return { ok: false, diagnostics: mapNonEmpty(valid.diagnostics, (d) => ({ ...d, file })) };
   const name = basename(file);

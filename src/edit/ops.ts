@@ -5,7 +5,7 @@
  * against what it must mean.
  */
 import { isDeepStrictEqual } from "node:util";
-import { renderPath } from "../diagnostics.js";
+import { renderPath } from "../core/diagnostics.js";
 
 export type EditPath = readonly (string | number)[];
 

@@ -5,10 +5,10 @@
  * remove-peer.ts.)
  */
 import { isIPv6 } from "node:net";
-import { isEndpointHost } from "../acl/values.js";
-import type { Result } from "../diagnostics.js";
+import type { Result } from "../core/diagnostics.js";
 import { allocateIPv4 } from "../network/ipv4-pool.js";
 import { ROAMING_KEEPALIVE } from "../network/routing.js";
+import { isEndpointHost } from "../network/values.js";
 import { type Data, failure, isRecord, list, named } from "./acl-data.js";
 import type { AclChange } from "./acl-file.js";
 import type { EditOp } from "./ops.js";

@@ -27,9 +27,9 @@
  * does a subnet's `relay: P`.
  */
 
-import { resolveTarget, splitService } from "../check/policy.js";
-import { type PathSegment, type Result, renderPath } from "../diagnostics.js";
-import { didYouMean } from "../did-you-mean.js";
+import { resolveTarget, splitService } from "../analysis/policy.js";
+import { type PathSegment, type Result, renderPath } from "../core/diagnostics.js";
+import { didYouMean } from "../core/did-you-mean.js";
 import { addressRange, rangeHolds } from "../network/cidr.js";
 import type { Network } from "../network/model.js";
 import { type Data, failure, isRecord, list, named } from "./acl-data.js";

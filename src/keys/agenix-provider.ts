@@ -6,7 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import { posix } from "node:path";
-import type { ConfigTree } from "../config-tree.js";
+import type { ConfigTree } from "../core/config-tree.js";
 import { peerSecretName, subnetSecretName } from "./agenix-rekey-provider.js";
 import { readKeyFile, subnetWantsPresharedKey } from "./key-dir.js";
 import { defineKeyProvider } from "./provider.js";

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { posix } from "node:path";
-import type { ConfigTree } from "../config-tree.js";
+import type { ConfigTree } from "../core/config-tree.js";
 import { defineKeyProvider } from "./provider.js";
 
 /** Where agenix puts a decrypted secret by default. */

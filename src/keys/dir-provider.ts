@@ -6,7 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { diagnostic, InputError } from "../diagnostics.js";
+import { diagnostic, InputError } from "../core/diagnostics.js";
 import {
   keyFiles,
   presharedKeyRequestPath,

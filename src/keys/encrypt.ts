@@ -13,8 +13,8 @@ import {
   isNonEmpty,
   type PathSegment,
   type Result,
-} from "../diagnostics.js";
-import type { HeldLock } from "../dir-lock.js";
+} from "../core/diagnostics.js";
+import type { HeldLock } from "../io/dir-lock.js";
 import type { Network } from "../network/model.js";
 import { peersNamed } from "../network/named.js";
 import { peerSecretName, subnetSecretName } from "./agenix-rekey-provider.js";

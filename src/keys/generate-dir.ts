@@ -5,8 +5,8 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { type Diagnostic, diagnostic, isNonEmpty, type Result } from "../diagnostics.js";
-import type { HeldLock } from "../dir-lock.js";
+import { type Diagnostic, diagnostic, isNonEmpty, type Result } from "../core/diagnostics.js";
+import type { HeldLock } from "../io/dir-lock.js";
 import type { NetPeer, NetSubnet, Network } from "../network/model.js";
 import { peersNamed } from "../network/named.js";
 import { generateKeyPair, generatePresharedKey, publicKeyOf } from "./generate.js";

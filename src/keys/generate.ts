@@ -4,7 +4,7 @@
  * `wg genkey`'s are interchangeable byte for byte in meaning.
  */
 import { createPrivateKey, createPublicKey, randomBytes } from "node:crypto";
-import { isWireguardKey } from "../acl/values.js";
+import { isWireguardKey } from "../network/values.js";
 
 /** A peer's identity: the private key stays in memory and in 0600 files only. */
 export interface KeyPair {

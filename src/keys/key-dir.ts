@@ -20,11 +20,7 @@ import {
   type Stats,
 } from "node:fs";
 import { dirname, join } from "node:path";
-import { readBounded } from "../acl/bounded-input.js";
-import { isWireguardKey } from "../acl/values.js";
-import type { PathSegment } from "../diagnostics.js";
-import { type HeldLock, LockError, lockDirectory } from "../dir-lock.js";
-import type { NetSubnet } from "../network/model.js";
+import type { PathSegment } from "../core/diagnostics.js";
 import {
   asWriteError,
   describeFileError,
@@ -35,7 +31,11 @@ import {
   removeTemporaryFiles,
   syncDirectory,
   writeTempFile,
-} from "../output.js";
+} from "../io/atomic-write.js";
+import { readBounded } from "../io/bounded-read.js";
+import { type HeldLock, LockError, lockDirectory } from "../io/dir-lock.js";
+import type { NetSubnet } from "../network/model.js";
+import { isWireguardKey } from "../network/values.js";
 
 /** Mode of every file in a keys directory, and of the directory itself. */
 export const SECRET_FILE_MODE = 0o600;

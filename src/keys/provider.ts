@@ -5,11 +5,11 @@
  */
 import { realpathSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { isWireguardKey, KEY_PATH_EXPECTED, keyPathProblem } from "../acl/values.js";
-import type { ConfigTree } from "../config-tree.js";
-import { diagnostic, InputError, type Mismatch, type PathSegment } from "../diagnostics.js";
+import type { ConfigTree } from "../core/config-tree.js";
+import { diagnostic, InputError, type Mismatch, type PathSegment } from "../core/diagnostics.js";
+import { describeSecret, isKeyText } from "../core/secrets.js";
 import type { NetPeer, NetSubnet, Network } from "../network/model.js";
-import { describeSecret, isKeyText } from "../secrets.js";
+import { isWireguardKey, KEY_PATH_EXPECTED, keyPathProblem } from "../network/values.js";
 import { publicKeyOf } from "./generate.js";
 import { keyFiles, readKeyFile } from "./key-dir.js";
 

@@ -7,7 +7,7 @@
  */
 import { existsSync, linkSync, lstatSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
-import { asWriteError, errnoCode, syncDirectory } from "../output.js";
+import { asWriteError, errnoCode, syncDirectory } from "../io/atomic-write.js";
 import { backupStamp, keyFileNameProblem, keyFiles, lockSecretDir } from "./key-dir.js";
 
 /** Where the keys of a removed peer may be (each optional). */

@@ -7,7 +7,7 @@
  * present; otherwise list `dir` or `acl` after this provider.
  */
 import { posix } from "node:path";
-import type { ConfigTree } from "../config-tree.js";
+import type { ConfigTree } from "../core/config-tree.js";
 import { peerSecretName, subnetSecretName } from "./agenix-rekey-provider.js";
 import { readKeyFile, subnetWantsPresharedKey } from "./key-dir.js";
 import { defineKeyProvider } from "./provider.js";

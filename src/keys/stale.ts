@@ -4,7 +4,7 @@
  * would not accept the new one.
  */
 import { join } from "node:path";
-import { type Diagnostic, diagnostic, type Severity } from "../diagnostics.js";
+import { type Diagnostic, diagnostic, type Severity } from "../core/diagnostics.js";
 import type { Network } from "../network/model.js";
 import { keyFiles, readKeyFile } from "./key-dir.js";
 

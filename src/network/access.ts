@@ -1,7 +1,7 @@
 /**
  * Access rules (`rules`): what each host lets in over each of its WireGuard interfaces, decided
- * once here so that the firewall every configurer writes (configurers/nft-rules.ts) and the
- * policy tests that follow packets (check/paths.ts) read the same decision.
+ * once here so that the firewall every configurer writes (render/configurers/nft-rules.ts) and the
+ * policy tests that follow packets (analysis/packet-trace.ts) read the same decision.
  *
  * A rule `{ from, to, allow, subnets? }` lets a packet in on an interface of subnet S when S is
  * one the rule applies to, its source is an address on S of a peer `from` selects, and
@@ -15,12 +15,13 @@
  * (that is what an exit node is for; rules cannot narrow it yet). Without `rules` nothing is
  * filtered.
  */
-import { SERVICE } from "../acl/values.js";
+
 import type { Address, Prefix } from "./address.js";
 import { rangesOverlap } from "./cidr.js";
 import type { NetInterface, NetPeer, NetRule, Network } from "./model.js";
 import { interfaceForwards } from "./routing.js";
 import { filterSelects } from "./select.js";
+import { SERVICE } from "./values.js";
 
 /** One entry of `allow`: a protocol and, for tcp and udp, a port range. */
 export interface Service {

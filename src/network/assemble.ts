@@ -4,8 +4,8 @@
  * decide links and endpoints on demand. Version-independent: each parser (parsers/v1/) turns its
  * ACL into these parts.
  */
-import type { Diagnostic } from "../diagnostics.js";
-import { compareNames } from "../order.js";
+import type { Diagnostic } from "../core/diagnostics.js";
+import { compareNames } from "../core/order.js";
 import { EndpointResolver } from "./endpoints.js";
 import { LinkResolver } from "./links.js";
 import type { Membership, NetInterface, NetPeer, Network } from "./model.js";

@@ -3,9 +3,10 @@
  * subnet's endpoints, the endpoints of the groups P and R share (in P's group order, as the
  * original does), and R's own endpoints; each entry only if its `match` selects P.
  */
-import { looksLikeIPv6 } from "../acl/values.js";
+
 import type { NetEndpoint, NetGroup, NetPeer, NetSubnet, ResolvedEndpoint } from "./model.js";
 import type { PeerSelector } from "./select.js";
+import { looksLikeIPv6 } from "./values.js";
 
 /** An endpoint entry of the ACL with where it stands, so a merge can say what it came from. */
 interface Entry {

@@ -4,7 +4,7 @@
  * (links.ts marks them `noHandshake`; a subnet's relay carries such pairs instead). `check` and
  * `generate` warn about them in the same words.
  */
-import { type Diagnostic, diagnostic } from "../diagnostics.js";
+import { type Diagnostic, diagnostic } from "../core/diagnostics.js";
 import type { NetInterface, NetPeer } from "./model.js";
 
 const q = JSON.stringify;

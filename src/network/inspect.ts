@@ -3,8 +3,8 @@
  * ACL resolves to, with private keys left out.
  */
 
-import type { ConfigTree } from "../config-tree.js";
-import { redactSecrets } from "../secrets.js";
+import type { ConfigTree } from "../core/config-tree.js";
+import { redactSecrets } from "../core/secrets.js";
 import type { Address } from "./address.js";
 import type { Link, NetEndpoint, NetInterface, Network, ResolvedEndpoint } from "./model.js";
 

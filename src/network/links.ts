@@ -5,7 +5,7 @@
  * interface is the number of peers it links to (plus, for an interface linked to a large share
  * of all peers, one walk over the peers in name order instead of a sort).
  */
-import { type Diagnostic, diagnostic } from "../diagnostics.js";
+import { type Diagnostic, diagnostic } from "../core/diagnostics.js";
 import type { EndpointResolver } from "./endpoints.js";
 import type { ExtraArgs, Link, Membership, NetConnection, NetPeer } from "./model.js";
 import { linkRoutes, roamingEndpoint } from "./routing.js";

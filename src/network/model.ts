@@ -2,7 +2,7 @@
  * The intermediate model: a network with everything decided (members, addresses, links,
  * endpoints) and nothing rendered. Configurers translate it; check, explain and graph read it.
  */
-import type { Diagnostic } from "../diagnostics.js";
+import type { Diagnostic } from "../core/diagnostics.js";
 import type { Address, Prefix } from "./address.js";
 
 /** Free-form data the ACL passes through to plugins. */

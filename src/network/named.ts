@@ -1,5 +1,5 @@
 /** The model's objects by name, for callers that are given names (`--peer`, library options). */
-import { type Diagnostic, diagnostic, isNonEmpty, type Result } from "../diagnostics.js";
+import { type Diagnostic, diagnostic, isNonEmpty, type Result } from "../core/diagnostics.js";
 import type { NetPeer, Network } from "./model.js";
 
 /**

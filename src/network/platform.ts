@@ -4,7 +4,7 @@
  * (Homebrew) runs hooks in bash but has neither nftables nor Linux's /proc/sys; the apps of
  * Windows, iOS and Android run no hooks at all and read no key files.
  */
-import { type Diagnostic, diagnostic } from "../diagnostics.js";
+import { type Diagnostic, diagnostic } from "../core/diagnostics.js";
 import { rangesOverlap } from "./cidr.js";
 import type { NetPeer, Network } from "./model.js";
 

@@ -5,7 +5,7 @@
  * tunnel's own packets keep the normal route to the endpoint) and roaming peers (never dialled;
  * they keep their links alive). ACLs without these keys resolve exactly as the original's.
  */
-import { type Diagnostic, diagnostic } from "../diagnostics.js";
+import { type Diagnostic, diagnostic } from "../core/diagnostics.js";
 import { Address, type Prefix } from "./address.js";
 import type {
   Link,

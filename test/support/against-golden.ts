@@ -4,13 +4,13 @@
  * comparison unwraps both). Shared by the differential and dropped-key tests.
  */
 import { strict as assert } from "node:assert";
-import type { ConfigTree } from "../../src/config-tree.js";
-import type { ConfigureOptions } from "../../src/configurers/configurer.js";
-import type { Result } from "../../src/diagnostics.js";
+import { Generator } from "../../src/app/pipeline.js";
+import type { Registry } from "../../src/app/registry.js";
+import type { ConfigTree } from "../../src/core/config-tree.js";
+import type { Result } from "../../src/core/diagnostics.js";
 import type { DevNameMethod } from "../../src/network/devname.js";
 import type { Network } from "../../src/network/model.js";
-import { Generator } from "../../src/pipeline.js";
-import type { Registry } from "../../src/registry.js";
+import type { ConfigureOptions } from "../../src/render/configurers/configurer.js";
 
 /** The original's answer for one peer: its configuration, or that it failed. */
 export interface OriginalPeer {

@@ -1,9 +1,10 @@
 /** One peer's configuration from ACL data, through the library as `generate` makes it. */
 import { strict as assert } from "node:assert";
-import type { ConfigTree } from "../../src/config-tree.js";
-import type { Diagnostic } from "../../src/diagnostics.js";
-import { type GenerateOptions, Generator, parseAcl } from "../../src/pipeline.js";
-import { createRegistry } from "../../src/registry.js";
+import { parseAcl } from "../../src/acl/parse.js";
+import { type GenerateOptions, Generator } from "../../src/app/pipeline.js";
+import { createRegistry } from "../../src/app/registry.js";
+import type { ConfigTree } from "../../src/core/config-tree.js";
+import type { Diagnostic } from "../../src/core/diagnostics.js";
 
 export type Configured =
   | { ok: true; tree: ConfigTree; warnings: Diagnostic[] }

@@ -5,13 +5,13 @@
  */
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
+import { parseAcl } from "../../src/acl/parse.js";
+import { buildNetwork } from "../../src/acl/v1/network.js";
 import type { AclV1 } from "../../src/acl/v1/schema.js";
-import { checkContext, type Lint } from "../../src/check/lint.js";
-import { Diagnostics, renderPath } from "../../src/diagnostics.js";
+import { checkContext, type Lint } from "../../src/analysis/lint.js";
+import { createRegistry } from "../../src/app/registry.js";
+import { Diagnostics, renderPath } from "../../src/core/diagnostics.js";
 import type { DevNameMethod } from "../../src/network/devname.js";
-import { buildNetwork } from "../../src/parsers/v1/network.js";
-import { parseAcl } from "../../src/pipeline.js";
-import { createRegistry } from "../../src/registry.js";
 import { wgKeyPair } from "./wg.js";
 
 export type Acl = Record<string, any>;

@@ -18,7 +18,7 @@ import { test } from "node:test";
 import { parse as parseToml } from "smol-toml";
 import { parse as parseYaml } from "yaml";
 import { lockAcl } from "../../src/edit/acl-file.js";
-import { updateAclPublicKeys } from "../../src/keys/update-acl.js";
+import { updateAclPublicKeys } from "../../src/edit/update-acl.js";
 import { fixtures } from "../support/paths.js";
 import { tempDir, wirenixInProcess } from "../support/run.js";
 import { wgKeyPair } from "../support/wg.js";

@@ -9,10 +9,10 @@ import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { test } from "node:test";
-import { type Diagnostic, renderPath } from "../../src/diagnostics.js";
+import { DEFAULT_OPTIONS, Generator, readNetwork } from "../../src/app/pipeline.js";
+import { createRegistry } from "../../src/app/registry.js";
+import { type Diagnostic, renderPath } from "../../src/core/diagnostics.js";
 import type { DevNameMethod } from "../../src/network/devname.js";
-import { DEFAULT_OPTIONS, Generator, readNetwork } from "../../src/pipeline.js";
-import { createRegistry } from "../../src/registry.js";
 import { fixtures, repoRoot, wirenixBin } from "../support/paths.js";
 
 /** One problem the CLI must report. */

@@ -5,11 +5,12 @@
  */
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
-import { explainPair } from "../../src/check/explain.js";
-import { filesOf } from "../../src/configurers/files.js";
+import { parseAcl } from "../../src/acl/parse.js";
+import { explainPair } from "../../src/analysis/explain.js";
+import type { GenerateOptions } from "../../src/app/pipeline.js";
+import { createRegistry } from "../../src/app/registry.js";
 import { networkText } from "../../src/network/inspect.js";
-import { type GenerateOptions, parseAcl } from "../../src/pipeline.js";
-import { createRegistry } from "../../src/registry.js";
+import { filesOf } from "../../src/render/configurers/files.js";
 import { ROAD_WARRIOR_KEYS, roadWarriorAcl } from "../support/acl.js";
 import { configureAcl } from "../support/configure.js";
 import { originalCases } from "../support/oracle-cases.js";

@@ -7,11 +7,11 @@ import { strict as assert } from "node:assert";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { checkNetwork } from "../../src/check/check.js";
-import { LINTS } from "../../src/check/lints/index.js";
-import { renderPath } from "../../src/diagnostics.js";
-import { parseAcl } from "../../src/pipeline.js";
-import { createRegistry } from "../../src/registry.js";
+import { parseAcl } from "../../src/acl/parse.js";
+import { checkNetwork } from "../../src/analysis/check.js";
+import { LINTS } from "../../src/analysis/lints/index.js";
+import { createRegistry } from "../../src/app/registry.js";
+import { renderPath } from "../../src/core/diagnostics.js";
 import { type Acl, baseAcl } from "../support/lint-table.js";
 import { repoRoot } from "../support/paths.js";
 
@@ -56,7 +56,7 @@ test("lints run in a fixed order", () => {
 
 test("every lint is in a file of its name and has its own test table", () => {
   for (const lint of LINTS) {
-    assert.ok(existsSync(join(repoRoot, "src", "check", "lints", `${lint.name}.ts`)), lint.name);
+    assert.ok(existsSync(join(repoRoot, "src", "analysis", "lints", `${lint.name}.ts`)), lint.name);
     assert.ok(
       existsSync(join(repoRoot, "test", "unit", "lints", `${lint.name}.test.ts`)),
       lint.name,

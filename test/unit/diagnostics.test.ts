@@ -1,7 +1,7 @@
 /** Diagnostics as data: a mismatch keeps what was expected and received as fields. */
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
-import { Diagnostics, diagnostic, formatDiagnostic } from "../../src/diagnostics.js";
+import { Diagnostics, diagnostic, formatDiagnostic } from "../../src/core/diagnostics.js";
 
 test("a mismatch is worded 'expected X, got Y' and keeps both as fields", () => {
   const d = diagnostic("error", "invalid-value", ["peers", 0, "roaming"], {

@@ -1,5 +1,5 @@
 /**
- * The lock every writer takes (src/dir-lock.ts), in this process: waiting for it lets the event
+ * The lock every writer takes (src/io/dir-lock.ts), in this process: waiting for it lets the event
  * loop run (the holder can release it meanwhile), a lock left by an earlier process with our
  * own pid is taken over, a FIFO or a symbolic link at the lock's name is an error and never a
  * hang, and an ACL's lock sits beside the file its name points to.
@@ -17,8 +17,8 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { acquireLock, fileLockPath, LockError } from "../../src/dir-lock.js";
-import { WriteError } from "../../src/output.js";
+import { WriteError } from "../../src/io/atomic-write.js";
+import { acquireLock, fileLockPath, LockError } from "../../src/io/dir-lock.js";
 import { tempDir } from "../support/run.js";
 
 test("a waiter does not block the event loop: the holder releases from a timer, and the waiter gets the lock", async (t) => {

@@ -5,11 +5,12 @@
  */
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
-import type { ConfigTree } from "../../src/config-tree.js";
-import { filesOf } from "../../src/configurers/files.js";
-import type { Diagnostic } from "../../src/diagnostics.js";
-import { Generator, parseAcl } from "../../src/pipeline.js";
-import { createRegistry } from "../../src/registry.js";
+import { parseAcl } from "../../src/acl/parse.js";
+import { Generator } from "../../src/app/pipeline.js";
+import { createRegistry } from "../../src/app/registry.js";
+import type { ConfigTree } from "../../src/core/config-tree.js";
+import type { Diagnostic } from "../../src/core/diagnostics.js";
+import { filesOf } from "../../src/render/configurers/files.js";
 import { KEYS, meshAcl } from "../support/acl.js";
 
 type Json = Record<string, any>;

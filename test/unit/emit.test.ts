@@ -5,10 +5,10 @@
  */
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
-import type { ConfigTree, ConfigValue } from "../../src/config-tree.js";
-import { toJson, toPrettyJson } from "../../src/emit/json.js";
-import { toNix } from "../../src/emit/nix.js";
-import { RunContext } from "../../src/run-context.js";
+import type { ConfigTree, ConfigValue } from "../../src/core/config-tree.js";
+import { RunContext } from "../../src/core/run-context.js";
+import { toJson, toPrettyJson } from "../../src/render/printers/json.js";
+import { toNix } from "../../src/render/printers/nix.js";
 import { nixEval, nixWithJson } from "../support/nix.js";
 
 /** Data exercising key order, escapes, numbers and nesting; no nulls (Nix would print them). */

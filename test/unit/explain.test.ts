@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import type { Explanation } from "../../src/check/explain.js";
+import type { Explanation } from "../../src/analysis/explain.js";
 import { fixtures } from "../support/paths.js";
 import { wirenix } from "../support/run.js";
 

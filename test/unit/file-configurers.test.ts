@@ -4,10 +4,11 @@
  */
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
-import { filesOf } from "../../src/configurers/files.js";
-import type { Diagnostic } from "../../src/diagnostics.js";
-import { type GenerateOptions, Generator, parseAcl } from "../../src/pipeline.js";
-import { createRegistry } from "../../src/registry.js";
+import { parseAcl } from "../../src/acl/parse.js";
+import { type GenerateOptions, Generator } from "../../src/app/pipeline.js";
+import { createRegistry } from "../../src/app/registry.js";
+import type { Diagnostic } from "../../src/core/diagnostics.js";
+import { filesOf } from "../../src/render/configurers/files.js";
 import { configureAcl } from "../support/configure.js";
 
 const KEY_A = "kdyzqV8cBQtDYeW6R1vUug0Oe+KaytHHDS7JoCp/kTE=";

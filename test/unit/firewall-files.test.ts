@@ -7,13 +7,13 @@
  */
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
-import { tracePacket } from "../../src/check/paths.js";
-import { filesOf } from "../../src/configurers/files.js";
-import { deviceTableName } from "../../src/configurers/nft-rules.js";
+import { parseAcl } from "../../src/acl/parse.js";
+import { tracePacket } from "../../src/analysis/packet-trace.js";
+import { createRegistry } from "../../src/app/registry.js";
 import { AccessRules } from "../../src/network/access.js";
 import { Address } from "../../src/network/address.js";
-import { parseAcl } from "../../src/pipeline.js";
-import { createRegistry } from "../../src/registry.js";
+import { filesOf } from "../../src/render/configurers/files.js";
+import { deviceTableName } from "../../src/render/configurers/nft-rules.js";
 import { KEYS } from "../support/acl.js";
 import { configureAcl } from "../support/configure.js";
 

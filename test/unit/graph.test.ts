@@ -9,12 +9,12 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { instance } from "@viz-js/viz";
 import { JSDOM } from "jsdom";
+import { buildNetwork } from "../../src/acl/v1/network.js";
 import type { AclV1 } from "../../src/acl/v1/schema.js";
-import { toDot } from "../../src/emit/graph-dot.js";
-import { toMermaid } from "../../src/emit/graph-mermaid.js";
-import { toSvg } from "../../src/emit/graph-svg.js";
-import { networkGraph } from "../../src/network/graph.js";
-import { buildNetwork } from "../../src/parsers/v1/network.js";
+import { toDot } from "../../src/render/graph/dot.js";
+import { networkGraph } from "../../src/render/graph/graph.js";
+import { toMermaid } from "../../src/render/graph/mermaid.js";
+import { toSvg } from "../../src/render/graph/svg.js";
 import { fixtures } from "../support/paths.js";
 import { wirenix } from "../support/run.js";
 

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
-import { InputError } from "../../src/diagnostics.js";
-import { type IniDocument, iniValueProblem, toIni } from "../../src/emit/ini.js";
+import { InputError } from "../../src/core/diagnostics.js";
+import { type IniDocument, iniValueProblem, toIni } from "../../src/render/printers/ini.js";
 
 const doc = (value: string, key = "Endpoint", secret = false): IniDocument => ({
   sections: [{ name: "Peer", entries: [{ key, value, path: ["peers", 3, "x"], secret }] }],

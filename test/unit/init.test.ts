@@ -8,8 +8,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { loadAcl } from "../../src/acl/load.js";
-import { parseAcl } from "../../src/pipeline.js";
-import { createRegistry } from "../../src/registry.js";
+import { parseAcl } from "../../src/acl/parse.js";
+import { createRegistry } from "../../src/app/registry.js";
 import { tempDir, wirenixInProcess } from "../support/run.js";
 
 const every = [{ type: "subnet", rule: "is", value: "mesh" }];

@@ -18,11 +18,11 @@ import { type TestContext, test } from "node:test";
 import { parse as parseToml } from "smol-toml";
 import { parse as parseYaml } from "yaml";
 import { loadAcl } from "../../src/acl/load.js";
+import { parseAcl } from "../../src/acl/parse.js";
+import { createRegistry } from "../../src/app/registry.js";
 import { generateKeyPair, generatePresharedKey, publicKeyOf } from "../../src/keys/generate.js";
 import { generateKeys } from "../../src/keys/generate-dir.js";
 import { createSecretFile, FileExistsError } from "../../src/keys/key-dir.js";
-import { parseAcl } from "../../src/pipeline.js";
-import { createRegistry } from "../../src/registry.js";
 import { fixtures, wirenixBin } from "../support/paths.js";
 import { tempDir, wirenix, wirenixInProcess } from "../support/run.js";
 

@@ -1,6 +1,6 @@
 /**
  * No module of src/ keeps mutable state: caches and shared pieces live in a RunContext that the
- * caller creates and drops (see src/run-context.ts), so a process that generates again and
+ * caller creates and drops (see src/core/run-context.ts), so a process that generates again and
  * again carries nothing from one run to the next.
  */
 import { strict as assert } from "node:assert";

@@ -4,12 +4,12 @@
  */
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
+import { parseAcl } from "../../src/acl/parse.js";
+import { createRegistry } from "../../src/app/registry.js";
 import { Address } from "../../src/network/address.js";
 import { generatedAddress, memberAddresses } from "../../src/network/addresses.js";
 import { deviceName, deviceNameProblem } from "../../src/network/devname.js";
 import type { Network } from "../../src/network/model.js";
-import { parseAcl } from "../../src/pipeline.js";
-import { createRegistry } from "../../src/registry.js";
 import { meshAcl } from "../support/acl.js";
 
 type Json = Record<string, any>;

@@ -4,7 +4,7 @@
  */
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
-import { compareNames, KeyOrder } from "../../src/order.js";
+import { compareNames, KeyOrder } from "../../src/core/order.js";
 import { nixWithJson } from "../support/nix.js";
 
 // Units where UTF-16 order and UTF-8 order disagree: surrogates against U+E000..U+FFFF.

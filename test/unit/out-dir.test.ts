@@ -3,7 +3,7 @@ import { strict as assert } from "node:assert";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { MANIFEST_NAME, type OutFile, OutTransaction } from "../../src/out-dir.js";
+import { MANIFEST_NAME, type OutFile, OutTransaction } from "../../src/io/out-dir.js";
 import { withTempDir } from "../support/run.js";
 
 const file = (path: string, text = `${path}\n`, mode = 0o644): OutFile => ({ path, text, mode });

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { HeldOutput } from "../../src/output.js";
+import { HeldOutput } from "../../src/io/atomic-write.js";
 import { meshAcl } from "../support/acl.js";
 import { wirenixBin } from "../support/paths.js";
 import { withTempDir, writeAcl } from "../support/run.js";

@@ -1,15 +1,15 @@
 /**
- * The path search (check/paths.ts) on routed topologies, exit nodes and cycles, with and without
+ * The path search (src/analysis/packet-trace.ts) on routed topologies, exit nodes and cycles, with and without
  * access rules: which hops a packet takes, where it stops, and why.
  */
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
-import { tracePacket } from "../../src/check/paths.js";
+import { parseAcl } from "../../src/acl/parse.js";
+import { tracePacket } from "../../src/analysis/packet-trace.js";
+import { createRegistry } from "../../src/app/registry.js";
 import { AccessRules } from "../../src/network/access.js";
 import { Address } from "../../src/network/address.js";
 import type { Network } from "../../src/network/model.js";
-import { parseAcl } from "../../src/pipeline.js";
-import { createRegistry } from "../../src/registry.js";
 
 type Peer = { name: string; subnets: Record<string, Record<string, unknown>>; groups?: string[] };
 

@@ -1,5 +1,5 @@
 /**
- * Peer entries are shared between hosts of one run (see src/configurers/peer-entries.ts). A
+ * Peer entries are shared between hosts of one run (see src/render/configurers/peer-entries.ts). A
  * host's configuration made in a run of every host must equal the one made alone from a fresh
  * parse of the same ACL, where there is nothing to share: sharing never lends one host's
  * entry (routes, exit node, endpoint by group, keys) to another.
@@ -10,11 +10,12 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { makeAcl } from "../../bench/acls.js";
 import { loadAcl } from "../../src/acl/load.js";
-import { toJson } from "../../src/emit/json.js";
+import { parseAcl } from "../../src/acl/parse.js";
+import { DEFAULT_OPTIONS, type GenerateOptions, Generator } from "../../src/app/pipeline.js";
+import { createRegistry } from "../../src/app/registry.js";
 import { defineKeyProvider } from "../../src/keys/provider.js";
 import type { Network } from "../../src/network/model.js";
-import { DEFAULT_OPTIONS, type GenerateOptions, Generator, parseAcl } from "../../src/pipeline.js";
-import { createRegistry } from "../../src/registry.js";
+import { toJson } from "../../src/render/printers/json.js";
 import { fixtures, repoRoot } from "../support/paths.js";
 
 /**

@@ -7,7 +7,7 @@ import { strict as assert } from "node:assert";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { printable } from "../../src/printable.js";
+import { printable } from "../../src/core/printable.js";
 import { fixtures } from "../support/paths.js";
 import { tempDir, wirenix, wirenixInProcess } from "../support/run.js";
 

@@ -9,20 +9,20 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { filesOf } from "../../src/configurers/files.js";
-import { chooseInterface, planOutput, printProblem } from "../../src/emit/hosts-output.js";
-import { generateKeys } from "../../src/keys/generate-dir.js";
-import { stalePublicKeys, unsetPublicKeys } from "../../src/keys/stale.js";
-import type { Network } from "../../src/network/model.js";
-import { phoneConfiguration } from "../../src/phone.js";
+import { parseAcl } from "../../src/acl/parse.js";
+import { chooseInterface, planOutput, printProblem } from "../../src/app/output-plan.js";
+import { phoneConfiguration } from "../../src/app/phone.js";
 import {
   DEFAULT_OPTIONS,
   defaultKeyProviders,
   type GenerateOptions,
   Generator,
-  parseAcl,
-} from "../../src/pipeline.js";
-import { createRegistry } from "../../src/registry.js";
+} from "../../src/app/pipeline.js";
+import { createRegistry } from "../../src/app/registry.js";
+import { generateKeys } from "../../src/keys/generate-dir.js";
+import { stalePublicKeys, unsetPublicKeys } from "../../src/keys/stale.js";
+import type { Network } from "../../src/network/model.js";
+import { filesOf } from "../../src/render/configurers/files.js";
 import { withTempDir } from "../support/run.js";
 import { wgKeyPair } from "../support/wg.js";
 

@@ -7,9 +7,9 @@
 import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { filesOf } from "../../src/configurers/files.js";
-import { parseAcl } from "../../src/pipeline.js";
-import { createRegistry } from "../../src/registry.js";
+import { parseAcl } from "../../src/acl/parse.js";
+import { createRegistry } from "../../src/app/registry.js";
+import { filesOf } from "../../src/render/configurers/files.js";
 import { configureAcl } from "../support/configure.js";
 import { wirenixInProcess, withTempDir, writeAcl } from "../support/run.js";
 

@@ -5,7 +5,7 @@
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
 import { validateAclV1 } from "../../src/acl/v1/validate.js";
-import { renderPath } from "../../src/diagnostics.js";
+import { renderPath } from "../../src/core/diagnostics.js";
 import { meshAcl } from "../support/acl.js";
 
 function problems(rules: unknown): string[] {

@@ -8,10 +8,11 @@ import { createHash } from "node:crypto";
 import { test } from "node:test";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { toJson } from "../../src/emit/json.js";
-import { toNix } from "../../src/emit/nix.js";
-import { DEFAULT_OPTIONS, Generator, parseAcl } from "../../src/pipeline.js";
-import { createRegistry } from "../../src/registry.js";
+import { parseAcl } from "../../src/acl/parse.js";
+import { DEFAULT_OPTIONS, Generator } from "../../src/app/pipeline.js";
+import { createRegistry } from "../../src/app/registry.js";
+import { toJson } from "../../src/render/printers/json.js";
+import { toNix } from "../../src/render/printers/nix.js";
 
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;

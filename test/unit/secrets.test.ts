@@ -2,7 +2,7 @@
 import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
 import { test } from "node:test";
-import { describeSecret, isKeyText, looksLikeKey, SecretScrubber } from "../../src/secrets.js";
+import { describeSecret, isKeyText, looksLikeKey, SecretScrubber } from "../../src/core/secrets.js";
 
 /** Real keys from `wg genkey`, not made up by us. */
 const keys = Array.from({ length: 20 }, () =>

@@ -4,12 +4,12 @@
  */
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
+import { parseAcl } from "../../src/acl/parse.js";
 import { validateAclV1 } from "../../src/acl/v1/validate.js";
-import { renderPath } from "../../src/diagnostics.js";
+import { createRegistry } from "../../src/app/registry.js";
+import { renderPath } from "../../src/core/diagnostics.js";
 import { generatedAddress, memberAddresses } from "../../src/network/addresses.js";
 import { ulaPrefix, ulaPrefixProblem } from "../../src/network/ula.js";
-import { parseAcl } from "../../src/pipeline.js";
-import { createRegistry } from "../../src/registry.js";
 import { meshAcl } from "../support/acl.js";
 
 test("a random prefix: fd, the 40-bit global ID as given, subnet ID 1, /64", () => {

@@ -6,7 +6,7 @@
  * type: a file with a type error in one peer and an unknown group in another then gets both
  * reported in one run, instead of the second only after the first is fixed.
  */
-import type { Diagnostics, PathSegment } from "../../diagnostics.js";
+import type { Diagnostics, PathSegment } from "../../core/diagnostics.js";
 
 type Kind = "subnet" | "group" | "peer";
 type Entry = { index: number; item: Record<string, unknown> };

@@ -3,8 +3,8 @@
  * types and ranges. References between names are checked afterwards by `rules.ts`.
  */
 import * as v from "valibot";
+import { isKeyText } from "../../core/secrets.js";
 import { ulaPrefixProblem } from "../../network/ula.js";
-import { isKeyText } from "../../secrets.js";
 import {
   hasZoneId,
   isAddressOrCidr,
@@ -17,7 +17,7 @@ import {
   keyPathProblem,
   SERVICE_EXPECTED,
   ZONE_ID_EXPECTED,
-} from "../values.js";
+} from "../../network/values.js";
 
 /**
  * Names become host names (`peer.subnet`), file names, Nix attribute names and interface names,

@@ -9,9 +9,9 @@ import {
   type Mismatch,
   type PathSegment,
   type Result,
-} from "../../diagnostics.js";
-import { editDistance } from "../../did-you-mean.js";
-import { describeSecret, isSecretPath } from "../../secrets.js";
+} from "../../core/diagnostics.js";
+import { editDistance } from "../../core/did-you-mean.js";
+import { describeSecret, isSecretPath } from "../../core/secrets.js";
 import { RULES, writtenAcl } from "./rules.js";
 import { type AclV1, AclV1Schema, KNOWN_KEYS, withoutZoneId } from "./schema.js";
 

@@ -1,5 +1,5 @@
 /** The `addresses-in-pool` lint: each row an ACL change and, written by hand, all the lint reports for it. */
-import { addressesInPool } from "../../../src/check/lints/addresses-in-pool.js";
+import { addressesInPool } from "../../../src/analysis/lints/addresses-in-pool.js";
 import { lintTable } from "../../support/lint-table.js";
 
 lintTable(addressesInPool, [

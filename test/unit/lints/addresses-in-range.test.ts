@@ -1,5 +1,5 @@
 /** The `addresses-in-range` lint: each row an ACL change and, written by hand, all the lint reports for it. */
-import { addressesInRange } from "../../../src/check/lints/addresses-in-range.js";
+import { addressesInRange } from "../../../src/analysis/lints/addresses-in-range.js";
 import { lintTable } from "../../support/lint-table.js";
 
 lintTable(addressesInRange, [

@@ -1,5 +1,5 @@
 /** The `allowed-ips-overlap` lint: each row an ACL change and, written by hand, all the lint reports for it. */
-import { allowedIPsOverlap } from "../../../src/check/lints/allowed-ips-overlap.js";
+import { allowedIPsOverlap } from "../../../src/analysis/lints/allowed-ips-overlap.js";
 import { lintTable } from "../../support/lint-table.js";
 
 lintTable(allowedIPsOverlap, [

@@ -1,5 +1,5 @@
 /** The `connection-effects` lint: each row an ACL change and, written by hand, all the lint reports for it. */
-import { connectionEffects } from "../../../src/check/lints/connection-effects.js";
+import { connectionEffects } from "../../../src/analysis/lints/connection-effects.js";
 import { lintTable } from "../../support/lint-table.js";
 
 lintTable(connectionEffects, [

@@ -1,5 +1,5 @@
 /** The `device-names` lint: each row an ACL change and, written by hand, all the lint reports for it. */
-import { deviceNames } from "../../../src/check/lints/device-names.js";
+import { deviceNames } from "../../../src/analysis/lints/device-names.js";
 import { type Acl, lintTable } from "../../support/lint-table.js";
 
 /** Subnets "lan.home" and "lan.work", every peer in both: one short name, "lan". */

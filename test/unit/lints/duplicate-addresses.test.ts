@@ -1,5 +1,5 @@
 /** The `duplicate-addresses` lint: each row an ACL change and, written by hand, all the lint reports for it. */
-import { duplicateAddresses } from "../../../src/check/lints/duplicate-addresses.js";
+import { duplicateAddresses } from "../../../src/analysis/lints/duplicate-addresses.js";
 import { lintTable } from "../../support/lint-table.js";
 
 lintTable(duplicateAddresses, [

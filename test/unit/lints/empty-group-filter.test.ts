@@ -1,5 +1,5 @@
 /** The `empty-group-filter` lint: each row an ACL change and, written by hand, all the lint reports for it. */
-import { emptyGroupFilter } from "../../../src/check/lints/empty-group-filter.js";
+import { emptyGroupFilter } from "../../../src/analysis/lints/empty-group-filter.js";
 import { lintTable } from "../../support/lint-table.js";
 
 lintTable(emptyGroupFilter, [

@@ -1,5 +1,5 @@
 /** The `keys` lint: each row an ACL change and, written by hand, all the lint reports for it. */
-import { keys } from "../../../src/check/lints/keys.js";
+import { keys } from "../../../src/analysis/lints/keys.js";
 import { KEYS, lintTable } from "../../support/lint-table.js";
 
 lintTable(keys, [

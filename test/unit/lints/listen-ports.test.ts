@@ -1,5 +1,5 @@
 /** The `listen-ports` lint: each row an ACL change and, written by hand, all the lint reports for it. */
-import { listenPorts } from "../../../src/check/lints/listen-ports.js";
+import { listenPorts } from "../../../src/analysis/lints/listen-ports.js";
 import { lintTable } from "../../support/lint-table.js";
 
 lintTable(listenPorts, [

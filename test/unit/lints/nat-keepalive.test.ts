@@ -1,5 +1,5 @@
 /** The `nat-keepalive` lint: each row an ACL change and, written by hand, all the lint reports for it. */
-import { natKeepalive } from "../../../src/check/lints/nat-keepalive.js";
+import { natKeepalive } from "../../../src/analysis/lints/nat-keepalive.js";
 import { lintTable } from "../../support/lint-table.js";
 
 lintTable(natKeepalive, [

@@ -1,5 +1,5 @@
 /** The `network-address` lint: each row an ACL change and, written by hand, all the lint reports for it. */
-import { networkAddress } from "../../../src/check/lints/network-address.js";
+import { networkAddress } from "../../../src/analysis/lints/network-address.js";
 import { lintTable } from "../../support/lint-table.js";
 
 lintTable(networkAddress, [

@@ -1,5 +1,5 @@
 /** The `no-common-family` lint: each row an ACL change and, written by hand, all the lint reports for it. */
-import { noCommonFamily } from "../../../src/check/lints/no-common-family.js";
+import { noCommonFamily } from "../../../src/analysis/lints/no-common-family.js";
 import { lintTable } from "../../support/lint-table.js";
 
 lintTable(noCommonFamily, [

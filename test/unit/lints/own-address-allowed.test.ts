@@ -1,5 +1,5 @@
 /** The `own-address-allowed` lint: each row an ACL change and, written by hand, all the lint reports for it. */
-import { ownAddressAllowed } from "../../../src/check/lints/own-address-allowed.js";
+import { ownAddressAllowed } from "../../../src/analysis/lints/own-address-allowed.js";
 import { lintTable } from "../../support/lint-table.js";
 
 lintTable(ownAddressAllowed, [

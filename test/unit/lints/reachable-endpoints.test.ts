@@ -1,5 +1,5 @@
 /** The `reachable-endpoints` lint: each row an ACL change and, written by hand, all the lint reports for it. */
-import { reachableEndpoints } from "../../../src/check/lints/reachable-endpoints.js";
+import { reachableEndpoints } from "../../../src/analysis/lints/reachable-endpoints.js";
 import { lintTable } from "../../support/lint-table.js";
 
 lintTable(reachableEndpoints, [

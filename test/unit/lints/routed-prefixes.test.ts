@@ -1,5 +1,5 @@
 /** The `routed-prefixes` lint: each row an ACL change and, written by hand, all the lint reports for it. */
-import { routedPrefixes } from "../../../src/check/lints/routed-prefixes.js";
+import { routedPrefixes } from "../../../src/analysis/lints/routed-prefixes.js";
 import { lintTable } from "../../support/lint-table.js";
 
 lintTable(routedPrefixes, [

@@ -1,5 +1,5 @@
 /** The `rule-never-matches` lint: each row an ACL change and, written by hand, all the lint reports for it. */
-import { ruleNeverMatches } from "../../../src/check/lints/rule-never-matches.js";
+import { ruleNeverMatches } from "../../../src/analysis/lints/rule-never-matches.js";
 import { type Acl, KEYS, lintTable } from "../../support/lint-table.js";
 
 const peerIs = (value: string) => [{ type: "peer", rule: "is", value }];

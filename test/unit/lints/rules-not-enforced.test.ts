@@ -1,5 +1,5 @@
 /** The `rules-not-enforced` lint: each row an ACL change and, written by hand, all the lint reports for it. */
-import { rulesNotEnforced } from "../../../src/check/lints/rules-not-enforced.js";
+import { rulesNotEnforced } from "../../../src/analysis/lints/rules-not-enforced.js";
 import { type Acl, lintTable } from "../../support/lint-table.js";
 
 const peerIs = (value: string) => [{ type: "peer", rule: "is", value }];

@@ -1,5 +1,5 @@
 /** The `safe-names` lint: each row an ACL change and, written by hand, all the lint reports for it. */
-import { safeNames } from "../../../src/check/lints/safe-names.js";
+import { safeNames } from "../../../src/analysis/lints/safe-names.js";
 import { lintTable } from "../../support/lint-table.js";
 
 lintTable(safeNames, [

@@ -1,5 +1,5 @@
 /** The `unreachable-target` lint: each row an ACL change and, written by hand, all the lint reports for it. */
-import { unreachableTarget } from "../../../src/check/lints/unreachable-target.js";
+import { unreachableTarget } from "../../../src/analysis/lints/unreachable-target.js";
 import { lintTable } from "../../support/lint-table.js";
 
 lintTable(unreachableTarget, [

@@ -1,5 +1,5 @@
 /** The `unused-parts` lint: each row an ACL change and, written by hand, all the lint reports for it. */
-import { unusedParts } from "../../../src/check/lints/unused-parts.js";
+import { unusedParts } from "../../../src/analysis/lints/unused-parts.js";
 import { type Acl, lintTable } from "../../support/lint-table.js";
 
 /** A second subnet "wan" with no endpoints. */

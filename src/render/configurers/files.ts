@@ -1,0 +1,213 @@
+/**
+ * Configurers that produce files instead of NixOS options (wg-quick, networkd-files, hosts).
+ * Their output stays a plain `ConfigTree`, `{ files: { "<relative path>": { text, secret } } }`,
+ * so it prints, merges and travels through plugins like every other configuration; only the
+ * CLI turns it into files. The names that end up in file names and file contents are checked
+ * here, so a bad ACL name is reported at its ACL path and never written.
+ */
+import type { ConfigTree } from "../../core/config-tree.js";
+import { isConfigTree } from "../../core/config-tree.js";
+import { diagnostic, InputError } from "../../core/diagnostics.js";
+import { SAFE_FILE_NAME } from "../../io/file-names.js";
+import type { Link, NetSubnet } from "../../network/model.js";
+import type { IniEntry, IniSection } from "../printers/ini.js";
+import type { ConfigureContext, Configurer } from "./configurer.js";
+import { warnUnsupportedRefresh } from "./endpoint-support.js";
+
+/** One file of a peer's output. `secret` files are written 0600, the others 0644. */
+export interface GeneratedFile {
+  text: string;
+  secret: boolean;
+}
+
+/** Relative path (`/`-separated, no `..`) → file. */
+export type FileSet = Record<string, GeneratedFile>;
+
+/** A file configurer: what a plugin author writes to add one. */
+export interface FileConfigurerSpec {
+  name: string;
+  description: string;
+  files(context: ConfigureContext): FileSet;
+  /** See `Configurer.isPrivateFile`. */
+  isPrivateFile?(path: string): boolean;
+  /** See `Configurer.interfaceFile`. */
+  interfaceFile?(device: string): string;
+}
+
+/** A configurer whose output is files (the CLI writes them under `--out DIR/<peer>/`). */
+export function defineFileConfigurer(spec: FileConfigurerSpec): Configurer {
+  return {
+    name: spec.name,
+    description: spec.description,
+    output: "files",
+    ...(spec.isPrivateFile ? { isPrivateFile: spec.isPrivateFile } : {}),
+    ...(spec.interfaceFile ? { interfaceFile: spec.interfaceFile } : {}),
+    configure: (context) => {
+      const files: ConfigTree = {};
+      for (const [path, file] of Object.entries(spec.files(context)))
+        files[path] = { secret: file.secret, text: file.text };
+      return { files };
+    },
+  };
+}
+
+/** Why `path` cannot be a path under a peer's directory, or undefined when it can. */
+export function relativePathProblem(path: string): string | undefined {
+  const parts = path.split("/");
+  if (parts.some((part) => !SAFE_FILE_NAME.test(part) || part.length > 255))
+    return "each part must be letters, digits and . _ + @ = -, not starting with . or -";
+  return undefined;
+}
+
+/**
+ * The files of a file configurer's tree, in path order; anything else is a bug of that
+ * configurer (possibly a plugin's), reported as such.
+ */
+export function filesOf(tree: ConfigTree, configurer: string): [string, GeneratedFile][] {
+  const bad = (why: string): never => {
+    throw new Error(
+      `configurer ${JSON.stringify(configurer)} returned an invalid file tree: ${why}`,
+    );
+  };
+  const files = tree.files;
+  if (!isConfigTree(files)) return bad("expected { files: { <path>: { text, secret } } }");
+  const out: [string, GeneratedFile][] = [];
+  for (const path of Object.keys(files).sort()) {
+    const file = files[path];
+    const problem = relativePathProblem(path);
+    if (problem) bad(`${JSON.stringify(path)}: ${problem}`);
+    if (!isConfigTree(file) || typeof file.text !== "string" || typeof file.secret !== "boolean")
+      return bad(`${JSON.stringify(path)}: expected { text: string, secret: boolean }`);
+    out.push([path, { text: file.text, secret: file.secret }]);
+  }
+  return out;
+}
+
+/** wg-quick takes an interface name from its file name only when it matches this. */
+const WG_QUICK_DEVICE = /^[A-Za-z0-9_=+.-]{1,15}$/;
+
+/**
+ * The device name of the peer's interface on `subnet`, checked for use in file names
+ * (`<dev>.conf`, `50-<dev>.netdev`) and as wg-quick takes it.
+ */
+export function fileDeviceName(context: ConfigureContext, subnet: NetSubnet): string {
+  const device = context.deviceName(subnet);
+  if (!WG_QUICK_DEVICE.test(device) || !SAFE_FILE_NAME.test(device)) {
+    throw new InputError([
+      diagnostic(
+        "error",
+        "invalid-value",
+        ["subnets", subnet.index, "name"],
+        `device name ${JSON.stringify(device)} (from subnet ${JSON.stringify(subnet.name)}) cannot be used in a file name: use letters, digits and _ = + . - only, not starting with . or -, or --dev-name-method hash`,
+      ),
+    ]);
+  }
+  return device;
+}
+
+// Host names: no whitespace (the field separator), no '#' (comment), nothing unprintable.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we reject
+const HOST_NAME_PART = /^[^\s#\u0000-\u001f\u007f\u0085\u2028\u2029]+$/;
+
+/** Checks that a peer's and a subnet's names make a usable `/etc/hosts` name `peer.subnet`. */
+export function checkHostName(context: ConfigureContext, peer: string, subnet: string): string {
+  for (const [kind, name] of [
+    ["peers", peer],
+    ["subnets", subnet],
+  ] as const) {
+    if (HOST_NAME_PART.test(name)) continue;
+    const index =
+      kind === "peers" ? context.network.peer(name)?.index : context.network.subnet(name)?.index;
+    throw new InputError([
+      diagnostic(
+        "error",
+        "invalid-value",
+        [kind, index ?? 0, "name"],
+        `${JSON.stringify(name)} cannot be part of a host name in a hosts file: it contains whitespace, '#' or a control character`,
+      ),
+    ]);
+  }
+  return `${peer}.${subnet}`;
+}
+
+/**
+ * `PrivateKey = …` for `--inline-private-keys`: the key itself, from wherever the key providers
+ * find it (the ACL's `privateKey`, the keys directory; see `PeerKeys.privateKey`), marked secret so
+ * its file is written 0600.
+ */
+export function inlinePrivateKeyEntry(context: ConfigureContext): IniEntry {
+  const { peer } = context;
+  return {
+    key: "PrivateKey",
+    value: context.keys.privateKey(),
+    path: ["peers", peer.index, "privateKey"],
+    secret: true,
+  };
+}
+
+/**
+ * `PresharedKey = …` for `--inline-private-keys`, when the subnet's preshared key is found here
+ * (a provider holds it, or it is the subnet's own file in the keys directory); undefined
+ * otherwise (the configuration then names its file, as without the flag).
+ */
+function inlinePresharedKeyEntry(
+  context: ConfigureContext,
+  subnet: NetSubnet,
+): IniEntry | undefined {
+  const value = context.keys.presharedKeyHere(subnet);
+  if (typeof value !== "string") return undefined;
+  return {
+    key: "PresharedKey",
+    value,
+    path: ["subnets", subnet.index, "presharedKeyFile"],
+    secret: true,
+  };
+}
+
+/**
+ * A subnet's preshared key in a file configuration: `inline` (`--inline-private-keys`) when it
+ * is found here (see `inlinePresharedKeyEntry`); otherwise its `file`, as without inlining; neither when the subnet has none.
+ */
+export function presharedKeyOf(
+  context: ConfigureContext,
+  subnet: NetSubnet,
+): { inline?: IniEntry; file?: string } {
+  const inline =
+    context.options.inlinePrivateKeys === true
+      ? inlinePresharedKeyEntry(context, subnet)
+      : undefined;
+  if (inline) return { inline };
+  const file = context.keys.presharedKeyFile(subnet);
+  return file === undefined ? {} : { file };
+}
+
+/**
+ * A peer section of a file configuration (`section` names it as `reader` does): the remote
+ * peer's name as a comment, its public key, then `entries`, then its endpoint and keepalive.
+ * Warns about endpoint settings `reader` ignores.
+ */
+export function filePeerSection(
+  context: ConfigureContext,
+  subnet: NetSubnet,
+  link: Link,
+  { section, reader }: { section: string; reader: string },
+  entries: readonly (IniEntry | undefined)[],
+): IniSection {
+  const remotePath = ["peers", link.peer.index] as const;
+  warnUnsupportedRefresh(context, subnet, link, reader);
+  const { endpoint } = link;
+  return {
+    name: section,
+    comments: [{ text: link.peer.name, path: [...remotePath, "name"] }],
+    entries: [
+      { key: "PublicKey", value: context.keys.publicKeyOf(link.peer) },
+      ...entries,
+      endpoint.address === undefined
+        ? undefined
+        : { key: "Endpoint", value: endpoint.address, path: [...remotePath, "endpoints"] },
+      endpoint.persistentKeepalive === undefined
+        ? undefined
+        : { key: "PersistentKeepalive", value: endpoint.persistentKeepalive },
+    ],
+  };
+}

@@ -1,0 +1,216 @@
+/**
+ * JSON printing of configuration data with keys in Nix order and unset values left out, so the
+ * same input always gives the same bytes and matches what Nix prints for our Nix output.
+ *
+ * All hosts of a 1000-peer mesh are a million peer entries, so this printer is written for
+ * speed. Configurers mostly build their objects with keys already in Nix order; such a subtree, free
+ * of nulls, prints exactly as the engine's JSON.stringify prints it (which leaves out undefined
+ * values itself), and that native call is many times faster than printing in JavaScript. One
+ * walk finds the subtrees that are not like that; only those are printed here.
+ */
+import type { ConfigTree, ConfigValue } from "../../core/config-tree.js";
+import { flat } from "../../core/memo.js";
+import { compareNames, KeyOrder } from "../../core/order.js";
+import { RunContext } from "../../core/run-context.js";
+
+/** Printable ASCII without `"` and `\`: what JSON.stringify would only put in quotes. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/** JSON.stringify of a string, without the call for the plain ASCII of nearly every value. */
+export function jsonString(text: string): string {
+  return text.length <= 128 && PLAIN.test(text) ? `"${text}"` : JSON.stringify(text);
+}
+
+function isPlainObject(value: object): boolean {
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+const NO_OBJECTS: ReadonlySet<object> = new Set();
+
+/** A nested block printed at the top level, moved right to where it sits. */
+function indentLines(text: string, indent: string): string {
+  return indent === "" ? text : text.replaceAll("\n", `\n${indent}`);
+}
+
+/** What one run's printing keeps (see RunContext). */
+class JsonPrinter {
+  readonly #run: RunContext;
+  readonly #keyOrder: KeyOrder;
+  /** Option names recur in every peer entry; their printed form (with the colon) is kept. */
+  readonly #keys = new Map<string, string>();
+  /** Printed shared subtrees (see RunContext.shareSubtree): compact, and by the indent printed at. */
+  readonly #compactShared = new WeakMap<object, string>();
+  readonly #prettyShared = new WeakMap<object, { indent: string; text: string }>();
+
+  constructor(run: RunContext) {
+    this.#run = run;
+    this.#keyOrder = run.share("order", () => new KeyOrder());
+  }
+
+  #key(key: string): string {
+    let printed = this.#keys.get(key);
+    if (printed === undefined) {
+      printed = `${jsonString(key)}:`;
+      this.#keys.set(key, printed);
+    }
+    return printed;
+  }
+
+  /**
+   * Whether JSON.stringify prints `value` as we must: every object plain, with its set keys
+   * enumerated in Nix order and no null values; no null, undefined or hole in an array; no
+   * value JSON.stringify would drop or reject (functions, bigints, symbols). Each object or
+   * array that is not printable so is added to `own`, so the printer knows where to take over.
+   */
+  #markOwnPrinting(value: object, own: Set<object>): boolean {
+    let native = true;
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        const item = value[i];
+        if (item === null || item === undefined || !this.#printsNatively(item, own)) native = false;
+      }
+    } else {
+      if (!isPlainObject(value)) native = false;
+      let previous: string | undefined;
+      const object = value as Record<string, unknown>;
+      for (const key in object) {
+        const item = object[key];
+        if (item === undefined) continue;
+        if (item === null || !this.#printsNatively(item, own)) native = false;
+        if (previous !== undefined && compareNames(previous, key) > 0) native = false;
+        previous = key;
+      }
+    }
+    if (!native) own.add(value);
+    return native;
+  }
+
+  /** A value other than null and undefined, checked as `#markOwnPrinting` says. */
+  #printsNatively(value: unknown, own: Set<object>): boolean {
+    switch (typeof value) {
+      case "string":
+      case "number":
+      case "boolean":
+        return true;
+      case "object":
+        // A subtree many hosts share is printed once, by us, and its text reused.
+        return !this.#run.isShared(value as object) && this.#markOwnPrinting(value as object, own);
+      default:
+        return false;
+    }
+  }
+
+  /** A whole tree (or shared subtree): natively where it can be, by us where it must. */
+  compactTree(tree: object): string {
+    const own = new Set<object>();
+    return this.#markOwnPrinting(tree, own) ? JSON.stringify(tree) : this.#compactOwn(tree, own);
+  }
+
+  prettyTree(tree: object, indent: string): string {
+    const own = new Set<object>();
+    if (this.#markOwnPrinting(tree, own)) return indentLines(JSON.stringify(tree, null, 2), indent);
+    return this.#prettyOwn(tree, indent, own);
+  }
+
+  compact(value: ConfigValue, own: ReadonlySet<object>): string {
+    switch (typeof value) {
+      case "string":
+        return jsonString(value);
+      case "number":
+        return Number.isFinite(value) ? String(value) : "null";
+      case "boolean":
+        return value ? "true" : "false";
+      case "object":
+        break;
+      default:
+        return "null";
+    }
+    if (value === null) return "null";
+    if (this.#run.isShared(value)) {
+      let text = this.#compactShared.get(value);
+      if (text === undefined) {
+        text = flat(this.compactTree(value));
+        this.#compactShared.set(value, text);
+      }
+      return text;
+    }
+    return own.has(value) ? this.#compactOwn(value, own) : JSON.stringify(value);
+  }
+
+  /** An object or array that JSON.stringify cannot print as we must. */
+  #compactOwn(value: object, own: ReadonlySet<object>): string {
+    let out: string;
+    let separator = "";
+    if (Array.isArray(value)) {
+      out = "[";
+      for (const item of value) {
+        if (item === null || item === undefined) continue;
+        out += separator + this.compact(item, own);
+        separator = ",";
+      }
+      return `${out}]`;
+    }
+    const tree = value as ConfigTree;
+    out = "{";
+    for (const key of this.#keyOrder.sortedKeys(tree)) {
+      const item = tree[key];
+      if (item === null || item === undefined) continue;
+      out += separator + this.#key(key) + this.compact(item, own);
+      separator = ",";
+    }
+    return `${out}}`;
+  }
+
+  #pretty(value: ConfigValue, indent: string, own: ReadonlySet<object>): string {
+    if (value === null || value === undefined || typeof value !== "object")
+      return this.compact(value, own);
+    if (this.#run.isShared(value)) {
+      const printed = this.#prettyShared.get(value);
+      if (printed?.indent === indent) return printed.text;
+      const text = flat(this.prettyTree(value, indent));
+      this.#prettyShared.set(value, { indent, text });
+      return text;
+    }
+    if (!own.has(value)) return indentLines(JSON.stringify(value, null, 2), indent);
+    return this.#prettyOwn(value, indent, own);
+  }
+
+  #prettyOwn(value: object, indent: string, own: ReadonlySet<object>): string {
+    const inner = `${indent}  `;
+    let out = "";
+    if (Array.isArray(value)) {
+      for (const item of value) {
+        if (item === null || item === undefined) continue;
+        out += `${out === "" ? "[\n" : ",\n"}${inner}${this.#pretty(item, inner, own)}`;
+      }
+      return out === "" ? "[]" : `${out}\n${indent}]`;
+    }
+    const tree = value as ConfigTree;
+    for (const key of this.#keyOrder.sortedKeys(tree)) {
+      const item = tree[key];
+      if (item === null || item === undefined) continue;
+      out += `${out === "" ? "{\n" : ",\n"}${inner}${this.#key(key)} ${this.#pretty(item, inner, own)}`;
+    }
+    return out === "" ? "{}" : `${out}\n${indent}}`;
+  }
+}
+
+function printer(run: RunContext): JsonPrinter {
+  return run.share("emit/json", () => new JsonPrinter(run));
+}
+
+/**
+ * Compact JSON of one value. Printing several values of one run with its context prints what
+ * they share once.
+ */
+export function toJson(value: ConfigValue, run: RunContext = new RunContext()): string {
+  if (typeof value !== "object" || value === null) return printer(run).compact(value, NO_OBJECTS);
+  return printer(run).compactTree(value);
+}
+
+/** Indented JSON of one value, for files people read and review. */
+export function toPrettyJson(value: ConfigValue, run: RunContext = new RunContext()): string {
+  if (typeof value !== "object" || value === null) return printer(run).compact(value, NO_OBJECTS);
+  return printer(run).prettyTree(value, "");
+}

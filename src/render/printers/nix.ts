@@ -1,0 +1,159 @@
+/**
+ * A Nix expression printer. Every string and attribute name from the ACL passes through here,
+ * escaped, so no user input is ever pasted into Nix syntax elsewhere.
+ */
+import type { ConfigValue } from "../../core/config-tree.js";
+import { flat } from "../../core/memo.js";
+import { KeyOrder } from "../../core/order.js";
+import { RunContext } from "../../core/run-context.js";
+
+const KEYWORDS: ReadonlySet<string> = new Set([
+  "if",
+  "then",
+  "else",
+  "assert",
+  "with",
+  "let",
+  "in",
+  "rec",
+  "inherit",
+  "or",
+]);
+const BARE_NAME = /^[A-Za-z_][A-Za-z0-9_'-]*$/;
+
+/** Text with nothing to escape: no `"`, `\`, `$`, newline, carriage return or tab. */
+const PLAIN = /^[^"\\$\n\r\t]*$/;
+
+/** A Nix string literal with `"`, `\`, `${` and control characters escaped. */
+export function nixString(text: string): string {
+  if (PLAIN.test(text)) return `"${text}"`;
+  let out = '"';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    if (c === '"' || c === "\\") out += `\\${c}`;
+    else if (c === "$" && text[i + 1] === "{") out += "\\$";
+    else if (c === "\n") out += "\\n";
+    else if (c === "\r") out += "\\r";
+    else if (c === "\t") out += "\\t";
+    else out += c;
+  }
+  return `${out}"`;
+}
+
+/** An attribute name: bare when Nix allows it, quoted otherwise. */
+export function nixAttrName(name: string): string {
+  return BARE_NAME.test(name) && !KEYWORDS.has(name) ? name : nixString(name);
+}
+
+function nixNumber(n: number): string {
+  if (!Number.isFinite(n)) throw new Error(`internal error: ${n} has no Nix form`);
+  if (Number.isSafeInteger(n)) return n < 0 ? `(${n})` : String(n);
+  let text: string;
+  if (Number.isInteger(n) && Math.abs(n) < 2 ** 63) text = BigInt(n).toString();
+  else {
+    text = String(n);
+    const [mantissa, exponent] = text.split("e") as [string, string | undefined];
+    if (!mantissa.includes("."))
+      text = `${mantissa}.0${exponent === undefined ? "" : `e${exponent}`}`;
+  }
+  return n < 0 ? `(${text})` : text;
+}
+
+function isUnset(value: unknown): boolean {
+  return value === undefined || value === null;
+}
+
+/**
+ * What one run's printing keeps (see RunContext): all hosts of a big network print each peer's
+ * key, name and addresses once for every peer linked to it, and the same entry shapes and
+ * shared entries again and again.
+ */
+class NixPrinter {
+  /** Short string literals. */
+  readonly literal: (text: string) => string;
+  readonly keyOrder: KeyOrder;
+  /** `name = ` of each key of an object shape (see KeyOrder), printed once per shape. */
+  readonly #assignments = new WeakMap<readonly string[], string[]>();
+  /** The text of shared subtrees (see RunContext.shareSubtree), by the depth printed at. */
+  readonly #printedShared = new WeakMap<object, { depth: number; text: string }>();
+  /** Indentation by depth, made once: `indents[d]` is 2·d spaces. */
+  readonly #indents: string[] = [""];
+  readonly #run: RunContext;
+
+  constructor(run: RunContext) {
+    this.#run = run;
+    this.literal = run.remembered("emit/nix literal", nixString);
+    this.keyOrder = run.share("order", () => new KeyOrder());
+  }
+
+  indentOf(depth: number): string {
+    const indents = this.#indents;
+    for (let d = indents.length; d <= depth; d++) indents.push(`${indents[d - 1]}  `);
+    return indents[depth] as string;
+  }
+
+  assignmentsOf(keys: readonly string[]): string[] {
+    let printed = this.#assignments.get(keys);
+    if (!printed) {
+      printed = keys.map((key) => `${nixAttrName(key)} = `);
+      this.#assignments.set(keys, printed);
+    }
+    return printed;
+  }
+
+  /** A value inside a list or set: subtrees shared by many hosts are printed once. */
+  printShared(item: ConfigValue, depth: number): string {
+    if (typeof item !== "object" || item === null || !this.#run.isShared(item))
+      return this.print(item, depth);
+    const printed = this.#printedShared.get(item);
+    if (printed?.depth === depth) return printed.text;
+    const text = flat(this.print(item, depth));
+    this.#printedShared.set(item, { depth, text });
+    return text;
+  }
+
+  print(value: ConfigValue, depth: number): string {
+    if (value === null || value === undefined) return "null";
+    if (typeof value === "string")
+      return value.length <= 128 ? this.literal(value) : nixString(value);
+    if (typeof value === "number") return nixNumber(value);
+    if (typeof value === "boolean") return value ? "true" : "false";
+    const inner = this.indentOf(depth + 1);
+    let out = "";
+    if (Array.isArray(value)) {
+      let scalars = true;
+      for (const item of value)
+        if (!isUnset(item) && typeof item === "object") {
+          scalars = false;
+          break;
+        }
+      for (const item of value) {
+        if (isUnset(item)) continue;
+        if (scalars) out += `${out === "" ? "[ " : " "}${this.print(item, 0)}`;
+        else out += `${out === "" ? "[\n" : "\n"}${inner}${this.printShared(item, depth + 1)}`;
+      }
+      if (out === "") return "[ ]";
+      return scalars ? `${out} ]` : `${out}\n${this.indentOf(depth)}]`;
+    }
+    const keys = this.keyOrder.sortedKeys(value);
+    const names = this.assignmentsOf(keys);
+    for (let i = 0; i < keys.length; i++) {
+      const item = value[keys[i] as string];
+      if (isUnset(item)) continue;
+      out += `${out === "" ? "{\n" : "\n"}${inner}${names[i]}${this.printShared(item, depth + 1)};`;
+    }
+    return out === "" ? "{ }" : `${out}\n${this.indentOf(depth)}}`;
+  }
+}
+
+/**
+ * A Nix expression for a value, indented for reading; unset values are left out. `indent` is
+ * that of the line the value starts on. Printing several values of one run with its context
+ * prints what they share once.
+ */
+export function toNix(value: ConfigValue, indent = "", run: RunContext = new RunContext()): string {
+  const printer = run.share("emit/nix", () => new NixPrinter(run));
+  // Nix strings are printed with `\n` escapes, so every newline here starts a line of ours.
+  if (!/^( {2})*$/.test(indent)) return printer.print(value, 0).replaceAll("\n", `\n${indent}`);
+  return printer.print(value, indent.length / 2);
+}
