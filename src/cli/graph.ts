@@ -30,7 +30,7 @@ const EXTENSIONS: Record<string, Format> = {
  * Raster formats Graphviz's own `dot` draws: no library draws them from Node without native
  * code or fonts of its own, so the user is shown the one pipe that does.
  */
-const RASTER = new Set(["png", "jpg", "jpeg", "gif", "bmp", "webp", "pdf"]);
+const RASTER: ReadonlySet<string> = new Set(["png", "jpg", "jpeg", "gif", "bmp", "webp", "pdf"]);
 
 function rasterHint(acl: string, format: string, written: string, file?: string): UsageError {
   const out = file ?? `net.${format}`;

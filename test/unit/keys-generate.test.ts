@@ -168,7 +168,7 @@ test("keys generate refuses a .pub that does not match its private key", async (
   const other = wg(["pubkey"], wg(["genkey"]));
   writeFileSync(join(keys, "laptop.pub"), `${other}\n`);
   const run = await keysGenerate(acl, keys);
-  assert.equal(run.code, 2);
+  assert.equal(run.code, 1);
   assert.match(run.stderr, /laptop\.pub is not the public key of .*laptop\.key/);
   assert.equal(read(join(keys, "laptop.pub")), `${other}\n`);
 });
@@ -225,7 +225,7 @@ test("--rotate of an unknown peer is a usage error", async (t) => {
     "--rotate",
     "gamma",
   ]);
-  assert.equal(run.code, 1);
+  assert.equal(run.code, 2);
   assert.match(run.stderr, /--rotate "gamma": no such peer/);
   assert.ok(!existsSync(join(dir, "k")));
 });

@@ -53,6 +53,7 @@ const COMMANDS = [
   "init",
   "add-peer",
   "remove-peer",
+  "completion",
 ];
 
 test("the README's usage lines name every command", () => {
