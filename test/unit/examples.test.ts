@@ -103,7 +103,6 @@ test("road-warrior: the phone roams (nobody dials it), dials vps and home, and h
         "",
         "[Interface]",
         "Address = 10.8.0.4/24",
-        "ListenPort = 51820",
         "DNS = 192.168.10.1",
         `PrivateKey = ${phone.privateKey}`,
         "",
