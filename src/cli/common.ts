@@ -106,11 +106,6 @@ export function aclLimits(flags: LimitFlags): AclLimits {
   };
 }
 
-/** Reads the ACL; prints its warnings, or its errors and exits 1. */
-export function networkOf(io: CliIO, file: string, registry: Registry, limits: AclLimits): Network {
-  return sourcedNetworkOf(io, file, registry, limits).network;
-}
-
 /**
  * How every command points diagnostics found after reading (keys, device names, lints) at
  * their place in the ACL: its file, the line and column of their path, and none of its secrets.
@@ -125,7 +120,10 @@ export function aclLocator(
       : diagnostics.map((d) => (d.file === undefined ? { ...d, file } : d));
 }
 
-/** Like `networkOf`, with the ACL's locator (see `aclLocator`). */
+/**
+ * Reads the ACL, printing its warnings, or its errors and exiting 1; with the ACL's locator
+ * (see `aclLocator`).
+ */
 export function sourcedNetworkOf(
   io: CliIO,
   file: string,

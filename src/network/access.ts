@@ -43,13 +43,6 @@ export function parseService(text: string): Service {
   };
 }
 
-/** `tcp/22`, `udp/8000-8999`, `icmp`, `*`: the text `allow` writes for a service. */
-export function serviceText(s: Service): string {
-  if (s.protocol === "any") return "*";
-  if (s.protocol === "icmp") return "icmp";
-  return `${s.protocol}/${s.low === s.high ? s.low : `${s.low}-${s.high}`}`;
-}
-
 /** What a rule lets in on one interface: from these sources (to these destinations). */
 export interface Allow {
   /** Index of the rule in `rules`. */

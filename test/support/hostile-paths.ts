@@ -2,7 +2,7 @@
  * Key paths a pull request could write into an ACL (issue 23): each would run a command, read
  * another file, or change a unit if it reached a shell script, a systemd unit or an INI file.
  * The key path rule refuses every one (test/unit/security-key-paths.test.ts,
- * test/e2e/security-nixos-paths.test.ts).
+ * test/system/security-nixos-paths.test.ts).
  */
 export const HOSTILE_PATHS: readonly string[] = [
   "/run/keys/$(touch /run/pwned)/a.key",

@@ -12,12 +12,12 @@ import { checkContext, type Lint } from "../../src/analysis/lint.js";
 import { createRegistry } from "../../src/app/registry.js";
 import { Diagnostics, renderPath } from "../../src/core/diagnostics.js";
 import type { DevNameMethod } from "../../src/network/devname.js";
-import { wgKeyPair } from "./wg.js";
+import { committedKeyPairs } from "./wg.js";
 
 export type Acl = Record<string, any>;
 
-/** Real keys from `wg`: a fourth one for rows that need a fresh key. */
-export const KEYS = [wgKeyPair(), wgKeyPair(), wgKeyPair(), wgKeyPair()];
+/** Real keys made by `wg` (committed): a fourth one for rows that need a fresh key. */
+export const KEYS = committedKeyPairs().slice(0, 4);
 
 /** Three peers a, b, c in a full mesh on "lan", each with an endpoint: no lint fires. */
 export function baseAcl(): Acl {

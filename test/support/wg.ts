@@ -1,13 +1,34 @@
 /** Keys made by the real `wg` tool, so tests never judge keys with keys of our own making. */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fixtures } from "./paths.js";
 
 export interface WgKeyPair {
   privateKey: string;
   publicKey: string;
 }
 
+/** The key pairs `wg` made once for the unit tier (test/fixtures/wg-keys/README.md). */
+export function committedKeyPairs(): WgKeyPair[] {
+  return JSON.parse(readFileSync(join(fixtures, "wg-keys", "pairs.json"), "utf8")) as WgKeyPair[];
+}
+
+/**
+ * Hands out the committed key pairs one by one, each once: what a unit test uses where it
+ * needs a fresh key of `wg`'s making without running `wg`.
+ */
+export function committedKeys(): () => WgKeyPair {
+  const pairs = committedKeyPairs();
+  let next = 0;
+  return () => {
+    const pair = pairs[next++];
+    if (pair === undefined) throw new Error(`only ${pairs.length} committed key pairs`);
+    return pair;
+  };
+}
+
+/** A fresh key pair from the real `wg` (integration and system tiers). */
 export function wgKeyPair(): WgKeyPair {
   const privateKey = execFileSync("wg", ["genkey"], { encoding: "utf8" }).trim();
   const publicKey = execFileSync("wg", ["pubkey"], {

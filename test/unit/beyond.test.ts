@@ -512,7 +512,7 @@ test("both networkd outputs give a host the same forwarding, mark and masquerade
       ]),
     );
     // With networking.nat (IPv6 too), NixOS's nat module sets these itself (nat.nix); the
-    // real NixOS evaluation (test/e2e/nixos-real.test.ts) checks the whole set on a real host.
+    // real NixOS evaluation (test/system/nixos-real.test.ts) checks the whole set on a real host.
     if (nixos.networking.nat?.enable)
       Object.assign(fromNixos, {
         "net.ipv4.conf.default.forwarding": "1",

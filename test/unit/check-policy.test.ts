@@ -8,7 +8,7 @@ import { parse as parseYaml, stringify as toYaml } from "yaml";
 // The shape of `check --format json` only, as the CLI declares it: no value comes from it.
 import type { CheckJson, CheckJsonItem, CheckSummary } from "../../src/cli/check.js";
 import { fixtures } from "../support/paths.js";
-import { wirenix } from "../support/run.js";
+import { wirenixInProcess } from "../support/run.js";
 
 const spokeYaml = join(fixtures, "check", "example-spoke.yaml");
 const dir = mkdtempSync(join(tmpdir(), "wirenix-check-"));
@@ -25,11 +25,11 @@ function spokeWith(tests: unknown, name: string): string {
 }
 
 /** The findings of `check --format json`, apart from them the passed assertions, and the summary. */
-function checkJson(
+async function checkJson(
   file: string,
   ...flags: string[]
-): { code: number | null; items: Item[]; passed: Item[]; summary: CheckSummary } {
-  const run = wirenix(["check", file, "--format", "json", ...flags]);
+): Promise<{ code: number | null; items: Item[]; passed: Item[]; summary: CheckSummary }> {
+  const run = await wirenixInProcess(["check", file, "--format", "json", ...flags]);
   assert.equal(run.stderr, "");
   const json = JSON.parse(run.stdout) as CheckJson;
   return {
@@ -40,14 +40,14 @@ function checkJson(
   };
 }
 
-test("the example's policy tests pass: exit 0, nothing reported", () => {
-  const run = wirenix(["check", spokeYaml]);
+test("the example's policy tests pass: exit 0, nothing reported", async () => {
+  const run = await wirenixInProcess(["check", spokeYaml]);
   assert.equal(run.code, 0, run.stdout + run.stderr);
   assert.match(
     run.stdout,
     /0 errors, 0 warnings; policy tests: 7 of 7 assertions passed in 2 tests/,
   );
-  const json = checkJson(spokeYaml);
+  const json = await checkJson(spokeYaml);
   assert.deepEqual(json.items, []);
   assert.deepEqual(
     json.passed.map((i) => [i.code, i.path]),
@@ -67,9 +67,9 @@ test("the example's policy tests pass: exit 0, nothing reported", () => {
   assert.match(json.summary.text, /policy tests: 7 of 7 assertions passed in 2 tests/);
 });
 
-test("a failing reaches names the test, the pair and where it stands", () => {
+test("a failing reaches names the test, the pair and where it stands", async () => {
   const file = spokeWith([{ from: "leaf1", reaches: ["central", "leaf2"] }], "reach-fails");
-  const { code, items } = checkJson(file);
+  const { code, items } = await checkJson(file);
   assert.equal(code, 1);
   assert.equal(items.length, 1);
   const [item] = items as [Item];
@@ -81,12 +81,12 @@ test("a failing reaches names the test, the pair and where it stands", () => {
   assert.equal(typeof item.line, "number");
 });
 
-test("a failing notReaches says on which subnet and by which connection", () => {
+test("a failing notReaches says on which subnet and by which connection", async () => {
   const file = spokeWith(
     [{ from: "leaf3", notReaches: ["leaf1", "central.mySpoke"] }],
     "not-fails",
   );
-  const { code, items } = checkJson(file);
+  const { code, items } = await checkJson(file);
   assert.equal(code, 1);
   assert.deepEqual(
     items.map((i) => [i.code, i.path]),
@@ -96,13 +96,13 @@ test("a failing notReaches says on which subnet and by which connection", () => 
     items[0]?.message ?? "",
     /"leaf3" reaches "central" on subnet "mySpoke" by connections\[0\]/,
   );
-  const text = wirenix(["check", file]);
+  const text = await wirenixInProcess(["check", file]);
   assert.equal(text.code, 1);
   assert.match(text.stdout, /^error: .*not-fails\.yaml: tests\[0\]\.notReaches\[1\]: /m);
   assert.match(text.stdout, /policy tests: 1 of 2 assertions passed in 1 test/);
 });
 
-test("the shape of tests is checked, with paths", () => {
+test("the shape of tests is checked, with paths", async () => {
   const file = spokeWith(
     [
       { from: "leaf9", reaches: ["central"] },
@@ -113,7 +113,7 @@ test("the shape of tests is checked, with paths", () => {
     ],
     "shapes",
   );
-  const { code, items } = checkJson(file);
+  const { code, items } = await checkJson(file);
   assert.equal(code, 1);
   assert.deepEqual(
     items.map((i) => [i.severity, i.code, i.path]),
@@ -133,9 +133,9 @@ test("the shape of tests is checked, with paths", () => {
   assert.match(items[4]?.message ?? "", /unknown peer "nobody"/);
 });
 
-test("tests that are not a list are one error", () => {
+test("tests that are not a list are one error", async () => {
   const file = spokeWith({ from: "leaf1" }, "not-a-list");
-  const { code, items } = checkJson(file);
+  const { code, items } = await checkJson(file);
   assert.equal(code, 1);
   assert.deepEqual(
     items.map((i) => [i.code, i.path]),
@@ -143,7 +143,7 @@ test("tests that are not a list are one error", () => {
   );
 });
 
-test("subnet names with dots: peer.subnet splits at the first dot, as peer names have none", () => {
+test("subnet names with dots: peer.subnet splits at the first dot, as peer names have none", async () => {
   const acl = {
     version: "v1",
     subnets: [{ name: "lan.home", endpoints: [{ port: 51820 }] }],
@@ -164,40 +164,40 @@ test("subnet names with dots: peer.subnet splits at the first dot, as peer names
   };
   const file = join(dir, "dots.json");
   writeFileSync(file, JSON.stringify(acl));
-  const { code, items } = checkJson(file);
+  const { code, items } = await checkJson(file);
   assert.equal(code, 0, JSON.stringify(items));
   assert.deepEqual(items, []);
   // A dot in a peer name is refused (intentional difference 9): `gw.home.lan.home` could not
   // be read one way only.
   (acl.peers[0] as { name: string }).name = "gw.home";
   writeFileSync(file, JSON.stringify(acl));
-  const dotted = checkJson(file);
+  const dotted = await checkJson(file);
   assert.equal(dotted.code, 1);
   assert.ok(
     dotted.items.some((i) => i.path === "peers[0].name" && /safe peer name/.test(i.message)),
   );
 });
 
-test("exit codes: warnings alone pass, --strict fails them, usage errors exit 2", () => {
+test("exit codes: warnings alone pass, --strict fails them, usage errors exit 2", async () => {
   const acl = parseYaml(readFileSync(spokeYaml, "utf8")) as Record<string, unknown>;
   (acl.groups as unknown[]).push({ name: "unused" });
   const file = join(dir, "warning.yaml");
   writeFileSync(file, toYaml(acl));
-  const loose = checkJson(file);
+  const loose = await checkJson(file);
   assert.equal(loose.code, 0);
   assert.deepEqual(
     loose.items.map((i) => [i.severity, i.code, i.path]),
     [["warning", "empty-group", "groups[0]"]],
   );
-  assert.equal(checkJson(file, "--strict").code, 1);
-  assert.equal(wirenix(["check", file, "--format", "xml"]).code, 2);
-  assert.equal(wirenix(["check"]).code, 2);
+  assert.equal((await checkJson(file, "--strict")).code, 1);
+  assert.equal((await wirenixInProcess(["check", file, "--format", "xml"])).code, 2);
+  assert.equal((await wirenixInProcess(["check"])).code, 2);
 });
 
-test("an invalid ACL is exit 1 with its validation errors, in JSON too", () => {
+test("an invalid ACL is exit 1 with its validation errors, in JSON too", async () => {
   const file = join(dir, "invalid.json");
   writeFileSync(file, JSON.stringify({ version: "v1", subnets: [], groups: [], peers: [{}] }));
-  const { code, items } = checkJson(file);
+  const { code, items } = await checkJson(file);
   assert.equal(code, 1);
   assert.ok(items.some((i) => i.path === "peers[0].name" && i.severity === "error"));
   // `connections` is read lazily (only by peers on a subnet), so it is no error of the file.
@@ -213,21 +213,23 @@ test("an invalid ACL is exit 1 with its validation errors, in JSON too", () => {
       connections: [],
     }),
   );
-  const wrong = checkJson(port).items.find((i) => i.path === "peers[0].subnets.lan.listenPort");
+  const wrong = (await checkJson(port)).items.find(
+    (i) => i.path === "peers[0].subnets.lan.listenPort",
+  );
   assert.equal(wrong?.code, "invalid-value");
   assert.equal(wrong?.expected, "an integer 1-65535");
   assert.equal(wrong?.received, "70000");
-  const missing = checkJson(join(dir, "absent.json"));
+  const missing = await checkJson(join(dir, "absent.json"));
   assert.equal(missing.code, 1);
   assert.equal(missing.items[0]?.code, "load-failed");
 });
 
-test("a target with an IPv6 zone ID is refused with its path", () => {
+test("a target with an IPv6 zone ID is refused with its path", async () => {
   const file = spokeWith(
     [{ from: "leaf1", reaches: ["fe80::1%eth0", "fd00::1%lo:tcp/22", "central"] }],
     "zone",
   );
-  const { code, items } = checkJson(file);
+  const { code, items } = await checkJson(file);
   assert.equal(code, 1);
   assert.deepEqual(
     items.map((i) => [i.severity, i.code, i.path]),

@@ -1,5 +1,5 @@
 /**
- * The corpus of invalid and suspicious ACLs (scripts/make-corpus.mjs) through the real CLI:
+ * The corpus of invalid and suspicious ACLs (scripts/make-corpus.mjs) through the CLI (in process):
  * `check` and `generate` never print a stack trace, and exit as documented. `check` must find
  * the fault each mutation was built to have.
  */
@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { fixtures } from "../support/paths.js";
-import { type Ran, wirenixAsync } from "../support/run.js";
+import { type Ran, wirenixInProcess } from "../support/run.js";
 
 interface Entry {
   file: string;
@@ -38,7 +38,7 @@ describe("corpus", { concurrency: 4 }, () => {
   for (const entry of manifest) {
     const file = join(dir, entry.file);
     test(`${entry.file}: ${entry.expect} ${entry.code}`, async () => {
-      const check = await wirenixAsync(["check", file, "--format", "json"]);
+      const check = await wirenixInProcess(["check", file, "--format", "json"]);
       noCrash(check, "check");
       assert.equal(check.stderr, "", "check --format json prints everything as JSON");
       const items = (
@@ -59,7 +59,7 @@ describe("corpus", { concurrency: 4 }, () => {
       );
       assert.equal(check.code, entry.expect === "warning" ? 0 : 1);
 
-      const generate = await wirenixAsync(["generate", file, "--format", "json"]);
+      const generate = await wirenixInProcess(["generate", file, "--format", "json"]);
       noCrash(generate, "generate");
       assert.ok(generate.code === 0 || generate.code === 1, `generate exited ${generate.code}`);
       if (entry.expect === "invalid") assert.equal(generate.code, 1);

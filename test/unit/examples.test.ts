@@ -13,7 +13,10 @@ import jsQRModule from "jsqr";
 import { PNG } from "pngjs";
 import { repoRoot } from "../support/paths.js";
 import { wirenixInProcess, withTempDir } from "../support/run.js";
-import { wgKeyPair } from "../support/wg.js";
+import { committedKeys } from "../support/wg.js";
+
+/** Key pairs `wg` made once (test/fixtures/wg-keys), a fresh one each call. */
+const freshKey = committedKeys();
 
 // jsqr is CommonJS with an ES-style default in its types.
 const jsQR = (jsQRModule as unknown as { default: typeof jsQRModule.default }).default;
@@ -81,7 +84,7 @@ test("road-warrior: the phone roams (nobody dials it), dials vps and home, and h
       assert.doesNotMatch(phone, /Endpoint/, `${server} waits for the phone to dial in`);
     }
 
-    const phone = wgKeyPair();
+    const phone = freshKey();
     const keyFile = join(dir, "phone.key");
     writeFileSync(keyFile, `${phone.privateKey}\n`, { mode: 0o600 });
     // The key must be the phone's (issue 23): the example with the phone's publicKey made ours.

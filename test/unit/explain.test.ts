@@ -6,19 +6,19 @@ import { join } from "node:path";
 import { test } from "node:test";
 import type { Explanation } from "../../src/analysis/explain.js";
 import { fixtures } from "../support/paths.js";
-import { wirenix } from "../support/run.js";
+import { wirenixInProcess } from "../support/run.js";
 
 const spoke = join(fixtures, "check", "example-spoke.yaml");
 const homelab = join(fixtures, "check", "homelab.yaml");
 
-function explain(acl: string, a: string, b: string): Explanation {
-  const run = wirenix(["explain", acl, a, b, "--format", "json"]);
+async function explain(acl: string, a: string, b: string): Promise<Explanation> {
+  const run = await wirenixInProcess(["explain", acl, a, b, "--format", "json"]);
   assert.equal(run.code, 0, run.stderr);
   return JSON.parse(run.stdout) as Explanation;
 }
 
-test("spoke: the hub and a leaf are linked by connections[0]; endpoints and their sources", () => {
-  const e = explain(spoke, "central", "leaf1");
+test("spoke: the hub and a leaf are linked by connections[0]; endpoints and their sources", async () => {
+  const e = await explain(spoke, "central", "leaf1");
   assert.equal(e.linked, true);
   assert.deepEqual(
     e.shared.map((s) => [s.subnet, s.linked]),
@@ -58,12 +58,12 @@ test("spoke: the hub and a leaf are linked by connections[0]; endpoints and thei
   assert.deepEqual(subnet.members[1].allowedIPs, ["fdbe:2a69:b2f2:15a0:d103:cfb5:e499:c566/128"]);
 });
 
-test("spoke: two leaves are not linked, and the filter that keeps them apart is named", () => {
-  const e = explain(spoke, "leaf1", "leaf2");
+test("spoke: two leaves are not linked, and the filter that keeps them apart is named", async () => {
+  const e = await explain(spoke, "leaf1", "leaf2");
   assert.equal(e.linked, false);
   assert.deepEqual(e.shared[0]?.dials, []);
   assert.match(e.shared[0]?.connections[0]?.reason ?? "", /b\[0\] peer is central excludes it/);
-  const text = wirenix(["explain", spoke, "leaf1", "leaf2"]);
+  const text = await wirenixInProcess(["explain", spoke, "leaf1", "leaf2"]);
   assert.equal(text.code, 0);
   assert.match(
     text.stdout,
@@ -71,8 +71,8 @@ test("spoke: two leaves are not linked, and the filter that keeps them apart is 
   );
 });
 
-test("homelab: a match on the peer's endpoint changes what the servers dial", () => {
-  const e = explain(homelab, "nas", "gateway");
+test("homelab: a match on the peer's endpoint changes what the servers dial", async () => {
+  const e = await explain(homelab, "nas", "gateway");
   const lab = e.shared.find((s) => s.subnet === "lab");
   const dial = lab?.dials.find((d) => d.from === "nas");
   assert.equal(dial?.address, "192.168.1.1:51820");
@@ -85,13 +85,13 @@ test("homelab: a match on the peer's endpoint changes what the servers dial", ()
     ],
   );
   assert.deepEqual(dial?.sources[2]?.match, [{ type: "group", rule: "is", value: "servers" }]);
-  const roaming = explain(homelab, "laptop", "gateway").shared[0]?.dials[0];
+  const roaming = (await explain(homelab, "laptop", "gateway")).shared[0]?.dials[0];
   assert.equal(roaming?.address, "gw.example.net:51821");
   assert.equal(roaming?.endpoint.persistentKeepalive, 25);
 });
 
-test("homelab: linked on one shared subnet and not on the other", () => {
-  const e = explain(homelab, "gateway", "media");
+test("homelab: linked on one shared subnet and not on the other", async () => {
+  const e = await explain(homelab, "gateway", "media");
   assert.deepEqual(
     e.shared.map((s) => [s.subnet, s.linked]),
     [
@@ -105,11 +105,11 @@ test("homelab: linked on one shared subnet and not on the other", () => {
   assert.match(roam?.connections[1]?.reason ?? "", /"media" is on side b only/);
 });
 
-test("homelab: no shared subnet", () => {
-  const e = explain(homelab, "laptop", "nas");
+test("homelab: no shared subnet", async () => {
+  const e = await explain(homelab, "laptop", "nas");
   assert.equal(e.linked, false);
   assert.deepEqual([e.shared, e.onlyA, e.onlyB], [[], ["roam"], ["lab"]]);
-  const text = wirenix(["explain", homelab, "laptop", "nas"]);
+  const text = await wirenixInProcess(["explain", homelab, "laptop", "nas"]);
   assert.equal(
     text.stdout,
     [
@@ -126,18 +126,18 @@ test("homelab: no shared subnet", () => {
   );
 });
 
-test("unknown or repeated peers are usage errors", () => {
-  const unknown = wirenix(["explain", homelab, "laptop", "nobody"]);
+test("unknown or repeated peers are usage errors", async () => {
+  const unknown = await wirenixInProcess(["explain", homelab, "laptop", "nobody"]);
   assert.equal(unknown.code, 2);
   assert.match(
     unknown.stderr,
     /no peer "nobody" in .*homelab\.yaml \(peers: gateway, nas, media, laptop\)/,
   );
-  assert.equal(wirenix(["explain", homelab, "nas", "nas"]).code, 2);
-  assert.equal(wirenix(["explain", homelab, "nas"]).code, 2);
+  assert.equal((await wirenixInProcess(["explain", homelab, "nas", "nas"])).code, 2);
+  assert.equal((await wirenixInProcess(["explain", homelab, "nas"])).code, 2);
 });
 
-test("group endpoints are named as sources, between the subnet's and the peer's", () => {
+test("group endpoints are named as sources, between the subnet's and the peer's", async () => {
   const acl = {
     version: "v1",
     subnets: [{ name: "lan", endpoints: [{ port: 1000 }] }],
@@ -152,7 +152,7 @@ test("group endpoints are named as sources, between the subnet's and the peer's"
   };
   const file = join(mkdtempSync(join(tmpdir(), "wirenix-explain-")), "groups.json");
   writeFileSync(file, JSON.stringify(acl));
-  const dial = explain(file, "x", "y").shared[0]?.dials[0];
+  const dial = (await explain(file, "x", "y")).shared[0]?.dials[0];
   assert.equal(dial?.address, "10.0.0.2:2000");
   assert.equal(dial?.endpoint.persistentKeepalive, 15);
   assert.deepEqual(

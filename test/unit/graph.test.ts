@@ -16,7 +16,7 @@ import { networkGraph } from "../../src/render/graph/graph.js";
 import { toMermaid } from "../../src/render/graph/mermaid.js";
 import { toSvg } from "../../src/render/graph/svg.js";
 import { fixtures } from "../support/paths.js";
-import { wirenix } from "../support/run.js";
+import { wirenixInProcess } from "../support/run.js";
 
 const homelab = join(fixtures, "check", "homelab.yaml");
 const dir = mkdtempSync(join(tmpdir(), "wirenix-graph-"));
@@ -30,8 +30,8 @@ const HOMELAB_EDGES = [
   "laptop -- media [roam]",
 ].sort();
 
-function graph(acl: string, format: string): string {
-  const run = wirenix(["graph", acl, "--format", format]);
+async function graph(acl: string, format: string): Promise<string> {
+  const run = await wirenixInProcess(["graph", acl, "--format", format]);
   assert.equal(run.code, 0, run.stderr);
   assert.equal(run.stderr, "");
   return run.stdout;
@@ -73,7 +73,7 @@ async function readDot(dot: string) {
 }
 
 test("DOT: Graphviz reads every peer, the subnet boxes and one edge per link", async () => {
-  const dot = await readDot(graph(homelab, "dot"));
+  const dot = await readDot(await graph(homelab, "dot"));
   assert.deepEqual(dot.clusters, ["lab: nas", "roam: laptop"]);
   assert.deepEqual(dot.nodes.map((n) => n.lines.join(" / ")).sort(), [
     "gateway / (lab, roam)",
@@ -97,7 +97,7 @@ test("DOT: a peer no one can dial is marked; a link no side can start is dashed"
   const leaf = spokeVariant((acl) => {
     delete acl.peers[3].endpoints;
   }, "leaf3-no-ip");
-  const one = await readDot(graph(leaf, "dot"));
+  const one = await readDot(await graph(leaf, "dot"));
   const leaf3 = one.nodes.find((n) => n.lines[0] === "leaf3");
   assert.deepEqual(leaf3?.lines, ["leaf3", "(no endpoint)"]);
   assert.match(leaf3?.style ?? "", /dashed/);
@@ -106,7 +106,7 @@ test("DOT: a peer no one can dial is marked; a link no side can start is dashed"
   const none = spokeVariant((acl) => {
     acl.subnets[0].endpoints = [];
   }, "no-ports");
-  const two = await readDot(graph(none, "dot"));
+  const two = await readDot(await graph(none, "dot"));
   assert.deepEqual(two.edges.sort(), [
     "central -- leaf1 [mySpoke] dashed",
     "central -- leaf2 [mySpoke] dashed",
@@ -115,8 +115,8 @@ test("DOT: a peer no one can dial is marked; a link no side can start is dashed"
   assert.ok(two.nodes.every((n) => n.style.includes("dashed")));
 });
 
-test("SVG: well-formed XML drawn by Graphviz, with a node per peer and an edge per link", () => {
-  const svg = graph(homelab, "svg");
+test("SVG: well-formed XML drawn by Graphviz, with a node per peer and an edge per link", async () => {
+  const svg = await graph(homelab, "svg");
   const dom = new JSDOM(svg, { contentType: "image/svg+xml" });
   const root = dom.window.document.documentElement;
   assert.equal(root.tagName, "svg");
@@ -135,9 +135,9 @@ test("SVG: well-formed XML drawn by Graphviz, with a node per peer and an edge p
   assert.throws(() => new JSDOM(svg.slice(0, svg.length / 2), { contentType: "image/svg+xml" }));
 });
 
-test("graph --out writes the file", () => {
+test("graph --out writes the file", async () => {
   const out = join(dir, "picture.svg");
-  const run = wirenix(["graph", homelab, "--format", "svg", "--out", out]);
+  const run = await wirenixInProcess(["graph", homelab, "--format", "svg", "--out", out]);
   assert.equal(run.code, 0, run.stderr);
   assert.equal(run.stdout, "");
   assert.match(readFileSync(out, "utf8"), /<svg /);
@@ -160,7 +160,7 @@ async function readMermaid(text: string): Promise<MermaidDb> {
 }
 
 test("Mermaid: Mermaid's parser reads the nodes, subgraphs and labelled edges", async () => {
-  const db = await readMermaid(graph(homelab, "mermaid"));
+  const db = await readMermaid(await graph(homelab, "mermaid"));
   const names = new Map([...db.getVertices().values()].map((v) => [v.id, v.text]));
   assert.deepEqual([...names.values()].sort(), [
     "gateway (lab, roam)",
@@ -192,7 +192,7 @@ test("Mermaid: unreachable peers get the dashed class, dead links a dotted line"
   const none = spokeVariant((acl) => {
     acl.subnets[0].endpoints = [];
   }, "mermaid-no-ports");
-  const db = await readMermaid(graph(none, "mermaid"));
+  const db = await readMermaid(await graph(none, "mermaid"));
   assert.ok([...db.getVertices().values()].every((v) => v.classes.includes("noEndpoint")));
   assert.ok(db.getEdges().every((e) => e.stroke === "dotted"));
 });

@@ -298,7 +298,7 @@ test("12. key paths are safe absolute paths; the original passes shell commands 
     /subnets\[0\]\.presharedKeyFile: expected an absolute path .*character 14 is "\\""/,
   );
   // The original writes both into b's configuration, where nixpkgs' scripted wireguard module
-  // puts them into the root unit's script (test/e2e/security-nixos-paths.test.ts shows it).
+  // puts them into the root unit's script (test/system/security-nixos-paths.test.ts shows it).
   const theirs = originalOk(originalOn("hostile-key-paths", "static", "short"), "b");
   const lan = theirs.networking.wireguard.interfaces.lan;
   assert.equal(lan.privateKeyFile, "/run/keys/$(touch /run/pwned)/a.key");

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { printable } from "../../src/core/printable.js";
 import { fixtures } from "../support/paths.js";
-import { tempDir, wirenix, wirenixInProcess } from "../support/run.js";
+import { tempDir, wirenixInProcess } from "../support/run.js";
 
 const base = JSON.parse(readFileSync(join(fixtures, "valid-base.json"), "utf8")) as {
   peers: { name: string; groups?: string[] }[];
@@ -21,7 +21,7 @@ const RAW =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: what must never be printed raw.
   /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/u;
 
-test("printable escapes control, bidi and format characters, and keeps JSON valid", () => {
+test("printable escapes control, bidi and format characters, and keeps JSON valid", async () => {
   assert.equal(printable("a\u001b[31mb"), "a\\u001b[31mb");
   assert.equal(printable("x\u202ey\u0085z\u007f"), "x\\u202ey\\u0085z\\u007f");
   assert.equal(printable("line\nbreak"), "line\\u000abreak");
@@ -67,14 +67,14 @@ test("no command prints a control character from a name raw, accepted or refused
     if (argv[0] !== "generate" && argv[0] !== "graph")
       assert.match(`${ran.stdout}${ran.stderr}`, /\\u001b/, argv.join(" "));
   }
-  const binary = wirenix(["check", file]);
+  const binary = await wirenixInProcess(["check", file]);
   assert.doesNotMatch(`${binary.stdout}${binary.stderr}`, RAW);
   // A bad name in a message about another problem: the diagnostic line is escaped too.
   const unknown = join(dir, "unknown.json");
   const broken = structuredClone(base);
   (broken.peers[1] as { groups?: string[] }).groups = ["no\u001b[31mgroup\u202e"];
   writeFileSync(unknown, JSON.stringify(broken));
-  const refused = wirenix(["check", unknown, "--format", "json"]);
+  const refused = await wirenixInProcess(["check", unknown, "--format", "json"]);
   assert.equal(refused.code, 1);
   assert.doesNotMatch(`${refused.stdout}${refused.stderr}`, RAW);
   // The message quotes the name (JSON-escaped once there, and again as a JSON string);
@@ -94,7 +94,7 @@ function providerPlugin(dir: string, name: string, answers: string): string {
   return file;
 }
 
-test("a key provider plugin's bad answers are refused, naming the provider and the peer", (t) => {
+test("a key provider plugin's bad answers are refused, naming the provider and the peer", async (t) => {
   const { dir, remove } = tempDir();
   t.after(remove);
   const acl = join(dir, "acl.json");
@@ -139,7 +139,7 @@ test("a key provider plugin's bad answers are refused, naming the provider and t
   for (const [name, answers, expected] of cases) {
     const plugin = providerPlugin(dir, name, answers);
     for (const configurer of ["static", "wg-quick"]) {
-      const ran = wirenix([
+      const ran = await wirenixInProcess([
         "generate",
         acl,
         "--plugin",
@@ -164,7 +164,7 @@ test("a key provider plugin's bad answers are refused, naming the provider and t
     "good",
     `{ privateKeyFile: () => "/run/keys/" + peer.name, publicKeyOf: () => "kdyzqV8cBQtDYeW6R1vUug0Oe+KaytHHDS7JoCp/kTE=" }`,
   );
-  const ran = wirenix([
+  const ran = await wirenixInProcess([
     "generate",
     acl,
     "--plugin",

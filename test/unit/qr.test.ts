@@ -10,7 +10,10 @@ import { test } from "node:test";
 import jsQRModule from "jsqr";
 import { PNG } from "pngjs";
 import { wirenixInProcess, withTempDir, writeAcl } from "../support/run.js";
-import { wgKeyPair } from "../support/wg.js";
+import { committedKeys } from "../support/wg.js";
+
+/** Key pairs `wg` made once (test/fixtures/wg-keys), a fresh one each call. */
+const freshKey = committedKeys();
 
 // jsqr is CommonJS with an ES-style default in its types.
 const jsQR = (jsQRModule as unknown as { default: typeof jsQRModule.default }).default;
@@ -60,8 +63,8 @@ function decodeTerminal(text: string): string | undefined {
   return jsQR(pixels, width, height)?.data;
 }
 
-const vps = wgKeyPair();
-const phone = wgKeyPair();
+const vps = freshKey();
+const phone = freshKey();
 
 function acl(extra: { presharedKeyFile?: string } = {}) {
   return {
@@ -165,7 +168,7 @@ test("qr --keys-dir: keys from `wirenix keys generate`, preshared key included",
     writeFileSync(join(keys, "vps.pub"), `${vps.publicKey}\n`);
     // The subnet's own preshared key in the keys directory (DIR/<subnet>.psk); the ACL's
     // presharedKeyFile is where the host finds it, and is not read here (issue 23).
-    const psk = wgKeyPair().privateKey;
+    const psk = freshKey().privateKey;
     writeFileSync(join(keys, "vpn.psk"), `${psk}\n`, { mode: 0o600 });
     const pskFile = "/run/keys/vpn.psk";
     const png = join(dir, "out", "phone.png");

@@ -449,7 +449,6 @@ export type AclPeer = v.InferOutput<typeof PeerSchema>;
 export type AclSubnet = v.InferOutput<typeof SubnetSchema>;
 export type AclGroup = v.InferOutput<typeof GroupSchema>;
 export type AclConnection = v.InferOutput<typeof ConnectionSchema>;
-export type AclRule = v.InferOutput<typeof RuleSchema>;
 /** An ACL v1 exactly as the user wrote it, with its types checked. */
 export type AclV1 = v.InferOutput<typeof AclV1Schema>;
 

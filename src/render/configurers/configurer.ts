@@ -47,12 +47,6 @@ export interface Configurer {
   output?: ConfigurerOutput;
   configure(context: ConfigureContext): ConfigTree;
   /**
-   * File configurers: whether a file (by its path under the peer's directory) names where a
-   * secret lives, so it is written 0600 in a 0700 directory like the secret itself, though it
-   * can be printed. Files marked `secret` are always written that way.
-   */
-  isPrivateFile?(path: string): boolean;
-  /**
    * File configurers that write an interface's whole configuration into one file: its path
    * (wg-quick: `<device>.conf`). That file alone is printed when one interface is asked for.
    */

@@ -14,7 +14,10 @@ import type { IniEntry, IniSection } from "../printers/ini.js";
 import type { ConfigureContext, Configurer } from "./configurer.js";
 import { warnUnsupportedRefresh } from "./endpoint-support.js";
 
-/** One file of a peer's output. `secret` files are written 0600, the others 0644. */
+/**
+ * One file of a peer's output. Every file is written 0600 in a 0700 directory (each holds or
+ * names keys); a `secret` file holds a key itself and is never printed to standard output.
+ */
 export interface GeneratedFile {
   text: string;
   secret: boolean;
@@ -28,8 +31,6 @@ export interface FileConfigurerSpec {
   name: string;
   description: string;
   files(context: ConfigureContext): FileSet;
-  /** See `Configurer.isPrivateFile`. */
-  isPrivateFile?(path: string): boolean;
   /** See `Configurer.interfaceFile`. */
   interfaceFile?(device: string): string;
 }
@@ -40,7 +41,6 @@ export function defineFileConfigurer(spec: FileConfigurerSpec): Configurer {
     name: spec.name,
     description: spec.description,
     output: "files",
-    ...(spec.isPrivateFile ? { isPrivateFile: spec.isPrivateFile } : {}),
     ...(spec.interfaceFile ? { interfaceFile: spec.interfaceFile } : {}),
     configure: (context) => {
       const files: ConfigTree = {};

@@ -264,6 +264,4 @@ export const networkdFilesConfigurer = defineFileConfigurer({
   name: "networkd-files",
   description: "systemd-networkd files 50-<dev>.netdev and 50-<dev>.network (any Linux) and hosts",
   files: networkdFiles,
-  // A .netdev names the private and preshared key files (or holds the keys).
-  isPrivateFile: (path) => path.endsWith(".netdev"),
 });

@@ -250,8 +250,6 @@ export const wgQuickConfigurer = defineFileConfigurer({
   name: "wg-quick",
   description: "wg-quick files <dev>.conf (any Linux; keys via PostUp or inline) and hosts",
   files: wgQuickFiles,
-  // A .conf names the private key file (or holds the key); wg-quick warns about any other mode.
-  isPrivateFile: (path) => path.endsWith(".conf"),
   interfaceFile: (device) => `${device}.conf`,
 });
 
