@@ -4,6 +4,7 @@
 // It is built, not committed: in a checkout where nobody ran `npm ci` (or `npm run build`)
 // yet, or whose dependencies are gone, say so in one line instead of Node's stack trace.
 import { existsSync } from "node:fs";
+import { register } from "node:module";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -29,6 +30,12 @@ try {
   process.stderr.write(`wirenix: error: ${missing}\n`);
   process.exit(1);
 }
+
+// A plugin imports "wirenix" wherever it is on disk: these hooks resolve it to this wirenix's
+// library (see src/app/plugin-hooks.ts). Registered only for runs with plugins, since the hooks
+// run in a thread of their own that every other run would pay to start.
+if (process.argv.some((arg) => arg === "--plugin" || arg.startsWith("--plugin=")))
+  register("../dist/src/app/plugin-hooks.js", import.meta.url);
 
 try {
   process.exitCode = await cli(process.argv.slice(2), processIO());

@@ -1,6 +1,10 @@
 // An example Wirenix plugin: a configurer for NixOS's `networking.wg-quick.interfaces`.
 //
-//   wirenix generate ACL --plugin examples/plugins/nixos-wg-quick.mjs --configurer nixos-wg-quick
+// From the repository's root:
+//
+//   wirenix generate examples/homelab.yaml --plugin examples/plugins/nixos-wg-quick.mjs --configurer nixos-wg-quick
+//
+// Copied anywhere else, it works the same: wirenix resolves its `import … from "wirenix"`.
 //
 // A plugin is an ES module whose default export lists what it adds (parsers, configurers, key
 // providers). The `define*` helpers only give editors the types.

@@ -12,11 +12,12 @@ import type {
   NetPeer,
   Network,
   ResolvedEndpoint,
+  Target,
 } from "../network/model.js";
 import { allowedIPTexts } from "../network/routing.js";
 import { filterSelects, type SelectablePeer } from "../network/select.js";
+import { targetAddresses } from "../network/targets.js";
 import { type Hop, noHandshakeText, type Trace, tracePacket } from "./packet-trace.js";
-import { type Target, targetAddresses } from "./policy.js";
 
 /** One ACL endpoint entry that took part in a merge. */
 export interface EndpointSource {

@@ -40,7 +40,9 @@ export type OutputPlan =
   | { kind: "document"; format: "nix" | "json" }
   | { kind: "modules"; dir: string; format: "nix" | "json" }
   | { kind: "file-tree"; dir: string }
-  | { kind: "interface-file"; peer: string; subnet: string; device: string };
+  | { kind: "interface-file"; peer: string; subnet: string; device: string }
+  /** The one file of a configurer that writes one file per peer (`hosts`). */
+  | { kind: "peer-file"; peer: string; path: string };
 
 /** A usage problem as a failed result. */
 export function usageFailure(message: string): Result<never> {
@@ -109,18 +111,27 @@ export function planOutput(
     };
   }
   const [only] = request.peers;
+  // One peer of a file configurer on a stream: the file itself (`> wg0.conf`), or a refusal
+  // that says how to get the files; never a JSON document where a file was expected.
   if (files && request.format === undefined && request.peers.length === 1 && only !== undefined) {
-    const subnet = chooseInterface(network, only, request.subnet);
-    if (subnet.ok && configurer.interfaceFile !== undefined) {
-      const device = deviceName(request.devNameMethod, only, subnet.value);
-      return {
-        ok: true,
-        value: { kind: "interface-file", peer: only, subnet: subnet.value, device },
-        warnings: [],
-      };
+    const { peerFile } = configurer;
+    if (peerFile !== undefined) {
+      if (request.subnet !== undefined)
+        return usageFailure(
+          `${name} writes one file per peer (${peerFile}, for all its subnets); --subnet is for configurers that write a file per interface`,
+        );
+      return { ok: true, value: { kind: "peer-file", peer: only, path: peerFile }, warnings: [] };
     }
-    if (request.subnet !== undefined) return subnet.ok ? noSingleFile(name) : subnet;
-    if (request.inlinePrivateKeys) return subnet.ok ? noSingleFile(name) : subnet;
+    if (configurer.interfaceFile === undefined) return noSingleFile(name, only);
+    const subnet = chooseInterface(network, only, request.subnet);
+    if (!subnet.ok)
+      return request.subnet !== undefined ? subnet : severalInterfaces(network, name, only);
+    const device = deviceName(request.devNameMethod, only, subnet.value);
+    return {
+      ok: true,
+      value: { kind: "interface-file", peer: only, subnet: subnet.value, device },
+      warnings: [],
+    };
   }
   if (request.inlinePrivateKeys)
     return usageFailure(
@@ -133,9 +144,18 @@ export function planOutput(
   };
 }
 
-function noSingleFile(configurer: string): Result<never> {
+function noSingleFile(configurer: string, peer: string): Result<never> {
   return usageFailure(
-    `${configurer} writes several files per interface; write them with --out DIR (or print them as JSON with --format json)`,
+    `${configurer} writes several files for peer ${JSON.stringify(peer)}, so there is no one file to print; write them with --out DIR (or print them all as JSON with --format json)`,
+  );
+}
+
+/** A peer with several interfaces, one file each, and no --subnet to choose. */
+function severalInterfaces(network: Network, configurer: string, peer: string): Result<never> {
+  const subnets = network.peer(peer)?.memberships.map((m) => m.subnet) ?? [];
+  const [first] = subnets;
+  return usageFailure(
+    `peer ${JSON.stringify(peer)} has ${subnets.length} interfaces (subnets ${subnets.map((s) => JSON.stringify(s)).join(", ")}) and ${configurer} writes one file for each: print one with --subnet ${first ?? "NAME"}, write them all with --out DIR, or print them all as JSON with --format json`,
   );
 }
 
@@ -153,8 +173,8 @@ export function printProblem(
   if ((configurer.output ?? "nixos") !== "files") return undefined;
   if (plan.kind === "modules" || plan.kind === "file-tree") return undefined;
   let printed = filesOf(config, configurer.name);
-  if (plan.kind === "interface-file") {
-    const found = interfaceFile(config, configurer, plan.device);
+  if (plan.kind === "interface-file" || plan.kind === "peer-file") {
+    const found = singleFile(config, configurer, plan);
     if (!found.ok) return found.diagnostics[0];
     if (inlinePrivateKeys) return undefined;
     printed = [found.value];
@@ -327,16 +347,34 @@ export function interfaceFile(
   );
 }
 
+/** The one file a single-file plan prints, or why it is not among the host's files. */
+function singleFile(
+  config: ConfigTree,
+  configurer: Configurer,
+  plan: Extract<OutputPlan, { kind: "interface-file" | "peer-file" }>,
+): Result<[string, GeneratedFile]> {
+  if (plan.kind === "interface-file") return interfaceFile(config, configurer, plan.device);
+  const found = filesOf(config, configurer.name).find(([p]) => p === plan.path);
+  if (found) return { ok: true, value: found, warnings: [] };
+  return usageFailure(
+    `${configurer.name} wrote no file ${plan.path} for peer ${JSON.stringify(plan.peer)}`,
+  );
+}
+
 /**
- * Writes the one file of one interface on a stream, as the file itself. Into a regular file
- * (`> wg0.conf`) the file is made 0600 first, as every file configurer's file is.
+ * Writes the one file of a single-file plan on a stream, as the file itself. Into a regular
+ * file (`> wg0.conf`) the file is made 0600 first, as every file configurer's file is.
  */
-function interfaceFileWriter(stream: Stream, configurer: Configurer, device: string): HostsWriter {
+function singleFileWriter(
+  stream: Stream,
+  configurer: Configurer,
+  plan: Extract<OutputPlan, { kind: "interface-file" | "peer-file" }>,
+): HostsWriter {
   let text: string | undefined;
   return {
     add({ config }) {
       // printProblem has made sure it is there.
-      const found = interfaceFile(config, configurer, device);
+      const found = singleFile(config, configurer, plan);
       if (found.ok) text = found.value[1].text;
     },
     finish() {
@@ -372,6 +410,7 @@ export async function hostsWriter(
     case "file-tree":
       return fileTreeWriter(plan.dir, run, configurer);
     case "interface-file":
-      return interfaceFileWriter(stream, configurer, plan.device);
+    case "peer-file":
+      return singleFileWriter(stream, configurer, plan);
   }
 }

@@ -163,6 +163,17 @@ export class Generator {
     return catchInput(() => {
       const { context, keys } = this.#context(peerName, host);
       let config = this.configurer.configure(context);
+      // Key files named by their path on this machine: the hosts need the keys there too.
+      const { keysDir } = this.options;
+      if (keysDir !== undefined && !this.options.inlinePrivateKeys && keys.namesKeysDirFiles)
+        this.#warn(
+          diagnostic(
+            "warning",
+            "keys-dir-path",
+            [],
+            `the configurations name their key files by their path on this machine, in the keys directory ${resolve(keysDir)}: each host must have its own key at that very path, or its WireGuard interface gets no private key`,
+          ),
+        );
       // Providers' extra configuration is NixOS options (secret declarations); files have no
       // place for it.
       if (this.configurer.output !== "files")
@@ -208,18 +219,14 @@ export class Generator {
     if (unenforced) this.#warn(unenforcedRulesWarning(unenforced));
     const missing = this.network.missingKeys?.(peerName, interfaces) ?? [];
     if (isNonEmpty(missing)) throw new InputError(missing);
-    const keys = new PeerKeys(
-      this.#providers,
-      {
-        network: this.network,
-        peer,
-        configurer: this.configurer.name,
-        cache: this.run.share("keys/providers", () => new Map<string, unknown>()),
-        ...(this.options.secretsDir === undefined ? {} : { secretsDir: this.options.secretsDir }),
-        ...(this.options.keysDir === undefined ? {} : { keysDir: this.options.keysDir }),
-      },
-      this.run.share("keys/checked public keys", () => new Set<string>()),
-    );
+    const keys = new PeerKeys(this.#providers, {
+      network: this.network,
+      peer,
+      configurer: this.configurer.name,
+      cache: this.run.share("keys/providers", () => new Map<string, unknown>()),
+      ...(this.options.secretsDir === undefined ? {} : { secretsDir: this.options.secretsDir }),
+      ...(this.options.keysDir === undefined ? {} : { keysDir: this.options.keysDir }),
+    });
     // Links that can never carry a packet are written all the same (the original writes them),
     // with the warning `check` gives, once a pair.
     for (const iface of interfaces) {

@@ -2,6 +2,7 @@
  * Loading a user's plugin module: the one guarded place where outside code enters. The module's
  * default export is a `PluginContribution` or a function that receives the registry.
  */
+import { type Stats, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Result } from "../core/diagnostics.js";
@@ -48,9 +49,23 @@ export async function loadPlugin(registry: Registry, file: string): Promise<Resu
     ok: false,
     diagnostics: [{ code: "plugin-failed", severity: "error", path: [], file, message }],
   });
+  // The file itself first: Node's own message for a missing module names the module that
+  // imported it, which here is an internal file of wirenix's build.
+  const path = resolve(file);
+  let kind: Stats;
+  try {
+    kind = statSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return fail(
+      `cannot load the plugin: ${code === "ENOENT" || code === "ENOTDIR" ? "no such file" : (error as Error).message}`,
+    );
+  }
+  if (!kind.isFile())
+    return fail("cannot load the plugin: not a file (give the plugin's .mjs or .js file)");
   let module: Record<string, unknown>;
   try {
-    module = (await import(pathToFileURL(resolve(file)).href)) as Record<string, unknown>;
+    module = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   } catch (error) {
     return fail(`cannot load the plugin: ${(error as Error).message}`);
   }

@@ -7,15 +7,24 @@
 import { existsSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { Command } from "commander";
+import { builtinParsers } from "../acl/parse.js";
 import { editAclFile, lockAcl } from "../edit/acl-file.js";
 import { randomIpv6Prefix, starterAclText } from "../edit/init.js";
-import { parseEndpoint, planAddPeer } from "../edit/peers.js";
+import { type AddPeerOptions, parseEndpoint, planAddPeer } from "../edit/peers.js";
 import { planRemovePeer } from "../edit/remove-peer.js";
 import { describeFileError, errnoCode, writeNewFile } from "../io/atomic-write.js";
 import { retirePeerKeys } from "../keys/retire.js";
 import { generatedAddress } from "../network/addresses.js";
+import { addedPeerAdvice } from "./add-peer-advice.js";
 import { collect, textOrJsonOption } from "./common.js";
-import { type CliIO, EXIT_INVALID, exitCodeFor, printDiagnostics, UsageError } from "./io.js";
+import {
+  type CliIO,
+  EXIT_INVALID,
+  exitCodeFor,
+  messagePrefix,
+  printDiagnostics,
+  UsageError,
+} from "./io.js";
 
 function port(value: string): number {
   const n = Number(value);
@@ -98,8 +107,12 @@ function writeStarter(
     return 0;
   }
   const pool = flags.pool === undefined ? "" : `, IPv4 pool ${flags.pool}`;
+  // add-peer edits every format but Nix: a .nix ACL gets its peers by hand.
+  const next = file.endsWith(".nix")
+    ? `next: add peers by hand into peers = [ ] of ${file} (its comments show the shape; add-peer edits only .yaml, .yml, .json and .toml ACLs), then: wirenix check ${file}`
+    : `next: wirenix add-peer ${file} NAME`;
   io.out(
-    `wrote ${file}: subnet ${q(subnet)} (port ${port}${pool}, IPv6 prefix ${ipv6Prefix}, random), no peers yet\nnext: wirenix add-peer ${file} NAME\n`,
+    `wrote ${file}: subnet ${q(subnet)} (port ${port}${pool}, IPv6 prefix ${ipv6Prefix}, random), no peers yet\n${next}\n`,
   );
   return 0;
 }
@@ -119,24 +132,38 @@ async function addPeer(io: CliIO, file: string, name: string, flags: AddFlags): 
       `--endpoint ${q(flags.endpoint)}: expected HOST or HOST:PORT (an IPv6 address with a port as [ADDRESS]:PORT)`,
     );
   let added: { subnet: string; port: number; address?: string; ipv6Prefix?: string } | undefined;
-  const edited = await editAclFile(file, "add-peer", (data) => {
-    const plan = planAddPeer(data, {
-      name,
-      groups: flags.group,
-      ...(flags.subnet === undefined ? {} : { subnet: flags.subnet }),
-      ...(endpoint ? { endpoint } : {}),
-      ...(flags.port === undefined ? {} : { port: flags.port }),
-    });
-    if (plan.ok) added = plan.value;
-    return plan;
-  });
+  let before: unknown;
+  const options: AddPeerOptions = {
+    name,
+    groups: flags.group,
+    ...(flags.subnet === undefined ? {} : { subnet: flags.subnet }),
+    ...(endpoint ? { endpoint } : {}),
+    ...(flags.port === undefined ? {} : { port: flags.port }),
+  };
+  const registry = builtinParsers();
+  const edited = await editAclFile(
+    file,
+    "add-peer",
+    (data) => {
+      const plan = planAddPeer(data, options);
+      if (plan.ok) {
+        added = plan.value;
+        before = data;
+      }
+      return plan;
+    },
+    registry,
+  );
   if (!edited.ok || !added) {
     printDiagnostics(io, edited.ok ? [] : edited.diagnostics);
     return edited.ok ? EXIT_INVALID : exitCodeFor(edited.diagnostics);
   }
   for (const notice of edited.value.notices) io.err(`wirenix: ${notice}\n`);
   const generated = generatedAddress(added.subnet, name, added.ipv6Prefix);
+  // What `check` would warn about the new peer, said now, while the command is in mind.
+  const advice = addedPeerAdvice(file, before, options, added.subnet, registry);
   if (flags.format === "json") {
+    for (const line of advice) io.err(`${messagePrefix(io, "warning")}${line}\n`);
     const json = {
       file,
       peer: name,
@@ -154,6 +181,7 @@ async function addPeer(io: CliIO, file: string, name: string, flags: AddFlags): 
   io.out(
     `added peer ${q(name)} to subnet ${q(added.subnet)} in ${file}: listen port ${added.port}, addresses ${addresses}\n`,
   );
+  for (const line of advice) io.err(`${messagePrefix(io, "warning")}${line}\n`);
   return 0;
 }
 

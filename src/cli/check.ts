@@ -11,6 +11,7 @@ import type { PolicyResult } from "../analysis/policy.js";
 import { Generator, readNetwork } from "../app/pipeline.js";
 import type { Registry } from "../app/registry.js";
 import { type Diagnostic, diagnostic, formatDiagnostic, renderPath } from "../core/diagnostics.js";
+import { oneMessagePerMissingKey } from "../keys/missing-keys.js";
 import { publicKeysIn, stalePublicKeys } from "../keys/stale.js";
 import type { Network } from "../network/model.js";
 import {
@@ -23,6 +24,7 @@ import {
 } from "./common.js";
 import { type GenerateFlags, generateOptionsOf, withGenerateOptions } from "./generate.js";
 import { type CliIO, EXIT_INVALID, EXIT_OK, EXIT_USAGE } from "./io.js";
+import { withKeyHints } from "./key-hints.js";
 import { shellCommand } from "./shell-word.js";
 
 interface Flags extends GenerateFlags, TextOrJsonFlags {
@@ -187,7 +189,7 @@ function generationProblems(
       problems.push(d);
     }
   }
-  return { ok: true, value: problems };
+  return { ok: true, value: oneMessagePerMissingKey(problems) };
 }
 
 async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
@@ -200,7 +202,7 @@ async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
     return EXIT_INVALID;
   }
   const network = read.value;
-  const report = checkNetwork(network, network.policyTests, { devNameMethod: flags.devNameMethod });
+  const report = checkNetwork(network, { devNameMethod: flags.devNameMethod });
   const generation = generationProblems(network, registry, flags);
   if (!generation.ok) {
     const text = `${acl}: invalid options`;
@@ -218,8 +220,13 @@ async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
     flags.keysDir === undefined
       ? []
       : stalePublicKeys(network, publicKeysIn(network, flags.keysDir), flags.keysDir, "error");
+  const hinted = withKeyHints(generation.value, {
+    acl,
+    network,
+    ...(flags.keysDir === undefined ? {} : { keysDir: flags.keysDir }),
+  });
   const policyDiagnostics = withExplainHints(report.diagnostics, report.policy.results, acl);
-  const located = locate([...policyDiagnostics, ...generation.value, ...stale]);
+  const located = locate([...policyDiagnostics, ...hinted, ...stale]);
   const all = [...read.warnings, ...located];
   const { errors, warnings } = counts(all);
   const { policy } = report;

@@ -1,7 +1,8 @@
 /** `wirenix explain`: why (or why not) two peers are linked, and what each dials. */
 import { Command } from "commander";
 import { explainPair, explainPaths, explanationText, pathsText } from "../analysis/explain.js";
-import { resolveTarget, splitService } from "../analysis/policy.js";
+import { parsePacketService, splitService } from "../network/service.js";
+import { resolveTargetText } from "../network/targets.js";
 import {
   aclCommand,
   checkPeerNames,
@@ -22,13 +23,13 @@ async function run(
   flags: Flags,
 ): Promise<number> {
   const network = await networkWith(io, acl, flags);
-  if (service !== undefined && !splitService(`x:${service}`).service)
+  if (service !== undefined && !parsePacketService(service))
     throw new UsageError(
       `expected a service like tcp/22, udp/53 or icmp, got ${JSON.stringify(service)}`,
     );
   const written = service === undefined ? b : `${b}:${service}`;
   // B may be any policy-test target: a peer, `peer.subnet`, a routed network, with a service.
-  const target = resolveTarget(network, written);
+  const target = resolveTargetText(network, written);
   if (typeof target === "string") {
     // A plain name that is no peer is reported like every unknown peer (with the ACL's peers).
     const bName = splitService(b).name;

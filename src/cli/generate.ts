@@ -18,6 +18,7 @@ import type { ConfigTree } from "../core/config-tree.js";
 import type { Diagnostic } from "../core/diagnostics.js";
 import { compareNames } from "../core/order.js";
 import { yieldToSignals } from "../io/interrupt.js";
+import { oneMessagePerMissingKey } from "../keys/missing-keys.js";
 import { DEV_NAME_METHODS, type DevNameMethod } from "../network/devname.js";
 import type { NixosPeerShape } from "../render/configurers/configurer.js";
 import {
@@ -30,6 +31,7 @@ import {
   withPlugins,
 } from "./common.js";
 import { type CliIO, EXIT_INVALID, EXIT_USAGE, printDiagnostics, UsageError } from "./io.js";
+import { withKeyHints } from "./key-hints.js";
 
 interface Flags extends NetworkFlags {
   peer: string[];
@@ -125,19 +127,26 @@ async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
     writer.abort();
     throw error;
   }
-  printDiagnostics(io, locate([...network.warnings, ...generator.warnings]));
+  const keyContext = {
+    acl,
+    network,
+    ...(flags.keysDir === undefined ? {} : { keysDir: flags.keysDir }),
+  };
+  printDiagnostics(
+    io,
+    locate(withKeyHints([...network.warnings, ...generator.warnings], keyContext)),
+  );
   if (failures.length > 0) {
     writer.abort();
     const seen = new Set<string>();
-    printDiagnostics(
-      io,
-      locate(failures).filter((d) => {
-        const key = `${d.code}|${d.path.join(".")}|${d.message}`;
-        if (seen.has(key)) return false;
-        seen.add(key);
-        return true;
-      }),
-    );
+    const once = failures.filter((d) => {
+      const key = `${d.code}|${d.path.join(".")}|${d.message}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+    const hinted = withKeyHints(oneMessagePerMissingKey(once), keyContext);
+    printDiagnostics(io, locate(hinted));
     return EXIT_INVALID;
   }
   try {
@@ -242,7 +251,7 @@ export function generateCommand(io: CliIO, done: (code: number) => void): Comman
     .addOption(
       new Option(
         "--format <format>",
-        "output format when printing (default: nix; for file configurers the file of one --peer's interface, else json)",
+        "output format when printing (default: nix; for file configurers with one --peer, its one file itself (hosts, or wg-quick's .conf of one interface), else json)",
       ).choices(["nix", "json"]),
     )
     .option(

@@ -14,7 +14,10 @@ export interface CliIO {
   outFile?: number;
   /** Set when standard output is a terminal (`qr` shows a secret only there). */
   outTerminal?: boolean;
-  /** Set when standard error is a terminal and `NO_COLOR` is not set: labels are coloured. */
+  /**
+   * Set when standard error is a terminal and `NO_COLOR` is not set: the labels of messages
+   * are coloured (by `cli`, after escaping what it prints; see `colourLabels`).
+   */
   errColor?: boolean;
 }
 
@@ -39,12 +42,25 @@ export class UsageError extends Error {}
 const COLOURS = { error: "\u001b[1;31m", warning: "\u001b[1;33m" } as const;
 
 /**
- * How every message of the CLI starts: `wirenix: error: ` or `wirenix: warning: ` (the label
- * in colour on a terminal that wants colour).
+ * How every message of the CLI starts: `wirenix: error: ` or `wirenix: warning: `. The label
+ * is coloured on its way out (`colourLabels`), when `io.errColor` says standard error wants it.
  */
-export function messagePrefix(io: CliIO, severity: "error" | "warning"): string {
-  const label = io.errColor ? `${COLOURS[severity]}${severity}\u001b[0m` : severity;
-  return `wirenix: ${label}: `;
+export function messagePrefix(_io: CliIO, severity: "error" | "warning"): string {
+  return `wirenix: ${severity}: `;
+}
+
+const PLAIN_PREFIX = /^wirenix: (error|warning): /gm;
+
+/**
+ * `text` (already made printable) with the label of every message line in colour. The CLI
+ * escapes every control character on its way to standard error, its own colour codes
+ * included, so colour is added here, after the escaping, and only to the labels it wrote.
+ */
+export function colourLabels(text: string): string {
+  return text.replace(
+    PLAIN_PREFIX,
+    (_, severity: "error" | "warning") => `wirenix: ${COLOURS[severity]}${severity}\u001b[0m: `,
+  );
 }
 
 /** Prints one error message, as every error of the CLI is printed. */

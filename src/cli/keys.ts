@@ -6,7 +6,7 @@
 import { Command } from "commander";
 import type { AclLock } from "../edit/acl-file.js";
 import type { Recipient } from "../keys/encrypt.js";
-import { generateKeys } from "../keys/generate-dir.js";
+import { generateKeys, type KeyOutcome } from "../keys/generate-dir.js";
 import { stalePublicKeys, unsetPublicKeys } from "../keys/stale.js";
 import type { Network } from "../network/model.js";
 import {
@@ -77,6 +77,14 @@ async function generate(io: CliIO, acl: string, flags: GenerateFlags): Promise<n
   }
 }
 
+/** What to type for a peer `keys generate` skipped. */
+function skipHint(o: KeyOutcome): string {
+  if (o.because === "public-key-in-acl")
+    return `; --update-acl makes a new pair and writes its public key into the ACL (--rotate ${o.name} makes one without changing the ACL)`;
+  if (o.because === "public-key-file-only") return `; use --rotate ${o.name} for a new pair`;
+  return "";
+}
+
 /** `keys generate`, writing the public keys into the ACL `lock` holds when there is one. */
 async function generateFor(
   io: CliIO,
@@ -103,7 +111,10 @@ async function generateFor(
   for (const o of outcomes) {
     const what = o.kind === "peer" ? `peer ${o.name}` : `subnet ${o.name} (preshared key)`;
     const key = o.publicKey === undefined ? "" : `, public key ${o.publicKey}`;
-    const detail = o.action === "skipped" ? (o.reason ?? "") : `${o.files.join(", ")}${key}`;
+    const detail =
+      o.action === "skipped"
+        ? `${o.reason ?? ""}${skipHint(o)}`
+        : `${o.files.join(", ")}${key}${o.because === "public-key-in-acl" ? " (replaces the ACL's publicKey, whose private key is not here)" : ""}`;
     lines.push(`${o.action.padEnd(9)} ${what}: ${detail}`);
     if (o.backups?.length) lines.push(`          old files kept as ${o.backups.join(", ")}`);
   }

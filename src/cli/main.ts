@@ -10,6 +10,7 @@ import { describeFileError, WriteError, WriteRefusal } from "../io/atomic-write.
 import { LockError } from "../io/dir-lock.js";
 import {
   type CliIO,
+  colourLabels,
   EXIT_INVALID,
   EXIT_USAGE,
   printError,
@@ -91,10 +92,14 @@ export async function cli(argv: readonly string[], given: CliIO): Promise<number
   // reaches the terminal through them. A configuration (generate, qr) is printed as made.
   const safe = (text: string) => printable(text, { keepLineBreaks: true });
   const report = REPORTS.has(argv[0] ?? "");
+  // Colour is added after the escaping (which would show the codes as text): the commands
+  // write plain labels, and only the labels this wrapper finds are coloured.
+  const colour = given.errColor ? colourLabels : (text: string) => text;
   const io: CliIO = {
     ...given,
+    errColor: false,
     out: report ? (text) => given.out(safe(text)) : given.out,
-    err: (text) => given.err(safe(text)),
+    err: (text) => given.err(colour(safe(text))),
   };
   const first = argv[0];
   if (

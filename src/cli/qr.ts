@@ -13,6 +13,7 @@ import { createSecretFile, FileExistsError, fileProblem } from "../keys/key-dir.
 import { DEV_NAME_METHODS, type DevNameMethod } from "../network/devname.js";
 import { aclCommand, checkPeerNames, type NetworkFlags, sourcedNetworkWith } from "./common.js";
 import { type CliIO, EXIT_INVALID, printDiagnostics, printError, UsageError } from "./io.js";
+import { withKeyHints } from "./key-hints.js";
 
 interface Flags extends NetworkFlags {
   png?: string;
@@ -35,7 +36,16 @@ async function run(io: CliIO, acl: string, peerName: string, flags: Flags): Prom
   if (!made.ok) {
     const usage = made.diagnostics.find((d) => d.code === "usage");
     if (usage) throw new UsageError(usage.message);
-    printDiagnostics(io, locate(made.diagnostics));
+    // With --private-key-file the key comes from that file, not a keys directory: no hint.
+    const hinted =
+      flags.privateKeyFile === undefined
+        ? withKeyHints(made.diagnostics, {
+            acl,
+            network,
+            ...(flags.keysDir === undefined ? {} : { keysDir: flags.keysDir }),
+          })
+        : made.diagnostics;
+    printDiagnostics(io, locate(hinted));
     return EXIT_INVALID;
   }
   printDiagnostics(io, locate(made.warnings));

@@ -78,6 +78,11 @@ export type DiagnosticCode =
   | "no-preshared-key"
   /** A key provider answered something that is not a key or a path. */
   | "invalid-key-provider-answer"
+  /**
+   * The configurations name key files by their path in the keys directory on the machine that
+   * generated them: each host must have its keys at that very path (a warning).
+   */
+  | "keys-dir-path"
   /** No age recipient for a secret that must be encrypted. */
   | "no-recipients"
   /** The ACL's publicKey is not the one in the keys directory (a warning after `keys generate`, an error in `check --keys-dir`). */

@@ -27,11 +27,11 @@
  * does a subnet's `relay: P`.
  */
 
-import { resolveTarget, splitService } from "../analysis/policy.js";
 import { type PathSegment, type Result, renderPath } from "../core/diagnostics.js";
 import { didYouMean } from "../core/did-you-mean.js";
 import { addressRange, rangeHolds } from "../network/cidr.js";
 import type { Network } from "../network/model.js";
+import { splitService } from "../network/service.js";
 import { type Data, failure, isRecord, list, named } from "./acl-data.js";
 import type { AclChange } from "./acl-file.js";
 import type { EditOp } from "./ops.js";
@@ -71,13 +71,6 @@ function filterEdits(filters: unknown, peer: string): { dead: boolean; dropped: 
     dead: false,
     dropped: items.flatMap((f, i) => (namesPeer(f, peer, "not") ? [i] : [])),
   };
-}
-
-/** Whether a policy-test target names `peer`: `peer`, `peer.subnet`, each with a service. */
-function targetNamesPeer(target: string, peer: string): boolean {
-  const { name } = splitService(target);
-  // Peer names hold no dot, so `peer.subnet` splits at the first one; an address is a network.
-  return name === peer || (name.startsWith(`${peer}.`) && addressRange(name) === undefined);
 }
 
 /** The peers other than `peer` whose routes hold all of the routed target `text`. */
@@ -225,42 +218,39 @@ function ruleEdits(plan: Plan, rules: unknown, gone: Gone) {
   });
 }
 
-function testEdits(plan: Plan, tests: unknown, network: Network, peer: string) {
-  list(tests).forEach((t, i) => {
-    if (!isRecord(t)) return;
-    if (t.from === peer) {
-      plan.remove(["tests", i], `it tested what peer ${q(peer)} reaches`);
-      return;
+/** The policy tests' edits: read from the network, whose parser resolved every target. */
+function testEdits(plan: Plan, network: Network, peer: string) {
+  for (const test of network.policyTests ?? []) {
+    if (test.from === peer) {
+      plan.remove(["tests", test.index], `it tested what peer ${q(peer)} reaches`);
+      continue;
     }
     const gone: PathSegment[][] = [];
     let left = 0;
-    for (const key of ["reaches", "notReaches"] as const)
-      list(t[key]).forEach((target, j) => {
-        const path = ["tests", i, key, j];
-        if (typeof target !== "string") left++;
-        else if (targetNamesPeer(target, peer)) gone.push(path);
-        else {
-          left++;
-          const resolved = resolveTarget(network, target);
-          if (typeof resolved === "string" || resolved.peer !== peer) return;
-          // A network that P's route delivered: it stays (see the module's comment).
-          const routers = otherRouters(network, target, peer);
-          plan.notices.push(
-            `kept ${renderPath(path)} (${q(target)}): it names a network, not a peer; ${q(peer)} routed it, ${
-              routers.length > 0
-                ? `and now the routes of ${routers.map((r) => q(r)).join(", ")} hold it`
-                : "and no other peer does, so `check` reports it until one does or the test is changed"
-            }`,
-          );
-        }
-      });
-    if (gone.length === 0) return;
+    for (const { path, text, target } of [...test.reaches, ...test.notReaches]) {
+      // `peer` or `peer.subnet`: the target goes with the peer.
+      if (target.peer === peer && target.network === undefined) gone.push([...path]);
+      else {
+        left++;
+        if (target.peer !== peer) continue;
+        // A network that P's route delivered: it stays (see the module's comment).
+        const routers = otherRouters(network, text, peer);
+        plan.notices.push(
+          `kept ${renderPath(path)} (${q(text)}): it names a network, not a peer; ${q(peer)} routed it, ${
+            routers.length > 0
+              ? `and now the routes of ${routers.map((r) => q(r)).join(", ")} hold it`
+              : "and no other peer does, so `check` reports it until one does or the test is changed"
+          }`,
+        );
+      }
+    }
+    if (gone.length === 0) continue;
     if (left === 0) {
-      plan.remove(["tests", i], `every target of it was peer ${q(peer)}`);
-      return;
+      plan.remove(["tests", test.index], `every target of it was peer ${q(peer)}`);
+      continue;
     }
     for (const path of gone) plan.remove(path, `peer ${q(peer)} is gone`);
-  });
+  }
 }
 
 /** The edits that remove peer `name` and every reference to it from the ACL `data`. */
@@ -308,7 +298,7 @@ export function planRemovePeer(data: unknown, network: Network, name: string): R
   });
   connectionEdits(plan, data.connections, name);
   ruleEdits(plan, data.rules, goneWith(data, peers, index, name));
-  testEdits(plan, data.tests, network, name);
+  testEdits(plan, network, name);
   const ops = [...plan.ops].sort((x, y) => comparePaths(pathOf(x), pathOf(y)));
   return { ok: true, value: { ops, notices: plan.notices }, warnings: [] };
 }

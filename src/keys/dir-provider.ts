@@ -56,10 +56,8 @@ export const dirKeyProvider = defineKeyProvider({
           ? cachedKey(join(dir, keyFiles.presharedKey(subnet.name)), cache)
           : undefined,
       hint: {
-        publicKey: (remote) =>
-          `dir: ${join(dir, keyFiles.publicKey(remote.name))} does not exist (run wirenix keys generate)`,
-        privateKeyFile: () =>
-          `dir: ${join(dir, keyFiles.privateKey(peer.name))} does not exist (run wirenix keys generate)`,
+        publicKey: (remote) => `dir: ${join(dir, keyFiles.publicKey(remote.name))} does not exist`,
+        privateKeyFile: () => `dir: ${join(dir, keyFiles.privateKey(peer.name))} does not exist`,
       },
     };
   },

@@ -40,6 +40,11 @@ export interface KeyOutcome {
   publicKey?: string;
   backups?: string[];
   reason?: string;
+  /**
+   * Why a peer was skipped, or that a created pair replaces the ACL's `publicKey` (whose private
+   * key is elsewhere): `public-key-in-acl`, `public-key-file-only`.
+   */
+  because?: "public-key-in-acl" | "public-key-file-only";
 }
 
 export interface GenerateKeysOptions {
@@ -174,7 +179,13 @@ export function keyedSubnetsOf(network: Network, peers: readonly NetPeer[]): Net
   return subnetsWhere(network, peers, subnetHasPresharedKey);
 }
 
-function peerOutcome(dir: string, peer: NetPeer, rotate: boolean, stamp: string): KeyOutcome {
+function peerOutcome(
+  dir: string,
+  peer: NetPeer,
+  rotate: boolean,
+  stamp: string,
+  updatesAcl: boolean,
+): KeyOutcome {
   const { name } = peer;
   const keyFile = join(dir, keyFiles.privateKey(name));
   const pubFile = join(dir, keyFiles.publicKey(name));
@@ -199,24 +210,35 @@ function peerOutcome(dir: string, peer: NetPeer, rotate: boolean, stamp: string)
       action: "skipped",
       files,
       publicKey: pub,
-      reason: `${pubFile} exists without ${keyFile} (the private key lives elsewhere); use --rotate ${name} for a new pair`,
+      reason: `${pubFile} exists without ${keyFile} (the private key lives elsewhere)`,
+      because: "public-key-file-only",
     };
+  // The ACL's publicKey belongs to a pair whose private key is not here. A new pair would not
+  // match it; only when the public keys are written into the ACL (updatesAcl) is one made.
   const aclKey = peer.publicKey;
-  if (aclKey !== undefined)
+  if (aclKey !== undefined && !updatesAcl)
     return {
       kind: "peer",
       name,
       action: "skipped",
       files,
       publicKey: aclKey,
-      reason: `the ACL already has its publicKey and ${keyFile} does not exist; use --rotate ${name} for a new pair`,
+      reason: `the ACL already has its publicKey and ${keyFile} does not exist (its private key is somewhere else)`,
+      because: "public-key-in-acl",
     };
   const pair = generateKeyPair();
   // The private key first: a run killed in between leaves a `.key` without `.pub`, which the
   // next run completes, never a `.pub` without its key.
   createSecretFile(keyFile, `${pair.privateKey}\n`);
   createSecretFile(pubFile, `${pair.publicKey}\n`);
-  return { kind: "peer", name, action: "created", files, publicKey: pair.publicKey };
+  return {
+    kind: "peer",
+    name,
+    action: "created",
+    files,
+    publicKey: pair.publicKey,
+    ...(aclKey === undefined ? {} : { because: "public-key-in-acl" as const }),
+  };
 }
 
 /** Fills `dir` with the keys of the network's peers and subnets. */
@@ -250,7 +272,13 @@ export async function generateKeys(
     const loose = looseSecretFiles(dir);
     if (loose) notices.push(loose);
     for (const peer of peers) {
-      const outcome = peerOutcome(dir, peer, rotate.includes(peer.name), stamp);
+      const outcome = peerOutcome(
+        dir,
+        peer,
+        rotate.includes(peer.name),
+        stamp,
+        options.updatesAcl === true,
+      );
       outcomes.push(outcome);
       if (outcome.publicKey !== undefined && outcome.action !== "skipped")
         publicKeys.set(peer.name, outcome.publicKey);

@@ -15,33 +15,12 @@
  * (that is what an exit node is for; rules cannot narrow it yet). Without `rules` nothing is
  * filtered.
  */
-
 import type { Address, Prefix } from "./address.js";
 import { rangesOverlap } from "./cidr.js";
 import type { NetInterface, NetPeer, NetRule, Network } from "./model.js";
 import { interfaceForwards } from "./routing.js";
 import { filterSelects } from "./select.js";
-import { SERVICE } from "./values.js";
-
-/** One entry of `allow`: a protocol and, for tcp and udp, a port range. */
-export interface Service {
-  protocol: "tcp" | "udp" | "icmp" | "any";
-  low?: number;
-  high?: number;
-}
-
-/** The service `allow` names (validated text; anything else is every service). */
-export function parseService(text: string): Service {
-  const m = SERVICE.exec(text);
-  if (!m || text === "*") return { protocol: "any" };
-  if (text === "icmp") return { protocol: "icmp" };
-  const low = Number(m[1]);
-  return {
-    protocol: text.startsWith("tcp") ? "tcp" : "udp",
-    low,
-    high: m[2] === undefined ? low : Number(m[2]),
-  };
-}
+import type { PacketService, Service } from "./service.js";
 
 /** What a rule lets in on one interface: from these sources (to these destinations). */
 export interface Allow {
@@ -65,12 +44,6 @@ export interface InterfaceAccess {
   exitSources: Address[];
   /** Every WireGuard address and routed network: what leaving means not reaching. */
   known: Address[];
-}
-
-/** A packet as a rule sees it: protocol and port (absent: any service at all). */
-export interface PacketService {
-  protocol: "tcp" | "udp" | "icmp";
-  port?: number;
 }
 
 export type Verdict =
@@ -240,7 +213,7 @@ export class AccessRules {
       if (!appliesTo(rule, subnet)) continue;
       const sources = this.#addresses(rule.from, subnet, peer.name);
       if (sources.length === 0) continue;
-      const services = rule.allow.map(parseService);
+      const services = rule.allow;
       if (selects(rule.to, peer)) input.push({ rule: rule.index, sources, services });
       const destinations = forwards ? this.#destinations(rule, peer.name) : [];
       if (destinations.length > 0)
@@ -276,9 +249,7 @@ function serves(services: readonly Service[], packet: PacketService | undefined)
     if (s.protocol !== packet.protocol) return false;
     if (s.protocol === "icmp") return true;
     // A query without a port asks whether any port of the protocol is open.
-    return (
-      packet.port === undefined || ((s.low ?? 0) <= packet.port && packet.port <= (s.high ?? 0))
-    );
+    return packet.port === undefined || (s.low <= packet.port && packet.port <= s.high);
   });
 }
 

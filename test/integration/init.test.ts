@@ -54,7 +54,12 @@ for (const ext of ["yaml", "yml", "json", "toml", "nix"])
     assert.match(
       run.stdout,
       new RegExp(
-        `^wrote ${file}: subnet "mesh" \\(port 51999, IPv4 pool 10\\.9\\.0\\.0/24, IPv6 prefix fd[0-9a-f:]+::/64, random\\), no peers yet\nnext: wirenix add-peer ${file} NAME\n$`,
+        `^wrote ${file}: subnet "mesh" \\(port 51999, IPv4 pool 10\\.9\\.0\\.0/24, IPv6 prefix fd[0-9a-f:]+::/64, random\\), no peers yet\n${
+          // add-peer does not edit a .nix ACL: its next step is by hand, then check.
+          ext === "nix"
+            ? `next: add peers by hand into peers = \\[ \\] of ${file} \\(its comments show the shape; add-peer edits only \\.yaml, \\.yml, \\.json and \\.toml ACLs\\), then: wirenix check ${file}`
+            : `next: wirenix add-peer ${file} NAME`
+        }\n$`,
       ),
     );
     assert.deepEqual(load(file, run.stdout), expected);

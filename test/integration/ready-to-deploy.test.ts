@@ -96,9 +96,14 @@ test("one peer and one interface of a file configurer print that interface's fil
     value: { kind: "interface-file", peer: "a", subnet: "wg", device: "wg" },
     warnings: [],
   });
-  // Two interfaces: --subnet picks one, or the output stays the JSON of every file.
+  // Two interfaces: --subnet picks one; without it, a refusal that says how (never JSON where
+  // a file was expected, as `> gw.conf` would get).
   const two = planOutput(net, wgQuick, { ...base, peers: ["two"] });
-  assert.deepEqual(two.ok && two.value, { kind: "document", format: "json" });
+  assert.ok(!two.ok);
+  assert.equal(
+    two.diagnostics[0]?.message,
+    'peer "two" has 2 interfaces (subnets "lan", "wg") and wg-quick writes one file for each: print one with --subnet lan, write them all with --out DIR, or print them all as JSON with --format json',
+  );
   const lan = planOutput(net, wgQuick, { ...base, peers: ["two"], subnet: "lan" });
   assert.deepEqual(lan.ok && lan.value, {
     kind: "interface-file",
@@ -117,7 +122,16 @@ test("one peer and one interface of a file configurer print that interface's fil
   assert.deepEqual(out.ok && out.value, { kind: "file-tree", dir: "dir" });
   // networkd-files writes two files per interface: no one file to print.
   const nd = planOutput(net, networkdFiles, { ...base, peers: ["a"], inlinePrivateKeys: true });
-  assert.ok(!nd.ok && /several files per interface/.test(nd.diagnostics[0]?.message ?? ""));
+  assert.ok(!nd.ok && /several files for peer "a"/.test(nd.diagnostics[0]?.message ?? ""));
+  // hosts writes one file per peer, whatever its interfaces: that file is printed.
+  const hosts = registry.configurers.get("hosts");
+  assert.ok(hosts);
+  const hostsTwo = planOutput(net, hosts, { ...base, peers: ["two"] });
+  assert.deepEqual(hostsTwo.ok && hostsTwo.value, {
+    kind: "peer-file",
+    peer: "two",
+    path: "hosts",
+  });
 });
 
 test("private keys reach a stream only as one interface's file, asked for with inlining", () => {
@@ -125,7 +139,7 @@ test("private keys reach a stream only as one interface's file, asked for with i
   const base = { devNameMethod: "short" as const, inlinePrivateKeys: true };
   for (const [request, why] of [
     [{ ...base, peers: [] }, /only as the one file of one --peer/],
-    [{ ...base, peers: ["two"] }, /choose one of its subnets with --subnet: "lan", "wg"/],
+    [{ ...base, peers: ["two"] }, /has 2 interfaces \(subnets "lan", "wg"\).*--subnet lan/],
     [{ ...base, peers: ["a"], format: "json" as const }, /only as the one file/],
   ] as const) {
     const plan = planOutput(net, wgQuick, request);
@@ -319,6 +333,13 @@ test("a merged host never lists its own identities as peers; one device name twi
   assert.match(short.diagnostics[0]?.message ?? "", /both would get interface "wg"/);
 });
 
-test("the network carries the ACL's policy tests for check", () => {
-  assert.deepEqual(network().policyTests, [{ from: "a", reaches: ["two"] }]);
+test("the network carries the ACL's policy tests for check, their targets resolved", () => {
+  assert.deepEqual(network().policyTests, [
+    {
+      index: 0,
+      from: "a",
+      reaches: [{ path: ["tests", 0, "reaches", 0], text: "two", target: { peer: "two" } }],
+      notReaches: [],
+    },
+  ]);
 });

@@ -18,7 +18,7 @@ import { repoRoot } from "../support/paths.js";
 function check(acl: Acl): string[] {
   const parsed = parseAcl(acl, createRegistry());
   if (!parsed.ok) assert.fail(`ACL invalid: ${JSON.stringify(parsed.diagnostics)}`);
-  const report = checkNetwork(parsed.value, acl.tests, { devNameMethod: "short" });
+  const report = checkNetwork(parsed.value, { devNameMethod: "short" });
   return report.diagnostics.map((d) => `${d.code} ${renderPath(d.path)}`);
 }
 

@@ -51,6 +51,11 @@ export interface Configurer {
    * (wg-quick: `<device>.conf`). That file alone is printed when one interface is asked for.
    */
   interfaceFile?(device: string): string;
+  /**
+   * File configurers that write all of a peer's output into one file: its path (hosts:
+   * `hosts`). That file is printed when one peer is asked for.
+   */
+  peerFile?: string;
 }
 
 /** Identity helper that gives plugin authors type checking for free. */

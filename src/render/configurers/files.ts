@@ -33,6 +33,8 @@ export interface FileConfigurerSpec {
   files(context: ConfigureContext): FileSet;
   /** See `Configurer.interfaceFile`. */
   interfaceFile?(device: string): string;
+  /** See `Configurer.peerFile`. */
+  peerFile?: string;
 }
 
 /** A configurer whose output is files (the CLI writes them under `--out DIR/<peer>/`). */
@@ -42,6 +44,7 @@ export function defineFileConfigurer(spec: FileConfigurerSpec): Configurer {
     description: spec.description,
     output: "files",
     ...(spec.interfaceFile ? { interfaceFile: spec.interfaceFile } : {}),
+    ...(spec.peerFile ? { peerFile: spec.peerFile } : {}),
     configure: (context) => {
       const files: ConfigTree = {};
       for (const [path, file] of Object.entries(spec.files(context)))

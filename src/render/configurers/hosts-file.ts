@@ -25,4 +25,5 @@ export const hostsFileConfigurer = defineFileConfigurer({
   name: "hosts",
   description: "the /etc/hosts lines of a peer (file: hosts)",
   files: (context) => ({ hosts: hostsFile(context) }),
+  peerFile: "hosts",
 });
