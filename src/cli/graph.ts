@@ -4,9 +4,9 @@ import { Command, Option } from "commander";
 import { printable } from "../core/printable.js";
 import { writeFileAtomic } from "../io/atomic-write.js";
 import { toDot } from "../render/graph/dot.js";
-import { networkGraph } from "../render/graph/graph.js";
+import { DETAIL_LIMIT, graphOf } from "../render/graph/graph.js";
 import { toMermaid } from "../render/graph/mermaid.js";
-import { toSvg } from "../render/graph/svg.js";
+import { layoutEngine, toSvg } from "../render/graph/svg.js";
 import { aclCommand, type NetworkFlags, networkWith } from "./common.js";
 import { type CliIO, UsageError } from "./io.js";
 import { shellCommand } from "./shell-word.js";
@@ -16,6 +16,7 @@ type Format = "dot" | "mermaid" | "svg";
 interface Flags extends NetworkFlags {
   format?: string;
   out?: string;
+  detail?: boolean;
 }
 
 const EXTENSIONS: Record<string, Format> = {
@@ -66,7 +67,25 @@ function formatOf(acl: string, flags: Flags): Format {
 async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
   const format = formatOf(acl, flags);
   const network = await networkWith(io, acl, flags);
-  const graph = networkGraph(network);
+  let shown = -1;
+  const graph = graphOf(network, {
+    detail: flags.detail === true,
+    // Every tenth of the peers, for a picture that may take minutes.
+    progress: (done, of) => {
+      const tenth = Math.floor((done * 10) / Math.max(1, of));
+      if (of <= DETAIL_LIMIT.peers || tenth === shown) return;
+      shown = tenth;
+      io.err(`wirenix: graph: links of ${done} of ${of} peers resolved\n`);
+    },
+  });
+  if (graph.summary)
+    io.err(
+      `wirenix: graph: ${graph.summary.peers} peers and ${graph.summary.links} links are more than a readable picture (${DETAIL_LIMIT.peers} peers, ${DETAIL_LIMIT.links} links): peers on the same subnets are drawn as one node with their count, links between them as one edge (--detail draws every peer)\n`,
+    );
+  else if (format === "svg" && graph.nodes.length > DETAIL_LIMIT.peers)
+    io.err(
+      `wirenix: graph: laying out ${graph.nodes.length} peers and ${graph.edges.length} links with Graphviz ${layoutEngine(graph.edges.length)}; this can take minutes\n`,
+    );
   const drawn =
     format === "svg" ? await toSvg(graph) : format === "mermaid" ? toMermaid(graph) : toDot(graph);
   // Names end up in labels; no control character reaches a terminal or an SVG (where XML
@@ -90,6 +109,10 @@ export function graphCommand(io: CliIO, done: (code: number) => void): Command {
         // Checked in `formatOf` instead, which answers a raster format with the pipe to dot.
         .argParser((value: string) => value),
     )
-    .option("--out <file>", "write to this file instead of standard output");
+    .option("--out <file>", "write to this file instead of standard output")
+    .option(
+      "--detail",
+      `draw every peer even above ${DETAIL_LIMIT.peers} peers or ${DETAIL_LIMIT.links} links (where peers on the same subnets are otherwise one node), with progress on standard error`,
+    );
   return aclCommand(command, done, (acl, flags: Flags) => run(io, acl, flags));
 }

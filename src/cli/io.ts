@@ -14,11 +14,34 @@ export interface CliIO {
   outFile?: number;
   /** Set when standard output is a terminal (`qr` shows a secret only there). */
   outTerminal?: boolean;
+  /** Set when standard error is a terminal (`lab` shows counters there, lines elsewhere). */
+  errTerminal?: boolean;
   /**
    * Set when standard error is a terminal and `NO_COLOR` is not set: the labels of messages
    * are coloured (by `cli`, after escaping what it prints; see `colourLabels`).
    */
   errColor?: boolean;
+}
+
+/** About this much text goes out at once: few writes, and never the whole of a large output. */
+const OUT_CHUNK = 1 << 20;
+
+/**
+ * Writes `chunks` to standard output as they are made, gathered into writes of about a megabyte:
+ * the output of a large network is never one string in memory.
+ */
+export function outInChunks(io: CliIO, chunks: Iterable<string>): void {
+  let pending: string[] = [];
+  let size = 0;
+  for (const chunk of chunks) {
+    pending.push(chunk);
+    size += chunk.length;
+    if (size < OUT_CHUNK) continue;
+    io.out(pending.join(""));
+    pending = [];
+    size = 0;
+  }
+  if (pending.length > 0) io.out(pending.join(""));
 }
 
 export const EXIT_OK = 0;

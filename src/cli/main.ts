@@ -38,6 +38,7 @@ const COMMANDS: Record<string, () => Promise<MakeCommand>> = {
   "add-peer": async () => (await import("./acl-edit.js")).addPeerCommand,
   "remove-peer": async () => (await import("./acl-edit.js")).removePeerCommand,
   completion: async () => (await import("./completion.js")).completionCommand,
+  lab: async () => (await import("./lab.js")).labCommand,
 };
 
 /**
@@ -83,6 +84,7 @@ const REPORTS: ReadonlySet<string> = new Set([
   "init",
   "add-peer",
   "remove-peer",
+  "lab",
 ]);
 
 /** Runs the CLI with `argv` (without the node and script names). */

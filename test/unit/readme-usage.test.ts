@@ -18,7 +18,7 @@ function readmeUsage(): Map<string, Set<string>> {
   const usage = new Map<string, Set<string>>();
   let current: Set<string> | undefined;
   for (const line of block.split("\n")) {
-    const start = /^wirenix ((?:keys )?[a-z-]+)/.exec(line);
+    const start = /^wirenix ((?:keys |lab )?[a-z-]+)/.exec(line);
     if (start?.[1] !== undefined && !line.startsWith("wirenix --help")) {
       current = new Set();
       usage.set(start[1], current);
@@ -53,6 +53,9 @@ const COMMANDS = [
   "init",
   "add-peer",
   "remove-peer",
+  "lab",
+  "lab down",
+  "lab exec",
   "completion",
 ];
 
