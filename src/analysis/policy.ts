@@ -109,7 +109,7 @@ export function runPolicyTests(
           report.error(
             "policy-failed",
             path,
-            `${name} failed: ${q(from)} does not reach ${q(shown)}${scope}: ${trace ? traceText(trace) : "it has no address there"}; see \`wirenix explain ACL ${from} ${text}\``,
+            `${name} failed: ${q(from)} does not reach ${q(shown)}${scope}: ${trace ? traceText(trace) : "it has no address there"}`,
           );
         else
           report.error(

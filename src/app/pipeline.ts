@@ -18,6 +18,7 @@ import {
   isNonEmpty,
   type Result,
 } from "../core/diagnostics.js";
+import { didYouMean } from "../core/did-you-mean.js";
 import { RunContext } from "../core/run-context.js";
 import { type KeyProvider, PeerKeys } from "../keys/provider.js";
 import { type DevNameMethod, deviceName, MAX_DEVICE_NAME_LENGTH } from "../network/devname.js";
@@ -113,7 +114,7 @@ export class Generator {
       report.error(
         "usage",
         [],
-        `unknown configurer ${JSON.stringify(options.configurer)} (known: ${[...registry.configurers.keys()].join(", ")})`,
+        `unknown configurer ${JSON.stringify(options.configurer)}${didYouMean(options.configurer, [...registry.configurers.keys()])} (known: ${[...registry.configurers.keys()].join(", ")})`,
       );
     const providers: KeyProvider[] = [];
     for (const name of options.keyProviders) {
@@ -122,7 +123,7 @@ export class Generator {
         report.error(
           "usage",
           [],
-          `unknown key provider ${JSON.stringify(name)} (known: ${[...registry.keyProviders.keys()].join(", ")})`,
+          `unknown key provider ${JSON.stringify(name)}${didYouMean(name, [...registry.keyProviders.keys()])} (known: ${[...registry.keyProviders.keys()].join(", ")})`,
         );
         continue;
       }

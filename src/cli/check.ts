@@ -25,6 +25,7 @@ import {
 import { type GenerateFlags, generateOptionsOf, withGenerateOptions } from "./generate.js";
 import { type CliIO, EXIT_INVALID, EXIT_OK, EXIT_USAGE } from "./io.js";
 import { withKeyHints } from "./key-hints.js";
+import { shellCommand } from "./shell-word.js";
 
 interface Flags extends GenerateFlags, TextOrJsonFlags {
   strict?: boolean;
@@ -133,6 +134,28 @@ function print(
   io.out(`${[...lines, summary.text].join("\n")}\n`);
 }
 
+/**
+ * A failed `reaches` assertion ends with the command that shows its packet's way hop by hop,
+ * written for this ACL file so it can be pasted as is.
+ */
+function withExplainHints(
+  diagnostics: readonly Diagnostic[],
+  results: readonly PolicyResult[],
+  acl: string,
+): Diagnostic[] {
+  const failed = new Map(
+    results
+      .filter((r) => !r.passed && r.expect === "reaches")
+      .map((r) => [renderPath(r.path), r] as const),
+  );
+  return diagnostics.map((d) => {
+    const r = d.code === "policy-failed" ? failed.get(renderPath(d.path)) : undefined;
+    if (r === undefined) return d;
+    const command = shellCommand(["wirenix", "explain", acl, r.from, r.target]);
+    return { ...d, message: `${d.message}; see \`${command}\`` };
+  });
+}
+
 function counts(diagnostics: readonly Diagnostic[]): { errors: number; warnings: number } {
   const errors = diagnostics.filter((d) => d.severity === "error").length;
   return { errors, warnings: diagnostics.length - errors };
@@ -202,7 +225,8 @@ async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
     network,
     ...(flags.keysDir === undefined ? {} : { keysDir: flags.keysDir }),
   });
-  const located = locate([...report.diagnostics, ...hinted, ...stale]);
+  const policyDiagnostics = withExplainHints(report.diagnostics, report.policy.results, acl);
+  const located = locate([...policyDiagnostics, ...hinted, ...stale]);
   const all = [...read.warnings, ...located];
   const { errors, warnings } = counts(all);
   const { policy } = report;

@@ -1,12 +1,6 @@
 /** `wirenix explain`: why (or why not) two peers are linked, and what each dials. */
 import { Command } from "commander";
-import {
-  explainPair,
-  explainPaths,
-  explanationText,
-  type PathExplanation,
-  pathsText,
-} from "../analysis/explain.js";
+import { explainPair, explainPaths, explanationText, pathsText } from "../analysis/explain.js";
 import { parsePacketService, splitService } from "../network/service.js";
 import { resolveTargetText } from "../network/targets.js";
 import {
@@ -36,34 +30,30 @@ async function run(
   const written = service === undefined ? b : `${b}:${service}`;
   // B may be any policy-test target: a peer, `peer.subnet`, a routed network, with a service.
   const target = resolveTargetText(network, written);
-  const bName = splitService(b).name;
-  // A plain name that is no peer is reported as before; other targets say what is wrong.
-  const plainName = /^[A-Za-z0-9_-]+$/.test(bName);
-  const onlyPath = !network.peer(bName) && !(plainName && typeof target === "string");
-  if (onlyPath && typeof target === "string") throw new UsageError(target);
-  checkPeerNames(network, acl, onlyPath ? [a] : [a, bName]);
-  if (a === bName)
+  if (typeof target === "string") {
+    // A plain name that is no peer is reported like every unknown peer (with the ACL's peers).
+    const bName = splitService(b).name;
+    if (/^[A-Za-z0-9_-]+$/.test(bName)) checkPeerNames(network, acl, [a, bName]);
+    throw new UsageError(target);
+  }
+  checkPeerNames(network, acl, [a]);
+  if (a === target.peer)
     throw new UsageError(`explain needs two different peers (got ${JSON.stringify(a)} twice)`);
-  // The way packets take: always for a target that is no peer, and for a peer when a service
-  // is asked for or rules decide (else the link explanation says it all, as before rules).
-  const withPaths =
-    onlyPath || written !== bName || (network.rules !== undefined && typeof target !== "string");
-  const paths =
-    withPaths && typeof target !== "string" ? explainPaths(network, a, bName, target) : undefined;
-  if (onlyPath) {
-    io.out(
-      flags.format === "json"
-        ? `${JSON.stringify(paths, null, 2)}\n`
-        : pathsText(paths as PathExplanation),
-    );
+  // However B is asked for (a peer, `peer.subnet`, with a service or not), the answer is the
+  // same two parts: how the two peers are linked, and the way packets take, hop by hop, which
+  // shows a path through a gateway where there is no direct link. A routed network is no
+  // peer: only its path.
+  const paths = explainPaths(network, a, splitService(written).name, target);
+  if (target.network !== undefined) {
+    io.out(flags.format === "json" ? `${JSON.stringify(paths, null, 2)}\n` : pathsText(paths));
     return 0;
   }
-  const explanation = explainPair(network, a, bName);
-  const text =
+  const explanation = explainPair(network, a, target.peer);
+  io.out(
     flags.format === "json"
-      ? `${JSON.stringify(paths ? { ...explanation, paths } : explanation, null, 2)}\n`
-      : `${explanationText(explanation)}${paths ? `\n${pathsText(paths)}` : ""}`;
-  io.out(text);
+      ? `${JSON.stringify({ ...explanation, paths }, null, 2)}\n`
+      : `${explanationText(explanation, paths)}\n${pathsText(paths)}`,
+  );
   return 0;
 }
 

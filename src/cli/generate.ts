@@ -99,10 +99,14 @@ async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
     generator.run,
   );
   const failures: Diagnostic[] = [];
+  const written: string[] = [];
   const add = (name: string, config: ConfigTree, of: readonly string[]) => {
     const problem = printProblem(config, configurer, plan, flags.inlinePrivateKeys === true);
     if (problem) failures.push(problem);
-    else writer.add({ name, config }, of);
+    else {
+      writer.add({ name, config }, of);
+      written.push(name);
+    }
   };
   try {
     if (flags.merge) {
@@ -153,7 +157,24 @@ async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
     writer.abort();
     throw error;
   }
+  // Printed output shows itself; files written into a directory are said in one line (on
+  // standard error, which scripts reading standard output never see).
+  if (plan.kind === "modules" || plan.kind === "file-tree")
+    io.err(`wirenix: ${outSummary(plan, configurer.name, written)}\n`);
   return 0;
+}
+
+/** `wrote 4 hosts into out (static: <host>.nix): gateway, laptop, media, nas`. */
+function outSummary(
+  plan:
+    | { kind: "modules"; dir: string; format: "nix" | "json" }
+    | { kind: "file-tree"; dir: string },
+  configurer: string,
+  hosts: readonly string[],
+): string {
+  const layout = plan.kind === "modules" ? `<host>.${plan.format}` : "<host>/";
+  const names = hosts.slice(0, 8).join(", ") + (hosts.length > 8 ? ", ..." : "");
+  return `wrote ${hosts.length} host${hosts.length === 1 ? "" : "s"} into ${plan.dir} (${configurer}: ${layout}): ${names}`;
 }
 
 /** The flags that decide how peers are configured, shared by `generate` and `check`. */

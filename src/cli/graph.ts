@@ -9,11 +9,12 @@ import { toMermaid } from "../render/graph/mermaid.js";
 import { layoutEngine, toSvg } from "../render/graph/svg.js";
 import { aclCommand, type NetworkFlags, networkWith } from "./common.js";
 import { type CliIO, UsageError } from "./io.js";
+import { shellCommand } from "./shell-word.js";
 
 type Format = "dot" | "mermaid" | "svg";
 
 interface Flags extends NetworkFlags {
-  format?: Format;
+  format?: string;
   out?: string;
   detail?: boolean;
 }
@@ -26,11 +27,36 @@ const EXTENSIONS: Record<string, Format> = {
   ".svg": "svg",
 };
 
+/**
+ * Raster formats Graphviz's own `dot` draws: no library draws them from Node without native
+ * code or fonts of its own, so the user is shown the one pipe that does.
+ */
+const RASTER: ReadonlySet<string> = new Set(["png", "jpg", "jpeg", "gif", "bmp", "webp", "pdf"]);
+
+function rasterHint(acl: string, format: string, written: string, file?: string): UsageError {
+  const out = file ?? `net.${format}`;
+  const pipe = `${shellCommand(["wirenix", "graph", acl, "--format", "dot"])} | ${shellCommand(["dot", `-T${format}`, "-o", out])}`;
+  return new UsageError(
+    `${written}: wirenix draws dot, mermaid and svg; for ${format.toUpperCase()}, let Graphviz draw it: ${pipe}`,
+  );
+}
+
 /** `--format`, else the format of the `--out` file's extension, else DOT. */
-function formatOf(flags: Flags): Format {
-  if (flags.format !== undefined) return flags.format;
+function formatOf(acl: string, flags: Flags): Format {
+  if (flags.format !== undefined) {
+    const wanted = flags.format.toLowerCase();
+    if (RASTER.has(wanted)) throw rasterHint(acl, wanted, `--format ${flags.format}`, flags.out);
+    if (wanted !== "dot" && wanted !== "mermaid" && wanted !== "svg")
+      throw new UsageError(
+        `--format ${JSON.stringify(flags.format)}: expected dot, mermaid or svg`,
+      );
+    return wanted;
+  }
   if (flags.out === undefined) return "dot";
-  const format = EXTENSIONS[extname(flags.out).toLowerCase()];
+  const extension = extname(flags.out).toLowerCase();
+  if (RASTER.has(extension.slice(1)))
+    throw rasterHint(acl, extension.slice(1), `--out ${flags.out}`, flags.out);
+  const format = EXTENSIONS[extension];
   if (format === undefined)
     throw new UsageError(
       `--out ${flags.out}: cannot tell the format from the extension (.dot, .gv, .mmd, .mermaid, .svg); give --format`,
@@ -39,8 +65,8 @@ function formatOf(flags: Flags): Format {
 }
 
 async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
+  const format = formatOf(acl, flags);
   const network = await networkWith(io, acl, flags);
-  const format = formatOf(flags);
   let shown = -1;
   const graph = graphOf(network, {
     detail: flags.detail === true,
@@ -77,8 +103,11 @@ export function graphCommand(io: CliIO, done: (code: number) => void): Command {
     .addOption(
       new Option(
         "--format <format>",
-        "dot, mermaid, or svg (laid out by Graphviz); default: from the --out extension, else dot",
-      ).choices(["dot", "mermaid", "svg"]),
+        "the drawing's format (svg: laid out by Graphviz); default: from the --out extension, else dot",
+      )
+        .choices(["dot", "mermaid", "svg"])
+        // Checked in `formatOf` instead, which answers a raster format with the pipe to dot.
+        .argParser((value: string) => value),
     )
     .option("--out <file>", "write to this file instead of standard output")
     .option(

@@ -1,5 +1,5 @@
 /** How the CLI talks to the world, so it can run in-process in tests. */
-import type { Command } from "commander";
+import { type Command, Help } from "commander";
 import { type Diagnostic, formatDiagnostic } from "../core/diagnostics.js";
 
 export interface CliIO {
@@ -47,6 +47,17 @@ export function outInChunks(io: CliIO, chunks: Iterable<string>): void {
 export const EXIT_OK = 0;
 export const EXIT_INVALID = 1;
 export const EXIT_USAGE = 2;
+
+/**
+ * The exit code of a run that failed with `diagnostics`: a usage error (2) when the command
+ * line is what is wrong (a flag, an argument, a peer or subnet named on it that the ACL does
+ * not have, a file of a kind the command cannot take), else invalid input (1).
+ */
+export function exitCodeFor(diagnostics: readonly Diagnostic[]): number {
+  return diagnostics.some((d) => d.code === "usage" || d.code === "unknown-peer")
+    ? EXIT_USAGE
+    : EXIT_INVALID;
+}
 
 /** Raised by a command for a usage problem it found itself (commander finds most). */
 export class UsageError extends Error {}
@@ -99,6 +110,11 @@ export function withCliOutput(io: CliIO, command: Command): Command {
       writeOut: (s) => io.out(s),
       writeErr: (s) => io.err(s),
       outputError: (s) => io.err(`${messagePrefix(io, "error")}${s.replace(/^error: /, "")}`),
+    })
+    .configureHelp({
+      // A repeatable flag starts as an empty list: "(default: [])" tells nobody anything.
+      optionDescription: (option) =>
+        new Help().optionDescription(option).replace(/ \(default: \[\]\)$/, ""),
     })
     .showHelpAfterError("(run with --help for usage)");
 }

@@ -28,6 +28,7 @@
  */
 
 import { type PathSegment, type Result, renderPath } from "../core/diagnostics.js";
+import { didYouMean } from "../core/did-you-mean.js";
 import { addressRange, rangeHolds } from "../network/cidr.js";
 import type { Network } from "../network/model.js";
 import { splitService } from "../network/service.js";
@@ -265,14 +266,14 @@ function testEdits(plan: Plan, network: Network, peer: string) {
 
 /** The edits that remove peer `name` and every reference to it from the ACL `data`. */
 export function planRemovePeer(data: unknown, network: Network, name: string): Result<AclChange> {
-  if (!isRecord(data)) return failure([], "expected the ACL to be an object", "usage");
+  if (!isRecord(data)) return failure([], "expected the ACL to be an object", "invalid-value");
   const peers = list(data.peers);
   const index = peers.findIndex((p) => named(p) === name);
   if (index < 0) {
-    const known = peers.map(named).filter((n) => n !== undefined);
+    const known = peers.map(named).filter((n) => n !== undefined) as string[];
     return failure(
       ["peers"],
-      `no peer ${q(name)} (peers: ${
+      `no peer ${q(name)}${didYouMean(name, known)} (peers: ${
         known
           .slice(0, 10)
           .map((n) => q(n))

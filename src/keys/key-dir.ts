@@ -166,7 +166,7 @@ function writeTemp(path: string, text: string | Uint8Array): string {
 }
 
 /** Key files and their backups: what `tightenSecretFiles` looks after. */
-const SECRET_FILE_NAME = /\.(key|pub|psk|age)(\.[0-9TZ]+(-\d+)?\.bak)?$/;
+const SECRET_FILE_NAME = /\.(key|pub|psk|age)(\.[0-9TZ]+(-\d+)?\.bak|\.removed-[0-9TZ]+(-\d+)?)?$/;
 
 /**
  * Names key files (and backups of them) that others can read. Their modes are left as they

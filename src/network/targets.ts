@@ -2,6 +2,7 @@
  * Targets of policy tests and `explain` (`peer`, `peer.subnet`, an address or prefix a peer
  * routes, each optionally with `:tcp/22`), resolved against a network.
  */
+import { didYouMean } from "../core/did-you-mean.js";
 import { Address } from "./address.js";
 import { addressRange, addressText, rangeHolds } from "./cidr.js";
 import type { Network, Target } from "./model.js";
@@ -77,7 +78,11 @@ function resolveName(network: Network, text: string): Target | string {
     network.peers.map((p) => p.name),
     8,
   );
-  return `unknown peer ${q(text)} (expected "peer" or "peer.subnet"; peers: ${known || "none"})`;
+  const close = didYouMean(
+    text,
+    network.peers.map((p) => p.name),
+  );
+  return `unknown peer ${q(text)}${close} (expected "peer" or "peer.subnet"; peers: ${known || "none"})`;
 }
 
 /** The addresses a target stands for: a network's, or the peer's (on the subnet given). */

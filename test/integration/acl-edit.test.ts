@@ -247,7 +247,7 @@ test("add-peer refuses, leaving the file as it was: a full pool, a taken name, a
       /subnets\[0\]\.ipv4Pool: the pool 10\.1\.0\.0\/29 is full: its 6 usable addresses \(10\.1\.0\.1-10\.1\.0\.6\) are taken/,
     ],
     [["add-peer", file, "alpha"], 1, /there is already a peer "alpha"/],
-    [["add-peer", file, "d5", "--subnet", "wan"], 1, /no subnet "wan" \(subnets: "lan"\)/],
+    [["add-peer", file, "d5", "--subnet", "wan"], 2, /no subnet "wan" \(subnets: "lan"\)/],
     [
       ["add-peer", file, "d6", "--endpoint", "host:99999"],
       2,
@@ -277,7 +277,7 @@ test("add-peer refuses, leaving the file as it was: a full pool, a taken name, a
     }),
   );
   const run = await wirenixInProcess(["add-peer", two, "x"]);
-  assert.equal(run.code, 1);
+  assert.equal(run.code, 2);
   assert.match(run.stderr, /the ACL has 2 subnets: choose one with --subnet \("a", "b"\)/);
   // Without a pool the peer gets only its generated IPv6 address.
   assert.equal((await wirenixInProcess(["add-peer", two, "x", "--subnet", "b"])).code, 0);
@@ -347,7 +347,7 @@ test("remove-peer: an unknown peer lists the known ones; a .nix ACL is refused",
   t.after(remove);
   const file = copy(dir, "net.toml");
   const run = await wirenixInProcess(["remove-peer", file, "omega"]);
-  assert.equal(run.code, 1);
+  assert.equal(run.code, 2);
   assert.match(run.stderr, /peers: no peer "omega" \(peers: "alpha", "beta", "gamma"\)/);
   const nix = join(dir, "net.nix");
   writeFileSync(
@@ -359,7 +359,7 @@ test("remove-peer: an unknown peer lists the known ones; a .nix ACL is refused",
     ["add-peer", nix, "x"],
   ]) {
     const refused = await wirenixInProcess(args);
-    assert.equal(refused.code, 1);
+    assert.equal(refused.code, 2);
     assert.match(refused.stderr, /cannot edit .*net\.nix: a \.nix ACL is a program/);
   }
 });

@@ -13,7 +13,7 @@ import { wirenixInProcess } from "../support/run.js";
 function readmeUsage(): Map<string, Set<string>> {
   const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
   const section = readme.slice(readme.indexOf("\n## Usage\n"));
-  const block = /```\n([\s\S]*?)```/.exec(section)?.[1];
+  const block = /```\n(wirenix [\s\S]*?)```/.exec(section)?.[1];
   assert.ok(block, "README has a usage block under ## Usage");
   const usage = new Map<string, Set<string>>();
   let current: Set<string> | undefined;
@@ -58,6 +58,7 @@ const COMMANDS = [
   "lab",
   "lab down",
   "lab exec",
+  "completion",
 ];
 
 test("the README's usage lines name every command", () => {

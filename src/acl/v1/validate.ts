@@ -11,6 +11,7 @@ import {
   type PathSegment,
   type Result,
 } from "../../core/diagnostics.js";
+import { editDistance } from "../../core/did-you-mean.js";
 import { describeSecret, isSecretPath } from "../../core/secrets.js";
 import { RULES, writtenAcl } from "./rules.js";
 import { type AclV1, AclV1Schema, KNOWN_KEYS, withoutZoneId } from "./schema.js";
@@ -89,21 +90,6 @@ function issueMismatch(issue: v.BaseIssue<unknown>): Mismatch {
     ? describeSecret(issue.input)
     : describeValue(issue.input);
   return { expected, received };
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0] ?? 0;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j] ?? 0;
-      const cost = a[i - 1]?.toLowerCase() === b[j - 1]?.toLowerCase() ? 0 : 1;
-      row[j] = Math.min(above + 1, (row[j - 1] ?? 0) + 1, diagonal + cost);
-      diagonal = above;
-    }
-  }
-  return row[b.length] ?? 0;
 }
 
 function warnUnknownKeys(
