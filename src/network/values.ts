@@ -36,8 +36,6 @@ export const parsePublicKey: (text: string) => PublicKey | undefined = parseKey;
 export const parsePrivateKey: (text: string) => PrivateKey | undefined = parseKey;
 /** A key of any kind (read where its kind is not known), or undefined when it is none. */
 export const parseWireguardKey: (text: string) => WireguardKey | undefined = parseKey;
-/** The preshared key `text` is, or undefined when it is no WireGuard key. */
-export const parsePresharedKey: (text: string) => PresharedKey | undefined = parseKey;
 
 /**
  * Whether `value` carries an IPv6 zone ID (`fe80::5%lo`). A zone names an interface of one host,
