@@ -24,7 +24,6 @@ export type KeyKind = "public" | "private" | "preshared";
 export type WireguardKey<K extends KeyKind = KeyKind> = string & { readonly [keyKind]: K };
 export type PublicKey = WireguardKey<"public">;
 export type PrivateKey = WireguardKey<"private">;
-export type PresharedKey = WireguardKey<"preshared">;
 
 function parseKey<K extends KeyKind>(text: string): WireguardKey<K> | undefined {
   return isWireguardKey(text) ? (text as WireguardKey<K>) : undefined;
