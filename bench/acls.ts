@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 
 /** A topology the benchmark knows how to build at any size. */
-export type Topology = "mesh" | "spoke" | "mixed";
+export type Topology = "mesh" | "spoke" | "mixed" | "hubs";
 
 /** A WireGuard-shaped public key derived from the peer's name, so runs are reproducible. */
 function publicKey(name: string): string {
@@ -130,10 +130,85 @@ function mixed(n: number): object {
   };
 }
 
+/** How many hubs the `hubs` topology has: its spokes are split evenly between them. */
+export const HUBS = 10;
+
+/** The `index`th spoke's address on site k: 10.k.1.10 on, 200 a /24, never a network's first or last. */
+function siteAddress(k: number, index: number): string {
+  return `10.${k}.${1 + Math.floor(index / 200)}.${10 + (index % 200)}`;
+}
+
+/**
+ * Hub-and-spoke at fleet size, with access rules: `HUBS` hubs meshed on the subnet `core`,
+ * and n − HUBS spokes split evenly between them, each on its hub's subnet `siteK` (10.K.x.y)
+ * and in the group `spokes` (a tenth of them also in `ops`). Rules: spokes reach their hubs'
+ * web and DNS, `ops` reaches everything, hubs reach each other on every port. Every hub has
+ * n/HUBS + HUBS − 2 links, every spoke one: 2·(n − HUBS) + HUBS·(HUBS − 1) peer entries.
+ */
+function hubs(n: number): object {
+  const spokes = n - HUBS;
+  const width = String(spokes - 1).length;
+  const hubName = (k: number) => `hub${k}`;
+  const peers: object[] = [];
+  for (let k = 0; k < HUBS; k++) {
+    const name = hubName(k);
+    peers.push({
+      name,
+      publicKey: publicKey(name),
+      privateKeyFile: "/etc/wireguard/private.key",
+      groups: ["hubs"],
+      subnets: {
+        core: { listenPort: 51800, ipAddresses: [`10.255.0.${k + 1}`] },
+        [`site${k}`]: { listenPort: 51820, ipAddresses: [`10.${k}.0.1`] },
+      },
+      endpoints: [{ ip: `${name}.example.net` }],
+    });
+  }
+  for (let i = 0; i < spokes; i++) {
+    const k = i % HUBS;
+    const name = peerName(i, width);
+    const index = Math.floor(i / HUBS);
+    peers.push({
+      name,
+      publicKey: publicKey(name),
+      privateKeyFile: "/etc/wireguard/private.key",
+      groups: i % 10 === 0 ? ["spokes", "ops"] : ["spokes"],
+      subnets: {
+        [`site${k}`]: { listenPort: 51820, ipAddresses: [siteAddress(k, index)] },
+      },
+      endpoints: [{ ip: ipv4(172, i + 1) }],
+    });
+  }
+  const sites = Array.from({ length: HUBS }, (_, k) => `site${k}`);
+  return {
+    version: "v1",
+    subnets: [
+      { name: "core", endpoints: [{ port: 51800 }] },
+      ...sites.map((name) => ({ name, endpoints: [{ port: 51820, persistentKeepalive: 25 }] })),
+    ],
+    groups: [{ name: "hubs" }, { name: "spokes" }, { name: "ops" }],
+    peers,
+    connections: [
+      { a: [subnetIs("core")], b: [subnetIs("core")], subnets: ["core"] },
+      ...sites.map((site, k) => ({
+        a: [subnetIs(site)],
+        b: [peerIs(hubName(k))],
+        subnets: [site],
+      })),
+    ],
+    rules: [
+      { from: [groupIs("spokes")], to: [groupIs("hubs")], allow: ["tcp/443", "udp/53", "icmp"] },
+      { from: [groupIs("ops")], to: [], allow: ["*"] },
+      { from: [groupIs("hubs")], to: [groupIs("hubs")], allow: ["*"], subnets: ["core"] },
+    ],
+  };
+}
+
 /** The ACL of a topology with `n` peers, as plain data ready for JSON. */
 export function makeAcl(topology: Topology, n: number): object {
   if (topology === "mesh") return mesh(n);
   if (topology === "spoke") return spoke(n);
+  if (topology === "hubs") return hubs(n);
   return mixed(n);
 }
 

@@ -5,12 +5,18 @@
  * oracle's eval.nix) on the same files where it finishes in reasonable time; prints one
  * table with all, and checks the targets.
  *
- *   node dist/bench/run.js [--quick] [--runs N] [--no-original] [--markdown FILE]
+ *   node dist/bench/run.js [--quick] [--runs N] [--no-original] [--only PART] [--markdown FILE]
  *
  * --quick        fewer and smaller ACLs, one run each, the original only up to 100 peers
  * --runs N       runs of each of our measurements; the fastest is reported (default 3)
  * --no-original  skip the original (no nix-instantiate needed)
+ * --only PART    `generate` (ours against the original) or `commands` (every command at
+ *                size, bench/commands.ts); both by default
+ * --topology T   in the commands part, only `mesh` or only `hubs`
  * --markdown F   also write the report (machine, table, targets) to F
+ *
+ * WIRENIX_BENCH_BASELINE=DIR: a built checkout of another commit, whose `generate` the commands
+ * part runs beside ours (see bench/commands.ts).
  *
  * The original comes from the directory WIRENIX_SHARED names (reference/wirenix,
  * reference/nixpkgs-lib, oracle/eval.nix), as for `npm run oracle`. Every output goes to a
@@ -23,6 +29,13 @@ import { fileURLToPath } from "node:url";
 import { isDeepStrictEqual, parseArgs } from "node:util";
 import { normalise } from "../test/support/normalise.js";
 import { busiestPeer, makeAcl, type Topology } from "./acls.js";
+import {
+  benchCommands,
+  type CommandRow,
+  commandTables,
+  commandTargets,
+  startup,
+} from "./commands.js";
 import { haveGnuTime, type Measurement, measure, measurementMethod } from "./measure.js";
 
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
@@ -328,12 +341,14 @@ async function main(): Promise<number> {
       runs: { type: "string" },
       "no-original": { type: "boolean", default: false },
       markdown: { type: "string" },
+      only: { type: "string" },
+      topology: { type: "string" },
       help: { type: "boolean", default: false },
     },
   });
   if (values.help) {
     process.stdout.write(
-      "usage: node dist/bench/run.js [--quick] [--runs N] [--no-original] [--markdown FILE]\n",
+      "usage: node dist/bench/run.js [--quick] [--runs N] [--no-original] [--only generate|commands] [--topology mesh|hubs] [--markdown FILE]\n",
     );
     return 0;
   }
@@ -342,7 +357,17 @@ async function main(): Promise<number> {
     process.stderr.write("bench: --runs needs a positive integer\n");
     return 2;
   }
-  const theOriginal = values["no-original"] ? undefined : locateOriginal();
+  const only = values.only;
+  if (only !== undefined && only !== "generate" && only !== "commands") {
+    process.stderr.write("bench: --only takes generate or commands\n");
+    return 2;
+  }
+  const topology = values.topology;
+  if (topology !== undefined && topology !== "mesh" && topology !== "hubs") {
+    process.stderr.write("bench: --topology takes mesh or hubs\n");
+    return 2;
+  }
+  const theOriginal = values["no-original"] || only === "commands" ? undefined : locateOriginal();
   if (typeof theOriginal === "string") {
     process.stderr.write(`bench: ${theOriginal}\n`);
     return 2;
@@ -351,11 +376,14 @@ async function main(): Promise<number> {
 
   const dir = mkdtempSync(join(tmpdir(), "wirenix-bench-"));
   const rows: Row[] = [];
+  const commandRows: CommandRow[] = [];
   const loadBefore = loadavg();
   const started = Date.now();
-  process.stderr.write(`${table([]).split("\n").slice(0, 2).join("\n")}\n`);
+  let start: Measurement | undefined;
+  if (only !== "commands")
+    process.stderr.write(`${table([]).split("\n").slice(0, 2).join("\n")}\n`);
   try {
-    for (const c of plan(values.quick)) {
+    for (const c of only === "commands" ? [] : plan(values.quick)) {
       const acl = join(dir, `${c.topology}-${c.peers}.json`);
       const data = makeAcl(c.topology, c.peers);
       writeFileSync(acl, JSON.stringify(data, null, 1));
@@ -417,22 +445,45 @@ async function main(): Promise<number> {
       });
       rmSync(acl);
     }
+    if (only !== "generate") {
+      start = await startup(repoRoot, dir, runs);
+      const baseline = process.env.WIRENIX_BENCH_BASELINE;
+      commandRows.push(
+        ...(await benchCommands({
+          repoRoot,
+          scratch: dir,
+          runs,
+          quick: values.quick,
+          ...(topology ? { topology } : {}),
+          ...(baseline
+            ? { baseline: resolve(process.env.INIT_CWD ?? process.cwd(), baseline) }
+            : {}),
+          progress: (r) =>
+            process.stderr.write(
+              `${r.command} | ${r.topology} ${r.peers} | ${(r.ours.wallMs / 1000).toFixed(2)} s | ${(r.ours.peakRss / 2 ** 20).toFixed(0)} MB | cat ${(r.cat.wallMs / 1000).toFixed(2)} s${r.baseline ? ` | baseline ${(r.baseline.wallMs / 1000).toFixed(2)} s` : ""}\n`,
+            ),
+        })),
+      );
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 
   const loadAfter = loadavg();
-  const checked = targets(rows);
+  const checked = [...targets(rows), ...commandTargets(commandRows)];
   const report = [
     "## Machine",
     "",
     machine(),
     `- load average (1 min) ${loadBefore[0]?.toFixed(2)} before, ${loadAfter[0]?.toFixed(2)} after; ${Math.round((Date.now() - started) / 1000)} s in all`,
+    ...(start
+      ? [
+          `- start-up (\`wirenix --version\`): ${(start.wallMs / 1000).toFixed(2)} s, ${(start.peakRss / 2 ** 20).toFixed(0)} MB; taken off time and memory before the growth exponents`,
+        ]
+      : []),
     "",
-    "## Results",
-    "",
-    table(rows),
-    "",
+    ...(rows.length > 0 ? ["## Results", "", table(rows), ""] : []),
+    ...(start ? ["## Every command at size", "", commandTables(commandRows, start)] : []),
     "## Targets",
     "",
     "```",

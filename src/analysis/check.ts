@@ -19,14 +19,11 @@ export interface CheckReport {
   policy: PolicyOutcome;
 }
 
-/**
- * Lints the network and runs the ACL's policy tests (`tests`, raw as written: `check` validates
- * their shape itself, since ACL v1 only tolerates the key).
- */
-export function checkNetwork(network: Network, tests: unknown, options: CheckOptions): CheckReport {
+/** Lints the network and runs the ACL's policy tests (`network.policyTests`). */
+export function checkNetwork(network: Network, options: CheckOptions): CheckReport {
   const report = new Diagnostics();
-  runLints(checkContext(network, options.devNameMethod, report, tests));
-  const policy = runPolicyTests(network, tests, report);
+  runLints(checkContext(network, options.devNameMethod, report));
+  const policy = runPolicyTests(network, network.policyTests ?? [], report);
   // Resolution warnings appear as links are resolved, so they are complete only now.
   return { diagnostics: [...network.warnings, ...report.items], policy };
 }

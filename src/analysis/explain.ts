@@ -12,11 +12,12 @@ import type {
   NetPeer,
   Network,
   ResolvedEndpoint,
+  Target,
 } from "../network/model.js";
 import { allowedIPTexts } from "../network/routing.js";
 import { filterSelects, type SelectablePeer } from "../network/select.js";
+import { targetAddresses } from "../network/targets.js";
 import { type Hop, noHandshakeText, type Trace, tracePacket } from "./packet-trace.js";
-import { type Target, targetAddresses } from "./policy.js";
 
 /** One ACL endpoint entry that took part in a merge. */
 export interface EndpointSource {
@@ -250,8 +251,22 @@ function dialText(d: Dial, handshake: boolean): string[] {
   return lines;
 }
 
-/** The explanation as text for a terminal. */
-export function explanationText(e: Explanation): string {
+/** The peers that forward the packets of `p` that arrive, quoted, in the order met. */
+function gatewaysOf(p: PathExplanation): string[] {
+  return [
+    ...new Set(
+      p.traces
+        .filter((t) => t.reached)
+        .flatMap((t) => t.hops.filter((h) => h.action === "forward").map((h) => q(h.peer))),
+    ),
+  ];
+}
+
+/**
+ * The explanation as text for a terminal; with the packets' `paths`, two peers that are not
+ * linked but reach each other through a gateway are said to, in the first line.
+ */
+export function explanationText(e: Explanation, paths?: PathExplanation): string {
   const linkedOn = e.shared.filter((s) => s.linked).map((s) => q(s.subnet));
   const lines: string[] = [];
   if (e.shared.length === 0)
@@ -267,6 +282,9 @@ export function explanationText(e: Explanation): string {
     lines.push(
       `${q(e.a)} and ${q(e.b)} are not linked: no connection selects one on each side on ${e.shared.length === 1 ? "their shared subnet" : "any of their shared subnets"}`,
     );
+  const gateways = paths && !e.linked && paths.reached ? gatewaysOf(paths) : [];
+  if (gateways.length > 0)
+    lines[0] += `; packets from ${q(e.a)} reach ${q(e.b)} through ${gateways.join(", ")} (see below)`;
   for (const s of e.shared) {
     lines.push("", `subnet ${q(s.subnet)}: ${s.linked ? "linked" : "not linked"}`);
     if (s.noHandshake)
@@ -350,8 +368,11 @@ function hopText(hop: Hop): string {
 /** The paths as text for a terminal. */
 export function pathsText(p: PathExplanation): string {
   const what = p.service ?? "any service";
+  // Who forwards them on the way, so that "not linked" is not read as "cut off".
+  const gateways = gatewaysOf(p);
+  const through = gateways.length > 0 ? ` through ${gateways.join(", ")}` : "";
   const lines = [
-    `packets from ${q(p.from)} to ${q(p.target)} (${what}): ${p.reached ? "arrive" : "do not arrive"}${p.rules ? "" : " (the ACL has no rules: links carry everything)"}`,
+    `packets from ${q(p.from)} to ${q(p.target)} (${what}): ${p.reached ? `arrive${through}` : "do not arrive"}${p.rules ? "" : " (the ACL has no rules: links carry everything)"}`,
   ];
   if (p.traces.length === 0) lines.push("  the target has no address");
   for (const t of p.traces) {

@@ -15,8 +15,6 @@ export interface CheckContext {
   report: Diagnostics;
   /** Every peer's interfaces (ACL peer order), resolved once for all lints. */
   interfaces(): readonly (readonly NetInterface[])[];
-  /** The ACL's policy tests as written (`tests`), for lints about their targets. */
-  tests?: unknown;
 }
 
 /** One named rule; `codes` lists what it may report, for the documentation and its tests. */
@@ -32,14 +30,12 @@ export function checkContext(
   network: Network,
   devNameMethod: DevNameMethod,
   report: Diagnostics,
-  tests?: unknown,
 ): CheckContext {
   let all: NetInterface[][] | undefined;
   return {
     network,
     devNameMethod,
     report,
-    tests,
     interfaces() {
       all ??= network.peers.map((p) => network.interfaces(p.name));
       return all;
@@ -47,11 +43,7 @@ export function checkContext(
   };
 }
 
-/** `"a", "b", "c", ... (12 in all)`: a list short enough for one message. */
-export function shortList(names: readonly string[], max = 5): string {
-  const shown = names.slice(0, max).map((n) => JSON.stringify(n));
-  return `${shown.join(", ")}${names.length > max ? `, ... (${names.length} in all)` : ""}`;
-}
+export { shortList } from "../network/named.js";
 
 /** Every endpoint `match` of the network's subnets, groups and peers, each with its ACL path. */
 export function* endpointMatches(

@@ -14,7 +14,6 @@ import {
   decideForward,
   decideInput,
   hostForwards,
-  type PacketService,
   type Verdict,
 } from "../network/access.js";
 import type { Address } from "../network/address.js";
@@ -22,6 +21,7 @@ import { type AddressRange, rangeHolds } from "../network/cidr.js";
 import type { Link, NetInterface, NetPeer, Network } from "../network/model.js";
 import { enforcesRules, platformOf } from "../network/platform.js";
 import { allowedIPs } from "../network/routing.js";
+import type { PacketService } from "../network/service.js";
 
 /** One step of a packet's way. */
 export interface Hop {

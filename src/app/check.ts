@@ -62,7 +62,7 @@ export function check(acl: AclInput, choices: ConfigureChoices = {}): Result<Che
 export function checkOf(read: ReadAcl, choices: ConfigureChoices): Result<Checked> {
   const { network, locate } = read;
   const devNameMethod = generateOptionsOf(choices).devNameMethod;
-  const report = checkNetwork(network, network.policyTests, { devNameMethod });
+  const report = checkNetwork(network, { devNameMethod });
   const generation = generationProblems(read, choices);
   if (!generation.ok) return generation;
   const stale =

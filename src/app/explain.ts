@@ -11,15 +11,16 @@ import {
   type PathExplanation,
   pathsText,
 } from "../analysis/explain.js";
-import { resolveTarget, splitService } from "../analysis/policy.js";
 import { diagnostic, type Result } from "../core/diagnostics.js";
+import { parsePacketService, splitService } from "../network/service.js";
+import { resolveTargetText } from "../network/targets.js";
 import { type AclInput, type AclOptions, type ReadAcl, readAcl } from "./acl-input.js";
 
 /** What `explain` found: the link between two peers, the way packets take, or both. */
 export interface Explained {
   /** Absent when the target is no peer (only the way packets take is explained). */
   link?: Explanation;
-  paths?: PathExplanation;
+  paths: PathExplanation;
   /** Both, as `wirenix explain` prints them. */
   text: string;
 }
@@ -73,32 +74,29 @@ export function explainOf(
   service: string | undefined,
 ): Result<Explained> {
   const { network } = read;
-  if (service !== undefined && !splitService(`x:${service}`).service)
+  if (service !== undefined && !parsePacketService(service))
     return problem(
       `expected a service like tcp/22, udp/53 or icmp, got ${JSON.stringify(service)}`,
     );
   const written = service === undefined ? to : `${to}:${service}`;
-  const target = resolveTarget(network, written);
-  const toName = splitService(to).name;
-  // A plain name that is no peer is an unknown peer; other targets say what is wrong.
-  const plainName = /^[A-Za-z0-9_-]+$/.test(toName);
-  const onlyPath = !network.peer(toName) && !(plainName && typeof target === "string");
-  if (onlyPath && typeof target === "string") return problem(target);
-  for (const name of onlyPath ? [from] : [from, toName])
-    if (!network.peer(name)) return unknownPeer(read, name);
-  if (from === toName)
+  // `to` may be any policy-test target: a peer, `peer.subnet`, a routed network, with a service.
+  const target = resolveTargetText(network, written);
+  if (typeof target === "string") {
+    // A plain name that is no peer is reported like every unknown peer (with the ACL's peers).
+    const toName = splitService(to).name;
+    if (/^[A-Za-z0-9_-]+$/.test(toName))
+      for (const name of [from, toName]) if (!network.peer(name)) return unknownPeer(read, name);
+    return problem(target);
+  }
+  if (!network.peer(from)) return unknownPeer(read, from);
+  if (from === target.peer)
     return problem(`explain needs two different peers (got ${JSON.stringify(from)} twice)`);
-  // The way packets take: always for a target that is no peer, and for a peer when a service
-  // is asked for or rules decide (else the link explanation says it all, as before rules).
-  const withPaths =
-    onlyPath || written !== toName || (network.rules !== undefined && typeof target !== "string");
-  const paths =
-    withPaths && typeof target !== "string"
-      ? explainPaths(network, from, toName, target)
-      : undefined;
-  if (onlyPath && paths !== undefined)
+  // However `to` is asked for, the answer is the same two parts: how the two peers are linked,
+  // and the way packets take, hop by hop. A routed network is no peer: only its path.
+  const paths = explainPaths(network, from, splitService(written).name, target);
+  if (target.network !== undefined)
     return { ok: true, value: { paths, text: pathsText(paths) }, warnings: [] };
-  const link = explainPair(network, from, toName);
-  const text = `${explanationText(link)}${paths ? `\n${pathsText(paths)}` : ""}`;
-  return { ok: true, value: { link, ...(paths ? { paths } : {}), text }, warnings: [] };
+  const link = explainPair(network, from, target.peer);
+  const text = `${explanationText(link, paths)}\n${pathsText(paths)}`;
+  return { ok: true, value: { link, paths, text }, warnings: [] };
 }

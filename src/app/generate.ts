@@ -25,6 +25,7 @@ import { type AclInput, type AclOptions, type ReadAcl, readAcl } from "./acl-inp
 import {
   type Host,
   hostFileNameProblem,
+  type OutputPlan,
   outDirProblem,
   outputWriter,
   planOutput,
@@ -86,8 +87,12 @@ export interface Generated {
   hosts: Host[];
 }
 
-/** What `writeOut` did: notices worth telling the user (files removed, kept, ...). */
+/** What `writeOut` did: where the output went, the hosts written, and notices (files removed, kept, ...). */
 export interface WrittenOut {
+  plan: OutputPlan;
+  configurer: string;
+  /** The names of the hosts written, in order. */
+  hosts: string[];
   notices: string[];
 }
 
@@ -321,6 +326,7 @@ export async function writeOutOf(
     throw error;
   }
   const inline = request.inlinePrivateKeys === true;
+  const hosts: string[] = [];
   let failures: Diagnostic[];
   try {
     failures = await configureHosts(
@@ -328,7 +334,10 @@ export async function writeOutOf(
       request.merge === true,
       (host, of) => {
         const problem = printProblem(host.config, configurer, plan, inline);
-        if (!problem) writer.add(host, of);
+        if (!problem) {
+          writer.add(host, of);
+          hosts.push(host.name);
+        }
         return problem;
       },
       // A Ctrl-C between hosts removes what was staged (see OutTransaction).
@@ -347,7 +356,12 @@ export async function writeOutOf(
   }
   try {
     // A file system that says no ends in a WriteError that says what became of the output.
-    return { ok: true, value: { notices: writer.finish() }, warnings: result.warnings };
+    const notices = writer.finish();
+    return {
+      ok: true,
+      value: { plan, configurer: configurer.name, hosts, notices },
+      warnings: result.warnings,
+    };
   } catch (error) {
     writer.abort();
     const failed = writeFailure(error);

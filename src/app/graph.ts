@@ -4,9 +4,8 @@
  */
 import type { Result } from "../core/diagnostics.js";
 import { printable } from "../core/printable.js";
-import type { Network } from "../network/model.js";
 import { toDot } from "../render/graph/dot.js";
-import { networkGraph } from "../render/graph/graph.js";
+import { graphOf, type NetworkGraph } from "../render/graph/graph.js";
 import { toMermaid } from "../render/graph/mermaid.js";
 import { toSvg } from "../render/graph/svg.js";
 import { type AclInput, type AclOptions, readAcl } from "./acl-input.js";
@@ -14,14 +13,15 @@ import { type AclInput, type AclOptions, readAcl } from "./acl-input.js";
 /** The picture formats of `graph`. */
 export type GraphFormat = "dot" | "mermaid" | "svg";
 
-/** `graph`'s options: the format (default `dot`). */
+/** `graph`'s options: the format (default `dot`), and every peer drawn however many. */
 export interface GraphRequest extends AclOptions {
   format?: GraphFormat;
+  /** Every peer, even above `DETAIL_LIMIT` (else peers on the same subnets are one node). */
+  detail?: boolean;
 }
 
-/** The network drawn in `format`. */
-export async function drawNetwork(network: Network, format: GraphFormat): Promise<string> {
-  const graph = networkGraph(network);
+/** A network's graph drawn in `format`. */
+export async function drawGraph(graph: NetworkGraph, format: GraphFormat): Promise<string> {
   const drawn =
     format === "svg" ? await toSvg(graph) : format === "mermaid" ? toMermaid(graph) : toDot(graph);
   return printable(drawn, { keepLineBreaks: true });
@@ -31,6 +31,7 @@ export async function drawNetwork(network: Network, format: GraphFormat): Promis
 export async function graph(acl: AclInput, request: GraphRequest = {}): Promise<Result<string>> {
   const read = readAcl(acl, request);
   if (!read.ok) return read;
-  const text = await drawNetwork(read.value.network, request.format ?? "dot");
+  const drawn = graphOf(read.value.network, { detail: request.detail === true });
+  const text = await drawGraph(drawn, request.format ?? "dot");
   return { ok: true, value: text, warnings: read.warnings };
 }

@@ -19,6 +19,7 @@ import {
   optionProblem,
   type Result,
 } from "../core/diagnostics.js";
+import { didYouMean } from "../core/did-you-mean.js";
 import { RunContext } from "../core/run-context.js";
 import { type KeyProvider, PeerKeys } from "../keys/provider.js";
 import { type DevNameMethod, deviceName, MAX_DEVICE_NAME_LENGTH } from "../network/devname.js";
@@ -114,7 +115,7 @@ export class Generator {
       report.error(
         "usage",
         [],
-        `unknown configurer ${JSON.stringify(options.configurer)} (known: ${[...registry.configurers.keys()].join(", ")})`,
+        `unknown configurer ${JSON.stringify(options.configurer)}${didYouMean(options.configurer, [...registry.configurers.keys()])} (known: ${[...registry.configurers.keys()].join(", ")})`,
       );
     const providers: KeyProvider[] = [];
     for (const name of options.keyProviders) {
@@ -123,7 +124,7 @@ export class Generator {
         report.error(
           "usage",
           [],
-          `unknown key provider ${JSON.stringify(name)} (known: ${[...registry.keyProviders.keys()].join(", ")})`,
+          `unknown key provider ${JSON.stringify(name)}${didYouMean(name, [...registry.keyProviders.keys()])} (known: ${[...registry.keyProviders.keys()].join(", ")})`,
         );
         continue;
       }
@@ -222,18 +223,14 @@ export class Generator {
     if (unenforced) this.#warn(unenforcedRulesWarning(unenforced));
     const missing = this.network.missingKeys?.(peerName, interfaces) ?? [];
     if (isNonEmpty(missing)) throw new InputError(missing);
-    const keys = new PeerKeys(
-      this.#providers,
-      {
-        network: this.network,
-        peer,
-        configurer: this.configurer.name,
-        cache: this.run.share("keys/providers", () => new Map<string, unknown>()),
-        ...(this.options.secretsDir === undefined ? {} : { secretsDir: this.options.secretsDir }),
-        ...(this.options.keysDir === undefined ? {} : { keysDir: this.options.keysDir }),
-      },
-      this.run.share("keys/checked public keys", () => new Set<string>()),
-    );
+    const keys = new PeerKeys(this.#providers, {
+      network: this.network,
+      peer,
+      configurer: this.configurer.name,
+      cache: this.run.share("keys/providers", () => new Map<string, unknown>()),
+      ...(this.options.secretsDir === undefined ? {} : { secretsDir: this.options.secretsDir }),
+      ...(this.options.keysDir === undefined ? {} : { keysDir: this.options.keysDir }),
+    });
     // Links that can never carry a packet are written all the same (the original writes them),
     // with the warning `check` gives, once a pair.
     for (const iface of interfaces) {

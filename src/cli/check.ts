@@ -21,6 +21,7 @@ import { type GenerateFlags, generateOptionsOf, withGenerateOptions } from "./ge
 import { withFlagHints } from "./hints.js";
 import { type CliIO, EXIT_INVALID, EXIT_OK, EXIT_USAGE } from "./io.js";
 import { withKeyHints } from "./key-hints.js";
+import { shellCommand } from "./shell-word.js";
 
 interface Flags extends GenerateFlags, TextOrJsonFlags {
   strict?: boolean;
@@ -129,6 +130,28 @@ function print(
   io.out(`${[...lines, summary.text].join("\n")}\n`);
 }
 
+/**
+ * A failed `reaches` assertion ends with the command that shows its packet's way hop by hop,
+ * written for this ACL file so it can be pasted as is.
+ */
+function withExplainHints(
+  diagnostics: readonly Diagnostic[],
+  results: readonly PolicyResult[],
+  acl: string,
+): Diagnostic[] {
+  const failed = new Map(
+    results
+      .filter((r) => !r.passed && r.expect === "reaches")
+      .map((r) => [renderPath(r.path), r] as const),
+  );
+  return diagnostics.map((d) => {
+    const r = d.code === "policy-failed" ? failed.get(renderPath(d.path)) : undefined;
+    if (r === undefined) return d;
+    const command = shellCommand(["wirenix", "explain", acl, r.from, r.target]);
+    return { ...d, message: `${d.message}; see \`${command}\`` };
+  });
+}
+
 function counts(diagnostics: readonly Diagnostic[]): { errors: number; warnings: number } {
   const errors = diagnostics.filter((d) => d.severity === "error").length;
   return { errors, warnings: diagnostics.length - errors };
@@ -155,7 +178,12 @@ async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
     return EXIT_USAGE;
   }
   // The command line's hints for missing keys (the library's messages name no flag).
-  const hinted = withKeyHints(checked.value.diagnostics, {
+  const withExplain = withExplainHints(
+    checked.value.diagnostics,
+    checked.value.policy.results,
+    acl,
+  );
+  const hinted = withKeyHints(withExplain, {
     acl,
     network,
     ...(flags.keysDir === undefined ? {} : { keysDir: flags.keysDir }),

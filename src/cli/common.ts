@@ -9,6 +9,7 @@ import { readNetwork } from "../app/pipeline.js";
 import { loadPlugin } from "../app/plugins.js";
 import { createRegistry, type Registry } from "../app/registry.js";
 import type { Diagnostic } from "../core/diagnostics.js";
+import { didYouMean } from "../core/did-you-mean.js";
 import { describeSize } from "../io/bounded-read.js";
 import type { Network } from "../network/model.js";
 import { type CliIO, EXIT_INVALID, printDiagnostics, UsageError } from "./io.js";
@@ -64,7 +65,7 @@ export function withAclLimits(command: Command): Command {
     .addOption(
       new Option(
         "--max-acl-size <size>",
-        `refuse ACL files larger than this, before reading them (bytes, or with K, M, G; default ${describeSize(DEFAULT_LIMITS.maxBytes).replace(" ", "")})`,
+        "refuse ACL files larger than this, before reading them (bytes, or with K, M, G)",
       )
         .argParser(parseSize)
         .default(DEFAULT_LIMITS.maxBytes, describeSize(DEFAULT_LIMITS.maxBytes)),
@@ -155,7 +156,8 @@ export function unknownPeerMessage(
     flag === undefined
       ? `no peer ${JSON.stringify(name)} in`
       : `${flag} ${JSON.stringify(name)}: no such peer in`;
-  return `${what} ${file} (${list})`;
+  const peers = network.peers.map((p) => p.name);
+  return `${what} ${file}${didYouMean(name, peers)} (${list})`;
 }
 
 /** Refuses, as a usage error, peer names the ACL does not have. */

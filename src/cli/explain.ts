@@ -1,7 +1,7 @@
 /** `wirenix explain`: why (or why not) two peers are linked, and what each dials. */
 import { Command } from "commander";
-import { splitService } from "../analysis/policy.js";
 import { explainOf } from "../app/explain.js";
+import { splitService } from "../network/service.js";
 import {
   aclCommand,
   checkPeerNames,
@@ -32,7 +32,7 @@ async function run(
   const { link, paths, text } = explained.value;
   if (flags.format !== "json") io.out(text);
   else if (link === undefined) io.out(`${JSON.stringify(paths, null, 2)}\n`);
-  else io.out(`${JSON.stringify(paths ? { ...link, paths } : link, null, 2)}\n`);
+  else io.out(`${JSON.stringify({ ...link, paths }, null, 2)}\n`);
   return 0;
 }
 

@@ -66,7 +66,25 @@ async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
   }
   printDiagnostics(io, withKeyHints(written.warnings, keyContext));
   for (const notice of written.value.notices) io.err(`wirenix: ${notice}\n`);
+  // Printed output shows itself; files written into a directory are said in one line (on
+  // standard error, which scripts reading standard output never see).
+  const { plan, configurer, hosts } = written.value;
+  if (plan.kind === "modules" || plan.kind === "file-tree")
+    io.err(`wirenix: ${outSummary(plan, configurer, hosts)}\n`);
   return 0;
+}
+
+/** `wrote 4 hosts into out (static: <host>.nix): gateway, laptop, media, nas`. */
+function outSummary(
+  plan:
+    | { kind: "modules"; dir: string; format: "nix" | "json" }
+    | { kind: "file-tree"; dir: string },
+  configurer: string,
+  hosts: readonly string[],
+): string {
+  const layout = plan.kind === "modules" ? `<host>.${plan.format}` : "<host>/";
+  const names = hosts.slice(0, 8).join(", ") + (hosts.length > 8 ? ", ..." : "");
+  return `wrote ${hosts.length} host${hosts.length === 1 ? "" : "s"} into ${plan.dir} (${configurer}: ${layout}): ${names}`;
 }
 
 /** The flags that decide how peers are configured, shared by `generate` and `check`. */

@@ -1,7 +1,7 @@
 /** `wirenix inspect`: the resolved network, to see what the ACL means. */
 import { Command } from "commander";
-import { networkData, networkText } from "../network/inspect.js";
-import { toPrettyJson } from "../render/printers/json.js";
+import { networkJsonParts, networkTextChunks } from "../network/inspect.js";
+import { prettyJsonChunks } from "../render/printers/json.js";
 import {
   aclCommand,
   choosePeers,
@@ -10,7 +10,7 @@ import {
   type TextOrJsonFlags,
   textOrJsonOption,
 } from "./common.js";
-import type { CliIO } from "./io.js";
+import { type CliIO, outInChunks } from "./io.js";
 
 interface Flags extends TextOrJsonFlags {
   peer: string[];
@@ -19,11 +19,11 @@ interface Flags extends TextOrJsonFlags {
 async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
   const network = await networkWith(io, acl, flags);
   const only = flags.peer.length > 0 ? choosePeers(network, acl, flags.peer) : undefined;
-  const text =
-    flags.format === "json"
-      ? `${toPrettyJson(networkData(network, only))}\n`
-      : networkText(network, only);
-  io.out(text);
+  if (flags.format === "json") {
+    const { rest, peers } = networkJsonParts(network, only);
+    outInChunks(io, prettyJsonChunks(rest, "peers", peers));
+    io.out("\n");
+  } else outInChunks(io, networkTextChunks(network, only));
   return 0;
 }
 

@@ -1,5 +1,5 @@
 /** How the CLI talks to the world, so it can run in-process in tests. */
-import type { Command } from "commander";
+import { type Command, Help } from "commander";
 import { type Diagnostic, formatDiagnostic } from "../core/diagnostics.js";
 import { withFlagHints } from "./hints.js";
 
@@ -15,6 +15,8 @@ export interface CliIO {
   outFile?: number;
   /** Set when standard output is a terminal (`qr` shows a secret only there). */
   outTerminal?: boolean;
+  /** Set when standard error is a terminal (`lab` shows counters there, lines elsewhere). */
+  errTerminal?: boolean;
   /**
    * Set when standard error is a terminal and `NO_COLOR` is not set: the labels of messages
    * are coloured (by `cli`, after escaping what it prints; see `colourLabels`).
@@ -22,9 +24,41 @@ export interface CliIO {
   errColor?: boolean;
 }
 
+/** About this much text goes out at once: few writes, and never the whole of a large output. */
+const OUT_CHUNK = 1 << 20;
+
+/**
+ * Writes `chunks` to standard output as they are made, gathered into writes of about a megabyte:
+ * the output of a large network is never one string in memory.
+ */
+export function outInChunks(io: CliIO, chunks: Iterable<string>): void {
+  let pending: string[] = [];
+  let size = 0;
+  for (const chunk of chunks) {
+    pending.push(chunk);
+    size += chunk.length;
+    if (size < OUT_CHUNK) continue;
+    io.out(pending.join(""));
+    pending = [];
+    size = 0;
+  }
+  if (pending.length > 0) io.out(pending.join(""));
+}
+
 export const EXIT_OK = 0;
 export const EXIT_INVALID = 1;
 export const EXIT_USAGE = 2;
+
+/**
+ * The exit code of a run that failed with `diagnostics`: a usage error (2) when the command
+ * line is what is wrong (a flag, an argument, a peer or subnet named on it that the ACL does
+ * not have, a file of a kind the command cannot take), else invalid input (1).
+ */
+export function exitCodeFor(diagnostics: readonly Diagnostic[]): number {
+  return diagnostics.some((d) => d.code === "usage" || d.code === "unknown-peer")
+    ? EXIT_USAGE
+    : EXIT_INVALID;
+}
 
 /** Raised by a command for a usage problem it found itself (commander finds most). */
 export class UsageError extends Error {}
@@ -78,6 +112,11 @@ export function withCliOutput(io: CliIO, command: Command): Command {
       writeOut: (s) => io.out(s),
       writeErr: (s) => io.err(s),
       outputError: (s) => io.err(`${messagePrefix(io, "error")}${s.replace(/^error: /, "")}`),
+    })
+    .configureHelp({
+      // A repeatable flag starts as an empty list: "(default: [])" tells nobody anything.
+      optionDescription: (option) =>
+        new Help().optionDescription(option).replace(/ \(default: \[\]\)$/, ""),
     })
     .showHelpAfterError("(run with --help for usage)");
 }

@@ -15,14 +15,23 @@ import {
   collect,
   type NetworkFlags,
   sourcedNetworkWith,
+  textOrJsonOption,
 } from "./common.js";
-import { type CliIO, EXIT_INVALID, printDiagnostics, UsageError, withCliOutput } from "./io.js";
+import {
+  type CliIO,
+  EXIT_INVALID,
+  exitCodeFor,
+  printDiagnostics,
+  UsageError,
+  withCliOutput,
+} from "./io.js";
 
 interface GenerateFlags extends NetworkFlags {
   dir: string;
   peer: string[];
   rotate: string[];
   updateAcl?: boolean;
+  format: "text" | "json";
 }
 
 interface EncryptFlags extends NetworkFlags {
@@ -31,6 +40,7 @@ interface EncryptFlags extends NetworkFlags {
   recipients?: string;
   peer: string[];
   reencrypt?: boolean;
+  format: "text" | "json";
 }
 
 function chosen(network: Network, acl: string, names: readonly string[]): string[] {
@@ -91,10 +101,12 @@ async function generateFor(
   });
   if (!made.ok) {
     printDiagnostics(io, locate(made.diagnostics));
-    return EXIT_INVALID;
+    return exitCodeFor(made.diagnostics);
   }
   const { outcomes, notices, publicKeys } = made.value;
   for (const notice of notices) io.err(`wirenix: ${notice}\n`);
+  // JSON: one document at the end (with what --update-acl changed); text: as it happens.
+  const json = flags.format === "json";
   const lines: string[] = [];
   for (const o of outcomes) {
     const what = o.kind === "peer" ? `peer ${o.name}` : `subnet ${o.name} (preshared key)`;
@@ -106,7 +118,8 @@ async function generateFor(
     lines.push(`${o.action.padEnd(9)} ${what}: ${detail}`);
     if (o.backups?.length) lines.push(`          old files kept as ${o.backups.join(", ")}`);
   }
-  io.out(`${lines.join("\n")}\n`);
+  if (!json) io.out(`${lines.join("\n")}\n`);
+  let aclUpdated: string[] | undefined;
 
   if (lock) {
     const updates = network.peers.flatMap(({ name, index }) => {
@@ -120,12 +133,14 @@ async function generateFor(
       return EXIT_INVALID;
     }
     const { changed } = updated.value;
+    aclUpdated = changed;
     for (const notice of updated.value.notices) io.err(`wirenix: ${notice}\n`);
-    io.out(
-      changed.length > 0
-        ? `updated ${acl}: publicKey of ${changed.join(", ")}\n`
-        : `${acl} already has every public key\n`,
-    );
+    if (!json)
+      io.out(
+        changed.length > 0
+          ? `updated ${acl}: publicKey of ${changed.join(", ")}\n`
+          : `${acl} already has every public key\n`,
+      );
   } else {
     printDiagnostics(io, locate(stalePublicKeys(network, publicKeys, flags.dir)));
     const unset = unsetPublicKeys(network, publicKeys);
@@ -134,6 +149,10 @@ async function generateFor(
         `wirenix: the ACL has no publicKey for ${unset.join(", ")}; generate reads them with --keys-dir ${flags.dir} (or write them into the ACL with --update-acl)\n`,
       );
   }
+  if (json)
+    io.out(
+      `${JSON.stringify({ dir: flags.dir, keys: outcomes, ...(aclUpdated ? { aclUpdated } : {}) }, null, 2)}\n`,
+    );
   return 0;
 }
 
@@ -160,6 +179,11 @@ async function encrypt(io: CliIO, acl: string, flags: EncryptFlags): Promise<num
     return EXIT_INVALID;
   }
   for (const notice of done.value.notices) io.err(`wirenix: ${notice}\n`);
+  if (flags.format === "json") {
+    const json = { secretsDir: flags.secretsDir, files: done.value.outcomes };
+    io.out(`${JSON.stringify(json, null, 2)}\n`);
+    return 0;
+  }
   const lines = done.value.outcomes.map((o) => {
     const what = o.kind === "peer" ? `peer ${o.name}` : `subnet ${o.name} (preshared key)`;
     const to = `${o.recipients} recipient${o.recipients === 1 ? "" : "s"}`;
@@ -187,7 +211,8 @@ export function keysCommand(io: CliIO, done: (code: number) => void): Command {
     .option(
       "--update-acl",
       "write the public keys into the ACL file (.json, .yaml/.yml, .toml), changing only those lines",
-    );
+    )
+    .addOption(textOrJsonOption());
   const encryptCmd = new Command("encrypt")
     .description(
       "encrypt each private key (and generated preshared key) as an age file for agenix: wirenix-peer-<P>.age, wirenix-subnet-<S>.age",
@@ -200,7 +225,8 @@ export function keysCommand(io: CliIO, done: (code: number) => void): Command {
       "age recipients file: every file is encrypted to these, plus the peer's extraArgs.ageRecipients",
     )
     .option("--peer <name>", "only this peer (repeat for several)", collect, [])
-    .option("--reencrypt", "encrypt again files that are up to date (after changing recipients)");
+    .option("--reencrypt", "encrypt again files that are up to date (after changing recipients)")
+    .addOption(textOrJsonOption());
   return new Command("keys")
     .description("generate WireGuard keys and encrypt them for agenix")
     .addCommand(

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
+import { closestName } from "../core/did-you-mean.js";
 import { printable } from "../core/printable.js";
 import { describeFileError, WriteError, WriteRefusal } from "../io/atomic-write.js";
 import { LockError } from "../io/dir-lock.js";
@@ -31,17 +32,26 @@ const COMMANDS: Record<string, () => Promise<MakeCommand>> = {
   check: async () => (await import("./check.js")).checkCommand,
   explain: async () => (await import("./explain.js")).explainCommand,
   graph: async () => (await import("./graph.js")).graphCommand,
+  diff: async () => (await import("./diff.js")).diffCommand,
+  report: async () => (await import("./report.js")).reportCommand,
   keys: async () => (await import("./keys.js")).keysCommand,
   qr: async () => (await import("./qr.js")).qrCommand,
   init: async () => (await import("./acl-edit.js")).initCommand,
   "add-peer": async () => (await import("./acl-edit.js")).addPeerCommand,
   "remove-peer": async () => (await import("./acl-edit.js")).removePeerCommand,
+  completion: async () => (await import("./completion.js")).completionCommand,
+  lab: async () => (await import("./lab.js")).labCommand,
 };
 
-/** The named command alone, or all of them (for help, and to suggest a mistyped name). */
+/**
+ * The named command alone, or all of them (for help, to suggest a mistyped name, and for
+ * `completion`, which describes them all).
+ */
 function commandsFor(argv: readonly string[]): Promise<MakeCommand[]> {
-  const first = argv[0];
-  const named = first === undefined ? undefined : COMMANDS[first];
+  const first = argv[0] === "completion" ? undefined : argv[0];
+  // Own keys only: `wirenix toString` is no command (nor Object's method).
+  const named =
+    first === undefined || !Object.hasOwn(COMMANDS, first) ? undefined : COMMANDS[first];
   return Promise.all(named ? [named()] : Object.values(COMMANDS).map((load) => load()));
 }
 
@@ -72,10 +82,12 @@ const REPORTS: ReadonlySet<string> = new Set([
   "check",
   "explain",
   "graph",
+  "diff",
   "keys",
   "init",
   "add-peer",
   "remove-peer",
+  "lab",
 ]);
 
 /** Runs the CLI with `argv` (without the node and script names). */
@@ -94,6 +106,24 @@ export async function cli(argv: readonly string[], given: CliIO): Promise<number
     out: report ? (text) => given.out(safe(text)) : given.out,
     err: (text) => given.err(colour(safe(text))),
   };
+  const first = argv[0];
+  if (
+    first !== undefined &&
+    !first.startsWith("-") &&
+    first !== "help" &&
+    !Object.hasOwn(COMMANDS, first)
+  ) {
+    // Commander suggests only near misses; a command's start (`gen`) is the likelier slip.
+    const meant = closestName(first, Object.keys(COMMANDS));
+    if (meant !== undefined) {
+      printError(
+        io,
+        `unknown command ${JSON.stringify(first)} (did you mean ${JSON.stringify(meant)}?)`,
+      );
+      io.err("(run with --help for usage)\n");
+      return EXIT_USAGE;
+    }
+  }
   let code = 0;
   const done = (c: number) => {
     code = c;

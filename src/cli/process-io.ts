@@ -59,6 +59,7 @@ export function processIO(): CliIO {
     err: (text) => void process.stderr.write(text),
     ...(toFile ? { outFile: STDOUT } : {}),
     outTerminal: isatty(STDOUT),
+    errTerminal: isatty(STDERR),
     errColor: wantsColour(STDERR),
   };
 }

@@ -137,6 +137,29 @@ export function indentOfLine(text: string, offset: number): string {
   return /^[ \t]*/.exec(text.slice(start))?.[0] ?? "";
 }
 
+/**
+ * The lines `from`..`to` (line starts) of an entry that is removed, grown to take the comment
+ * lines right above it, at its own indent, with it: they describe the entry, and left behind
+ * they would describe whatever comes next. When a blank line is then on both sides, one goes
+ * too, so that removing a block leaves no double gap.
+ */
+export function entryLines(text: string, from: number, to: number): [number, number] {
+  const indent = indentOfLine(text, from);
+  let start = from;
+  while (start > 0) {
+    const above = lineStart(text, start - 1);
+    const line = text.slice(above, start - 1).replace(/\r$/, "");
+    if (!line.startsWith(`${indent}#`)) break;
+    start = above;
+  }
+  const blank = (a: number, b: number) => text.slice(a, b).trim() === "";
+  const before = start > 0 ? lineStart(text, start - 1) : undefined;
+  const after = nextLineStart(text, to);
+  if (before !== undefined && to < text.length && blank(before, start) && blank(to, after))
+    return [start, after];
+  return [start, to];
+}
+
 /** Whether `start`..`end` lies on one line. */
 export function oneLine(text: string, start: number, end: number): boolean {
   return !text.slice(start, end).includes("\n");

@@ -90,7 +90,11 @@ function chooseSubnet(subnets: readonly Data[], wanted: string | undefined): Res
   const [only] = subnets;
   if (subnets.length === 1 && only) return { ok: true, value: only, warnings: [] };
   if (subnets.length === 0)
-    return failure(["subnets"], "the ACL has no subnet to add the peer to; add one first");
+    return failure(
+      ["subnets"],
+      "the ACL has no subnet to add the peer to; add one first",
+      "edit-failed",
+    );
   return failure(
     ["subnets"],
     `the ACL has ${subnets.length} subnets: choose one with --subnet (${names.join(", ")})`,
@@ -99,11 +103,11 @@ function chooseSubnet(subnets: readonly Data[], wanted: string | undefined): Res
 
 /** The edits that add peer `options.name` to the ACL `data` (a valid ACL). */
 export function planAddPeer(data: unknown, options: AddPeerOptions): Result<AddedPeer> {
-  if (!isRecord(data)) return failure([], "expected the ACL to be an object");
+  if (!isRecord(data)) return failure([], "expected the ACL to be an object", "invalid-value");
   const peers = list(data.peers);
   if (options.name === "") return failure(["peers"], "expected a peer name");
   if (peers.some((p) => named(p) === options.name))
-    return failure(["peers"], `there is already a peer ${q(options.name)}`);
+    return failure(["peers"], `there is already a peer ${q(options.name)}`, "duplicate-name");
   const chosen = chooseSubnet(list(data.subnets).filter(isRecord), options.subnet);
   if (!chosen.ok) return chosen;
   const subnet = chosen.value;

@@ -21,16 +21,17 @@
  * Policy tests: a test `from: P` goes; a target naming P (`P`, `P.subnet`, with or without a
  * service) goes from `reaches` and `notReaches` (an assertion about a peer that does not exist
  * proves nothing); a test left with no target goes. A routed target (`192.168.10.0/24`) names a
- * network, not the peer: it stays even when P routed it, with a notice saying which peer routes
- * it now, or that none does (`check` then reports it), since dropping a `notReaches` on a network
- * could hide a way in that another route opens later. Other peers' `exitNode: P` goes, and so
+ * network, not the peer: it stays when another peer's routes hold it, with a notice saying which;
+ * when P was its only router it goes too, with a notice, as the ACL's parser reads a test's target
+ * only where some peer routes it (the removed line says to write it again with the next router). Other peers' `exitNode: P` goes, and so
  * does a subnet's `relay: P`.
  */
 
-import { resolveTarget, splitService } from "../analysis/policy.js";
 import { type PathSegment, type Result, renderPath } from "../core/diagnostics.js";
+import { didYouMean } from "../core/did-you-mean.js";
 import { addressRange, rangeHolds } from "../network/cidr.js";
 import type { Network } from "../network/model.js";
+import { splitService } from "../network/service.js";
 import { type Data, failure, isRecord, list, named } from "./acl-data.js";
 import type { AclChange } from "./acl-file.js";
 import type { EditOp } from "./ops.js";
@@ -70,13 +71,6 @@ function filterEdits(filters: unknown, peer: string): { dead: boolean; dropped: 
     dead: false,
     dropped: items.flatMap((f, i) => (namesPeer(f, peer, "not") ? [i] : [])),
   };
-}
-
-/** Whether a policy-test target names `peer`: `peer`, `peer.subnet`, each with a service. */
-function targetNamesPeer(target: string, peer: string): boolean {
-  const { name } = splitService(target);
-  // Peer names hold no dot, so `peer.subnet` splits at the first one; an address is a network.
-  return name === peer || (name.startsWith(`${peer}.`) && addressRange(name) === undefined);
 }
 
 /** The peers other than `peer` whose routes hold all of the routed target `text`. */
@@ -224,54 +218,62 @@ function ruleEdits(plan: Plan, rules: unknown, gone: Gone) {
   });
 }
 
-function testEdits(plan: Plan, tests: unknown, network: Network, peer: string) {
-  list(tests).forEach((t, i) => {
-    if (!isRecord(t)) return;
-    if (t.from === peer) {
-      plan.remove(["tests", i], `it tested what peer ${q(peer)} reaches`);
-      return;
+/** The policy tests' edits: read from the network, whose parser resolved every target. */
+function testEdits(plan: Plan, network: Network, peer: string) {
+  for (const test of network.policyTests ?? []) {
+    if (test.from === peer) {
+      plan.remove(["tests", test.index], `it tested what peer ${q(peer)} reaches`);
+      continue;
     }
-    const gone: PathSegment[][] = [];
+    const gone: { path: PathSegment[]; why: string }[] = [];
     let left = 0;
-    for (const key of ["reaches", "notReaches"] as const)
-      list(t[key]).forEach((target, j) => {
-        const path = ["tests", i, key, j];
-        if (typeof target !== "string") left++;
-        else if (targetNamesPeer(target, peer)) gone.push(path);
-        else {
-          left++;
-          const resolved = resolveTarget(network, target);
-          if (typeof resolved === "string" || resolved.peer !== peer) return;
-          // A network that P's route delivered: it stays (see the module's comment).
-          const routers = otherRouters(network, target, peer);
-          plan.notices.push(
-            `kept ${renderPath(path)} (${q(target)}): it names a network, not a peer; ${q(peer)} routed it, ${
-              routers.length > 0
-                ? `and now the routes of ${routers.map((r) => q(r)).join(", ")} hold it`
-                : "and no other peer does, so `check` reports it until one does or the test is changed"
-            }`,
-          );
-        }
-      });
-    if (gone.length === 0) return;
-    if (left === 0) {
-      plan.remove(["tests", i], `every target of it was peer ${q(peer)}`);
-      return;
+    for (const { path, text, target } of [...test.reaches, ...test.notReaches]) {
+      // `peer` or `peer.subnet`: the target goes with the peer.
+      if (target.peer === peer && target.network === undefined) {
+        gone.push({ path: [...path], why: `peer ${q(peer)} is gone` });
+        continue;
+      }
+      if (target.peer !== peer) {
+        left++;
+        continue;
+      }
+      // A network that P's route delivered: it stays while another peer routes it (see the
+      // module's comment); routed by nobody, it could not be read any more, so it goes.
+      const routers = otherRouters(network, text, peer);
+      if (routers.length === 0) {
+        gone.push({
+          path: [...path],
+          why: `${q(text)} names a network only ${q(peer)} routed, and a test may name only what some peer routes (write it again once another peer routes it)`,
+        });
+        continue;
+      }
+      left++;
+      plan.notices.push(
+        `kept ${renderPath(path)} (${q(text)}): it names a network, not a peer; ${q(peer)} routed it, and now the routes of ${routers.map((r) => q(r)).join(", ")} hold it`,
+      );
     }
-    for (const path of gone) plan.remove(path, `peer ${q(peer)} is gone`);
-  });
+    if (gone.length === 0) continue;
+    if (left === 0) {
+      plan.remove(
+        ["tests", test.index],
+        `every target of it was peer ${q(peer)} or what it routed`,
+      );
+      continue;
+    }
+    for (const { path, why } of gone) plan.remove(path, why);
+  }
 }
 
 /** The edits that remove peer `name` and every reference to it from the ACL `data`. */
 export function planRemovePeer(data: unknown, network: Network, name: string): Result<AclChange> {
-  if (!isRecord(data)) return failure([], "expected the ACL to be an object", "usage");
+  if (!isRecord(data)) return failure([], "expected the ACL to be an object", "invalid-value");
   const peers = list(data.peers);
   const index = peers.findIndex((p) => named(p) === name);
   if (index < 0) {
-    const known = peers.map(named).filter((n) => n !== undefined);
+    const known = peers.map(named).filter((n) => n !== undefined) as string[];
     return failure(
       ["peers"],
-      `no peer ${q(name)} (peers: ${
+      `no peer ${q(name)}${didYouMean(name, known)} (peers: ${
         known
           .slice(0, 10)
           .map((n) => q(n))
@@ -307,7 +309,7 @@ export function planRemovePeer(data: unknown, network: Network, name: string): R
   });
   connectionEdits(plan, data.connections, name);
   ruleEdits(plan, data.rules, goneWith(data, peers, index, name));
-  testEdits(plan, data.tests, network, name);
+  testEdits(plan, network, name);
   const ops = [...plan.ops].sort((x, y) => comparePaths(pathOf(x), pathOf(y)));
   return { ok: true, value: { ops, notices: plan.notices }, warnings: [] };
 }

@@ -10,6 +10,7 @@ import {
   EditError,
   type EditOp,
   type EditPath,
+  entryLines,
   type FormatEditor,
   indentOfLine,
   lineStart,
@@ -226,7 +227,7 @@ function removeItem(text: string, program: AST.TOMLProgram, path: EditPath, inde
     const table = found.tables[index];
     if (!table) throw new EditError(`${renderEditPath([...path, index])} is not in the file`);
     const from = lineStart(text, table.range[0]);
-    let out = splice(text, from, subtreeEnd(text, program, table), "");
+    let out = splice(text, ...entryLines(text, from, subtreeEnd(text, program, table)), "");
     if (found.tables.length === 1) {
       // The last table of the list: the key stays, as an empty list.
       const [key] = path;
@@ -248,10 +249,7 @@ function removeKey(text: string, program: AST.TOMLProgram, path: EditPath, key: 
     const kv = found.table.body.find(
       (n): n is AST.TOMLKeyValue => n.type === "TOMLKeyValue" && samePath(keyNames(n.key), [key]),
     );
-    if (kv) {
-      const [from, to] = lineSpan(text, kv);
-      return splice(text, from, to, "");
-    }
+    if (kv) return splice(text, ...entryLines(text, ...lineSpan(text, kv)), "");
   }
   if (found.kind === "value" && found.node.type === "TOMLInlineTable") {
     const index = found.node.body.findIndex((kv) => samePath(keyNames(kv.key), [key]));

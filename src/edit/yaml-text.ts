@@ -23,6 +23,7 @@ import {
   EditError,
   type EditOp,
   type EditPath,
+  entryLines,
   type FormatEditor,
   lineStart,
   nextLineStart,
@@ -184,7 +185,7 @@ function removeItem(doc: ParsedDoc, text: string, path: EditPath, index: number)
     );
   const from = lineStart(text, dashOf(text, item));
   const to = nextLineStart(text, contentEnd(text, item) - 1);
-  if (seq.items.length > 1) return splice(text, from, to, "");
+  if (seq.items.length > 1) return splice(text, ...entryLines(text, from, to), "");
   // The last item: the key keeps an empty list, `key: []`.
   const holder = pairHolding(doc, path);
   if (!holder || !isScalar(holder.key))
@@ -216,7 +217,11 @@ function removeKey(doc: ParsedDoc, text: string, path: EditPath, key: string): s
   // The first key of a list item shares its line with the `-`: the next key takes its place.
   const next = pairs[index + 1];
   if (index === 0 && next) return splice(text, start, rangeOf(next.key)[0], "");
-  return splice(text, lineStart(text, start), nextLineStart(text, end - 1), "");
+  return splice(
+    text,
+    ...entryLines(text, lineStart(text, start), nextLineStart(text, end - 1)),
+    "",
+  );
 }
 
 /** A scalar printed in the quoting style of the one it replaces. */

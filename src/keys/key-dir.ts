@@ -35,7 +35,7 @@ import {
 import { readBounded } from "../io/bounded-read.js";
 import { type HeldLock, LockError, lockDirectory } from "../io/dir-lock.js";
 import type { NetSubnet } from "../network/model.js";
-import { isWireguardKey } from "../network/values.js";
+import { parseWireguardKey, type WireguardKey } from "../network/values.js";
 
 /** Mode of every file in a keys directory, and of the directory itself. */
 export const SECRET_FILE_MODE = 0o600;
@@ -83,7 +83,7 @@ export function presharedKeyRequestPath(subnet: NetSubnet): PathSegment[] {
 const KEY_FILE_MAX_BYTES = 4096;
 
 /** A key read from a file: trimmed, and undefined unless it has the shape of a WireGuard key. */
-export function readKeyFile(file: string): string | undefined {
+export function readKeyFile(file: string): WireguardKey | undefined {
   let text: string;
   try {
     // A regular file of a key's size: a FIFO or device at a key path must not hang or flood us.
@@ -91,8 +91,7 @@ export function readKeyFile(file: string): string | undefined {
   } catch {
     return undefined;
   }
-  const key = text.trim();
-  return isWireguardKey(key) ? key : undefined;
+  return parseWireguardKey(text.trim());
 }
 
 /** Whether a file exists but does not hold a key (so it must not be used or replaced blindly). */
@@ -167,7 +166,7 @@ function writeTemp(path: string, text: string | Uint8Array): string {
 }
 
 /** Key files and their backups: what `tightenSecretFiles` looks after. */
-const SECRET_FILE_NAME = /\.(key|pub|psk|age)(\.[0-9TZ]+(-\d+)?\.bak)?$/;
+const SECRET_FILE_NAME = /\.(key|pub|psk|age)(\.[0-9TZ]+(-\d+)?\.bak|\.removed-[0-9TZ]+(-\d+)?)?$/;
 
 /**
  * Names key files (and backups of them) that others can read. Their modes are left as they

@@ -10,7 +10,16 @@ import { diagnostic, InputError, type Mismatch, type PathSegment } from "../core
 import { describeSecret, isKeyText } from "../core/secrets.js";
 import { derivePublicKey } from "../network/curve25519.js";
 import type { NetPeer, NetSubnet, Network } from "../network/model.js";
-import { isWireguardKey, KEY_PATH_EXPECTED, keyPathProblem } from "../network/values.js";
+import {
+  KEY_PATH_EXPECTED,
+  type KeyPath,
+  keyPathProblem,
+  type PublicKey,
+  parseKeyPath,
+  parsePublicKey,
+  parseWireguardKey,
+  type WireguardKey,
+} from "../network/values.js";
 import { keyFiles, readKeyFile } from "./key-dir.js";
 
 /** What a provider is told about the run and the peer being configured. */
@@ -61,24 +70,31 @@ export function defineKeyProvider(provider: KeyProvider): KeyProvider {
 /** What a provider should have answered, and what it did instead (described, never shown). */
 type Problem = Omit<Mismatch, "context">;
 
-/** What is wrong with a key a provider answered, if anything (never the key itself). */
-function keyProblem(key: unknown): Problem | undefined {
+/**
+ * A key a provider answered, parsed, or what is wrong with it (never the key itself). A
+ * provider is a plugin's code too: its answer is input, read here once.
+ */
+function parseAnswer<K extends WireguardKey>(
+  key: unknown,
+  parse: (text: string) => K | undefined,
+): K | Problem {
   if (typeof key !== "string") return { expected: "a string", received: describeSecret(key) };
-  if (!isWireguardKey(key))
-    return {
+  return (
+    parse(key) ?? {
       expected: "32 bytes in base64 (44 characters, as `wg` prints)",
       received: describeSecret(key),
-    };
-  return undefined;
+    }
+  );
 }
 
 /**
- * What is wrong with a file path a provider answered, if anything. A path goes into files as
+ * A file path a provider answered, parsed, or what is wrong with it. A path goes into files as
  * they are written (a wg-quick PostUp line, a Nix string that nixpkgs puts into a root unit's
  * script): only a safe absolute path may (see `keyPathProblem`), and a key given where its file
- * was meant would be published.
+ * was meant would be published. `known` is the ACL's own path for it, parsed with the ACL.
  */
-function pathProblem(path: unknown): Problem | undefined {
+function parsePathAnswer(path: unknown, known: KeyPath | undefined): KeyPath | Problem {
+  if (path === known && known !== undefined) return known;
   if (typeof path !== "string")
     return { expected: "a file path (a string)", received: describeSecret(path) };
   if (isKeyText(path))
@@ -86,10 +102,12 @@ function pathProblem(path: unknown): Problem | undefined {
       expected: "the path of the file that holds the key",
       received: `what looks like a key itself (${describeSecret(path)})`,
     };
-  const problem = keyPathProblem(path);
-  if (problem !== undefined)
-    return { expected: `${KEY_PATH_EXPECTED} (${problem})`, received: JSON.stringify(path) };
-  return undefined;
+  return (
+    parseKeyPath(path) ?? {
+      expected: `${KEY_PATH_EXPECTED} (${keyPathProblem(path) ?? "refused"})`,
+      received: JSON.stringify(path),
+    }
+  );
 }
 
 /** The ordered providers of one local peer, answering as one. */
@@ -97,23 +115,13 @@ export class PeerKeys {
   readonly #answers: { name: string; answers: PeerKeyAnswers }[];
   readonly #peer: NetPeer;
   readonly #keysDir: string | undefined;
-  readonly #publicKeys = new Map<NetPeer, string>();
-  readonly #checkedPublicKeys: Set<string>;
+  readonly #publicKeys = new Map<NetPeer, PublicKey>();
   /** Whether an answered key file path is in the keys directory (see `namesKeysDirFiles`). */
   #namedKeysDirFile = false;
 
-  /**
-   * `checkedPublicKeys`: public keys found well-formed already, shared by the peers of one run
-   * (a 1000-peer mesh would check each key a thousand times otherwise).
-   */
-  constructor(
-    providers: readonly KeyProvider[],
-    context: KeyProviderContext,
-    checkedPublicKeys: Set<string> = new Set(),
-  ) {
+  constructor(providers: readonly KeyProvider[], context: KeyProviderContext) {
     this.#peer = context.peer;
     this.#keysDir = context.keysDir;
-    this.#checkedPublicKeys = checkedPublicKeys;
     this.#answers = providers.map((p) => ({
       name: p.name,
       answers: p.forPeer(context),
@@ -147,25 +155,24 @@ export class PeerKeys {
     ]);
   }
 
-  publicKeyOf(remote: NetPeer): string {
-    const cached = this.#publicKeys.get(remote);
-    if (cached !== undefined) return cached;
+  publicKeyOf(remote: NetPeer): PublicKey {
+    const known = this.#publicKeys.get(remote);
+    if (known !== undefined) return known;
     for (const { name, answers } of this.#answers) {
-      const key: unknown = answers.publicKeyOf?.(remote);
-      if (key !== undefined && key !== "") {
-        if (typeof key !== "string" || !this.#checkedPublicKeys.has(key)) {
-          const problem = keyProblem(key);
-          if (problem)
-            this.#refuse(
-              name,
-              ["peers", remote.index, "publicKey"],
-              `a bad public key for peer ${JSON.stringify(remote.name)}`,
-              problem,
-            );
-          this.#checkedPublicKeys.add(key as string);
-        }
-        this.#publicKeys.set(remote, key as string);
-        return key as string;
+      const answer: unknown = answers.publicKeyOf?.(remote);
+      if (answer !== undefined && answer !== "") {
+        // The ACL's own key (the `acl` provider's answer) was parsed with the ACL.
+        const key =
+          answer === remote.publicKey ? remote.publicKey : parseAnswer(answer, parsePublicKey);
+        if (typeof key !== "string")
+          this.#refuse(
+            name,
+            ["peers", remote.index, "publicKey"],
+            `a bad public key for peer ${JSON.stringify(remote.name)}`,
+            key,
+          );
+        this.#publicKeys.set(remote, key);
+        return key;
       }
     }
     const hints = this.#answers.flatMap((a) => a.answers.hint?.publicKey?.(remote) ?? []);
@@ -179,20 +186,20 @@ export class PeerKeys {
     ]);
   }
 
-  privateKeyFile(): string {
+  privateKeyFile(): KeyPath {
     for (const { name, answers } of this.#answers) {
-      const file: unknown = answers.privateKeyFile?.();
-      if (file !== undefined && file !== "") {
-        const problem = pathProblem(file);
-        if (problem)
+      const answer: unknown = answers.privateKeyFile?.();
+      if (answer !== undefined && answer !== "") {
+        const file = parsePathAnswer(answer, this.#peer.privateKeyFile);
+        if (typeof file !== "string")
           this.#refuse(
             name,
             ["peers", this.#peer.index, "privateKeyFile"],
             "a bad private key file",
-            problem,
+            file,
           );
-        this.#noteKeysDirFile(file as string);
-        return file as string;
+        this.#noteKeysDirFile(file);
+        return file;
       }
     }
     const hints = this.#answers.flatMap((a) => a.answers.hint?.privateKeyFile?.() ?? []);
@@ -207,36 +214,36 @@ export class PeerKeys {
   }
 
   /** May be unanswered: a subnet without a preshared key is fine. */
-  presharedKeyFile(subnet: NetSubnet): string | undefined {
+  presharedKeyFile(subnet: NetSubnet): KeyPath | undefined {
     for (const { name, answers } of this.#answers) {
-      const file: unknown = answers.presharedKeyFile?.(subnet);
-      if (file !== undefined && file !== "") {
-        const problem = pathProblem(file);
-        if (problem)
+      const answer: unknown = answers.presharedKeyFile?.(subnet);
+      if (answer !== undefined && answer !== "") {
+        const file = parsePathAnswer(answer, subnet.presharedKeyFile);
+        if (typeof file !== "string")
           this.#refuse(
             name,
             ["subnets", subnet.index, "presharedKeyFile"],
             `a bad preshared key file for subnet ${JSON.stringify(subnet.name)}`,
-            problem,
+            file,
           );
-        this.#noteKeysDirFile(file as string);
-        return file as string;
+        this.#noteKeysDirFile(file);
+        return file;
       }
     }
     return undefined;
   }
 
-  /** A key a provider answered, checked; undefined when it has none. */
+  /** A key a provider answered, parsed; undefined when it has none. */
   #checkedKey(
     provider: string,
-    key: unknown,
+    answer: unknown,
     path: PathSegment[],
     what: string,
-  ): string | undefined {
-    if (key === undefined || key === "") return undefined;
-    const problem = keyProblem(key);
-    if (problem) this.#refuse(provider, path, what, problem);
-    return key as string;
+  ): WireguardKey | undefined {
+    if (answer === undefined || answer === "") return undefined;
+    const key = parseAnswer(answer, parseWireguardKey);
+    if (typeof key !== "string") this.#refuse(provider, path, what, key);
+    return key;
   }
 
   /**
@@ -321,7 +328,7 @@ export class PeerKeys {
    */
   checkOwnPrivateKey(privateKey: string, source: string): void {
     const peer = this.#peer;
-    let expected: { key: string; from: string; path: PathSegment[] } | undefined;
+    let expected: { key: PublicKey; from: string; path: PathSegment[] } | undefined;
     if (peer.publicKey !== undefined)
       expected = {
         key: peer.publicKey,
@@ -330,8 +337,9 @@ export class PeerKeys {
       };
     else
       for (const { name, answers } of this.#answers) {
-        const key: unknown = answers.publicKeyOf?.(peer);
-        if (typeof key === "string" && isWireguardKey(key)) {
+        const answer: unknown = answers.publicKeyOf?.(peer);
+        const key = typeof answer === "string" ? parsePublicKey(answer) : undefined;
+        if (key !== undefined) {
           expected = {
             key,
             from: `the public key key provider ${JSON.stringify(name)} gives for ${JSON.stringify(peer.name)}`,

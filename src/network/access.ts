@@ -15,33 +15,12 @@
  * (that is what an exit node is for; rules cannot narrow it yet). Without `rules` nothing is
  * filtered.
  */
-
 import type { Address, Prefix } from "./address.js";
 import { rangesOverlap } from "./cidr.js";
 import type { NetInterface, NetPeer, NetRule, Network } from "./model.js";
 import { interfaceForwards } from "./routing.js";
 import { filterSelects } from "./select.js";
-import { SERVICE } from "./values.js";
-
-/** One entry of `allow`: a protocol and, for tcp and udp, a port range. */
-export interface Service {
-  protocol: "tcp" | "udp" | "icmp" | "any";
-  low?: number;
-  high?: number;
-}
-
-/** The service `allow` names (validated text; anything else is every service). */
-export function parseService(text: string): Service {
-  const m = SERVICE.exec(text);
-  if (!m || text === "*") return { protocol: "any" };
-  if (text === "icmp") return { protocol: "icmp" };
-  const low = Number(m[1]);
-  return {
-    protocol: text.startsWith("tcp") ? "tcp" : "udp",
-    low,
-    high: m[2] === undefined ? low : Number(m[2]),
-  };
-}
+import type { PacketService, Service } from "./service.js";
 
 /** What a rule lets in on one interface: from these sources (to these destinations). */
 export interface Allow {
@@ -65,12 +44,6 @@ export interface InterfaceAccess {
   exitSources: Address[];
   /** Every WireGuard address and routed network: what leaving means not reaching. */
   known: Address[];
-}
-
-/** A packet as a rule sees it: protocol and port (absent: any service at all). */
-export interface PacketService {
-  protocol: "tcp" | "udp" | "icmp";
-  port?: number;
 }
 
 export type Verdict =
@@ -156,6 +129,13 @@ export function hostForwards(interfaces: readonly NetInterface[]): boolean {
   return interfaces.some(interfaceForwards);
 }
 
+/** The peers one side of a rule selects on one subnet, and their host addresses there. */
+interface Selected {
+  /** Each selected peer's addresses: `addresses.slice(start, end)`. */
+  spans: ReadonlyMap<string, readonly [number, number]>;
+  addresses: readonly Address[];
+}
+
 /**
  * The access rules of a network, resolved per host and interface. Build one per network (it
  * keeps what it resolved for the hosts asked about).
@@ -164,6 +144,8 @@ export class AccessRules {
   readonly #network: Network;
   readonly #rules: readonly NetRule[];
   readonly #members = new Map<string, Address[]>();
+  readonly #selections = new Map<string, Selected>();
+  readonly #targetPeers = new Map<number, NetPeer[]>();
   #known: Address[] | undefined;
 
   constructor(network: Network) {
@@ -189,15 +171,48 @@ export class AccessRules {
     return found;
   }
 
-  /** Host addresses of the peers `filters` selects on `subnet`, but `self`. */
-  #addresses(filters: NetRule["from"], subnet: string, self: string): Address[] {
-    const out: Address[] = [];
-    for (const peer of this.#network.peers) {
-      if (peer.name === self || !selects(filters, peer)) continue;
-      const m = peer.memberships.find((x) => x.subnet === subnet);
-      if (m) out.push(...hosts(m.addresses));
+  /**
+   * The peers a rule's `from` selects, in ACL order, each with the host addresses of its
+   * membership of `subnet` (those that are members): computed once per rule and subnet,
+   * so that each interface pays only for the addresses it gets, not for a walk over all peers.
+   */
+  #selected(rule: NetRule, subnet: string): Selected {
+    const key = `${rule.index}\u0000${subnet}`;
+    let found = this.#selections.get(key);
+    if (!found) {
+      const spans = new Map<string, [number, number]>();
+      const addresses: Address[] = [];
+      for (const peer of this.#network.peers) {
+        if (!selects(rule.from, peer)) continue;
+        const m = peer.memberships.find((x) => x.subnet === subnet);
+        if (!m) continue;
+        const start = addresses.length;
+        for (const a of m.addresses) addresses.push(a.host);
+        spans.set(peer.name, [start, addresses.length]);
+      }
+      found = { spans, addresses };
+      this.#selections.set(key, found);
     }
-    return out;
+    return found;
+  }
+
+  /** Host addresses of the peers `rule.from` selects on `subnet`, but `self`. */
+  #addresses(rule: NetRule, subnet: string, self: string): readonly Address[] {
+    const { spans, addresses } = this.#selected(rule, subnet);
+    const span = spans.get(self);
+    // Without self's own addresses; a list self is not in stays shared between interfaces.
+    if (!span) return addresses;
+    return [...addresses.slice(0, span[0]), ...addresses.slice(span[1])];
+  }
+
+  /** The peers `rule.to` selects, with their memberships of the subnets the rule applies to. */
+  #targets(rule: NetRule): readonly NetPeer[] {
+    let found = this.#targetPeers.get(rule.index);
+    if (!found) {
+      found = this.#network.peers.filter((peer) => selects(rule.to, peer));
+      this.#targetPeers.set(rule.index, found);
+    }
+    return found;
   }
 
   /**
@@ -206,8 +221,7 @@ export class AccessRules {
    */
   #destinations(rule: NetRule, self: string): Address[] {
     const out: Address[] = [];
-    for (const peer of this.#network.peers) {
-      if (!selects(rule.to, peer)) continue;
+    for (const peer of this.#targets(rule)) {
       for (const m of peer.memberships) {
         if (!appliesTo(rule, m.subnet)) continue;
         if (peer.name !== self) out.push(...hosts(m.addresses));
@@ -238,9 +252,9 @@ export class AccessRules {
     const forward: Allow[] = [];
     for (const rule of this.#rules) {
       if (!appliesTo(rule, subnet)) continue;
-      const sources = this.#addresses(rule.from, subnet, peer.name);
+      const sources = this.#addresses(rule, subnet, peer.name);
       if (sources.length === 0) continue;
-      const services = rule.allow.map(parseService);
+      const services = rule.allow;
       if (selects(rule.to, peer)) input.push({ rule: rule.index, sources, services });
       const destinations = forwards ? this.#destinations(rule, peer.name) : [];
       if (destinations.length > 0)
@@ -276,9 +290,7 @@ function serves(services: readonly Service[], packet: PacketService | undefined)
     if (s.protocol !== packet.protocol) return false;
     if (s.protocol === "icmp") return true;
     // A query without a port asks whether any port of the protocol is open.
-    return (
-      packet.port === undefined || ((s.low ?? 0) <= packet.port && packet.port <= (s.high ?? 0))
-    );
+    return packet.port === undefined || (s.low <= packet.port && packet.port <= s.high);
   });
 }
 

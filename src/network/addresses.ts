@@ -3,7 +3,7 @@
  * none is written or "auto" asks for it.
  */
 import * as crypto from "node:crypto";
-import { Address } from "./address.js";
+import { Address, type Prefix, prefixOf } from "./address.js";
 import { addressInPrefix } from "./ula.js";
 
 /**
@@ -21,11 +21,23 @@ function sha256Hex(text: string): string {
  * subnet's `ipv6Prefix` (a /64, see ula.ts), that prefix replaces the first 64 bits; the peer's
  * 64 bits stay the original's.
  */
-export function generatedAddress(subnet: string, peer: string, ipv6Prefix?: string): string {
+export function generatedAddress(
+  subnet: string,
+  peer: string,
+  ipv6Prefix?: Prefix | string,
+): string {
   const interfaceId = sha256Hex(peer).slice(0, 16);
-  if (ipv6Prefix !== undefined) return addressInPrefix(ipv6Prefix, interfaceId);
+  if (ipv6Prefix !== undefined) return addressInPrefix(asPrefix(ipv6Prefix), interfaceId);
   const hex = `fd${sha256Hex(subnet).slice(0, 14)}${interfaceId}`;
   return hex.match(/.{4}/g)?.join(":") ?? hex;
+}
+
+/**
+ * A prefix given as text by a caller outside the model (`add-peer` reads the ACL's text): one
+ * `ulaPrefixProblem` accepted, so a failure is a bug upstream.
+ */
+function asPrefix(prefix: Prefix | string): Prefix {
+  return typeof prefix === "string" ? prefixOf(prefix) : prefix;
 }
 
 /**
@@ -33,13 +45,13 @@ export function generatedAddress(subnet: string, peer: string, ipv6Prefix?: stri
  * subnet's `ipv6Prefix` when it has one).
  */
 export function memberAddresses(
-  written: readonly string[] | undefined,
+  written: readonly (Address | "auto")[] | undefined,
   subnet: string,
   peer: string,
-  ipv6Prefix?: string,
+  ipv6Prefix?: Prefix,
 ): Address[] {
   const generated = () => Address.made(generatedAddress(subnet, peer, ipv6Prefix), 6);
   if (written === undefined) return [generated()];
-  const kept = written.filter((a) => a !== "auto").map(Address.of);
+  const kept = written.filter((a) => a !== "auto");
   return kept.length === written.length ? kept : [...kept, generated()];
 }

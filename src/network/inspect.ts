@@ -4,18 +4,29 @@
  */
 
 import type { ConfigTree } from "../core/config-tree.js";
+import { compareNames } from "../core/order.js";
 import { redactSecrets } from "../core/secrets.js";
 import type { Address } from "./address.js";
-import type { Link, NetEndpoint, NetInterface, Network, ResolvedEndpoint } from "./model.js";
+import type {
+  Link,
+  NetEndpoint,
+  NetInterface,
+  NetPeer,
+  Network,
+  ResolvedEndpoint,
+} from "./model.js";
+
+// Every object below is built with its keys in Nix order: the JSON printer then hands whole
+// subtrees to JSON.stringify (see render/printers/json.ts), which matters at a million links.
 
 function endpointData(e: ResolvedEndpoint): ConfigTree {
   return {
     address: e.address,
-    ip: e.ip,
-    port: e.port,
-    persistentKeepalive: e.persistentKeepalive,
-    dynamicEndpointRefreshSeconds: e.dynamicEndpointRefreshSeconds,
     dynamicEndpointRefreshRestartSeconds: e.dynamicEndpointRefreshRestartSeconds,
+    dynamicEndpointRefreshSeconds: e.dynamicEndpointRefreshSeconds,
+    ip: e.ip,
+    persistentKeepalive: e.persistentKeepalive,
+    port: e.port,
     sources: [...e.sources],
   };
 }
@@ -29,14 +40,14 @@ const texts = (list: readonly Address[]) => list.map((a) => a.text);
 function linkData(link: Link): ConfigTree {
   return {
     addresses: texts(link.addresses),
-    endpoint: endpointData(link.endpoint),
     connections: [...link.connections],
-    extraArgs: extra(link.extraArgs),
-    routes: link.routes ? texts(link.routes) : undefined,
-    exitNode: link.exitNode,
+    endpoint: endpointData(link.endpoint),
     exitClient: link.exitClient,
+    exitNode: link.exitNode,
+    extraArgs: extra(link.extraArgs),
     noHandshake: link.noHandshake,
     relayed: link.relayed ? linksData(link.relayed) : undefined,
+    routes: link.routes ? texts(link.routes) : undefined,
   };
 }
 
@@ -48,38 +59,67 @@ function linksData(links: readonly Link[]): ConfigTree {
 
 function interfaceData(iface: NetInterface): ConfigTree {
   return {
-    listenPort: iface.listenPort,
     addresses: texts(iface.addresses),
-    extraArgs: extra(iface.extraArgs),
-    routes: iface.routes ? texts(iface.routes) : undefined,
-    relays: iface.relays,
-    exit: iface.exit ? { peer: iface.exit.peer.name, table: iface.exit.table } : undefined,
-    openFirewall: iface.openFirewall,
     dns: iface.dns ? [...iface.dns] : undefined,
-    mtu: iface.mtu,
+    exit: iface.exit ? { peer: iface.exit.peer.name, table: iface.exit.table } : undefined,
+    extraArgs: extra(iface.extraArgs),
     links: linksData(iface.links),
+    listenPort: iface.listenPort,
+    mtu: iface.mtu,
+    openFirewall: iface.openFirewall,
+    relays: iface.relays,
+    routes: iface.routes ? texts(iface.routes) : undefined,
   };
+}
+
+/** One peer as plain data: its own settings and every interface with its links. */
+function peerData(network: Network, peer: NetPeer): ConfigTree {
+  const interfaces: ConfigTree = {};
+  for (const iface of network.interfaces(peer.name))
+    interfaces[iface.subnet.name] = interfaceData(iface);
+  return {
+    endpoints: endpoints(peer.endpoints),
+    extraArgs: extra(peer.extraArgs),
+    groups: [...peer.groups],
+    interfaces,
+    privateKeyFile: peer.privateKeyFile,
+    publicKey: peer.publicKey,
+    roaming: peer.roaming,
+  };
+}
+
+/** The peers `only` names (all without it), in ACL order. */
+function chosen(network: Network, only?: readonly string[]): readonly NetPeer[] {
+  if (!only) return network.peers;
+  const wanted = new Set(only);
+  return network.peers.filter((p) => wanted.has(p.name));
 }
 
 /** The whole network (or only the named peers' part of it) as plain data. */
 export function networkData(network: Network, only?: readonly string[]): ConfigTree {
-  const wanted = only ? new Set(only) : undefined;
   const peers: ConfigTree = {};
-  for (const peer of network.peers) {
-    if (wanted && !wanted.has(peer.name)) continue;
-    const interfaces: ConfigTree = {};
-    for (const iface of network.interfaces(peer.name))
-      interfaces[iface.subnet.name] = interfaceData(iface);
-    peers[peer.name] = {
-      publicKey: peer.publicKey,
-      privateKeyFile: peer.privateKeyFile,
-      groups: [...peer.groups],
-      endpoints: endpoints(peer.endpoints),
-      extraArgs: extra(peer.extraArgs),
-      roaming: peer.roaming,
-      interfaces,
-    };
-  }
+  for (const peer of chosen(network, only)) peers[peer.name] = peerData(network, peer);
+  return { ...networkDataWithoutPeers(network), peers };
+}
+
+/**
+ * `networkData` in two parts, for printing a peer at a time: everything but the peers, and the
+ * peers in name order (the order the JSON printer puts keys in), each made only when asked.
+ * Only one peer's links are then ever held at once.
+ */
+export function networkJsonParts(
+  network: Network,
+  only?: readonly string[],
+): { rest: ConfigTree; peers: (() => readonly [string, ConfigTree])[] } {
+  const peers = [...chosen(network, only)].sort((x, y) => compareNames(x.name, y.name));
+  return {
+    rest: networkDataWithoutPeers(network),
+    peers: peers.map((peer) => () => [peer.name, peerData(network, peer)] as const),
+  };
+}
+
+/** Everything of `networkData` but its peers. */
+function networkDataWithoutPeers(network: Network): ConfigTree {
   const subnets: ConfigTree = {};
   for (const s of network.subnets)
     subnets[s.name] = {
@@ -107,20 +147,20 @@ export function networkData(network: Network, only?: readonly string[]): ConfigT
     connections: network.connections.map((c) =>
       plain({ a: c.a, b: c.b, subnets: c.subnets, extraArgs: extra(c.extraArgs) }),
     ),
-    peers,
   };
 }
 
 /** A readable summary: every peer, its interfaces, and whom each links to through what. */
 export function networkText(network: Network, only?: readonly string[]): string {
-  const lines = [
-    `ACL ${network.version}: ${count(network.subnets.length, "subnet")}, ${count(network.groups.length, "group")}, ${count(network.peers.length, "peer")}, ${count(network.connections.length, "connection")}`,
-  ];
-  const wanted = only ? new Set(only) : undefined;
-  for (const peer of network.peers) {
-    if (wanted && !wanted.has(peer.name)) continue;
+  return [...networkTextChunks(network, only)].join("");
+}
+
+/** `networkText` a peer at a time, so that no network is ever one string in memory. */
+export function* networkTextChunks(network: Network, only?: readonly string[]): Generator<string> {
+  yield `ACL ${network.version}: ${count(network.subnets.length, "subnet")}, ${count(network.groups.length, "group")}, ${count(network.peers.length, "peer")}, ${count(network.connections.length, "connection")}`;
+  for (const peer of chosen(network, only)) {
     const groups = peer.groups.length ? ` (groups: ${peer.groups.join(", ")})` : "";
-    lines.push("", `peer ${peer.name}${groups}${peer.roaming ? " roaming" : ""}`);
+    const lines = ["", "", `peer ${peer.name}${groups}${peer.roaming ? " roaming" : ""}`];
     const interfaces = network.interfaces(peer.name);
     if (interfaces.length === 0) lines.push("  no subnets");
     for (const iface of interfaces) {
@@ -151,8 +191,9 @@ export function networkText(network: Network, only?: readonly string[]): string 
           );
       }
     }
+    yield lines.join("\n");
   }
-  return `${lines.join("\n")}\n`;
+  yield "\n";
 }
 
 /** "1 subnet", "2 subnets". */

@@ -2,11 +2,26 @@
  * The intermediate model: a network with everything decided (members, addresses, links,
  * endpoints) and nothing rendered. Configurers translate it; check, explain and graph read it.
  */
-import type { Diagnostic } from "../core/diagnostics.js";
+import type { Diagnostic, PathSegment } from "../core/diagnostics.js";
 import type { Address, Prefix } from "./address.js";
+import type { PacketService, Service } from "./service.js";
+import type { KeyPath, PrivateKey, PublicKey } from "./values.js";
+
+/**
+ * A value of free-form ACL data, as the file formats write it: JSON's kinds, and TOML's dates
+ * (which the TOML reader gives as `Date`s).
+ */
+export type AclData =
+  | string
+  | number
+  | boolean
+  | null
+  | Date
+  | readonly AclData[]
+  | { readonly [key: string]: AclData };
 
 /** Free-form data the ACL passes through to plugins. */
-export type ExtraArgs = Record<string, unknown>;
+export type ExtraArgs = { readonly [key: string]: AclData };
 
 /**
  * One filter of a selection (`{type, rule, value}`): peers that are (or are not) the named peer,
@@ -37,7 +52,7 @@ export interface NetSubnet {
   /** Position in the ACL's `subnets`, for messages. */
   index: number;
   endpoints: readonly NetEndpoint[];
-  presharedKeyFile?: string;
+  presharedKeyFile?: KeyPath;
   extraArgs?: ExtraArgs;
   /** Open every member's listen port in its firewall (NixOS). */
   openFirewall?: boolean;
@@ -88,9 +103,9 @@ export interface Membership {
 export interface NetPeer {
   name: string;
   index: number;
-  publicKey?: string;
-  privateKeyFile?: string;
-  privateKey?: string;
+  publicKey?: PublicKey;
+  privateKeyFile?: KeyPath;
+  privateKey?: PrivateKey;
   /** As written (duplicates kept: they take part in endpoint merging as often as written). */
   groups: readonly string[];
   /** Sorted by subnet name, as the original walks them. */
@@ -120,8 +135,8 @@ export interface NetRule {
   index: number;
   from: readonly NetFilter[];
   to: readonly NetFilter[];
-  /** As written: `tcp/22`, `udp/8000-8999`, `icmp`, `*`. */
-  allow: readonly string[];
+  /** Written `tcp/22`, `udp/8000-8999`, `icmp`, `*` (see network/service.ts). */
+  allow: readonly Service[];
   subnets?: readonly string[];
 }
 
@@ -222,9 +237,37 @@ export interface Network {
   missingKeys?(peer: string, interfaces?: readonly NetInterface[]): Diagnostic[];
   /** Warnings found while resolving (so far: resolution is lazy). */
   readonly warnings: readonly Diagnostic[];
-  /**
-   * The ACL's policy tests (`tests`) as written: `check` runs them and validates their shape
-   * itself, since ACL v1 only tolerates the key.
-   */
-  policyTests?: unknown;
+  /** The ACL's policy tests (`tests`), their targets resolved; `check` runs them. */
+  policyTests?: readonly PolicyTest[];
+}
+
+/**
+ * A target of a policy test (`reaches`/`notReaches`) or of `explain`, resolved against the
+ * network: a peer (on one subnet), or an address in a network a peer routes.
+ */
+export interface Target {
+  peer: string;
+  subnet?: string;
+  /** The address a packet to a routed network (or an address in one) is sent to. */
+  network?: Address;
+  /** The packet's protocol and port, when the target names them. */
+  service?: PacketService;
+}
+
+/** One target of a policy test, as written and resolved. */
+export interface PolicyTarget {
+  /** Where it is in the ACL (`tests[0].reaches[1]`). */
+  path: readonly PathSegment[];
+  /** As written (`hub.lan:tcp/22`), for messages. */
+  text: string;
+  target: Target;
+}
+
+/** A policy test: packets from `from` must reach each of `reaches`, and none of `notReaches`. */
+export interface PolicyTest {
+  /** Position in the ACL's `tests`. */
+  index: number;
+  from: string;
+  reaches: readonly PolicyTarget[];
+  notReaches: readonly PolicyTarget[];
 }

@@ -22,3 +22,9 @@ export function peersNamed(network: Network, names?: readonly string[]): Result<
   if (isNonEmpty(unknown)) return { ok: false, diagnostics: unknown };
   return { ok: true, value: found, warnings: [] };
 }
+
+/** `"a", "b", "c", ... (12 in all)`: a list short enough for one message. */
+export function shortList(names: readonly string[], max = 5): string {
+  const shown = names.slice(0, max).map((n) => JSON.stringify(n));
+  return `${shown.join(", ")}${names.length > max ? `, ... (${names.length} in all)` : ""}`;
+}

@@ -5,6 +5,7 @@
  * user's network would be `fd99:d382:c5e3:90c4::/64`), so a host in two of them would carry one
  * prefix on two interfaces; RFC 4193 asks for a random 40-bit global ID, which `init` draws.
  */
+import type { Prefix } from "./address.js";
 import { addressRange } from "./cidr.js";
 
 /** The prefix length of a subnet's prefix: the members' interface IDs fill the other 64 bits. */
@@ -12,13 +13,6 @@ export const ULA_PREFIX_LENGTH = 64;
 
 /** An example, for messages and docs. */
 export const ULA_EXAMPLE = "fd3c:7a91:e5b2:1::/64";
-
-/** The /64 written, as 16 hex digits (leading zeros kept), or undefined when it is none. */
-function networkHex(text: string): string | undefined {
-  const r = addressRange(text);
-  if (r === undefined || r.family !== 6 || !text.includes("/")) return undefined;
-  return (r.address >> 64n).toString(16).padStart(16, "0");
-}
 
 /**
  * What is wrong with `text` as a subnet's `ipv6Prefix`, or undefined when it is one: an IPv6
@@ -53,11 +47,10 @@ export function ulaPrefix(globalId: Uint8Array, subnetId = 1): string {
 /**
  * A generated address in the prefix: its 64 network bits, then `interfaceId` (16 hex digits),
  * written as the original writes generated addresses (eight groups of four, leading zeros kept).
- * `prefix` is one `ulaPrefixProblem` accepts.
+ * `prefix` is one `ulaPrefixProblem` accepts (an IPv6 /64).
  */
-export function addressInPrefix(prefix: string, interfaceId: string): string {
-  const network = networkHex(prefix);
-  if (network === undefined) throw new Error(`not an IPv6 prefix: ${JSON.stringify(prefix)}`);
+export function addressInPrefix(prefix: Prefix, interfaceId: string): string {
+  const network = (prefix.value >> 64n).toString(16).padStart(16, "0");
   const hex = `${network}${interfaceId}`;
   return hex.match(/.{4}/g)?.join(":") ?? hex;
 }

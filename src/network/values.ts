@@ -3,6 +3,7 @@
  * one place so the rest of the code can trust them.
  */
 import { isIPv4, isIPv6 } from "node:net";
+import { isKeyText } from "../core/secrets.js";
 
 const BASE64_KEY = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
 
@@ -10,6 +11,30 @@ const BASE64_KEY = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
 export function isWireguardKey(value: string): boolean {
   return BASE64_KEY.test(value);
 }
+
+declare const keyKind: unique symbol;
+
+/** Whose key it is: a peer's public or private key, or a subnet's preshared key. */
+export type KeyKind = "public" | "private" | "preshared";
+
+/**
+ * A WireGuard key checked once, where it was read (the ACL, a key file, a key provider's
+ * answer): only the parsers below make one, so code that holds one never checks it again.
+ */
+export type WireguardKey<K extends KeyKind = KeyKind> = string & { readonly [keyKind]: K };
+export type PublicKey = WireguardKey<"public">;
+export type PrivateKey = WireguardKey<"private">;
+
+function parseKey<K extends KeyKind>(text: string): WireguardKey<K> | undefined {
+  return isWireguardKey(text) ? (text as WireguardKey<K>) : undefined;
+}
+
+/** The public key `text` is, or undefined when it is no WireGuard key. */
+export const parsePublicKey: (text: string) => PublicKey | undefined = parseKey;
+/** The private key `text` is, or undefined when it is no WireGuard key. */
+export const parsePrivateKey: (text: string) => PrivateKey | undefined = parseKey;
+/** A key of any kind (read where its kind is not known), or undefined when it is none. */
+export const parseWireguardKey: (text: string) => WireguardKey | undefined = parseKey;
 
 /**
  * Whether `value` carries an IPv6 zone ID (`fe80::5%lo`). A zone names an interface of one host,
@@ -68,22 +93,6 @@ export function looksLikeIPv6(address: string): boolean {
   return address.includes(":");
 }
 
-/** What a rule's `allow` entry may say, for messages and the rule language's docs. */
-export const SERVICE_EXPECTED = 'expected "tcp/22", "udp/53", "tcp/8000-8999", "icmp" or "*"';
-
-/** `tcp/22`, `udp/8000-8999`, `icmp`, `*`: the protocol, and for tcp and udp the port or range. */
-export const SERVICE = /^(?:\*|icmp|(?:tcp|udp)\/([0-9]{1,5})(?:-([0-9]{1,5}))?)$/;
-
-/** Whether `text` is a service a rule can allow: ports 1-65535, a range low to high. */
-export function isService(text: string): boolean {
-  const m = SERVICE.exec(text);
-  if (!m) return false;
-  if (m[1] === undefined) return true;
-  const low = Number(m[1]);
-  const high = m[2] === undefined ? low : Number(m[2]);
-  return low >= 1 && high <= 65535 && low <= high;
-}
-
 /**
  * What a key or secret path may be made of. Such a path reaches places that read it as code:
  * nixpkgs' scripted `networking.wireguard` puts it into a root unit's shell script between
@@ -121,4 +130,17 @@ export function keyPathProblem(path: string, absolute = true): string | undefine
   if (body.some((p) => p === "")) return "it has an empty part (// or a trailing /)";
   if (body.some((p) => p === "." || p === "..")) return "it has a . or .. part";
   return undefined;
+}
+
+declare const keyPath: unique symbol;
+
+/**
+ * The path of a key file, checked once where it was read (the ACL, a key provider's answer):
+ * a safe absolute path (`keyPathProblem`) that is not a key pasted in its place.
+ */
+export type KeyPath = string & { readonly [keyPath]: true };
+
+/** The key file path `text` is, or undefined when it is none (see `keyPathProblem`). */
+export function parseKeyPath(text: string): KeyPath | undefined {
+  return !isKeyText(text) && keyPathProblem(text) === undefined ? (text as KeyPath) : undefined;
 }

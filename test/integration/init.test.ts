@@ -98,14 +98,14 @@ test("init refuses a bad pool, a bad port and an unknown extension, writing noth
   for (const [args, code, message] of [
     [
       ["init", join(dir, "a.yaml"), "--pool", "10.0.0.1"],
-      1,
+      2,
       /--pool "10\.0\.0\.1": expected an IPv4 network/,
     ],
-    [["init", join(dir, "a.yaml"), "--pool", "fd00::/64"], 1, /expected an IPv4 network/],
+    [["init", join(dir, "a.yaml"), "--pool", "fd00::/64"], 2, /expected an IPv4 network/],
     [["init", join(dir, "a.yaml"), "--port", "70000"], 2, /--port "70000": expected a port number/],
     [
       ["init", join(dir, "a.txt")],
-      1,
+      2,
       /expected a file name ending in \.yaml, \.yml, \.json, \.toml, \.nix/,
     ],
   ] as const) {

@@ -226,7 +226,7 @@ test("--rotate of an unknown peer is a usage error", async (t) => {
     "--rotate",
     "gamma",
   ]);
-  assert.equal(run.code, 1);
+  assert.equal(run.code, 2);
   assert.match(run.stderr, /--rotate "gamma": no such peer/);
   assert.ok(!existsSync(join(dir, "k")));
 });

@@ -336,6 +336,13 @@ test("a merged host never lists its own identities as peers; one device name twi
   assert.match(short.diagnostics[0]?.message ?? "", /both would get interface "wg"/);
 });
 
-test("the network carries the ACL's policy tests for check", () => {
-  assert.deepEqual(network().policyTests, [{ from: "a", reaches: ["two"] }]);
+test("the network carries the ACL's policy tests for check, their targets resolved", () => {
+  assert.deepEqual(network().policyTests, [
+    {
+      index: 0,
+      from: "a",
+      reaches: [{ path: ["tests", 0, "reaches", 0], text: "two", target: { peer: "two" } }],
+      notReaches: [],
+    },
+  ]);
 });

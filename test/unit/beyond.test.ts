@@ -233,7 +233,6 @@ test("wg-quick: AllowedIPs carry routes and default routes; the exit peer masque
       "",
       "[Interface]",
       "Address = 10.8.0.3/24",
-      "ListenPort = 51821",
       "PostUp = wg set %i private-key '/etc/wg/laptop.key'",
       "",
       ...HOME_WG_QUICK_PEER,
@@ -284,7 +283,7 @@ test("networkd-files: mark, table, rules, routes, masquerade and forwarding", ()
   const laptop = files("networkd-files", "laptop");
   assert.match(
     laptop["50-vpn.netdev"] ?? "",
-    /\[WireGuard\]\nListenPort=51821\nPrivateKeyFile=\/etc\/wg\/laptop\.key\nFirewallMark=51821\nRouteTable=51821\n/,
+    /\[WireGuard\]\nPrivateKeyFile=\/etc\/wg\/laptop\.key\nFirewallMark=51821\nRouteTable=51821\n/,
   );
   assert.match(
     laptop["50-vpn.netdev"] ?? "",

@@ -77,9 +77,18 @@ test("graph --out takes the format from the extension", () =>
       assert.equal(ran.code, 0, ran.stderr);
       assert.match(readFileSync(join(dir, file), "utf8"), start, file);
     }
-    const unknown = await wirenixInProcess(["graph", spoke, "--out", join(dir, "net.png")]);
+    const unknown = await wirenixInProcess(["graph", spoke, "--out", join(dir, "net.txt")]);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /cannot tell the format from the extension/);
+    // A picture Graphviz draws: the pipe that makes it, for this ACL and this file.
+    const png = await wirenixInProcess(["graph", spoke, "--out", join(dir, "net.png")]);
+    assert.equal(png.code, 2);
+    assert.ok(
+      png.stderr.includes(
+        `wirenix graph ${spoke} --format dot | dot -Tpng -o ${join(dir, "net.png")}`,
+      ),
+      png.stderr,
+    );
   }));
 
 test("one subnet is 1 subnet", async () => {

@@ -112,7 +112,17 @@ test("homelab: no shared subnet", async () => {
   const text = await wirenixInProcess(["explain", homelab, "laptop", "nas"]);
   assert.equal(
     text.stdout,
-    '"laptop" and "nas" are not linked: they share no subnet ("laptop": roam; "nas": lab)\n',
+    [
+      '"laptop" and "nas" are not linked: they share no subnet ("laptop": roam; "nas": lab)',
+      "",
+      // The way a packet takes is part of every answer, as with a service or `nas.lab`.
+      'packets from "laptop" to "nas" (any service): do not arrive (the ACL has no rules: links carry everything)',
+      "  to 10.10.0.2: dropped",
+      '    "laptop" drops it: "laptop" has no route to "10.10.0.2"',
+      "  to fda5:1146:d380:77ff:047d:e0f5:43c7:e359: dropped",
+      '    "laptop" drops it: "laptop" has no route to "fda5:1146:d380:77ff:047d:e0f5:43c7:e359"',
+      "",
+    ].join("\n"),
   );
 });
 

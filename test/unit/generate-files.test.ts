@@ -45,18 +45,17 @@ async function wirenix(...argv: string[]) {
 
 const mode = (path: string) => statSync(path).mode & 0o777;
 
-test("--out writes DIR/<peer>/<files>, a .conf 0600 in a 0700 directory, and prints nothing", () =>
+test("--out writes DIR/<peer>/<files>, a .conf 0600 in a 0700 directory, and says so in one line", () =>
   withTempDir(async (dir) => {
     const out = join(dir, "out");
     const run = await wirenix("generate", aclFile(dir), "--configurer", "wg-quick", "--out", out);
     assert.equal(run.code, 0, run.err);
     assert.equal(run.out, "");
+    const lines = run.err.split("\n").filter(Boolean);
+    assert.equal(lines.at(-1), `wirenix: wrote 2 hosts into ${out} (wg-quick: <host>/): a, b`);
     assert.ok(
-      run.err
-        .split("\n")
-        .filter(Boolean)
-        .every((line) => line.startsWith("wirenix: warning:")),
-      "only warnings",
+      lines.slice(0, -1).every((line) => line.startsWith("wirenix: warning:")),
+      "only warnings besides",
     );
     assert.deepEqual(readdirSync(out).sort(), [".wirenix-manifest.json", "a", "b"]);
     assert.deepEqual(readdirSync(join(out, "a")).sort(), ["hosts", "lan.conf"]);

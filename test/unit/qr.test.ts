@@ -97,7 +97,6 @@ function expected(psk?: string): string {
     "",
     "[Interface]",
     "Address = 10.8.0.3/24",
-    "ListenPort = 51821",
     `PrivateKey = ${phone.privateKey}`,
     "",
     "[Peer]",

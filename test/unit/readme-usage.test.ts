@@ -13,12 +13,12 @@ import { wirenixInProcess } from "../support/run.js";
 function readmeUsage(): Map<string, Set<string>> {
   const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
   const section = readme.slice(readme.indexOf("\n## Usage\n"));
-  const block = /```\n([\s\S]*?)```/.exec(section)?.[1];
+  const block = /```\n(wirenix [\s\S]*?)```/.exec(section)?.[1];
   assert.ok(block, "README has a usage block under ## Usage");
   const usage = new Map<string, Set<string>>();
   let current: Set<string> | undefined;
   for (const line of block.split("\n")) {
-    const start = /^wirenix ((?:keys )?[a-z-]+)/.exec(line);
+    const start = /^wirenix ((?:keys |lab )?[a-z-]+)/.exec(line);
     if (start?.[1] !== undefined && !line.startsWith("wirenix --help")) {
       current = new Set();
       usage.set(start[1], current);
@@ -47,12 +47,18 @@ const COMMANDS = [
   "check",
   "explain",
   "graph",
+  "diff",
+  "report",
   "keys generate",
   "keys encrypt",
   "qr",
   "init",
   "add-peer",
   "remove-peer",
+  "lab",
+  "lab down",
+  "lab exec",
+  "completion",
 ];
 
 test("the README's usage lines name every command", () => {

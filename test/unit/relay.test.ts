@@ -69,7 +69,6 @@ test("a relayed pair: each has the other's addresses on its entry for the relay,
     [
       ...HEAD,
       "Address = 10.42.0.2/24",
-      "ListenPort = 51820",
       "PostUp = wg set %i private-key '/k/bob'",
       "",
       "[Peer]",

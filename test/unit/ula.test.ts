@@ -8,6 +8,7 @@ import { parseAcl } from "../../src/acl/parse.js";
 import { validateAclV1 } from "../../src/acl/v1/validate.js";
 import { createRegistry } from "../../src/app/registry.js";
 import { renderPath } from "../../src/core/diagnostics.js";
+import { Address, prefixOf } from "../../src/network/address.js";
 import { generatedAddress, memberAddresses } from "../../src/network/addresses.js";
 import { ulaPrefix, ulaPrefixProblem } from "../../src/network/ula.js";
 import { meshAcl } from "../support/acl.js";
@@ -32,9 +33,12 @@ test("generated addresses in a prefix keep the original's interface ID", () => {
     "fd00:000f:0001:0001:15b1:8a72:4325:7695",
   );
   assert.deepEqual(
-    memberAddresses(["10.0.0.1", "auto"], "simple", "node2", "fd3c:7a91:e5b2:1::/64").map(
-      (a) => a.text,
-    ),
+    memberAddresses(
+      [Address.of("10.0.0.1"), "auto"],
+      "simple",
+      "node2",
+      prefixOf("fd3c:7a91:e5b2:1::/64"),
+    ).map((a) => a.text),
     ["10.0.0.1", "fd3c:7a91:e5b2:0001:15b1:8a72:4325:7695"],
   );
 });

@@ -3,9 +3,8 @@
  * model's objects (members, addresses, filters and endpoints as the model types them), then
  * assembled by network/build.ts.
  */
-
 import { compareNames } from "../../core/order.js";
-import { prefixOf } from "../../network/address.js";
+import type { Prefix } from "../../network/address.js";
 import { memberAddresses } from "../../network/addresses.js";
 import { assembleNetwork, withOptional } from "../../network/assemble.js";
 import type {
@@ -27,7 +26,7 @@ import type { AclV1 } from "./schema.js";
  */
 export function buildNetwork(acl: AclV1): Network {
   // A peer's generated addresses use its subnet's ipv6Prefix; names are unique, so one each.
-  const ipv6Prefixes = new Map<string, string>();
+  const ipv6Prefixes = new Map<string, Prefix>();
   for (const s of acl.subnets ?? [])
     if (s.name !== undefined && s.ipv6Prefix !== undefined) ipv6Prefixes.set(s.name, s.ipv6Prefix);
   const peers: NetPeer[] = acl.peers.map((p, index) => {
@@ -47,7 +46,7 @@ export function buildNetwork(acl: AclV1): Network {
         };
         return withOptional(m, {
           extraArgs: written?.extraArgs,
-          routes: written?.routes?.map(prefixOf),
+          routes: written?.routes,
           exitNode: written?.exitNode,
           openFirewall: written?.openFirewall,
           dns: written?.dns,
@@ -89,8 +88,8 @@ export function buildNetwork(acl: AclV1): Network {
         presharedKeyFile: s.presharedKeyFile,
         extraArgs: s.extraArgs,
         openFirewall: s.openFirewall,
-        ipv4Pool: s.ipv4Pool === undefined ? undefined : prefixOf(s.ipv4Pool),
-        ipv6Prefix: s.ipv6Prefix === undefined ? undefined : prefixOf(s.ipv6Prefix),
+        ipv4Pool: s.ipv4Pool,
+        ipv6Prefix: s.ipv6Prefix,
         relay: s.relay,
         dns: s.dns,
         mtu: s.mtu,

@@ -1,10 +1,10 @@
-/** The ACL v1 parser: validate, then build the network. */
-
-import { isNonEmpty } from "../../core/diagnostics.js";
+/** The ACL v1 parser: validate, build the network, resolve its policy tests. */
+import { Diagnostics, isNonEmpty } from "../../core/diagnostics.js";
 import { exitNodeProblems } from "../../network/routing.js";
 import { defineParser } from "../parser.js";
 import { buildNetwork } from "./network.js";
-import { validateAclV1 } from "./validate.js";
+import { resolvePolicyTests } from "./policy-test-targets.js";
+import { inDocumentOrder, validateAclV1 } from "./validate.js";
 
 export const v1Parser = defineParser({
   version: "v1",
@@ -15,8 +15,13 @@ export const v1Parser = defineParser({
     const network = buildNetwork(validated.value);
     const problems = exitNodeProblems(network);
     if (isNonEmpty(problems)) return { ok: false, diagnostics: problems };
-    if (typeof data === "object" && data !== null && "tests" in data)
-      network.policyTests = (data as { tests: unknown }).tests;
-    return { ok: true, value: network, warnings: validated.warnings };
+    const report = new Diagnostics();
+    report.items.push(...validated.warnings);
+    const tests = resolvePolicyTests(network, validated.value.tests, report);
+    // Test by test, each test's unknown keys first, then its problems as they were found.
+    inDocumentOrder(data, report.items, 2);
+    if (report.hasErrors) return { ok: false, diagnostics: report.failure };
+    if (validated.value.tests !== undefined) network.policyTests = tests;
+    return { ok: true, value: network, warnings: report.warnings };
   },
 });

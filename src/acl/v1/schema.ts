@@ -4,20 +4,23 @@
  */
 import * as v from "valibot";
 import { isKeyText } from "../../core/secrets.js";
+import { Address, type Prefix, parsePrefix } from "../../network/address.js";
+import type { AclData } from "../../network/model.js";
+import { parseService, SERVICE_EXPECTED } from "../../network/service.js";
 import { ulaPrefixProblem } from "../../network/ula.js";
 import {
   hasZoneId,
-  isAddressOrCidr,
   isEndpointHost,
   isIPAddress,
-  isIPv4Cidr,
-  isService,
-  isWireguardKey,
   KEY_PATH_EXPECTED,
   keyPathProblem,
-  SERVICE_EXPECTED,
+  parseKeyPath,
+  parsePrivateKey,
+  parsePublicKey,
+  type WireguardKey,
   ZONE_ID_EXPECTED,
 } from "../../network/values.js";
+import { POLICY_TEST_KEYS, PolicyTestsSchema, type WrittenPolicyTests } from "./policy-tests.js";
 
 /**
  * Names become host names (`peer.subnet`), file names, Nix attribute names and interface names,
@@ -43,6 +46,20 @@ const name = (what: "peer" | "group" | "subnet") =>
       `expected a safe ${what} name (${safeNameRule(what === "subnet")})`,
     ),
   );
+
+/**
+ * A pipe step that turns checked text into its value, or reports `message` where the text
+ * cannot be read: what the schema outputs is the value, never text to be parsed again.
+ */
+export const parsed = <T>(parse: (text: string) => T | undefined, message: string) =>
+  v.rawTransform<string, T>(({ dataset, addIssue, NEVER }) => {
+    const value = parse(dataset.value);
+    if (value === undefined) {
+      addIssue({ message });
+      return NEVER;
+    }
+    return value;
+  });
 
 const integer = (min: number, max: number) => {
   const expected = `expected an integer ${min}-${max}`;
@@ -88,7 +105,32 @@ const keyed = <T extends v.GenericSchema>(value: T, message: string) =>
     v.record(v.string(), value, message),
   );
 
-const extraArgs = keyed(v.unknown(), "expected an object (free-form extraArgs)");
+/** Whether `value` is free-form data the file formats can write (see `AclData`). */
+function isAclData(value: unknown): value is AclData {
+  if (value === null || value instanceof Date) return true;
+  switch (typeof value) {
+    case "string":
+    case "number":
+    case "boolean":
+      return true;
+    case "object":
+      return (Array.isArray(value) ? value : Object.values(value)).every(isAclData);
+    default:
+      return false;
+  }
+}
+
+/**
+ * Free-form data, checked to be what the file formats write and kept as it is (the same
+ * object): it reaches plugins and outputs unchanged, and nothing downstream holds data of no
+ * type.
+ */
+const aclData = v.custom<AclData>(
+  isAclData,
+  "expected free-form data: strings, numbers, true or false, null, dates, lists and objects",
+);
+
+const extraArgs = keyed(aclData, "expected an object (free-form extraArgs)");
 
 const list = <T extends v.GenericSchema>(item: T, what: string) =>
   v.array(item, `expected a list of ${what}`);
@@ -139,13 +181,13 @@ export const EndpointSchema = v.object(
   "expected an endpoint object { ip?, port?, match?, persistentKeepalive?, ... }",
 );
 
-const wireguardKey = (what: string) =>
+const wireguardKey = <K extends WireguardKey>(
+  what: string,
+  parse: (text: string) => K | undefined,
+) =>
   v.pipe(
     v.string(`expected a ${what} (a string)`),
-    v.check(
-      isWireguardKey,
-      `expected a ${what}: 32 bytes in base64, 44 characters, as \`wg\` prints`,
-    ),
+    parsed(parse, `expected a ${what}: 32 bytes in base64, 44 characters, as \`wg\` prints`),
   );
 
 /**
@@ -166,13 +208,16 @@ const keyFilePath = v.pipe(
     (issue) =>
       `expected ${KEY_PATH_EXPECTED} (${keyPathProblem(issue.input as string) ?? "refused"})`,
   ),
+  // The checks above tell what is wrong; this makes the value, and fails only where they did.
+  parsed(parseKeyPath, `expected ${KEY_PATH_EXPECTED}`),
 );
 
+/** A member's address: the address written (bare or with `/length`), or "auto". */
 const address = v.pipe(
   v.string("expected an address (a string)"),
   noZoneId,
-  v.check(
-    unlessZoned((s) => s === "auto" || isAddressOrCidr(s)),
+  parsed<Address | "auto">(
+    (s) => (s === "auto" ? s : Address.parse(s)),
     'expected an IPv4 or IPv6 address, optionally with /prefix-length, or "auto"',
   ),
 );
@@ -181,14 +226,14 @@ const address = v.pipe(
 const prefix = v.pipe(
   v.string("expected a network prefix (a string)"),
   noZoneId,
-  v.check(
-    unlessZoned((s) => s.includes("/") && isAddressOrCidr(s)),
+  parsed(
+    parsePrefix,
     'expected an IPv4 or IPv6 network with its prefix length, like "192.168.10.0/24"',
   ),
   // Routed like any prefix, a default route would also capture the tunnel's own packets to
   // the endpoint; exitNode sets up the policy routing that avoids that.
   v.check(
-    (s) => Number(s.slice(s.indexOf("/") + 1)) !== 0,
+    (p: Prefix) => p.prefixLength !== 0,
     "expected a network, not a default route: to send all traffic through a peer, set exitNode on the peers that do",
   ),
 );
@@ -280,9 +325,9 @@ export const PeerSchema = v.object(
     // Read lazily: for this peer's own configuration, for the peers it links to, and by subnet
     // filters.
     subnets: v.optional(keyed(PeerSubnetSchema, "expected an object keyed by subnet name")),
-    publicKey: v.optional(wireguardKey("public key")),
+    publicKey: v.optional(wireguardKey("public key", parsePublicKey)),
     privateKeyFile: v.optional(keyFilePath),
-    privateKey: v.optional(wireguardKey("private key")),
+    privateKey: v.optional(wireguardKey("private key", parsePrivateKey)),
     groups: v.optional(list(v.string("expected a group name (a string)"), "group names")),
     endpoints: v.optional(list(EndpointSchema, "endpoints")),
     extraArgs: v.optional(extraArgs),
@@ -328,7 +373,10 @@ export const SubnetSchema = v.object(
     ipv4Pool: v.optional(
       v.pipe(
         v.string("expected an IPv4 network (a string)"),
-        v.check(isIPv4Cidr, 'expected an IPv4 network with its prefix length, like "10.0.0.0/24"'),
+        parsed((s) => {
+          const prefix = parsePrefix(s);
+          return prefix?.family === 4 ? prefix : undefined;
+        }, 'expected an IPv4 network with its prefix length, like "10.0.0.0/24"'),
         v.description(
           "The IPv4 network `wirenix add-peer` takes members' addresses from; `check` warns about members' IPv4 addresses outside it. Generation ignores it. Not in the original.",
         ),
@@ -338,10 +386,12 @@ export const SubnetSchema = v.object(
       v.pipe(
         v.string("expected an IPv6 network (a string)"),
         noZoneId,
-        v.rawCheck(({ dataset, addIssue }) => {
-          if (!dataset.typed || hasZoneId(dataset.value)) return;
+        v.rawTransform(({ dataset, addIssue, NEVER }) => {
           const problem = ulaPrefixProblem(dataset.value);
-          if (problem !== undefined) addIssue({ message: `expected ${problem}` });
+          const prefix = parsePrefix(dataset.value);
+          if (problem === undefined && prefix !== undefined) return prefix;
+          addIssue({ message: `expected ${problem ?? "an IPv6 network"}` });
+          return NEVER;
         }),
         v.description(
           "The RFC 4193 /64 (fd00::/8) members' generated IPv6 addresses are in: this prefix, then the 64 bits the original derives from the peer's name. Without it the first 64 bits come from the subnet's name, the same in every network with that name; `wirenix init` writes a random one. Not in the original.",
@@ -407,7 +457,7 @@ export const RuleSchema = v.object(
     from: list(RuleFilterSchema, "filters"),
     to: list(RuleFilterSchema, "filters"),
     allow: list(
-      v.pipe(v.string(SERVICE_EXPECTED), v.check(isService, SERVICE_EXPECTED)),
+      v.pipe(v.string(SERVICE_EXPECTED), parsed(parseService, SERVICE_EXPECTED)),
       "services",
     ),
     subnets: v.optional(list(v.string("expected a subnet name (a string)"), "subnet names")),
@@ -435,6 +485,8 @@ export const AclV1Schema = v.object(
         ),
       ),
     ),
+    // Beyond the original (which ignores unknown keys): see docs/checks.md.
+    tests: v.optional(PolicyTestsSchema),
   },
   "expected the ACL to be an object { version, subnets, groups, peers, connections }",
 );
@@ -449,15 +501,20 @@ export type AclPeer = v.InferOutput<typeof PeerSchema>;
 export type AclSubnet = v.InferOutput<typeof SubnetSchema>;
 export type AclGroup = v.InferOutput<typeof GroupSchema>;
 export type AclConnection = v.InferOutput<typeof ConnectionSchema>;
-/** An ACL v1 exactly as the user wrote it, with its types checked. */
-export type AclV1 = v.InferOutput<typeof AclV1Schema>;
+/**
+ * An ACL v1 as the user wrote it, its types checked and its values read (addresses, prefixes,
+ * keys, services; policy tests with what is wrong in them, see policy-tests.ts).
+ */
+export type AclV1 = Omit<v.InferOutput<typeof AclV1Schema>, "tests"> & {
+  tests?: WrittenPolicyTests;
+};
 
 /**
  * The keys each kind of object knows, for warning about the ones it does not (a typo in an
  * optional key would otherwise vanish silently).
  */
 export const KNOWN_KEYS = {
-  acl: ["version", "subnets", "groups", "peers", "connections", "extraArgs", "rules"],
+  acl: Object.keys(AclV1Schema.entries),
   subnet: Object.keys(SubnetSchema.entries),
   group: Object.keys(GroupSchema.entries),
   peer: Object.keys(PeerSchema.entries),
@@ -466,4 +523,5 @@ export const KNOWN_KEYS = {
   rule: Object.keys(RuleSchema.entries),
   endpoint: Object.keys(EndpointSchema.entries),
   filter: Object.keys(FilterSchema.entries),
+  policyTest: POLICY_TEST_KEYS,
 } as const;

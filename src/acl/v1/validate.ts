@@ -4,12 +4,14 @@
  */
 import * as v from "valibot";
 import {
+  type Diagnostic,
   Diagnostics,
   describeValue,
   type Mismatch,
   type PathSegment,
   type Result,
 } from "../../core/diagnostics.js";
+import { editDistance } from "../../core/did-you-mean.js";
 import { describeSecret, isSecretPath } from "../../core/secrets.js";
 import { RULES, writtenAcl } from "./rules.js";
 import { type AclV1, AclV1Schema, KNOWN_KEYS, withoutZoneId } from "./schema.js";
@@ -90,24 +92,6 @@ function issueMismatch(issue: v.BaseIssue<unknown>): Mismatch {
   return { expected, received };
 }
 
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0] ?? 0;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j] ?? 0;
-      const cost = a[i - 1]?.toLowerCase() === b[j - 1]?.toLowerCase() ? 0 : 1;
-      row[j] = Math.min(above + 1, (row[j - 1] ?? 0) + 1, diagonal + cost);
-      diagonal = above;
-    }
-  }
-  return row[b.length] ?? 0;
-}
-
-/** Keys this version knows nothing of but other tools put in ACLs on purpose. */
-const TOLERATED_TOP_LEVEL: ReadonlySet<string> = new Set(["tests"]);
-
 function warnUnknownKeys(
   value: unknown,
   known: readonly string[],
@@ -116,7 +100,7 @@ function warnUnknownKeys(
 ): void {
   if (!isObject(value)) return;
   for (const key of Object.keys(value)) {
-    if (known.includes(key) || (at.length === 0 && TOLERATED_TOP_LEVEL.has(key))) continue;
+    if (known.includes(key)) continue;
     const close = known.find((k) => editDistance(k, key) <= 2);
     report.warn(
       "unknown-key",
@@ -167,6 +151,9 @@ function unknownKeys(data: unknown, report: Diagnostics): void {
           warnUnknownKeys(f, KNOWN_KEYS.filter, ["connections", i, side, j], report),
         );
   });
+  forEachItem(data.tests, (test, i) =>
+    warnUnknownKeys(test, KNOWN_KEYS.policyTest, ["tests", i], report),
+  );
   forEachItem(data.rules, (rule, i) => {
     warnUnknownKeys(rule, KNOWN_KEYS.rule, ["rules", i], report);
     if (isObject(rule))
@@ -202,6 +189,16 @@ function compareOrder(a: readonly number[], b: readonly number[]): number {
 }
 
 /**
+ * Sorts `items` in the order of the file, whichever layer found them: fixing top-down is how
+ * people read. With `depth`, only the first `depth` steps of each path count (the sort is
+ * stable: items within one such part keep their order).
+ */
+export function inDocumentOrder(data: unknown, items: Diagnostic[], depth?: number): void {
+  const order = new Map(items.map((d) => [d, documentOrder(data, d.path.slice(0, depth))]));
+  items.sort((a, b) => compareOrder(order.get(a) ?? [], order.get(b) ?? []));
+}
+
+/**
  * Checks raw data against ACL v1: shapes and references together, so one run reports every
  * problem of the file (the rules skip the parts the schema rejects).
  */
@@ -224,10 +221,8 @@ export function validateAclV1(data: unknown): Result<AclV1> {
   unknownKeys(data, report);
   const written = writtenAcl(data);
   for (const rule of RULES) rule(written, report);
-  // In the order of the file, whichever layer found them: fixing top-down is how people read.
-  const order = new Map(report.items.map((d) => [d, documentOrder(data, d.path)]));
-  report.items.sort((a, b) => compareOrder(order.get(a) ?? [], order.get(b) ?? []));
+  inDocumentOrder(data, report.items);
   // A failed schema has reported at least one error above.
   if (!parsed.success || report.hasErrors) return { ok: false, diagnostics: report.failure };
-  return { ok: true, value: parsed.output, warnings: report.warnings };
+  return { ok: true, value: parsed.output as AclV1, warnings: report.warnings };
 }

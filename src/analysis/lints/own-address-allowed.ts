@@ -5,7 +5,8 @@
  * `10.0.0.1/24`, where the host `10.0.0.1` was meant).
  * Why: the local peer then sends the whole prefix to that one peer and accepts packets from it
  * that claim the local peer's own address. A route (`routes`) that holds it is a deliberate
- * relay and is not reported.
+ * relay and is not reported. Nor is the same address written on both peers: that is
+ * `duplicate-address`'s error, and "write the bare address" would point the wrong way.
  */
 import type { Lint } from "../lint.js";
 
@@ -20,7 +21,10 @@ export const ownAddressAllowed: Lint = {
       for (const iface of interfaces()[p] ?? []) {
         for (const link of iface.links)
           for (const address of link.addresses) {
-            if (!iface.addresses.some((own) => address.holds(own))) continue;
+            const held = iface.addresses.filter((own) => address.holds(own));
+            if (held.length === 0) continue;
+            if (held.every((own) => own.family === address.family && own.value === address.value))
+              continue;
             report.warn(
               "own-address-allowed",
               ["peers", link.peer.index, "subnets", iface.subnet.name, "ipAddresses"],

@@ -4,6 +4,7 @@
  * the first in subnet-name order is kept, as the original does, and the other is reported.
  */
 import type { NetInterface } from "../../network/model.js";
+import type { IniEntry } from "../printers/ini.js";
 import type { ConfigureContext } from "./configurer.js";
 
 export interface DeviceInterface {
@@ -29,4 +30,18 @@ export function deviceInterfaces(context: ConfigureContext): DeviceInterface[] {
     out.push({ device, iface });
   }
   return out;
+}
+
+/**
+ * The `ListenPort` entry of a file configurer's interface, none for a roaming peer: nobody
+ * dials it (no peer gets an endpoint for it), so a fixed port buys nothing, and a laptop or
+ * phone holding one can clash with another program, or another tunnel behind the same NAT;
+ * WireGuard then picks a free port itself. (The NixOS outputs keep `listenPort`: the original's
+ * shape, and the port the NixOS firewall opens.)
+ */
+export function listenPortEntry(
+  context: ConfigureContext,
+  iface: NetInterface,
+): IniEntry | undefined {
+  return context.peer.roaming === true ? undefined : { key: "ListenPort", value: iface.listenPort };
 }

@@ -24,7 +24,7 @@ import {
   presharedKeyOf,
 } from "./files.js";
 import { GENERATED_NOTICE, hostsFile } from "./hosts-file.js";
-import { type DeviceInterface, deviceInterfaces } from "./interfaces.js";
+import { type DeviceInterface, deviceInterfaces, listenPortEntry } from "./interfaces.js";
 import {
   deviceAccess,
   deviceTableName,
@@ -86,7 +86,7 @@ function networkdFiles(context: ConfigureContext): FileSet {
           {
             name: "WireGuard",
             entries: [
-              { key: "ListenPort", value: iface.listenPort },
+              listenPortEntry(context, iface),
               privateKeyEntry(context),
               iface.exit === undefined
                 ? undefined

@@ -17,11 +17,11 @@ import {
   type Allow,
   hostForwards,
   type InterfaceAccess,
-  type Service,
 } from "../../network/access.js";
 import type { Address } from "../../network/address.js";
 import { blockOf, shortAddressText } from "../../network/cidr.js";
 import type { NetInterface } from "../../network/model.js";
+import type { Service } from "../../network/service.js";
 import type { ConfigureContext } from "./configurer.js";
 import type { DeviceInterface } from "./interfaces.js";
 
@@ -149,9 +149,9 @@ function addressElements(addresses: readonly Address[], family: 4 | 6): string[]
 }
 
 function portElements(services: readonly Service[], protocol: "tcp" | "udp"): string[] {
-  const ranges = services
-    .filter((s) => s.protocol === protocol)
-    .map((s) => ({ start: BigInt(s.low ?? 0), end: BigInt(s.high ?? 0) }));
+  const ranges = services.flatMap((s) =>
+    s.protocol === protocol ? [{ start: BigInt(s.low), end: BigInt(s.high) }] : [],
+  );
   return joined(ranges).map((r) => (r.start === r.end ? `${r.start}` : `${r.start}-${r.end}`));
 }
 

@@ -21,7 +21,7 @@ import {
   presharedKeyOf,
 } from "./files.js";
 import { GENERATED_NOTICE, hostsFile } from "./hosts-file.js";
-import { deviceInterfaces } from "./interfaces.js";
+import { deviceInterfaces, listenPortEntry } from "./interfaces.js";
 import {
   type DeviceAccess,
   deviceAccess,
@@ -202,7 +202,7 @@ function wgQuickFiles(context: ConfigureContext): FileSet {
         value: iface.addresses.map((a) => a.interfaceCidr).join(", "),
         path: ["peers", peer.index, "subnets", iface.subnet.name, "ipAddresses"],
       },
-      { key: "ListenPort", value: iface.listenPort },
+      listenPortEntry(context, iface),
       ...dnsMtuEntries(context, iface),
     ];
     const rules = hooks === "all" ? rulesHooks(context, iface) : { preUp: [], postDown: [] };
@@ -299,7 +299,7 @@ export function phoneConfig(
               value: iface.addresses.map((a) => a.interfaceCidr).join(", "),
               path: ["peers", peer.index, "subnets", subnet, "ipAddresses"],
             },
-            { key: "ListenPort", value: iface.listenPort },
+            listenPortEntry(context, iface),
             ...dnsMtuEntries(context, iface),
             { key: "PrivateKey", value: privateKey, path: ["peers", peer.index], secret: true },
           ],

@@ -1,5 +1,5 @@
 /** The network graph in Graphviz's DOT language (render with `dot -Tsvg`, or `graph --format svg`). */
-import { type GraphNode, type NetworkGraph, nodeNotes, subnetColour } from "./graph.js";
+import { edgeLabel, type GraphNode, type NetworkGraph, nodeNotes, subnetColour } from "./graph.js";
 
 /**
  * A DOT double-quoted string. Inside one, `\` starts Graphviz escapes (`\n`, `\N`), so a literal
@@ -27,10 +27,13 @@ function nodeLine(node: GraphNode, indent: string): string {
 /** The whole network as one undirected DOT graph. */
 export function toDot(graph: NetworkGraph): string {
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+  const legend = graph.summary
+    ? `${graph.summary.peers} peers, ${graph.summary.links} links: peers on the same subnets drawn as one box; dashed box: no peer has an endpoint for them; dashed line: no link can handshake`
+    : "dashed box: no peer has an endpoint for it; dashed line: neither side has an endpoint";
   const lines = [
     "graph wirenix {",
     '  graph [rankdir=LR, fontname="Helvetica", fontsize=10, labelloc=b,',
-    '         label="dashed box: no peer has an endpoint for it; dashed line: neither side has an endpoint"];',
+    `         label=${dotString(legend)}];`,
     '  node [shape=box, style=rounded, fontname="Helvetica", fontsize=11];',
     '  edge [fontname="Helvetica", fontsize=9];',
   ];
@@ -48,7 +51,7 @@ export function toDot(graph: NetworkGraph): string {
     const colour = dotString(subnetColour(graph, edge.subnet));
     const style = edge.handshake ? "" : ", style=dashed";
     lines.push(
-      `  ${edge.from} -- ${edge.to} [label=${dotString(edge.subnet)}, color=${colour}, fontcolor=${colour}${style}];`,
+      `  ${edge.from} -- ${edge.to} [label=${dotString(edgeLabel(edge))}, color=${colour}, fontcolor=${colour}${style}];`,
     );
   }
   lines.push("}");

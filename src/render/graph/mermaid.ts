@@ -1,5 +1,5 @@
 /** The network graph as a Mermaid flowchart, which GitHub and many wikis draw from Markdown. */
-import { type GraphNode, type NetworkGraph, nodeNotes, subnetColour } from "./graph.js";
+import { edgeLabel, type GraphNode, type NetworkGraph, nodeNotes, subnetColour } from "./graph.js";
 
 /**
  * A Mermaid quoted label. Mermaid has no backslash escapes; `"`, `#`, `<` and `>` are written as
@@ -38,7 +38,7 @@ export function toMermaid(graph: NetworkGraph): string {
   const bySubnet = new Map<string, number[]>();
   graph.edges.forEach((edge, index) => {
     const arrow = edge.handshake ? "---" : "-.-";
-    lines.push(`  ${edge.from} ${arrow}|${mermaidLabel(edge.subnet)}| ${edge.to}`);
+    lines.push(`  ${edge.from} ${arrow}|${mermaidLabel(edgeLabel(edge))}| ${edge.to}`);
     const list = bySubnet.get(edge.subnet) ?? [];
     list.push(index);
     bySubnet.set(edge.subnet, list);

@@ -28,9 +28,24 @@ function isPlainObject(value: object): boolean {
 
 const NO_OBJECTS: ReadonlySet<object> = new Set();
 
-/** A nested block printed at the top level, moved right to where it sits. */
-function indentLines(text: string, indent: string): string {
-  return indent === "" ? text : text.replaceAll("\n", `\n${indent}`);
+/**
+ * `JSON.stringify(value, null, 2)` as it sits `indent` deep (a multiple of two spaces): the
+ * value is printed inside as many one-item arrays, which the engine indents itself, and cut out
+ * of them. Moving a printed block right line by line costs a second pass over every byte.
+ */
+function nativePretty(value: object, indent: string): string {
+  if (indent === "") return JSON.stringify(value, null, 2);
+  let wrapped: unknown = value;
+  for (let i = 0; i < indent.length; i += 2) wrapped = [wrapped];
+  const text = JSON.stringify(wrapped, null, 2);
+  // "[\n  [\n    " before the value, "\n  ]\n]" after it, for an indent of four spaces.
+  let before = 0;
+  let after = 0;
+  for (let i = 2; i <= indent.length; i += 2) {
+    before += 2 + i;
+    after += i;
+  }
+  return text.slice(before, text.length - after);
 }
 
 /** What one run's printing keeps (see RunContext). */
@@ -107,9 +122,17 @@ class JsonPrinter {
     return this.#markOwnPrinting(tree, own) ? JSON.stringify(tree) : this.#compactOwn(tree, own);
   }
 
+  /** One value at `indent`, as it prints inside an indented object or array. */
+  pretty(value: ConfigValue, indent: string): string {
+    if (value === null || value === undefined || typeof value !== "object")
+      return this.compact(value, NO_OBJECTS);
+    if (this.#run.isShared(value)) return this.#pretty(value, indent, NO_OBJECTS);
+    return this.prettyTree(value, indent);
+  }
+
   prettyTree(tree: object, indent: string): string {
     const own = new Set<object>();
-    if (this.#markOwnPrinting(tree, own)) return indentLines(JSON.stringify(tree, null, 2), indent);
+    if (this.#markOwnPrinting(tree, own)) return nativePretty(tree, indent);
     return this.#prettyOwn(tree, indent, own);
   }
 
@@ -172,7 +195,7 @@ class JsonPrinter {
       this.#prettyShared.set(value, { indent, text });
       return text;
     }
-    if (!own.has(value)) return indentLines(JSON.stringify(value, null, 2), indent);
+    if (!own.has(value)) return nativePretty(value, indent);
     return this.#prettyOwn(value, indent, own);
   }
 
@@ -213,4 +236,40 @@ export function toJson(value: ConfigValue, run: RunContext = new RunContext()): 
 export function toPrettyJson(value: ConfigValue, run: RunContext = new RunContext()): string {
   if (typeof value !== "object" || value === null) return printer(run).compact(value, NO_OBJECTS);
   return printer(run).prettyTree(value, "");
+}
+
+/**
+ * Indented JSON of `tree` with one more member, `key`, an object too large to print at once:
+ * its entries (in Nix order, each made only when its turn comes) are printed one at a time as
+ * the chunks are taken. The same bytes as `toPrettyJson` of the whole object.
+ */
+export function* prettyJsonChunks(
+  tree: ConfigTree,
+  key: string,
+  entries: Iterable<() => readonly [string, ConfigValue]>,
+  run: RunContext = new RunContext(),
+): Generator<string> {
+  const print = printer(run);
+  const keys = Object.keys(tree).filter((k) => tree[k] !== null && tree[k] !== undefined);
+  keys.push(key);
+  keys.sort(compareNames);
+  let separator = "{\n";
+  for (const k of keys) {
+    if (k !== key) {
+      yield `${separator}  ${jsonString(k)}: ${print.pretty(tree[k], "  ")}`;
+      separator = ",\n";
+      continue;
+    }
+    yield `${separator}  ${jsonString(k)}: `;
+    separator = ",\n";
+    let inner = "{\n";
+    for (const entry of entries) {
+      const [name, value] = entry();
+      if (value === null || value === undefined) continue;
+      yield `${inner}    ${jsonString(name)}: ${print.pretty(value, "    ")}`;
+      inner = ",\n";
+    }
+    yield inner === "{\n" ? "{}" : "\n  }";
+  }
+  yield separator === "{\n" ? "{}" : "\n}";
 }

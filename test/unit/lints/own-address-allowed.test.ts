@@ -20,4 +20,22 @@ lintTable(ownAddressAllowed, [
     },
     expect: [],
   },
+  {
+    name: "the same bare address on two peers is duplicate-address's error, not a prefix to shorten",
+    acl: (acl) => {
+      acl.peers[1].subnets.lan.ipAddresses = [acl.peers[0].subnets.lan.ipAddresses[0]];
+    },
+    expect: [],
+  },
+  {
+    name: "the same address with a prefix on two peers: the duplicate, not the prefix, is the mistake",
+    acl: (acl) => {
+      acl.peers[0].subnets.lan.ipAddresses = ["10.0.0.9/24"];
+      acl.peers[1].subnets.lan.ipAddresses = ["10.0.0.9/24"];
+    },
+    expect: [
+      'warning own-address-allowed at peers[0].subnets.lan.ipAddresses: "a"\'s address "10.0.0.9/24" is AllowedIPs 10.0.0.9/24 on "c", which holds "c"\'s own address on subnet "lan"; write the bare address (or the prefix in `routes` if "a" relays)',
+      'warning own-address-allowed at peers[1].subnets.lan.ipAddresses: "b"\'s address "10.0.0.9/24" is AllowedIPs 10.0.0.9/24 on "c", which holds "c"\'s own address on subnet "lan"; write the bare address (or the prefix in `routes` if "b" relays)',
+    ],
+  },
 ]);

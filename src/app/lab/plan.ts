@@ -1,0 +1,193 @@
+/**
+ * The lab's layout for one network, decided before anything is created: one namespace per peer
+ * on a shared underlay bridge, the underlay addresses each peer is dialled at (the endpoint
+ * addresses the ACL writes, host names resolved to the peer's own underlay address), a
+ * masquerading NAT router in front of every peer no other peer dials, a namespace behind each
+ * network a peer routes (the first address of the network lives there), and "the internet"
+ * behind the exit nodes. The lab's own addresses come from ranges the ACL must not use.
+ */
+import { Address } from "../../network/address.js";
+import { type AddressRange, addressRange, addressText, rangesOverlap } from "../../network/cidr.js";
+import type { Network } from "../../network/model.js";
+
+/** The underlay of the lab: the benchmark range (RFC 2544) and a ULA block, for v4 and v6. */
+export const UNDERLAY_V4 = "198.18.0.0/15";
+export const UNDERLAY_V6 = "fd00:1ab::/32";
+
+/** A point-to-point link between two lab namespaces, with both ends' addresses. */
+export interface LabLink {
+  /** Device names at each end. */
+  devA: string;
+  devB: string;
+  v4A: string;
+  v4B: string;
+  v6A: string;
+  v6B: string;
+}
+
+/** A network a peer routes, emulated by a namespace behind it holding the network's address. */
+export interface LabLan {
+  ns: string;
+  network: string;
+  /** The address inside the network the LAN namespace owns (what policy tests send to). */
+  address: string;
+  link: LabLink;
+}
+
+export interface LabHost {
+  peer: string;
+  ns: string;
+  /** Its address on the bridge (for a peer behind NAT: its router's). */
+  v4: string;
+  v6: string;
+  /** Endpoint addresses the ACL writes for this peer, added to its bridge device. */
+  endpointAddresses: string[];
+  /** Endpoint host names the ACL writes for this peer, resolved to `v4` inside the lab. */
+  endpointNames: string[];
+  /** The NAT router in front of a peer no other peer dials. */
+  nat?: { ns: string; link: LabLink };
+  lans: LabLan[];
+  /** A link to the internet namespace, for exit nodes. */
+  internet?: LabLink;
+}
+
+export interface LabPlan {
+  /** Every namespace name starts with this (`wnl-<run>-`). */
+  prefix: string;
+  bridge: string;
+  internet?: string;
+  hosts: LabHost[];
+}
+
+/** Why a network cannot be emulated; the CLI prints it as one line. */
+export class LabPlanError extends Error {}
+
+/** Every range the ACL itself uses: interface addresses, routes, endpoint addresses. */
+function aclRanges(network: Network): { text: string; range: AddressRange }[] {
+  const out: { text: string; range: AddressRange }[] = [];
+  const add = (text: string) => {
+    const range = addressRange(text);
+    if (range) out.push({ text, range });
+  };
+  for (const peer of network.peers) {
+    for (const m of peer.memberships) {
+      for (const a of m.addresses) add(a.interfaceCidr);
+      for (const r of m.routes ?? []) add(r.text);
+    }
+    for (const e of peer.endpoints) if (e.ip) add(e.ip);
+  }
+  return out;
+}
+
+/** The endpoint addresses and names other peers dial `peer` at, as the generated files write them. */
+function dialledAt(network: Network, peer: string): { addresses: string[]; names: string[] } {
+  const addresses = new Set<string>();
+  const names = new Set<string>();
+  for (const other of network.peers)
+    for (const iface of network.interfaces(other.name))
+      for (const link of iface.links) {
+        const ip = link.endpoint.ip;
+        if (link.peer.name !== peer || ip === undefined || link.endpoint.port === undefined)
+          continue;
+        if (Address.parse(ip)) addresses.add(Address.of(ip).ip);
+        else names.add(ip);
+      }
+  return { addresses: [...addresses], names: [...names] };
+}
+
+/** Exit nodes: the peers some membership names as its exitNode. */
+function exitNodes(network: Network): Set<string> {
+  const out = new Set<string>();
+  for (const peer of network.peers)
+    for (const m of peer.memberships) if (m.exitNode !== undefined) out.add(m.exitNode);
+  return out;
+}
+
+/** The first host address of a network (the network address itself for /31, /32, /127, /128). */
+function firstAddress(range: AddressRange): string {
+  const bits = range.family === 4 ? 32 : 128;
+  return addressText(range.family, range.prefix < bits - 1 ? range.start + 1n : range.start);
+}
+
+/**
+ * The layout of the lab for `network`. `run` makes the namespace names of this lab unique (a
+ * few hex digits), so labs of several runs can be up side by side.
+ */
+export function planLab(network: Network, run: string): LabPlan {
+  const v4 = addressRange(UNDERLAY_V4) as AddressRange;
+  const v6 = addressRange(UNDERLAY_V6) as AddressRange;
+  const used = aclRanges(network);
+  for (const u of used)
+    if (rangesOverlap(u.range, v4) || rangesOverlap(u.range, v6))
+      throw new LabPlanError(
+        `the ACL uses ${u.text}, inside the lab's own underlay (${UNDERLAY_V4}, ${UNDERLAY_V6})`,
+      );
+  const tunnelAddresses = network.peers.flatMap((p) =>
+    p.memberships.flatMap((m) => m.addresses.map((a) => a.host)),
+  );
+  if (network.peers.length > 250) throw new LabPlanError("the lab holds at most 250 peers");
+  const prefix = `wnl-${run}-`;
+  let links = 0;
+  // Point-to-point links take /30s from 198.19.0.0/16 and /64s from fd00:1ab:1::/48.
+  const link = (devA: string, devB: string): LabLink => {
+    const k = links++;
+    if (k > 16_383) throw new LabPlanError("the lab has room for 16384 links");
+    const third = Math.floor((k * 4) / 256);
+    const fourth = (k * 4) % 256;
+    return {
+      devA,
+      devB,
+      v4A: `198.19.${third}.${fourth + 1}/30`,
+      v4B: `198.19.${third}.${fourth + 2}/30`,
+      v6A: `fd00:1ab:1:${k.toString(16)}::1/64`,
+      v6B: `fd00:1ab:1:${k.toString(16)}::2/64`,
+    };
+  };
+  const exits = exitNodes(network);
+  const hosts = network.peers.map((peer, i): LabHost => {
+    const ns = `${prefix}${i}`;
+    const dialled = dialledAt(network, peer.name);
+    const host: LabHost = {
+      peer: peer.name,
+      ns,
+      v4: `198.18.${Math.floor((i + 1) / 256)}.${(i + 1) % 256}`,
+      v6: `fd00:1ab::${(i + 1).toString(16)}`,
+      endpointAddresses: dialled.addresses,
+      endpointNames: dialled.names,
+      lans: [],
+    };
+    if (dialled.addresses.length === 0 && dialled.names.length === 0)
+      host.nat = { ns: `${ns}n`, link: link("lan0", "eth0") };
+    const routed = peer.memberships.flatMap((m) => m.routes ?? []);
+    for (const [j, route] of routed.entries()) {
+      const range = route.range;
+      // A route over the tunnel network itself (a hub routing its subnet) is no LAN, nor is a
+      // default route.
+      if (range.prefix === 0) continue;
+      if (tunnelAddresses.some((a) => rangesOverlap(a.range, range))) continue;
+      host.lans.push({
+        ns: `${ns}l${j}`,
+        network: route.text,
+        address: firstAddress(range),
+        link: link(`lan${j + 1}`, "eth0"),
+      });
+    }
+    if (exits.has(peer.name)) host.internet = link("inet0", `x${i}`);
+    return host;
+  });
+  const plan: LabPlan = { prefix, bridge: `${prefix}br`, hosts };
+  if (exits.size > 0) plan.internet = `${prefix}inet`;
+  return plan;
+}
+
+/** Every namespace of the plan, bridge first (the order they are made in). */
+export function planNamespaces(plan: LabPlan): string[] {
+  const out = [plan.bridge];
+  if (plan.internet) out.push(plan.internet);
+  for (const h of plan.hosts) {
+    if (h.nat) out.push(h.nat.ns);
+    out.push(h.ns);
+    for (const lan of h.lans) out.push(lan.ns);
+  }
+  return out;
+}

@@ -1,0 +1,182 @@
+/**
+ * What the lab sends and what `check` and `explain` predict for each packet: the full matrix
+ * (every source × every address of every other peer × every service the rules name, plus
+ * ICMP) and every assertion of the ACL's policy tests, each as real probes (TCP connect, a UDP
+ * request and its answer, ping) sent from inside the source's namespace.
+ */
+
+import { type Trace, tracePacket, traceText } from "../../analysis/packet-trace.js";
+import { runPolicyTests } from "../../analysis/policy.js";
+import { type Diagnostic, Diagnostics, renderPath } from "../../core/diagnostics.js";
+import { AccessRules } from "../../network/access.js";
+import type { Address } from "../../network/address.js";
+import type { Network, PolicyTest, Target } from "../../network/model.js";
+import type { PacketService } from "../../network/service.js";
+import { targetAddresses } from "../../network/targets.js";
+
+/** One packet the lab sends: from a peer to an address, of one service. */
+export interface LabProbe {
+  from: string;
+  /** The peer (or routed network) the address belongs to. */
+  target: string;
+  address: string;
+  /** `tcp/22`, `udp/53` or `icmp`. */
+  service: string;
+  /** Whether `check`/`explain` say it arrives. */
+  predicted: boolean;
+  /** The way `explain` predicts, in one line (shown for a probe that differs). */
+  path: string;
+  /** Whether it got an answer in the lab; set once probed. */
+  observed?: boolean;
+}
+
+/** One assertion of the ACL's policy tests, with the probes that decide it in the lab. */
+export interface LabTest {
+  /** Where it is in the ACL: `tests[0].reaches[1]`. */
+  path: string;
+  from: string;
+  target: string;
+  expect: "reaches" | "notReaches";
+  /** Whether `check` says the packet arrives. */
+  predicted: boolean;
+  /** Indices into the probe list. */
+  probes: number[];
+  /** Set once probed: whether any of its probes got an answer. */
+  observed?: boolean;
+}
+
+export interface ProbePlan {
+  probes: LabProbe[];
+  tests: LabTest[];
+  /** The services of the matrix. */
+  services: string[];
+  /** What reading the policy tests found wrong (a test naming no peer, …). */
+  problems: Diagnostic[];
+}
+
+/** The services the rules name (their first port for a range), then ICMP. */
+export function matrixServices(network: Network): string[] {
+  const out = new Set<string>();
+  for (const rule of network.rules ?? [])
+    for (const s of rule.allow)
+      if (s.protocol === "tcp" || s.protocol === "udp") out.add(`${s.protocol}/${s.low}`);
+  const sorted = [...out].sort((a, b) => {
+    const [pa, na] = a.split("/") as [string, string];
+    const [pb, nb] = b.split("/") as [string, string];
+    return pa === pb ? Number(na) - Number(nb) : pa.localeCompare(pb);
+  });
+  return [...sorted, "icmp"];
+}
+
+function packetOf(service: string): PacketService {
+  if (service === "icmp") return { protocol: "icmp" };
+  const [protocol, port] = service.split("/") as ["tcp" | "udp", string];
+  return { protocol, port: Number(port) };
+}
+
+function peerAddresses(network: Network, peer: string): Address[] {
+  const seen = new Set<string>();
+  const out: Address[] = [];
+  for (const m of network.peer(peer)?.memberships ?? [])
+    for (const a of m.addresses)
+      if (!seen.has(a.host.text)) {
+        seen.add(a.host.text);
+        out.push(a.host);
+      }
+  return out;
+}
+
+/**
+ * The probes for `sources` (every peer when empty): the matrix, then what the policy tests
+ * need beyond it, each with its prediction.
+ */
+export function planProbes(
+  network: Network,
+  tests: readonly PolicyTest[] | undefined,
+  sources: readonly string[],
+): ProbePlan {
+  const rules = new AccessRules(network);
+  const services = matrixServices(network);
+  const probes: LabProbe[] = [];
+  const index = new Map<string, number>();
+  const add = (from: string, target: string, address: Address, service: string): number => {
+    const key = `${from} ${address.text} ${service}`;
+    const known = index.get(key);
+    if (known !== undefined) return known;
+    const trace: Trace = tracePacket(network, rules, from, address, packetOf(service));
+    probes.push({
+      from,
+      target,
+      address: address.text,
+      service,
+      predicted: trace.reached,
+      path: traceText(trace),
+    });
+    index.set(key, probes.length - 1);
+    return probes.length - 1;
+  };
+  const from = sources.length > 0 ? sources : network.peers.map((p) => p.name);
+  for (const a of from)
+    for (const b of network.peers)
+      if (b.name !== a)
+        for (const address of peerAddresses(network, b.name))
+          for (const service of services) add(a, b.name, address, service);
+
+  const report = new Diagnostics();
+  const outcome = runPolicyTests(network, tests ?? [], report);
+  // runPolicyTests gives one result per assertion, in the order of this walk.
+  const targets: Target[] = (tests ?? []).flatMap((test) =>
+    [...test.reaches, ...test.notReaches].map((t) => t.target),
+  );
+  const labTests: LabTest[] = [];
+  for (const [i, result] of outcome.results.entries()) {
+    if (sources.length > 0 && !sources.includes(result.from)) continue;
+    const target = targets[i];
+    if (target === undefined) continue;
+    const wanted = target.service
+      ? [
+          target.service.port === undefined
+            ? "icmp"
+            : `${target.service.protocol}/${target.service.port}`,
+        ]
+      : services;
+    const shown = target.network?.text ?? target.peer;
+    const ids = targetAddresses(network, target).flatMap((address) =>
+      wanted.map((service) => add(result.from, shown, address, service)),
+    );
+    labTests.push({
+      path: renderPath(result.path),
+      from: result.from,
+      target: result.target,
+      expect: result.expect,
+      predicted: result.trace?.reached === true,
+      probes: ids,
+    });
+  }
+  return {
+    probes,
+    tests: labTests,
+    services,
+    problems: report.items.filter((d) => d.severity === "error" && d.code !== "policy-failed"),
+  };
+}
+
+/** The prober's input (see agents.ts): `[index, address, service]` for each probe. */
+export function proberInput(probes: readonly [number, LabProbe][]): string {
+  return JSON.stringify(probes.map(([i, p]) => [i, p.address, p.service]));
+}
+
+/** The TCP and UDP services a responder answers (ICMP needs none). */
+export function listenedServices(probes: readonly LabProbe[]): string[] {
+  return [...new Set(probes.map((p) => p.service))].filter((s) => s !== "icmp");
+}
+
+/** Reads `INDEX 0|1` lines into the probes. */
+export function readObservations(output: string, probes: LabProbe[]): void {
+  for (const line of output.split("\n")) {
+    const m = /^(\d+) ([01])$/.exec(line.trim());
+    if (!m) continue;
+    const probe = probes[Number(m[1])];
+    if (probe) probe.observed = m[2] === "1";
+  }
+}

@@ -1,0 +1,268 @@
+/**
+ * `wirenix lab` as a user runs it (root, the real CLI, wireguard-go or the kernel's WireGuard,
+ * wg-quick, nft, socat in network namespaces it makes itself): every example ACL and the rules
+ * fixture come out as predicted; a configurer that leaves one rule out is caught, probe named
+ * with both predictions; the README's NAT scenario shows bob and carol as predicted; and after
+ * success, failure, SIGINT and `lab down` no namespace, process, /etc/netns entry, state file
+ * or temporary directory of the lab is left.
+ */
+import { strict as assert } from "node:assert";
+import { spawn, spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { run } from "../support/netns.js";
+import { fixtures, repoRoot, wirenixBin } from "../support/paths.js";
+
+const work = mkdtempSync(join(tmpdir(), "wirenix-lab-test-"));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+async function wirenix(args: readonly string[], cwd = work) {
+  return run(process.execPath, [wirenixBin, ...args], { timeoutMs: 300_000, cwd });
+}
+
+interface LabJson {
+  hosts: { peer: string; namespace: string; behindNat?: string }[];
+  wireguard: string;
+  phases: Record<string, number>;
+  probes: {
+    from: string;
+    target: string;
+    address: string;
+    service: string;
+    predicted: boolean;
+    observed: boolean | null;
+    explain?: string;
+  }[];
+  tests: { path: string; passed: boolean }[];
+  summary: { probes: number; asPredicted: number; differ: number; line: string };
+}
+
+/** The namespaces, /etc/netns entries and lab temp dirs whose names start with the prefix. */
+function leftovers(prefix: string): string[] {
+  const names = (spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout ?? "")
+    .split("\n")
+    .map((l) => l.split(" ")[0] ?? "")
+    .filter((n) => n.startsWith(prefix));
+  const etc = existsSync("/etc/netns")
+    ? readdirSync("/etc/netns").filter((n) => n.startsWith(prefix))
+    : [];
+  return [...names, ...etc.map((n) => `/etc/netns/${n}`)];
+}
+
+const prefixOf = (json: LabJson) => (json.hosts[0]?.namespace ?? "").replace(/\d+$/, "");
+
+/** Whether a process still runs (an ended one not yet reaped, a zombie, does not). */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(")") + 2));
+  } catch {
+    return false;
+  }
+}
+
+function labTempDirs(): string[] {
+  return readdirSync(tmpdir()).filter(
+    (n) => n.startsWith("wirenix-lab-") && !n.startsWith("wirenix-lab-test-"),
+  );
+}
+
+for (const [name, file] of [
+  ["examples/homelab.yaml", join(repoRoot, "examples", "homelab.yaml")],
+  ["examples/road-warrior.yaml", join(repoRoot, "examples", "road-warrior.yaml")],
+  ["the rules fixture", join(fixtures, "rules", "office.yaml")],
+] as const)
+  test(`lab on ${name}: every probe as predicted, exit 0, nothing left`, async (t) => {
+    const before = labTempDirs();
+    const ran = await wirenix(["lab", file, "--format", "json"]);
+    assert.equal(ran.code, 0, ran.stdout + ran.stderr);
+    const json = JSON.parse(ran.stdout) as LabJson;
+    assert.equal(json.wireguard, "wireguard-go", "this machine's kernel has no WireGuard module");
+    assert.ok(json.probes.length > 0);
+    for (const p of json.probes)
+      assert.equal(p.observed, p.predicted, `${p.from} -> ${p.address} ${p.service}`);
+    assert.equal(json.summary.differ, 0);
+    assert.match(ran.stderr, /WireGuard by wireguard-go/);
+    assert.deepEqual(leftovers(prefixOf(json)), []);
+    assert.deepEqual(labTempDirs(), before, "the lab's temporary directory is gone");
+    t.diagnostic(`${json.summary.line}; ${JSON.stringify(json.phases)}`);
+  });
+
+test("the rules fixture: the matrix and the 16 policy assertions, in text", async () => {
+  const ran = await wirenix(["lab", join(fixtures, "rules", "office.yaml")]);
+  assert.equal(ran.code, 0, ran.stdout + ran.stderr);
+  // 5 hosts × 4 others × (tcp/22, tcp/443, udp/53, icmp), and tcp/80 of two policy tests.
+  assert.match(ran.stdout, /^82 probes: 82 as predicted, 0 differ; tests: 16 passed, 0 failed$/m);
+  // laptop1 reaches server1 on tcp/22 and tcp/443 and by ping, not on udp/53.
+  assert.match(ran.stdout, /^laptop1 +\.\.\.\+ +\.\.\.\. +\+\+\.\+ +\+\+\.\+ *$/m);
+});
+
+test("an exit node, a routed LAN and rules: the LAN answers through home's forward chain", async () => {
+  const ran = await wirenix(["lab", join(fixtures, "lab", "road-warrior-rules.yaml")]);
+  assert.equal(ran.code, 0, ran.stdout + ran.stderr);
+  // 4 hosts × 3 others × (tcp/22, udp/53, icmp), and 192.168.10.1 on udp/53 from phone and
+  // laptop and on tcp/22 from phone.
+  assert.match(ran.stdout, /^39 probes: 39 as predicted, 0 differ; tests: 5 passed, 0 failed$/m);
+  // phone reaches home only on udp/53, laptop on tcp/22 and by ping.
+  assert.match(ran.stdout, /^phone +\.\.\. +\.\+\. +\.\.\. *$/m);
+  assert.match(ran.stdout, /^laptop +\.\.\. +\+\.\+ +\.\.\. *$/m);
+});
+
+test("a configurer that leaves rules[2] out: exit 1, the probe named with both predictions", async () => {
+  const ran = await wirenix([
+    ...["lab", join(fixtures, "rules", "office.yaml")],
+    ...["--plugin", join(fixtures, "lab", "drop-rule.mjs")],
+    ...["--configurer", "wg-quick-without-rule-2"],
+  ]);
+  assert.equal(ran.code, 1, ran.stdout + ran.stderr);
+  assert.match(
+    ran.stdout,
+    /^ {2}server1 -> server2 10\.0\.0\.22 udp\/53: observed dropped, predicted arrives \(explain: "server1" -\[office\]-> "hub" -\[office\]-> "server2": allowed by rules\[2\]\)$/m,
+  );
+  assert.match(
+    ran.stdout,
+    /server2 -> server1 10\.0\.0\.21 udp\/53: observed dropped, predicted arrives/,
+  );
+  assert.match(
+    ran.stdout,
+    /tests\[1\]\.reaches\[0\]: server1 reaches server2:udp\/53: observed dropped/,
+  );
+  assert.match(ran.stdout, /^82 probes: 80 as predicted, 2 differ; tests: 15 passed, 1 failed$/m);
+});
+
+test("the README's NAT scenario: bob and carol behind their own NATs, as predicted", async () => {
+  const dir = mkdtempSync(join(work, "nat-"));
+  assert.equal((await wirenix(["init", "net.yaml", "--pool", "10.42.0.0/24"], dir)).code, 0);
+  const add = (args: string[]) => wirenix(["add-peer", "net.yaml", ...args], dir);
+  assert.equal((await add(["alice", "--endpoint", "alice.example.org"])).code, 0);
+  assert.equal((await add(["bob"])).code, 0);
+  assert.equal((await add(["carol"])).code, 0);
+  const ran = await wirenix(["lab", "net.yaml", "--format", "json"], dir);
+  assert.equal(ran.code, 0, ran.stdout + ran.stderr);
+  const json = JSON.parse(ran.stdout) as LabJson;
+  assert.deepEqual(
+    json.hosts.filter((h) => h.behindNat).map((h) => h.peer),
+    ["bob", "carol"],
+  );
+  const between = json.probes.filter(
+    (p) => (p.from === "bob" && p.target === "carol") || (p.from === "carol" && p.target === "bob"),
+  );
+  // Both ways, over IPv4 and IPv6, by ping (no rules: icmp is the matrix).
+  assert.equal(between.length, 4);
+  for (const p of between) assert.equal(p.observed, p.predicted, `${p.from} -> ${p.address}`);
+  // Through alice, the relay, they do reach each other.
+  assert.ok(between.every((p) => p.observed === true));
+  assert.deepEqual(leftovers(prefixOf(json)), []);
+});
+
+test("a failure halfway (wg-quick up fails on one host): one message, exit 1, nothing left", async () => {
+  const before = labTempDirs();
+  const ran = await wirenix([
+    ...["lab", join(fixtures, "rules", "office.yaml")],
+    ...["--plugin", join(fixtures, "lab", "broken-up.mjs")],
+    ...["--configurer", "wg-quick-failing-up"],
+  ]);
+  assert.equal(ran.code, 1, ran.stdout + ran.stderr);
+  assert.match(
+    ran.stderr,
+    /^wirenix: error: \[wnl-[0-9a-f]{6}-4\] wg-quick up .*server2\/office\.conf failed/m,
+  );
+  const prefix = /\[(wnl-[0-9a-f]{6}-)/.exec(ran.stderr)?.[1] as string;
+  assert.deepEqual(leftovers(prefix), []);
+  assert.deepEqual(labTempDirs(), before);
+});
+
+test("SIGINT while the lab is up: namespaces, processes and files removed", async () => {
+  const before = labTempDirs();
+  const child = spawn(
+    process.execPath,
+    [wirenixBin, "lab", join(fixtures, "rules", "office.yaml")],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let stderr = "";
+  child.stderr.on("data", (d) => {
+    stderr += String(d);
+  });
+  const exited = new Promise<number | string | null>((resolve) =>
+    child.on("exit", (code, signal) => resolve(signal ?? code)),
+  );
+  // Wait until every host is up (wireguard-go daemons and listeners run), then interrupt.
+  for (let i = 0; i < 1200 && !/up: 5 done/.test(stderr); i++)
+    await new Promise((r) => setTimeout(r, 100));
+  assert.match(stderr, /up: 5 done/);
+  const namespaces = (spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout ?? "")
+    .split("\n")
+    .map((l) => l.split(" ")[0] ?? "")
+    .filter((n) => /^wnl-[0-9a-f]{6}-/.test(n));
+  const pids = namespaces.flatMap((ns) =>
+    (spawnSync("ip", ["netns", "pids", ns], { encoding: "utf8" }).stdout ?? "")
+      .split("\n")
+      .map(Number)
+      .filter((p) => p > 0),
+  );
+  assert.ok(pids.length >= 5, "wireguard-go and the listeners run in the namespaces");
+  child.kill("SIGINT");
+  assert.equal(await exited, "SIGINT");
+  const prefix = /^(wnl-[0-9a-f]{6}-)/.exec(namespaces[0] ?? "")?.[1] as string;
+  assert.deepEqual(leftovers(prefix), []);
+  assert.deepEqual(pids.filter(alive), [], "every process of the lab is gone");
+  assert.deepEqual(labTempDirs(), before);
+});
+
+test("--keep: lab exec runs in a peer's namespace, a second lab is refused, lab down ends it", async () => {
+  const acl = join(work, "office.yaml");
+  copyFileSync(join(fixtures, "rules", "office.yaml"), acl);
+  const kept = await wirenix(["lab", acl, "--keep"]);
+  assert.equal(kept.code, 0, kept.stdout + kept.stderr);
+  assert.match(kept.stderr, /wirenix lab exec .*office\.yaml PEER -- CMD/);
+  const shown = await wirenix([
+    "lab",
+    "exec",
+    acl,
+    "hub",
+    "--",
+    "wg",
+    "show",
+    "office",
+    "listen-port",
+  ]);
+  assert.equal(shown.code, 0, shown.stderr);
+  const again = await wirenix(["lab", acl]);
+  assert.equal(again.code, 1);
+  assert.match(
+    again.stderr,
+    /^wirenix: error: a lab of .*office\.yaml is already up \(kept\); take it down with `wirenix lab down .*office\.yaml`\n$/,
+  );
+  const down = await wirenix(["lab", "down", acl]);
+  assert.equal(down.code, 0, down.stderr);
+  assert.deepEqual(
+    leftovers("wnl-").filter((n) => kept.stdout.includes(n)),
+    [],
+  );
+  const gone = await wirenix(["lab", "exec", acl, "hub", "--", "true"]);
+  assert.equal(gone.code, 1);
+  assert.match(gone.stderr, /no lab of .* is up/);
+});
+
+test("without root: one line saying what it needs, exit 2", async () => {
+  const ran = spawnSync(
+    "setpriv",
+    [
+      ...["--reuid=65534", "--regid=65534", "--clear-groups", "--"],
+      process.execPath,
+      wirenixBin,
+      "lab",
+      join(fixtures, "rules", "office.yaml"),
+    ],
+    { encoding: "utf8" },
+  );
+  assert.equal(ran.status, 2, ran.stderr);
+  assert.equal(
+    ran.stderr,
+    "wirenix: error: wirenix lab needs root: it makes network namespaces (run it with sudo)\n",
+  );
+});

@@ -1,0 +1,132 @@
+/**
+ * The lab's layout and probe list, in process (no namespace is made): which peers sit behind
+ * a NAT, which endpoint addresses and names each is dialled at, which routed networks and exit
+ * nodes get namespaces, which services the matrix probes, and the summary line — all for the
+ * example ACLs and the rules fixture, expected values written out by hand.
+ */
+import { strict as assert } from "node:assert";
+import { join } from "node:path";
+import { test } from "node:test";
+import { parseAcl } from "../../src/acl/parse.js";
+import { planLab, planNamespaces } from "../../src/app/lab/plan.js";
+import { matrixServices, planProbes } from "../../src/app/lab/probes.js";
+import { summaryLine } from "../../src/app/lab/report.js";
+import { readNetwork } from "../../src/app/pipeline.js";
+import { createRegistry } from "../../src/app/registry.js";
+import type { Network } from "../../src/network/model.js";
+import { fixtures, repoRoot } from "../support/paths.js";
+
+function network(file: string): Network {
+  const read = readNetwork(file, createRegistry());
+  assert.ok(read.ok);
+  return read.value;
+}
+
+const homelab = () => network(join(repoRoot, "examples", "homelab.yaml"));
+const roadWarrior = () => network(join(repoRoot, "examples", "road-warrior.yaml"));
+const office = () => network(join(fixtures, "rules", "office.yaml"));
+
+test("homelab: the gateway is dialled at its name and its LAN address, the laptop is behind NAT", () => {
+  const plan = planLab(homelab(), "abc123");
+  const gateway = plan.hosts.find((h) => h.peer === "gateway");
+  assert.deepEqual(gateway?.endpointNames, ["gw.example.net"]);
+  assert.deepEqual(gateway?.endpointAddresses, ["192.168.1.1"]);
+  assert.deepEqual(
+    plan.hosts.map((h) => [h.peer, h.ns, h.nat !== undefined]),
+    [
+      ["gateway", "wnl-abc123-0", false],
+      ["nas", "wnl-abc123-1", false],
+      ["media", "wnl-abc123-2", false],
+      ["laptop", "wnl-abc123-3", true],
+    ],
+  );
+  // roam's route 10.20.0.0/24 holds tunnel addresses: no LAN of its own.
+  assert.deepEqual(gateway?.lans, []);
+  assert.deepEqual(planNamespaces(plan), [
+    "wnl-abc123-br",
+    "wnl-abc123-0",
+    "wnl-abc123-1",
+    "wnl-abc123-2",
+    "wnl-abc123-3n",
+    "wnl-abc123-3",
+  ]);
+});
+
+test("road-warrior: home's LAN behind it, the internet behind the vps, an IPv6 endpoint", () => {
+  const plan = planLab(roadWarrior(), "r");
+  const home = plan.hosts.find((h) => h.peer === "home");
+  assert.deepEqual(
+    home?.lans.map((l) => [l.ns, l.network, l.address]),
+    [["wnl-r-1l0", "192.168.10.0/24", "192.168.10.1"]],
+  );
+  assert.deepEqual(home?.endpointNames, ["home.example.org"]);
+  const vps = plan.hosts.find((h) => h.peer === "vps");
+  assert.deepEqual(vps?.endpointAddresses, ["2001:db8::1"]);
+  assert.ok(vps?.internet, "the vps is an exit node");
+  assert.equal(plan.internet, "wnl-r-inet");
+  assert.deepEqual(
+    plan.hosts.filter((h) => h.nat).map((h) => h.peer),
+    ["laptop", "phone"],
+  );
+});
+
+test("an ACL inside the lab's own underlay is refused", () => {
+  const parsed = parseAcl(
+    {
+      version: "v1",
+      subnets: [{ name: "wg", endpoints: [{ port: 51820 }] }],
+      peers: [
+        { name: "a", subnets: { wg: { listenPort: 51820, ipAddresses: ["10.1.0.1"] } } },
+        {
+          name: "b",
+          endpoints: [{ ip: "198.18.3.4" }],
+          subnets: { wg: { listenPort: 51820, ipAddresses: ["10.1.0.2"] } },
+        },
+      ],
+      connections: [{ a: [], b: [] }],
+    },
+    createRegistry(),
+  );
+  assert.ok(parsed.ok);
+  assert.throws(
+    () => planLab(parsed.value, "x"),
+    /the ACL uses 198\.18\.3\.4, inside the lab's own underlay/,
+  );
+});
+
+test("office: the matrix probes the rules' services and icmp, the tests add tcp/80", () => {
+  const net = office();
+  assert.deepEqual(matrixServices(net), ["tcp/22", "tcp/443", "udp/53", "icmp"]);
+  const probes = planProbes(net, net.policyTests, []);
+  // 5 sources × 4 targets × 4 services, and server1:tcp/80 from laptop1 and from hub.
+  assert.equal(probes.probes.length, 82);
+  assert.equal(probes.tests.length, 16);
+  const find = (from: string, address: string, service: string) =>
+    probes.probes.find((p) => p.from === from && p.address === address && p.service === service);
+  assert.equal(find("laptop1", "10.0.0.21", "tcp/22")?.predicted, true);
+  assert.equal(find("laptop1", "10.0.0.21", "udp/53")?.predicted, false);
+  assert.equal(find("server1", "10.0.0.22", "udp/53")?.predicted, true);
+  assert.equal(find("hub", "10.0.0.21", "tcp/80")?.predicted, true);
+  assert.equal(
+    find("server1", "10.0.0.22", "udp/53")?.path,
+    '"server1" -[office]-> "hub" -[office]-> "server2": allowed by rules[2]',
+  );
+  // laptop2 notReaches laptop1 (no service): every service of the matrix is sent.
+  const any = probes.tests.find((t) => t.path === "tests[3].notReaches[0]");
+  assert.equal(any?.probes.length, 4);
+});
+
+test("--peer: only those sources, and only their policy tests", () => {
+  const net = office();
+  const probes = planProbes(net, net.policyTests, ["server1"]);
+  assert.deepEqual([...new Set(probes.probes.map((p) => p.from))], ["server1"]);
+  // server1: reaches server2:udp/53; notReaches server2:tcp/22, laptop1:tcp/22, hub:icmp.
+  assert.equal(probes.tests.length, 4);
+});
+
+test("the summary line", () => {
+  assert.equal(
+    summaryLine({ probes: 82, asPredicted: 80, differ: 2, testsPassed: 15, testsFailed: 1 }),
+    "82 probes: 80 as predicted, 2 differ; tests: 15 passed, 1 failed",
+  );
+});
