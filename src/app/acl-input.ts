@@ -38,11 +38,6 @@ export interface ReadAcl {
   locate(diagnostics: readonly Diagnostic[]): Diagnostic[];
 }
 
-/** The name an ACL input goes by in messages. */
-export function aclName(input: AclInput): string {
-  return typeof input === "string" ? input : (input.file ?? "ACL");
-}
-
 /** Reads, parses and resolves an ACL; warnings of reading come with the result. */
 export function readAcl(input: AclInput, options: AclOptions = {}): Result<ReadAcl> {
   const registry = options.registry ?? createRegistry();

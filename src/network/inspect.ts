@@ -95,15 +95,8 @@ function chosen(network: Network, only?: readonly string[]): readonly NetPeer[] 
   return network.peers.filter((p) => wanted.has(p.name));
 }
 
-/** The whole network (or only the named peers' part of it) as plain data. */
-export function networkData(network: Network, only?: readonly string[]): ConfigTree {
-  const peers: ConfigTree = {};
-  for (const peer of chosen(network, only)) peers[peer.name] = peerData(network, peer);
-  return { ...networkDataWithoutPeers(network), peers };
-}
-
 /**
- * `networkData` in two parts, for printing a peer at a time: everything but the peers, and the
+ * The network as plain data in two parts, for printing a peer at a time: everything but the peers, and the
  * peers in name order (the order the JSON printer puts keys in), each made only when asked.
  * Only one peer's links are then ever held at once.
  */

@@ -492,15 +492,7 @@ export const AclV1Schema = v.object(
 );
 
 /** A filter as written: each key may be missing where no peer's configuration evaluates it. */
-export type AclWrittenFilter = v.InferOutput<typeof FilterSchema>;
-/** A filter with every key, as one that selects peers has. */
-export type AclFilter = Required<AclWrittenFilter>;
-export type AclEndpoint = v.InferOutput<typeof EndpointSchema>;
-export type AclPeerSubnet = v.InferOutput<typeof PeerSubnetSchema>;
-export type AclPeer = v.InferOutput<typeof PeerSchema>;
-export type AclSubnet = v.InferOutput<typeof SubnetSchema>;
-export type AclGroup = v.InferOutput<typeof GroupSchema>;
-export type AclConnection = v.InferOutput<typeof ConnectionSchema>;
+type AclWrittenFilter = v.InferOutput<typeof FilterSchema>;
 /**
  * An ACL v1 as the user wrote it, its types checked and its values read (addresses, prefixes,
  * keys, services; policy tests with what is wrong in them, see policy-tests.ts).
