@@ -8,7 +8,13 @@
  */
 import { fchmodSync, statSync } from "node:fs";
 import type { ConfigTree } from "../core/config-tree.js";
-import { type Diagnostic, diagnostic, type Result } from "../core/diagnostics.js";
+import {
+  type Diagnostic,
+  type DiagnosticCode,
+  diagnostic,
+  optionProblem,
+  type Result,
+} from "../core/diagnostics.js";
 import type { RunContext } from "../core/run-context.js";
 import { errnoCode, HeldOutput, RevocableFileOutput } from "../io/atomic-write.js";
 import { SAFE_FILE_NAME } from "../io/file-names.js";
@@ -44,9 +50,15 @@ export type OutputPlan =
   /** The one file of a configurer that writes one file per peer (`hosts`). */
   | { kind: "peer-file"; peer: string; path: string };
 
-/** A usage problem as a failed result. */
-export function usageFailure(message: string): Result<never> {
-  return { ok: false, diagnostics: [diagnostic("error", "usage", [], message)] };
+/** A usage problem as a failed result, about the request's `option` when given. */
+export function usageFailure(message: string, option?: string): Result<never> {
+  if (option === undefined) return failure("usage", message);
+  return { ok: false, diagnostics: [optionProblem("error", "usage", option, message)] };
+}
+
+/** A problem of the whole request as a failed result. */
+function failure(code: DiagnosticCode, message: string): Result<never> {
+  return { ok: false, diagnostics: [diagnostic("error", code, [], message)] };
 }
 
 /**
@@ -68,7 +80,8 @@ export function chooseInterface(
       ? "choose"
       : `${JSON.stringify(subnet)} is not a subnet of ${JSON.stringify(peerName)}; choose`;
   return usageFailure(
-    `${which} one of its subnets with --subnet: ${subnets.map((s) => JSON.stringify(s)).join(", ")}`,
+    `${which} one of its subnets: ${subnets.map((s) => JSON.stringify(s)).join(", ")}`,
+    "subnet",
   );
 }
 
@@ -86,22 +99,28 @@ export function planOutput(
   const name = configurer.name;
   if (files && request.merge)
     return usageFailure(
-      `--merge joins NixOS configurations; ${name} writes one directory per peer (bring up each peer's files on the shared host)`,
+      `peers are merged only into NixOS configurations; ${name} writes one directory per peer (bring up each peer's files on the shared host)`,
+      "merge",
     );
   if (!files && request.inlinePrivateKeys)
     return usageFailure(
-      `--inline-private-keys is for file configurers (wg-quick, networkd-files), not ${name}`,
+      `private keys are written inline only by file configurers (wg-quick, networkd-files), not ${name}`,
+      "inlinePrivateKeys",
     );
   if (
     request.subnet !== undefined &&
     (!files || request.peers.length !== 1 || request.format !== undefined)
   )
     return usageFailure(
-      "--subnet picks the interface whose file is printed: it needs a file configurer and one --peer, without --format",
+      "the subnet picks the interface whose file is printed: it needs a file configurer and one peer, and no format",
+      "subnet",
     );
   if (request.out !== undefined) {
     if (request.subnet !== undefined)
-      return usageFailure("--subnet picks the file to print; --out DIR writes every file");
+      return usageFailure(
+        "the subnet picks the file to print; an output directory gets every file",
+        "subnet",
+      );
     return {
       ok: true,
       value: files
@@ -118,7 +137,8 @@ export function planOutput(
     if (peerFile !== undefined) {
       if (request.subnet !== undefined)
         return usageFailure(
-          `${name} writes one file per peer (${peerFile}, for all its subnets); --subnet is for configurers that write a file per interface`,
+          `${name} writes one file per peer (${peerFile}, for all its subnets); a subnet is chosen only with configurers that write a file per interface`,
+          "subnet",
         );
       return { ok: true, value: { kind: "peer-file", peer: only, path: peerFile }, warnings: [] };
     }
@@ -135,7 +155,8 @@ export function planOutput(
   }
   if (request.inlinePrivateKeys)
     return usageFailure(
-      "--inline-private-keys prints private keys only as the one file of one --peer (and one interface, or --subnet); write several with --out DIR",
+      "private keys are printed only as the one file of one peer (and of one interface, or the subnet given); write several into an output directory",
+      "inlinePrivateKeys",
     );
   return {
     ok: true,
@@ -146,16 +167,18 @@ export function planOutput(
 
 function noSingleFile(configurer: string, peer: string): Result<never> {
   return usageFailure(
-    `${configurer} writes several files for peer ${JSON.stringify(peer)}, so there is no one file to print; write them with --out DIR (or print them all as JSON with --format json)`,
+    `${configurer} writes several files for peer ${JSON.stringify(peer)}, so there is no one file to print; write them into an output directory (or print them all as JSON)`,
+    "out",
   );
 }
 
-/** A peer with several interfaces, one file each, and no --subnet to choose. */
+/** A peer with several interfaces, one file each, and no subnet to choose one. */
 function severalInterfaces(network: Network, configurer: string, peer: string): Result<never> {
   const subnets = network.peer(peer)?.memberships.map((m) => m.subnet) ?? [];
   const [first] = subnets;
   return usageFailure(
-    `peer ${JSON.stringify(peer)} has ${subnets.length} interfaces (subnets ${subnets.map((s) => JSON.stringify(s)).join(", ")}) and ${configurer} writes one file for each: print one with --subnet ${first ?? "NAME"}, write them all with --out DIR, or print them all as JSON with --format json`,
+    `peer ${JSON.stringify(peer)} has ${subnets.length} interfaces (subnets ${subnets.map((s) => JSON.stringify(s)).join(", ")}) and ${configurer} writes one file for each: print the one of a subnet (${JSON.stringify(first ?? "NAME")}), write them all into an output directory, or print them all as JSON`,
+    "subnet",
   );
 }
 
@@ -183,9 +206,9 @@ export function printProblem(
   if (!secret) return undefined;
   return diagnostic(
     "error",
-    "usage",
+    "secret-not-printed",
     [],
-    `${secret[0]} holds a secret and is never printed; write the files with --out DIR`,
+    `${secret[0]} holds a secret and is never printed; write the files into a directory`,
   );
 }
 
@@ -193,12 +216,15 @@ export function printProblem(
 export function hostFileNameProblem(network: Network, name: string): Diagnostic | undefined {
   if (SAFE_FILE_NAME.test(name)) return undefined;
   const index = network.peer(name)?.index;
-  return diagnostic(
-    "error",
-    "invalid-value",
-    index === undefined ? [] : ["peers", index, "name"],
-    `${JSON.stringify(name)} cannot be used as a file name under --out (use letters, digits and . _ + @ = -, not starting with . or -)`,
-  );
+  return {
+    ...diagnostic(
+      "error",
+      "invalid-value",
+      index === undefined ? [] : ["peers", index, "name"],
+      `${JSON.stringify(name)} cannot be used as a file name in the output directory (use letters, digits and . _ + @ = -, not starting with . or -)`,
+    ),
+    option: "out",
+  };
 }
 
 /** A header for every module written under `--out`. */
@@ -211,7 +237,7 @@ export interface Host {
 }
 
 /** Receives hosts as they are made; nothing appears unless `finish` is reached. */
-export interface HostsWriter {
+export interface OutputWriter {
   add(host: Host, peers: readonly string[]): void;
   /** Completes the output; returns notices worth telling the user. */
   finish(): string[];
@@ -236,7 +262,7 @@ function streamOutput(stream: Stream): HeldOutput | RevocableFileOutput {
 }
 
 /** Writes hosts into one stream, as they are made (see streamOutput). */
-function documentWriter(stream: Stream, format: "nix" | "json", shared: RunContext): HostsWriter {
+function documentWriter(stream: Stream, format: "nix" | "json", shared: RunContext): OutputWriter {
   const output = streamOutput(stream);
   let first = true;
   return {
@@ -275,7 +301,7 @@ export function outDirProblem(dir: string): string | undefined {
   } catch (error) {
     if (errnoCode(error) === "ENOTDIR") reason = "a file is in the way of the directory";
   }
-  return reason && `--out ${dir}: cannot write there: ${reason}`;
+  return reason && `${dir}: cannot write there: ${reason}`;
 }
 
 /**
@@ -287,7 +313,7 @@ async function modulesWriter(
   run: OutRun,
   format: "nix" | "json",
   shared: RunContext,
-): Promise<HostsWriter> {
+): Promise<OutputWriter> {
   const tx = await OutTransaction.begin(dir, run);
   return {
     add({ name, config }, peers) {
@@ -315,7 +341,7 @@ async function fileTreeWriter(
   dir: string,
   run: OutRun,
   configurer: Configurer,
-): Promise<HostsWriter> {
+): Promise<OutputWriter> {
   const tx = await OutTransaction.begin(dir, run);
   return {
     add({ name, config }, peers) {
@@ -342,7 +368,8 @@ export function interfaceFile(
   const path = configurer.interfaceFile?.(device);
   const found = filesOf(config, configurer.name).find(([p]) => p === path);
   if (found) return { ok: true, value: found, warnings: [] };
-  return usageFailure(
+  return failure(
+    "no-interface-file",
     `${configurer.name} wrote no file for interface ${JSON.stringify(device)} (its device name is taken by another subnet of the peer, or the configurer skipped it)`,
   );
 }
@@ -369,7 +396,7 @@ function singleFileWriter(
   stream: Stream,
   configurer: Configurer,
   plan: Extract<OutputPlan, { kind: "interface-file" | "peer-file" }>,
-): HostsWriter {
+): OutputWriter {
   let text: string | undefined;
   return {
     add({ config }) {
@@ -395,13 +422,13 @@ function singleFileWriter(
  * The writer of a plan. `shared` is the generator's run context, so that what hosts share is
  * printed once. Asynchronous because `--out` may wait for another run's lock.
  */
-export async function hostsWriter(
+export async function outputWriter(
   plan: OutputPlan,
   stream: Stream,
   run: OutRun,
   configurer: Configurer,
   shared: RunContext,
-): Promise<HostsWriter> {
+): Promise<OutputWriter> {
   switch (plan.kind) {
     case "document":
       return documentWriter(stream, plan.format, shared);

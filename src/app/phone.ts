@@ -38,7 +38,8 @@ export function phoneConfiguration(
     privateKey = readKeyFile(options.privateKeyFile);
     if (privateKey === undefined)
       return usageFailure(
-        `--private-key-file ${options.privateKeyFile}: not readable, or not a WireGuard private key (32 bytes in base64, as \`wg genkey\` prints)`,
+        `${options.privateKeyFile}: not readable, or not a WireGuard private key (32 bytes in base64, as \`wg genkey\` prints)`,
+        "privateKeyFile",
       );
   }
   const created = Generator.create(network, registry, {

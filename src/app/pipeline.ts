@@ -16,6 +16,7 @@ import {
   diagnostic,
   InputError,
   isNonEmpty,
+  optionProblem,
   type Result,
 } from "../core/diagnostics.js";
 import { didYouMean } from "../core/did-you-mean.js";
@@ -134,16 +135,19 @@ export class Generator {
     // Paths under these directories go into the output as key and secret files (see
     // `keyPathProblem`); --secrets-dir may stay relative: the NixOS module makes its files
     // paths in the flake.
-    for (const [flag, dir, absolute] of [
-      ["--keys-dir", options.keysDir === undefined ? undefined : resolve(options.keysDir), true],
-      ["--secrets-dir", options.secretsDir, false],
+    for (const [option, dir, absolute] of [
+      ["keysDir", options.keysDir === undefined ? undefined : resolve(options.keysDir), true],
+      ["secretsDir", options.secretsDir, false],
     ] as const) {
       const problem = dir === undefined ? undefined : keyPathProblem(dir, absolute);
       if (problem !== undefined)
-        report.error(
-          "usage",
-          [],
-          `${flag} ${JSON.stringify(dir)}: its files are named in the output, so it must be ${KEY_PATH_EXPECTED.replace("an absolute path", absolute ? "an absolute path" : "a path")} (${problem})`,
+        report.items.push(
+          optionProblem(
+            "error",
+            "usage",
+            option,
+            `${JSON.stringify(dir)}: its files are named in the output, so it must be ${KEY_PATH_EXPECTED.replace("an absolute path", absolute ? "an absolute path" : "a path")} (${problem})`,
+          ),
         );
     }
     return report.result(
@@ -262,7 +266,7 @@ export class Generator {
               "error",
               "devname-too-long",
               ["subnets", subnet.index, "name"],
-              `device name ${JSON.stringify(name)} of peer ${JSON.stringify(peerName)} is ${name.length} characters; Linux allows at most ${MAX_DEVICE_NAME_LENGTH}. Try --dev-name-method hash`,
+              `device name ${JSON.stringify(name)} of peer ${JSON.stringify(peerName)} is ${name.length} characters; Linux allows at most ${MAX_DEVICE_NAME_LENGTH}; the hash naming method keeps every name short`,
             ),
           ]);
         }
@@ -288,7 +292,7 @@ export class Generator {
               "error",
               "devname-clash",
               ["subnets", iface.subnet.index, "name"],
-              `peers ${JSON.stringify(first)} and ${JSON.stringify(name)} cannot share one host: both would get interface ${JSON.stringify(device)} (use --dev-name-method hash)`,
+              `peers ${JSON.stringify(first)} and ${JSON.stringify(name)} cannot share one host: both would get interface ${JSON.stringify(device)} (the hash naming method keeps them apart)`,
             ),
           );
       }

@@ -4,25 +4,21 @@
  * usage errors.
  */
 import { Command } from "commander";
-import { checkNetwork } from "../analysis/check.js";
 import type { Hop } from "../analysis/packet-trace.js";
 import { traceText } from "../analysis/packet-trace.js";
 import type { PolicyResult } from "../analysis/policy.js";
-import { Generator, readNetwork } from "../app/pipeline.js";
-import type { Registry } from "../app/registry.js";
+import { readAcl } from "../app/acl-input.js";
+import { checkOf } from "../app/check.js";
 import { type Diagnostic, diagnostic, formatDiagnostic, renderPath } from "../core/diagnostics.js";
-import { oneMessagePerMissingKey } from "../keys/missing-keys.js";
-import { publicKeysIn, stalePublicKeys } from "../keys/stale.js";
-import type { Network } from "../network/model.js";
 import {
   aclCommand,
   aclLimits,
-  aclLocator,
   registryWith,
   type TextOrJsonFlags,
   textOrJsonOption,
 } from "./common.js";
 import { type GenerateFlags, generateOptionsOf, withGenerateOptions } from "./generate.js";
+import { withFlagHints } from "./hints.js";
 import { type CliIO, EXIT_INVALID, EXIT_OK, EXIT_USAGE } from "./io.js";
 import { withKeyHints } from "./key-hints.js";
 import { shellCommand } from "./shell-word.js";
@@ -127,7 +123,7 @@ function print(
     io.out(`${JSON.stringify(json, null, 2)}\n`);
     return;
   }
-  const lines = diagnostics.map((d) => {
+  const lines = withFlagHints(diagnostics).map((d) => {
     const text = formatDiagnostic(d);
     return d.severity === "error" ? `error: ${text}` : text;
   });
@@ -165,71 +161,36 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
-/**
- * What `generate` would refuse: every peer configured exactly as `generate` configures it (keys
- * looked up through the same providers, keys the configuration reads checked, device names),
- * each problem once. Fails only when the options themselves are wrong.
- */
-function generationProblems(
-  network: Network,
-  registry: Registry,
-  flags: Flags,
-): { ok: true; value: Diagnostic[] } | { ok: false; diagnostics: Diagnostic[] } {
-  const created = Generator.create(network, registry, generateOptionsOf(flags));
-  if (!created.ok) return created;
-  const seen = new Set<string>();
-  const problems: Diagnostic[] = [];
-  for (const peer of network.peers) {
-    const one = created.value.configure(peer.name);
-    if (one.ok) continue;
-    for (const d of one.diagnostics) {
-      const key = `${d.code}|${d.path.join("\u0000")}|${d.message}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      problems.push(d);
-    }
-  }
-  return { ok: true, value: oneMessagePerMissingKey(problems) };
-}
-
 async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
   const registry = await registryWith(io, flags.plugin);
-  const read = readNetwork(acl, registry, aclLimits(flags));
+  const read = readAcl(acl, { registry, limits: aclLimits(flags) });
   if (!read.ok) {
     const found = counts(read.diagnostics);
     const text = `${acl}: invalid ACL (${plural(found.errors, "error")})`;
     print(io, flags, read.diagnostics, { text, valid: false, ...found });
     return EXIT_INVALID;
   }
-  const network = read.value;
-  const report = checkNetwork(network, { devNameMethod: flags.devNameMethod });
-  const generation = generationProblems(network, registry, flags);
-  if (!generation.ok) {
+  const { network, locate } = read.value;
+  const checked = checkOf(read.value, generateOptionsOf(flags));
+  if (!checked.ok) {
     const text = `${acl}: invalid options`;
-    print(io, flags, generation.diagnostics, {
-      text,
-      valid: false,
-      ...counts(generation.diagnostics),
-    });
+    print(io, flags, checked.diagnostics, { text, valid: false, ...counts(checked.diagnostics) });
     return EXIT_USAGE;
   }
-  const locate = aclLocator(acl, read.loaded);
-  // With a keys directory, the ACL's public keys must be the directory's: another key in the
-  // ACL (a change that swapped one) would be given to every other peer.
-  const stale =
-    flags.keysDir === undefined
-      ? []
-      : stalePublicKeys(network, publicKeysIn(network, flags.keysDir), flags.keysDir, "error");
-  const hinted = withKeyHints(generation.value, {
+  // The command line's hints for missing keys (the library's messages name no flag).
+  const withExplain = withExplainHints(
+    checked.value.diagnostics,
+    checked.value.policy.results,
+    acl,
+  );
+  const hinted = withKeyHints(withExplain, {
     acl,
     network,
     ...(flags.keysDir === undefined ? {} : { keysDir: flags.keysDir }),
   });
-  const policyDiagnostics = withExplainHints(report.diagnostics, report.policy.results, acl);
-  const located = locate([...policyDiagnostics, ...hinted, ...stale]);
-  const all = [...read.warnings, ...located];
+  const all = [...read.warnings, ...hinted];
   const { errors, warnings } = counts(all);
-  const { policy } = report;
+  const { policy } = checked.value;
   const tests =
     policy.tests === 0
       ? "no policy tests"

@@ -1,12 +1,11 @@
 /** `wirenix explain`: why (or why not) two peers are linked, and what each dials. */
 import { Command } from "commander";
-import { explainPair, explainPaths, explanationText, pathsText } from "../analysis/explain.js";
-import { parsePacketService, splitService } from "../network/service.js";
-import { resolveTargetText } from "../network/targets.js";
+import { explainOf } from "../app/explain.js";
+import { splitService } from "../network/service.js";
 import {
   aclCommand,
   checkPeerNames,
-  networkWith,
+  sourcedNetworkWith,
   type TextOrJsonFlags,
   textOrJsonOption,
 } from "./common.js";
@@ -22,38 +21,18 @@ async function run(
   service: string | undefined,
   flags: Flags,
 ): Promise<number> {
-  const network = await networkWith(io, acl, flags);
-  if (service !== undefined && !parsePacketService(service))
-    throw new UsageError(
-      `expected a service like tcp/22, udp/53 or icmp, got ${JSON.stringify(service)}`,
-    );
-  const written = service === undefined ? b : `${b}:${service}`;
-  // B may be any policy-test target: a peer, `peer.subnet`, a routed network, with a service.
-  const target = resolveTargetText(network, written);
-  if (typeof target === "string") {
-    // A plain name that is no peer is reported like every unknown peer (with the ACL's peers).
-    const bName = splitService(b).name;
-    if (/^[A-Za-z0-9_-]+$/.test(bName)) checkPeerNames(network, acl, [a, bName]);
-    throw new UsageError(target);
+  const read = await sourcedNetworkWith(io, acl, flags);
+  const explained = explainOf(read, a, b, service);
+  if (!explained.ok) {
+    const [first] = explained.diagnostics;
+    // An unknown peer is named as every command names one: with the ACL's file.
+    if (first.code === "unknown-peer") checkPeerNames(read.network, acl, [a, splitService(b).name]);
+    throw new UsageError(first.message);
   }
-  checkPeerNames(network, acl, [a]);
-  if (a === target.peer)
-    throw new UsageError(`explain needs two different peers (got ${JSON.stringify(a)} twice)`);
-  // However B is asked for (a peer, `peer.subnet`, with a service or not), the answer is the
-  // same two parts: how the two peers are linked, and the way packets take, hop by hop, which
-  // shows a path through a gateway where there is no direct link. A routed network is no
-  // peer: only its path.
-  const paths = explainPaths(network, a, splitService(written).name, target);
-  if (target.network !== undefined) {
-    io.out(flags.format === "json" ? `${JSON.stringify(paths, null, 2)}\n` : pathsText(paths));
-    return 0;
-  }
-  const explanation = explainPair(network, a, target.peer);
-  io.out(
-    flags.format === "json"
-      ? `${JSON.stringify({ ...explanation, paths }, null, 2)}\n`
-      : `${explanationText(explanation, paths)}\n${pathsText(paths)}`,
-  );
+  const { link, paths, text } = explained.value;
+  if (flags.format !== "json") io.out(text);
+  else if (link === undefined) io.out(`${JSON.stringify(paths, null, 2)}\n`);
+  else io.out(`${JSON.stringify({ ...link, paths }, null, 2)}\n`);
   return 0;
 }
 

@@ -1,24 +1,8 @@
 /** `wirenix generate`: the configuration of every (or the named) peer, as Nix or JSON. */
 
 import { Command, Option } from "commander";
-import {
-  hostFileNameProblem,
-  hostsWriter,
-  outDirProblem,
-  planOutput,
-  printProblem,
-} from "../app/output-plan.js";
-import {
-  DEFAULT_OPTIONS,
-  defaultKeyProviders,
-  type GenerateOptions,
-  Generator,
-} from "../app/pipeline.js";
-import type { ConfigTree } from "../core/config-tree.js";
-import type { Diagnostic } from "../core/diagnostics.js";
-import { compareNames } from "../core/order.js";
-import { yieldToSignals } from "../io/interrupt.js";
-import { oneMessagePerMissingKey } from "../keys/missing-keys.js";
+import { type ConfigureChoices, writeOutOf } from "../app/generate.js";
+import { DEFAULT_OPTIONS } from "../app/pipeline.js";
 import { DEV_NAME_METHODS, type DevNameMethod } from "../network/devname.js";
 import type { NixosPeerShape } from "../render/configurers/configurer.js";
 import {
@@ -53,114 +37,40 @@ interface Flags extends NetworkFlags {
 async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
   if (flags.host !== undefined && !flags.merge)
     throw new UsageError("--host names the host --merge makes; give --merge too");
-  const { registry, network, locate } = await sourcedNetworkWith(io, acl, flags);
-  const options: GenerateOptions = {
-    ...generateOptionsOf(flags),
-    ...(flags.inlinePrivateKeys ? { inlinePrivateKeys: true } : {}),
-  };
-  const created = Generator.create(network, registry, options);
-  if (!created.ok) {
-    printDiagnostics(io, created.diagnostics);
-    return EXIT_USAGE;
-  }
-  const generator = created.value;
-  const { configurer } = generator;
-  const peers = choosePeers(network, acl, flags.peer);
+  const read = await sourcedNetworkWith(io, acl, flags);
+  const peers = choosePeers(read.network, acl, flags.peer);
   if (flags.merge && flags.peer.length === 0)
     throw new UsageError("--merge needs the peers of the host, each with --peer");
-  const planned = planOutput(network, configurer, {
-    peers: flags.peer,
-    devNameMethod: flags.devNameMethod,
+  const written = await writeOutOf(read, {
+    ...generateOptionsOf(flags),
+    peers,
+    ...(flags.merge ? { merge: true } : {}),
+    ...(flags.host === undefined ? {} : { host: flags.host }),
+    ...(flags.inlinePrivateKeys ? { inlinePrivateKeys: true } : {}),
     ...(flags.out === undefined ? {} : { out: flags.out }),
     ...(flags.format === undefined ? {} : { format: flags.format }),
     ...(flags.subnet === undefined ? {} : { subnet: flags.subnet }),
-    ...(flags.merge ? { merge: true } : {}),
-    ...(flags.inlinePrivateKeys ? { inlinePrivateKeys: true } : {}),
+    stream: {
+      write: (chunk) => io.out(chunk),
+      ...(io.outFile === undefined ? {} : { file: io.outFile }),
+    },
   });
-  if (!planned.ok) throw new UsageError(planned.diagnostics.map((d) => d.message).join("; "));
-  const plan = planned.value;
-  if (plan.kind === "modules" || plan.kind === "file-tree") {
-    const problem = outDirProblem(plan.dir);
-    if (problem) throw new UsageError(problem);
-  }
-  const hostNames = flags.merge ? [flags.host ?? peers.join("+")] : [...peers].sort(compareNames);
-  if (flags.out !== undefined) {
-    const bad = hostNames.flatMap((name) => hostFileNameProblem(network, name) ?? []);
-    if (bad.length > 0) {
-      printDiagnostics(io, locate(bad));
-      return EXIT_INVALID;
-    }
-  }
-  const writer = await hostsWriter(
-    plan,
-    { write: (chunk) => io.out(chunk), ...(io.outFile === undefined ? {} : { file: io.outFile }) },
-    { configurer: configurer.name, aclPeers: network.peers.map((p) => p.name) },
-    configurer,
-    generator.run,
-  );
-  const failures: Diagnostic[] = [];
-  const written: string[] = [];
-  const add = (name: string, config: ConfigTree, of: readonly string[]) => {
-    const problem = printProblem(config, configurer, plan, flags.inlinePrivateKeys === true);
-    if (problem) failures.push(problem);
-    else {
-      writer.add({ name, config }, of);
-      written.push(name);
-    }
-  };
-  try {
-    if (flags.merge) {
-      const merged = generator.configureMerged(peers);
-      if (merged.ok) add(hostNames[0] as string, merged.value, peers);
-      else failures.push(...merged.diagnostics);
-    } else {
-      for (const name of hostNames) {
-        const result = generator.configure(name);
-        if (!result.ok) failures.push(...result.diagnostics);
-        // After the first failure we keep going only to report every problem at once.
-        else if (failures.length === 0) add(name, result.value, [name]);
-        // A Ctrl-C between hosts removes what was staged (see OutTransaction).
-        if (flags.out !== undefined) await yieldToSignals();
-      }
-    }
-  } catch (error) {
-    writer.abort();
-    throw error;
-  }
   const keyContext = {
     acl,
-    network,
+    network: read.network,
     ...(flags.keysDir === undefined ? {} : { keysDir: flags.keysDir }),
   };
-  printDiagnostics(
-    io,
-    locate(withKeyHints([...network.warnings, ...generator.warnings], keyContext)),
-  );
-  if (failures.length > 0) {
-    writer.abort();
-    const seen = new Set<string>();
-    const once = failures.filter((d) => {
-      const key = `${d.code}|${d.path.join(".")}|${d.message}`;
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    });
-    const hinted = withKeyHints(oneMessagePerMissingKey(once), keyContext);
-    printDiagnostics(io, locate(hinted));
-    return EXIT_INVALID;
+  if (!written.ok) {
+    printDiagnostics(io, withKeyHints(written.diagnostics, keyContext));
+    return written.diagnostics.some((d) => d.code === "usage") ? EXIT_USAGE : EXIT_INVALID;
   }
-  try {
-    // A file system that says no (no space, read-only, a link in the way) ends in a WriteError
-    // that says what became of the output; the CLI prints it.
-    for (const notice of writer.finish()) io.err(`wirenix: ${notice}\n`);
-  } catch (error) {
-    writer.abort();
-    throw error;
-  }
+  printDiagnostics(io, withKeyHints(written.warnings, keyContext));
+  for (const notice of written.value.notices) io.err(`wirenix: ${notice}\n`);
   // Printed output shows itself; files written into a directory are said in one line (on
   // standard error, which scripts reading standard output never see).
+  const { plan, configurer, hosts } = written.value;
   if (plan.kind === "modules" || plan.kind === "file-tree")
-    io.err(`wirenix: ${outSummary(plan, configurer.name, written)}\n`);
+    io.err(`wirenix: ${outSummary(plan, configurer, hosts)}\n`);
   return 0;
 }
 
@@ -183,10 +93,11 @@ export type GenerateFlags = Pick<
   "configurer" | "devNameMethod" | "keyProvider" | "secretsDir" | "keysDir" | "nixosPeerShape"
 >;
 
-export function generateOptionsOf(flags: GenerateFlags): GenerateOptions {
+/** The library's configure choices of the flags. */
+export function generateOptionsOf(flags: GenerateFlags): ConfigureChoices {
   return {
     configurer: flags.configurer,
-    keyProviders: flags.keyProvider ?? defaultKeyProviders(flags.keysDir),
+    ...(flags.keyProvider === undefined ? {} : { keyProviders: flags.keyProvider }),
     devNameMethod: flags.devNameMethod,
     nixosPeerShape: flags.nixosPeerShape,
     ...(flags.secretsDir === undefined ? {} : { secretsDir: flags.secretsDir }),

@@ -1,17 +1,15 @@
 /** `wirenix graph`: the network as a picture (DOT, Mermaid, or SVG drawn by Graphviz). */
 import { extname } from "node:path";
 import { Command, Option } from "commander";
-import { printable } from "../core/printable.js";
+import { drawGraph, type GraphFormat } from "../app/graph.js";
 import { writeFileAtomic } from "../io/atomic-write.js";
-import { toDot } from "../render/graph/dot.js";
 import { DETAIL_LIMIT, graphOf } from "../render/graph/graph.js";
-import { toMermaid } from "../render/graph/mermaid.js";
-import { layoutEngine, toSvg } from "../render/graph/svg.js";
+import { layoutEngine } from "../render/graph/svg.js";
 import { aclCommand, type NetworkFlags, networkWith } from "./common.js";
 import { type CliIO, UsageError } from "./io.js";
 import { shellCommand } from "./shell-word.js";
 
-type Format = "dot" | "mermaid" | "svg";
+type Format = GraphFormat;
 
 interface Flags extends NetworkFlags {
   format?: string;
@@ -86,11 +84,7 @@ async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
     io.err(
       `wirenix: graph: laying out ${graph.nodes.length} peers and ${graph.edges.length} links with Graphviz ${layoutEngine(graph.edges.length)}; this can take minutes\n`,
     );
-  const drawn =
-    format === "svg" ? await toSvg(graph) : format === "mermaid" ? toMermaid(graph) : toDot(graph);
-  // Names end up in labels; no control character reaches a terminal or an SVG (where XML
-  // forbids them).
-  const text = printable(drawn, { keepLineBreaks: true });
+  const text = await drawGraph(graph, format);
   if (flags.out === undefined) io.out(text);
   else writeFileAtomic(flags.out, text);
   return 0;

@@ -1,6 +1,7 @@
 /** How the CLI talks to the world, so it can run in-process in tests. */
 import { type Command, Help } from "commander";
 import { type Diagnostic, formatDiagnostic } from "../core/diagnostics.js";
+import { withFlagHints } from "./hints.js";
 
 export interface CliIO {
   /** Standard output; large outputs arrive in large chunks. */
@@ -91,9 +92,10 @@ export function printError(io: CliIO, message: string): void {
   io.err(`${messagePrefix(io, "error")}${message}\n`);
 }
 
+/** Prints diagnostics, each with the flag that fixes it where there is one (see hints.ts). */
 export function printDiagnostics(io: CliIO, diagnostics: readonly Diagnostic[]): void {
   if (diagnostics.length === 0) return;
-  const lines = diagnostics.map(
+  const lines = withFlagHints(diagnostics).map(
     (d) => `${messagePrefix(io, d.severity)}${formatDiagnostic({ ...d, severity: "error" })}`,
   );
   io.err(`${lines.join("\n")}\n`);

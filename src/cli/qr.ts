@@ -12,6 +12,7 @@ import { DEFAULT_OPTIONS } from "../app/pipeline.js";
 import { createSecretFile, FileExistsError, fileProblem } from "../keys/key-dir.js";
 import { DEV_NAME_METHODS, type DevNameMethod } from "../network/devname.js";
 import { aclCommand, checkPeerNames, type NetworkFlags, sourcedNetworkWith } from "./common.js";
+import { withFlagHints } from "./hints.js";
 import { type CliIO, EXIT_INVALID, printDiagnostics, printError, UsageError } from "./io.js";
 import { withKeyHints } from "./key-hints.js";
 
@@ -35,7 +36,7 @@ async function run(io: CliIO, acl: string, peerName: string, flags: Flags): Prom
   });
   if (!made.ok) {
     const usage = made.diagnostics.find((d) => d.code === "usage");
-    if (usage) throw new UsageError(usage.message);
+    if (usage) throw new UsageError(withFlagHints([usage])[0]?.message ?? usage.message);
     // With --private-key-file the key comes from that file, not a keys directory: no hint.
     const hinted =
       flags.privateKeyFile === undefined

@@ -103,6 +103,10 @@ export type DiagnosticCode =
   | "plugin-failed"
   /** Wrong flags or arguments (exit 2). */
   | "usage"
+  /** A file holding a secret would be printed: secrets are written into files only. */
+  | "secret-not-printed"
+  /** The file of the interface asked for is not among the files the configurer wrote. */
+  | "no-interface-file"
   // check: lints (src/analysis/lints/)
   /** Two members of a subnet with one address. */
   | "duplicate-address"
@@ -190,6 +194,12 @@ export interface Diagnostic {
    * out when nothing was.
    */
   received?: string;
+  /**
+   * The option of the request the problem is about (`out`, `merge`, `subnet`, `keysDir`, ...),
+   * for a problem of how a command was asked rather than of the ACL. Messages name no flag of
+   * the command line; the CLI names the flag of this option after the message.
+   */
+  option?: string;
   /** The input file, when the problem is inside one. */
   file?: string;
   line?: number;
@@ -322,6 +332,16 @@ export function diagnostic(
   d.expected = message.expected;
   if (message.received !== undefined) d.received = message.received;
   return d;
+}
+
+/** A problem of the request's `option` (see `Diagnostic.option`). */
+export function optionProblem(
+  severity: Severity,
+  code: DiagnosticCode,
+  option: string,
+  message: string,
+): Diagnostic {
+  return { code, severity, path: [], message, option };
 }
 
 /** Collects diagnostics while a stage runs. */

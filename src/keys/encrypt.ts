@@ -15,10 +15,10 @@ import {
   type Result,
 } from "../core/diagnostics.js";
 import type { HeldLock } from "../io/dir-lock.js";
+import { derivePublicKey } from "../network/curve25519.js";
 import type { Network } from "../network/model.js";
 import { peersNamed } from "../network/named.js";
 import { peerSecretName, subnetSecretName } from "./agenix-rekey-provider.js";
-import { publicKeyOf } from "./generate.js";
 import { subnetsOf } from "./generate-dir.js";
 import {
   backupStamp,
@@ -193,7 +193,7 @@ export async function encryptKeys(
       continue;
     }
     // Encrypted for this peer's host, a key must be this peer's.
-    if (publicKey !== undefined && publicKeyOf(key) !== publicKey) {
+    if (publicKey !== undefined && derivePublicKey(key) !== publicKey) {
       found.push(
         diagnostic(
           "error",
@@ -303,7 +303,7 @@ async function encryptAll(
     const file = join(secretsDir, `${secretName}.age`);
     const recipients = new Set(w.recipients).size;
     const base = { kind: w.kind, name: w.name, file, recipients };
-    const publicKey = w.kind === "peer" ? publicKeyOf(w.secret) : undefined;
+    const publicKey = w.kind === "peer" ? derivePublicKey(w.secret) : undefined;
     const pubFile = join(secretsDir, `${secretName}.pub`);
     const current =
       existsSync(file) && (publicKey === undefined || readKeyFile(pubFile) === publicKey);

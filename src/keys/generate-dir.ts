@@ -7,9 +7,10 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { type Diagnostic, diagnostic, isNonEmpty, type Result } from "../core/diagnostics.js";
 import type { HeldLock } from "../io/dir-lock.js";
+import { derivePublicKey } from "../network/curve25519.js";
 import type { NetPeer, NetSubnet, Network } from "../network/model.js";
 import { peersNamed } from "../network/named.js";
-import { generateKeyPair, generatePresharedKey, publicKeyOf } from "./generate.js";
+import { generateKeyPair, generatePresharedKey } from "./generate.js";
 import {
   backupStamp,
   createSecretFile,
@@ -110,7 +111,7 @@ function problems(
     if (
       key !== undefined &&
       pub !== undefined &&
-      publicKeyOf(key) !== pub &&
+      derivePublicKey(key) !== pub &&
       !rotate.includes(name)
     )
       found.push(
@@ -129,7 +130,7 @@ function problems(
       peer.publicKey !== undefined &&
       !updatesAcl &&
       !rotate.includes(name) &&
-      publicKeyOf(key) !== peer.publicKey
+      derivePublicKey(key) !== peer.publicKey
     )
       found.push(
         diagnostic(
@@ -197,7 +198,7 @@ function peerOutcome(
   }
   const existing = readKeyFile(keyFile);
   if (existing !== undefined) {
-    const publicKey = publicKeyOf(existing);
+    const publicKey = derivePublicKey(existing);
     if (existsSync(pubFile)) return { kind: "peer", name, action: "kept", files, publicKey };
     createSecretFile(pubFile, `${publicKey}\n`);
     return { kind: "peer", name, action: "completed", files, publicKey };

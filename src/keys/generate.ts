@@ -3,8 +3,8 @@
  * Base64 with padding. Private keys are clamped Curve25519 scalars, so our private keys and
  * `wg genkey`'s are interchangeable byte for byte in meaning.
  */
-import { createPrivateKey, createPublicKey, randomBytes } from "node:crypto";
-import { isWireguardKey } from "../network/values.js";
+import { randomBytes } from "node:crypto";
+import { derivePublicKey } from "../network/curve25519.js";
 
 /** A peer's identity: the private key stays in memory and in 0600 files only. */
 export interface KeyPair {
@@ -13,8 +13,6 @@ export interface KeyPair {
 }
 
 const KEY_BYTES = 32;
-/** The fixed PKCS#8 header of an X25519 private key; the raw 32 bytes follow it. */
-const PKCS8_X25519_PREFIX = Buffer.from("302e020100300506032b656e04220420", "hex");
 
 /** Curve25519 clamping, as `wg genkey` applies it. */
 function clamp(bytes: Buffer): Buffer {
@@ -23,25 +21,10 @@ function clamp(bytes: Buffer): Buffer {
   return bytes;
 }
 
-/** The public key of a private key, as `wg pubkey` prints it (without the newline). */
-export function publicKeyOf(privateKey: string): string {
-  if (!isWireguardKey(privateKey))
-    throw new Error("internal error: publicKeyOf was given something that is not a key");
-  // X25519 clamps the scalar itself, so an unclamped key gives the same result as `wg pubkey`.
-  const der = Buffer.concat([PKCS8_X25519_PREFIX, Buffer.from(privateKey, "base64")]);
-  const spki = createPublicKey(createPrivateKey({ key: der, format: "der", type: "pkcs8" })).export(
-    {
-      format: "der",
-      type: "spki",
-    },
-  );
-  return spki.subarray(spki.length - KEY_BYTES).toString("base64");
-}
-
 /** A new key pair, like `wg genkey | tee priv | wg pubkey`. */
 export function generateKeyPair(): KeyPair {
   const privateKey = clamp(randomBytes(KEY_BYTES)).toString("base64");
-  return { privateKey, publicKey: publicKeyOf(privateKey) };
+  return { privateKey, publicKey: derivePublicKey(privateKey) };
 }
 
 /** A new preshared key, like `wg genpsk`: 32 random bytes. */

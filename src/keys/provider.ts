@@ -8,6 +8,7 @@ import { join, resolve } from "node:path";
 import type { ConfigTree } from "../core/config-tree.js";
 import { diagnostic, InputError, type Mismatch, type PathSegment } from "../core/diagnostics.js";
 import { describeSecret, isKeyText } from "../core/secrets.js";
+import { derivePublicKey } from "../network/curve25519.js";
 import type { NetPeer, NetSubnet, Network } from "../network/model.js";
 import {
   KEY_PATH_EXPECTED,
@@ -19,7 +20,6 @@ import {
   parseWireguardKey,
   type WireguardKey,
 } from "../network/values.js";
-import { publicKeyOf } from "./generate.js";
 import { keyFiles, readKeyFile } from "./key-dir.js";
 
 /** What a provider is told about the run and the peer being configured. */
@@ -348,7 +348,7 @@ export class PeerKeys {
           break;
         }
       }
-    if (expected === undefined || publicKeyOf(privateKey) === expected.key) return;
+    if (expected === undefined || derivePublicKey(privateKey) === expected.key) return;
     throw new InputError([
       diagnostic(
         "error",

@@ -20,9 +20,6 @@ export interface PacketService {
 /** What a rule's `allow` entry may say, for messages and the rule language's docs. */
 export const SERVICE_EXPECTED = 'expected "tcp/22", "udp/53", "tcp/8000-8999", "icmp" or "*"';
 
-/** What a packet's service may say (a policy test's or `explain`'s), for messages. */
-export const PACKET_SERVICE_EXPECTED = "expected a service like tcp/22, udp/53 or icmp";
-
 const SERVICE = /^(?:\*|icmp|(tcp|udp)\/([0-9]{1,5})(?:-([0-9]{1,5}))?)$/;
 const PACKET_SERVICE = /^(?:(tcp|udp)\/([0-9]{1,5})|(icmp))$/;
 

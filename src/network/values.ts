@@ -24,7 +24,6 @@ export type KeyKind = "public" | "private" | "preshared";
 export type WireguardKey<K extends KeyKind = KeyKind> = string & { readonly [keyKind]: K };
 export type PublicKey = WireguardKey<"public">;
 export type PrivateKey = WireguardKey<"private">;
-export type PresharedKey = WireguardKey<"preshared">;
 
 function parseKey<K extends KeyKind>(text: string): WireguardKey<K> | undefined {
   return isWireguardKey(text) ? (text as WireguardKey<K>) : undefined;
@@ -36,8 +35,6 @@ export const parsePublicKey: (text: string) => PublicKey | undefined = parseKey;
 export const parsePrivateKey: (text: string) => PrivateKey | undefined = parseKey;
 /** A key of any kind (read where its kind is not known), or undefined when it is none. */
 export const parseWireguardKey: (text: string) => WireguardKey | undefined = parseKey;
-/** The preshared key `text` is, or undefined when it is no WireGuard key. */
-export const parsePresharedKey: (text: string) => PresharedKey | undefined = parseKey;
 
 /**
  * Whether `value` carries an IPv6 zone ID (`fe80::5%lo`). A zone names an interface of one host,

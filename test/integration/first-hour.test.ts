@@ -155,7 +155,7 @@ test("3: a wg-quick peer with two interfaces is refused on stdout; hosts prints 
     assert.equal(refused.stdout, "");
     assert.equal(
       refused.stderr,
-      'wirenix: error: peer "gateway" has 2 interfaces (subnets "lab", "roam") and wg-quick writes one file for each: print one with --subnet lab, write them all with --out DIR, or print them all as JSON with --format json\n',
+      'wirenix: error: peer "gateway" has 2 interfaces (subnets "lab", "roam") and wg-quick writes one file for each: print the one of a subnet ("lab"), write them all into an output directory, or print them all as JSON (--subnet)\n',
     );
     const lab = ok(wirenix([...gw, "--subnet", "lab"], { cwd: dir }), "--subnet lab");
     assert.match(lab.stdout, /^\[Interface\]$/m);
@@ -175,7 +175,7 @@ test("3: a wg-quick peer with two interfaces is refused on stdout; hosts prints 
     assert.equal(withSubnet.code, 2);
     assert.match(
       withSubnet.stderr,
-      /hosts writes one file per peer \(hosts, for all its subnets\); --subnet is for configurers that write a file per interface/,
+      /hosts writes one file per peer \(hosts, for all its subnets\); a subnet is chosen only with configurers that write a file per interface \(--subnet\)/,
     );
     assert.ok(!withSubnet.stderr.includes("several files per interface"));
   });

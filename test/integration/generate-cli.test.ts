@@ -135,7 +135,7 @@ test("device names over 15 characters fail with a hint; clashes keep the first s
     assert.equal(long.code, 1);
     assert.match(
       long.stderr,
-      /subnets\[0\]\.name: device name "lan\.very-long-subnet" .* at most 15\. Try --dev-name-method hash/,
+      /subnets\[0\]\.name: device name "lan\.very-long-subnet" .* at most 15; the hash naming method keeps every name short \(--dev-name-method hash\)/,
     );
     assert.equal(wirenix(["generate", file]).code, 0, "short gives lan");
 

@@ -20,9 +20,10 @@ import { parse as parseYaml } from "yaml";
 import { loadAcl } from "../../src/acl/load.js";
 import { parseAcl } from "../../src/acl/parse.js";
 import { createRegistry } from "../../src/app/registry.js";
-import { generateKeyPair, generatePresharedKey, publicKeyOf } from "../../src/keys/generate.js";
+import { generateKeyPair, generatePresharedKey } from "../../src/keys/generate.js";
 import { generateKeys } from "../../src/keys/generate-dir.js";
 import { createSecretFile, FileExistsError } from "../../src/keys/key-dir.js";
+import { derivePublicKey } from "../../src/network/curve25519.js";
 import { fixtures, wirenixBin } from "../support/paths.js";
 import { tempDir, wirenix, wirenixInProcess } from "../support/run.js";
 
@@ -71,7 +72,7 @@ test("our public key is wg pubkey of our private key", () => {
 test("for a private key from wg genkey, our public key is wg pubkey's", () => {
   for (let i = 0; i < 25; i++) {
     const privateKey = wg(["genkey"]);
-    assert.equal(publicKeyOf(privateKey), wg(["pubkey"], `${privateKey}\n`));
+    assert.equal(derivePublicKey(privateKey), wg(["pubkey"], `${privateKey}\n`));
   }
 });
 

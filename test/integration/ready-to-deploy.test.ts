@@ -102,7 +102,7 @@ test("one peer and one interface of a file configurer print that interface's fil
   assert.ok(!two.ok);
   assert.equal(
     two.diagnostics[0]?.message,
-    'peer "two" has 2 interfaces (subnets "lan", "wg") and wg-quick writes one file for each: print one with --subnet lan, write them all with --out DIR, or print them all as JSON with --format json',
+    'peer "two" has 2 interfaces (subnets "lan", "wg") and wg-quick writes one file for each: print the one of a subnet ("lan"), write them all into an output directory, or print them all as JSON',
   );
   const lan = planOutput(net, wgQuick, { ...base, peers: ["two"], subnet: "lan" });
   assert.deepEqual(lan.ok && lan.value, {
@@ -138,15 +138,18 @@ test("private keys reach a stream only as one interface's file, asked for with i
   const net = network();
   const base = { devNameMethod: "short" as const, inlinePrivateKeys: true };
   for (const [request, why] of [
-    [{ ...base, peers: [] }, /only as the one file of one --peer/],
-    [{ ...base, peers: ["two"] }, /has 2 interfaces \(subnets "lan", "wg"\).*--subnet lan/],
+    [{ ...base, peers: [] }, /only as the one file of one peer/],
+    [{ ...base, peers: ["two"] }, /has 2 interfaces \(subnets "lan", "wg"\).*\("lan"\)/],
     [{ ...base, peers: ["a"], format: "json" as const }, /only as the one file/],
   ] as const) {
     const plan = planOutput(net, wgQuick, request);
     assert.ok(!plan.ok && why.test(plan.diagnostics[0]?.message ?? ""), JSON.stringify(plan));
   }
   const nixos = planOutput(net, networkd, { ...base, peers: ["a"] });
-  assert.ok(!nixos.ok && /is for file configurers/.test(nixos.diagnostics[0]?.message ?? ""));
+  assert.ok(
+    !nixos.ok &&
+      /written inline only by file configurers/.test(nixos.diagnostics[0]?.message ?? ""),
+  );
   const subnetWithoutPeer = planOutput(net, wgQuick, {
     devNameMethod: "short",
     peers: [],
@@ -280,7 +283,7 @@ test("phoneConfiguration: the one interface with its keys inline, keys through t
     assert.ok(!bad.ok && bad.diagnostics[0]?.code === "usage");
     // Two subnets: the choice is asked for.
     const two = phoneConfiguration(net, registry, { peer: "two", keysDir: keys });
-    assert.ok(!two.ok && /--subnet/.test(two.diagnostics[0]?.message ?? ""));
+    assert.ok(!two.ok && two.diagnostics[0]?.option === "subnet");
     // No preshared key readable here: the phone cannot do without it.
     const noPsk = phoneConfiguration(
       network({ psk: "/nonexistent/wg.psk", aPublicKey: pair.publicKey }),

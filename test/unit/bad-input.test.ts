@@ -104,7 +104,8 @@ const USAGE: { args: string[]; contains: string }[] = [
   // A file where --out wants a directory; nothing is written, since the directory cannot exist.
   {
     args: ["generate", "--out", "test/fixtures/valid-base.json"],
-    contains: "--out test/fixtures/valid-base.json: cannot write there: a file of that name",
+    contains:
+      "test/fixtures/valid-base.json: cannot write there: a file of that name is in the way (--out DIR)",
   },
   {
     args: ["generate", "--out", "test/fixtures/valid-base.json/hosts"],

@@ -204,7 +204,7 @@ test("a plugin's secret files are written 0600 under --out and never printed", (
     assert.ok(!printed.out.includes("TOPSECRET") && !printed.err.includes("TOPSECRET"));
     assert.match(
       printed.err,
-      /wg\/key holds a secret and is never printed; write the files with --out/,
+      /wg\/key holds a secret and is never printed; write the files into a directory \(--out DIR\)/,
     );
     const out = join(dir, "out");
     assert.equal((await wirenix(...base, "--out", out)).code, 0);

@@ -4,8 +4,9 @@
  * public key that is not the private key's.
  * Why: WireGuard tells peers apart by key and rejects handshakes from the wrong one.
  */
+
+import { derivePublicKey, publicKeyProblem } from "../../network/curve25519.js";
 import type { NetPeer } from "../../network/model.js";
-import { publicKeyOf, publicKeyProblem } from "../curve25519.js";
 import type { Lint } from "../lint.js";
 
 const q = JSON.stringify;
@@ -36,8 +37,8 @@ export const keys: Lint = {
         else first.set(peer.publicKey, peer);
       }
       if (peer.privateKey !== undefined && peer.publicKey !== undefined) {
-        const derived = publicKeyOf(peer.privateKey);
-        if (derived !== undefined && derived !== peer.publicKey)
+        const derived = derivePublicKey(peer.privateKey);
+        if (derived !== peer.publicKey)
           report.error(
             "key-mismatch",
             ["peers", peer.index, "publicKey"],

@@ -1,10 +1,12 @@
 /**
- * Curve25519 key checks with Node's own X25519 (OpenSSL), so a key that `wg` would accept but
- * that can never complete a handshake is caught before it reaches a machine.
+ * Curve25519 with Node's own X25519 (OpenSSL): a public key derived from a private one as
+ * `wg pubkey` derives it, and the check that catches a key `wg` would accept but that can never
+ * complete a handshake before it reaches a machine. Key generation and the key lints share it.
  */
 import { createPrivateKey, createPublicKey, diffieHellman } from "node:crypto";
+import { isWireguardKey } from "./values.js";
 
-/** PKCS#8 wrapping of a raw X25519 private key (RFC 8410). */
+/** The fixed PKCS#8 header of a raw X25519 private key (RFC 8410); the raw 32 bytes follow it. */
 const PKCS8_X25519_PREFIX = Buffer.from("302e020100300506032b656e04220420", "hex");
 
 /**
@@ -38,19 +40,22 @@ export function publicKeyProblem(base64: string): string | undefined {
   }
 }
 
-/** The public key (base64, as `wg pubkey` prints it) of a base64 private key. */
-export function publicKeyOf(privateBase64: string): string | undefined {
+/**
+ * The public key (base64, as `wg pubkey` prints it, without the newline) of a base64 private
+ * key. X25519 clamps the scalar itself, so an unclamped key gives the same result as `wg pubkey`.
+ * Callers hand it keys checked as keys (the schema, a key file's reader, our generator); given
+ * anything else it throws, as that caller has a bug.
+ */
+export function derivePublicKey(privateBase64: string): string {
   const raw = Buffer.from(privateBase64, "base64");
-  if (raw.length !== 32) return undefined;
-  try {
-    const key = createPrivateKey({
-      key: Buffer.concat([PKCS8_X25519_PREFIX, raw]),
-      format: "der",
-      type: "pkcs8",
-    });
-    const jwk = createPublicKey(key).export({ format: "jwk" });
-    return jwk.x === undefined ? undefined : Buffer.from(jwk.x, "base64url").toString("base64");
-  } catch {
-    return undefined;
-  }
+  if (!isWireguardKey(privateBase64) || raw.length !== 32)
+    throw new Error("internal error: derivePublicKey was given something that is not a key");
+  const key = createPrivateKey({
+    key: Buffer.concat([PKCS8_X25519_PREFIX, raw]),
+    format: "der",
+    type: "pkcs8",
+  });
+  const jwk = createPublicKey(key).export({ format: "jwk" });
+  if (jwk.x === undefined) throw new Error("internal error: an X25519 key without its point");
+  return Buffer.from(jwk.x, "base64url").toString("base64");
 }
