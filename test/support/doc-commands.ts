@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
-/** One command as the docs show it, and what they show it printing. */
+/** One command as the docs show it (a `wirenix` one or a setup step), and what it prints. */
 export interface DocCommand {
   /** The command line as written (continuations joined), `wirenix` first. */
   line: string;
@@ -31,6 +31,11 @@ export function isUsage(line: string): boolean {
 }
 
 const COMMAND = /^(\$ )?wirenix (-|[a-z])/;
+/**
+ * The steps a block shows to make what its `wirenix` commands read (an age identity, a git
+ * commit, an edited copy): run too, in order, so that the block runs as a user types it.
+ */
+const SETUP = /^(\$ )?(age-keygen|cp|sed|git) /;
 const FENCE = /^(\s*)```(\S*)/;
 /** Languages whose blocks are commands (or a session, with `$`); no language counts too. */
 const SHELL = new Set(["", "sh", "bash", "shell", "console"]);
@@ -64,12 +69,12 @@ function blockCommands(body: readonly string[]): DocCommand[] {
   for (let k = 0; k < body.length; k++) {
     let line = body[k] ?? "";
     const session = line.startsWith("$ ");
-    if (session || COMMAND.test(line)) {
+    if (session || COMMAND.test(line) || SETUP.test(line)) {
       while (line.endsWith("\\") && k + 1 < body.length)
         line = `${line.slice(0, -1).trimEnd()} ${(body[++k] ?? "").trim()}`;
       const text = session ? line.slice(2) : line;
       current = undefined;
-      if (!COMMAND.test(text) || isUsage(text)) continue;
+      if (!(COMMAND.test(text) || SETUP.test(text)) || isUsage(text)) continue;
       current = { line: text, ...(session ? { shown: [] } : {}) };
       commands.push(current);
     } else if (current?.shown !== undefined) {
@@ -78,7 +83,7 @@ function blockCommands(body: readonly string[]): DocCommand[] {
     }
   }
   for (const c of commands) while (c.shown?.at(-1) === "") c.shown.pop();
-  return commands;
+  return commands.some((c) => COMMAND.test(c.line)) ? commands : [];
 }
 
 /**
