@@ -491,8 +491,6 @@ export const AclV1Schema = v.object(
   "expected the ACL to be an object { version, subnets, groups, peers, connections }",
 );
 
-/** A filter as written: each key may be missing where no peer's configuration evaluates it. */
-type AclWrittenFilter = v.InferOutput<typeof FilterSchema>;
 /**
  * An ACL v1 as the user wrote it, its types checked and its values read (addresses, prefixes,
  * keys, services; policy tests with what is wrong in them, see policy-tests.ts).
