@@ -123,7 +123,16 @@ test("the README's five commands: init, add-peer, keys generate, generate > X.co
   ] as const)
     assert.ok(await pings(from, address), `${from} reaches ${to} at ${address}`);
 
-  assert.equal(await wirenix(["remove-peer", acl, "carol"]), `removed peer "carol" from ${acl}\n`);
+  // The keys go aside under a name with the time (20261205T201116Z), never deleted.
+  const removed = (await wirenix(["remove-peer", acl, "carol"])).split("\n");
+  assert.equal(removed[0], `removed peer "carol" from ${acl}`);
+  assert.match(
+    removed[1] ?? "",
+    new RegExp(
+      `^moved its keys aside, so that a later peer named "carol" gets new ones: ${keys}/carol\\.key -> ${keys}/carol\\.key\\.removed-\\d{8}T\\d{6}Z, ${keys}/carol\\.pub -> ${keys}/carol\\.pub\\.removed-\\d{8}T\\d{6}Z$`,
+    ),
+  );
+  assert.equal(removed.length, 3);
   assert.doesNotMatch(readFileSync(acl, "utf8"), /carol/);
   await lab.mustExec("alice", ["wg-quick", "down", conf("alice")], { env: WG_GO });
   assert.doesNotMatch(await generate("alice"), /10\.42\.0\.3/);
