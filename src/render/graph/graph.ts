@@ -127,18 +127,7 @@ export function networkGraph(
     endpointless: linked.has(p.index) && !dialed.has(p.name),
     isolated: !linked.has(p.index),
   }));
-  const clusters: GraphCluster[] = network.subnets.map((s) => ({
-    id: `s${s.index}`,
-    subnet: s.name,
-    nodes: nodes.filter((n) => n.subnets.length === 1 && n.subnets[0] === s.name).map((n) => n.id),
-  }));
-  return {
-    subnets: network.subnets.map((s) => s.name),
-    nodes,
-    clusters: clusters.filter((c) => c.nodes.length > 0),
-    loose: nodes.filter((n) => n.subnets.length !== 1).map((n) => n.id),
-    edges,
-  };
+  return clustered(network, nodes, edges);
 }
 
 /**
@@ -213,6 +202,11 @@ export function summaryGraph(network: Network): NetworkGraph {
     handshake: p.dials > 0,
     links: p.links,
   }));
+  return { ...clustered(network, nodes, edges), summary: { peers: network.peers.length, links } };
+}
+
+/** The graph with each node on one subnet inside that subnet's cluster, the others loose. */
+function clustered(network: Network, nodes: GraphNode[], edges: GraphEdge[]): NetworkGraph {
   const clusters: GraphCluster[] = network.subnets.map((s) => ({
     id: `s${s.index}`,
     subnet: s.name,
@@ -224,7 +218,6 @@ export function summaryGraph(network: Network): NetworkGraph {
     clusters: clusters.filter((c) => c.nodes.length > 0),
     loose: nodes.filter((n) => n.subnets.length !== 1).map((n) => n.id),
     edges,
-    summary: { peers: network.peers.length, links },
   };
 }
 
