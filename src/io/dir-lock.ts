@@ -348,9 +348,10 @@ function held(file: string, notice: string | undefined, releaseOnInterrupt: bool
   const release = () => {
     if (released) return;
     released = true;
-    unregister();
-    // Only our own lock is removed: a lock file with another pid is not ours any more.
+    // Only our own lock is removed: a lock file with another pid is not ours any more. The
+    // handler goes after it: a signal in between would otherwise end the run and leave it.
     removeOwn(file, mine);
+    unregister();
   };
   const unregister = releaseOnInterrupt ? onInterrupt(release) : () => {};
   return { file, ...(notice === undefined ? {} : { notice }), release };

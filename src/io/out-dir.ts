@@ -513,10 +513,13 @@ export class OutTransaction {
     } catch (error) {
       throw this.#undoCommit(record, error);
     }
+    // The signal handler stays until the journal and the lock are gone: without it, a signal
+    // in between would end the process by default and leave both behind.
     this.#close();
     guarded(join(root, JOURNAL_NAME), () => unlinkSync(join(root, JOURNAL_NAME)));
     syncDirectory(root);
     this.#lock.release();
+    this.#unregister();
     return { written: this.#staged.length - 1, removed, notices: this.#notices };
   }
 
@@ -539,6 +542,7 @@ export class OutTransaction {
       // The journal stays: the next run completes the commit.
       this.#close();
       this.#lock.release();
+      this.#unregister();
       return cause.withOutcome(
         `${root} was partly updated and could not be put back; the next wirenix run on it completes the update`,
       );
@@ -547,10 +551,10 @@ export class OutTransaction {
     return cause.withOutcome(`nothing under ${root} was changed`);
   }
 
+  /** Closes the journal; the signal handler stays until the caller has removed it and the lock. */
   #close(): void {
     if (!this.#open) return;
     this.#open = false;
-    this.#unregister();
     closeSync(this.#journal);
   }
 
@@ -576,6 +580,7 @@ export class OutTransaction {
     }
     this.#lock.release();
     if (this.#madeRoot) removeEmptyDirectory(root);
+    this.#unregister();
   }
 }
 
