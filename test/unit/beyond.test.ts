@@ -283,7 +283,7 @@ test("networkd-files: mark, table, rules, routes, masquerade and forwarding", ()
   const laptop = files("networkd-files", "laptop");
   assert.match(
     laptop["50-vpn.netdev"] ?? "",
-    /\[WireGuard\]\nPrivateKeyFile=\/etc\/wg\/laptop\.key\nFirewallMark=51821\nRouteTable=51821\n/,
+    /\[WireGuard\]\nListenPort=51821\nPrivateKeyFile=\/etc\/wg\/laptop\.key\nFirewallMark=51821\nRouteTable=51821\n/,
   );
   assert.match(
     laptop["50-vpn.netdev"] ?? "",

@@ -37,7 +37,8 @@ export function deviceInterfaces(context: ConfigureContext): DeviceInterface[] {
  * dials it (no peer gets an endpoint for it), so a fixed port buys nothing, and a laptop or
  * phone holding one can clash with another program, or another tunnel behind the same NAT;
  * WireGuard then picks a free port itself. (The NixOS outputs keep `listenPort`: the original's
- * shape, and the port the NixOS firewall opens.)
+ * shape, and the port the NixOS firewall opens; so do the networkd files, which are what NixOS
+ * renders from them.)
  */
 export function listenPortEntry(
   context: ConfigureContext,

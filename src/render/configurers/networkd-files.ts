@@ -24,7 +24,7 @@ import {
   presharedKeyOf,
 } from "./files.js";
 import { GENERATED_NOTICE, hostsFile } from "./hosts-file.js";
-import { type DeviceInterface, deviceInterfaces, listenPortEntry } from "./interfaces.js";
+import { type DeviceInterface, deviceInterfaces } from "./interfaces.js";
 import {
   deviceAccess,
   deviceTableName,
@@ -86,7 +86,9 @@ function networkdFiles(context: ConfigureContext): FileSet {
           {
             name: "WireGuard",
             entries: [
-              listenPortEntry(context, iface),
+              // Kept for a roaming peer too: these files are what NixOS's networkd module
+              // renders from our NixOS output (checked in test/system/nixos-real.test.ts).
+              { key: "ListenPort", value: iface.listenPort },
               privateKeyEntry(context),
               iface.exit === undefined
                 ? undefined
