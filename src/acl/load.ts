@@ -149,6 +149,8 @@ function failure(
   code: DiagnosticCode,
   message: string,
   at?: SourcePosition,
+  /** The reading option (`maxBytes`, `nixPath`, …) that would change the outcome. */
+  option?: string,
 ): Result<never> {
   // A parser's or nix's words may quote the text (a failed `throw`, a token): never a key.
   const d: Diagnostic = {
@@ -157,6 +159,7 @@ function failure(
     path: [],
     message: redactKeyLike(message),
     file,
+    ...(option === undefined ? {} : { option }),
   };
   if (at) {
     d.line = at.line;
@@ -451,8 +454,7 @@ function loadToml(file: string, text: string, limits: AclLimits): Result<LoadedA
 const NIX_POSITION = /^\s*at (.+):(\d+):(\d+):$/;
 /** Nix's advice for a `<name>` it cannot find, and ours (NIX_PATH is not read). */
 const NIX_SEARCH_HINT = /\(add it using \$NIX_PATH or -I\)/;
-const NIX_PATH_FLAG_HINT =
-  "(name it with --nix-path NAME=DIR, or --nix-path NAME for its NIX_PATH entry)";
+const NIX_PATH_HINT = "(name it in wirenix's Nix path: NAME=DIR, or NAME for its NIX_PATH entry)";
 const RESTRICTED = /is forbidden in restricted mode/;
 const NIX_CODE_FRAME = /^\s*\d*\s*\|/;
 
@@ -481,16 +483,24 @@ function nixFailure(file: string, stderr: string, real: string, dir: string): Re
       line
         .trim()
         .replace(/^error: /, "")
-        .replace(NIX_SEARCH_HINT, NIX_PATH_FLAG_HINT),
+        .replace(NIX_SEARCH_HINT, NIX_PATH_HINT),
     );
   }
   // Nix names the path it refused, never what the file holds.
   if (reasons.some((r) => RESTRICTED.test(r)))
     reasons.push(
-      `(a .nix ACL is evaluated in restricted mode: it may read files under its own directory ${dir} and the --nix-path entries given, and fetch nothing)`,
+      `(a .nix ACL is evaluated in restricted mode: it may read files under its own directory ${dir} and the Nix path entries given, and fetch nothing)`,
     );
   const reason = reasons.join(" ") || "nix-instantiate failed without a message";
-  return failure(file, "load-failed", `cannot evaluate the Nix ACL: ${reason}`, at);
+  // A path Nix could not find or was not allowed to read: the Nix path option is the way out.
+  const aboutNixPath = reasons.some((r) => r.includes(NIX_PATH_HINT) || RESTRICTED.test(r));
+  return failure(
+    file,
+    "load-failed",
+    `cannot evaluate the Nix ACL: ${reason}`,
+    at,
+    aboutNixPath ? "nixPath" : undefined,
+  );
 }
 
 /**
@@ -518,13 +528,17 @@ function loadNix(file: string, bytes: Buffer, text: string, limits: AclLimits): 
     return failure(
       file,
       "load-failed",
-      `cannot evaluate the Nix ACL: evaluation did not finish within the time limit of ${limits.nixTimeoutSeconds} s and was stopped (does it read a FIFO or loop forever? raise the limit with --nix-timeout SECONDS)`,
+      `cannot evaluate the Nix ACL: evaluation did not finish within the time limit of ${limits.nixTimeoutSeconds} s and was stopped (does it read a FIFO or loop forever? raise the time limit)`,
+      undefined,
+      "nixTimeoutSeconds",
     );
   if (run.problem === "too-big")
     return failure(
       file,
       "load-failed",
-      `cannot evaluate the Nix ACL: its value, as JSON, is larger than the limit of ${describeSize(limits.maxBytes)} (raise it with --max-acl-size)`,
+      `cannot evaluate the Nix ACL: its value, as JSON, is larger than the limit of ${describeSize(limits.maxBytes)}`,
+      undefined,
+      "maxBytes",
     );
   if (run.problem !== undefined)
     return failure(file, "nix-unavailable", `cannot run nix-instantiate: ${run.problem}`);
@@ -600,7 +614,13 @@ export function loadAcl(file: string, limits: AclLimits = DEFAULT_LIMITS): Resul
     text = decodeUtf8(bytes);
   } catch (error) {
     if (!(error instanceof ReadProblem)) throw error;
-    return failure(file, "load-failed", `cannot read the ACL: ${error.message}`);
+    return failure(
+      file,
+      "load-failed",
+      `cannot read the ACL: ${error.message}`,
+      undefined,
+      error.option,
+    );
   }
   if (text.trim() === "")
     return failure(

@@ -14,6 +14,9 @@ const FLAGS: Record<string, string> = {
   privateKeyFile: "--private-key-file",
   keysDir: "--keys-dir",
   secretsDir: "--secrets-dir",
+  maxBytes: "--max-acl-size SIZE",
+  nixTimeoutSeconds: "--nix-timeout SECONDS",
+  nixPath: "--nix-path NAME[=DIR]",
 };
 
 /** The flag that fixes a problem of this code. */

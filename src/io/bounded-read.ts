@@ -18,7 +18,14 @@ export function describeSize(bytes: number): string {
 }
 
 /** Why a file could not be read: a sentence for the user, no stack trace. */
-export class ReadProblem extends Error {}
+export class ReadProblem extends Error {
+  /** The reading option that would change the outcome (`maxBytes`), for the caller's hint. */
+  readonly option: string | undefined;
+  constructor(message: string, option?: string) {
+    super(message);
+    this.option = option;
+  }
+}
 
 function fileKind(mode: number): string {
   switch (mode & constants.S_IFMT) {
@@ -63,9 +70,7 @@ export function readBounded(file: string, maxBytes: number): Buffer {
     if (!stat.isFile())
       throw new ReadProblem(`${fileKind(stat.mode)}, not a regular file; expected an ACL file`);
     const tooBig = () =>
-      new ReadProblem(
-        `larger than the limit of ${describeSize(maxBytes)} (raise it with --max-acl-size)`,
-      );
+      new ReadProblem(`larger than the limit of ${describeSize(maxBytes)}`, "maxBytes");
     if (stat.size > maxBytes) throw tooBig();
     // One byte more than fstat said: a file that grew meanwhile is read on, up to the limit.
     const buffer = Buffer.allocUnsafe(stat.size + 1);

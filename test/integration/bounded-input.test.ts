@@ -67,7 +67,7 @@ test("an ACL over the size limit is refused before it is read; --max-acl-size mo
   assertRefused(
     bounded(["inspect", file, "--max-acl-size", String(size - 1)]),
     file,
-    new RegExp(`larger than the limit of ${size - 1} bytes \\(raise it with --max-acl-size\\)`),
+    new RegExp(`larger than the limit of ${size - 1} bytes \\(--max-acl-size SIZE\\)`),
   );
   assert.equal(bounded(["inspect", file, "--max-acl-size", String(size)]).code, 0);
   assertRefused(bounded(["check", file, "--max-acl-size", "1K"]), file, /limit of 1 KiB/);

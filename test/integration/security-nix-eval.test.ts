@@ -142,7 +142,7 @@ test("<nixpkgs> is readable only when named with --nix-path", (t) => {
   assert.equal(without.code, 1);
   assert.match(
     without.stdout,
-    /file 'nixpkgs\/lib' was not found in the Nix search path \(name it with --nix-path NAME=DIR, or --nix-path NAME for its NIX_PATH entry\)/,
+    /file 'nixpkgs\/lib' was not found in the Nix search path \(name it in wirenix's Nix path: NAME=DIR, or NAME for its NIX_PATH entry\) \(--nix-path NAME\[=DIR\]\)/,
   );
   // NAME alone: NIX_PATH's entry; NAME=DIR: that directory.
   for (const flag of ["nixpkgs", `nixpkgs=${NIXPKGS}`]) {

@@ -90,7 +90,15 @@ test("bad input is a failed Result with codes and paths, and messages name no fl
   });
   assert.ok(!inline.ok);
   assert.equal(inline.diagnostics[0]?.option, "inlinePrivateKeys");
-  for (const result of [bad, unknown, missing, options, merged, inline])
+  // Over the size limit: the option that moves it is named, never the flag.
+  const tooBig = wirenix.check(homelab, { limits: { maxBytes: 100 } });
+  assert.ok(!tooBig.ok);
+  assert.deepEqual(
+    tooBig.diagnostics.map((d) => [d.code, d.option]),
+    [["load-failed", "maxBytes"]],
+  );
+  assert.match(tooBig.diagnostics[0]?.message ?? "", /larger than the limit of 100 bytes$/);
+  for (const result of [bad, unknown, missing, options, merged, inline, tooBig])
     for (const d of result.ok ? [] : result.diagnostics)
       assert.doesNotMatch(d.message, FLAG, d.message);
 });
