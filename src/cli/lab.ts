@@ -12,7 +12,7 @@ import { performance } from "node:perf_hooks";
 import { Command, Option } from "commander";
 import { loadAcl } from "../acl/load.js";
 import { type LabRun, type Phases, runLab } from "../app/lab/lab.js";
-import { destroyLab, inNamespace, LabCommandError, labEnv } from "../app/lab/netns.js";
+import { destroyLab, inNamespace, LabCommandError, labEnv, mayBuildLab } from "../app/lab/netns.js";
 import { LabPlanError, planLab } from "../app/lab/plan.js";
 import { planProbes } from "../app/lab/probes.js";
 import { reportJson, reportMarkdown, reportText, summarize } from "../app/lab/report.js";
@@ -99,7 +99,7 @@ function progressOf(
 }
 
 async function up(io: CliIO, acl: string, flags: Flags): Promise<number> {
-  if (process.getuid?.() !== 0) {
+  if (!mayBuildLab()) {
     printError(io, "wirenix lab needs root: it makes network namespaces (run it with sudo)");
     return EXIT_USAGE;
   }
@@ -210,7 +210,7 @@ async function up(io: CliIO, acl: string, flags: Flags): Promise<number> {
 }
 
 async function down(io: CliIO, acl: string): Promise<number> {
-  if (process.getuid?.() !== 0) {
+  if (!mayBuildLab()) {
     printError(io, "wirenix lab down needs root: it removes network namespaces (run it with sudo)");
     return EXIT_USAGE;
   }

@@ -4,46 +4,18 @@
  * its own /var/run/wireguard so several wireguard-go daemons can serve interfaces with the same
  * name. Everything is named with the run's prefix and removed again, processes included.
  */
-import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type Ran, run } from "../../src/app/lab/netns.js";
 
 /** All our namespaces start with this; the run's pid follows, so stale ones can be found. */
 export const NS_PREFIX = "wnxe2e-";
 
-/** The result of a command; failures are data, so tests can assert that a ping fails. */
-export interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a program (no shell), waiting at most `timeoutMs`. */
-export function run(
-  file: string,
-  args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number; cwd?: string } = {},
-): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      file,
-      [...args],
-      {
-        env: options.env ?? process.env,
-        timeout: options.timeoutMs ?? 30_000,
-        ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
-      },
-      (error, stdout, stderr) => {
-        const code =
-          error === null ? 0 : typeof error.code === "number" ? error.code : error.killed ? 124 : 1;
-        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-      },
-    );
-    if (options.input !== undefined) child.stdin?.end(options.input);
-    else child.stdin?.end();
-  });
-}
+// The product's lab runs programs the same way; failures are data, so a test can assert that
+// a ping fails.
+export { run };
+export type Run = Ran;
 
 /** Runs a program and returns its stdout, or throws with everything it printed. */
 export async function must(

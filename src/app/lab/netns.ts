@@ -30,13 +30,17 @@ export interface Ran {
 export function run(
   file: string,
   args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {},
+  options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number; cwd?: string } = {},
 ): Promise<Ran> {
   return new Promise((resolve) => {
     const child = execFile(
       file,
       [...args],
-      { env: options.env ?? process.env, timeout: options.timeoutMs ?? 60_000 },
+      {
+        env: options.env ?? process.env,
+        timeout: options.timeoutMs ?? 60_000,
+        ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+      },
       (error, stdout, stderr) => {
         const code =
           error === null ? 0 : typeof error.code === "number" ? error.code : error.killed ? 124 : 1;
@@ -47,6 +51,26 @@ export function run(
     child.stdin?.on("error", () => undefined);
     child.stdin?.end(options.input ?? "");
   });
+}
+
+/** CAP_NET_ADMIN (devices, routes, nft) and CAP_SYS_ADMIN (`ip netns add` mounts). */
+const NEEDED_CAPABILITIES = [12n, 21n];
+
+/**
+ * Whether this process may build a lab: root, with the capabilities it uses still effective
+ * (root in a container without them would otherwise fail halfway through building).
+ */
+export function mayBuildLab(): boolean {
+  if (process.getuid?.() !== 0) return false;
+  try {
+    const status = readFileSync("/proc/self/status", "utf8");
+    const effective = /^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+    if (effective === undefined) return false;
+    const caps = BigInt(`0x${effective}`);
+    return NEEDED_CAPABILITIES.every((bit) => ((caps >> bit) & 1n) === 1n);
+  } catch {
+    return false;
+  }
 }
 
 /** Why the lab could not be built; the CLI prints the message as one line. */
