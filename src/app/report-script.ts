@@ -35,10 +35,9 @@ const holder = document.getElementById("matrix");
 const detail = document.getElementById("cell-detail");
 const note = document.getElementById("matrix-note");
 const esc = (t) => t.replace(/[&<>"']/g, (c) => ({"&":"&amp;","<":"&lt;",">":"&gt;",'"':"&quot;","'":"&#39;"})[c]);
-const MARK = { all: "\u25CF", some: "\u25D0", none: "\u25CB" };
 const WORD = { all: "reaches with every service", some: "reaches with some services", none: "does not reach" };
 /** How many rows and columns beyond the box are drawn, so a scroll shows no gap. */
-const OVERSCAN = 12;
+const OVERSCAN = 8;
 
 function kindOf(i, j) {
   let k = 0;
@@ -73,6 +72,7 @@ let measured = false;
 /** The matrix as filtered: the peers shown (both its rows and its columns), each cell kind's class. */
 let rows = [];
 let kindClass = [];
+let kindLabel = [];
 /** The cell Tab lands on (row and column among those shown). */
 let active = { r: 0, c: 0 };
 /** What is drawn: [first row, row after the last, first column, column after the last]. */
@@ -93,8 +93,11 @@ function chosen() {
 function render() {
   rows = chosen();
   const service = serviceSelect.value;
-  kindClass = kindMasks.map((mask) =>
-    service === "" ? fullClass(mask) : mask & (1n << BigInt(service)) ? "all" : "none");
+  const piece = service === "" ? 0n : 1n << BigInt(service);
+  kindClass = kindMasks.map((mask) => (service === "" ? fullClass(mask) : mask & piece ? "all" : "none"));
+  kindLabel = kindMasks.map((mask) =>
+    service === "" ? WORD[fullClass(mask)]
+    : (mask & piece ? "reaches with " : "does not reach with ") + data.services[Number(service)]);
   note.textContent = rows.length + " of " + n + " peers shown.";
   active = { r: 0, c: 0 };
   holder.scrollTop = 0;
@@ -149,9 +152,10 @@ function draw() {
         h += '<td class="self" aria-label="itself"' + at + ">\u2014</td>";
         continue;
       }
-      // The label and the why are set when the cell is hovered or focused (see explainCell).
-      const kind = kindClass[kindOf(i, j)];
-      h += '<td class="' + kind + '"' + at + ' data-from="' + i + '" data-to="' + j + '">' + MARK[kind] + "</td>";
+      // The mark is the class's background; the full label and the why are set when the cell
+      // is hovered or focused (see explainCell).
+      const k = kindOf(i, j);
+      h += '<td class="' + kindClass[k] + '" aria-label="' + esc(kindLabel[k]) + '"' + at + ' data-from="' + i + '" data-to="' + j + '"></td>';
     }
     if (c1 < m) h += '<td class="pad"></td>';
     h += "</tr>";
