@@ -7,7 +7,7 @@
  * The page (report-script.ts) reads them back; nothing is fetched.
  */
 import { gzipSync } from "node:zlib";
-import type { HostFiles } from "../analysis/diff.js";
+import type { HostFiles, ReachChange } from "../analysis/diff.js";
 
 /** Values numbered in the order they are first seen. */
 export class Interned<T> {
@@ -140,5 +140,39 @@ export function packHostFiles(hosts: ReadonlyMap<string, HostFiles>): PackedHost
     hosts: packed,
     lines: lines.values,
     files: gzipSync(bytes.bytes, { level: 9 }).toString("base64"),
+  };
+}
+
+/**
+ * The diff's reachability changes as the page keeps them (a rule that opens a mesh of two
+ * hundred peers changes tens of thousands of tuples: as table rows they took the page twenty
+ * seconds to lay out; the page shows them a page at a time). Each change is
+ * `[opened (1) or closed (0), from, to, service, before, after]`, every text an index into
+ * `texts`, with -1 for a why not given; a why's quoted sender and target stand as \u0001 and
+ * \u0002, so that the same way between other peers is one text.
+ */
+export interface PackedReachChanges {
+  texts: string[];
+  changes: number[][];
+}
+
+export function packReachChanges(changes: readonly ReachChange[]): PackedReachChanges {
+  const texts = new Interned<string>();
+  const template = (why: string | undefined, from: string, to: string) =>
+    why === undefined
+      ? -1
+      : texts.index(
+          why.replaceAll(JSON.stringify(from), "\u0001").replaceAll(JSON.stringify(to), "\u0002"),
+        );
+  return {
+    changes: changes.map((c) => [
+      c.change === "opened" ? 1 : 0,
+      texts.index(c.from),
+      texts.index(c.to),
+      texts.index(c.service),
+      template(c.old?.why, c.from, c.to),
+      template(c.new?.why, c.from, c.to),
+    ]),
+    texts: texts.values,
   };
 }

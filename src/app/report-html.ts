@@ -9,18 +9,12 @@
  * files travel as compact data (report-data.ts) that the page's script (report-script.ts)
  * draws from as they come into view, so a page of a thousand peers opens as fast as one of ten.
  */
-import type {
-  FindingChange,
-  HostDiff,
-  HostFiles,
-  NetworkDiff,
-  ReachChange,
-} from "../analysis/diff.js";
+import type { FindingChange, HostDiff, HostFiles, NetworkDiff } from "../analysis/diff.js";
 import { summaryLine } from "../analysis/diff-text.js";
 import type { HostChange } from "../analysis/host-facts.js";
 import type { Diagnostic } from "../core/diagnostics.js";
 import { renderPath } from "../core/diagnostics.js";
-import { cellText, packHostFiles, type ReportMatrix } from "./report-data.js";
+import { cellText, packHostFiles, packReachChanges, type ReportMatrix } from "./report-data.js";
 import { CELL_HEIGHT, HEADER_FONT, HEADER_MAX, REPORT_SCRIPT } from "./report-script.js";
 
 export interface ReportInput extends ReportMatrix {
@@ -125,15 +119,6 @@ function changeText(c: HostChange): string {
   return c.new !== undefined ? `${head}: + ${c.new}` : `${head}: − ${c.old}`;
 }
 
-function reachRows(list: readonly ReachChange[]): string {
-  return list
-    .map(
-      (c) =>
-        `<tr><td class="${c.change === "opened" ? "added" : "removed"}">${c.change}</td><td>${escapeHtml(c.from)}</td><td>${escapeHtml(c.to)}</td><td>${escapeHtml(c.service)}</td><td>${escapeHtml(c.old?.why ?? "")}</td><td>${escapeHtml(c.new?.why ?? "")}</td></tr>`,
-    )
-    .join("");
-}
-
 function hostDiffHtml(h: HostDiff): string {
   const items = h.changes.map((c) => `<li>${escapeHtml(changeText(c))}</li>`).join("");
   const problems = (h.problems ?? [])
@@ -158,7 +143,8 @@ function diffHtml(d: NetworkDiff, title: string): string {
   ];
   if (d.reachability.length > 0)
     parts.push(
-      `<h3>Reachability</h3><div class="scroll"><table class="changes"><thead><tr><th scope="col">change</th><th scope="col">from</th><th scope="col">to</th><th scope="col">service</th><th scope="col">before</th><th scope="col">after</th></tr></thead><tbody>${reachRows(d.reachability)}</tbody></table></div>`,
+      // The rows are drawn by the page's script from its data, a page at a time.
+      `<h3>Reachability</h3><div class="scroll"><table class="changes"><thead><tr><th scope="col">change</th><th scope="col">from</th><th scope="col">to</th><th scope="col">service</th><th scope="col">before</th><th scope="col">after</th></tr></thead><tbody id="reach-changes"></tbody></table></div><p id="reach-note" aria-live="polite"></p><button type="button" id="reach-more" hidden>Show more</button>`,
     );
   if (d.hosts.length > 0) parts.push(`<h3>Hosts</h3>${d.hosts.map(hostDiffHtml).join("")}`);
   if (d.findings.length > 0)
@@ -216,6 +202,7 @@ export function reportHtml(input: ReportInput): string {
     cells: cells.text,
     whys: input.whys,
     ...packHostFiles(input.hosts),
+    reach: packReachChanges(input.diff?.reachability ?? []),
   };
   const topology =
     "svg" in input.topology

@@ -17,6 +17,8 @@ export const CELL_HEIGHT = 24;
 export const HEADER_FONT = '600 13px system-ui,-apple-system,"Segoe UI",Roboto,sans-serif';
 /** Names longer than this (in CSS pixels) are cut with an ellipsis in the headers. */
 export const HEADER_MAX = 180;
+/** How many of the diff's reachability changes the page adds at a time. */
+const REACH_PAGE = 200;
 
 export const REPORT_SCRIPT = String.raw`
 "use strict";
@@ -258,6 +260,40 @@ for (const control of [peerInput, groupSelect, serviceSelect]) control.addEventL
 render();
 // For the benchmark (bench/review.ts) and anyone profiling the page: when the matrix was there.
 performance.mark("wirenix-matrix-drawn");
+
+// The diff's reachability changes, a page at a time (there can be tens of thousands).
+const REACH_PAGE = ${REACH_PAGE};
+const reachBody = document.getElementById("reach-changes");
+const reachMore = document.getElementById("reach-more");
+const reachNote = document.getElementById("reach-note");
+let reachShown = 0;
+function showReach() {
+  const { texts, changes } = data.reach;
+  const end = Math.min(changes.length, reachShown + REACH_PAGE);
+  const rows = document.createDocumentFragment();
+  for (; reachShown < end; reachShown++) {
+    const [opened, from, to, service, before, after] = changes[reachShown];
+    const why = (t) =>
+      t < 0 ? "" : texts[t].replaceAll("\u0001", JSON.stringify(texts[from])).replaceAll("\u0002", JSON.stringify(texts[to]));
+    const tr = document.createElement("tr");
+    const cells = [opened ? "opened" : "closed", texts[from], texts[to], texts[service], why(before), why(after)];
+    for (const text of cells) {
+      const td = document.createElement("td");
+      td.textContent = text;
+      tr.append(td);
+    }
+    tr.firstChild.className = opened ? "added" : "removed";
+    rows.append(tr);
+  }
+  reachBody.append(rows);
+  reachNote.textContent = reachShown + " of " + changes.length + " changes shown.";
+  reachMore.hidden = reachShown === changes.length;
+  reachMore.textContent = "Show " + Math.min(REACH_PAGE, changes.length - reachShown) + " more";
+}
+if (reachBody) {
+  reachMore.addEventListener("click", showReach);
+  showReach();
+}
 
 // The hosts' files: inflated once, after the matrix is drawn; a host's are written out when it opens.
 async function inflateFiles() {
