@@ -231,8 +231,7 @@ holder.addEventListener("mouseover", (e) => explainCell(e.target.closest("td")))
 holder.addEventListener("focusin", (e) => {
   const td = e.target.closest("td");
   if (!td || !td.hasAttribute("aria-colindex")) return;
-  const was = cellOf(active.r, active.c);
-  if (was && was !== td) was.tabIndex = -1;
+  for (const other of holder.querySelectorAll('td[tabindex="0"]')) other.tabIndex = -1;
   td.tabIndex = 0;
   active = { r: Number(td.parentElement.getAttribute("aria-rowindex")) - 2, c: Number(td.getAttribute("aria-colindex")) - 2 };
   explainCell(td);
