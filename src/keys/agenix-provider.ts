@@ -17,9 +17,11 @@ const AGENIX_RUNTIME_DIR = "/run/agenix";
 export const agenixKeyProvider = defineKeyProvider({
   name: "agenix",
   description:
-    "age files written by `wirenix keys encrypt` under --secrets-dir, decrypted by agenix on the host",
+    "age files written by `wirenix keys encrypt` into the secrets directory, decrypted by agenix on the host",
   checkOptions: ({ secretsDir }) =>
-    secretsDir === undefined ? "the agenix key provider needs --secrets-dir DIR" : undefined,
+    secretsDir === undefined
+      ? { message: "the agenix key provider needs a secrets directory", option: "secretsDir" }
+      : undefined,
   forPeer: ({ network, peer, configurer, secretsDir, cache }) => {
     const dir = secretsDir ?? ".";
     const group = configurer.includes("networkd") ? "systemd-network" : "root";

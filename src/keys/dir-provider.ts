@@ -24,9 +24,11 @@ function cachedKey(file: string, cache: Map<string, unknown>): string | undefine
 
 export const dirKeyProvider = defineKeyProvider({
   name: "dir",
-  description: "keys written by `wirenix keys generate` under --keys-dir",
+  description: "keys written by `wirenix keys generate` into the keys directory",
   checkOptions: ({ keysDir }) =>
-    keysDir === undefined ? "the dir key provider needs --keys-dir DIR" : undefined,
+    keysDir === undefined
+      ? { message: "the dir key provider needs a keys directory", option: "keysDir" }
+      : undefined,
   forPeer: ({ peer, keysDir, cache }) => {
     const dir = resolve(keysDir ?? ".");
     return {

@@ -114,7 +114,7 @@ function refuseLink(dir: string, stat: Stats): void {
     // A dangling link: nothing to name.
   }
   throw new KeyDirError(
-    `${dir} is a symbolic link${target}; wirenix writes keys only into the directory itself, so nothing was changed (give --dir the directory the link leads to, if that is where the keys belong)`,
+    `${dir} is a symbolic link${target}; wirenix writes keys only into the directory itself, so nothing was changed (name the directory the link leads to instead, if that is where the keys belong)`,
   );
 }
 
