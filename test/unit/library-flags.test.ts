@@ -55,17 +55,20 @@ function homelabNetwork(): Network {
   return read.value.network;
 }
 
-/** An ACL of one subnet and peers without public keys, as the network the key commands read. */
+/** An ACL of one subnet and peers without public keys. */
+const keylessAcl = {
+  version: "v1",
+  subnets: [{ name: "lan", endpoints: [] }],
+  groups: [],
+  peers: [
+    { name: "a", subnets: { lan: { listenPort: 51820 } } },
+    { name: "b", subnets: { lan: { listenPort: 51820 } } },
+  ],
+};
+
+/** `keylessAcl` as the network the key commands read. */
 function keylessNetwork(): Network {
-  const parsed = parseAcl({
-    version: "v1",
-    subnets: [{ name: "lan", endpoints: [] }],
-    groups: [],
-    peers: [
-      { name: "a", subnets: { lan: { listenPort: 51820 } } },
-      { name: "b", subnets: { lan: { listenPort: 51820 } } },
-    ],
-  });
+  const parsed = parseAcl(keylessAcl);
   assert.ok(parsed.ok);
   return parsed.value;
 }
@@ -197,6 +200,42 @@ test("keys encrypt's refusals name the options updatesAcl and recipients", async
       recipients: [],
     });
     assert.deepEqual(problems(none), [["no-recipients", "recipients"]]);
+  } finally {
+    remove();
+  }
+});
+
+test("a kept age file: the library's reason is flag-free; the CLI's line names --reencrypt", async () => {
+  const { generateX25519Identity, identityToRecipient } = await import("age-encryption");
+  const recipient = await identityToRecipient(await generateX25519Identity());
+  const { dir, remove } = tempDir();
+  try {
+    mkdirSync(join(dir, "k"), { mode: 0o700 });
+    writeFileSync(join(dir, "k", "a.key"), `${STRANGE_KEY}\n`, { mode: 0o600 });
+    const encrypt = () =>
+      encryptKeys(keylessNetwork(), join(dir, "k"), join(dir, "s"), {
+        peers: ["a"],
+        recipients: [{ recipient, source: "test" }],
+      });
+    assert.ok((await encrypt()).ok);
+    const again = await encrypt();
+    assert.ok(again.ok);
+    assert.deepEqual(
+      again.value.outcomes.map((o) => [o.name, o.action, o.reason]),
+      [["a", "kept", "up to date"]],
+    );
+    writeFileSync(join(dir, "acl.json"), JSON.stringify(keylessAcl));
+    writeFileSync(join(dir, "recipients.txt"), `${recipient}\n`);
+    const ran = await wirenixInProcess([
+      ...["keys", "encrypt", join(dir, "acl.json"), "--peer", "a"],
+      ...["--dir", join(dir, "k"), "--secrets-dir", join(dir, "s")],
+      ...["--recipients", join(dir, "recipients.txt")],
+    ]);
+    assert.equal(ran.code, 0, ran.stderr);
+    assert.match(
+      ran.stdout,
+      /^kept {9}peer a: .*\(1 recipient; up to date \(--reencrypt to encrypt again\)\)$/m,
+    );
   } finally {
     remove();
   }
