@@ -78,6 +78,20 @@ export interface KeyProvider {
   forPeer(context: KeyProviderContext): PeerKeyAnswers;
 }
 
+/** How a message names the directory each option gives. */
+const DIRECTORY_WORDS = { keysDir: "a keys directory", secretsDir: "a secrets directory" } as const;
+
+/** The `checkOptions` of a provider that reads its keys from the directory `option` gives. */
+export function requiresDirectory(
+  provider: string,
+  option: "keysDir" | "secretsDir",
+): NonNullable<KeyProvider["checkOptions"]> {
+  return (options) =>
+    options[option] === undefined
+      ? { message: `the ${provider} key provider needs ${DIRECTORY_WORDS[option]}`, option }
+      : undefined;
+}
+
 /** Identity helper that gives plugin authors type checking for free. */
 export function defineKeyProvider(provider: KeyProvider): KeyProvider {
   return provider;

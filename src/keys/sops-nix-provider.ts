@@ -9,7 +9,7 @@
 import { posix } from "node:path";
 import type { ConfigTree } from "../core/config-tree.js";
 import { peerSecretName, subnetSecretName } from "./agenix-rekey-provider.js";
-import { readKeyFile, subnetWantsPresharedKey } from "./key-dir.js";
+import { cachedKeyFile, subnetWantsPresharedKey } from "./key-dir.js";
 import { defineKeyProvider } from "./provider.js";
 
 /** Where sops-nix puts a decrypted secret by default. */
@@ -31,10 +31,7 @@ export const sopsNixKeyProvider = defineKeyProvider({
     return {
       publicKeyOf: (remote) => {
         if (secretsDir === undefined) return undefined;
-        const file = posix.join(secretsDir, `${peerSecretName(remote.name)}.pub`);
-        const key = `sops-nix:${file}`;
-        if (!cache.has(key)) cache.set(key, readKeyFile(file));
-        return cache.get(key) as string | undefined;
+        return cachedKeyFile(cache, posix.join(secretsDir, `${peerSecretName(remote.name)}.pub`));
       },
       privateKeyFile: () => posix.join(SOPS_RUNTIME_DIR, peerSecretName(peer.name)),
       presharedKeyFile: (subnet) =>
