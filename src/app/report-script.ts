@@ -201,7 +201,10 @@ function moveTo(r, c) {
   else if ((c + 1) * cellWidth > holder.scrollLeft + wide) holder.scrollLeft = (c + 1) * cellWidth - wide;
   draw();
   const cell = cellOf(r, c);
-  if (cell) cell.focus({ preventScroll: true });
+  if (!cell) return;
+  cell.focus({ preventScroll: true });
+  // The box shows the cell already; the page scrolls if the box's own edge is out of view.
+  cell.scrollIntoView({ block: "nearest", inline: "nearest" });
 }
 
 function whyOf(i, j) {
