@@ -160,8 +160,3 @@ export function hostChanges(a: HostFacts, b: HostFacts): HostChange[] {
   return out;
 }
 
-/** The facts of every host of a network, by name. */
-export function networkFacts(network: Network): Map<string, HostFacts> {
-  const rules = new AccessRules(network);
-  return new Map(network.peers.map((p) => [p.name, hostFacts(network, rules, p)]));
-}
