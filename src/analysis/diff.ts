@@ -13,8 +13,8 @@ import type { Network } from "../network/model.js";
 import { targetAddresses } from "../network/targets.js";
 import type { CheckReport } from "./check.js";
 import { type HostChange, hostChanges, hostFacts } from "./host-facts.js";
-import { type Trace, tracePacket } from "./packet-trace.js";
 import { interfacesOnce } from "./interfaces-once.js";
+import { type Trace, tracePacket } from "./packet-trace.js";
 import { reachabilityChanges } from "./reach-changes.js";
 import { type ServiceSpace, serviceSpace } from "./services.js";
 
@@ -186,9 +186,9 @@ function hostDiffs(a: DiffSide, b: DiffSide): HostDiff[] {
     const peer = network.peer(host);
     return peer ? hostFacts(network, rules, peer) : undefined;
   };
-  const names = [
-    ...new Set([...a.network.peers, ...b.network.peers].map((p) => p.name)),
-  ].sort(compareNames);
+  const names = [...new Set([...a.network.peers, ...b.network.peers].map((p) => p.name))].sort(
+    compareNames,
+  );
   const out: HostDiff[] = [];
   for (const host of names) {
     const x = facts(a.network, rulesA, host);

@@ -5,7 +5,7 @@
  * these; no private key is kept, only whether it changed.
  */
 
-import { AccessRules, type Allow, hostForwards } from "../network/access.js";
+import { type AccessRules, type Allow, hostForwards } from "../network/access.js";
 import type { NetPeer, Network } from "../network/model.js";
 import { enforcesRules } from "../network/platform.js";
 import { allowedIPTexts } from "../network/routing.js";
@@ -159,4 +159,3 @@ export function hostChanges(a: HostFacts, b: HostFacts): HostChange[] {
   }
   return out;
 }
-

@@ -63,8 +63,10 @@ const rangeKey = (family: 4 | 6, value: bigint) => `${family}:${value}`;
 /** Which peers are reached at an address, by exact address and by range. */
 class TargetIndex {
   readonly #exact = new Map<string, number[]>();
-  readonly #sorted: { 4: { value: bigint; who: number }[]; 6: { value: bigint; who: number }[] } =
-    { 4: [], 6: [] };
+  readonly #sorted: { 4: { value: bigint; who: number }[]; 6: { value: bigint; who: number }[] } = {
+    4: [],
+    6: [],
+  };
 
   constructor(entries: Iterable<[Address, number]>) {
     for (const [address, who] of entries) {
@@ -124,7 +126,10 @@ export function reachabilityChanges(a: Network, b: Network, space: ServiceSpace)
     network,
     tracer: new Tracer(network, space, ids),
     targets: new Map(
-      network.peers.map((p) => [p.name, p.memberships.flatMap((m) => m.addresses.map((x) => x.host))]),
+      network.peers.map((p) => [
+        p.name,
+        p.memberships.flatMap((m) => m.addresses.map((x) => x.host)),
+      ]),
     ),
   });
   const sa = side(a);
@@ -295,8 +300,7 @@ function compareHosts(
       for (const peer of s.network.peers)
         for (const iface of s.tracer.host(peer.name).ifaces)
           for (const link of iface.links)
-            if (dirty.has(link.peer.name))
-              for (const r of allowedIPs(link)) toward.push(r.range);
+            if (dirty.has(link.peer.name)) for (const r of allowedIPs(link)) toward.push(r.range);
     for (const t of within(toward)) touched.columns.add(t);
   }
   if (sourcesChanged.size === 0) return;
@@ -308,10 +312,13 @@ function compareHosts(
   for (const [host, sources] of sourcesChanged) {
     // Its targets: the peers reached at one of its addresses, on either side.
     const own = [sa, sb].flatMap((s) =>
-      present(s, host) ? s.tracer.host(host).ifaces.flatMap((i) => i.addresses.map((a) => a.host.range)) : [],
+      present(s, host)
+        ? s.tracer.host(host).ifaces.flatMap((i) => i.addresses.map((a) => a.host.range))
+        : [],
     );
     const targets = within(own);
-    for (const source of sources) for (const sender of owners.get(source) ?? []) from(sender, targets);
+    for (const source of sources)
+      for (const sender of owners.get(source) ?? []) from(sender, targets);
   }
 }
 
