@@ -158,11 +158,15 @@ function reachChanges(
   options: DiffOptions,
 ): { changes: ReachChange[]; unexplained: number } {
   const space = serviceSpace([a, b]);
-  const rulesA = new AccessRules(a);
-  const rulesB = new AccessRules(b);
+  const pairs = reachabilityChanges(a, b, space);
+  // The traces that say why come back to the same hosts: their interfaces are resolved once.
+  const tracedA = interfacesOnce(a);
+  const tracedB = interfacesOnce(b);
+  const rulesA = new AccessRules(tracedA);
+  const rulesB = new AccessRules(tracedB);
   const changes: ReachChange[] = [];
   let unexplained = 0;
-  for (const { from, to, before, after } of reachabilityChanges(a, b, space))
+  for (const { from, to, before, after } of pairs)
     for (const [change, bits] of [
       ["opened", after & ~before],
       ["closed", before & ~after],
@@ -170,8 +174,8 @@ function reachChanges(
       for (const group of space.groups(bits)) {
         const one: ReachChange = { from, to, service: group.text, change };
         if (changes.length < options.explainLimit) {
-          one.old = verdict(a, rulesA, from, to, space, group.first);
-          one.new = verdict(b, rulesB, from, to, space, group.first);
+          one.old = verdict(tracedA, rulesA, from, to, space, group.first);
+          one.new = verdict(tracedB, rulesB, from, to, space, group.first);
         } else unexplained++;
         changes.push(one);
       }
@@ -278,11 +282,7 @@ function policyChanges(a: CheckReport, b: CheckReport): PolicyChange[] {
 
 /** Everything that changes from `a` to `b`. */
 export function diffNetworks(a: DiffSide, b: DiffSide, options: DiffOptions): NetworkDiff {
-  const { changes, unexplained } = reachChanges(
-    interfacesOnce(a.network),
-    interfacesOnce(b.network),
-    options,
-  );
+  const { changes, unexplained } = reachChanges(a.network, b.network, options);
   const hosts = hostDiffs(a, b);
   const findings = findingChanges(a.check, b.check);
   const policy = policyChanges(a.check, b.check);

@@ -26,6 +26,7 @@ import type { Address } from "../network/address.js";
 import type { AddressRange } from "../network/cidr.js";
 import type { Link, NetInterface, Network } from "../network/model.js";
 import { allowedIPs } from "../network/routing.js";
+import { interfacesOnce } from "./interfaces-once.js";
 import { AddressIds, type HostView, Tracer } from "./reachability.js";
 import type { ServiceSpace } from "./services.js";
 
@@ -39,6 +40,7 @@ export interface PairChange {
 
 /** One version of the network, with what its hosts are compared and traced by. */
 interface Side {
+  /** As given: comparing the hosts resolves each one's interfaces once, and keeps none. */
   network: Network;
   tracer: Tracer;
   /** The addresses each peer is reached at (a packet reaches it at any of them). */
@@ -124,7 +126,8 @@ export function reachabilityChanges(a: Network, b: Network, space: ServiceSpace)
   const ids = new AddressIds();
   const side = (network: Network): Side => ({
     network,
-    tracer: new Tracer(network, space, ids),
+    // Traces come back to the same hosts: their interfaces are resolved once.
+    tracer: new Tracer(interfacesOnce(network), space, ids),
     targets: new Map(
       network.peers.map((p) => [
         p.name,
@@ -215,31 +218,35 @@ function compareHosts(
       ),
     ),
   );
-  const present = (s: Side, name: string) => s.network.peer(name) !== undefined;
-  const forwards = (name: string) =>
-    [sa, sb].some((s) => present(s, name) && s.tracer.host(name).forwards);
-  /** Pairs to `targets` sent by `sender`, or by anyone when it forwards. */
-  const from = (sender: string, targets: readonly number[]) => {
-    if (forwards(sender)) for (const t of targets) touched.columns.add(t);
-    else {
-      const x = indexOf.get(sender) as number;
-      for (const t of targets) touched.pair(x, t);
-    }
-  };
   const within = (ranges: readonly AddressRange[]) => [
     ...new Set(ranges.flatMap((r) => targetIndex.within(r))),
   ];
-  // Hosts on both sides whose own part differs: reached over any link toward them.
+  // Gathered host by host (each host's interfaces are resolved once and let go), used after.
+  const forwarding = new Set<string>();
+  /** Hosts on both sides whose own part differs: reached over any link toward them. */
   const dirty = new Set<string>();
-  // Sources each host lets in differently, by host: addresses (shared ids).
+  /** Links that differ: the host, the peer at the other end, the AllowedIPs of both sides. */
+  const changedLinks: { host: string; subnet: string; peer: string; ranges: AddressRange[] }[] = [];
+  /** Source addresses each host lets in differently. */
   const sourcesChanged = new Map<string, Set<number>>();
+  /** Who sends with each address (interface addresses, either side). */
+  const owners = new Map<number, Set<string>>();
+  /** Each host's own addresses, either side. */
+  const ownRanges = new Map<string, AddressRange[]>();
+  const viewOf = (s: Side, name: string) =>
+    s.network.peer(name) ? s.tracer.view(name, s.network.interfaces(name)) : undefined;
   for (const name of names) {
     const x = indexOf.get(name) as number;
-    const va = present(sa, name) ? sa.tracer.host(name) : undefined;
-    const vb = present(sb, name) ? sb.tracer.host(name) : undefined;
+    const va = viewOf(sa, name);
+    const vb = viewOf(sb, name);
+    for (const view of [va, vb]) {
+      if (!view) continue;
+      if (view.forwards) forwarding.add(name);
+      for (const id of view.owned) addTo(owners, id, name);
+    }
     if (!va || !vb) {
       // On one side only: every pair with it. Packets for others can pass through it only
-      // over a link toward it, which is on one side only too (compared below, at its host).
+      // over a link toward it, which is on one side only too (compared at its host).
       touched.rows.add(x);
       touched.columns.add(x);
     } else if (ownPart(sa, va) !== ownPart(sb, vb)) {
@@ -252,34 +259,23 @@ function compareHosts(
     for (const iface of va?.ifaces ?? [])
       for (const link of iface.links)
         links.set(linkKey(iface, link), { iface, link, part: linkPart(link) });
-    const changed: { subnet: string; peer: string; ranges: AddressRange[] }[] = [];
     for (const iface of vb?.ifaces ?? [])
       for (const link of iface.links) {
         const key = linkKey(iface, link);
         const before = links.get(key);
         links.delete(key);
-        const part = linkPart(link);
-        if (before?.part === part) continue;
+        if (before?.part === linkPart(link)) continue;
         const ranges = allowedIPs(link).map((r) => r.range);
         if (before) ranges.push(...allowedIPs(before.link).map((r) => r.range));
-        changed.push({ subnet: iface.subnet.name, peer: link.peer.name, ranges });
+        changedLinks.push({ host: name, subnet: iface.subnet.name, peer: link.peer.name, ranges });
       }
     for (const { iface, link } of links.values())
-      changed.push({
+      changedLinks.push({
+        host: name,
         subnet: iface.subnet.name,
         peer: link.peer.name,
         ranges: allowedIPs(link).map((r) => r.range),
       });
-    for (const c of changed) {
-      // Packets this host routes over the link.
-      from(name, within(c.ranges));
-      // Packets that arrive over it from the other peer.
-      const back = [
-        ...linkRanges(sa, c.peer, c.subnet, name),
-        ...linkRanges(sb, c.peer, c.subnet, name),
-      ];
-      from(c.peer, within(back));
-    }
     // What it lets in, source by source.
     if (!va || !vb || !sa.tracer.enforced || va.unenforced || vb.unenforced) continue;
     for (const iface of va.ifaces) {
@@ -287,36 +283,55 @@ function compareHosts(
       if (!other) continue;
       const ia = sa.tracer.access(va, iface).input;
       const ib = sb.tracer.access(vb, other).input;
+      let differs = false;
       for (const [source, mask] of ia)
-        if (ib.get(source) !== mask) addTo(sourcesChanged, name, source);
+        if (ib.get(source) !== mask) {
+          addTo(sourcesChanged, name, source);
+          differs = true;
+        }
       for (const [source, mask] of ib)
-        if (ia.get(source) !== mask) addTo(sourcesChanged, name, source);
+        if (ia.get(source) !== mask) {
+          addTo(sourcesChanged, name, source);
+          differs = true;
+        }
+      if (differs)
+        ownRanges.set(name, [
+          ...va.ifaces.flatMap((i) => i.addresses.map((a) => a.host.range)),
+          ...vb.ifaces.flatMap((i) => i.addresses.map((a) => a.host.range)),
+        ]);
     }
+  }
+  /** Pairs to `targets` sent by `sender`, or by anyone when it forwards. */
+  const from = (sender: string, targets: readonly number[]) => {
+    if (forwarding.has(sender)) for (const t of targets) touched.columns.add(t);
+    else {
+      const x = indexOf.get(sender) as number;
+      for (const t of targets) touched.pair(x, t);
+    }
+  };
+  for (const c of changedLinks) {
+    // Packets the host routes over the link.
+    from(c.host, within(c.ranges));
+    // Packets that arrive over it from the other peer.
+    const back = [
+      ...linkRanges(sa, c.peer, c.subnet, c.host),
+      ...linkRanges(sb, c.peer, c.subnet, c.host),
+    ];
+    from(c.peer, within(back));
   }
   // A differing host: every pair whose target address lies in some link's AllowedIPs toward it.
   if (dirty.size > 0) {
     const toward: AddressRange[] = [];
     for (const s of [sa, sb])
       for (const peer of s.network.peers)
-        for (const iface of s.tracer.host(peer.name).ifaces)
+        for (const iface of s.network.interfaces(peer.name))
           for (const link of iface.links)
             if (dirty.has(link.peer.name)) for (const r of allowedIPs(link)) toward.push(r.range);
     for (const t of within(toward)) touched.columns.add(t);
   }
-  if (sourcesChanged.size === 0) return;
-  // Who sends with each source address: its owners (by interface address, on either side).
-  const owners = new Map<number, Set<string>>();
-  for (const s of [sa, sb])
-    for (const peer of s.network.peers)
-      for (const id of s.tracer.host(peer.name).owned) addTo(owners, id, peer.name);
   for (const [host, sources] of sourcesChanged) {
     // Its targets: the peers reached at one of its addresses, on either side.
-    const own = [sa, sb].flatMap((s) =>
-      present(s, host)
-        ? s.tracer.host(host).ifaces.flatMap((i) => i.addresses.map((a) => a.host.range))
-        : [],
-    );
-    const targets = within(own);
+    const targets = within(ownRanges.get(host) ?? []);
     for (const source of sources)
       for (const sender of owners.get(source) ?? []) from(sender, targets);
   }

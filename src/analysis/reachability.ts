@@ -126,14 +126,21 @@ export class Tracer {
     return this.#rules.enforced;
   }
 
+  /** The host as traces see it, kept for the next packet through it. */
   host(name: string): HostView {
     let view = this.#hosts.get(name);
     if (view) return view;
+    view = this.view(name, this.#network.interfaces(name));
+    this.#hosts.set(name, view);
+    return view;
+  }
+
+  /** The host as traces see it, with its interfaces given, not kept (to compare hosts). */
+  view(name: string, ifaces: readonly NetInterface[]): HostView {
     const peer = this.#network.peer(name) as NetPeer;
-    const ifaces = this.#network.interfaces(name);
     const owned = new Set<number>();
     for (const iface of ifaces) for (const a of iface.addresses) owned.add(this.#ids.of(a));
-    view = {
+    return {
       peer,
       ifaces,
       forwards: hostForwards(ifaces),
@@ -143,8 +150,6 @@ export class Tracer {
       subnetIndex: new Map(ifaces.map((iface, i) => [iface.subnet.name, i])),
       access: new Map(),
     };
-    this.#hosts.set(name, view);
-    return view;
   }
 
   #routeTables(view: HostView): RouteTables {

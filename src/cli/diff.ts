@@ -8,7 +8,6 @@ import { Command, Option } from "commander";
 import { checkNetwork } from "../analysis/check.js";
 import { type DiffSide, diffIsEmpty, diffNetworks } from "../analysis/diff.js";
 import { diffMarkdown, diffText } from "../analysis/diff-text.js";
-import { interfacesOnce } from "../analysis/interfaces-once.js";
 import { hostFiles } from "../app/host-files.js";
 import { readNetwork } from "../app/pipeline.js";
 import type { Registry } from "../app/registry.js";
@@ -60,8 +59,7 @@ export function loadSide(
     printDiagnostics(io, relabel(read.diagnostics));
     throw new Exit(invalidCode);
   }
-  // Checking, comparing and tracing ask for the same hosts many times.
-  const network = interfacesOnce(read.value);
+  const network = read.value;
   const report = checkNetwork(network, { devNameMethod: "short" });
   const locate = aclLocator(file, read.loaded);
   const scrubber = new SecretScrubber(secretsIn(read.loaded?.data));
