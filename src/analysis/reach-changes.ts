@@ -140,9 +140,9 @@ export function reachabilityChanges(a: Network, b: Network, space: ServiceSpace)
   const names = [...new Set([...sa.targets.keys(), ...sb.targets.keys()])].sort(compareNames);
   const indexOf = new Map(names.map((name, i) => [name, i]));
   const touched = new Touched();
-  const all = () => names.forEach((_, i) => touched.rows.add(i));
-
-  if (sa.tracer.enforced !== sb.tracer.enforced) all();
+  // Rules on one side only: every packet is judged anew.
+  if (sa.tracer.enforced !== sb.tracer.enforced)
+    for (let i = 0; i < names.length; i++) touched.rows.add(i);
   else compareHosts(sa, sb, names, indexOf, touched);
 
   // Every pair touched, in name order, with its services on each side.

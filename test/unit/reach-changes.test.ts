@@ -23,7 +23,7 @@ import { meshAcl, roadWarriorAcl } from "../support/acl.js";
 import { fixtures, repoRoot } from "../support/paths.js";
 import { wirenixInProcess, withTempDir, writeAcl } from "../support/run.js";
 
-// biome-ignore lint/suspicious/noExplicitAny: ACLs are edited as plain data here.
+// ACLs are edited as plain data here.
 type Acl = Record<string, any>;
 
 function network(acl: unknown): Network | undefined {
