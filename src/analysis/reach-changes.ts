@@ -22,7 +22,7 @@
  */
 
 import { compareNames } from "../core/order.js";
-import type { Address } from "../network/address.js";
+import { Address } from "../network/address.js";
 import type { AddressRange } from "../network/cidr.js";
 import type { Link, NetInterface, Network } from "../network/model.js";
 import { allowedIPs } from "../network/routing.js";
@@ -176,6 +176,18 @@ export function reachabilityChanges(a: Network, b: Network, space: ServiceSpace)
   return out;
 }
 
+/** A value of the access tables as text: address ids, masks, addresses as AllowedIPs write them. */
+function valueText(value: unknown): string {
+  if (value instanceof Set) return `{${[...value].map(valueText).join(",")}}`;
+  if (Array.isArray(value)) return `[${value.map(valueText).join(",")}]`;
+  if (value instanceof Address) return value.allowedIP;
+  if (typeof value === "object" && value !== null)
+    return `(${Object.entries(value)
+      .map(([k, v]) => `${k}:${valueText(v)}`)
+      .join(" ")})`;
+  return String(value);
+}
+
 /** What a trace reads of a host itself, links and what it lets in apart, as one text. */
 function ownPart(s: Side, view: HostView): string {
   const parts: string[] = [
@@ -189,15 +201,10 @@ function ownPart(s: Side, view: HostView): string {
       (iface.routes ?? []).map((r) => r.allowedIP).join(","),
     );
     if (!s.tracer.enforced || view.unenforced) continue;
-    const access = s.tracer.access(view, iface);
-    for (const f of access.forward)
-      parts.push(
-        `${f.mask}<${[...f.sources].join(",")}>${f.destinations.map((d) => d.allowedIP).join(",")}`,
-      );
-    if (access.exitSources.size > 0)
-      parts.push(
-        `exit ${[...access.exitSources].join(",")}>${access.known.map((d) => d.allowedIP).join(",")}`,
-      );
+    // Everything the host's access tables hold but what it lets in (compared source by
+    // source), field by field: a field added to them is compared without a word here.
+    const { input: _, ...rest } = s.tracer.access(view, iface);
+    parts.push(valueText(rest));
   }
   // Masks are of one service space, and address ids shared between the sides: text compares.
   return parts.join("\n");
