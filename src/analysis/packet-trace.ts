@@ -168,6 +168,7 @@ export function tracePacket(
   // A packet from a named network starts on its router, as if it had arrived on its LAN.
   let site = typeof from === "string" ? undefined : from;
   let current = typeof from === "string" ? from : from.router;
+  if (site) trace.source = site.source.text;
   // Where the packet came in, from whom, with the source address this host sees (an exit node
   // masquerades it for the next hop).
   let arrived: { iface: NetInterface; from: string; source: Address } | undefined;
@@ -199,7 +200,6 @@ export function tracePacket(
       return trace;
     }
     if (site && (owns(ifaces, dst) || routeOf(ifaces, dst)?.ownNetwork)) {
-      trace.source = site.source.text;
       trace.hops.push({
         peer: current,
         action: "deliver",

@@ -60,12 +60,14 @@ const INTERNET_CANDIDATES = [
 ] as const;
 
 /**
- * An address of each family outside every one of `known` (the WireGuard addresses and routed
- * networks): where a packet to the internet is sent when a test or `explain` follows it.
+ * An address of each family the network uses outside every one of `known` (the WireGuard
+ * addresses and routed networks): where a packet to the internet is sent when a test or
+ * `explain` follows it.
  */
 export function internetAddresses(known: readonly Address[]): Address[] {
   const out: Address[] = [];
   for (const family of [4, 6] as const) {
+    if (!known.some((k) => k.family === family)) continue;
     const found = INTERNET_CANDIDATES.find(
       ([text, f]) => f === family && !known.some((k) => k.holds(Address.of(text))),
     );
