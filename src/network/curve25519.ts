@@ -26,7 +26,7 @@ const PROBE = createPrivateKey({
  * Only a key on it can fail the X25519 below, so a fleet's keys (ten thousand at a time in
  * `check`) skip the key exchange each would cost.
  */
-const SMALL_ORDER = [
+const SMALL_ORDER: readonly string[] = [
   "00".repeat(32),
   `01${"00".repeat(31)}`,
   "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
@@ -34,12 +34,12 @@ const SMALL_ORDER = [
   `ec${"ff".repeat(30)}7f`,
   `ed${"ff".repeat(30)}7f`,
   `ee${"ff".repeat(30)}7f`,
-].map((hex) => Buffer.from(hex, "hex"));
+];
 
 function maybeSmallOrder(bytes: Buffer): boolean {
   const masked = Buffer.from(bytes);
   masked[31] = (masked[31] as number) & 0x7f;
-  return SMALL_ORDER.some((point) => point.equals(masked));
+  return SMALL_ORDER.includes(masked.toString("hex"));
 }
 
 /**
