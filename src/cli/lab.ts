@@ -305,7 +305,7 @@ export function labCommand(io: CliIO, done: (code: number) => void): Command {
     .argument("<acl>", "the ACL file")
     .option(
       "--peer <name>",
-      "probe only from this peer (repeat for several); the lab then holds these peers, the targets of their policy tests and the peers on the way",
+      "probe only from this peer (repeat for several); every peer is up, or, above 250 peers, these, the targets of their policy tests and the peers on the way",
       collect,
       [],
     )

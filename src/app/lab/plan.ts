@@ -13,6 +13,8 @@ import type { Network } from "../../network/model.js";
 /** The underlay of the lab: the benchmark range (RFC 2544) and a ULA block, for v4 and v6. */
 export const UNDERLAY_V4 = "198.18.0.0/15";
 export const UNDERLAY_V6 = "fd00:1ab::/32";
+/** The most peers one lab holds (namespaces, underlay addresses). */
+export const LAB_CAPACITY = 250;
 /** Where endpoint names of peers outside the lab resolve: on the bridge, held by no namespace. */
 export const NOWHERE_V4 = "198.18.255.254";
 
@@ -160,9 +162,9 @@ export function planLab(
   const tunnelAddresses = network.peers.flatMap((p) =>
     p.memberships.flatMap((m) => m.addresses.map((a) => a.host)),
   );
-  if (peers.length > 250)
+  if (peers.length > LAB_CAPACITY)
     throw new LabPlanError(
-      `the lab holds at most 250 peers, and this one would hold ${peers.length}; probed from a few peers, it holds only those, the targets of their policy tests and the peers on the way`,
+      `the lab holds at most ${LAB_CAPACITY} peers, and this one would hold ${peers.length}; probed from a few peers, it holds only those, the targets of their policy tests and the peers on the way`,
     );
   const prefix = `wnl-${run}-`;
   let links = 0;

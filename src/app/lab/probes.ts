@@ -13,6 +13,7 @@ import type { Address } from "../../network/address.js";
 import type { Network, PolicyTest, Target } from "../../network/model.js";
 import type { PacketService } from "../../network/service.js";
 import { targetAddresses } from "../../network/targets.js";
+import { LAB_CAPACITY } from "./plan.js";
 
 /** One packet the lab sends: from a peer to an address, of one service. */
 export interface LabProbe {
@@ -53,9 +54,10 @@ export interface ProbePlan {
   /** What reading the policy tests found wrong (a test naming no peer, …). */
   problems: Diagnostic[];
   /**
-   * The peers the lab holds, in ACL order: every peer; or, with sources, the sources, the
-   * targets of their policy tests, and every peer a predicted packet between those passes
-   * through (a hub, a relay), so a fleet of thousands is probed from a few of them.
+   * The peers the lab holds, in ACL order: every peer; or, with sources in a network larger
+   * than the lab holds (`LAB_CAPACITY`), the sources, the targets of their policy tests, and
+   * every peer a predicted packet between those passes through (a hub, a relay), so a fleet
+   * of thousands is probed from a few of them.
    */
   peers: string[];
 }
@@ -104,8 +106,8 @@ function targetServices(target: Target, services: readonly string[]): readonly s
 
 /**
  * The probes for `sources` (every peer when empty): the matrix, then what the policy tests
- * need beyond it, each with its prediction. With sources, the matrix goes to the peers of the
- * lab (`ProbePlan.peers`) only.
+ * need beyond it, each with its prediction. The matrix goes to the peers of the lab
+ * (`ProbePlan.peers`).
  */
 export function planProbes(
   network: Network,
@@ -130,8 +132,9 @@ export function planProbes(
   const targets: Target[] = (tests ?? []).flatMap((test) =>
     [...test.reaches, ...test.notReaches].map((t) => t.target),
   );
+  // A network the lab can hold is up whole; a larger one only in the part the sources need.
   const inLab =
-    sources.length === 0
+    sources.length === 0 || network.peers.length <= LAB_CAPACITY
       ? undefined
       : labPeers(network, sources, outcome.results, targets, services, traceOf);
   const probes: LabProbe[] = [];
