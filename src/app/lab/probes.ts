@@ -13,6 +13,7 @@ import type { Address } from "../../network/address.js";
 import type { Network, PolicyTest, Target } from "../../network/model.js";
 import type { PacketService } from "../../network/service.js";
 import { targetAddresses } from "../../network/targets.js";
+import { LAB_CAPACITY } from "./plan.js";
 
 /** One packet the lab sends: from a peer to an address, of one service. */
 export interface LabProbe {
@@ -52,6 +53,13 @@ export interface ProbePlan {
   services: string[];
   /** What reading the policy tests found wrong (a test naming no peer, …). */
   problems: Diagnostic[];
+  /**
+   * The peers the lab holds, in ACL order: every peer; or, with sources in a network larger
+   * than the lab holds (`LAB_CAPACITY`), the sources, the targets of their policy tests, and
+   * every peer a predicted packet between those passes through (a hub, a relay), so a fleet
+   * of thousands is probed from a few of them.
+   */
+  peers: string[];
 }
 
 /** The services the rules name (their first port for a range), then ICMP. */
@@ -86,9 +94,20 @@ function peerAddresses(network: Network, peer: string): Address[] {
   return out;
 }
 
+/** The services a policy-test target is probed with: its own, or every one of the matrix. */
+function targetServices(target: Target, services: readonly string[]): readonly string[] {
+  if (!target.service) return services;
+  return [
+    target.service.port === undefined
+      ? "icmp"
+      : `${target.service.protocol}/${target.service.port}`,
+  ];
+}
+
 /**
  * The probes for `sources` (every peer when empty): the matrix, then what the policy tests
- * need beyond it, each with its prediction.
+ * need beyond it, each with its prediction. The matrix goes to the peers of the lab
+ * (`ProbePlan.peers`).
  */
 export function planProbes(
   network: Network,
@@ -97,13 +116,34 @@ export function planProbes(
 ): ProbePlan {
   const rules = new AccessRules(network);
   const services = matrixServices(network);
+  const traces = new Map<string, Trace>();
+  const traceOf = (from: string, address: Address, service: string): Trace => {
+    const key = `${from} ${address.text} ${service}`;
+    let trace = traces.get(key);
+    if (!trace) {
+      trace = tracePacket(network, rules, from, address, packetOf(service));
+      traces.set(key, trace);
+    }
+    return trace;
+  };
+  const report = new Diagnostics();
+  const outcome = runPolicyTests(network, tests ?? [], report);
+  // runPolicyTests gives one result per assertion, in the order of this walk.
+  const targets: Target[] = (tests ?? []).flatMap((test) =>
+    [...test.reaches, ...test.notReaches].map((t) => t.target),
+  );
+  // A network the lab can hold is up whole; a larger one only in the part the sources need.
+  const inLab =
+    sources.length === 0 || network.peers.length <= LAB_CAPACITY
+      ? undefined
+      : labPeers(network, sources, outcome.results, targets, services, traceOf);
   const probes: LabProbe[] = [];
   const index = new Map<string, number>();
   const add = (from: string, target: string, address: Address, service: string): number => {
     const key = `${from} ${address.text} ${service}`;
     const known = index.get(key);
     if (known !== undefined) return known;
-    const trace: Trace = tracePacket(network, rules, from, address, packetOf(service));
+    const trace = traceOf(from, address, service);
     probes.push({
       from,
       target,
@@ -116,30 +156,19 @@ export function planProbes(
     return probes.length - 1;
   };
   const from = sources.length > 0 ? sources : network.peers.map((p) => p.name);
+  const to = inLab ? network.peers.filter((p) => inLab.has(p.name)) : network.peers;
   for (const a of from)
-    for (const b of network.peers)
+    for (const b of to)
       if (b.name !== a)
         for (const address of peerAddresses(network, b.name))
           for (const service of services) add(a, b.name, address, service);
 
-  const report = new Diagnostics();
-  const outcome = runPolicyTests(network, tests ?? [], report);
-  // runPolicyTests gives one result per assertion, in the order of this walk.
-  const targets: Target[] = (tests ?? []).flatMap((test) =>
-    [...test.reaches, ...test.notReaches].map((t) => t.target),
-  );
   const labTests: LabTest[] = [];
   for (const [i, result] of outcome.results.entries()) {
     if (sources.length > 0 && !sources.includes(result.from)) continue;
     const target = targets[i];
     if (target === undefined) continue;
-    const wanted = target.service
-      ? [
-          target.service.port === undefined
-            ? "icmp"
-            : `${target.service.protocol}/${target.service.port}`,
-        ]
-      : services;
+    const wanted = targetServices(target, services);
     const shown = target.network?.text ?? target.peer;
     const ids = targetAddresses(network, target).flatMap((address) =>
       wanted.map((service) => add(result.from, shown, address, service)),
@@ -158,7 +187,51 @@ export function planProbes(
     tests: labTests,
     services,
     problems: report.items.filter((d) => d.severity === "error" && d.code !== "policy-failed"),
+    peers: inLab ? to.map((p) => p.name) : network.peers.map((p) => p.name),
   };
+}
+
+/**
+ * The peers a lab probed from `sources` holds: the sources, the peers their policy tests go
+ * to, and every peer on the predicted way of a packet from a source to one of those — again
+ * until no way adds a peer (a relay is itself probed, and its way may pass another).
+ */
+function labPeers(
+  network: Network,
+  sources: readonly string[],
+  results: readonly { from: string }[],
+  targets: readonly (Target | undefined)[],
+  services: readonly string[],
+  traceOf: (from: string, address: Address, service: string) => Trace,
+): Set<string> {
+  const lab = new Set(sources);
+  const onTheWay = (trace: Trace) => {
+    for (const hop of trace.hops) {
+      lab.add(hop.peer);
+      if (hop.to !== undefined) lab.add(hop.to);
+    }
+  };
+  for (const [i, result] of results.entries()) {
+    const target = targets[i];
+    if (!target || !sources.includes(result.from)) continue;
+    lab.add(target.peer);
+    for (const address of targetAddresses(network, target))
+      for (const service of targetServices(target, services))
+        onTheWay(traceOf(result.from, address, service));
+  }
+  const seen = new Set<string>();
+  for (let size = 0; size !== lab.size; ) {
+    size = lab.size;
+    for (const b of [...lab]) {
+      if (seen.has(b)) continue;
+      seen.add(b);
+      for (const a of sources)
+        if (a !== b)
+          for (const address of peerAddresses(network, b))
+            for (const service of services) onTheWay(traceOf(a, address, service));
+    }
+  }
+  return lab;
 }
 
 /** The prober's input (see agents.ts): `[index, address, service]` for each probe. */
