@@ -16,6 +16,7 @@ import {
   type Result,
 } from "../core/diagnostics.js";
 import type { RunContext } from "../core/run-context.js";
+import { TextChunks } from "../core/text-sink.js";
 import { errnoCode, HeldOutput, RevocableFileOutput } from "../io/atomic-write.js";
 import { SAFE_FILE_NAME } from "../io/file-names.js";
 import { OutTransaction } from "../io/out-dir.js";
@@ -23,7 +24,7 @@ import { type DevNameMethod, deviceName } from "../network/devname.js";
 import type { Network } from "../network/model.js";
 import type { Configurer } from "../render/configurers/configurer.js";
 import { filesOf, type GeneratedFile } from "../render/configurers/files.js";
-import { toJson, toPrettyJson } from "../render/printers/json.js";
+import { toPrettyJson, writeJson } from "../render/printers/json.js";
 import { nixAttrName, toNix } from "../render/printers/nix.js";
 
 /** How a run asked for its output (the `generate` flags that decide it). */
@@ -264,20 +265,24 @@ function streamOutput(stream: Stream): HeldOutput | RevocableFileOutput {
 /** Writes hosts into one stream, as they are made (see streamOutput). */
 function documentWriter(stream: Stream, format: "nix" | "json", shared: RunContext): OutputWriter {
   const output = streamOutput(stream);
+  // A host of a big network is hundreds of kilobytes: it goes out in chunks (see TextChunks).
+  const text = new TextChunks((chunk) => output.write(chunk));
   let first = true;
   return {
     add({ name, config }) {
-      if (format === "json")
-        output.write(`${first ? "{\n" : ",\n"}${JSON.stringify(name)}:${toJson(config, shared)}`);
-      else
-        output.write(
+      if (format === "json") {
+        text.write(`${first ? "{\n" : ",\n"}${JSON.stringify(name)}:`);
+        writeJson(config, text, shared);
+      } else
+        text.write(
           `${first ? "{\n" : ""}  ${nixAttrName(name)} = ${toNix(config, "  ", shared)};\n`,
         );
       first = false;
     },
     finish() {
-      if (format === "json") output.write(first ? "{}\n" : "\n}\n");
-      else output.write(first ? "{ }\n" : "}\n");
+      if (format === "json") text.write(first ? "{}\n" : "\n}\n");
+      else text.write(first ? "{ }\n" : "}\n");
+      text.flush();
       output.commit();
       return [];
     },
