@@ -241,7 +241,7 @@ export interface Host {
 export interface OutputWriter {
   add(host: Host, peers: readonly string[]): void;
   /** Completes the output; returns notices worth telling the user. */
-  finish(): string[];
+  finish(): Promise<string[]>;
   abort(): void;
 }
 
@@ -279,7 +279,7 @@ function documentWriter(stream: Stream, format: "nix" | "json", shared: RunConte
         );
       first = false;
     },
-    finish() {
+    async finish() {
       if (format === "json") text.write(first ? "{}\n" : "\n}\n");
       else text.write(first ? "{ }\n" : "}\n");
       text.flush();
@@ -328,7 +328,7 @@ async function modulesWriter(
           : `${MODULE_HEADER}${toNix(config, "", shared)}\n`;
       tx.add({ name, peers }, [{ path: `${name}.${format}`, text, mode: 0o644 }]);
     },
-    finish: () => tx.commit().notices,
+    finish: async () => (await tx.commit()).notices,
     abort() {
       tx.abort();
     },
@@ -357,7 +357,7 @@ async function fileTreeWriter(
       }));
       tx.add({ name, peers }, files);
     },
-    finish: () => tx.commit().notices,
+    finish: async () => (await tx.commit()).notices,
     abort() {
       tx.abort();
     },
@@ -409,7 +409,7 @@ function singleFileWriter(
       const found = singleFile(config, configurer, plan);
       if (found.ok) text = found.value[1].text;
     },
-    finish() {
+    async finish() {
       if (text === undefined) return [];
       const output = streamOutput(stream);
       if (stream.file !== undefined) fchmodSync(stream.file, CONFIG_FILE_MODE);

@@ -29,6 +29,7 @@ import {
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { StringDecoder } from "node:string_decoder";
+import type { BackgroundSyncs } from "./background-sync.js";
 
 /** What a failed file operation means for the user, by error code. */
 const REASONS: Record<string, string> = {
@@ -267,8 +268,8 @@ export interface Owner {
 }
 
 /**
- * Writes `data` to a new temporary file beside `final`, complete and on disk, with exactly
- * `mode` (not filtered by the umask). Returns the temporary path; on failure nothing is left.
+ * Writes `data` to a new temporary file beside `final`, complete and on disk (or, with `syncs`,
+ * once they have settled), with exactly `mode` (not filtered by the umask). Returns the temporary path; on failure nothing is left.
  */
 export function writeTempFile(
   final: string,
@@ -276,6 +277,8 @@ export function writeTempFile(
   mode: number,
   tag = runTag(),
   owner?: Owner,
+  /** Sync it there (complete on disk once `syncs` has settled) instead of before returning. */
+  syncs?: BackgroundSyncs,
 ): string {
   const temp = tempPath(final, tag);
   const fd = guarded(final, () =>
@@ -291,13 +294,14 @@ export function writeTempFile(
       if (owner) fchownSync(fd, owner.uid, owner.gid);
     });
     writeFully(fd, data, final);
-    guarded(final, () => fsyncSync(fd));
+    if (!syncs) guarded(final, () => fsyncSync(fd));
   } catch (error) {
     closeSync(fd);
     rmSync(temp, { force: true });
     throw error;
   }
-  guarded(final, () => closeSync(fd));
+  if (syncs) syncs.add(fd, final);
+  else guarded(final, () => closeSync(fd));
   return temp;
 }
 

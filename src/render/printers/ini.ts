@@ -131,5 +131,9 @@ export function toIni(document: IniDocument, dialect: IniDialect): string {
     }
   }
   if (isNonEmpty(problems)) throw new InputError(problems);
-  return `${lines.join("\n")}\n`;
+  // Joined with its last line break, so that a big file is made once (not joined, then copied
+  // again with the line break added when written).
+  if (lines.length === 0) return "\n";
+  lines.push("");
+  return lines.join("\n");
 }
