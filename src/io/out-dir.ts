@@ -259,8 +259,11 @@ export class OutTransaction {
   #open = true;
   /** The files staged are synced as they are written, all before the commit record. */
   readonly #syncs = new BackgroundSyncs();
-  /** Past the commit record: an interrupt completes the run instead of undoing it. */
-  #committed: { record: CommitRecord; dirs: string[] } | undefined;
+  /**
+   * Past the commit record (while the renamed files' directories are synced): an interrupt
+   * waits for `finishing` and then ends the process, instead of undoing the run.
+   */
+  #committed: { record: CommitRecord; dirs: string[]; finishing: Promise<void> } | undefined;
   /** The root did not exist before: a run that fails removes it again. */
   #madeRoot = false;
 
@@ -280,7 +283,7 @@ export class OutTransaction {
     this.#journal = journal;
     this.#manifest = manifest;
     this.#notices.push(...notices);
-    this.#unregister = onInterrupt(() => this.abort());
+    this.#unregister = onInterrupt(() => this.#interrupted());
   }
 
   /** Takes `dir` (made if missing): locks it and completes or undoes what a killed run left. */
@@ -541,11 +544,12 @@ export class OutTransaction {
     // From here on the run counts as done: a kill now is completed by the next run.
     try {
       const dirs = applyRenames(root, record);
-      this.#committed = { record, dirs };
       // The directories of a big output (one per host) are synced together, as the files were.
       const syncs = new BackgroundSyncs();
       for (const dir of dirs) syncs.addDirectory(dir);
-      await syncs.settled();
+      const finishing = syncs.settled();
+      this.#committed = { record, dirs, finishing: finishing.catch(() => {}) };
+      await finishing;
       if (!this.#open) return { written: this.#staged.length - 1, removed, notices: this.#notices };
       finishCommit(root, record);
     } catch (error) {
@@ -553,6 +557,16 @@ export class OutTransaction {
     }
     this.#completed();
     return { written: this.#staged.length - 1, removed, notices: this.#notices };
+  }
+
+  /**
+   * A signal: before the commit record the run is undone; after it, the process ends only once
+   * the run is complete (a moment: the directories' syncs), and what it says it wrote is there.
+   */
+  #interrupted(): Promise<void> | undefined {
+    if (this.#committed && this.#open) return this.#committed.finishing;
+    this.abort();
+    return undefined;
   }
 
   /** The end of a committed run: the journal and the lock go. */
