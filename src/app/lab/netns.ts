@@ -54,7 +54,7 @@ export function run(
 }
 
 /** CAP_NET_ADMIN (devices, routes, nft) and CAP_SYS_ADMIN (`ip netns add` mounts). */
-const NEEDED_CAPABILITIES = [12n, 21n];
+const NEEDED_CAPABILITIES = [12n, 21n] as const;
 
 /**
  * Whether this process may build a lab: root, with the capabilities it uses still effective
