@@ -5,11 +5,11 @@
  * these; no private key is kept, only whether it changed.
  */
 
-import { AccessRules, type Allow, hostForwards } from "../network/access.js";
+import { type AccessRules, type Allow, hostForwards } from "../network/access.js";
 import type { NetPeer, Network } from "../network/model.js";
 import { enforcesRules } from "../network/platform.js";
 import { allowedIPTexts } from "../network/routing.js";
-import type { Service } from "../network/service.js";
+import { serviceText } from "../network/service.js";
 
 export interface LinkFacts {
   publicKey: string;
@@ -51,16 +51,13 @@ export interface HostChange {
   new?: string;
 }
 
-/** `tcp/22`, `udp/8000-8999`, `icmp`, `*`: a service as `allow` writes it. */
-function serviceText(s: Service): string {
-  if (s.protocol === "any") return "*";
-  if (s.protocol === "icmp") return "icmp";
-  return `${s.protocol}/${s.low === s.high ? s.low : `${s.low}-${s.high}`}`;
-}
-
-function allowText(kind: "in" | "forward", a: Allow): string {
+function allowText(kind: "in" | "forward" | "into the tunnel", a: Allow): string {
   const services = a.services.map(serviceText).join(" ");
-  const to = a.destinations ? ` to ${a.destinations.map((d) => d.allowedIP).join(" ")}` : "";
+  const to = a.outside
+    ? " to the internet"
+    : a.destinations
+      ? ` to ${a.destinations.map((d) => d.allowedIP).join(" ")}`
+      : "";
   return `${kind} from ${a.sources.map((s) => s.ip).join(" ")}${to} allow ${services} (rules[${a.rule}])`;
 }
 
@@ -87,6 +84,8 @@ export function hostFacts(network: Network, rules: AccessRules, peer: NetPeer): 
       firewall = [
         ...access.input.map((a) => allowText("in", a)),
         ...access.forward.map((a) => allowText("forward", a)),
+        // What a router's named networks may send into the tunnel.
+        ...(access.into?.allow ?? []).map((a) => allowText("into the tunnel", a)),
       ];
       if (firewall.length === 0) firewall = ["drop everything"];
     }
@@ -158,10 +157,4 @@ export function hostChanges(a: HostFacts, b: HostFacts): HostChange[] {
       if (!before.has(line)) out.push({ what: "firewall", subnet, new: line });
   }
   return out;
-}
-
-/** The facts of every host of a network, by name. */
-export function networkFacts(network: Network): Map<string, HostFacts> {
-  const rules = new AccessRules(network);
-  return new Map(network.peers.map((p) => [p.name, hostFacts(network, rules, p)]));
 }

@@ -1,5 +1,7 @@
 /**
- * Access rules on NixOS, proven by NixOS itself: the office ACL (with rules) generated for the
+ * Access rules on NixOS, proven by NixOS itself: the office ACL (with rules), and the sites ACL
+ * (named networks: a router's LAN, a printer in it, the internet through an exit node with
+ * reject), generated for the
  * `static` and `networkd` configurers, every peer evaluated with nixpkgs' real module system
  * (test/support/nixos-real.*). Each host evaluates without a warning or a failed assertion,
  * has `networking.nftables` on with our table, the NixOS firewall (now on nftables) trusts the
@@ -11,7 +13,12 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { run } from "../support/netns.js";
-import { type Evaluation, evaluateHosts, nixpkgsFromNixPath } from "../support/nixos-real.js";
+import {
+  type Evaluation,
+  evaluateHosts,
+  type HostConfig,
+  nixpkgsFromNixPath,
+} from "../support/nixos-real.js";
 import { fixtures } from "../support/paths.js";
 import { tempDir, wirenixInProcess } from "../support/run.js";
 
@@ -24,6 +31,31 @@ async function wirenix(args: string[]): Promise<string> {
   const ran = await wirenixInProcess(args);
   assert.equal(ran.code, 0, `wirenix ${args.join(" ")}: ${ran.stdout}${ran.stderr}`);
   return ran.stdout;
+}
+
+/** The host's evaluated config, which NixOS made without a warning, failed assertion or trace. */
+function cleanConfig(evaluation: Evaluation, id: string): HostConfig {
+  const result = evaluation.results.get(id);
+  assert.ok(result?.config, `${id}: ${result?.error}`);
+  assert.deepEqual(result.config.warnings, [], id);
+  assert.deepEqual(result.config.failedAssertions, [], id);
+  assert.deepEqual(result.traces, [], id);
+  return result.config;
+}
+
+/**
+ * The ruleset NixOS loads, put together as nixos/modules/services/networking/nftables.nix does,
+ * passes the real nft's check in a network namespace of its own.
+ */
+async function nftChecks(id: string, config: HostConfig): Promise<void> {
+  const ruleset = Object.values(config.nftables.tables)
+    .filter((t) => t.enable)
+    .map((t) => `table ${t.family} ${t.name} {\n${t.content}\n}\n`)
+    .join("\n");
+  const rulesetFile = join(dir, `ruleset-${id.replaceAll(" ", "-")}.nft`);
+  writeFileSync(rulesetFile, ruleset);
+  const checked = await run("unshare", ["-n", "nft", "--check", "-f", rulesetFile]);
+  assert.equal(checked.code, 0, `${id}: ${checked.stderr}`);
 }
 
 test("NixOS evaluates the rules: nftables on, our table, the interface trusted, nft --check", async () => {
@@ -55,12 +87,7 @@ test("NixOS evaluates the rules: nftables on, our table, the interface trusted, 
     ...["--key-provider", "dir", "--keys-dir", keys, "--out", join(dir, "files")],
   ]);
   for (const spec of specs) {
-    const result = evaluation.results.get(spec.id);
-    assert.ok(result?.config, `${spec.id}: ${result?.error}`);
-    const config = result.config;
-    assert.deepEqual(config.warnings, [], spec.id);
-    assert.deepEqual(config.failedAssertions, [], spec.id);
-    assert.deepEqual(result.traces, [], spec.id);
+    const config = cleanConfig(evaluation, spec.id);
     assert.equal(config.nftables.enable, true, spec.id);
     assert.ok(config.trustedInterfaces.includes("office"), spec.id);
     const ours = config.nftables.tables["wirenix-rules-office"];
@@ -73,16 +100,7 @@ test("NixOS evaluates the rules: nftables on, our table, the interface trusted, 
     const file = readFileSync(join(dir, "files", peer, "wirenix-rules-office.nft"), "utf8");
     for (const line of ours.content.trim().split("\n"))
       assert.ok(file.includes(line), `${spec.id}: ${line} is in the networkd-files table too`);
-    // The ruleset NixOS loads, put together as nixos/modules/services/networking/nftables.nix
-    // does, checked by the real nft in a network namespace of its own.
-    const ruleset = Object.values(config.nftables.tables)
-      .filter((t) => t.enable)
-      .map((t) => `table ${t.family} ${t.name} {\n${t.content}\n}\n`)
-      .join("\n");
-    const rulesetFile = join(dir, `ruleset-${spec.id.replace(" ", "-")}.nft`);
-    writeFileSync(rulesetFile, ruleset);
-    const checked = await run("unshare", ["-n", "nft", "--check", "-f", rulesetFile]);
-    assert.equal(checked.code, 0, `${spec.id}: ${checked.stderr}`);
+    await nftChecks(spec.id, config);
   }
 });
 
@@ -119,13 +137,48 @@ test("a merged host (--merge, hash device names) keeps a table per device: both 
       assert.match(table.content, new RegExp(`iifname "${device.replace(".", "\\.")}" drop`));
       assert.ok(config.trustedInterfaces.includes(device), `${spec.id}: ${device} trusted`);
     }
-    const ruleset = Object.values(config.nftables.tables)
-      .filter((t) => t.enable)
-      .map((t) => `table ${t.family} ${t.name} {\n${t.content}\n}\n`)
-      .join("\n");
-    const rulesetFile = join(dir, `ruleset-${spec.id.replace(" ", "-")}.nft`);
-    writeFileSync(rulesetFile, ruleset);
-    const checked = await run("unshare", ["-n", "nft", "--check", "-f", rulesetFile]);
-    assert.equal(checked.code, 0, `${spec.id}: ${checked.stderr}`);
+    await nftChecks(spec.id, config);
+  }
+});
+
+test("NixOS evaluates the rules beyond WireGuard addresses: sites, a printer, the internet, reject", async () => {
+  const acl = join(dir, "sites.yaml");
+  writeFileSync(acl, readFileSync(join(fixtures, "rules", "sites.yaml")));
+  const keys = join(dir, "sites-keys");
+  await wirenix(["keys", "generate", acl, "--dir", keys, "--update-acl"]);
+  const peers = ["gw", "exit", "build", "laptop1", "laptop2"];
+  const specs = [];
+  for (const configurer of CONFIGURERS) {
+    const out = join(dir, `sites-${configurer}`);
+    await wirenix([
+      ...["generate", acl, "--configurer", configurer],
+      ...["--key-provider", "dir", "--keys-dir", keys, "--out", out],
+    ]);
+    for (const peer of peers)
+      specs.push({
+        id: `sites ${configurer} ${peer}`,
+        useNetworkd: configurer === "networkd",
+        module: join(out, `${peer}.nix`),
+      });
+  }
+  const evaluation = await evaluateHosts(specs, { nixpkgs: nixpkgsFromNixPath(), workDir: dir });
+  for (const spec of specs) {
+    const config = cleanConfig(evaluation, spec.id);
+    const ours = config.nftables.tables["wirenix-rules-office"];
+    assert.ok(ours, `${spec.id}: no wirenix-rules-office table`);
+    // Written by hand: what the router, the exit node and the receiver hold of the new rules.
+    if (spec.id.endsWith(" gw"))
+      assert.match(ours.content, /oifname "office" ip saddr @v4_5 drop\n/);
+    if (spec.id.endsWith(" exit"))
+      assert.match(
+        ours.content,
+        /iifname "office" ip saddr @v4_6 ip daddr != @v4_7 meta l4proto tcp reject with tcp reset comment "rules\[2\]"/,
+      );
+    if (spec.id.endsWith(" build"))
+      assert.match(
+        ours.content,
+        /iifname "office" ip saddr @v4_0 tcp dport @tcp_1 accept comment "rules\[0\]"/,
+      );
+    await nftChecks(spec.id, config);
   }
 });
