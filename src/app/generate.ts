@@ -359,7 +359,7 @@ export async function writeOutOf(
   }
   try {
     // A file system that says no ends in a WriteError that says what became of the output.
-    const notices = writer.finish();
+    const notices = await writer.finish();
     return {
       ok: true,
       value: { plan, configurer: configurer.name, hosts, notices },

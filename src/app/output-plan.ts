@@ -16,6 +16,7 @@ import {
   type Result,
 } from "../core/diagnostics.js";
 import type { RunContext } from "../core/run-context.js";
+import { TextChunks } from "../core/text-sink.js";
 import { errnoCode, HeldOutput, RevocableFileOutput } from "../io/atomic-write.js";
 import { SAFE_FILE_NAME } from "../io/file-names.js";
 import { OutTransaction } from "../io/out-dir.js";
@@ -23,7 +24,7 @@ import { type DevNameMethod, deviceName } from "../network/devname.js";
 import type { Network } from "../network/model.js";
 import type { Configurer } from "../render/configurers/configurer.js";
 import { filesOf, type GeneratedFile } from "../render/configurers/files.js";
-import { toJson, toPrettyJson } from "../render/printers/json.js";
+import { toPrettyJson, writeJson } from "../render/printers/json.js";
 import { nixAttrName, toNix } from "../render/printers/nix.js";
 
 /** How a run asked for its output (the `generate` flags that decide it). */
@@ -240,7 +241,7 @@ export interface Host {
 export interface OutputWriter {
   add(host: Host, peers: readonly string[]): void;
   /** Completes the output; returns notices worth telling the user. */
-  finish(): string[];
+  finish(): Promise<string[]>;
   abort(): void;
 }
 
@@ -264,20 +265,24 @@ function streamOutput(stream: Stream): HeldOutput | RevocableFileOutput {
 /** Writes hosts into one stream, as they are made (see streamOutput). */
 function documentWriter(stream: Stream, format: "nix" | "json", shared: RunContext): OutputWriter {
   const output = streamOutput(stream);
+  // A host of a big network is hundreds of kilobytes: it goes out in chunks (see TextChunks).
+  const text = new TextChunks((chunk) => output.write(chunk));
   let first = true;
   return {
     add({ name, config }) {
-      if (format === "json")
-        output.write(`${first ? "{\n" : ",\n"}${JSON.stringify(name)}:${toJson(config, shared)}`);
-      else
-        output.write(
+      if (format === "json") {
+        text.write(`${first ? "{\n" : ",\n"}${JSON.stringify(name)}:`);
+        writeJson(config, text, shared);
+      } else
+        text.write(
           `${first ? "{\n" : ""}  ${nixAttrName(name)} = ${toNix(config, "  ", shared)};\n`,
         );
       first = false;
     },
-    finish() {
-      if (format === "json") output.write(first ? "{}\n" : "\n}\n");
-      else output.write(first ? "{ }\n" : "}\n");
+    async finish() {
+      if (format === "json") text.write(first ? "{}\n" : "\n}\n");
+      else text.write(first ? "{ }\n" : "}\n");
+      text.flush();
       output.commit();
       return [];
     },
@@ -323,7 +328,7 @@ async function modulesWriter(
           : `${MODULE_HEADER}${toNix(config, "", shared)}\n`;
       tx.add({ name, peers }, [{ path: `${name}.${format}`, text, mode: 0o644 }]);
     },
-    finish: () => tx.commit().notices,
+    finish: async () => (await tx.commit()).notices,
     abort() {
       tx.abort();
     },
@@ -352,7 +357,7 @@ async function fileTreeWriter(
       }));
       tx.add({ name, peers }, files);
     },
-    finish: () => tx.commit().notices,
+    finish: async () => (await tx.commit()).notices,
     abort() {
       tx.abort();
     },
@@ -404,7 +409,7 @@ function singleFileWriter(
       const found = singleFile(config, configurer, plan);
       if (found.ok) text = found.value[1].text;
     },
-    finish() {
+    async finish() {
       if (text === undefined) return [];
       const output = streamOutput(stream);
       if (stream.file !== undefined) fchmodSync(stream.file, CONFIG_FILE_MODE);

@@ -29,6 +29,7 @@ import {
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { StringDecoder } from "node:string_decoder";
+import type { BackgroundSyncs } from "./background-sync.js";
 
 /** What a failed file operation means for the user, by error code. */
 const REASONS: Record<string, string> = {
@@ -273,8 +274,8 @@ export interface Owner {
 }
 
 /**
- * Writes `data` to a new temporary file beside `final`, complete and on disk, with exactly
- * `mode` (not filtered by the umask). Returns the temporary path; on failure nothing is left.
+ * Writes `data` to a new temporary file beside `final`, complete and on disk (or, with `syncs`,
+ * once they have settled), with exactly `mode` (not filtered by the umask). Returns the temporary path; on failure nothing is left.
  */
 export function writeTempFile(
   final: string,
@@ -282,6 +283,8 @@ export function writeTempFile(
   mode: number,
   tag = runTag(),
   owner?: Owner,
+  /** Sync it there (complete on disk once `syncs` has settled) instead of before returning. */
+  syncs?: BackgroundSyncs,
 ): string {
   const temp = tempPath(final, tag);
   const fd = guarded(final, () =>
@@ -297,13 +300,14 @@ export function writeTempFile(
       if (owner) fchownSync(fd, owner.uid, owner.gid);
     });
     writeFully(fd, data, final);
-    guarded(final, () => fsyncSync(fd));
+    if (!syncs) guarded(final, () => fsyncSync(fd));
   } catch (error) {
     closeSync(fd);
     rmSync(temp, { force: true });
     throw error;
   }
-  guarded(final, () => closeSync(fd));
+  if (syncs) syncs.add(fd, final);
+  else guarded(final, () => closeSync(fd));
   return temp;
 }
 
@@ -409,7 +413,8 @@ export class HeldOutput {
     this.#parts = [];
     const spill = this.#spill;
     if (!spill) return;
-    const buffer = Buffer.allocUnsafe(1 << 20);
+    // Read back in pieces well below the size where a string becomes costly (see TextChunks).
+    const buffer = Buffer.allocUnsafe(1 << 16);
     // A character may straddle two reads: the decoder keeps its first bytes for the next.
     const decoder = new StringDecoder("utf8");
     let position = 0;
@@ -444,10 +449,12 @@ export function descriptorName(fd: number, fallback: string): string {
   }
 }
 
-/** From this length on, a write goes out on its own instead of being joined with others. */
-const LARGE_WRITE = 1 << 16;
-/** Small writes are collected up to this many characters: big outputs are written fast. */
-const FLUSH_AT = 1 << 20;
+/**
+ * Bytes gathered before they are written: few system calls for a big output. Text is encoded
+ * into the same buffer again and again; a fresh one for each write (or one string joined from
+ * many) costs far more than the copy (new memory faulting in its pages).
+ */
+const BUFFER_SIZE = 1 << 20;
 
 /**
  * Output straight into a regular file (stdout redirected with `>` or `>>`): written as it is
@@ -458,8 +465,8 @@ export class RevocableFileOutput {
   readonly #fd: number;
   readonly #name: string;
   readonly #start: number;
-  #parts: string[] = [];
-  #size = 0;
+  #buffer: Buffer | undefined;
+  #used = 0;
 
   constructor(fd: number, name = descriptorName(fd, "standard output")) {
     this.#fd = fd;
@@ -467,28 +474,31 @@ export class RevocableFileOutput {
     this.#start = guarded(name, () => fstatSync(fd).size);
   }
 
+  /** Takes `text`; best in pieces of moderate size (see TextChunks), which are copied once. */
   write(text: string): void {
-    if (text.length >= LARGE_WRITE) {
+    // A character is at most three bytes of UTF-8 (a surrogate pair is four for two).
+    const most = text.length * 3;
+    if (most > BUFFER_SIZE - this.#used) {
       this.#flush();
-      this.#put(text);
-      return;
+      if (most > BUFFER_SIZE) {
+        this.#put(text);
+        return;
+      }
     }
-    this.#parts.push(text);
-    this.#size += text.length;
-    if (this.#size >= FLUSH_AT) this.#flush();
+    this.#buffer ??= Buffer.allocUnsafe(BUFFER_SIZE);
+    this.#used += this.#buffer.write(text, this.#used, "utf8");
   }
 
   #flush(): void {
-    if (this.#parts.length === 0) return;
-    const text = this.#parts.join("");
-    this.#parts = [];
-    this.#size = 0;
-    this.#put(text);
+    if (this.#used === 0 || this.#buffer === undefined) return;
+    const bytes = this.#buffer.subarray(0, this.#used);
+    this.#used = 0;
+    this.#put(bytes);
   }
 
-  #put(text: string): void {
+  #put(data: string | Uint8Array): void {
     try {
-      writeFully(this.#fd, text, this.#name);
+      writeFully(this.#fd, data, this.#name);
     } catch (error) {
       throw this.#revoke(asWriteError(error, this.#name));
     }
@@ -496,7 +506,7 @@ export class RevocableFileOutput {
 
   /** Cuts the file back; the error then says what the file holds. */
   #revoke(error: WriteError): WriteError {
-    this.#parts = [];
+    this.#used = 0;
     try {
       ftruncateSync(this.#fd, this.#start);
       return error.withOutcome(
@@ -520,7 +530,7 @@ export class RevocableFileOutput {
   }
 
   discard(): void {
-    this.#parts = [];
+    this.#used = 0;
     guarded(this.#name, () => ftruncateSync(this.#fd, this.#start));
   }
 }

@@ -8,16 +8,26 @@ const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
 /**
  * Runs `cleanup` if one of the signals arrives before the returned function is called. Several
- * cleanups can be registered at once; the last one to run ends the process.
+ * cleanups can be registered at once; the last one to run ends the process. A cleanup that
+ * returns a promise (work that must finish, not be undone: a commit already recorded) ends it
+ * once that has settled and what was waiting on it has run.
  */
-export function onInterrupt(cleanup: () => void): () => void {
+export function onInterrupt(cleanup: () => unknown): () => void {
   const handlers = SIGNALS.map((signal) => {
+    const end = () => {
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    };
     const handler = () => {
       unregister();
+      let finishing: unknown;
       try {
-        cleanup();
+        finishing = cleanup();
       } finally {
-        if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+        if (!(finishing instanceof Promise)) end();
+      }
+      if (finishing instanceof Promise) {
+        const later = () => setImmediate(end);
+        finishing.then(later, later);
       }
     };
     process.on(signal, handler);

@@ -56,6 +56,7 @@ import {
   writeFully,
   writeTempFile,
 } from "./atomic-write.js";
+import { BackgroundSyncs } from "./background-sync.js";
 import { type HeldLock, lockDirectory, lockWaitMs } from "./dir-lock.js";
 import { onInterrupt } from "./interrupt.js";
 import {
@@ -189,6 +190,15 @@ function recover(root: string, shown: string): "completed" | "undone" | undefine
 
 /** Carries out a commit record; every step can be repeated (a killed run's, by the next). */
 function applyCommit(root: string, commit: CommitRecord): void {
+  for (const dir of applyRenames(root, commit)) syncDirectory(dir);
+  finishCommit(root, commit);
+}
+
+/**
+ * The renames of a commit record (and the modes it tightens, the files it removes); returns
+ * the directories whose entries changed, which must be synced before `finishCommit`.
+ */
+function applyRenames(root: string, commit: CommitRecord): string[] {
   const at = (rel: string) => join(root, rel);
   for (const dir of commit.tighten)
     if (plainDirectories(root, `${dir}/x`)) guarded(at(dir), () => chmodSync(at(dir), 0o700));
@@ -205,7 +215,12 @@ function applyCommit(root: string, commit: CommitRecord): void {
   const touched = new Set<string>(["."]);
   for (const [, final] of commit.renames) touched.add(posix.dirname(final));
   for (const { path } of commit.removals) touched.add(posix.dirname(path));
-  for (const dir of touched) if (plainDirectories(root, `${dir}/x`)) syncDirectory(at(dir));
+  return [...touched].filter((dir) => plainDirectories(root, `${dir}/x`)).map(at);
+}
+
+/** The rest of a commit record, once its renames are on disk: backups and emptied directories go. */
+function finishCommit(root: string, commit: CommitRecord): void {
+  const at = (rel: string) => join(root, rel);
   for (const [, backup] of commit.backups) removeQuietly(at(backup));
   for (const { backup } of commit.removals) removeQuietly(at(backup));
   // Directories emptied by removals go too, deepest first (never the root).
@@ -242,6 +257,13 @@ export class OutTransaction {
   readonly #shown: string;
   #unregister: () => void;
   #open = true;
+  /** The files staged are synced as they are written, all before the commit record. */
+  readonly #syncs = new BackgroundSyncs();
+  /**
+   * Past the commit record (while the renamed files' directories are synced): an interrupt
+   * waits for `finishing` and then ends the process, instead of undoing the run.
+   */
+  #committed: { record: CommitRecord; dirs: string[]; finishing: Promise<void> } | undefined;
   /** The root did not exist before: a run that fails removes it again. */
   #madeRoot = false;
 
@@ -261,7 +283,7 @@ export class OutTransaction {
     this.#journal = journal;
     this.#manifest = manifest;
     this.#notices.push(...notices);
-    this.#unregister = onInterrupt(() => this.abort());
+    this.#unregister = onInterrupt(() => this.#interrupted());
   }
 
   /** Takes `dir` (made if missing): locks it and completes or undoes what a killed run left. */
@@ -354,7 +376,10 @@ export class OutTransaction {
     this.#dirs.set(rel, { dev: stat.dev, ino: stat.ino });
   }
 
-  /** Stages one host's files: each is complete on disk under a temporary name when this returns. */
+  /**
+   * Stages one host's files, each complete under a temporary name when this returns; their syncs
+   * run in the background and `commit` waits for them before its record.
+   */
   add(host: OutHost, files: readonly OutFile[]): void {
     try {
       const hashes: Record<string, string> = {};
@@ -378,7 +403,7 @@ export class OutTransaction {
         }
         const temp = tempPath(final, this.#tag);
         this.#log({ temp: posix.join(posix.dirname(file.path), posix.basename(temp)) });
-        writeTempFile(final, file.text, file.mode, this.#tag);
+        writeTempFile(final, file.text, file.mode, this.#tag, undefined, this.#syncs);
         this.#staged.push({ temp, final, mode: file.mode });
         this.#finals.add(file.path);
         hashes[file.path] = sha256(file.text);
@@ -444,7 +469,7 @@ export class OutTransaction {
   }
 
   /** Puts every staged file in place (and removes stale ones), or changes nothing. */
-  commit(): OutReport {
+  async commit(): Promise<OutReport> {
     const root = this.#root;
     const rel = (path: string) => posix.normalize(path.slice(root.length + 1));
     let record: CommitRecord;
@@ -455,8 +480,17 @@ export class OutTransaction {
       const manifestFile = join(root, MANIFEST_NAME);
       const manifestTemp = tempPath(manifestFile, this.#tag);
       this.#log({ temp: rel(manifestTemp) });
-      writeTempFile(manifestFile, `${JSON.stringify(manifest, null, 1)}\n`, 0o644, this.#tag);
+      writeTempFile(
+        manifestFile,
+        `${JSON.stringify(manifest, null, 1)}\n`,
+        0o644,
+        this.#tag,
+        undefined,
+        this.#syncs,
+      );
       this.#staged.push({ temp: manifestTemp, final: manifestFile, mode: 0o644 });
+      // Every staged file complete on disk before anything else is decided or recorded.
+      await this.#syncs.settled();
 
       // Stale files are removed only while they hold what Wirenix wrote.
       const removals: CommitRecord["removals"] = [];
@@ -510,10 +544,35 @@ export class OutTransaction {
     }
     // From here on the run counts as done: a kill now is completed by the next run.
     try {
-      applyCommit(root, record);
+      const dirs = applyRenames(root, record);
+      // The directories of a big output (one per host) are synced together, as the files were.
+      const syncs = new BackgroundSyncs();
+      for (const dir of dirs) syncs.addDirectory(dir);
+      const finishing = syncs.settled();
+      this.#committed = { record, dirs, finishing: finishing.catch(() => {}) };
+      await finishing;
+      if (!this.#open) return { written: this.#staged.length - 1, removed, notices: this.#notices };
+      finishCommit(root, record);
     } catch (error) {
       throw this.#undoCommit(record, error);
     }
+    this.#completed();
+    return { written: this.#staged.length - 1, removed, notices: this.#notices };
+  }
+
+  /**
+   * A signal: before the commit record the run is undone; after it, the process ends only once
+   * the run is complete (a moment: the directories' syncs), and what it says it wrote is there.
+   */
+  #interrupted(): Promise<void> | undefined {
+    if (this.#committed && this.#open) return this.#committed.finishing;
+    this.abort();
+    return undefined;
+  }
+
+  /** The end of a committed run: the journal and the lock go. */
+  #completed(): void {
+    const root = this.#root;
     // The signal handler stays until the journal and the lock are gone: without it, a signal
     // in between would end the process by default and leave both behind.
     this.#close();
@@ -521,11 +580,11 @@ export class OutTransaction {
     syncDirectory(root);
     this.#lock.release();
     this.#unregister();
-    return { written: this.#staged.length - 1, removed, notices: this.#notices };
   }
 
   /** A rename failed after the commit record: put the previous files back. */
   #undoCommit(record: CommitRecord, error: unknown): unknown {
+    this.#committed = undefined;
     const root = this.#root;
     const at = (rel: string) => join(root, rel);
     const cause = error instanceof WriteError ? error : asWriteError(error, root);
@@ -559,9 +618,27 @@ export class OutTransaction {
     closeSync(this.#journal);
   }
 
-  /** Removes everything this run staged; the previous content stays as it was. */
+  /**
+   * Removes everything this run staged; the previous content stays as it was. Past the commit
+   * record (an interrupt while the renamed files' directories are synced), the run is
+   * completed instead.
+   */
   abort(): void {
     if (!this.#open) return;
+    const committed = this.#committed;
+    if (committed) {
+      try {
+        for (const dir of committed.dirs) syncDirectory(dir);
+        finishCommit(this.#root, committed.record);
+        this.#completed();
+      } catch {
+        // The journal stays (if it could not go): the next run completes the commit.
+        this.#close();
+        this.#lock.release();
+        this.#unregister();
+      }
+      return;
+    }
     this.#close();
     const root = this.#root;
     // Exactly the names this run logged (and so made): nothing else in the directory is ours.

@@ -99,7 +99,7 @@ test("a file someone else puts at a target path while the run stages is not repl
     const tx = await OutTransaction.begin(out, { configurer: "hosts", aclPeers: ["a"] });
     tx.add({ name: "a", peers: ["a"] }, [file("a/hosts", "ours\n")]);
     writeFileSync(join(out, "a", "hosts"), "theirs\n");
-    assert.throws(() => tx.commit(), {
+    await assert.rejects(() => tx.commit(), {
       name: "ForeignFilesError",
       message: /a\/hosts: a file wirenix did not write is where this run would write/,
     });

@@ -7,7 +7,7 @@
 import { compareNames } from "../../core/order.js";
 import type { RunContext } from "../../core/run-context.js";
 import type { Address } from "../../network/address.js";
-import type { Link, NetInterface, NetPeer, NetSubnet, Network } from "../../network/model.js";
+import type { Link, NetInterface, NetSubnet, Network } from "../../network/model.js";
 
 /**
  * Every host address of a network in Nix order, with what one run keeps for it. With it, a
@@ -20,12 +20,22 @@ interface AddressOrder {
   /** By the model's address (several may share one host address). */
   rank: Map<Address, number>;
   sorted: string[];
-  /** `[peer.subnet]`, one list per name: every host that lists the address holds the same one. */
-  nameLists: Map<string, readonly string[]>;
-  /** Scratch space for one call: the name kept for each rank, and which call last wrote it. */
-  names: string[];
+  /**
+   * Per member of a subnet (by its addresses there, the list every link to it holds): the ranks
+   * of those addresses and the `[peer.subnet]` list, made once for the run; every host that
+   * lists the member holds the same list. Undefined: an address outside the network's members
+   * (interfaces made by the caller).
+   */
+  members: WeakMap<readonly Address[], Member | undefined>;
+  /** Scratch space for one call: the list kept for each rank, and which call last wrote it. */
+  lists: (readonly string[])[];
   stamp: Int32Array;
   generation: number;
+}
+
+interface Member {
+  ranks: readonly number[];
+  list: readonly string[];
 }
 
 function makeAddressOrder(network: Network): AddressOrder {
@@ -37,8 +47,8 @@ function makeAddressOrder(network: Network): AddressOrder {
     network,
     rank: new Map(all.map((a) => [a, position.get(a.ip) as number])),
     sorted,
-    nameLists: new Map(),
-    names: new Array(sorted.length),
+    members: new WeakMap(),
+    lists: new Array(sorted.length),
     stamp: new Int32Array(sorted.length),
     generation: 0,
   };
@@ -50,13 +60,25 @@ function addressOrder(network: Network, run: RunContext): AddressOrder {
   return order.network === network ? order : makeAddressOrder(network);
 }
 
-function nameList(order: AddressOrder, run: RunContext, name: string): readonly string[] {
-  let list = order.nameLists.get(name);
-  if (!list) {
-    list = run.shareSubtree([name]);
-    order.nameLists.set(name, list);
+/** The member a link leads to, as `AddressOrder.members` keeps it. */
+function memberOf(
+  order: AddressOrder,
+  run: RunContext,
+  link: Link,
+  subnet: NetSubnet,
+): Member | undefined {
+  if (order.members.has(link.addresses)) return order.members.get(link.addresses);
+  const ranks: number[] = [];
+  let member: Member | undefined;
+  for (const address of link.addresses) {
+    const rank = order.rank.get(address);
+    if (rank === undefined) break;
+    ranks.push(rank);
   }
-  return list;
+  if (ranks.length === link.addresses.length)
+    member = { ranks, list: run.shareSubtree([`${link.peer.name}.${subnet.name}`]) };
+  order.members.set(link.addresses, member);
+  return member;
 }
 
 /**
@@ -72,43 +94,26 @@ export function hostsEntries(
 ): Record<string, string[]> {
   if (!network || !run) return sortedHosts(hostsLines(interfaces));
   const order = addressOrder(network, run);
-  const names = run.share(
-    "configurers/hosts names",
-    () => new Map<NetSubnet, Map<NetPeer, string>>(),
-  );
   const generation = ++order.generation;
+  const { stamp, lists } = order;
   const found: number[] = [];
   for (const iface of interfaces) {
-    let onSubnet = names.get(iface.subnet);
-    if (!onSubnet) {
-      onSubnet = new Map();
-      names.set(iface.subnet, onSubnet);
-    }
     for (const link of namedLinks(iface)) {
-      let name = onSubnet.get(link.peer);
-      if (name === undefined) {
-        name = `${link.peer.name}.${iface.subnet.name}`;
-        onSubnet.set(link.peer, name);
-      }
-      for (const address of link.addresses) {
-        const rank = order.rank.get(address);
-        // Not an address of the network's members: interfaces made by the caller.
-        if (rank === undefined) return sortedHosts(hostsLines(interfaces));
-        if (order.stamp[rank] !== generation) {
-          order.stamp[rank] = generation;
+      const member = memberOf(order, run, link, iface.subnet);
+      // Not an address of the network's members: interfaces made by the caller.
+      if (member === undefined) return sortedHosts(hostsLines(interfaces));
+      for (const rank of member.ranks) {
+        if (stamp[rank] !== generation) {
+          stamp[rank] = generation;
           found.push(rank);
         }
-        order.names[rank] = name;
+        lists[rank] = member.list;
       }
     }
   }
   const hosts: Record<string, string[]> = {};
   for (const rank of Int32Array.from(found).sort())
-    hosts[order.sorted[rank] as string] = nameList(
-      order,
-      run,
-      order.names[rank] as string,
-    ) as string[];
+    hosts[order.sorted[rank] as string] = lists[rank] as string[];
   return hosts;
 }
 

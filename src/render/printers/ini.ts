@@ -47,6 +47,11 @@ const NAME = /^[A-Za-z][A-Za-z0-9]*$/;
 // Tabs are control characters too: both readers treat them as whitespace and would mangle them.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we reject
 const CONTROL = /[\u0000-\u001f\u007f\u0085\u2028\u2029]/;
+/**
+ * Printable ASCII without whitespace, `#` and `\`: nothing either reader could misread, so
+ * nearly every value is accepted by this one test.
+ */
+const PLAIN_VALUE = /^[\x21\x22\x24-\x5b\x5d-\x7e]+$/;
 /** wg-quick keeps whitespace in these values (it runs or splits them itself); `wg` sees the rest. */
 const WG_QUICK_OWN_KEYS: ReadonlySet<string> = new Set([
   "address",
@@ -63,6 +68,7 @@ export function iniValueProblem(
   key: string,
   value: string,
 ): string | undefined {
+  if (PLAIN_VALUE.test(value)) return undefined;
   if (value === "") return "is empty";
   if (CONTROL.test(value)) return "contains a line break or another control character";
   if (value.trim() !== value) return "starts or ends with whitespace, which would be dropped";
@@ -131,5 +137,9 @@ export function toIni(document: IniDocument, dialect: IniDialect): string {
     }
   }
   if (isNonEmpty(problems)) throw new InputError(problems);
-  return `${lines.join("\n")}\n`;
+  // Joined with its last line break, so that a big file is made once (not joined, then copied
+  // again with the line break added when written).
+  if (lines.length === 0) return "\n";
+  lines.push("");
+  return lines.join("\n");
 }

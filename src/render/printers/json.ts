@@ -12,6 +12,7 @@ import type { ConfigTree, ConfigValue } from "../../core/config-tree.js";
 import { flat } from "../../core/memo.js";
 import { compareNames, KeyOrder } from "../../core/order.js";
 import { RunContext } from "../../core/run-context.js";
+import { TextCollector, type TextSink } from "../../core/text-sink.js";
 
 /** Printable ASCII without `"` and `\`: what JSON.stringify would only put in quotes. */
 const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
@@ -54,6 +55,8 @@ class JsonPrinter {
   readonly #keyOrder: KeyOrder;
   /** Option names recur in every peer entry; their printed form (with the colon) is kept. */
   readonly #keys = new Map<string, string>();
+  /** The same after a comma, as every key but an object's first is printed. */
+  readonly #laterKeys = new Map<string, string>();
   /** Printed shared subtrees (see RunContext.shareSubtree): compact, and by the indent printed at. */
   readonly #compactShared = new WeakMap<object, string>();
   readonly #prettyShared = new WeakMap<object, { indent: string; text: string }>();
@@ -68,6 +71,15 @@ class JsonPrinter {
     if (printed === undefined) {
       printed = `${jsonString(key)}:`;
       this.#keys.set(key, printed);
+    }
+    return printed;
+  }
+
+  #laterKey(key: string): string {
+    let printed = this.#laterKeys.get(key);
+    if (printed === undefined) {
+      printed = `,${this.#key(key)}`;
+      this.#laterKeys.set(key, printed);
     }
     return printed;
   }
@@ -119,7 +131,17 @@ class JsonPrinter {
   /** A whole tree (or shared subtree): natively where it can be, by us where it must. */
   compactTree(tree: object): string {
     const own = new Set<object>();
-    return this.#markOwnPrinting(tree, own) ? JSON.stringify(tree) : this.#compactOwn(tree, own);
+    if (this.#markOwnPrinting(tree, own)) return JSON.stringify(tree);
+    const text = new TextCollector();
+    this.#compactOwn(tree, own, text);
+    return text.text;
+  }
+
+  /** `compactTree` of a tree too large to be one string: printed into `sink` in pieces. */
+  compactTreeTo(tree: object, sink: TextSink): void {
+    const own = new Set<object>();
+    if (this.#markOwnPrinting(tree, own)) sink.write(JSON.stringify(tree));
+    else this.#compactOwn(tree, own, sink);
   }
 
   /** One value at `indent`, as it prints inside an indented object or array. */
@@ -158,31 +180,42 @@ class JsonPrinter {
       }
       return text;
     }
-    return own.has(value) ? this.#compactOwn(value, own) : JSON.stringify(value);
+    if (!own.has(value)) return JSON.stringify(value);
+    const text = new TextCollector();
+    this.#compactOwn(value, own, text);
+    return text.text;
+  }
+
+  /** `compact` into `sink`: what the printer prints itself goes there a piece at a time. */
+  #compactTo(value: ConfigValue, own: ReadonlySet<object>, sink: TextSink): void {
+    if (typeof value === "object" && value !== null && own.has(value))
+      this.#compactOwn(value, own, sink);
+    else sink.write(this.compact(value, own));
   }
 
   /** An object or array that JSON.stringify cannot print as we must. */
-  #compactOwn(value: object, own: ReadonlySet<object>): string {
-    let out: string;
-    let separator = "";
+  #compactOwn(value: object, own: ReadonlySet<object>, sink: TextSink): void {
     if (Array.isArray(value)) {
-      out = "[";
+      let separator = "[";
       for (const item of value) {
         if (item === null || item === undefined) continue;
-        out += separator + this.compact(item, own);
+        sink.write(separator);
+        this.#compactTo(item, own, sink);
         separator = ",";
       }
-      return `${out}]`;
+      sink.write(separator === "[" ? "[]" : "]");
+      return;
     }
     const tree = value as ConfigTree;
-    out = "{";
+    let first = true;
     for (const key of this.#keyOrder.sortedKeys(tree)) {
       const item = tree[key];
       if (item === null || item === undefined) continue;
-      out += separator + this.#key(key) + this.compact(item, own);
-      separator = ",";
+      sink.write(first ? `{${this.#key(key)}` : this.#laterKey(key));
+      this.#compactTo(item, own, sink);
+      first = false;
     }
-    return `${out}}`;
+    sink.write(first ? "{}" : "}");
   }
 
   #pretty(value: ConfigValue, indent: string, own: ReadonlySet<object>): string {
@@ -230,6 +263,13 @@ function printer(run: RunContext): JsonPrinter {
 export function toJson(value: ConfigValue, run: RunContext = new RunContext()): string {
   if (typeof value !== "object" || value === null) return printer(run).compact(value, NO_OBJECTS);
   return printer(run).compactTree(value);
+}
+
+/** `toJson` into `sink`, a piece at a time: for outputs too large to be one string. */
+export function writeJson(value: ConfigValue, sink: TextSink, run: RunContext): void {
+  if (typeof value !== "object" || value === null)
+    sink.write(printer(run).compact(value, NO_OBJECTS));
+  else printer(run).compactTreeTo(value, sink);
 }
 
 /** Indented JSON of one value, for files people read and review. */
