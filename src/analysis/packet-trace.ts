@@ -138,7 +138,8 @@ function verdictHop(peer: string, subnet: string, verdict: Verdict, what: string
 /**
  * Follows one packet from `from` to the address `destination` (`packet`: its protocol and port;
  * absent, any service a rule allows). `rules` is the network's AccessRules (one per network);
- * undefined follows the packet as if the ACL had none (where it could ever go).
+ * undefined follows the packet as if the ACL had none (where it could ever go). `origin`: the
+ * packet comes from that address in a network `from` routes, and enters the tunnels at `from`.
  */
 export function tracePacket(
   network: Network,
@@ -146,6 +147,7 @@ export function tracePacket(
   from: string,
   destination: Address,
   packet?: PacketService,
+  origin?: Address,
 ): Trace {
   const dst = destination.host;
   const shown = q(dst.text);
@@ -185,8 +187,17 @@ export function tracePacket(
       trace.reached = verdict.allowed;
       return trace;
     }
-    if (!arrived && owns(ifaces, dst))
-      return drop(current, `${shown} is an address of ${q(current)} itself`);
+    if (!arrived && owns(ifaces, dst)) {
+      if (!origin) return drop(current, `${shown} is an address of ${q(current)} itself`);
+      // From the router's own network: it arrives on no WireGuard device, so no rule applies.
+      trace.hops.push({
+        peer: current,
+        action: "deliver",
+        why: `from ${origin.text}, a network ${q(current)} routes, to an address of its own`,
+      });
+      trace.reached = true;
+      return trace;
+    }
     const route = routeOf(ifaces, dst);
     if (arrived && !forwards)
       return drop(
@@ -224,7 +235,12 @@ export function tracePacket(
       arrived !== undefined &&
       arrived.iface.subnet.name !== subnet &&
       arrived.iface.links.some((l) => l.peer.name === arrived?.from && l.exitClient);
-    const src = arrived && !masquerade ? arrived.source : sourceOf(iface, ifaces, dst.family);
+    const src =
+      arrived && !masquerade
+        ? arrived.source
+        : !arrived && origin?.family === dst.family
+          ? origin
+          : sourceOf(iface, ifaces, dst.family);
     if (!src)
       return drop(current, `${q(current)} has no IPv${dst.family} address to send from`, subnet);
     trace.source ??= src.text;

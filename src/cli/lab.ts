@@ -141,7 +141,12 @@ async function up(io: CliIO, acl: string, flags: Flags): Promise<number> {
     printError(io, `${acl}: ${error.message}`);
     return EXIT_INVALID;
   }
-  const probes = planProbes(network, network.policyTests, flags.peer.length > 0 ? sources : []);
+  const probes = planProbes(
+    network,
+    plan,
+    network.policyTests,
+    flags.peer.length > 0 ? sources : [],
+  );
   if (probes.problems.length > 0) {
     printDiagnostics(io, locate(probes.problems));
     return EXIT_INVALID;

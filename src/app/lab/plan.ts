@@ -3,11 +3,18 @@
  * on a shared underlay bridge, the underlay addresses each peer is dialled at (the endpoint
  * addresses the ACL writes, host names resolved to the peer's own underlay address), a
  * masquerading NAT router in front of every peer no other peer dials, a namespace behind each
- * network a peer routes (the first address of the network lives there), and "the internet"
- * behind the exit nodes. The lab's own addresses come from ranges the ACL must not use.
+ * network a peer routes (the first address of the network lives there, and every address in
+ * it that a policy test names), and "the internet" behind the exit nodes. The lab's own
+ * addresses come from ranges the ACL must not use.
  */
-import { Address } from "../../network/address.js";
-import { type AddressRange, addressRange, addressText, rangesOverlap } from "../../network/cidr.js";
+import { Address, type Prefix } from "../../network/address.js";
+import {
+  type AddressRange,
+  addressRange,
+  addressText,
+  rangeHolds,
+  rangesOverlap,
+} from "../../network/cidr.js";
 import type { Network } from "../../network/model.js";
 
 /** The underlay of the lab: the benchmark range (RFC 2544) and a ULA block, for v4 and v6. */
@@ -25,12 +32,23 @@ export interface LabLink {
   v6B: string;
 }
 
-/** A network a peer routes, emulated by a namespace behind it holding the network's address. */
+/** An address a LAN namespace owns, with the name probes show for it. */
+export interface LabLanAddress {
+  address: string;
+  /** The routed network (`192.168.10.0/24`) for its first address, else the address itself. */
+  name: string;
+}
+
+/**
+ * A network a peer routes, emulated by a namespace behind it holding addresses of the network:
+ * its first address (where packets from the network come from, and what a policy test naming
+ * the whole network is sent to), then every single address in it a policy test names.
+ */
 export interface LabLan {
   ns: string;
   network: string;
-  /** The address inside the network the LAN namespace owns (what policy tests send to). */
-  address: string;
+  /** Its first address first: the source of the probes sent from the network. */
+  addresses: LabLanAddress[];
   link: LabLink;
 }
 
@@ -109,6 +127,25 @@ function firstAddress(range: AddressRange): string {
   return addressText(range.family, range.prefix < bits - 1 ? range.start + 1n : range.start);
 }
 
+/** The addresses in routed networks that the ACL's policy tests send to. */
+function testedAddresses(network: Network): Address[] {
+  const out: Address[] = [];
+  for (const test of network.policyTests ?? [])
+    for (const t of [...test.reaches, ...test.notReaches])
+      if (t.target.network !== undefined) out.push(t.target.network);
+  return out;
+}
+
+/** The addresses a LAN namespace owns: the network's first, then those tests name in it. */
+function lanAddresses(route: Prefix, tested: readonly Address[]): LabLanAddress[] {
+  const first = firstAddress(route.range);
+  const out: LabLanAddress[] = [{ address: first, name: route.text }];
+  for (const a of tested)
+    if (rangeHolds(route.range, a.family, a.value) && !out.some((o) => o.address === a.text))
+      out.push({ address: a.text, name: a.text });
+  return out;
+}
+
 /**
  * The layout of the lab for `network`. `run` makes the namespace names of this lab unique (a
  * few hex digits), so labs of several runs can be up side by side.
@@ -144,6 +181,7 @@ export function planLab(network: Network, run: string): LabPlan {
     };
   };
   const exits = exitNodes(network);
+  const tested = testedAddresses(network);
   const hosts = network.peers.map((peer, i): LabHost => {
     const ns = `${prefix}${i}`;
     const dialled = dialledAt(network, peer.name);
@@ -168,7 +206,7 @@ export function planLab(network: Network, run: string): LabPlan {
       host.lans.push({
         ns: `${ns}l${j}`,
         network: route.text,
-        address: firstAddress(range),
+        addresses: lanAddresses(route, tested),
         link: link(`lan${j + 1}`, "eth0"),
       });
     }
