@@ -27,7 +27,15 @@ export function nonEmpty<T>(list: readonly T[] | undefined): readonly T[] | unde
 export interface NetworkParts
   extends Pick<
     Network,
-    "version" | "extraArgs" | "subnets" | "groups" | "peers" | "connections" | "rules"
+    | "version"
+    | "extraArgs"
+    | "subnets"
+    | "groups"
+    | "peers"
+    | "connections"
+    | "rules"
+    | "namedNetworks"
+    | "rulesAction"
   > {
   /** See `Network.missingKeys`; given the assembled network, which it may read. */
   missingKeys?(network: Network, peer: string, interfaces?: readonly NetInterface[]): Diagnostic[];
@@ -121,5 +129,7 @@ export function assembleNetwork(parts: NetworkParts): Network {
   if (needs) network.missingKeys = (name, interfaces) => needs(network, name, interfaces);
   if (parts.extraArgs) network.extraArgs = parts.extraArgs;
   if (parts.rules) network.rules = parts.rules;
+  if (parts.namedNetworks) network.namedNetworks = parts.namedNetworks;
+  if (parts.rulesAction) network.rulesAction = parts.rulesAction;
   return network;
 }

@@ -128,16 +128,62 @@ export interface NetConnection {
 }
 
 /**
- * An access rule (`rules`): peers selected by `from` may reach peers selected by `to` on the
- * services of `allow`, on the subnets listed (every subnet when absent). See network/access.ts.
+ * A filter of a rule: the connection filter types (every key required), or a named network
+ * (`networks`, or the reserved `internet`). A side of a rule whose filters name networks
+ * selects networks, never peers (see network/access.ts).
+ */
+export interface RuleFilter {
+  type: "peer" | "group" | "subnet" | "network";
+  rule: "is" | "not";
+  value: string;
+}
+
+/** What happens to a packet no rule allows: dropped silently, or refused at once. */
+export type RuleAction = "drop" | "reject";
+
+/**
+ * An access rule (`rules`): peers (or networks) selected by `from` may reach peers (or networks)
+ * selected by `to` on the services of `allow`, on the subnets listed (every subnet when absent).
+ * See network/access.ts.
  */
 export interface NetRule {
   index: number;
-  from: readonly NetFilter[];
-  to: readonly NetFilter[];
+  from: readonly RuleFilter[];
+  to: readonly RuleFilter[];
   /** Written `tcp/22`, `udp/8000-8999`, `icmp`, `*` (see network/service.ts). */
   allow: readonly Service[];
   subnets?: readonly string[];
+  /**
+   * What happens to packets from `from` to `to` that no rule allows, overriding the network's
+   * `rulesAction`; absent: the network's.
+   */
+  action?: RuleAction;
+}
+
+/** Where a named network's prefix enters the tunnel: a peer that routes it, on one subnet. */
+export interface NetworkRouter {
+  peer: string;
+  subnet: string;
+}
+
+/** One prefix of a named network, with the peers whose `routes` hold it. */
+export interface NamedPrefix {
+  /** As written: a prefix (`192.168.10.0/24`) or a single host (`192.168.10.5`). */
+  prefix: Address;
+  /** Every peer (and subnet) whose routes hold the prefix; never empty. */
+  routers: readonly NetworkRouter[];
+}
+
+/**
+ * A named network (`networks`): prefixes behind routers, which rules name as sources (a site)
+ * or targets (a LAN, a single host in it). The reserved name `internet` is none of these: it
+ * is every address outside the WireGuard addresses and routed networks (see access.ts).
+ */
+export interface NamedNetwork {
+  name: string;
+  /** Position in the ACL's `networks`, for messages. */
+  index: number;
+  prefixes: readonly NamedPrefix[];
 }
 
 /** The endpoint one peer dials to reach another on one subnet. */
@@ -222,6 +268,10 @@ export interface Network {
    * as in the original), present and possibly empty when it has (then all else is dropped).
    */
   rules?: readonly NetRule[];
+  /** The named networks (`networks`); absent when the ACL has none. */
+  namedNetworks?: readonly NamedNetwork[];
+  /** What happens to packets no rule allows (`rulesAction`); absent: drop. */
+  rulesAction?: RuleAction;
   peer(name: string): NetPeer | undefined;
   subnet(name: string): NetSubnet | undefined;
   group(name: string): NetGroup | undefined;
@@ -246,10 +296,16 @@ export interface Network {
  * network: a peer (on one subnet), or an address in a network a peer routes.
  */
 export interface Target {
+  /** The peer, or the router of the network (`""` for the internet, which has none). */
   peer: string;
   subnet?: string;
   /** The address a packet to a routed network (or an address in one) is sent to. */
   network?: Address;
+  /**
+   * A named network (`networks`, or `internet`) the target is: its addresses are each of its
+   * prefixes' (`network` is the first), or for the internet an address outside every known one.
+   */
+  named?: string;
   /** The packet's protocol and port, when the target names them. */
   service?: PacketService;
 }
@@ -267,7 +323,10 @@ export interface PolicyTarget {
 export interface PolicyTest {
   /** Position in the ACL's `tests`. */
   index: number;
+  /** A peer, or a named network (then packets start behind its router, from its first address). */
   from: string;
+  /** `from` names a network (`networks`), not a peer. */
+  fromNetwork?: true;
   reaches: readonly PolicyTarget[];
   notReaches: readonly PolicyTarget[];
 }

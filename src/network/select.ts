@@ -2,7 +2,7 @@
  * Filters: which peers a list of `{type, rule, value}` selects. Each distinct filter list is
  * computed once and kept, so resolving links never re-scans all peers per peer.
  */
-import type { NetFilter } from "./model.js";
+import type { NetFilter, RuleFilter } from "./model.js";
 
 /** The peers a filter list selects: membership by ACL index, and the indices in ACL order. */
 export interface Selection {
@@ -20,11 +20,13 @@ export interface SelectablePeer {
 /**
  * Whether one filter selects one peer (a list of filters selects the intersection). A filter
  * missing a key selects nobody: a peer whose configuration evaluates it fails before (see
- * needs.ts), so this only keeps it from counting anywhere else.
+ * needs.ts), so this only keeps it from counting anywhere else. A rule's network filter selects
+ * no peer, whatever its `rule`: a side that names networks selects networks (network/access.ts).
  */
-export function filterSelects(peer: SelectablePeer, filter: NetFilter): boolean {
+export function filterSelects(peer: SelectablePeer, filter: NetFilter | RuleFilter): boolean {
   if (filter.type === undefined || filter.rule === undefined || filter.value === undefined)
     return false;
+  if (filter.type === "network") return false;
   let found: boolean;
   if (filter.type === "peer") found = peer.name === filter.value;
   else if (filter.type === "group") found = peer.groups.includes(filter.value);

@@ -4,17 +4,20 @@
  * assembled by network/build.ts.
  */
 import { compareNames } from "../../core/order.js";
-import type { Prefix } from "../../network/address.js";
+import type { Address, Prefix } from "../../network/address.js";
 import { memberAddresses } from "../../network/addresses.js";
 import { assembleNetwork, withOptional } from "../../network/assemble.js";
+import { rangeHolds } from "../../network/cidr.js";
 import type {
   Membership,
+  NamedNetwork,
   NetConnection,
   NetGroup,
   NetPeer,
   NetRule,
   NetSubnet,
   Network,
+  NetworkRouter,
 } from "../../network/model.js";
 import { keyNeeds } from "./needs.js";
 import type { AclV1 } from "./schema.js";
@@ -116,8 +119,15 @@ export function buildNetwork(acl: AclV1): Network {
   const rules = acl.rules?.map((r, index) =>
     withOptional<NetRule>(
       { index, from: r.from, to: r.to, allow: r.allow },
-      { subnets: r.subnets },
+      { subnets: r.subnets, action: r.action },
     ),
+  );
+  const namedNetworks = acl.networks?.map(
+    (n, index): NamedNetwork => ({
+      name: n.name,
+      index,
+      prefixes: n.prefixes.map((prefix) => ({ prefix, routers: routersOf(peers, prefix) })),
+    }),
   );
   return assembleNetwork(
     withOptional(
@@ -129,7 +139,25 @@ export function buildNetwork(acl: AclV1): Network {
         connections,
         missingKeys: keyNeeds(acl),
       },
-      { extraArgs: acl.extraArgs, rules },
+      { extraArgs: acl.extraArgs, rules, namedNetworks, rulesAction: acl.rulesAction },
     ),
   );
+}
+
+/**
+ * The peers (with the subnet) whose `routes` hold all of `prefix`: where its packets enter and
+ * leave the tunnel. The ACL's rules have made sure there is one (acl/v1/rules.ts).
+ */
+function routersOf(peers: readonly NetPeer[], prefix: Address): NetworkRouter[] {
+  const { family, start, end } = prefix.range;
+  const out: NetworkRouter[] = [];
+  for (const peer of peers)
+    for (const m of peer.memberships)
+      if (
+        (m.routes ?? []).some(
+          (r) => rangeHolds(r.range, family, start) && rangeHolds(r.range, family, end),
+        )
+      )
+        out.push({ peer: peer.name, subnet: m.subnet });
+  return out;
 }

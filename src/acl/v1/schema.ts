@@ -146,7 +146,11 @@ export const FilterSchema = v.object(
   {
     // Read lazily: only where the filter is evaluated.
     type: v.optional(
-      v.picklist(["peer", "group", "subnet"], 'expected "peer", "group" or "subnet"'),
+      v.picklist(["peer", "group", "subnet"], (issue) =>
+        issue.input === "network"
+          ? 'expected "peer", "group" or "subnet": network filters work in rules only'
+          : 'expected "peer", "group" or "subnet"',
+      ),
     ),
     rule: v.optional(v.picklist(["is", "not"], 'expected "is" or "not"')),
     value: v.optional(v.string("expected a name (a string)")),
@@ -442,15 +446,28 @@ export const ConnectionSchema = v.object(
   "expected a connection object { a, b, subnets?, extraArgs? }",
 );
 
-/** A filter in a rule: rules are new, so every key is required (nothing is read lazily). */
+/**
+ * A filter in a rule: rules are new, so every key is required (nothing is read lazily); a rule
+ * may also name a network (`networks`, or `internet`).
+ */
 const RuleFilterSchema = v.object(
   {
-    type: v.picklist(["peer", "group", "subnet"], 'expected "peer", "group" or "subnet"'),
+    type: v.picklist(
+      ["peer", "group", "subnet", "network"],
+      'expected "peer", "group", "subnet" or "network"',
+    ),
     rule: v.picklist(["is", "not"], 'expected "is" or "not"'),
     value: v.string("expected a name (a string)"),
   },
   "expected a filter { type, rule, value }",
 );
+
+/** What a packet no rule allows meets: `drop` (silence) or `reject` (refused at once). */
+const ruleAction = v.picklist(["drop", "reject"], 'expected "drop" or "reject"');
+
+/** What a prefix of a named network may be, for messages. */
+const NETWORK_PREFIX_EXPECTED =
+  'expected an IPv4 or IPv6 network with its prefix length and no host bits set, like "192.168.10.0/24", or a single address, like "192.168.10.5"';
 
 export const RuleSchema = v.object(
   {
@@ -461,8 +478,39 @@ export const RuleSchema = v.object(
       "services",
     ),
     subnets: v.optional(list(v.string("expected a subnet name (a string)"), "subnet names")),
+    action: v.optional(ruleAction),
   },
-  "expected a rule object { from, to, allow, subnets? }",
+  "expected a rule object { from, to, allow, subnets?, action? }",
+);
+
+/**
+ * A prefix of a named network: a network with its prefix length and no host bits set
+ * (`192.168.10.0/24`), or a single address (`192.168.10.5`, one host).
+ */
+const networkPrefix = v.pipe(
+  v.string("expected a network prefix (a string)"),
+  noZoneId,
+  parsed((text) => {
+    const address = Address.parse(text);
+    if (address === undefined) return undefined;
+    return address.prefixLength === undefined || address.range.start === address.value
+      ? address
+      : undefined;
+  }, NETWORK_PREFIX_EXPECTED),
+);
+
+export const NetworkSchema = v.object(
+  {
+    name: v.pipe(
+      v.string("expected the network's name (a string)"),
+      v.regex(SAFE_NAME, `expected a safe network name (${safeNameRule(false)})`),
+    ),
+    prefixes: v.pipe(
+      list(networkPrefix, "network prefixes"),
+      v.minLength(1, "expected at least one prefix"),
+    ),
+  },
+  "expected a network object { name, prefixes }",
 );
 
 export const AclV1Schema = v.object(
@@ -482,6 +530,23 @@ export const AclV1Schema = v.object(
         list(RuleSchema, "rules"),
         v.description(
           "Who may reach which ports over WireGuard; with rules, whatever no rule allows is dropped. Not in the original.",
+        ),
+      ),
+    ),
+    // Beyond the original (which ignores unknown keys): see docs/rules.md.
+    networks: v.optional(
+      v.pipe(
+        list(NetworkSchema, "networks"),
+        v.description(
+          "Names for networks peers route (a LAN, a single host in one), which rules name as sources and targets. Not in the original.",
+        ),
+      ),
+    ),
+    rulesAction: v.optional(
+      v.pipe(
+        ruleAction,
+        v.description(
+          "What happens to a packet no rule allows: drop (default) or reject (TCP reset, else ICMP admin-prohibited). Not in the original.",
         ),
       ),
     ),
@@ -511,6 +576,7 @@ export const KNOWN_KEYS = {
   peerSubnet: Object.keys(PeerSubnetSchema.entries),
   connection: Object.keys(ConnectionSchema.entries),
   rule: Object.keys(RuleSchema.entries),
+  network: Object.keys(NetworkSchema.entries),
   endpoint: Object.keys(EndpointSchema.entries),
   filter: Object.keys(FilterSchema.entries),
   policyTest: POLICY_TEST_KEYS,

@@ -151,6 +151,9 @@ function unknownKeys(data: unknown, report: Diagnostics): void {
           warnUnknownKeys(f, KNOWN_KEYS.filter, ["connections", i, side, j], report),
         );
   });
+  forEachItem(data.networks, (network, i) =>
+    warnUnknownKeys(network, KNOWN_KEYS.network, ["networks", i], report),
+  );
   forEachItem(data.tests, (test, i) =>
     warnUnknownKeys(test, KNOWN_KEYS.policyTest, ["tests", i], report),
   );

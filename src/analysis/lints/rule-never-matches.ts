@@ -22,6 +22,8 @@ function selected(network: Network, filters: NetRule["from"]): NetPeer[] {
 }
 
 function matches(network: Network, rule: NetRule): boolean {
+  // Networks and the internet are followed by the policy tests and `explain`, not here.
+  if ([...rule.from, ...rule.to].some((f) => f.type === "network")) return true;
   const from = selected(network, rule.from);
   const to = selected(network, rule.to);
   if (from.length * to.length > MAX_PAIRS) return true;
