@@ -58,7 +58,13 @@ test("road-warrior: home's LAN behind it, the internet behind the vps, an IPv6 e
   const home = plan.hosts.find((h) => h.peer === "home");
   assert.deepEqual(
     home?.lans.map((l) => [l.ns, l.network, l.addresses]),
-    [["wnl-r-1l0", "192.168.10.0/24", [{ address: "192.168.10.1", name: "192.168.10.0/24" }]]],
+    [
+      [
+        "wnl-r-1l0",
+        "192.168.10.0/24",
+        [{ address: "192.168.10.1", name: "192.168.10.0/24", source: true }],
+      ],
+    ],
   );
   assert.deepEqual(home?.endpointNames, ["home.example.org"]);
   const vps = plan.hosts.find((h) => h.peer === "vps");
@@ -221,8 +227,8 @@ test("a host a policy test names inside a routed network is an address of the LA
     plan.hosts.find((h) => h.peer === "router")?.lans.map((l) => l.addresses),
     [
       [
-        { address: "192.168.10.1", name: "192.168.10.0/24" },
-        { address: "192.168.10.5", name: "192.168.10.5" },
+        { address: "192.168.10.1", name: "192.168.10.0/24", source: true },
+        { address: "192.168.10.5", name: "192.168.10.5", source: false },
       ],
     ],
   );

@@ -15,7 +15,7 @@ import {
   rangeHolds,
   rangesOverlap,
 } from "../../network/cidr.js";
-import type { Network } from "../../network/model.js";
+import type { NamedNetwork, Network } from "../../network/model.js";
 
 /** The underlay of the lab: the benchmark range (RFC 2544) and a ULA block, for v4 and v6. */
 export const UNDERLAY_V4 = "198.18.0.0/15";
@@ -35,8 +35,13 @@ export interface LabLink {
 /** An address a LAN namespace owns, with the name probes show for it. */
 export interface LabLanAddress {
   address: string;
-  /** The routed network (`192.168.10.0/24`) for its first address, else the address itself. */
+  /**
+   * The named network it is the first address of (`office-lan`, `printer`), else the routed
+   * network (`192.168.10.0/24`) for the network's first address, else the address itself.
+   */
   name: string;
+  /** Whether probes are sent from it (the network's and each named network's first address). */
+  source: boolean;
 }
 
 /**
@@ -136,14 +141,34 @@ function testedAddresses(network: Network): Address[] {
   return out;
 }
 
-/** The addresses a LAN namespace owns: the network's first, then those tests name in it. */
-function lanAddresses(route: Prefix, tested: readonly Address[]): LabLanAddress[] {
-  const first = firstAddress(route.range);
-  const out: LabLanAddress[] = [{ address: first, name: route.text }];
+/**
+ * The addresses a LAN namespace owns: the network's first address (named by the most specific
+ * named network whose prefix starts there, else by the route), the first address of every
+ * named network inside it, then the addresses policy tests name in it. The first address and
+ * the named networks' are sources too.
+ */
+function lanAddresses(
+  route: Prefix,
+  named: readonly NamedNetwork[],
+  tested: readonly Address[],
+): LabLanAddress[] {
+  const out: (LabLanAddress & { length: number })[] = [
+    { address: firstAddress(route.range), name: route.text, source: true, length: -1 },
+  ];
+  for (const n of named)
+    for (const { prefix } of n.prefixes) {
+      const r = prefix.range;
+      if (!rangeHolds(route.range, r.family, r.start) || !rangeHolds(route.range, r.family, r.end))
+        continue;
+      const address = firstAddress(r);
+      const known = out.find((o) => o.address === address);
+      if (!known) out.push({ address, name: n.name, source: true, length: r.prefix });
+      else if (r.prefix > known.length) Object.assign(known, { name: n.name, length: r.prefix });
+    }
   for (const a of tested)
     if (rangeHolds(route.range, a.family, a.value) && !out.some((o) => o.address === a.text))
-      out.push({ address: a.text, name: a.text });
-  return out;
+      out.push({ address: a.text, name: a.text, source: false, length: -1 });
+  return out.map(({ length: _, ...a }) => a);
 }
 
 /**
@@ -206,7 +231,7 @@ export function planLab(network: Network, run: string): LabPlan {
       host.lans.push({
         ns: `${ns}l${j}`,
         network: route.text,
-        addresses: lanAddresses(route, tested),
+        addresses: lanAddresses(route, network.namedNetworks ?? [], tested),
         link: link(`lan${j + 1}`, "eth0"),
       });
     }

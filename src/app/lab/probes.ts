@@ -118,7 +118,10 @@ interface Source {
   peer: string;
   /** The address in a routed network it sends from. */
   origin?: Address;
-  /** The namespaces of the networks it reaches without a tunnel (its own router's LANs). */
+  /**
+   * The namespaces a peer reaches without a tunnel (the networks it routes itself), which no
+   * trace follows.
+   */
   local: ReadonlySet<string>;
 }
 
@@ -136,20 +139,20 @@ function sourcesOf(plan: LabPlan, network: Network, peers: readonly string[]): S
     const lans = new Set(host.lans.map((l) => l.ns));
     out.push({ name: host.peer, ns: host.ns, peer: host.peer, local: lans });
   }
-  // Every routed network sends from its first address, when every peer is probed from.
+  // Every routed network sends from its first address, and every named network in it from
+  // its own, when every peer is probed from.
   if (peers.length === network.peers.length)
     for (const host of plan.hosts)
-      for (const lan of host.lans) {
-        const first = lan.addresses[0];
-        if (!first) continue;
-        out.push({
-          name: lan.network,
-          ns: lan.ns,
-          peer: host.peer,
-          origin: Address.of(first.address),
-          local: new Set(host.lans.map((l) => l.ns)),
-        });
-      }
+      for (const lan of host.lans)
+        for (const a of lan.addresses)
+          if (a.source)
+            out.push({
+              name: a.name,
+              ns: lan.ns,
+              peer: host.peer,
+              origin: Address.of(a.address),
+              local: new Set(),
+            });
   return out;
 }
 
@@ -235,7 +238,7 @@ export function planProbes(
   for (const [i, result] of outcome.results.entries()) {
     if (sources.length > 0 && !sources.includes(result.from)) continue;
     const target = targets[i];
-    const from = all.find((s) => s.name === result.from && s.origin === undefined);
+    const from = all.find((s) => s.name === result.from);
     if (target === undefined || from === undefined) continue;
     const wanted = target.service
       ? [
