@@ -52,6 +52,13 @@ export type DiagnosticCode =
   | "invalid-exit-node"
   /** A subnet's relay that is not a member of it. */
   | "invalid-relay"
+  /** A prefix of a named network (`networks`) that no peer's `routes` hold: nobody routes it. */
+  | "unrouted-network"
+  /**
+   * A rule that cannot mean anything: a side naming both peers and networks, or the internet
+   * as a source.
+   */
+  | "invalid-rule"
   // Resolving and configuring
   /** A connection selects a peer that is not a member of the subnet (a warning). */
   | "non-member-selected"

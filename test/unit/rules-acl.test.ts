@@ -54,7 +54,7 @@ test("shapes and references are checked like connections', every problem at once
       "rules[1].to: missing: expected a list of filters",
       'rules[2].allow: expected a list of services, got "tcp/22"',
       "rules[2].extra: unknown key, ignored",
-      'rules[3]: expected a rule object { from, to, allow, subnets? }, got "all"',
+      'rules[3]: expected a rule object { from, to, allow, subnets?, action? }, got "all"',
     ],
   );
 });

@@ -7,8 +7,11 @@
  * reported in one run, instead of the second only after the first is fixed.
  */
 import type { Diagnostics, PathSegment } from "../../core/diagnostics.js";
+import { Address } from "../../network/address.js";
+import { rangeHolds } from "../../network/cidr.js";
+import { INTERNET } from "../../network/named-networks.js";
 
-type Kind = "subnet" | "group" | "peer";
+type Kind = "subnet" | "group" | "peer" | "network";
 type Entry = { index: number; item: Record<string, unknown> };
 
 /** The raw ACL seen by the rules, with the names each list defines. */
@@ -20,6 +23,7 @@ export interface WrittenAcl {
   peers: Entry[];
   connections: Entry[];
   rules: Entry[];
+  networks: Entry[];
   /**
    * The names of each kind, or `undefined` when the list is not a list or some item has no
    * string name: an "unknown reference" could then be a false alarm, so none is reported.
@@ -62,10 +66,12 @@ export function writtenAcl(data: unknown): WrittenAcl {
     peers: entries(acl.peers),
     connections: entries(acl.connections),
     rules: entries(acl.rules),
+    networks: entries(acl.networks),
     names: {
       subnet: namesOf(acl.subnets),
       group: namesOf(acl.groups),
       peer: namesOf(acl.peers),
+      network: namesOf(acl.networks),
     },
   };
 }
@@ -107,7 +113,7 @@ function unknownReference(
  * `alice` would be one host name (`alice.wg` resolves without case) and, on a file system that
  * ignores case, one file under `--out` or in a keys directory.
  */
-function uniqueNames(kind: "subnets" | "groups" | "peers", singular: Kind): Rule {
+function uniqueNames(kind: "subnets" | "groups" | "peers" | "networks", singular: Kind): Rule {
   return (acl, report) => {
     const first = new Map<string, { index: number; name: string }>();
     for (const { index, item } of acl[kind]) {
@@ -161,7 +167,7 @@ function checkFilters(
 ): void {
   for (const { index, item } of entries(filters)) {
     const { type, value } = item;
-    if (type !== "peer" && type !== "group" && type !== "subnet") continue;
+    if (type !== "peer" && type !== "group" && type !== "subnet" && type !== "network") continue;
     const pool = acl.names[type];
     if (pool && typeof value === "string")
       unknownReference(report, type, pool, value, [...at, index, "value"]);
@@ -211,7 +217,8 @@ function ruleNames(acl: WrittenAcl): Record<Kind, Set<string>> {
     for (const [group] of strings(peer.groups)) groups.add(group);
     if (isObject(peer.subnets)) for (const subnet of Object.keys(peer.subnets)) subnets.add(subnet);
   }
-  return { peer: new Set(declared(acl.peers)), group: groups, subnet: subnets };
+  const networks = new Set([...declared(acl.networks), INTERNET]);
+  return { peer: new Set(declared(acl.peers)), group: groups, subnet: subnets, network: networks };
 }
 
 const ruleReferencesExist: Rule = (acl, report) => {
@@ -220,6 +227,7 @@ const ruleReferencesExist: Rule = (acl, report) => {
   for (const { index, item: rule } of acl.rules) {
     checkFilters(rule.from, ["rules", index, "from"], names, report);
     checkFilters(rule.to, ["rules", index, "to"], names, report);
+    for (const side of ["from", "to"] as const) sideSelectsOneKind(rule[side], index, side, report);
     for (const [subnet, s] of strings(rule.subnets))
       unknownReference(report, "subnet", names.names.subnet, subnet, [
         "rules",
@@ -227,6 +235,91 @@ const ruleReferencesExist: Rule = (acl, report) => {
         "subnets",
         s,
       ]);
+  }
+};
+
+/**
+ * A side of a rule selects peers or networks, never both (a network is no member of a group),
+ * and the internet is a target only: packets from it arrive at exit nodes as replies, and
+ * nothing there tells one address of it from another.
+ */
+function sideSelectsOneKind(
+  filters: unknown,
+  rule: number,
+  side: "from" | "to",
+  report: Diagnostics,
+): void {
+  const list = entries(filters);
+  const networks = list.filter(({ item }) => item.type === "network");
+  const peers = list.filter(({ item }) =>
+    ["peer", "group", "subnet"].includes(item.type as string),
+  );
+  const first = networks[0];
+  if (first && peers.length > 0)
+    report.error(
+      "invalid-rule",
+      ["rules", rule, side, first.index],
+      `a side of a rule selects peers or networks, not both: ${side} names a network here and a ${String(peers[0]?.item.type)} at ${side}[${peers[0]?.index}] (write two rules)`,
+    );
+  if (side === "from")
+    for (const { index, item } of networks)
+      if (item.value === INTERNET && item.rule === "is")
+        report.error(
+          "invalid-rule",
+          ["rules", rule, side, index, "value"],
+          `"${INTERNET}" is a target only (exit clients reach it through their exit node): expected a network of \`networks\` as a source`,
+        );
+}
+
+/**
+ * Named networks (`networks`): `internet` is reserved, and each prefix lies inside some peer's
+ * `routes` (that peer is its router, where its packets enter and leave the tunnel).
+ */
+const namedNetworksRouted: Rule = (acl, report) => {
+  const routes: Address[] = [];
+  for (const { item: peer } of acl.peers)
+    if (isObject(peer.subnets))
+      for (const membership of Object.values(peer.subnets))
+        if (isObject(membership))
+          for (const [text] of strings(membership.routes)) {
+            const route = Address.parse(text);
+            if (route?.prefixLength !== undefined) routes.push(route);
+          }
+  const peerNames = new Map(
+    acl.peers.flatMap(({ index, item }) =>
+      typeof item.name === "string" ? [[item.name.toLowerCase(), index] as const] : [],
+    ),
+  );
+  for (const { index, item: network } of acl.networks) {
+    if (typeof network.name === "string") {
+      if (network.name.toLowerCase() === INTERNET)
+        report.error(
+          "duplicate-name",
+          ["networks", index, "name"],
+          `"${INTERNET}" is reserved: it is every address outside the WireGuard addresses and the routed networks, reached through exit nodes; expected another name`,
+        );
+      const peer = peerNames.get(network.name.toLowerCase());
+      if (peer !== undefined)
+        report.error(
+          "duplicate-name",
+          ["networks", index, "name"],
+          `network name ${JSON.stringify(network.name)} is also a peer's (peers[${peer}]): a policy test target or an explain target names one or the other, so expected a name no peer has`,
+        );
+    }
+    for (const [text, p] of strings(network.prefixes)) {
+      const prefix = Address.parse(text);
+      if (!prefix) continue;
+      const { family, start, end } = prefix.range;
+      const routed = routes.some(
+        (r) => rangeHolds(r.range, family, start) && rangeHolds(r.range, family, end),
+      );
+      if (!routed)
+        report.error(
+          "unrouted-network",
+          ["networks", index, "prefixes", p],
+          `no peer routes ${JSON.stringify(text)}: expected a prefix inside some peer's routes (that peer is its router)`,
+        );
+    }
   }
 };
 
@@ -341,6 +434,8 @@ export const RULES: readonly Rule[] = [
   uniqueNames("subnets", "subnet"),
   uniqueNames("groups", "group"),
   uniqueNames("peers", "peer"),
+  uniqueNames("networks", "network"),
+  namedNetworksRouted,
   peerGroupNamesDiffer,
   peerSubnetsExist,
   peerGroupsExist,

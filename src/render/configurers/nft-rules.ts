@@ -17,10 +17,12 @@ import {
   type Allow,
   hostForwards,
   type InterfaceAccess,
+  type Refusal,
+  type RuleMatch,
 } from "../../network/access.js";
 import type { Address } from "../../network/address.js";
 import { blockOf, shortAddressText } from "../../network/cidr.js";
-import type { NetInterface } from "../../network/model.js";
+import type { NetInterface, RuleAction } from "../../network/model.js";
 import type { Service } from "../../network/service.js";
 import type { ConfigureContext } from "./configurer.js";
 import type { DeviceInterface } from "./interfaces.js";
@@ -189,19 +191,89 @@ function serviceMatches(table: TableBuilder, services: readonly Service[], icmp:
   return out;
 }
 
-function allowLines(table: TableBuilder, device: string, allow: Allow): string[] {
+/**
+ * The start of a rule's lines for one family: the device (`iifname "D"` for what arrives on it,
+ * `oifname "D"` for what a router sends into it), sources and destinations; undefined when the
+ * match has none of the family.
+ */
+function matchHead(
+  table: TableBuilder,
+  on: string,
+  match: RuleMatch,
+  known: readonly Address[],
+  { family, match: ip, type }: (typeof FAMILIES)[number],
+): string | undefined {
+  const sources = addressElements(match.sources, family);
+  if (sources.length === 0) return undefined;
+  let head = `${on} ${ip} saddr ${table.ref(type, sources)}`;
+  if (match.outside) {
+    const inside = addressElements(known, family);
+    if (inside.length > 0) head += ` ${ip} daddr != ${table.ref(type, inside)}`;
+  } else if (match.destinations) {
+    const destinations = addressElements(match.destinations, family);
+    if (destinations.length === 0) return undefined;
+    head += ` ${ip} daddr ${table.ref(type, destinations)}`;
+  }
+  return head;
+}
+
+function allowLines(
+  table: TableBuilder,
+  on: string,
+  allow: Allow,
+  known: readonly Address[],
+): string[] {
   const lines: string[] = [];
-  for (const { family, match, icmp, type } of FAMILIES) {
-    const sources = addressElements(allow.sources, family);
-    if (sources.length === 0) continue;
-    let head = `iifname "${device}" ${match} saddr ${table.ref(type, sources)}`;
-    if (allow.destinations) {
-      const destinations = addressElements(allow.destinations, family);
-      if (destinations.length === 0) continue;
-      head += ` ${match} daddr ${table.ref(type, destinations)}`;
-    }
-    for (const service of serviceMatches(table, allow.services, icmp))
+  for (const family of FAMILIES) {
+    const head = matchHead(table, on, allow, known, family);
+    if (head === undefined) continue;
+    for (const service of serviceMatches(table, allow.services, family.icmp))
       lines.push(`${head}${service} accept comment "rules[${allow.rule}]"`);
+  }
+  return lines;
+}
+
+/**
+ * What the action does to a packet `head` matches: `drop`, or `reject` (a TCP reset for TCP,
+ * ICMP administratively prohibited for the rest, so the sender fails at once).
+ */
+function actionLines(head: string, action: RuleAction, comment = ""): string[] {
+  if (action === "drop") return [`${head} drop${comment}`];
+  return [
+    `${head} meta l4proto tcp reject with tcp reset${comment}`,
+    `${head} reject with icmpx admin-prohibited${comment}`,
+  ];
+}
+
+function refusalLines(
+  table: TableBuilder,
+  on: string,
+  refusal: Refusal,
+  known: readonly Address[],
+): string[] {
+  return FAMILIES.flatMap((family) => {
+    const head = matchHead(table, on, refusal, known, family);
+    return head === undefined
+      ? []
+      : actionLines(head, refusal.action, ` comment "rules[${refusal.rule}]"`);
+  });
+}
+
+/**
+ * What a router's named networks may send into the tunnel (forward, out of the device): replies,
+ * what rules allow, and the rest of what they send dropped or refused.
+ */
+function intoLines(table: TableBuilder, device: string, access: InterfaceAccess): string[] {
+  const { into } = access;
+  if (!into) return [];
+  const on = `oifname "${device}"`;
+  const lines = [`${on} ct state established,related accept`];
+  lines.push(...into.allow.flatMap((a) => allowLines(table, on, a, access.known)));
+  lines.push(...into.refuse.flatMap((r) => refusalLines(table, on, r, access.known)));
+  for (const { family, match, type } of FAMILIES) {
+    const sites = addressElements(into.sites, family);
+    if (sites.length > 0)
+      lines.push(...actionLines(`${on} ${match} saddr ${table.ref(type, sites)}`, access.action));
   }
   return lines;
 }
@@ -223,20 +295,25 @@ function exitLines(table: TableBuilder, device: string, access: InterfaceAccess)
 /** The table of one device: its sets and its two chains. */
 export function rulesTable({ device, access }: DeviceAccess): NftTable {
   const table = new TableBuilder();
-  const replies = `iifname "${device}" ct state established,related accept`;
-  const drop = `iifname "${device}" drop`;
+  const on = `iifname "${device}"`;
+  const { known } = access;
+  const replies = `${on} ct state established,related accept`;
+  const rest = actionLines(on, access.action);
   const input = [
     "type filter hook input priority filter; policy accept",
     replies,
-    ...access.input.flatMap((a) => allowLines(table, device, a)),
-    drop,
+    ...access.input.flatMap((a) => allowLines(table, on, a, known)),
+    ...access.refuse.input.flatMap((r) => refusalLines(table, on, r, known)),
+    ...rest,
   ];
   const forward = [
     "type filter hook forward priority filter; policy accept",
     replies,
-    ...access.forward.flatMap((a) => allowLines(table, device, a)),
+    ...access.forward.flatMap((a) => allowLines(table, on, a, known)),
     ...exitLines(table, device, access),
-    drop,
+    ...access.refuse.forward.flatMap((r) => refusalLines(table, on, r, known)),
+    ...rest,
+    ...intoLines(table, device, access),
   ];
   return {
     sets: table.sets,
