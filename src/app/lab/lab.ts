@@ -167,7 +167,7 @@ export async function runLab(input: LabInput): Promise<LabRun> {
       }),
       input.width,
     );
-    // Every service a probe asks for answers on every host and routed network.
+    // Every service a probe asks for answers on every host, routed network and the internet.
     const responder = [
       process.execPath,
       "-e",
@@ -175,9 +175,10 @@ export async function runLab(input: LabInput): Promise<LabRun> {
       JSON.stringify(listenedServices(input.probes.probes)),
     ];
     await Promise.all(
-      plan.hosts
-        .flatMap((host) => [host.ns, ...host.lans.map((l) => l.ns)])
-        .map((ns) => startIn(rt, ns, responder)),
+      [
+        ...plan.hosts.flatMap((host) => [host.ns, ...host.lans.map((l) => l.ns)]),
+        ...(plan.internet ? [plan.internet] : []),
+      ].map((ns) => startIn(rt, ns, responder)),
     );
     phases.up = seconds(t);
 

@@ -360,8 +360,9 @@ export async function buildUnderlay(rt: LabRuntime, width: number): Promise<void
   );
   if (plan.internet)
     linesOf(commands, plan.internet).push(
-      "addr add 198.51.100.1/32 dev lo",
-      "addr add 2001:db8:1ab::1/128 dev lo",
+      ...(plan.internetAddresses ?? []).map(
+        (a) => `addr add ${a}/${a.includes(":") ? 128 : 32} dev lo`,
+      ),
     );
   for (const [i, host] of plan.hosts.entries()) wireHost(commands, plan, host, i);
   await batch(undefined, commands.root);

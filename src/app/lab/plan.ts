@@ -7,6 +7,8 @@
  * it that a policy test names), and "the internet" behind the exit nodes. The lab's own
  * addresses come from ranges the ACL must not use.
  */
+
+import { AccessRules } from "../../network/access.js";
 import { Address, type Prefix } from "../../network/address.js";
 import {
   type AddressRange,
@@ -16,6 +18,7 @@ import {
   rangesOverlap,
 } from "../../network/cidr.js";
 import type { NamedNetwork, Network } from "../../network/model.js";
+import { internetAddresses } from "../../network/named-networks.js";
 
 /** The underlay of the lab: the benchmark range (RFC 2544) and a ULA block, for v4 and v6. */
 export const UNDERLAY_V4 = "198.18.0.0/15";
@@ -78,7 +81,13 @@ export interface LabPlan {
   /** Every namespace name starts with this (`wnl-<run>-`). */
   prefix: string;
   bridge: string;
+  /** The internet's namespace, behind the exit nodes (when the ACL has any). */
   internet?: string;
+  /**
+   * Its addresses: those `check` sends a packet to the target `internet` to (one per family,
+   * outside every WireGuard address and routed network).
+   */
+  internetAddresses?: string[];
   hosts: LabHost[];
 }
 
@@ -239,7 +248,10 @@ export function planLab(network: Network, run: string): LabPlan {
     return host;
   });
   const plan: LabPlan = { prefix, bridge: `${prefix}br`, hosts };
-  if (exits.size > 0) plan.internet = `${prefix}inet`;
+  if (exits.size > 0) {
+    plan.internet = `${prefix}inet`;
+    plan.internetAddresses = internetAddresses(new AccessRules(network).known()).map((a) => a.text);
+  }
   return plan;
 }
 

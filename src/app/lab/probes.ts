@@ -14,6 +14,7 @@ import { type Diagnostic, Diagnostics, renderPath } from "../../core/diagnostics
 import { AccessRules } from "../../network/access.js";
 import { Address } from "../../network/address.js";
 import type { Network, PolicyTest, Target } from "../../network/model.js";
+import { INTERNET } from "../../network/named-networks.js";
 import type { PacketService } from "../../network/service.js";
 import { targetAddresses } from "../../network/targets.js";
 import type { LabPlan } from "./plan.js";
@@ -118,6 +119,8 @@ interface Source {
   peer: string;
   /** The address in a routed network it sends from. */
   origin?: Address;
+  /** The IP families it has an address of (the internet is probed only in those). */
+  families: ReadonlySet<4 | 6>;
   /**
    * The namespaces a peer reaches without a tunnel (the networks it routes itself), which no
    * trace follows.
@@ -125,19 +128,23 @@ interface Source {
   local: ReadonlySet<string>;
 }
 
-/** Where probes go to: an address of a peer, of a routed network, in the namespace `ns`. */
+/** Where probes go to: an address of a peer, of a routed network or of the internet. */
 interface Destination {
   name: string;
   ns: string;
   address: Address;
+  internet?: true;
 }
 
 function sourcesOf(plan: LabPlan, network: Network, peers: readonly string[]): Source[] {
   const out: Source[] = [];
   for (const host of plan.hosts) {
     if (!peers.includes(host.peer)) continue;
-    const lans = new Set(host.lans.map((l) => l.ns));
-    out.push({ name: host.peer, ns: host.ns, peer: host.peer, local: lans });
+    const local = new Set(host.lans.map((l) => l.ns));
+    // An exit node reaches the internet by its own default route.
+    if (host.internet && plan.internet) local.add(plan.internet);
+    const families = new Set(peerAddresses(network, host.peer).map((a) => a.family));
+    out.push({ name: host.peer, ns: host.ns, peer: host.peer, local, families });
   }
   // Every routed network sends from its first address, and every named network in it from
   // its own, when every peer is probed from.
@@ -152,6 +159,7 @@ function sourcesOf(plan: LabPlan, network: Network, peers: readonly string[]): S
               peer: host.peer,
               origin: Address.of(a.address),
               local: new Set(),
+              families: new Set([Address.of(a.address).family]),
             });
   return out;
 }
@@ -165,6 +173,9 @@ function destinationsOf(plan: LabPlan, network: Network): Destination[] {
     for (const lan of host.lans)
       for (const a of lan.addresses)
         out.push({ name: a.name, ns: lan.ns, address: Address.of(a.address) });
+  if (plan.internet)
+    for (const a of plan.internetAddresses ?? [])
+      out.push({ name: INTERNET, ns: plan.internet, address: Address.of(a), internet: true });
   return out;
 }
 
@@ -223,8 +234,10 @@ export function planProbes(
     for (const to of destinations) {
       // Its own namespace, and a router's own networks (no tunnel between them), are no probe.
       if (to.ns === from.ns || from.local.has(to.ns)) continue;
-      // A routed network sends only to addresses of its own family.
+      // A routed network sends only to addresses of its own family, and a source to the
+      // internet only in a family it has an address of.
       if (from.origin && from.origin.family !== to.address.family) continue;
+      if (to.internet && !from.families.has(to.address.family)) continue;
       for (const service of services) add(from, to.name, to.address, service);
     }
 
