@@ -260,7 +260,7 @@ export function planProbes(
             : `${target.service.protocol}/${target.service.port}`,
         ]
       : services;
-    const shown = target.network?.text ?? target.peer;
+    const shown = target.named ?? target.network?.text ?? target.peer;
     const ids = targetAddresses(network, target).flatMap((address) =>
       wanted.map((service) => add(from, shown, address, service)),
     );

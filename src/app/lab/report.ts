@@ -4,6 +4,7 @@
  * path, the policy tests, the time per phase, and the summary line; as text, markdown for a
  * pull request comment, or JSON with every probe.
  */
+import { INTERNET } from "../../network/named-networks.js";
 import type { LabRun } from "./lab.js";
 import { asPredicted, type LabProbe, type LabTest } from "./probes.js";
 
@@ -58,8 +59,13 @@ const LEGEND = "+ answered, x refused, . no answer, ! not as predicted";
 function matrixRows(run: LabRun): { sources: string[]; targets: string[]; cells: string[][] } {
   const { probes, services } = run.probes;
   const sources = [...new Set(probes.map((p) => p.from))];
-  const peers = run.plan.hosts.map((h) => h.peer);
-  const targets = [...new Set([...peers, ...probes.map((p) => p.target)])];
+  const { plan } = run;
+  const lans = plan.hosts.flatMap((h) => h.lans.flatMap((l) => l.addresses.map((a) => a.name)));
+  const probed = new Set(probes.map((p) => p.target));
+  // Every peer, then the routed networks and the internet probed, then what only policy tests
+  // send to.
+  const beyond = [...lans, ...(plan.internet ? [INTERNET] : [])].filter((t) => probed.has(t));
+  const targets = [...new Set([...plan.hosts.map((h) => h.peer), ...beyond, ...probed])];
   const cells = sources.map((from) =>
     targets.map((to) => {
       if (to === from) return "";
