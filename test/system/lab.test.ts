@@ -137,18 +137,24 @@ test("a configurer that leaves rules[2] out: exit 1, the probe named with both p
   assert.match(ran.stdout, /^82 probes: 80 as predicted, 2 differ; tests: 15 passed, 1 failed$/m);
 });
 
-/** What the lab saw from each source to each target, one mark per service (`+`, `x`, `.`). */
+/**
+ * What the lab saw from each source to each target, one mark per service: `+` when a probe of
+ * it (to any address of the target) was answered, else `x` when one was refused, else `.`.
+ */
 function observedTable(
   json: LabJson,
   services: readonly string[],
 ): Record<string, Record<string, string>> {
+  const rank = ["?", ".", "x", "+"];
   const mark = { arrives: "+", refused: "x", dropped: "." } as const;
   const out: Record<string, Record<string, string>> = {};
   for (const p of json.probes) {
     const row = out[p.from] ?? {};
     out[p.from] = row;
-    const cell = (row[p.target] ?? " ".repeat(services.length)).split("");
-    cell[services.indexOf(p.service)] = p.observed ? mark[p.observed] : "?";
+    const cell = (row[p.target] ?? "?".repeat(services.length)).split("");
+    const at = services.indexOf(p.service);
+    const seen = p.observed ? mark[p.observed] : "?";
+    if (rank.indexOf(seen) > rank.indexOf(cell[at] ?? "?")) cell[at] = seen;
     row[p.target] = cell.join("");
   }
   return out;
