@@ -12,8 +12,10 @@ import type {
   NetPeer,
   Network,
   ResolvedEndpoint,
+  RuleFilter,
   Target,
 } from "../network/model.js";
+import { siteOrigins } from "../network/named-networks.js";
 import { allowedIPTexts } from "../network/routing.js";
 import { filterSelects, type SelectablePeer } from "../network/select.js";
 import { targetAddresses } from "../network/targets.js";
@@ -87,13 +89,13 @@ export interface Explanation {
 const q = JSON.stringify;
 
 /** `peer is central`, the way the ACL reads. */
-export function filterText(filter: NetFilter): string {
+export function filterText(filter: NetFilter | RuleFilter): string {
   const part = (value: string | undefined, key: string) => value ?? `(no ${key})`;
   return `${part(filter.type, "type")} ${part(filter.rule, "rule")} ${part(filter.value, "value")}`;
 }
 
 /** `[group is servers, peer not laptop]`, or `[] (everyone)`. */
-export function filtersText(filters: readonly NetFilter[] | undefined): string {
+export function filtersText(filters: readonly (NetFilter | RuleFilter)[] | undefined): string {
   if (filters === undefined) return "(not written: nobody)";
   return filters.length === 0 ? "[] (everyone)" : `[${filters.map(filterText).join(", ")}]`;
 }
@@ -326,16 +328,23 @@ export interface PathExplanation {
   traces: Trace[];
 }
 
-/** Follows a packet from `from` to every address of `target` (see packet-trace.ts). */
+/**
+ * Follows a packet from `from` to every address of `target` (see packet-trace.ts); from a named
+ * network (`fromNetwork`), from each of its prefixes, entering the tunnel at its router.
+ */
 export function explainPaths(
   network: Network,
   from: string,
   written: string,
   target: Target,
+  fromNetwork = false,
 ): PathExplanation {
   const rules = new AccessRules(network);
-  const traces = targetAddresses(network, target).map((address) =>
-    tracePacket(network, rules, from, address, target.service),
+  const origins = fromNetwork ? siteOrigins(network, from) : [from];
+  const traces = origins.flatMap((origin) =>
+    targetAddresses(network, target).map((address) =>
+      tracePacket(network, rules, origin, address, target.service),
+    ),
   );
   const out: PathExplanation = {
     from,
@@ -361,7 +370,7 @@ function hopText(hop: Hop): string {
     case "deliver":
       return `${q(hop.peer)} lets it in${on}: ${hop.why}`;
     default:
-      return `${q(hop.peer)} drops it${on}: ${hop.why}`;
+      return `${q(hop.peer)} ${hop.rejected ? "rejects" : "drops"} it${on}: ${hop.why}`;
   }
 }
 
@@ -377,7 +386,7 @@ export function pathsText(p: PathExplanation): string {
   if (p.traces.length === 0) lines.push("  the target has no address");
   for (const t of p.traces) {
     lines.push(
-      `  to ${t.destination}${t.source ? ` from ${t.source}` : ""}: ${t.reached ? "arrives" : "dropped"}`,
+      `  to ${t.destination}${t.source ? ` from ${t.source}` : ""}: ${t.reached ? "arrives" : t.hops.at(-1)?.rejected ? "rejected" : "dropped"}`,
     );
     for (const hop of t.hops) lines.push(`    ${hopText(hop)}`);
   }

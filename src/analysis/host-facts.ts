@@ -9,7 +9,7 @@ import { AccessRules, type Allow, hostForwards } from "../network/access.js";
 import type { NetPeer, Network } from "../network/model.js";
 import { enforcesRules } from "../network/platform.js";
 import { allowedIPTexts } from "../network/routing.js";
-import type { Service } from "../network/service.js";
+import { serviceText } from "../network/service.js";
 
 export interface LinkFacts {
   publicKey: string;
@@ -51,16 +51,13 @@ export interface HostChange {
   new?: string;
 }
 
-/** `tcp/22`, `udp/8000-8999`, `icmp`, `*`: a service as `allow` writes it. */
-function serviceText(s: Service): string {
-  if (s.protocol === "any") return "*";
-  if (s.protocol === "icmp") return "icmp";
-  return `${s.protocol}/${s.low === s.high ? s.low : `${s.low}-${s.high}`}`;
-}
-
 function allowText(kind: "in" | "forward", a: Allow): string {
   const services = a.services.map(serviceText).join(" ");
-  const to = a.destinations ? ` to ${a.destinations.map((d) => d.allowedIP).join(" ")}` : "";
+  const to = a.outside
+    ? " to the internet"
+    : a.destinations
+      ? ` to ${a.destinations.map((d) => d.allowedIP).join(" ")}`
+      : "";
   return `${kind} from ${a.sources.map((s) => s.ip).join(" ")}${to} allow ${services} (rules[${a.rule}])`;
 }
 

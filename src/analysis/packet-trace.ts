@@ -13,12 +13,15 @@ import {
   type AccessRules,
   decideForward,
   decideInput,
+  decideIntoTunnel,
   hostForwards,
+  knownAddresses,
   type Verdict,
 } from "../network/access.js";
 import type { Address } from "../network/address.js";
 import { type AddressRange, rangeHolds } from "../network/cidr.js";
 import type { Link, NetInterface, NetPeer, Network } from "../network/model.js";
+import type { SiteOrigin } from "../network/named-networks.js";
 import { enforcesRules, platformOf } from "../network/platform.js";
 import { allowedIPs } from "../network/routing.js";
 import type { PacketService } from "../network/service.js";
@@ -35,8 +38,10 @@ export interface Hop {
   to?: string;
   /** The connections behind the link used (send, forward). */
   connections?: readonly number[];
-  /** The rule that let it in or through, when rules decide. */
+  /** The rule that let it in or through (or whose `action` refused it), when rules decide. */
   rule?: number;
+  /** Dropped by a `reject`: the sender is told at once (TCP reset, ICMP admin-prohibited). */
+  rejected?: true;
   /** Why, in words. */
   why: string;
 }
@@ -131,32 +136,39 @@ function verdictHop(peer: string, subnet: string, verdict: Verdict, what: string
     action: verdict.allowed ? (what === "forward" ? "forward" : "deliver") : "drop",
     why: verdict.why,
   };
-  if (verdict.allowed && verdict.rule !== undefined) hop.rule = verdict.rule;
+  if (verdict.rule !== undefined) hop.rule = verdict.rule;
+  if (!verdict.allowed && verdict.action === "reject") hop.rejected = true;
   return hop;
 }
 
 /**
  * Follows one packet from `from` to the address `destination` (`packet`: its protocol and port;
  * absent, any service a rule allows). `rules` is the network's AccessRules (one per network);
- * undefined follows the packet as if the ACL had none (where it could ever go). `origin`: the
- * packet comes from that address in a network `from` routes, and enters the tunnels at `from`.
+ * undefined follows the packet as if the ACL had none (where it could ever go).
  */
 export function tracePacket(
   network: Network,
   rules: AccessRules | undefined,
-  from: string,
+  from: string | SiteOrigin,
   destination: Address,
   packet?: PacketService,
-  origin?: Address,
 ): Trace {
   const dst = destination.host;
   const shown = q(dst.text);
   const trace: Trace = { destination: dst.text, reached: false, hops: [] };
-  const drop = (peer: string, why: string, subnet?: string): Trace => {
-    trace.hops.push({ peer, action: "drop", why, ...(subnet ? { subnet } : {}) });
+  const drop = (peer: string, why: string, subnet?: string, verdict?: Verdict): Trace => {
+    const hop: Hop = { peer, action: "drop", why, ...(subnet ? { subnet } : {}) };
+    if (verdict && !verdict.allowed) {
+      if (verdict.rule !== undefined) hop.rule = verdict.rule;
+      if (verdict.action === "reject") hop.rejected = true;
+    }
+    trace.hops.push(hop);
     return trace;
   };
-  let current = from;
+  // A packet from a named network starts on its router, as if it had arrived on its LAN.
+  let site = typeof from === "string" ? undefined : from;
+  let current = typeof from === "string" ? from : from.router;
+  if (site) trace.source = site.source.text;
   // Where the packet came in, from whom, with the source address this host sees (an exit node
   // masquerades it for the next hop).
   let arrived: { iface: NetInterface; from: string; source: Address } | undefined;
@@ -182,22 +194,22 @@ export function tracePacket(
           }
         : verdict;
     if (arrived && owns(ifaces, dst)) {
-      const verdict = unfiltered(decideInput(access, arrived.source, packet));
+      const verdict = unfiltered(decideInput(access, arrived.source, packet, dst));
       trace.hops.push(verdictHop(current, arrived.iface.subnet.name, verdict, "input"));
       trace.reached = verdict.allowed;
       return trace;
     }
-    if (!arrived && owns(ifaces, dst)) {
-      if (!origin) return drop(current, `${shown} is an address of ${q(current)} itself`);
-      // From the router's own network: it arrives on no WireGuard device, so no rule applies.
+    if (site && (owns(ifaces, dst) || routeOf(ifaces, dst)?.ownNetwork)) {
       trace.hops.push({
         peer: current,
         action: "deliver",
-        why: `from ${origin.text}, a network ${q(current)} routes, to an address of its own`,
+        why: `${shown} is reached from network ${q(site.network)} without entering the tunnel (${q(current)} routes both)`,
       });
       trace.reached = true;
       return trace;
     }
+    if (!arrived && owns(ifaces, dst))
+      return drop(current, `${shown} is an address of ${q(current)} itself`);
     const route = routeOf(ifaces, dst);
     if (arrived && !forwards)
       return drop(
@@ -208,7 +220,7 @@ export function tracePacket(
     let passed: Verdict | undefined;
     if (arrived) {
       passed = unfiltered(decideForward(access, arrived.source, dst, packet));
-      if (!passed.allowed) return drop(current, passed.why, arrived.iface.subnet.name);
+      if (!passed.allowed) return drop(current, passed.why, arrived.iface.subnet.name, passed);
       if (route?.ownNetwork) {
         trace.hops.push({
           ...verdictHop(current, arrived.iface.subnet.name, passed, "input"),
@@ -219,6 +231,14 @@ export function tracePacket(
       }
     } else if (route?.ownNetwork)
       return drop(current, `${shown} is in a network ${q(current)} routes itself`);
+    if (!route && arrived && passed?.allowed && leavesForInternet(network, rules, arrived, dst)) {
+      trace.hops.push({
+        ...verdictHop(current, arrived.iface.subnet.name, passed, "input"),
+        why: `it leaves for the internet through exit node ${q(current)} (${passed.why})`,
+      });
+      trace.reached = true;
+      return trace;
+    }
     if (!route) return drop(current, `${q(current)} has no route to ${shown}`);
     const { iface, link } = route;
     const subnet = iface.subnet.name;
@@ -229,18 +249,30 @@ export function tracePacket(
         subnet,
       );
     if (link.noHandshake) return drop(current, noHandshakeText(current, link.peer.name), subnet);
+    if (site) {
+      // The router filters what its networks send into the tunnel (forward, out of the device).
+      const into =
+        rules?.enforced && !unenforced ? rules.interfaceAccess(peer, iface, forwards) : undefined;
+      passed = unfiltered(decideIntoTunnel(into, site.source, dst, packet));
+      if (!passed.allowed)
+        return drop(
+          current,
+          `${passed.why} (from network ${q(site.network)} into the tunnel)`,
+          subnet,
+          passed,
+        );
+    }
     // An exit node masquerades what its clients send out of another interface (the NAT rule
     // of nixos-routing.ts and wg-quick's hook): the next hop sees the exit node's address.
     const masquerade =
       arrived !== undefined &&
       arrived.iface.subnet.name !== subnet &&
       arrived.iface.links.some((l) => l.peer.name === arrived?.from && l.exitClient);
-    const src =
-      arrived && !masquerade
+    const src = site
+      ? site.source
+      : arrived && !masquerade
         ? arrived.source
-        : !arrived && origin?.family === dst.family
-          ? origin
-          : sourceOf(iface, ifaces, dst.family);
+        : sourceOf(iface, ifaces, dst.family);
     if (!src)
       return drop(current, `${q(current)} has no IPv${dst.family} address to send from`, subnet);
     trace.source ??= src.text;
@@ -248,7 +280,7 @@ export function tracePacket(
     const back = network.interfaceOn(next, subnet)?.links.find((l) => l.peer.name === current);
     const hop: Hop = {
       peer: current,
-      action: arrived ? "forward" : "send",
+      action: arrived || site ? "forward" : "send",
       subnet,
       to: next,
       connections: link.connections,
@@ -267,8 +299,25 @@ export function tracePacket(
       from: current,
       source: src,
     };
+    site = undefined;
     current = next;
   }
+}
+
+/**
+ * Whether a packet an exit node forwards with no route in the tunnel leaves for the internet:
+ * it came from one of its exit clients and is for no WireGuard address or routed network.
+ */
+function leavesForInternet(
+  network: Network,
+  rules: AccessRules | undefined,
+  arrived: { iface: NetInterface; from: string },
+  dst: Address,
+): boolean {
+  const fromClient = arrived.iface.links.some((l) => l.peer.name === arrived.from && l.exitClient);
+  if (!fromClient) return false;
+  const known = rules?.known() ?? knownAddresses(network);
+  return !known.some((k) => k.holds(dst));
 }
 
 /** Why a link with `noHandshake` carries nothing, in the words explain and policy tests use. */
@@ -288,7 +337,7 @@ export function traceText(trace: Trace): string {
   }
   const last = trace.hops[trace.hops.length - 1];
   const end = last
-    ? `${last.action === "drop" ? `dropped at ${q(last.peer)}: ` : ""}${last.why}`
+    ? `${last.action === "drop" ? `${last.rejected ? "rejected" : "dropped"} at ${q(last.peer)}: ` : ""}${last.why}`
     : "";
   return `${parts.length > 0 ? `${parts.join(" ")}: ` : ""}${end}`;
 }

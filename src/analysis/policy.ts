@@ -15,6 +15,7 @@
 import type { Diagnostics, PathSegment } from "../core/diagnostics.js";
 import { AccessRules } from "../network/access.js";
 import type { Network, PolicyTest, Target } from "../network/model.js";
+import { INTERNET, siteOrigins } from "../network/named-networks.js";
 import { packetServiceText } from "../network/service.js";
 import { targetAddresses } from "../network/targets.js";
 import { type Trace, tracePacket, traceText } from "./packet-trace.js";
@@ -40,21 +41,50 @@ export interface PolicyOutcome {
   assertions: number;
   failed: number;
   results: PolicyResult[];
+  /**
+   * The indices of the rules (`rules`) no assertion's packet was let in, through or refused by,
+   * ascending; empty without rules.
+   */
+  unexercised: number[];
 }
 
-/** Follows a packet to each of the target's addresses; the first that arrives, else the last. */
+/**
+ * Follows a packet to each of the target's addresses; the first that arrives, else the last.
+ * `fromNetwork`: `from` names a network, whose packets start at its routers (each prefix's
+ * first host).
+ */
 export function traceTarget(
   network: Network,
   rules: AccessRules,
   from: string,
   target: Target,
+  fromNetwork = false,
 ): Trace | undefined {
   let last: Trace | undefined;
-  for (const address of targetAddresses(network, target)) {
-    last = tracePacket(network, rules, from, address, target.service);
-    if (last.reached) return last;
-  }
+  const origins = fromNetwork ? siteOrigins(network, from) : [from];
+  for (const origin of origins)
+    for (const address of targetAddresses(network, target)) {
+      last = tracePacket(network, rules, origin, address, target.service);
+      if (last.reached) return last;
+    }
   return last;
+}
+
+/** What a failure message calls the target: the network's name, else its address or peer. */
+function targetShown(target: Target): { shown: string; scope: string } {
+  if (target.named === INTERNET)
+    return {
+      shown: INTERNET,
+      scope: " (outside every WireGuard address and routed network, through exit nodes)",
+    };
+  if (target.named !== undefined)
+    return { shown: target.named, scope: ` (a network routed by ${q(target.peer)})` };
+  if (target.network !== undefined)
+    return { shown: target.network.text, scope: ` (routed by ${q(target.peer)})` };
+  return {
+    shown: target.peer,
+    scope: target.subnet === undefined ? " on any subnet" : ` on subnet ${q(target.subnet)}`,
+  };
 }
 
 /** `on subnet "s" by connections[0]`, hop by hop, and the rule that let it in. */
@@ -76,14 +106,22 @@ export function runPolicyTests(
   tests: readonly PolicyTest[],
   report: Diagnostics,
 ): PolicyOutcome {
-  const outcome: PolicyOutcome = { tests: tests.length, assertions: 0, failed: 0, results: [] };
+  const outcome: PolicyOutcome = {
+    tests: tests.length,
+    assertions: 0,
+    failed: 0,
+    results: [],
+    unexercised: [],
+  };
   const rules = new AccessRules(network);
+  const exercised = new Set<number>();
   for (const test of tests) {
     const { from, index } = test;
     for (const key of ["reaches", "notReaches"] as const)
       for (const { path, text, target } of test[key]) {
         outcome.assertions++;
-        const trace = traceTarget(network, rules, from, target);
+        const trace = traceTarget(network, rules, from, target, test.fromNetwork === true);
+        for (const hop of trace?.hops ?? []) if (hop.rule !== undefined) exercised.add(hop.rule);
         const reached = trace?.reached === true;
         const passed = key === "reaches" ? reached : !reached;
         outcome.results.push({
@@ -96,14 +134,8 @@ export function runPolicyTests(
         });
         if (passed) continue;
         outcome.failed++;
-        const shown = target.network?.text ?? target.peer;
-        const scope =
-          (target.network !== undefined
-            ? ` (routed by ${q(target.peer)})`
-            : target.subnet === undefined
-              ? " on any subnet"
-              : ` on subnet ${q(target.subnet)}`) +
-          (target.service ? ` with ${packetServiceText(target.service)}` : "");
+        const { shown, scope: where } = targetShown(target);
+        const scope = where + (target.service ? ` with ${packetServiceText(target.service)}` : "");
         const name = `test tests[${index}] (from ${q(from)})`;
         if (key === "reaches")
           report.error(
@@ -119,5 +151,6 @@ export function runPolicyTests(
           );
       }
   }
+  outcome.unexercised = rules.rules.flatMap((r) => (exercised.has(r.index) ? [] : [r.index]));
   return outcome;
 }

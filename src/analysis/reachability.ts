@@ -235,6 +235,8 @@ class Tracer {
     const id = (a: Address) => this.#ids.of(a);
     const input = new Map<number, bigint>();
     for (const allow of access.input) {
+      // A router's own addresses inside a named network it routes: never a WireGuard address.
+      if (allow.destinations) continue;
       const mask = this.#space.maskOf(allow.services);
       for (const s of allow.sources) input.set(id(s), (input.get(id(s)) ?? 0n) | mask);
     }

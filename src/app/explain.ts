@@ -12,6 +12,7 @@ import {
   pathsText,
 } from "../analysis/explain.js";
 import { diagnostic, type Result } from "../core/diagnostics.js";
+import { namedNetwork } from "../network/named-networks.js";
 import { parsePacketService, splitService } from "../network/service.js";
 import { resolveTargetText } from "../network/targets.js";
 import { type AclInput, type AclOptions, type ReadAcl, readAcl } from "./acl-input.js";
@@ -88,13 +89,15 @@ export function explainOf(
       for (const name of [from, toName]) if (!network.peer(name)) return unknownPeer(read, name);
     return problem(target);
   }
-  if (!network.peer(from)) return unknownPeer(read, from);
-  if (from === target.peer)
+  // `from` may be a named network: its packets start behind its router.
+  const fromNetwork = !network.peer(from) && namedNetwork(network, from) !== undefined;
+  if (!network.peer(from) && !fromNetwork) return unknownPeer(read, from);
+  if (from === target.peer || from === target.named)
     return problem(`explain needs two different peers (got ${JSON.stringify(from)} twice)`);
   // However `to` is asked for, the answer is the same two parts: how the two peers are linked,
   // and the way packets take, hop by hop. A routed network is no peer: only its path.
-  const paths = explainPaths(network, from, splitService(written).name, target);
-  if (target.network !== undefined)
+  const paths = explainPaths(network, from, splitService(written).name, target, fromNetwork);
+  if (target.network !== undefined || fromNetwork)
     return { ok: true, value: { paths, text: pathsText(paths) }, warnings: [] };
   const link = explainPair(network, from, target.peer);
   const text = `${explanationText(link, paths)}\n${pathsText(paths)}`;

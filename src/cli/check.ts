@@ -4,12 +4,15 @@
  * usage errors.
  */
 import { Command } from "commander";
+import { filtersText } from "../analysis/explain.js";
 import type { Hop } from "../analysis/packet-trace.js";
 import { traceText } from "../analysis/packet-trace.js";
 import type { PolicyResult } from "../analysis/policy.js";
 import { readAcl } from "../app/acl-input.js";
 import { checkOf } from "../app/check.js";
 import { type Diagnostic, diagnostic, formatDiagnostic, renderPath } from "../core/diagnostics.js";
+import type { Network } from "../network/model.js";
+import { serviceText } from "../network/service.js";
 import {
   aclCommand,
   aclLimits,
@@ -25,6 +28,7 @@ import { shellCommand } from "./shell-word.js";
 
 interface Flags extends GenerateFlags, TextOrJsonFlags {
   strict?: boolean;
+  coverage?: boolean;
 }
 
 /** A policy assertion in `check --format json`: what it asserted, and the way its packet went. */
@@ -94,8 +98,46 @@ export interface CheckSummary {
   errors: number;
   warnings: number;
   policy?: { tests: number; assertions: number; passed: number; failed: number };
+  /** With `--coverage`: the rules no policy test exercises (lets in, through, or refuses). */
+  coverage?: RuleCoverage;
   peers?: number;
   subnets?: number;
+}
+
+/** Which rules the policy tests exercise: a rule no test's packet meets is unproven. */
+export interface RuleCoverage {
+  rules: number;
+  exercised: number;
+  /** `rules[1]`, each with what it says (`from [...] to [...] allow [...]`). */
+  unexercised: { path: string; rule: string }[];
+}
+
+function ruleCoverage(network: Network, unexercised: readonly number[]): RuleCoverage {
+  const rules = network.rules ?? [];
+  return {
+    rules: rules.length,
+    exercised: rules.length - unexercised.length,
+    unexercised: unexercised.flatMap((i) => {
+      const rule = rules[i];
+      if (!rule) return [];
+      const allow = rule.allow.map(serviceText).join(", ");
+      return [
+        {
+          path: `rules[${i}]`,
+          rule: `from ${filtersText(rule.from)} to ${filtersText(rule.to)} allow [${allow}]`,
+        },
+      ];
+    }),
+  };
+}
+
+function coverageLines(coverage: RuleCoverage): string[] {
+  const head = `coverage: ${coverage.exercised} of ${plural(coverage.rules, "rule")} exercised by the policy tests`;
+  if (coverage.unexercised.length === 0) return [head];
+  return [
+    `${head}; no test exercises:`,
+    ...coverage.unexercised.map((u) => `  ${u.path}: ${u.rule}`),
+  ];
 }
 
 function print(
@@ -127,6 +169,7 @@ function print(
     const text = formatDiagnostic(d);
     return d.severity === "error" ? `error: ${text}` : text;
   });
+  if (summary.coverage) lines.push(...coverageLines(summary.coverage));
   io.out(`${[...lines, summary.text].join("\n")}\n`);
 }
 
@@ -211,6 +254,7 @@ async function run(io: CliIO, acl: string, flags: Flags): Promise<number> {
         passed: policy.assertions - policy.failed,
         failed: policy.failed,
       },
+      ...(flags.coverage ? { coverage: ruleCoverage(network, policy.unexercised) } : {}),
       peers: network.peers.length,
       subnets: network.subnets.length,
     },
@@ -228,7 +272,8 @@ export function checkCommand(io: CliIO, done: (code: number) => void): Command {
     )
     .argument("<acl>", "the ACL file (.nix, .json, .yaml, .yml or .toml)")
     .addOption(textOrJsonOption())
-    .option("--strict", "fail (exit 1) on warnings too");
+    .option("--strict", "fail (exit 1) on warnings too")
+    .option("--coverage", "list the access rules no policy test exercises");
   // The options of generate: check configures every peer as generate would.
   withGenerateOptions(command);
   return aclCommand(command, done, (acl, flags: Flags) => run(io, acl, flags));

@@ -279,12 +279,7 @@ export class AccessRules {
 
   /** Every WireGuard address and routed network of the network. */
   known(): Address[] {
-    if (!this.#known) {
-      const out: Address[] = [];
-      for (const peer of this.#network.peers)
-        for (const m of peer.memberships) out.push(...m.addresses, ...(m.routes ?? []));
-      this.#known = distinct(out);
-    }
+    this.#known ??= knownAddresses(this.#network);
     return this.#known;
   }
 
@@ -443,6 +438,14 @@ function routesOwn(peer: NetPeer, prefix: Address): boolean {
         prefix.range.end <= r.range.end,
     ),
   );
+}
+
+/** Every WireGuard address and routed network of `network`: what the internet is not. */
+export function knownAddresses(network: Network): Address[] {
+  const out: Address[] = [];
+  for (const peer of network.peers)
+    for (const m of peer.memberships) out.push(...m.addresses, ...(m.routes ?? []));
+  return distinct(out);
 }
 
 /** The first of each AllowedIPs entry (`10.0.0.2` and `10.0.0.2/32` are one), in order. */

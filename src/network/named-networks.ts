@@ -3,6 +3,7 @@
  * rule selects, where each prefix enters the tunnel, and the reserved `internet`.
  */
 import { Address } from "./address.js";
+import { addressText } from "./cidr.js";
 import type { NamedNetwork, Network, RuleFilter } from "./model.js";
 
 /**
@@ -59,16 +60,47 @@ const INTERNET_CANDIDATES = [
 ] as const;
 
 /**
- * An address of each family outside every one of `known` (the WireGuard addresses and routed
- * networks): where a packet to the internet is sent when a test or `explain` follows it.
+ * An address of each family the network uses outside every one of `known` (the WireGuard
+ * addresses and routed networks): where a packet to the internet is sent when a test or
+ * `explain` follows it.
  */
 export function internetAddresses(known: readonly Address[]): Address[] {
   const out: Address[] = [];
   for (const family of [4, 6] as const) {
+    if (!known.some((k) => k.family === family)) continue;
     const found = INTERNET_CANDIDATES.find(
       ([text, f]) => f === family && !known.some((k) => k.holds(Address.of(text))),
     );
     if (found) out.push(Address.of(found[0]));
   }
   return out;
+}
+
+/** The address a packet to a prefix is sent to: its first host (the address of a /31, /32). */
+export function firstHost(prefix: Address): Address {
+  const r = prefix.range;
+  const bits = r.family === 4 ? 32 : 128;
+  const start = r.prefix < bits - 1 ? r.start + 1n : r.start;
+  return Address.made(addressText(r.family, start), r.family);
+}
+
+/** A packet that starts in a named network: on its router's LAN, from an address in it. */
+export interface SiteOrigin {
+  /** The named network (`networks`). */
+  network: string;
+  /** The peer routing it, where the packet enters the tunnel. */
+  router: string;
+  source: Address;
+}
+
+/**
+ * Where packets from the named network `name` start: the first host of each prefix, at the
+ * prefix's first router. Empty when the ACL has no such network.
+ */
+export function siteOrigins(network: Network, name: string): SiteOrigin[] {
+  const named = namedNetwork(network, name);
+  return (named?.prefixes ?? []).flatMap(({ prefix, routers }) => {
+    const router = routers[0];
+    return router ? [{ network: name, router: router.peer, source: firstHost(prefix) }] : [];
+  });
 }

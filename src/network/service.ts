@@ -46,6 +46,14 @@ export function parsePacketService(text: string): PacketService | undefined {
   return isPort(port) ? { protocol: m[1] as "tcp" | "udp", port } : undefined;
 }
 
+/** A rule's service as written: `tcp/22`, `tcp/8000-8999`, `icmp`, `*`. */
+export function serviceText(service: Service): string {
+  if (service.protocol === "any") return "*";
+  if (service.protocol === "icmp") return "icmp";
+  const ports = service.low === service.high ? `${service.low}` : `${service.low}-${service.high}`;
+  return `${service.protocol}/${ports}`;
+}
+
 /** `tcp/22`, `icmp`: a packet's service as text. */
 export function packetServiceText(service: PacketService): string {
   return service.port === undefined ? service.protocol : `${service.protocol}/${service.port}`;

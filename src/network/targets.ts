@@ -3,10 +3,12 @@
  * routes, each optionally with `:tcp/22`), resolved against a network.
  */
 import { didYouMean } from "../core/did-you-mean.js";
+import { knownAddresses } from "./access.js";
 import { Address } from "./address.js";
 import { addressRange, addressText, rangeHolds } from "./cidr.js";
 import type { Network, Target } from "./model.js";
 import { shortList } from "./named.js";
+import { firstHost, INTERNET, internetAddresses, namedNetwork } from "./named-networks.js";
 import { type PacketService, splitService } from "./service.js";
 import { hasZoneId, ZONE_ID_EXPECTED } from "./values.js";
 
@@ -52,8 +54,31 @@ export function resolveTargetText(network: Network, text: string): Target | stri
   return resolveTarget(network, splitService(text));
 }
 
+/**
+ * A named network as a target: its first prefix, at its first router (every prefix counts: see
+ * `targetAddresses`); the internet at no router, an address outside every known one.
+ */
+function namedTarget(network: Network, text: string): Target | undefined {
+  if (text === INTERNET) {
+    const [address] = internetAddresses(knownAddresses(network));
+    return address && { peer: "", named: INTERNET, network: address };
+  }
+  const named = namedNetwork(network, text);
+  const first = named?.prefixes[0];
+  const router = first?.routers[0];
+  if (!first || !router) return undefined;
+  return {
+    peer: router.peer,
+    subnet: router.subnet,
+    network: firstHost(first.prefix),
+    named: text,
+  };
+}
+
 function resolveName(network: Network, text: string): Target | string {
   if (network.peer(text)) return { peer: text };
+  const named = namedTarget(network, text);
+  if (named) return named;
   const routed = routedTarget(network, text);
   if (routed !== undefined) return routed;
   const found: Target[] = [];
@@ -85,8 +110,15 @@ function resolveName(network: Network, text: string): Target | string {
   return `unknown peer ${q(text)}${close} (expected "peer" or "peer.subnet"; peers: ${known || "none"})`;
 }
 
-/** The addresses a target stands for: a network's, or the peer's (on the subnet given). */
+/**
+ * The addresses a target stands for: a named network's (the first host of each prefix; for the
+ * internet an address of each family outside every known one), a routed address's, or the
+ * peer's (on the subnet given).
+ */
 export function targetAddresses(network: Network, target: Target): Address[] {
+  if (target.named === INTERNET) return internetAddresses(knownAddresses(network));
+  const named = target.named === undefined ? undefined : namedNetwork(network, target.named);
+  if (named) return named.prefixes.map((p) => firstHost(p.prefix));
   if (target.network !== undefined) return [target.network];
   const peer = network.peer(target.peer);
   return (peer?.memberships ?? [])

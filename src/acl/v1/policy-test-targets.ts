@@ -9,6 +9,7 @@
 import type { Diagnostics, PathSegment } from "../../core/diagnostics.js";
 import type { Network, PolicyTarget, PolicyTest } from "../../network/model.js";
 import { shortList } from "../../network/named.js";
+import { namedNetwork } from "../../network/named-networks.js";
 import { resolveTarget } from "../../network/targets.js";
 import { hasZoneId, ZONE_ID_EXPECTED } from "../../network/values.js";
 import {
@@ -49,16 +50,26 @@ export function resolvePolicyTests(
       );
       return;
     }
-    if (!network.peer(from)) {
+    // A test may start in a named network (a site behind its router).
+    const fromNetwork = !network.peer(from) && namedNetwork(network, from) !== undefined;
+    if (!network.peer(from) && !fromNetwork) {
+      const networks = (network.namedNetworks ?? []).map((n) => n.name);
       report.error(
         "unknown-reference",
         [...at, "from"],
-        `unknown peer ${q(from)} (peers: ${
-          shortList(
-            network.peers.map((p) => p.name),
-            8,
-          ) || "none"
-        })`,
+        networks.length === 0
+          ? `unknown peer ${q(from)} (peers: ${
+              shortList(
+                network.peers.map((p) => p.name),
+                8,
+              ) || "none"
+            })`
+          : `unknown peer or network ${q(from)} (peers: ${
+              shortList(
+                network.peers.map((p) => p.name),
+                8,
+              ) || "none"
+            }; networks: ${shortList(networks, 8)})`,
       );
       return;
     }
@@ -80,7 +91,14 @@ export function resolvePolicyTests(
         return resolved === undefined ? [] : [resolved];
       });
     };
-    tests.push({ index, from, reaches: side("reaches"), notReaches: side("notReaches") });
+    const resolved: PolicyTest = {
+      index,
+      from,
+      reaches: side("reaches"),
+      notReaches: side("notReaches"),
+    };
+    if (fromNetwork) resolved.fromNetwork = true;
+    tests.push(resolved);
   });
   return tests;
 }
@@ -105,7 +123,7 @@ function resolveOne(
     report.error("unknown-reference", path, target);
     return undefined;
   }
-  if (target.peer === from) {
+  if (target.peer === from || target.named === from) {
     report.error("invalid-test", path, `a test from ${q(from)} to itself proves nothing`);
     return undefined;
   }

@@ -179,9 +179,10 @@ function destinationsOf(plan: LabPlan, network: Network): Destination[] {
   return out;
 }
 
-/** What a trace predicts for the probe. */
+/** What a trace predicts for the probe: a hop that rejects it refuses it at once. */
 function outcomeOf(trace: Trace): Outcome {
-  return trace.reached ? "arrives" : "dropped";
+  if (trace.reached) return "arrives";
+  return trace.hops[trace.hops.length - 1]?.rejected ? "refused" : "dropped";
 }
 
 /**
@@ -202,14 +203,10 @@ export function planProbes(
     const key = `${from.name} ${address.text} ${service}`;
     const known = index.get(key);
     if (known !== undefined) return known;
-    const trace: Trace = tracePacket(
-      network,
-      rules,
-      from.peer,
-      address,
-      packetOf(service),
-      from.origin,
-    );
+    const origin = from.origin
+      ? { network: from.name, router: from.peer, source: from.origin }
+      : from.peer;
+    const trace: Trace = tracePacket(network, rules, origin, address, packetOf(service));
     probes.push({
       from: from.name,
       ns: from.ns,
