@@ -142,9 +142,11 @@ test("road-warrior with rules: home's LAN is a source and a target of the matrix
   const net = roadWarriorRules();
   const plan = planLab(net, "w");
   const probes = planProbes(net, plan, net.policyTests, []);
-  // 4 peers × 3 others, 3 peers × the LAN (home reaches its own LAN without a tunnel), and the
-  // LAN × 4 peers; each × (tcp/22, udp/53, icmp). The policy tests add nothing new.
-  assert.equal(probes.probes.length, 36 + 9 + 12);
+  // 4 peers × 3 others, 3 peers × the LAN (home reaches its own LAN without a tunnel), the LAN
+  // × 4 peers, and home, laptop, phone and the LAN × the internet (not vps, the exit node
+  // itself); each × (tcp/22, udp/53, icmp). The policy tests add nothing new.
+  assert.deepEqual(plan.internetAddresses, ["1.1.1.1"]);
+  assert.equal(probes.probes.length, 36 + 9 + 12 + 12);
   const lan = probes.probes.filter((p) => p.from === "192.168.10.0/24");
   assert.deepEqual([...new Set(lan.map((p) => p.ns))], ["wnl-w-1l0"]);
   assert.deepEqual([...new Set(lan.map((p) => p.source))], ["192.168.10.1"]);
@@ -181,6 +183,11 @@ test("road-warrior with rules: home's LAN is a source and a target of the matrix
     "icmp arrives",
   ]);
   assert.equal(row("home", "192.168.10.0/24").length, 0);
+  // No rule names the internet: the exit client reaches all of it, the others have no way.
+  assert.deepEqual(row("laptop", "internet"), ["tcp/22 arrives", "udp/53 arrives", "icmp arrives"]);
+  for (const from of ["home", "phone", "192.168.10.0/24"])
+    assert.deepEqual(row(from, "internet"), ["tcp/22 dropped", "udp/53 dropped", "icmp dropped"]);
+  assert.equal(row("vps", "internet").length, 0);
   assert.equal(
     probes.probes.find((p) => p.from === "192.168.10.0/24" && p.target === "vps")?.path,
     '"home" -[vpn]-> "vps": dropped at "vps": no rule allows it',
@@ -243,4 +250,54 @@ test("a host a policy test names inside a routed network is an address of the LA
     ],
   );
   assert.deepEqual(probes.tests[0]?.probes, [probes.probes.indexOf(to5[0] as LabProbe)]);
+});
+
+test("issue #29's rules: sites and a printer as sources and targets, the internet refusing laptops", () => {
+  const net = network(join(fixtures, "lab", "site-printer-exit.yaml"));
+  const plan = planLab(net, "s");
+  assert.deepEqual(
+    plan.hosts.find((h) => h.peer === "router")?.lans.map((l) => [l.ns, l.addresses]),
+    [
+      [
+        "wnl-s-0l0",
+        [
+          { address: "192.168.10.1", name: "office-lan", source: true },
+          { address: "192.168.10.5", name: "printer", source: true },
+        ],
+      ],
+    ],
+  );
+  assert.deepEqual(plan.internetAddresses, ["1.1.1.1"]);
+  const probes = planProbes(net, plan, net.policyTests, []);
+  // router: 4 peers and the internet; build, laptop, guest: 4 peers, 2 LAN addresses and the
+  // internet; exit: 4 peers and 2 LAN addresses; office-lan and printer: 5 peers and the
+  // internet. Each × (tcp/22, tcp/443, tcp/631, icmp); the policy tests add nothing new.
+  assert.equal(probes.probes.length, (5 + 7 + 6 + 7 + 7 + 6 + 6) * 4);
+  assert.equal(probes.tests.length, 10);
+  const letter = { arrives: "+", refused: "x", dropped: "." } as const;
+  const table: Record<string, Record<string, string>> = {};
+  for (const p of probes.probes) {
+    const row = table[p.from] ?? {};
+    table[p.from] = row;
+    row[p.target] = (row[p.target] ?? "") + letter[p.predicted];
+  }
+  const none = "....";
+  const peersBut = (self: string) =>
+    Object.fromEntries(
+      ["router", "build", "exit", "laptop", "guest"]
+        .filter((p) => p !== self)
+        .map((p) => [p, none]),
+    );
+  assert.deepEqual(table, {
+    router: { ...peersBut("router"), internet: none },
+    build: { ...peersBut("build"), "office-lan": none, printer: none, internet: none },
+    exit: { ...peersBut("exit"), "office-lan": none, printer: none },
+    laptop: { ...peersBut("laptop"), "office-lan": none, printer: "..+.", internet: "x+xx" },
+    guest: { ...peersBut("guest"), "office-lan": none, printer: none, internet: none },
+    "office-lan": { ...peersBut(""), router: "++++", build: "+...", internet: none },
+    printer: { ...peersBut(""), router: "++++", build: "+...", internet: none },
+  });
+  const sent = probes.probes.find((p) => p.from === "printer" && p.target === "build");
+  assert.equal(sent?.source, "192.168.10.5");
+  assert.equal(sent?.ns, "wnl-s-0l0");
 });
