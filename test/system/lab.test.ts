@@ -103,16 +103,19 @@ test("the rules fixture: the matrix and the 16 policy assertions, in text", asyn
 test("an exit node, a routed LAN and rules: the LAN answers through home's forward chain", async () => {
   const ran = await wirenix(["lab", join(fixtures, "lab", "road-warrior-rules.yaml")]);
   assert.equal(ran.code, 0, ran.stdout + ran.stderr);
-  // 4 hosts × 3 others, vps, laptop and phone × the LAN, the LAN × the 4 peers; each × (tcp/22,
-  // udp/53, icmp). The policy tests' probes are among them.
-  assert.match(ran.stdout, /^57 probes: 57 as predicted, 0 differ; tests: 5 passed, 0 failed$/m);
-  // Columns: vps, home, laptop, phone, 192.168.10.0/24. phone reaches home and the LAN only on
-  // udp/53, laptop on tcp/22 and by ping; the LAN reaches home (no tunnel between them) and no
-  // one else (no rule lets its packets in).
-  assert.match(ran.stdout, /^phone +\.\.\. +\.\+\. +\.\.\. +\.\+\. *$/m);
-  assert.match(ran.stdout, /^laptop +\.\.\. +\+\.\+ +\.\.\. +\+\.\+ *$/m);
+  // 4 hosts × 3 others, vps, laptop and phone × the LAN, the LAN × the 4 peers, and home,
+  // laptop, phone and the LAN × the internet; each × (tcp/22, udp/53, icmp). The policy tests'
+  // probes are among them.
+  assert.match(ran.stdout, /^69 probes: 69 as predicted, 0 differ; tests: 5 passed, 0 failed$/m);
+  // Columns: vps, home, laptop, phone, 192.168.10.0/24, internet. phone reaches home and the LAN
+  // only on udp/53, laptop on tcp/22 and by ping; laptop, vps's exit client, reaches all of the
+  // internet (no rule names it); the LAN reaches home (no tunnel between them) and no one else
+  // (no rule lets its packets in).
+  assert.match(ran.stdout, /^phone +\.\.\. +\.\+\. +\.\.\. +\.\+\. +\.\.\. *$/m);
+  assert.match(ran.stdout, /^laptop +\.\.\. +\+\.\+ +\.\.\. +\+\.\+ +\+\+\+ *$/m);
   assert.match(ran.stdout, /^vps +\+\+\+ +\+\+\+ +\+\+\+ +\+\+\+ *$/m);
-  assert.match(ran.stdout, /^192\.168\.10\.0\/24 +\.\.\. +\+\+\+ +\.\.\. +\.\.\. *$/m);
+  assert.match(ran.stdout, /^home +\.\.\. +\.\.\. +\.\.\. +\.\.\. *$/m);
+  assert.match(ran.stdout, /^192\.168\.10\.0\/24 +\.\.\. +\+\+\+ +\.\.\. +\.\.\. +\.\.\. *$/m);
 });
 
 test("a configurer that leaves rules[2] out: exit 1, the probe named with both predictions", async () => {

@@ -54,7 +54,7 @@ export function run(
 }
 
 /** CAP_NET_ADMIN (devices, routes, nft) and CAP_SYS_ADMIN (`ip netns add` mounts). */
-const NEEDED_CAPABILITIES = [12n, 21n];
+const NEEDED_CAPABILITIES = [12n, 21n] as const;
 
 /**
  * Whether this process may build a lab: root, with the capabilities it uses still effective
@@ -309,7 +309,7 @@ const ICMP_UNLIMITED = [
   "net.ipv6.icmp.ratelimit=0",
   "net.ipv4.icmp_msgs_per_sec=1000000",
   "net.ipv4.icmp_msgs_burst=1000000",
-];
+] as const;
 
 /** The NAT router's masquerade (its own nftables, its own forwarding sysctls). */
 const NAT_SCRIPT = [
