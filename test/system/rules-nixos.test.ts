@@ -1,5 +1,7 @@
 /**
- * Access rules on NixOS, proven by NixOS itself: the office ACL (with rules) generated for the
+ * Access rules on NixOS, proven by NixOS itself: the office ACL (with rules), and the sites ACL
+ * (named networks: a router's LAN, a printer in it, the internet through an exit node with
+ * reject), generated for the
  * `static` and `networkd` configurers, every peer evaluated with nixpkgs' real module system
  * (test/support/nixos-real.*). Each host evaluates without a warning or a failed assertion,
  * has `networking.nftables` on with our table, the NixOS firewall (now on nftables) trusts the
@@ -124,6 +126,59 @@ test("a merged host (--merge, hash device names) keeps a table per device: both 
       .map((t) => `table ${t.family} ${t.name} {\n${t.content}\n}\n`)
       .join("\n");
     const rulesetFile = join(dir, `ruleset-${spec.id.replace(" ", "-")}.nft`);
+    writeFileSync(rulesetFile, ruleset);
+    const checked = await run("unshare", ["-n", "nft", "--check", "-f", rulesetFile]);
+    assert.equal(checked.code, 0, `${spec.id}: ${checked.stderr}`);
+  }
+});
+
+test("NixOS evaluates the rules beyond WireGuard addresses: sites, a printer, the internet, reject", async () => {
+  const acl = join(dir, "sites.yaml");
+  writeFileSync(acl, readFileSync(join(fixtures, "rules", "sites.yaml")));
+  const keys = join(dir, "sites-keys");
+  await wirenix(["keys", "generate", acl, "--dir", keys, "--update-acl"]);
+  const peers = ["gw", "exit", "build", "laptop1", "laptop2"];
+  const specs = [];
+  for (const configurer of CONFIGURERS) {
+    const out = join(dir, `sites-${configurer}`);
+    await wirenix([
+      ...["generate", acl, "--configurer", configurer],
+      ...["--key-provider", "dir", "--keys-dir", keys, "--out", out],
+    ]);
+    for (const peer of peers)
+      specs.push({
+        id: `sites ${configurer} ${peer}`,
+        useNetworkd: configurer === "networkd",
+        module: join(out, `${peer}.nix`),
+      });
+  }
+  const evaluation = await evaluateHosts(specs, { nixpkgs: nixpkgsFromNixPath(), workDir: dir });
+  for (const spec of specs) {
+    const result = evaluation.results.get(spec.id);
+    assert.ok(result?.config, `${spec.id}: ${result?.error}`);
+    const config = result.config;
+    assert.deepEqual(config.warnings, [], spec.id);
+    assert.deepEqual(config.failedAssertions, [], spec.id);
+    const ours = config.nftables.tables["wirenix-rules-office"];
+    assert.ok(ours, `${spec.id}: no wirenix-rules-office table`);
+    // Written by hand: what the router, the exit node and the receiver hold of the new rules.
+    if (spec.id.endsWith(" gw"))
+      assert.match(ours.content, /oifname "office" ip saddr @v4_5 drop\n/);
+    if (spec.id.endsWith(" exit"))
+      assert.match(
+        ours.content,
+        /iifname "office" ip saddr @v4_6 ip daddr != @v4_7 meta l4proto tcp reject with tcp reset comment "rules\[2\]"/,
+      );
+    if (spec.id.endsWith(" build"))
+      assert.match(
+        ours.content,
+        /iifname "office" ip saddr @v4_0 tcp dport @tcp_1 accept comment "rules\[0\]"/,
+      );
+    const ruleset = Object.values(config.nftables.tables)
+      .filter((t) => t.enable)
+      .map((t) => `table ${t.family} ${t.name} {\n${t.content}\n}\n`)
+      .join("\n");
+    const rulesetFile = join(dir, `ruleset-${spec.id.replaceAll(" ", "-")}.nft`);
     writeFileSync(rulesetFile, ruleset);
     const checked = await run("unshare", ["-n", "nft", "--check", "-f", rulesetFile]);
     assert.equal(checked.code, 0, `${spec.id}: ${checked.stderr}`);
