@@ -73,6 +73,7 @@ function labTempDirs(): string[] {
 for (const [name, file] of [
   ["examples/homelab.yaml", join(repoRoot, "examples", "homelab.yaml")],
   ["examples/road-warrior.yaml", join(repoRoot, "examples", "road-warrior.yaml")],
+  ["examples/sites.yaml", join(repoRoot, "examples", "sites.yaml")],
   ["the rules fixture", join(fixtures, "rules", "office.yaml")],
 ] as const)
   test(`lab on ${name}: every probe as predicted, exit 0, nothing left`, async (t) => {
