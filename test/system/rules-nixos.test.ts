@@ -13,7 +13,12 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { run } from "../support/netns.js";
-import { type Evaluation, evaluateHosts, nixpkgsFromNixPath } from "../support/nixos-real.js";
+import {
+  type Evaluation,
+  evaluateHosts,
+  type HostConfig,
+  nixpkgsFromNixPath,
+} from "../support/nixos-real.js";
 import { fixtures } from "../support/paths.js";
 import { tempDir, wirenixInProcess } from "../support/run.js";
 
@@ -26,6 +31,31 @@ async function wirenix(args: string[]): Promise<string> {
   const ran = await wirenixInProcess(args);
   assert.equal(ran.code, 0, `wirenix ${args.join(" ")}: ${ran.stdout}${ran.stderr}`);
   return ran.stdout;
+}
+
+/** The host's evaluated config, which NixOS made without a warning, failed assertion or trace. */
+function cleanConfig(evaluation: Evaluation, id: string): HostConfig {
+  const result = evaluation.results.get(id);
+  assert.ok(result?.config, `${id}: ${result?.error}`);
+  assert.deepEqual(result.config.warnings, [], id);
+  assert.deepEqual(result.config.failedAssertions, [], id);
+  assert.deepEqual(result.traces, [], id);
+  return result.config;
+}
+
+/**
+ * The ruleset NixOS loads, put together as nixos/modules/services/networking/nftables.nix does,
+ * passes the real nft's check in a network namespace of its own.
+ */
+async function nftChecks(id: string, config: HostConfig): Promise<void> {
+  const ruleset = Object.values(config.nftables.tables)
+    .filter((t) => t.enable)
+    .map((t) => `table ${t.family} ${t.name} {\n${t.content}\n}\n`)
+    .join("\n");
+  const rulesetFile = join(dir, `ruleset-${id.replaceAll(" ", "-")}.nft`);
+  writeFileSync(rulesetFile, ruleset);
+  const checked = await run("unshare", ["-n", "nft", "--check", "-f", rulesetFile]);
+  assert.equal(checked.code, 0, `${id}: ${checked.stderr}`);
 }
 
 test("NixOS evaluates the rules: nftables on, our table, the interface trusted, nft --check", async () => {
@@ -57,12 +87,7 @@ test("NixOS evaluates the rules: nftables on, our table, the interface trusted, 
     ...["--key-provider", "dir", "--keys-dir", keys, "--out", join(dir, "files")],
   ]);
   for (const spec of specs) {
-    const result = evaluation.results.get(spec.id);
-    assert.ok(result?.config, `${spec.id}: ${result?.error}`);
-    const config = result.config;
-    assert.deepEqual(config.warnings, [], spec.id);
-    assert.deepEqual(config.failedAssertions, [], spec.id);
-    assert.deepEqual(result.traces, [], spec.id);
+    const config = cleanConfig(evaluation, spec.id);
     assert.equal(config.nftables.enable, true, spec.id);
     assert.ok(config.trustedInterfaces.includes("office"), spec.id);
     const ours = config.nftables.tables["wirenix-rules-office"];
@@ -75,16 +100,7 @@ test("NixOS evaluates the rules: nftables on, our table, the interface trusted, 
     const file = readFileSync(join(dir, "files", peer, "wirenix-rules-office.nft"), "utf8");
     for (const line of ours.content.trim().split("\n"))
       assert.ok(file.includes(line), `${spec.id}: ${line} is in the networkd-files table too`);
-    // The ruleset NixOS loads, put together as nixos/modules/services/networking/nftables.nix
-    // does, checked by the real nft in a network namespace of its own.
-    const ruleset = Object.values(config.nftables.tables)
-      .filter((t) => t.enable)
-      .map((t) => `table ${t.family} ${t.name} {\n${t.content}\n}\n`)
-      .join("\n");
-    const rulesetFile = join(dir, `ruleset-${spec.id.replace(" ", "-")}.nft`);
-    writeFileSync(rulesetFile, ruleset);
-    const checked = await run("unshare", ["-n", "nft", "--check", "-f", rulesetFile]);
-    assert.equal(checked.code, 0, `${spec.id}: ${checked.stderr}`);
+    await nftChecks(spec.id, config);
   }
 });
 
@@ -121,14 +137,7 @@ test("a merged host (--merge, hash device names) keeps a table per device: both 
       assert.match(table.content, new RegExp(`iifname "${device.replace(".", "\\.")}" drop`));
       assert.ok(config.trustedInterfaces.includes(device), `${spec.id}: ${device} trusted`);
     }
-    const ruleset = Object.values(config.nftables.tables)
-      .filter((t) => t.enable)
-      .map((t) => `table ${t.family} ${t.name} {\n${t.content}\n}\n`)
-      .join("\n");
-    const rulesetFile = join(dir, `ruleset-${spec.id.replace(" ", "-")}.nft`);
-    writeFileSync(rulesetFile, ruleset);
-    const checked = await run("unshare", ["-n", "nft", "--check", "-f", rulesetFile]);
-    assert.equal(checked.code, 0, `${spec.id}: ${checked.stderr}`);
+    await nftChecks(spec.id, config);
   }
 });
 
@@ -154,11 +163,7 @@ test("NixOS evaluates the rules beyond WireGuard addresses: sites, a printer, th
   }
   const evaluation = await evaluateHosts(specs, { nixpkgs: nixpkgsFromNixPath(), workDir: dir });
   for (const spec of specs) {
-    const result = evaluation.results.get(spec.id);
-    assert.ok(result?.config, `${spec.id}: ${result?.error}`);
-    const config = result.config;
-    assert.deepEqual(config.warnings, [], spec.id);
-    assert.deepEqual(config.failedAssertions, [], spec.id);
+    const config = cleanConfig(evaluation, spec.id);
     const ours = config.nftables.tables["wirenix-rules-office"];
     assert.ok(ours, `${spec.id}: no wirenix-rules-office table`);
     // Written by hand: what the router, the exit node and the receiver hold of the new rules.
@@ -174,13 +179,6 @@ test("NixOS evaluates the rules beyond WireGuard addresses: sites, a printer, th
         ours.content,
         /iifname "office" ip saddr @v4_0 tcp dport @tcp_1 accept comment "rules\[0\]"/,
       );
-    const ruleset = Object.values(config.nftables.tables)
-      .filter((t) => t.enable)
-      .map((t) => `table ${t.family} ${t.name} {\n${t.content}\n}\n`)
-      .join("\n");
-    const rulesetFile = join(dir, `ruleset-${spec.id.replaceAll(" ", "-")}.nft`);
-    writeFileSync(rulesetFile, ruleset);
-    const checked = await run("unshare", ["-n", "nft", "--check", "-f", rulesetFile]);
-    assert.equal(checked.code, 0, `${spec.id}: ${checked.stderr}`);
+    await nftChecks(spec.id, config);
   }
 });
