@@ -18,8 +18,14 @@ import { fixtures, repoRoot, wirenixBin } from "../support/paths.js";
 const work = mkdtempSync(join(tmpdir(), "wirenix-lab-test-"));
 after(() => rmSync(work, { recursive: true, force: true }));
 
+// The labs of this file make their temporary directories here (TMPDIR), so that a lab another
+// test run starts on this machine at the same time is never counted as one of theirs.
+const labTmp = mkdtempSync(join(tmpdir(), "wirenix-lab-test-tmp-"));
+after(() => rmSync(labTmp, { recursive: true, force: true }));
+const labEnv = { ...process.env, TMPDIR: labTmp };
+
 async function wirenix(args: readonly string[], cwd = work) {
-  return run(process.execPath, [wirenixBin, ...args], { timeoutMs: 300_000, cwd });
+  return run(process.execPath, [wirenixBin, ...args], { timeoutMs: 300_000, cwd, env: labEnv });
 }
 
 interface LabJson {
@@ -65,9 +71,7 @@ function alive(pid: number): boolean {
 }
 
 function labTempDirs(): string[] {
-  return readdirSync(tmpdir()).filter(
-    (n) => n.startsWith("wirenix-lab-") && !n.startsWith("wirenix-lab-test-"),
-  );
+  return readdirSync(labTmp).filter((n) => n.startsWith("wirenix-lab-"));
 }
 
 for (const [name, file] of [
@@ -274,9 +278,7 @@ test("SIGINT while the lab is up: namespaces, processes and files removed", asyn
   const child = spawn(
     process.execPath,
     [wirenixBin, "lab", join(fixtures, "rules", "office.yaml")],
-    {
-      stdio: ["ignore", "pipe", "pipe"],
-    },
+    { stdio: ["ignore", "pipe", "pipe"], env: labEnv },
   );
   let stderr = "";
   child.stderr.on("data", (d) => {
