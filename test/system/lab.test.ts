@@ -291,10 +291,23 @@ test("SIGINT while the lab is up: namespaces, processes and files removed", asyn
   for (let i = 0; i < 1200 && !/up: 5 done/.test(stderr); i++)
     await new Promise((r) => setTimeout(r, 100));
   assert.match(stderr, /up: 5 done/);
+  // This lab's namespaces only (another lab may run on the machine at the same time): the
+  // prefix its state file, written by this child, records.
+  const states = readdirSync("/run/wirenix-lab")
+    .filter((f) => f.endsWith(".json"))
+    .map(
+      (f) =>
+        JSON.parse(readFileSync(join("/run/wirenix-lab", f), "utf8")) as {
+          pid: number;
+          prefix: string;
+        },
+    );
+  const own = states.find((state) => state.pid === child.pid)?.prefix;
+  assert.match(own ?? "", /^wnl-[0-9a-f]{6}-$/);
   const namespaces = (spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout ?? "")
     .split("\n")
     .map((l) => l.split(" ")[0] ?? "")
-    .filter((n) => /^wnl-[0-9a-f]{6}-/.test(n));
+    .filter((n) => n.startsWith(own as string));
   const pids = namespaces.flatMap((ns) =>
     (spawnSync("ip", ["netns", "pids", ns], { encoding: "utf8" }).stdout ?? "")
       .split("\n")
@@ -304,8 +317,7 @@ test("SIGINT while the lab is up: namespaces, processes and files removed", asyn
   assert.ok(pids.length >= 5, "wireguard-go and the listeners run in the namespaces");
   child.kill("SIGINT");
   assert.equal(await exited, "SIGINT");
-  const prefix = /^(wnl-[0-9a-f]{6}-)/.exec(namespaces[0] ?? "")?.[1] as string;
-  assert.deepEqual(leftovers(prefix), []);
+  assert.deepEqual(leftovers(own as string), []);
   assert.deepEqual(pids.filter(alive), [], "every process of the lab is gone");
   assert.deepEqual(labTempDirs(), before);
 });
