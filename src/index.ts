@@ -44,7 +44,11 @@ export {
   InputError,
   type Result,
 } from "./core/diagnostics.js";
-export { defineKeyProvider, type KeyProvider } from "./keys/provider.js";
+export {
+  defineKeyProvider,
+  type KeyProvider,
+  type KeyProviderOptionProblem,
+} from "./keys/provider.js";
 // The model every command reads.
 export type { Link, NetInterface, NetPeer, NetSubnet, Network } from "./network/model.js";
 export { allowedIPTexts } from "./network/routing.js";

@@ -55,7 +55,7 @@ export function parseNixPathFlag(text: string, envNixPath: string | undefined): 
     const fromEnv = nixPathEntries(envNixPath ?? "").get(name);
     if (fromEnv === undefined)
       throw new Error(
-        `NIX_PATH has no entry ${name}=... (${envNixPath ? `it is ${JSON.stringify(envNixPath)}` : "it is not set"}); give --nix-path ${name}=DIR`,
+        `NIX_PATH has no entry ${name}=... (${envNixPath ? `it is ${JSON.stringify(envNixPath)}` : "it is not set"}); give its directory as ${name}=DIR`,
       );
     value = fromEnv;
   }

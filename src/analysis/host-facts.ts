@@ -51,7 +51,7 @@ export interface HostChange {
   new?: string;
 }
 
-function allowText(kind: "in" | "forward", a: Allow): string {
+function allowText(kind: "in" | "forward" | "into the tunnel", a: Allow): string {
   const services = a.services.map(serviceText).join(" ");
   const to = a.outside
     ? " to the internet"
@@ -84,6 +84,8 @@ export function hostFacts(network: Network, rules: AccessRules, peer: NetPeer): 
       firewall = [
         ...access.input.map((a) => allowText("in", a)),
         ...access.forward.map((a) => allowText("forward", a)),
+        // What a router's named networks may send into the tunnel.
+        ...(access.into?.allow ?? []).map((a) => allowText("into the tunnel", a)),
       ];
       if (firewall.length === 0) firewall = ["drop everything"];
     }

@@ -96,6 +96,8 @@ function pathText(trace: Trace): string {
       `on subnet ${q(h.subnet)} by ${(h.connections ?? []).map((c) => `connections[${c}]`).join(", ")}`,
   );
   const last = trace.hops[trace.hops.length - 1];
+  // A site's packet delivered by its own router never entered the tunnel.
+  if (sent.length === 0) return last ? `(${last.why})` : "";
   const rule = last?.rule === undefined ? "" : ` (allowed by rules[${last.rule}])`;
   return `${via.length ? `through ${via.join(", ")} ` : ""}${links.join(", then ")}${rule}`;
 }

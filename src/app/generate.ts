@@ -11,6 +11,7 @@ import {
   diagnostic,
   isNonEmpty,
   type NonEmpty,
+  optionProblem,
   type Result,
 } from "../core/diagnostics.js";
 import { compareNames } from "../core/order.js";
@@ -251,6 +252,8 @@ export async function generate(
 
 /** A write that failed on the file system (full, read-only, locked, in the way) as a diagnostic. */
 function writeFailure(error: unknown): Diagnostic | undefined {
+  if (error instanceof WriteRefusal && error.option !== undefined)
+    return optionProblem("error", "write-failed", error.option, error.message);
   if (error instanceof WriteError || error instanceof LockError || error instanceof WriteRefusal)
     return diagnostic("error", "write-failed", [], error.message);
   const problem = describeFileError(error);

@@ -128,12 +128,19 @@ export class Generator {
         );
         continue;
       }
+      // A plain string (a provider that names no option) is the whole message, as it is.
       const problem = provider.checkOptions?.(options);
-      if (problem) report.error("usage", [], problem);
+      if (typeof problem === "string" && problem !== "") report.error("usage", [], problem);
+      else if (typeof problem === "object" && problem !== null)
+        report.items.push(
+          problem.option === undefined
+            ? diagnostic("error", "usage", [], problem.message)
+            : optionProblem("error", "usage", problem.option, problem.message),
+        );
       providers.push(provider);
     }
     // Paths under these directories go into the output as key and secret files (see
-    // `keyPathProblem`); --secrets-dir may stay relative: the NixOS module makes its files
+    // `keyPathProblem`); the secrets directory may stay relative: the NixOS module makes its files
     // paths in the flake.
     for (const [option, dir, absolute] of [
       ["keysDir", options.keysDir === undefined ? undefined : resolve(options.keysDir), true],

@@ -17,6 +17,11 @@ const FLAGS: Record<string, string> = {
   maxBytes: "--max-acl-size SIZE",
   nixTimeoutSeconds: "--nix-timeout SECONDS",
   nixPath: "--nix-path NAME[=DIR]",
+  devNameMethod: "--dev-name-method hash",
+  pool: "--pool",
+  rotate: "--rotate NAME",
+  updatesAcl: "keys generate --update-acl",
+  recipients: "--recipients FILE",
 };
 
 /** The flag that fixes a problem of this code. */
@@ -24,6 +29,7 @@ const BY_CODE: Partial<Record<DiagnosticCode, string>> = {
   "secret-not-printed": "--out DIR",
   "devname-too-long": "--dev-name-method hash",
   "devname-clash": "--dev-name-method hash",
+  "stale-public-key": "keys generate --update-acl, or generate --keys-dir DIR",
 };
 
 /** The diagnostics with the flag of the CLI after each message that has one. */

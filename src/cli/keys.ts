@@ -4,7 +4,7 @@
  */
 
 import { Command } from "commander";
-import type { AclLock } from "../edit/acl-file.js";
+import { type AclLock, aclEditProblem, lockAcl } from "../edit/acl-file.js";
 import type { Recipient } from "../keys/encrypt.js";
 import { generateKeys, type KeyOutcome } from "../keys/generate-dir.js";
 import { stalePublicKeys, unsetPublicKeys } from "../keys/stale.js";
@@ -60,12 +60,14 @@ const encryption = () => import("../keys/encrypt.js");
 
 async function generate(io: CliIO, acl: string, flags: GenerateFlags): Promise<number> {
   if (!flags.updateAcl) return generateFor(io, acl, flags, undefined);
-  const { updateAclProblem, lockAclForUpdate } = await updateAcl();
-  const problem = updateAclProblem(acl);
-  if (problem) throw new UsageError(problem);
+  const problem = aclEditProblem(acl, "--update-acl");
+  if (problem)
+    throw new UsageError(
+      `${problem}. Set the printed public keys in it by hand, or read them with --key-provider dir --keys-dir DIR`,
+    );
   // Held from before the ACL is read until the keys are written into it: an add-peer or
   // remove-peer meanwhile would otherwise be undone by our write, or get keys it never asked for.
-  const locked = await lockAclForUpdate(acl);
+  const locked = await lockAcl(acl, "--update-acl");
   if (!locked.ok) {
     printDiagnostics(io, locked.diagnostics);
     return EXIT_INVALID;
@@ -187,7 +189,12 @@ async function encrypt(io: CliIO, acl: string, flags: EncryptFlags): Promise<num
   const lines = done.value.outcomes.map((o) => {
     const what = o.kind === "peer" ? `peer ${o.name}` : `subnet ${o.name} (preshared key)`;
     const to = `${o.recipients} recipient${o.recipients === 1 ? "" : "s"}`;
-    const extra = o.backup ? `; old file kept as ${o.backup}` : o.reason ? `; ${o.reason}` : "";
+    const again = o.action === "kept" ? " (--reencrypt to encrypt again)" : "";
+    const extra = o.backup
+      ? `; old file kept as ${o.backup}`
+      : o.reason
+        ? `; ${o.reason}${again}`
+        : "";
     return `${o.action.padEnd(12)} ${what}: ${o.file} (${to}${extra})`;
   });
   io.out(`${lines.join("\n")}\n`);

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
+import { optionProblem } from "../core/diagnostics.js";
 import { closestName } from "../core/did-you-mean.js";
 import { printable } from "../core/printable.js";
 import { describeFileError, WriteError, WriteRefusal } from "../io/atomic-write.js";
@@ -13,6 +14,7 @@ import {
   colourLabels,
   EXIT_INVALID,
   EXIT_USAGE,
+  printDiagnostics,
   printError,
   UsageError,
   withCliOutput,
@@ -142,6 +144,10 @@ export async function cli(argv: readonly string[], given: CliIO): Promise<number
     // A file that cannot be written (a full disk, a read-only directory, a link in the way) or
     // a directory another run holds, a journal or manifest no run of ours wrote, a file of
     // someone else's where ours would go: the user's to fix, said in one line.
+    if (error instanceof WriteRefusal && error.option !== undefined) {
+      printDiagnostics(io, [optionProblem("error", "write-failed", error.option, error.message)]);
+      return EXIT_INVALID;
+    }
     if (
       error instanceof WriteError ||
       error instanceof LockError ||

@@ -30,6 +30,9 @@ export function failure(
   path: readonly PathSegment[],
   message: string,
   code: DiagnosticCode = "usage",
+  /** The edit's option that fixes it (`subnet`, ...; see `Diagnostic.option`). */
+  option?: string,
 ): Result<never> {
-  return { ok: false, diagnostics: [diagnostic("error", code, path, message)] };
+  const d = diagnostic("error", code, path, message);
+  return { ok: false, diagnostics: [option === undefined ? d : { ...d, option }] };
 }

@@ -75,6 +75,8 @@ export function editAclText(file: string, text: string, ops: readonly EditOp[]):
 /** The ACL `file` held for editing by this run. */
 export interface AclLock {
   file: string;
+  /** Who edits it, as messages name it (the command: `add-peer`, ...): see `lockAcl`. */
+  what: string;
   /** What to tell the user (a lock of a killed run taken over). */
   notices: string[];
   release(): void;
@@ -83,7 +85,7 @@ export interface AclLock {
 /**
  * Takes the lock of ACL `file` (which need not exist yet: `init`), waiting for another run
  * that edits it for up to `waitMs` (default: `WIRENIX_LOCK_WAIT`, 10 s) without blocking the
- * event loop. `what` names the command in messages.
+ * event loop. `what` names the command in messages (of the lock, and of edits under it).
  */
 export async function lockAcl(
   file: string,
@@ -97,7 +99,7 @@ export async function lockAcl(
       ...(waitMs === undefined ? {} : { waitMs }),
     });
     const notices = lock.notice === undefined ? [] : [lock.notice];
-    return { ok: true, value: { file, notices, release: lock.release }, warnings: [] };
+    return { ok: true, value: { file, what, notices, release: lock.release }, warnings: [] };
   } catch (error) {
     if (error instanceof LockError)
       return fail(file, "acl-busy", `${what} did not edit the ACL: ${error.message}`);
@@ -152,7 +154,7 @@ export async function editAclFile(
   const locked = await lockAcl(file, what);
   if (!locked.ok) return locked;
   try {
-    return editLockedAcl(locked.value, what, plan, registry);
+    return editLockedAcl(locked.value, plan, registry);
   } finally {
     locked.value.release();
   }
@@ -165,11 +167,10 @@ export async function editAclFile(
  */
 export function editLockedAcl(
   lock: AclLock,
-  what: string,
   plan: (data: unknown, network: Network) => Result<AclChange>,
   registry: ParserSource = builtinParsers(),
 ): Result<EditedAcl> {
-  const { file } = lock;
+  const { file, what } = lock;
   const problem = aclEditProblem(file, what);
   if (problem) return { ok: false, diagnostics: [diagnostic("error", "usage", [], problem)] };
   let target: string;

@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { basename, extname } from "node:path";
 import { parseAcl } from "../acl/parse.js";
-import { diagnostic, mapNonEmpty, type Result } from "../core/diagnostics.js";
+import { mapNonEmpty, optionProblem, type Result } from "../core/diagnostics.js";
 import { addressRange, addressText } from "../network/cidr.js";
 import { ulaPrefix } from "../network/ula.js";
 import { isIPv4Cidr } from "../network/values.js";
@@ -218,18 +218,18 @@ export function starterAclText(file: string, options: InitOptions = {}): Result<
   };
   const fail = (message: string): Result<never> => ({
     ok: false,
-    diagnostics: [{ ...diagnostic("error", "usage", [], message), file }],
+    diagnostics: [{ ...optionProblem("error", "usage", "pool", message), file }],
   });
   if (o.pool !== undefined && !isIPv4Cidr(o.pool))
     return fail(
-      `--pool ${q(o.pool)}: expected an IPv4 network with its prefix length, like 10.0.0.0/24`,
+      `the pool ${q(o.pool)}: expected an IPv4 network with its prefix length, like 10.0.0.0/24`,
     );
   // 10.0.0.5/24 is an address in a network, not the network: which one was meant is a guess
   // (the /24 around it, or a typo in the prefix length), so it is asked for, not made up.
   const range = o.pool === undefined ? undefined : addressRange(o.pool);
   if (range !== undefined && range.address !== range.start)
     return fail(
-      `--pool ${q(o.pool)}: host bits are set (an address in the network, not the network); did you mean ${addressText(4, range.start)}/${range.prefix}?`,
+      `the pool ${q(o.pool)}: host bits are set (an address in the network, not the network); did you mean ${addressText(4, range.start)}/${range.prefix}?`,
     );
   const valid = parseAcl(starterAcl(o));
   if (!valid.ok)

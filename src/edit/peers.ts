@@ -85,7 +85,12 @@ function chooseSubnet(subnets: readonly Data[], wanted: string | undefined): Res
   if (wanted !== undefined) {
     const found = subnets.find((s) => named(s) === wanted);
     if (found) return { ok: true, value: found, warnings: [] };
-    return failure(["subnets"], `no subnet ${q(wanted)} (subnets: ${names.join(", ") || "none"})`);
+    return failure(
+      ["subnets"],
+      `no subnet ${q(wanted)} (subnets: ${names.join(", ") || "none"})`,
+      "usage",
+      "subnet",
+    );
   }
   const [only] = subnets;
   if (subnets.length === 1 && only) return { ok: true, value: only, warnings: [] };
@@ -97,7 +102,9 @@ function chooseSubnet(subnets: readonly Data[], wanted: string | undefined): Res
     );
   return failure(
     ["subnets"],
-    `the ACL has ${subnets.length} subnets: choose one with --subnet (${names.join(", ")})`,
+    `the ACL has ${subnets.length} subnets (${names.join(", ")}): choose one`,
+    "usage",
+    "subnet",
   );
 }
 

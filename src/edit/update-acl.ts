@@ -8,7 +8,7 @@
 
 import type { ParserSource } from "../acl/parse.js";
 import { diagnostic, type Result } from "../core/diagnostics.js";
-import { type AclLock, aclEditProblem, editLockedAcl, lockAcl } from "./acl-file.js";
+import { type AclLock, editLockedAcl } from "./acl-file.js";
 import type { EditOp } from "./ops.js";
 
 /** One peer's public key to write: the peer's index in `peers` and the key. */
@@ -16,20 +16,6 @@ export interface PublicKeyUpdate {
   index: number;
   name: string;
   publicKey: string;
-}
-
-/** Why this ACL file cannot be rewritten, or undefined when it can. */
-export function updateAclProblem(file: string): string | undefined {
-  const problem = aclEditProblem(file, "--update-acl");
-  return (
-    problem &&
-    `${problem}. Set the printed public keys in it by hand, or read them with --key-provider dir --keys-dir DIR`
-  );
-}
-
-/** Takes the ACL's lock for `keys generate --update-acl` (see `lockAcl`). */
-export function lockAclForUpdate(file: string): Promise<Result<AclLock>> {
-  return lockAcl(file, "--update-acl");
 }
 
 export interface UpdateReport {
@@ -54,7 +40,6 @@ export function updateAclPublicKeys(
   const changed: string[] = [];
   const edited = editLockedAcl(
     lock,
-    "--update-acl",
     (data) => {
       const peers = isRecord(data) && Array.isArray(data.peers) ? data.peers : [];
       const ops: EditOp[] = [];

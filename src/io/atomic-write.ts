@@ -84,6 +84,12 @@ export class WriteError extends Error {
  */
 export class WriteRefusal extends Error {
   override name = "WriteRefusal";
+  /** The option that would avoid it (`out`: another directory), for the caller's hint. */
+  readonly option: string | undefined;
+  constructor(message: string, option?: string) {
+    super(message);
+    this.option = option;
+  }
 }
 
 /** `error` as a `WriteError` for `file`; anything that is not a file-system error is rethrown. */

@@ -438,7 +438,8 @@ export class OutTransaction {
     const one = foreign.length === 1;
     const them = one ? "it" : "them";
     throw new ForeignFilesError(
-      `${foreign.map((path) => join(this.#shown, path)).join(", ")}: ${one ? "a file wirenix did not write is" : "files wirenix did not write are"} where this run would write (${join(this.#shown, MANIFEST_NAME)} does not list ${them}); wirenix replaces only its own files, so nothing was changed. Move ${them} away (or remove ${them}) and run again, or choose another --out directory`,
+      `${foreign.map((path) => join(this.#shown, path)).join(", ")}: ${one ? "a file wirenix did not write is" : "files wirenix did not write are"} where this run would write (${join(this.#shown, MANIFEST_NAME)} does not list ${them}); wirenix replaces only its own files, so nothing was changed. Move ${them} away (or remove ${them}) and run again, or choose another output directory`,
+      "out",
     );
   }
 

@@ -8,8 +8,8 @@ import { existsSync } from "node:fs";
 import { posix } from "node:path";
 import type { ConfigTree } from "../core/config-tree.js";
 import { peerSecretName, subnetSecretName } from "./agenix-rekey-provider.js";
-import { readKeyFile, subnetWantsPresharedKey } from "./key-dir.js";
-import { defineKeyProvider } from "./provider.js";
+import { cachedKeyFile, subnetWantsPresharedKey } from "./key-dir.js";
+import { defineKeyProvider, requiresDirectory } from "./provider.js";
 
 /** Where agenix puts a decrypted secret by default (`age.secretsDir`). */
 const AGENIX_RUNTIME_DIR = "/run/agenix";
@@ -17,9 +17,8 @@ const AGENIX_RUNTIME_DIR = "/run/agenix";
 export const agenixKeyProvider = defineKeyProvider({
   name: "agenix",
   description:
-    "age files written by `wirenix keys encrypt` under --secrets-dir, decrypted by agenix on the host",
-  checkOptions: ({ secretsDir }) =>
-    secretsDir === undefined ? "the agenix key provider needs --secrets-dir DIR" : undefined,
+    "age files written by `wirenix keys encrypt` into the secrets directory, decrypted by agenix on the host",
+  checkOptions: requiresDirectory("agenix", "secretsDir"),
   forPeer: ({ network, peer, configurer, secretsDir, cache }) => {
     const dir = secretsDir ?? ".";
     const group = configurer.includes("networkd") ? "systemd-network" : "root";
@@ -35,11 +34,7 @@ export const agenixKeyProvider = defineKeyProvider({
         .map((m) => network.subnet(m.subnet))
         .filter((s) => s !== undefined && subnetWantsPresharedKey(s));
     return {
-      publicKeyOf: (remote) => {
-        const key = `agenix:${pubFile(remote.name)}`;
-        if (!cache.has(key)) cache.set(key, readKeyFile(pubFile(remote.name)));
-        return cache.get(key) as string | undefined;
-      },
+      publicKeyOf: (remote) => cachedKeyFile(cache, pubFile(remote.name)),
       privateKeyFile: () => posix.join(AGENIX_RUNTIME_DIR, peerSecretName(peer.name)),
       presharedKeyFile: (subnet) =>
         subnetWantsPresharedKey(subnet)

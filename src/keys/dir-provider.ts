@@ -8,29 +8,22 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { diagnostic, InputError } from "../core/diagnostics.js";
 import {
+  cachedKeyFile,
   keyFiles,
   presharedKeyRequestPath,
-  readKeyFile,
   subnetHasPresharedKey,
   subnetWantsPresharedKey,
 } from "./key-dir.js";
-import { defineKeyProvider } from "./provider.js";
-
-function cachedKey(file: string, cache: Map<string, unknown>): string | undefined {
-  const key = `dir:${file}`;
-  if (!cache.has(key)) cache.set(key, readKeyFile(file));
-  return cache.get(key) as string | undefined;
-}
+import { defineKeyProvider, requiresDirectory } from "./provider.js";
 
 export const dirKeyProvider = defineKeyProvider({
   name: "dir",
-  description: "keys written by `wirenix keys generate` under --keys-dir",
-  checkOptions: ({ keysDir }) =>
-    keysDir === undefined ? "the dir key provider needs --keys-dir DIR" : undefined,
+  description: "keys written by `wirenix keys generate` into the keys directory",
+  checkOptions: requiresDirectory("dir", "keysDir"),
   forPeer: ({ peer, keysDir, cache }) => {
     const dir = resolve(keysDir ?? ".");
     return {
-      publicKeyOf: (remote) => cachedKey(join(dir, keyFiles.publicKey(remote.name)), cache),
+      publicKeyOf: (remote) => cachedKeyFile(cache, join(dir, keyFiles.publicKey(remote.name))),
       privateKeyFile: () => {
         const file = join(dir, keyFiles.privateKey(peer.name));
         return existsSync(file) ? file : undefined;
@@ -49,11 +42,11 @@ export const dirKeyProvider = defineKeyProvider({
           ),
         ]);
       },
-      privateKey: () => cachedKey(join(dir, keyFiles.privateKey(peer.name)), cache),
+      privateKey: () => cachedKeyFile(cache, join(dir, keyFiles.privateKey(peer.name))),
       privateKeySource: () => join(dir, keyFiles.privateKey(peer.name)),
       presharedKey: (subnet) =>
         subnetHasPresharedKey(subnet)
-          ? cachedKey(join(dir, keyFiles.presharedKey(subnet.name)), cache)
+          ? cachedKeyFile(cache, join(dir, keyFiles.presharedKey(subnet.name)))
           : undefined,
       hint: {
         publicKey: (remote) => `dir: ${join(dir, keyFiles.publicKey(remote.name))} does not exist`,

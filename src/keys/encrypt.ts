@@ -194,14 +194,15 @@ export async function encryptKeys(
     }
     // Encrypted for this peer's host, a key must be this peer's.
     if (publicKey !== undefined && derivePublicKey(key) !== publicKey) {
-      found.push(
-        diagnostic(
+      found.push({
+        ...diagnostic(
           "error",
           "key-mismatch",
           ["peers", index, "publicKey"],
-          `the private key in ${join(keysDir, keyFiles.privateKey(name))} is not peer ${JSON.stringify(name)}'s: its public key differs from peers[${index}].publicKey in the ACL; restore the right key file, or write the keys directory's public keys into the ACL (wirenix keys generate --update-acl)`,
+          `the private key in ${join(keysDir, keyFiles.privateKey(name))} is not peer ${JSON.stringify(name)}'s: its public key differs from peers[${index}].publicKey in the ACL; restore the right key file, or write the keys directory's public keys into the ACL`,
         ),
-      );
+        option: "updatesAcl",
+      });
       continue;
     }
     work.push({
@@ -243,14 +244,15 @@ export async function encryptKeys(
   }
   for (const w of work)
     if (w.recipients.length === 0)
-      found.push(
-        diagnostic(
+      found.push({
+        ...diagnostic(
           "error",
           "no-recipients",
           w.path,
-          `no age recipient for ${w.kind} ${JSON.stringify(w.name)}: give --recipients FILE or set ${w.kind === "peer" ? "extraArgs.ageRecipients on the peer" : "extraArgs.ageRecipients on its members"}`,
+          `no age recipient for ${w.kind} ${JSON.stringify(w.name)}: give recipients for every secret or set ${w.kind === "peer" ? "extraArgs.ageRecipients on the peer" : "extraArgs.ageRecipients on its members"}`,
         ),
-      );
+        option: "recipients",
+      });
   if (isNonEmpty(found)) return { ok: false, diagnostics: found };
 
   const notices: string[] = [];
@@ -311,7 +313,7 @@ async function encryptAll(
       outcomes.push({
         ...base,
         action: "kept",
-        reason: "up to date (--reencrypt to encrypt again)",
+        reason: "up to date",
       });
       continue;
     }

@@ -5,7 +5,13 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { type Diagnostic, diagnostic, isNonEmpty, type Result } from "../core/diagnostics.js";
+import {
+  type Diagnostic,
+  diagnostic,
+  isNonEmpty,
+  optionProblem,
+  type Result,
+} from "../core/diagnostics.js";
 import type { HeldLock } from "../io/dir-lock.js";
 import { derivePublicKey } from "../network/curve25519.js";
 import type { NetPeer, NetSubnet, Network } from "../network/model.js";
@@ -82,13 +88,13 @@ function problems(
   for (const name of rotate)
     if (!peers.some((p) => p.name === name))
       found.push(
-        diagnostic(
+        optionProblem(
           "error",
           "usage",
-          [],
+          "rotate",
           network.peer(name)
-            ? `--rotate ${JSON.stringify(name)}: that peer is not among the --peer peers`
-            : `--rotate ${JSON.stringify(name)}: no such peer in the ACL`,
+            ? `cannot rotate the keys of ${JSON.stringify(name)}: that peer is not among the peers chosen`
+            : `cannot rotate the keys of ${JSON.stringify(name)}: no such peer in the ACL`,
         ),
       );
   for (const peer of peers) {
@@ -114,17 +120,18 @@ function problems(
       derivePublicKey(key) !== pub &&
       !rotate.includes(name)
     )
-      found.push(
-        diagnostic(
+      found.push({
+        ...diagnostic(
           "error",
           "invalid-key",
           ["peers", peer.index],
-          `${join(dir, keyFiles.publicKey(name))} is not the public key of ${join(dir, keyFiles.privateKey(name))}; restore the right one or use --rotate ${name}`,
+          `${join(dir, keyFiles.publicKey(name))} is not the public key of ${join(dir, keyFiles.privateKey(name))}; restore the right one or rotate the peer's keys`,
         ),
-      );
+        option: "rotate",
+      });
     // A private key is used only for its own peer: one that is not the ACL's peer's (a wrong
-    // file, or an ACL whose publicKey a change replaced) stops the run, unless --update-acl
-    // makes the keys directory the truth.
+    // file, or an ACL whose publicKey a change replaced) stops the run, unless updating the
+    // ACL makes the keys directory the truth.
     if (
       key !== undefined &&
       peer.publicKey !== undefined &&
@@ -132,14 +139,15 @@ function problems(
       !rotate.includes(name) &&
       derivePublicKey(key) !== peer.publicKey
     )
-      found.push(
-        diagnostic(
+      found.push({
+        ...diagnostic(
           "error",
           "key-mismatch",
           ["peers", peer.index, "publicKey"],
-          `the private key in ${join(dir, keyFiles.privateKey(name))} is not peer ${JSON.stringify(name)}'s: its public key differs from peers[${peer.index}].publicKey in the ACL; restore the right key file, correct the ACL, or write the keys directory's public key into it with --update-acl`,
+          `the private key in ${join(dir, keyFiles.privateKey(name))} is not peer ${JSON.stringify(name)}'s: its public key differs from peers[${peer.index}].publicKey in the ACL; restore the right key file, correct the ACL, or write the keys directory's public key into it`,
         ),
-      );
+        option: "updatesAcl",
+      });
   }
   for (const { name: subnet, index } of keyedSubnetsOf(network, peers)) {
     const problem = keyFileNameProblem(subnet);

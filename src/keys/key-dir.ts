@@ -94,6 +94,16 @@ export function readKeyFile(file: string): WireguardKey | undefined {
   return parseWireguardKey(text.trim());
 }
 
+/**
+ * `readKeyFile(file)`, read once per run: `cache` is the run's (`KeyProviderContext.cache`),
+ * so a key every peer's configuration names is read once, not once per peer.
+ */
+export function cachedKeyFile(cache: Map<string, unknown>, file: string): WireguardKey | undefined {
+  const key = `key-file:${file}`;
+  if (!cache.has(key)) cache.set(key, readKeyFile(file));
+  return cache.get(key) as WireguardKey | undefined;
+}
+
 /** Whether a file exists but does not hold a key (so it must not be used or replaced blindly). */
 export function holdsNoKey(file: string): boolean {
   return existsSync(file) && readKeyFile(file) === undefined;
@@ -114,7 +124,7 @@ function refuseLink(dir: string, stat: Stats): void {
     // A dangling link: nothing to name.
   }
   throw new KeyDirError(
-    `${dir} is a symbolic link${target}; wirenix writes keys only into the directory itself, so nothing was changed (give --dir the directory the link leads to, if that is where the keys belong)`,
+    `${dir} is a symbolic link${target}; wirenix writes keys only into the directory itself, so nothing was changed (name the directory the link leads to instead, if that is where the keys belong)`,
   );
 }
 

@@ -54,12 +54,42 @@ export interface PeerKeyAnswers {
   hint?: { publicKey?(remote: NetPeer): string; privateKeyFile?(): string };
 }
 
+/**
+ * What is wrong with the run's options for a key provider: the sentence, without any flag of
+ * the command line, and the option (`keysDir`, `secretsDir`) that fixes it, which the CLI shows
+ * as its flag after the message.
+ */
+export interface KeyProviderOptionProblem {
+  message: string;
+  option?: "keysDir" | "secretsDir";
+}
+
 export interface KeyProvider {
   name: string;
   description: string;
-  /** Problems with the run's options, found before any peer is configured. */
-  checkOptions?(options: { secretsDir?: string; keysDir?: string }): string | undefined;
+  /**
+   * Problems with the run's options, found before any peer is configured. A plain string is
+   * shown as it is, as the whole message (a provider written before options were named).
+   */
+  checkOptions?(options: {
+    secretsDir?: string;
+    keysDir?: string;
+  }): KeyProviderOptionProblem | string | undefined;
   forPeer(context: KeyProviderContext): PeerKeyAnswers;
+}
+
+/** How a message names the directory each option gives. */
+const DIRECTORY_WORDS = { keysDir: "a keys directory", secretsDir: "a secrets directory" } as const;
+
+/** The `checkOptions` of a provider that reads its keys from the directory `option` gives. */
+export function requiresDirectory(
+  provider: string,
+  option: "keysDir" | "secretsDir",
+): NonNullable<KeyProvider["checkOptions"]> {
+  return (options) =>
+    options[option] === undefined
+      ? { message: `the ${provider} key provider needs ${DIRECTORY_WORDS[option]}`, option }
+      : undefined;
 }
 
 /** Identity helper that gives plugin authors type checking for free. */
@@ -308,7 +338,7 @@ export class PeerKeys {
    * to its peer. True, or the reason it may not.
    */
   #ownKeyFile(file: string, name: string): true | string {
-    const rule = `keys are read into a configuration only from the keys directory (--keys-dir DIR: DIR/${name}), never from a path the ACL or a provider names`;
+    const rule = `keys are read into a configuration only from the keys directory (DIR/${name}), never from a path the ACL or a provider names`;
     if (this.#keysDir === undefined) return rule;
     const own = join(resolve(this.#keysDir), name);
     try {

@@ -1,6 +1,6 @@
 /**
  * The `sops-nix` key provider: private and preshared keys kept in sops files, declared as
- * `sops.secrets.<name>` for sops-nix to decrypt on the host. With --secrets-dir each secret has
+ * `sops.secrets.<name>` for sops-nix to decrypt on the host. With a secrets directory each secret has
  * its own file, `<secretsDir>/wirenix-peer-<P>.yaml` holding the key `wirenix-peer-<P>`, so a
  * host's file can be encrypted to that host alone; without it, secrets come from
  * `sops.defaultSopsFile`. Public keys are read from `<secretsDir>/wirenix-peer-<R>.pub` when
@@ -9,7 +9,7 @@
 import { posix } from "node:path";
 import type { ConfigTree } from "../core/config-tree.js";
 import { peerSecretName, subnetSecretName } from "./agenix-rekey-provider.js";
-import { readKeyFile, subnetWantsPresharedKey } from "./key-dir.js";
+import { cachedKeyFile, subnetWantsPresharedKey } from "./key-dir.js";
 import { defineKeyProvider } from "./provider.js";
 
 /** Where sops-nix puts a decrypted secret by default. */
@@ -18,7 +18,7 @@ const SOPS_RUNTIME_DIR = "/run/secrets";
 export const sopsNixKeyProvider = defineKeyProvider({
   name: "sops-nix",
   description:
-    "secrets decrypted by sops-nix on the host (one sops file per secret under --secrets-dir, or sops.defaultSopsFile)",
+    "secrets decrypted by sops-nix on the host (one sops file per secret in the secrets directory, or sops.defaultSopsFile)",
   forPeer: ({ network, peer, configurer, secretsDir, cache }) => {
     const group = configurer.includes("networkd") ? "systemd-network" : "root";
     const secret = (name: string): ConfigTree => ({
@@ -31,10 +31,7 @@ export const sopsNixKeyProvider = defineKeyProvider({
     return {
       publicKeyOf: (remote) => {
         if (secretsDir === undefined) return undefined;
-        const file = posix.join(secretsDir, `${peerSecretName(remote.name)}.pub`);
-        const key = `sops-nix:${file}`;
-        if (!cache.has(key)) cache.set(key, readKeyFile(file));
-        return cache.get(key) as string | undefined;
+        return cachedKeyFile(cache, posix.join(secretsDir, `${peerSecretName(remote.name)}.pub`));
       },
       privateKeyFile: () => posix.join(SOPS_RUNTIME_DIR, peerSecretName(peer.name)),
       presharedKeyFile: (subnet) =>
@@ -55,7 +52,7 @@ export const sopsNixKeyProvider = defineKeyProvider({
       hint: {
         publicKey: (remote) =>
           secretsDir === undefined
-            ? "sops-nix: reads public keys only with --secrets-dir; list dir or acl after it"
+            ? "sops-nix: reads public keys only from a secrets directory; list dir or acl after it"
             : `sops-nix: ${posix.join(secretsDir, `${peerSecretName(remote.name)}.pub`)} does not exist`,
       },
     };

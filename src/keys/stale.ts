@@ -10,8 +10,9 @@ import { keyFiles, readKeyFile } from "./key-dir.js";
 
 /**
  * A diagnostic for every peer whose `publicKey` in the ACL differs from its key in `dir`: a
- * warning after `keys generate` (a rotation leaves the ACL behind until --update-acl), an
- * error for `check --keys-dir` (the ACL names another key than the peer's own).
+ * warning after `keys generate` (a rotation leaves the ACL behind until the keys are written
+ * into it), an error for `check` with a keys directory (the ACL names another key than the
+ * peer's own). The CLI names the flags that fix it (by the code).
  */
 export function stalePublicKeys(
   network: Network,
@@ -27,7 +28,7 @@ export function stalePublicKeys(
         severity,
         "stale-public-key",
         ["peers", p.index, "publicKey"],
-        `differs from ${dir}/${keyFiles.publicKey(p.name)}; run with --update-acl, or give generate --keys-dir ${dir} so the keys directory is asked first`,
+        `differs from ${dir}/${keyFiles.publicKey(p.name)}; write the keys directory's public keys into the ACL, or have the keys directory asked first when generating`,
       ),
     ];
   });

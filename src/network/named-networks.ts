@@ -94,13 +94,16 @@ export interface SiteOrigin {
 }
 
 /**
- * Where packets from the named network `name` start: the first host of each prefix, at the
- * prefix's first router. Empty when the ACL has no such network.
+ * Where packets from the named network `name` start: the first host of each prefix, at each
+ * peer that routes it (once per peer). Empty when the ACL has no such network.
  */
 export function siteOrigins(network: Network, name: string): SiteOrigin[] {
   const named = namedNetwork(network, name);
-  return (named?.prefixes ?? []).flatMap(({ prefix, routers }) => {
-    const router = routers[0];
-    return router ? [{ network: name, router: router.peer, source: firstHost(prefix) }] : [];
-  });
+  return (named?.prefixes ?? []).flatMap(({ prefix, routers }) =>
+    [...new Set(routers.map((r) => r.peer))].map((router) => ({
+      network: name,
+      router,
+      source: firstHost(prefix),
+    })),
+  );
 }

@@ -278,7 +278,7 @@ test("add-peer refuses, leaving the file as it was: a full pool, a taken name, a
   );
   const run = await wirenixInProcess(["add-peer", two, "x"]);
   assert.equal(run.code, 2);
-  assert.match(run.stderr, /the ACL has 2 subnets: choose one with --subnet \("a", "b"\)/);
+  assert.match(run.stderr, /the ACL has 2 subnets \("a", "b"\): choose one \(--subnet\)/);
   // Without a pool the peer gets only its generated IPv6 address.
   assert.equal((await wirenixInProcess(["add-peer", two, "x", "--subnet", "b"])).code, 0);
   assert.deepEqual(parse(two).peers, [

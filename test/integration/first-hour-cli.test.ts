@@ -328,7 +328,7 @@ test("15: init refuses a pool with host bits, naming the network meant", () =>
     assert.equal(ran.code, 2);
     assert.equal(
       ran.stderr,
-      'wirenix: error: net.yaml: --pool "10.0.0.5/24": host bits are set (an address in the network, not the network); did you mean 10.0.0.0/24?\n',
+      'wirenix: error: net.yaml: the pool "10.0.0.5/24": host bits are set (an address in the network, not the network); did you mean 10.0.0.0/24? (--pool)\n',
     );
     assert.deepEqual(readdirSync(dir), []);
   }));

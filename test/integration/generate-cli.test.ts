@@ -166,7 +166,10 @@ test("agenix-rekey declares the secrets and points at their runtime paths", () =
     const file = writeAcl(dir, acl);
     const missing = wirenix(["generate", file, "--key-provider", "agenix-rekey"]);
     assert.equal(missing.code, 2);
-    assert.match(missing.stderr, /agenix-rekey key provider needs --secrets-dir/);
+    assert.match(
+      missing.stderr,
+      /agenix-rekey key provider needs a secrets directory \(--secrets-dir\)/,
+    );
     const rekey = ["generate", file, "--key-provider", "agenix-rekey", "--secrets-dir", dir];
     const ran = wirenix([...rekey, ...NETWORKD_JSON]);
     assert.equal(ran.code, 0, ran.stderr);

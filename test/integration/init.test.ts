@@ -99,7 +99,7 @@ test("init refuses a bad pool, a bad port and an unknown extension, writing noth
     [
       ["init", join(dir, "a.yaml"), "--pool", "10.0.0.1"],
       2,
-      /--pool "10\.0\.0\.1": expected an IPv4 network/,
+      /the pool "10\.0\.0\.1": expected an IPv4 network with its prefix length, like 10\.0\.0\.0\/24 \(--pool\)/,
     ],
     [["init", join(dir, "a.yaml"), "--pool", "fd00::/64"], 2, /expected an IPv4 network/],
     [["init", join(dir, "a.yaml"), "--port", "70000"], 2, /--port "70000": expected a port number/],

@@ -227,7 +227,10 @@ test("--rotate of an unknown peer is a usage error", async (t) => {
     "gamma",
   ]);
   assert.equal(run.code, 2);
-  assert.match(run.stderr, /--rotate "gamma": no such peer/);
+  assert.match(
+    run.stderr,
+    /cannot rotate the keys of "gamma": no such peer in the ACL \(--rotate NAME\)/,
+  );
   assert.ok(!existsSync(join(dir, "k")));
 });
 
@@ -267,7 +270,7 @@ test("a peer whose public key is already in the ACL is skipped unless rotated", 
   assert.ok(existsSync(join(keys, "laptop.key")));
   assert.match(
     rotated.stderr,
-    /peers\[2\]\.publicKey: differs from .*laptop\.pub; run with --update-acl/,
+    /peers\[2\]\.publicKey: differs from .*laptop\.pub; write the keys directory's public keys into the ACL, or have the keys directory asked first when generating \(keys generate --update-acl, or generate --keys-dir DIR\)/,
   );
 });
 
@@ -365,5 +368,5 @@ test("the dir key provider names the missing file", async (t) => {
   assert.match(run.stderr, /no public key for peer "beta".*dir: .*beta\.pub does not exist/);
   const noDir = await wirenixInProcess(["generate", acl, "--key-provider", "dir"]);
   assert.equal(noDir.code, 2);
-  assert.match(noDir.stderr, /the dir key provider needs --keys-dir DIR/);
+  assert.match(noDir.stderr, /the dir key provider needs a keys directory \(--keys-dir\)/);
 });

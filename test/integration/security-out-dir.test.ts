@@ -419,7 +419,7 @@ test("a foreign file at a target path is never replaced: hosts for a peer named 
     assert.equal(ran.code, 1, ran.stderr);
     assert.match(
       ran.stderr,
-      /^wirenix: error: fakeroot\/etc\/hosts: a file wirenix did not write is where this run would write \(fakeroot\/\.wirenix-manifest\.json does not list it\); .*nothing was changed\. Move it away/m,
+      /^wirenix: error: fakeroot\/etc\/hosts: a file wirenix did not write is where this run would write \(fakeroot\/\.wirenix-manifest\.json does not list it\); .*nothing was changed\. Move it away .*or choose another output directory \(--out DIR\)$/m,
     );
     assert.deepEqual(treeSnapshot(dir), before, "fakeroot/etc and its files untouched");
   }));

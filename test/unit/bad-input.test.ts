@@ -89,7 +89,7 @@ const USAGE: { args: string[]; contains: string }[] = [
   { args: ["generate", "--key-provider", "vault"], contains: 'unknown key provider "vault"' },
   {
     args: ["generate", "--key-provider", "agenix-rekey"],
-    contains: "agenix-rekey key provider needs --secrets-dir",
+    contains: "agenix-rekey key provider needs a secrets directory (--secrets-dir)",
   },
   { args: ["generate", "--peer", "omega"], contains: '--peer "omega": no such peer' },
   { args: ["inspect", "--peer", "omega"], contains: '--peer "omega": no such peer' },

@@ -13,11 +13,13 @@ import { test } from "node:test";
 import { parse as parseYaml, stringify as toYaml } from "yaml";
 import { parseAcl } from "../../src/acl/parse.js";
 import { validateAclV1 } from "../../src/acl/v1/validate.js";
+import { tracePacket } from "../../src/analysis/packet-trace.js";
 import { runPolicyTests } from "../../src/analysis/policy.js";
 import { createRegistry } from "../../src/app/registry.js";
 import type { CheckJson } from "../../src/cli/check.js";
 import { Diagnostics, renderPath } from "../../src/core/diagnostics.js";
 import { AccessRules, hostForwards } from "../../src/network/access.js";
+import { Address } from "../../src/network/address.js";
 import type { Network } from "../../src/network/model.js";
 import { nftTableLines, rulesTable } from "../../src/render/configurers/nft-rules.js";
 import { meshAcl } from "../support/acl.js";
@@ -194,16 +196,16 @@ test("the routers of each prefix: every peer whose routes hold all of it", () =>
   );
 });
 
-/** The lines of `peer`'s table for its interface on "office", as every output writes them. */
-function tableOf(n: Network, name: string): string[] {
+/** The lines of `peer`'s table for its interface on `subnet`, as every output writes them. */
+function tableOf(n: Network, name: string, subnet = "office"): string[] {
   const rules = new AccessRules(n);
   const peer = n.peer(name);
   assert.ok(peer);
   const ifaces = n.interfaces(name);
-  const iface = ifaces.find((i) => i.subnet.name === "office");
+  const iface = ifaces.find((i) => i.subnet.name === subnet);
   assert.ok(iface);
   const access = rules.interfaceAccess(peer, iface, hostForwards(ifaces));
-  return nftTableLines(rulesTable({ device: "office", access }));
+  return nftTableLines(rulesTable({ device: subnet, access }));
 }
 
 /** The chain `name` of a table's lines, without its header. */
@@ -437,5 +439,70 @@ test("explain follows a site into the tunnel and a laptop to the internet", asyn
       '    "exit" rejects it on subnet "office": no rule allows it (refused as rules[2] says)',
       "",
     ].join("\n"),
+  );
+});
+
+test("a site behind a spoke reaches a server through the relaying hub, which filters it too", () => {
+  const peerOf = (name: string, address: string, routes: string[], ip?: string) => ({
+    name,
+    subnets: { wg: { listenPort: 51820, ipAddresses: [address], routes } },
+    ...(ip ? { endpoints: [{ ip }] } : {}),
+  });
+  const n = network({
+    version: "v1",
+    subnets: [{ name: "wg", endpoints: [{ port: 51820 }] }],
+    peers: [
+      // The hub routes the tunnel and the branch's LAN for the spokes (as a hub must).
+      peerOf("hub", "10.9.0.1", ["10.9.0.0/24", "172.16.5.0/24"], "198.51.100.1"),
+      peerOf("branch", "10.9.0.2", ["172.16.5.0/24"]),
+      peerOf("db", "10.9.0.3", []),
+    ],
+    connections: [{ a: [peer("hub")], b: [] }],
+    networks: [{ name: "branch-lan", prefixes: ["172.16.5.0/24"] }],
+    rules: [{ from: [net("branch-lan")], to: [peer("db")], allow: ["tcp/5432"] }],
+    tests: [{ from: "branch-lan", reaches: ["db:tcp/5432"], notReaches: ["db:tcp/22"] }],
+  });
+  assert.deepEqual(
+    n.namedNetworks?.[0]?.prefixes[0]?.routers.map((r) => r.peer),
+    ["hub", "branch"],
+  );
+  const hub = tableOf(n, "hub", "wg");
+  assert.ok(
+    chain(hub, "forward").includes(
+      'iifname "wg" ip saddr @v4_0 ip daddr @v4_1 tcp dport @tcp_2 accept comment "rules[0]"',
+    ),
+  );
+  assert.equal(set(hub, "v4_0"), "elements = { 172.16.5.0/24 }");
+  assert.equal(set(hub, "v4_1"), "elements = { 10.9.0.3 }");
+  const report = new Diagnostics();
+  const outcome = runPolicyTests(n, n.policyTests ?? [], report);
+  assert.deepEqual(report.items, []);
+  assert.equal(outcome.failed, 0);
+  // Packets start at every router of the prefix; the first in the ACL (hub) decides here.
+  assert.deepEqual(
+    outcome.results[0]?.trace?.hops.map((h) => [h.peer, h.action, h.rule]),
+    [
+      ["hub", "forward", 0],
+      ["db", "deliver", 0],
+    ],
+  );
+  // From the branch's own LAN: into the tunnel at branch, through hub, into db.
+  const source = Address.of("172.16.5.1");
+  const db = Address.of("10.9.0.3");
+  const rules = new AccessRules(n);
+  const origin = { network: "branch-lan", router: "branch", source };
+  const ssh = tracePacket(n, rules, origin, db, { protocol: "tcp", port: 5432 });
+  assert.deepEqual(
+    ssh.hops.map((h) => [h.peer, h.action, h.rule]),
+    [
+      ["branch", "forward", 0],
+      ["hub", "forward", 0],
+      ["db", "deliver", 0],
+    ],
+  );
+  const other = tracePacket(n, rules, origin, db, { protocol: "tcp", port: 22 });
+  assert.deepEqual(
+    other.hops.map((h) => [h.peer, h.action]),
+    [["branch", "drop"]],
   );
 });

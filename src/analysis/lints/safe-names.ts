@@ -55,13 +55,13 @@ export const safeNames: Lint = {
           report.error(
             "unsafe-file-name",
             at,
-            `${what} cannot be a file name (it names files under --out and secrets such as wirenix-${kind}-<name>.age)`,
+            `${what} cannot be a file name (it names files in an output directory and secrets such as wirenix-${kind}-<name>.age)`,
           );
         else if (!PORTABLE_FILE_NAME.test(name))
           report.warn(
             "unsafe-file-name",
             at,
-            `${what} is not a portable file name (use letters, digits and . _ + @ -, not starting with . or -); generate --out refuses it`,
+            `${what} is not a portable file name (use letters, digits and . _ + @ -, not starting with . or -); writing into an output directory refuses it`,
           );
         if (!name.split(".").every((label) => HOST_LABEL.test(label)))
           report.warn(

@@ -97,12 +97,15 @@ export function fileDeviceName(context: ConfigureContext, subnet: NetSubnet): st
   const device = context.deviceName(subnet);
   if (!WG_QUICK_DEVICE.test(device) || !SAFE_FILE_NAME.test(device)) {
     throw new InputError([
-      diagnostic(
-        "error",
-        "invalid-value",
-        ["subnets", subnet.index, "name"],
-        `device name ${JSON.stringify(device)} (from subnet ${JSON.stringify(subnet.name)}) cannot be used in a file name: use letters, digits and _ = + . - only, not starting with . or -, or --dev-name-method hash`,
-      ),
+      {
+        ...diagnostic(
+          "error",
+          "invalid-value",
+          ["subnets", subnet.index, "name"],
+          `device name ${JSON.stringify(device)} (from subnet ${JSON.stringify(subnet.name)}) cannot be used in a file name: use letters, digits and _ = + . - only, not starting with . or -, or the hash naming method`,
+        ),
+        option: "devNameMethod",
+      },
     ]);
   }
   return device;

@@ -10,7 +10,7 @@ lintTable(safeNames, [
     },
     unvalidated: true,
     expect: [
-      'error unsafe-file-name at peers[1].name: peer name "b/../../etc" cannot be a file name (it names files under --out and secrets such as wirenix-peer-<name>.age)',
+      'error unsafe-file-name at peers[1].name: peer name "b/../../etc" cannot be a file name (it names files in an output directory and secrets such as wirenix-peer-<name>.age)',
       'warning invalid-host-name at peers[1].name: peer name "b/../../etc" makes host names "<peer>.<subnet>" in networking.hosts that are not valid DNS names (letters, digits and -, dot-separated), so resolvers may ignore them',
     ],
   },
@@ -21,7 +21,7 @@ lintTable(safeNames, [
     },
     unvalidated: true,
     expect: [
-      'warning unsafe-file-name at peers[1].name: peer name "-b" is not a portable file name (use letters, digits and . _ + @ -, not starting with . or -); generate --out refuses it',
+      'warning unsafe-file-name at peers[1].name: peer name "-b" is not a portable file name (use letters, digits and . _ + @ -, not starting with . or -); writing into an output directory refuses it',
       'warning invalid-host-name at peers[1].name: peer name "-b" makes host names "<peer>.<subnet>" in networking.hosts that are not valid DNS names (letters, digits and -, dot-separated), so resolvers may ignore them',
     ],
   },
@@ -43,7 +43,7 @@ lintTable(safeNames, [
     unvalidated: true,
     expect: [
       'error unsafe-ini-value at peers[1].name: peer name "b\\nPrivateKey = x" has control characters, surrounding spaces or a trailing backslash, which an INI value (wg-quick, systemd) cannot carry',
-      'warning unsafe-file-name at peers[1].name: peer name "b\\nPrivateKey = x" is not a portable file name (use letters, digits and . _ + @ -, not starting with . or -); generate --out refuses it',
+      'warning unsafe-file-name at peers[1].name: peer name "b\\nPrivateKey = x" is not a portable file name (use letters, digits and . _ + @ -, not starting with . or -); writing into an output directory refuses it',
       'warning invalid-host-name at peers[1].name: peer name "b\\nPrivateKey = x" makes host names "<peer>.<subnet>" in networking.hosts that are not valid DNS names (letters, digits and -, dot-separated), so resolvers may ignore them',
     ],
   },
