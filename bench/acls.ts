@@ -218,3 +218,36 @@ export function busiestPeer(acl: object): string {
   if (!first) throw new Error("internal error: an ACL without peers");
   return first.name;
 }
+
+/**
+ * The next version of a benchmark ACL, for `diff`: `rule` changes one thing every host of it
+ * sees (the hub-and-spoke's first rule also allows tcp/22; the mesh, without rules, gets a new
+ * endpoint address for its first peer), `peer` adds one peer like the last one.
+ */
+export function changedAcl(topology: Topology, acl: object, change: "rule" | "peer"): object {
+  const copy = structuredClone(acl) as {
+    peers: {
+      name: string;
+      publicKey: string;
+      subnets: Record<string, { ipAddresses?: string[] }>;
+      endpoints: { ip: string }[];
+    }[];
+    rules?: { allow: string[] }[];
+  };
+  if (change === "rule") {
+    const rule = copy.rules?.[0];
+    if (topology === "hubs" && rule) rule.allow = [...rule.allow, "tcp/22"];
+    else if (copy.peers[0]) copy.peers[0].endpoints = [{ ip: "192.0.2.1" }];
+    return copy;
+  }
+  const last = copy.peers[copy.peers.length - 1];
+  if (!last) throw new Error("internal error: an ACL without peers");
+  const added = structuredClone(last);
+  added.name = "added";
+  added.publicKey = publicKey("added");
+  for (const subnet of Object.values(added.subnets))
+    if (subnet.ipAddresses) subnet.ipAddresses = ["10.254.254.254"];
+  added.endpoints = [{ ip: "192.0.2.2" }];
+  copy.peers.push(added);
+  return copy;
+}

@@ -8,9 +8,10 @@
  * With WIRENIX_BENCH_BASELINE naming another checkout of Wirenix (built: `dist/bundle`), its
  * `generate` runs beside ours on the same ACLs, alternating, so a regression shows in one run.
  */
-import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { HUBS, makeAcl, type Topology } from "./acls.js";
+import { changedAcl, HUBS, makeAcl, type Topology } from "./acls.js";
 import { type Measurement, measure } from "./measure.js";
 
 /** One ACL of this benchmark. */
@@ -21,32 +22,71 @@ interface Size {
   entries: number;
   /** Two linked peers, for `explain`. */
   pair: [string, string];
+  /** The peers `lab --peer` builds: a hub and two of its spokes, or three mesh peers. */
+  lab: [string, string, string];
 }
 
-/** What a command row runs; `out` is a directory (`--out`) instead of standard output. */
-interface CommandCase {
-  name: string;
-  args: (acl: string, size: Size, dir: string) => string[];
-  out?: "dir";
+/** The ACL of a size and, for `diff`, its next versions (see `changedAcl`). */
+interface AclFiles {
+  acl: string;
+  ruleChanged: string;
+  peerAdded: string;
 }
 
 /**
- * The commands measured. `diff` and `lab` are added here as rows (with their arguments) once
- * they exist; everything else, tables and exponents, follows from this list.
+ * What a command row runs; `out` is a directory (`--out`) instead of standard output; `exits`
+ * the exit codes that are no failure (`diff` says "changes" with 1); `needs` why it cannot run
+ * on this machine, if it cannot (the row then says so instead of a measurement).
  */
+interface CommandCase {
+  name: string;
+  args: (files: AclFiles, size: Size, dir: string) => string[];
+  out?: "dir";
+  exits?: readonly number[];
+  needs?: () => string | undefined;
+}
+
+/** Why `lab` cannot run here: it needs root, its tools, and WireGuard (kernel or wireguard-go). */
+function labUnavailable(): string | undefined {
+  if (process.getuid?.() !== 0) return "not run: lab needs root";
+  const has = (name: string) =>
+    spawnSync("sh", ["-c", `command -v ${name}`], { stdio: "ignore" }).status === 0;
+  const missing = ["ip", "wg", "wg-quick", "nft", "ping", "unshare", "mount"].find((n) => !has(n));
+  if (missing) return `not run: lab needs ${missing}, which is not installed`;
+  if (!has("wireguard-go") && !existsSync("/sys/module/wireguard"))
+    return "not run: lab needs the kernel's WireGuard module or wireguard-go";
+  return undefined;
+}
+
+/** The commands measured; everything else, tables and exponents, follows from this list. */
 export const COMMANDS: readonly CommandCase[] = [
-  { name: "generate --format json", args: (acl) => ["generate", acl, "--format", "json"] },
+  { name: "generate --format json", args: ({ acl }) => ["generate", acl, "--format", "json"] },
   {
     name: "generate --configurer wg-quick --out",
-    args: (acl, _size, dir) => ["generate", acl, "--configurer", "wg-quick", "--out", dir],
+    args: ({ acl }, _size, dir) => ["generate", acl, "--configurer", "wg-quick", "--out", dir],
     out: "dir",
   },
-  { name: "check", args: (acl) => ["check", acl] },
-  { name: "inspect", args: (acl) => ["inspect", acl] },
-  { name: "inspect --format json", args: (acl) => ["inspect", acl, "--format", "json"] },
-  { name: "explain", args: (acl, size) => ["explain", acl, ...size.pair] },
-  { name: "graph", args: (acl) => ["graph", acl] },
-  { name: "graph --format svg", args: (acl) => ["graph", acl, "--format", "svg"] },
+  { name: "check", args: ({ acl }) => ["check", acl] },
+  { name: "inspect", args: ({ acl }) => ["inspect", acl] },
+  { name: "inspect --format json", args: ({ acl }) => ["inspect", acl, "--format", "json"] },
+  { name: "explain", args: ({ acl }, size) => ["explain", acl, ...size.pair] },
+  { name: "graph", args: ({ acl }) => ["graph", acl] },
+  { name: "graph --format svg", args: ({ acl }) => ["graph", acl, "--format", "svg"] },
+  {
+    name: "diff (a rule changed)",
+    args: ({ acl, ruleChanged }) => ["diff", acl, ruleChanged],
+    exits: [0, 1],
+  },
+  {
+    name: "diff (a peer added)",
+    args: ({ acl, peerAdded }) => ["diff", acl, peerAdded],
+    exits: [0, 1],
+  },
+  {
+    name: "lab --peer (three peers)",
+    args: ({ acl }, size) => ["lab", acl, ...size.lab.flatMap((p) => ["--peer", p])],
+    needs: labUnavailable,
+  },
 ];
 
 export function sizes(quick: boolean): Size[] {
@@ -56,16 +96,25 @@ export function sizes(quick: boolean): Size[] {
   return [
     ...mesh.map((n): Size => {
       const name = (i: number) => `peer${String(i).padStart(width(n), "0")}`;
-      return { topology: "mesh", peers: n, entries: n * (n - 1), pair: [name(0), name(1)] };
+      return {
+        topology: "mesh",
+        peers: n,
+        entries: n * (n - 1),
+        pair: [name(0), name(1)],
+        lab: [name(0), name(1), name(2)],
+      };
     }),
-    ...hubs.map(
-      (n): Size => ({
+    ...hubs.map((n): Size => {
+      // Spoke i is on hub i mod HUBS: spokes 0 and HUBS are two of hub0's.
+      const spoke = (i: number) => `peer${String(i).padStart(width(n - HUBS), "0")}`;
+      return {
         topology: "hubs",
         peers: n,
         entries: 2 * (n - HUBS) + HUBS * (HUBS - 1),
-        pair: ["hub0", `peer${"0".repeat(width(n - HUBS))}`],
-      }),
-    ),
+        pair: ["hub0", spoke(0)],
+        lab: ["hub0", spoke(0), spoke(HUBS)],
+      };
+    }),
   ];
 }
 
@@ -81,6 +130,8 @@ export interface CommandRow {
   cat: Measurement;
   /** The baseline checkout's run of the same command, when WIRENIX_BENCH_BASELINE is set. */
   baseline?: Measurement;
+  /** Why the command was not run here (`ours` and `cat` are then empty). */
+  skipped?: string;
 }
 
 function sizeOf(path: string): number {
@@ -92,11 +143,15 @@ function sizeOf(path: string): number {
 }
 
 /** The fastest of `runs` runs (the least disturbed by other load), with the highest peak RSS. */
-async function fastest(runs: number, once: () => Promise<Measurement>): Promise<Measurement> {
+async function fastest(
+  runs: number,
+  once: () => Promise<Measurement>,
+  exits: readonly number[] = [0],
+): Promise<Measurement> {
   let best: Measurement | undefined;
   for (let run = 0; run < runs; run++) {
     const m = await once();
-    if (m.exitCode !== 0) throw new Error(`exit ${m.exitCode}:\n${m.stderr}`);
+    if (!exits.includes(m.exitCode)) throw new Error(`exit ${m.exitCode}:\n${m.stderr}`);
     if (!best || m.wallMs < best.wallMs)
       best = { ...m, peakRss: Math.max(m.peakRss, best?.peakRss ?? 0) };
     else best.peakRss = Math.max(best.peakRss, m.peakRss);
@@ -122,16 +177,53 @@ export async function benchCommands(options: {
   const rows: CommandRow[] = [];
   for (const size of sizes(options.quick)) {
     if (options.topology !== undefined && size.topology !== options.topology) continue;
-    const acl = join(scratch, `${size.topology}-${size.peers}.json`);
-    writeFileSync(acl, JSON.stringify(makeAcl(size.topology, size.peers), null, 1));
+    const base = join(scratch, `${size.topology}-${size.peers}`);
+    const files: AclFiles = {
+      acl: `${base}.json`,
+      ruleChanged: `${base}-rule-changed.json`,
+      peerAdded: `${base}-peer-added.json`,
+    };
+    const data = makeAcl(size.topology, size.peers);
+    writeFileSync(files.acl, JSON.stringify(data, null, 1));
+    writeFileSync(
+      files.ruleChanged,
+      JSON.stringify(changedAcl(size.topology, data, "rule"), null, 1),
+    );
+    writeFileSync(
+      files.peerAdded,
+      JSON.stringify(changedAcl(size.topology, data, "peer"), null, 1),
+    );
     for (const command of COMMANDS) {
+      const skipped = command.needs?.();
+      if (skipped !== undefined) {
+        const none: Measurement = {
+          wallMs: NaN,
+          cpuMs: NaN,
+          peakRss: NaN,
+          exitCode: 0,
+          stderr: "",
+        };
+        const row: CommandRow = {
+          command: command.name,
+          topology: size.topology,
+          peers: size.peers,
+          entries: size.entries,
+          bytes: 0,
+          ours: none,
+          cat: none,
+          skipped,
+        };
+        rows.push(row);
+        options.progress(row);
+        continue;
+      }
       const output = join(scratch, "output");
       const copy = join(scratch, "copy");
       const clear = () => rmSync(output, { recursive: true, force: true });
       const run = async (bin: string) => {
         clear();
         if (command.out === "dir") mkdirSync(output);
-        return measure(process.execPath, [bin, ...command.args(acl, size, output)], {
+        return measure(process.execPath, [bin, ...command.args(files, size, output)], {
           cwd: repoRoot,
           scratch,
           ...(command.out === "dir" ? {} : { stdoutFile: output }),
@@ -140,13 +232,17 @@ export async function benchCommands(options: {
       let baseline: Measurement | undefined;
       const generating = command.name.startsWith("generate");
       // Ours and the baseline alternate, so both see the same load.
-      const measured = await fastest(runs, async () => {
-        if (theirs && generating) {
-          const b = await run(theirs);
-          if (b.exitCode === 0 && (!baseline || b.wallMs < baseline.wallMs)) baseline = b;
-        }
-        return run(ours);
-      });
+      const measured = await fastest(
+        runs,
+        async () => {
+          if (theirs && generating) {
+            const b = await run(theirs);
+            if (b.exitCode === 0 && (!baseline || b.wallMs < baseline.wallMs)) baseline = b;
+          }
+          return run(ours);
+        },
+        command.exits,
+      );
       const bytes = sizeOf(output);
       // The floor: the same bytes copied into one file by cat.
       const cat = await fastest(runs, () =>
@@ -172,7 +268,7 @@ export async function benchCommands(options: {
       rows.push(row);
       options.progress(row);
     }
-    rmSync(acl);
+    for (const file of Object.values(files)) rmSync(file);
   }
   return rows;
 }
@@ -249,7 +345,15 @@ export function commandTables(rows: readonly CommandRow[], start: Measurement): 
       `|${header.map((_, i) => (i < 1 ? "---" : "--:")).join("|")}|`,
     );
     mine.forEach((r, i) => {
-      const previous = mine[i - 1]?.topology === r.topology ? mine[i - 1] : undefined;
+      if (r.skipped !== undefined) {
+        out.push(
+          `| ${[r.topology, r.peers, r.entries, r.skipped, ...header.slice(4).map(() => "")].join(" | ")} |`,
+        );
+        return;
+      }
+      const before = mine[i - 1];
+      const previous =
+        before?.topology === r.topology && before.skipped === undefined ? before : undefined;
       const b = r.baseline;
       out.push(
         `| ${[
@@ -296,11 +400,13 @@ export function commandTargets(rows: readonly CommandRow[]): string[] {
   }
   const hubs = Math.max(0, ...rows.filter((r) => r.topology === "hubs").map((r) => r.peers));
   for (const r of rows.filter((x) => x.topology === "hubs" && x.peers === hubs && hubs >= 10_000))
-    verdict(
-      r.ours.wallMs < 5000 && r.ours.peakRss < 2 ** 30,
-      `hubs ${hubs}, ${r.command}: < 5 s and < 1 GB`,
-      `${seconds(r.ours.wallMs)}, ${megabytes(r.ours.peakRss)}`,
-    );
+    if (r.skipped !== undefined) out.push(`open    hubs ${hubs}, ${r.command}: ${r.skipped}`);
+    else
+      verdict(
+        r.ours.wallMs < 5000 && r.ours.peakRss < 2 ** 30,
+        `hubs ${hubs}, ${r.command}: < 5 s and < 1 GB`,
+        `${seconds(r.ours.wallMs)}, ${megabytes(r.ours.peakRss)}`,
+      );
   const generate = find("generate --format json", "mesh", 2000);
   for (const command of ["check", "inspect"]) {
     const r = find(command, "mesh", 2000);

@@ -1,9 +1,9 @@
 /**
  * What changes between two versions of a network: who reaches whom with which service (opened
  * or closed, with the path and rule on each side), what each machine gets (host facts and,
- * when asked, its generated files), and what `check` finds (problems and policy tests). Each
- * network's reachability is computed once (reachability.ts); only the tuples that change are
- * followed again, hop by hop, to say why.
+ * when asked, its generated files), and what `check` finds (problems and policy tests). Only
+ * the pairs of peers a difference between the networks can touch are followed
+ * (reach-changes.ts); the tuples that change are followed again, hop by hop, to say why.
  */
 import { type Diagnostic, renderPath } from "../core/diagnostics.js";
 import { compareNames } from "../core/order.js";
@@ -12,9 +12,10 @@ import { AccessRules } from "../network/access.js";
 import type { Network } from "../network/model.js";
 import { targetAddresses } from "../network/targets.js";
 import type { CheckReport } from "./check.js";
-import { type HostChange, hostChanges, networkFacts } from "./host-facts.js";
+import { type HostChange, hostChanges, hostFacts } from "./host-facts.js";
+import { interfacesOnce } from "./interfaces-once.js";
 import { type Trace, tracePacket } from "./packet-trace.js";
-import { type Reachability, reachability } from "./reachability.js";
+import { reachabilityChanges } from "./reach-changes.js";
 import { type ServiceSpace, serviceSpace } from "./services.js";
 
 /** A file of a host as shown to a person (secrets already redacted). */
@@ -157,51 +158,45 @@ function reachChanges(
   options: DiffOptions,
 ): { changes: ReachChange[]; unexplained: number } {
   const space = serviceSpace([a, b]);
-  const ra = reachability(a, space);
-  const rb = reachability(b, space);
-  const names = [...new Set([...ra.peers, ...rb.peers])].sort(compareNames);
-  const indexOf = (r: Reachability) => new Map(r.peers.map((p, i) => [p, i]));
-  const ia = indexOf(ra);
-  const ib = indexOf(rb);
-  const mask = (r: Reachability, at: Map<string, number>, x: string, y: string) => {
-    const i = at.get(x);
-    const j = at.get(y);
-    return i === undefined || j === undefined ? 0n : (r.masks[i * r.peers.length + j] ?? 0n);
-  };
-  const rulesA = new AccessRules(a);
-  const rulesB = new AccessRules(b);
+  const pairs = reachabilityChanges(a, b, space);
+  // The traces that say why come back to the same hosts: their interfaces are resolved once.
+  const tracedA = interfacesOnce(a);
+  const tracedB = interfacesOnce(b);
+  const rulesA = new AccessRules(tracedA);
+  const rulesB = new AccessRules(tracedB);
   const changes: ReachChange[] = [];
   let unexplained = 0;
-  for (const from of names)
-    for (const to of names) {
-      if (from === to) continue;
-      const before = mask(ra, ia, from, to);
-      const after = mask(rb, ib, from, to);
-      if (before === after) continue;
-      for (const [change, bits] of [
-        ["opened", after & ~before],
-        ["closed", before & ~after],
-      ] as const)
-        for (const group of space.groups(bits)) {
-          const one: ReachChange = { from, to, service: group.text, change };
-          if (changes.length < options.explainLimit) {
-            one.old = verdict(a, rulesA, from, to, space, group.first);
-            one.new = verdict(b, rulesB, from, to, space, group.first);
-          } else unexplained++;
-          changes.push(one);
-        }
-    }
+  for (const { from, to, before, after } of pairs)
+    for (const [change, bits] of [
+      ["opened", after & ~before],
+      ["closed", before & ~after],
+    ] as const)
+      for (const group of space.groups(bits)) {
+        const one: ReachChange = { from, to, service: group.text, change };
+        if (changes.length < options.explainLimit) {
+          one.old = verdict(tracedA, rulesA, from, to, space, group.first);
+          one.new = verdict(tracedB, rulesB, from, to, space, group.first);
+        } else unexplained++;
+        changes.push(one);
+      }
   return { changes, unexplained };
 }
 
 function hostDiffs(a: DiffSide, b: DiffSide): HostDiff[] {
-  const fa = networkFacts(a.network);
-  const fb = networkFacts(b.network);
-  const names = [...new Set([...fa.keys(), ...fb.keys()])].sort(compareNames);
+  // Host by host: the facts of a thousand hosts with a thousand links each are not kept.
+  const rulesA = new AccessRules(a.network);
+  const rulesB = new AccessRules(b.network);
+  const facts = (network: Network, rules: AccessRules, host: string) => {
+    const peer = network.peer(host);
+    return peer ? hostFacts(network, rules, peer) : undefined;
+  };
+  const names = [...new Set([...a.network.peers, ...b.network.peers].map((p) => p.name))].sort(
+    compareNames,
+  );
   const out: HostDiff[] = [];
   for (const host of names) {
-    const x = fa.get(host);
-    const y = fb.get(host);
+    const x = facts(a.network, rulesA, host);
+    const y = facts(b.network, rulesB, host);
     const status = !x ? "added" : !y ? "removed" : "changed";
     const changes = x && y ? hostChanges(x, y) : [];
     const entry: HostDiff = { host, status, changes };

@@ -5,7 +5,7 @@
  * these; no private key is kept, only whether it changed.
  */
 
-import { AccessRules, type Allow, hostForwards } from "../network/access.js";
+import { type AccessRules, type Allow, hostForwards } from "../network/access.js";
 import type { NetPeer, Network } from "../network/model.js";
 import { enforcesRules } from "../network/platform.js";
 import { allowedIPTexts } from "../network/routing.js";
@@ -157,10 +157,4 @@ export function hostChanges(a: HostFacts, b: HostFacts): HostChange[] {
       if (!before.has(line)) out.push({ what: "firewall", subnet, new: line });
   }
   return out;
-}
-
-/** The facts of every host of a network, by name. */
-export function networkFacts(network: Network): Map<string, HostFacts> {
-  const rules = new AccessRules(network);
-  return new Map(network.peers.map((p) => [p.name, hostFacts(network, rules, p)]));
 }

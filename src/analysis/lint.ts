@@ -1,11 +1,13 @@
 /**
  * What a lint is and what it sees: a named rule over the resolved `Network` that reports
- * diagnostics with a stable code and the ACL path they concern. The facts several lints need
- * (every interface with its links) are computed once and shared.
+ * diagnostics with a stable code and the ACL path they concern. Lints that read the peers'
+ * links see them one host at a time (`HostPass`): each host's interfaces are resolved once for
+ * all of them and let go before the next, so `check` holds one host's links at a time, not the
+ * whole network's (a million links at 1000 peers in a full mesh).
  */
-import type { DiagnosticCode, Diagnostics, PathSegment } from "../core/diagnostics.js";
+import { type DiagnosticCode, Diagnostics, type PathSegment } from "../core/diagnostics.js";
 import type { DevNameMethod } from "../network/devname.js";
-import type { NetFilter, NetInterface, Network } from "../network/model.js";
+import type { NetFilter, NetInterface, NetPeer, Network } from "../network/model.js";
 
 /** Everything a lint may read, and where it reports. */
 export interface CheckContext {
@@ -13,34 +15,56 @@ export interface CheckContext {
   /** The device naming the user deploys with; device-name lints judge the names it gives. */
   devNameMethod: DevNameMethod;
   report: Diagnostics;
-  /** Every peer's interfaces (ACL peer order), resolved once for all lints. */
-  interfaces(): readonly (readonly NetInterface[])[];
 }
 
-/** One named rule; `codes` lists what it may report, for the documentation and its tests. */
-export interface Lint {
+/**
+ * What a lint does with each host's interfaces, hosts in ACL order, and after the last. It
+ * keeps only what it needs of them (its findings, a few numbers per link at most).
+ */
+export interface HostPass {
+  host(peer: NetPeer, interfaces: readonly NetInterface[]): void;
+  end?(): void;
+}
+
+/**
+ * One named rule; `codes` lists what it may report, for the documentation and its tests. It
+ * either runs once over the network (`run`) or, when it reads the peers' links, starts a pass
+ * over the hosts (`hosts`).
+ */
+export type Lint = {
   name: string;
   codes: readonly DiagnosticCode[];
   description: string;
-  run(ctx: CheckContext): void;
-}
+} & ({ run(ctx: CheckContext): void } | { hosts(ctx: CheckContext): HostPass });
 
-/** Builds the context, resolving interfaces only when a lint first asks. */
 export function checkContext(
   network: Network,
   devNameMethod: DevNameMethod,
   report: Diagnostics,
 ): CheckContext {
-  let all: NetInterface[][] | undefined;
-  return {
-    network,
-    devNameMethod,
-    report,
-    interfaces() {
-      all ??= network.peers.map((p) => network.interfaces(p.name));
-      return all;
-    },
-  };
+  return { network, devNameMethod, report };
+}
+
+/**
+ * Runs `lints` over the context: each host's interfaces resolved once and handed to every lint
+ * that reads them. Findings come lint by lint, in the order of `lints`.
+ */
+export function runLintsOf(ctx: CheckContext, lints: readonly Lint[]): void {
+  const reports = lints.map(() => new Diagnostics());
+  const passes: HostPass[] = [];
+  lints.forEach((lint, i) => {
+    const own = { ...ctx, report: reports[i] as Diagnostics };
+    if ("hosts" in lint) passes.push(lint.hosts(own));
+    else lint.run(own);
+  });
+  if (passes.length > 0) {
+    for (const peer of ctx.network.peers) {
+      const interfaces = ctx.network.interfaces(peer.name);
+      for (const pass of passes) pass.host(peer, interfaces);
+    }
+    for (const pass of passes) pass.end?.();
+  }
+  for (const report of reports) ctx.report.items.push(...report.items);
 }
 
 export { shortList } from "../network/named.js";

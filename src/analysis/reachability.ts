@@ -26,9 +26,10 @@ export interface Reachability {
 
 /**
  * Addresses as small numbers: each distinct (family, value) once, so the tables below are
- * keyed by integers instead of 128-bit numbers turned to text on every lookup.
+ * keyed by integers instead of 128-bit numbers turned to text on every lookup. Two networks
+ * compared share one, so an address has the same number in both.
  */
-class AddressIds {
+export class AddressIds {
   readonly #byValue = new Map<string, number>();
   readonly #byObject = new WeakMap<Address, number>();
 
@@ -61,16 +62,23 @@ interface RouteEntry {
 }
 
 /** A host's routes (its interface prefixes, AllowedIPs and own networks), for fast lookup. */
-interface HostView {
-  peer: NetPeer;
-  ifaces: readonly NetInterface[];
-  forwards: boolean;
-  unenforced: boolean;
-  owned: Set<number>;
+interface RouteTables {
   /** Entries of one host each (a /32 or /128), by address. */
   exact: Map<number, RouteEntry[]>;
   /** Wider entries, scanned. */
   wide: RouteEntry[];
+}
+
+/** What a trace reads of one host. */
+export interface HostView {
+  peer: NetPeer;
+  ifaces: readonly NetInterface[];
+  forwards: boolean;
+  /** The network has rules, but this host's platform does not apply them. */
+  unenforced: boolean;
+  owned: Set<number>;
+  /** Built when the host first routes a packet (comparing two networks may never need them). */
+  routes?: RouteTables;
   /** Per interface: the link to each peer, by name. */
   linkTo: Map<string, Link>[];
   /** Interface index by subnet name. */
@@ -79,7 +87,7 @@ interface HostView {
   access: Map<string, AccessView>;
 }
 
-interface AccessView {
+export interface AccessView {
   /** Pieces let in for the host itself, by source address. */
   input: Map<number, bigint>;
   forward: { sources: Set<number>; destinations: readonly Address[]; mask: bigint }[];
@@ -96,27 +104,56 @@ function bitsOf(family: 4 | 6): number {
 }
 
 /** The tables of one network, built as hosts are met. */
-class Tracer {
+export class Tracer {
   readonly #network: Network;
   readonly #space: ServiceSpace;
   readonly #rules: AccessRules;
   readonly #hosts = new Map<string, HostView>();
   readonly #allowed = new Map<Link, { exact: Set<number>; wide: AddressRange[] }>();
-  readonly #ids = new AddressIds();
+  readonly #ids: AddressIds;
   readonly #hostAddresses = new WeakMap<Address, Address>();
   readonly #seen: string[] = [];
 
-  constructor(network: Network, space: ServiceSpace) {
+  constructor(network: Network, space: ServiceSpace, ids = new AddressIds()) {
     this.#network = network;
     this.#space = space;
     this.#rules = new AccessRules(network);
+    this.#ids = ids;
   }
 
+  /** Whether the network has rules (without them every packet that arrives passes). */
+  get enforced(): boolean {
+    return this.#rules.enforced;
+  }
+
+  /** The host as traces see it, kept for the next packet through it. */
   host(name: string): HostView {
     let view = this.#hosts.get(name);
     if (view) return view;
+    view = this.view(name, this.#network.interfaces(name));
+    this.#hosts.set(name, view);
+    return view;
+  }
+
+  /** The host as traces see it, with its interfaces given, not kept (to compare hosts). */
+  view(name: string, ifaces: readonly NetInterface[]): HostView {
     const peer = this.#network.peer(name) as NetPeer;
-    const ifaces = this.#network.interfaces(name);
+    const owned = new Set<number>();
+    for (const iface of ifaces) for (const a of iface.addresses) owned.add(this.#ids.of(a));
+    return {
+      peer,
+      ifaces,
+      forwards: hostForwards(ifaces),
+      unenforced: this.#rules.enforced && !enforcesRules(peer),
+      owned,
+      linkTo: ifaces.map((iface) => new Map(iface.links.map((l) => [l.peer.name, l]))),
+      subnetIndex: new Map(ifaces.map((iface, i) => [iface.subnet.name, i])),
+      access: new Map(),
+    };
+  }
+
+  #routeTables(view: HostView): RouteTables {
+    if (view.routes) return view.routes;
     const exact = new Map<number, RouteEntry[]>();
     const wide: RouteEntry[] = [];
     const add = (
@@ -135,33 +172,15 @@ class Tracer {
         else exact.set(k, [entry]);
       } else wide.push(entry);
     };
-    const owned = new Set<number>();
-    const linkTo: Map<string, Link>[] = [];
-    ifaces.forEach((iface, i) => {
-      for (const a of iface.addresses) {
-        owned.add(this.#ids.of(a));
-        add(i, "iface", undefined, a, a.interfaceRange);
-      }
+    view.ifaces.forEach((iface, i) => {
+      for (const a of iface.addresses) add(i, "iface", undefined, a, a.interfaceRange);
       iface.links.forEach((l, j) => {
         for (const a of allowedIPs(l)) add(i, "link", j, a, a.range);
       });
       for (const r of iface.routes ?? []) add(i, "own", undefined, r, r.range);
-      linkTo.push(new Map(iface.links.map((l) => [l.peer.name, l])));
     });
-    view = {
-      peer,
-      ifaces,
-      forwards: hostForwards(ifaces),
-      unenforced: this.#rules.enforced && !enforcesRules(peer),
-      owned,
-      exact,
-      wide,
-      linkTo,
-      subnetIndex: new Map(ifaces.map((iface, i) => [iface.subnet.name, i])),
-      access: new Map(),
-    };
-    this.#hosts.set(name, view);
-    return view;
+    view.routes = { exact, wide };
+    return view.routes;
   }
 
   // The route `route` found last: read right after the call (no object per lookup).
@@ -175,13 +194,14 @@ class Tracer {
    * interface (the first link on a tie). False when nothing holds `dst`.
    */
   route(view: HostView, dst: Address, dstId: number): boolean {
-    const exact = view.exact.get(dstId);
+    const tables = this.#routeTables(view);
+    const exact = tables.exact.get(dstId);
     let bestIface = -1;
     let bestLength = -1;
     let ownIface = -1;
     let ownLength = -1;
     // Two passes over the matching entries (exact ones, then wide ones that hold dst).
-    const wide = view.wide;
+    const wide = tables.wide;
     const count = (exact?.length ?? 0) + wide.length;
     for (let i = 0; i < count; i++) {
       const e =

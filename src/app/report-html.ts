@@ -5,44 +5,25 @@
  * peer, group and service; each cell says why on hover and on click), every host's generated
  * files (secrets redacted before they get here), the check findings linked to their line of
  * the ACL (shown redacted too), and the diff when one is given. It reads well on a phone: the
- * matrix scrolls in its own box, everything else flows in one column.
+ * matrix scrolls in its own box, everything else flows in one column. The matrix and the
+ * files travel as compact data (report-data.ts) that the page's script (report-script.ts)
+ * draws from as they come into view, so a page of a thousand peers opens as fast as one of ten.
  */
-import type {
-  FindingChange,
-  HostDiff,
-  HostFiles,
-  NetworkDiff,
-  ReachChange,
-} from "../analysis/diff.js";
+import type { FindingChange, HostDiff, HostFiles, NetworkDiff } from "../analysis/diff.js";
 import { summaryLine } from "../analysis/diff-text.js";
 import type { HostChange } from "../analysis/host-facts.js";
 import type { Diagnostic } from "../core/diagnostics.js";
 import { renderPath } from "../core/diagnostics.js";
+import { cellText, packHostFiles, packReachChanges, type ReportMatrix } from "./report-data.js";
+import { CELL_HEIGHT, HEADER_FONT, HEADER_MAX, REPORT_SCRIPT } from "./report-script.js";
 
-export interface ReportCell {
-  /** The service pieces reached, as a hexadecimal mask. */
-  mask: string;
-  /**
-   * Index into `ReportInput.whys`: the way a packet takes, or where it is dropped, with the
-   * sender's quoted name as \u0001 and the target's as \u0002.
-   */
-  why: number;
-}
-
-export interface ReportInput {
+export interface ReportInput extends ReportMatrix {
   title: string;
   /** How the ACL is named (its path). */
   acl: string;
   /** The ACL's text, secrets redacted, for the findings to link to. */
   aclText: string;
   peers: { name: string; groups: readonly string[]; subnets: readonly string[] }[];
-  /** Every service piece's text (`tcp/22`, `icmp`), by bit. */
-  services: readonly string[];
-  /** Every piece: the mask meaning "all of them", hexadecimal. */
-  all: string;
-  /** `cells[from * n + to]`. */
-  cells: readonly ReportCell[];
-  whys: readonly string[];
   /** The topology as SVG, or why it is left out. */
   topology: { svg: string } | { omitted: string };
   hosts: Map<string, HostFiles>;
@@ -76,7 +57,9 @@ function scriptJson(value: unknown): string {
 
 /**
  * The matrix colours. Each text colour on its background has a contrast ratio of at least
- * 4.5:1 (WCAG AA), which the browser test computes from the page.
+ * 4.5:1 (WCAG AA), which the browser test computes from the page; a cell's mark (the legend's
+ * full, half or empty circle) is drawn in that colour by gradients, not as a character: laying
+ * out a few thousand one-letter texts was most of the time the page took to open.
  */
 const CSS = `
 :root{color-scheme:light;--fg:#1a1a1a;--muted:#555;--line:#ccc;--accent:#0b57d0}
@@ -95,15 +78,19 @@ h2{font-size:1.15em;border-bottom:1px solid var(--line);padding-bottom:4px}
 .filters label{display:flex;flex-direction:column;font-size:.9em;color:var(--muted)}
 .filters input,.filters select{font:inherit;padding:4px 6px;min-width:10em}
 .scroll{overflow:auto;max-height:70vh;border:1px solid var(--line)}
-table.matrix{border-collapse:collapse;font-size:13px}
-table.matrix th{background:#f7f7f7;color:#1a1a1a;font-weight:600;padding:2px 6px;white-space:nowrap;position:sticky;z-index:1}
-table.matrix thead th{top:0}
+table.matrix{border-collapse:separate;border-spacing:0;table-layout:fixed;font-size:13px;line-height:20px}
+table.matrix th{background:#f7f7f7;color:#1a1a1a;font:${HEADER_FONT};padding:0 6px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;position:sticky;z-index:1}
+table.matrix thead th{top:0;vertical-align:bottom}
+table.matrix thead th.to{padding:6px 0}
+table.matrix thead th.to span{display:inline-block;writing-mode:vertical-rl;transform:rotate(180deg);max-height:${HEADER_MAX}px;overflow:hidden;text-overflow:ellipsis}
 table.matrix tbody th{left:0;text-align:right}
-table.matrix thead th.corner{left:0;z-index:2}
-table.matrix td{width:2em;min-width:2em;height:1.8em;text-align:center;border:1px solid #fff;cursor:pointer;padding:0}
-td.all{background:#1e5f24;color:#ffffff}
-td.some{background:#8a4600;color:#ffffff}
-td.none{background:#eeeeee;color:#444444}
+table.matrix thead th.corner{left:0;z-index:2;text-align:left;white-space:normal}
+table.matrix th.pad{padding:0}
+table.matrix td{height:${CELL_HEIGHT}px;padding:0;text-align:center;box-shadow:inset 0 0 0 1px #fff;cursor:pointer}
+table.matrix td.pad,table.matrix tr.pad td{box-shadow:none;background:none;cursor:default}
+td.all{background:radial-gradient(circle,#fff 0 5px,transparent 5.5px) #1e5f24;color:#ffffff}
+td.some{background:radial-gradient(circle,transparent 0 4.5px,#fff 4.6px 5.5px,transparent 5.6px),radial-gradient(circle,transparent 0 5.5px,#8a4600 5.6px),linear-gradient(90deg,#fff 50%,#8a4600 50%);background-color:#8a4600;color:#ffffff}
+td.none{background:radial-gradient(circle,transparent 0 4.5px,#444 4.6px 5.5px,transparent 5.6px) #eeeeee;color:#444444}
 td.self{background:#ffffff;color:#595959;cursor:default}
 td:focus{outline:3px solid var(--accent);outline-offset:-3px}
 .legend span{display:inline-block;padding:0 6px;margin-right:8px;border-radius:3px}
@@ -123,118 +110,6 @@ table.changes td,table.changes th{border:1px solid var(--line);padding:3px 6px;v
 @media (max-width:700px){body{font-size:14px}main{padding:0 8px 24px}.filters label{flex:1 1 100%}.filters input,.filters select{width:100%}}
 `;
 
-const SCRIPT = `
-"use strict";
-const data = JSON.parse(document.getElementById("report-data").textContent);
-const n = data.peers.length;
-const all = BigInt("0x" + data.all);
-const masks = data.cells.map((c) => BigInt("0x" + c[0]));
-const LIMIT = 90000;
-const peerInput = document.getElementById("filter-peer");
-const groupSelect = document.getElementById("filter-group");
-const serviceSelect = document.getElementById("filter-service");
-const holder = document.getElementById("matrix");
-const detail = document.getElementById("cell-detail");
-const note = document.getElementById("matrix-note");
-const esc = (t) => t.replace(/[&<>"']/g, (c) => ({"&":"&amp;","<":"&lt;",">":"&gt;",'"':"&quot;","'":"&#39;"})[c]);
-function servicesText(mask) {
-  if (mask === 0n) return "nothing";
-  if (mask === all) return "every service";
-  const out = [];
-  data.services.forEach((s, i) => { if (mask & (1n << BigInt(i))) out.push(s); });
-  return out.join(", ");
-}
-function chosen() {
-  const text = peerInput.value.trim().toLowerCase();
-  const group = groupSelect.value;
-  const out = [];
-  data.peers.forEach((p, i) => {
-    if (text && !p.name.toLowerCase().includes(text)) return;
-    if (group && !p.groups.includes(group)) return;
-    out.push(i);
-  });
-  return out;
-}
-function cellClass(mask) {
-  const service = serviceSelect.value;
-  if (service !== "") return mask & (1n << BigInt(service)) ? "all" : "none";
-  return mask === 0n ? "none" : mask === all ? "all" : "some";
-}
-const MARK = { all: "\\u25CF", some: "\\u25D0", none: "\\u25CB" };
-const WORD = { all: "reaches with every service", some: "reaches with some services", none: "does not reach" };
-function render() {
-  const rows = chosen();
-  if (rows.length * rows.length > LIMIT) {
-    holder.innerHTML = "";
-    note.textContent = rows.length + " peers match: too many to draw at once. Filter by peer or group.";
-    return;
-  }
-  note.textContent = rows.length + " of " + n + " peers shown.";
-  let html = '<table class="matrix"><caption class="visually-hidden">Rows: from; columns: to</caption><thead><tr><th class="corner" scope="col">from \\\\ to</th>';
-  for (const j of rows) html += '<th scope="col">' + esc(data.peers[j].name) + "</th>";
-  html += "</tr></thead><tbody>";
-  for (const i of rows) {
-    html += '<tr><th scope="row">' + esc(data.peers[i].name) + "</th>";
-    for (const j of rows) {
-      if (i === j) { html += '<td class="self" aria-label="itself">\\u2014</td>'; continue; }
-      const mask = masks[i * n + j];
-      const kind = cellClass(mask);
-      // The label and the why are set when the cell is hovered or focused (see explainCell):
-      // forty thousand of them up front would cost the page seconds to open.
-      html += '<td tabindex="0" class="' + kind + '" data-from="' + i + '" data-to="' + j + '">' + MARK[kind] + "</td>";
-    }
-    html += "</tr>";
-  }
-  holder.innerHTML = html + "</tbody></table>";
-}
-function whyOf(i, j) {
-  return data.whys[data.cells[i * n + j][1]]
-    .replaceAll("\\u0001", JSON.stringify(data.peers[i].name))
-    .replaceAll("\\u0002", JSON.stringify(data.peers[j].name));
-}
-function show(td) {
-  if (!td || td.dataset.from === undefined) return;
-  const i = Number(td.dataset.from);
-  const j = Number(td.dataset.to);
-  const mask = masks[i * n + j];
-  detail.textContent = data.peers[i].name + " \\u2192 " + data.peers[j].name + ": " + WORD[mask === 0n ? "none" : mask === all ? "all" : "some"] + " (" + servicesText(mask) + ")\\n" + whyOf(i, j);
-}
-function explainCell(td) {
-  if (!td || td.dataset.from === undefined || td.title) return;
-  const i = Number(td.dataset.from);
-  const j = Number(td.dataset.to);
-  const label = data.peers[i].name + " to " + data.peers[j].name + ": " + servicesText(masks[i * n + j]);
-  td.title = label + "\\n" + whyOf(i, j);
-  td.setAttribute("aria-label", label);
-}
-for (const host of document.querySelectorAll("details.host")) {
-  host.addEventListener("toggle", () => {
-    if (!host.open || host.dataset.drawn) return;
-    host.dataset.drawn = "yes";
-    const [, files] = data.hosts[Number(host.dataset.host)];
-    if (typeof files === "string") {
-      const p = document.createElement("p");
-      p.textContent = "Cannot be generated: " + files;
-      host.append(p);
-      return;
-    }
-    for (const [path, secret, text] of files) {
-      const h = document.createElement("h4");
-      h.textContent = path + (secret ? " (secret)" : "");
-      const pre = document.createElement("pre");
-      pre.textContent = text;
-      host.append(h, pre);
-    }
-  });
-}
-holder.addEventListener("mouseover", (e) => explainCell(e.target.closest("td")));
-holder.addEventListener("focusin", (e) => explainCell(e.target.closest("td")));
-holder.addEventListener("click", (e) => show(e.target.closest("td")));
-holder.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); show(e.target.closest("td")); } });
-for (const control of [peerInput, groupSelect, serviceSelect]) control.addEventListener("input", render);
-render();
-`;
-
 function changeText(c: HostChange): string {
   const where = [c.subnet ? `on ${c.subnet}` : "", c.peer ? `for ${c.peer}` : ""]
     .filter(Boolean)
@@ -242,15 +117,6 @@ function changeText(c: HostChange): string {
   const head = `${c.what}${where ? ` ${where}` : ""}`;
   if (c.old !== undefined && c.new !== undefined) return `${head}: ${c.old} → ${c.new}`;
   return c.new !== undefined ? `${head}: + ${c.new}` : `${head}: − ${c.old}`;
-}
-
-function reachRows(list: readonly ReachChange[]): string {
-  return list
-    .map(
-      (c) =>
-        `<tr><td class="${c.change === "opened" ? "added" : "removed"}">${c.change}</td><td>${escapeHtml(c.from)}</td><td>${escapeHtml(c.to)}</td><td>${escapeHtml(c.service)}</td><td>${escapeHtml(c.old?.why ?? "")}</td><td>${escapeHtml(c.new?.why ?? "")}</td></tr>`,
-    )
-    .join("");
 }
 
 function hostDiffHtml(h: HostDiff): string {
@@ -277,7 +143,8 @@ function diffHtml(d: NetworkDiff, title: string): string {
   ];
   if (d.reachability.length > 0)
     parts.push(
-      `<h3>Reachability</h3><div class="scroll"><table class="changes"><thead><tr><th scope="col">change</th><th scope="col">from</th><th scope="col">to</th><th scope="col">service</th><th scope="col">before</th><th scope="col">after</th></tr></thead><tbody>${reachRows(d.reachability)}</tbody></table></div>`,
+      // The rows are drawn by the page's script from its data, a page at a time.
+      `<h3>Reachability</h3><div class="scroll"><table class="changes"><thead><tr><th scope="col">change</th><th scope="col">from</th><th scope="col">to</th><th scope="col">service</th><th scope="col">before</th><th scope="col">after</th></tr></thead><tbody id="reach-changes"></tbody></table></div><p id="reach-note" aria-live="polite"></p><button type="button" id="reach-more" hidden>Show more</button>`,
     );
   if (d.hosts.length > 0) parts.push(`<h3>Hosts</h3>${d.hosts.map(hostDiffHtml).join("")}`);
   if (d.findings.length > 0)
@@ -315,15 +182,6 @@ function hostsHtml(hosts: Map<string, HostFiles>): string {
     .join("\n");
 }
 
-/** The hosts' files as the page's data: `[name, problem]` or `[name, [[path, secret, text]]]`. */
-function hostsData(hosts: Map<string, HostFiles>): unknown[] {
-  return [...hosts].map(([name, got]) =>
-    "problem" in got
-      ? [name, got.problem]
-      : [name, got.files.map((f) => [f.path, f.secret, f.text])],
-  );
-}
-
 function aclHtml(text: string): string {
   const lines = text.replace(/\n$/, "").split("\n");
   return lines
@@ -334,13 +192,17 @@ function aclHtml(text: string): string {
 /** The whole page. */
 export function reportHtml(input: ReportInput): string {
   const groups = [...new Set(input.peers.flatMap((p) => p.groups))].sort();
+  const cells = cellText(input.cells, input.kinds.length);
   const data = {
     peers: input.peers,
     services: input.services,
     all: input.all,
-    cells: input.cells.map((c) => [c.mask, c.why]),
+    kinds: input.kinds.map((k) => [k.mask, k.why]),
+    width: cells.width,
+    cells: cells.text,
     whys: input.whys,
-    hosts: hostsData(input.hosts),
+    ...packHostFiles(input.hosts),
+    reach: packReachChanges(input.diff?.reachability ?? []),
   };
   const topology =
     "svg" in input.topology
@@ -365,7 +227,7 @@ export function reportHtml(input: ReportInput): string {
 ${input.diff ? diffHtml(input.diff, input.diffTitle ?? "") : ""}
 <section id="topology"><h2>Topology</h2>${topology}</section>
 <section id="reachability"><h2>Reachability</h2>
-<p>Row: the sender; column: the peer its packets arrive at. Hover or select a cell for the way packets take.</p>
+<p>Row: the sender; column: the peer its packets arrive at. Hover or select a cell for the way packets take (in the matrix, the arrow keys move and Enter explains).</p>
 <p class="legend"><span class="cell-all" style="background:#1e5f24;color:#fff">\u25CF every service</span><span style="background:#8a4600;color:#fff">\u25D0 some services</span><span style="background:#eee;color:#444">\u25CB none</span></p>
 <div class="filters">
 <label for="filter-peer">Peer name contains<input id="filter-peer" type="search" autocomplete="off"></label>
@@ -373,7 +235,7 @@ ${input.diff ? diffHtml(input.diff, input.diffTitle ?? "") : ""}
 <label for="filter-service">Service<select id="filter-service"><option value="">any</option>${serviceOptions}</select></label>
 </div>
 <p id="matrix-note" aria-live="polite"></p>
-<div class="scroll" id="matrix"></div>
+<div class="scroll" id="matrix" tabindex="-1" role="region" aria-label="Reachability matrix"></div>
 <div id="cell-detail" aria-live="polite">Select a cell to see why.</div>
 </section>
 <section id="hosts"><h2>Hosts and their files</h2>${hostsHtml(input.hosts)}</section>
@@ -381,7 +243,7 @@ ${input.diff ? diffHtml(input.diff, input.diffTitle ?? "") : ""}
 <section id="acl"><h2>The ACL</h2><div class="acl">${aclHtml(input.aclText)}</div></section>
 </main>
 <script type="application/json" id="report-data">${scriptJson(data)}</script>
-<script>${SCRIPT}</script>
+<script>${REPORT_SCRIPT}</script>
 </body>
 </html>
 `;

@@ -17,7 +17,8 @@ import { targetAddresses } from "../network/targets.js";
 import { networkGraph } from "../render/graph/graph.js";
 import { toSvg } from "../render/graph/svg.js";
 import { redactSecrets } from "./host-files.js";
-import { type ReportCell, reportHtml } from "./report-html.js";
+import { Interned, type ReportMatrix } from "./report-data.js";
+import { reportHtml } from "./report-html.js";
 
 /** One version of the network as the report needs it. */
 export interface ReportSide extends DiffSide {
@@ -39,25 +40,20 @@ async function topology(network: Network): Promise<{ svg: string } | { omitted: 
   return { svg: printable(await toSvg(graph), { keepLineBreaks: true }) };
 }
 
-/** The matrix: each pair's services, and the way its first service takes (or where it stops). */
-function matrix(network: Network) {
+/**
+ * The matrix: each pair's services, and the way its first service takes (or where it stops).
+ * A cell is an index into `kinds` (a mask and a why); a mesh of a thousand peers has a million
+ * cells but a handful of kinds.
+ */
+function matrix(network: Network): ReportMatrix {
   const space = serviceSpace([network]);
   const reach = reachability(network, space);
   const rules = new AccessRules(network);
-  const whys: string[] = [];
-  const whyIndex = new Map<string, number>();
-  const intern = (text: string) => {
-    let i = whyIndex.get(text);
-    if (i === undefined) {
-      i = whys.length;
-      whys.push(text);
-      whyIndex.set(text, i);
-    }
-    return i;
-  };
+  const whys = new Interned<string>();
+  const kinds = new Interned<string>();
   const n = reach.peers.length;
   const paths = n <= CELL_PATHS_MAX_PEERS;
-  const cells: ReportCell[] = [];
+  const cells = new Uint32Array(n * n);
   for (let a = 0; a < n; a++)
     for (let b = 0; b < n; b++) {
       const mask = reach.masks[a * n + b] ?? 0n;
@@ -80,16 +76,18 @@ function matrix(network: Network) {
       // mesh, alike but for the names, are one text in the page.
       const from = JSON.stringify(reach.peers[a]);
       const to = JSON.stringify(reach.peers[b]);
-      cells.push({
-        mask: mask.toString(16),
-        why: intern(why.replaceAll(from, "\u0001").replaceAll(to, "\u0002")),
-      });
+      const whyIndex = whys.index(why.replaceAll(from, "\u0001").replaceAll(to, "\u0002"));
+      cells[a * n + b] = kinds.index(`${mask.toString(16)} ${whyIndex}`);
     }
   return {
     services: space.atoms.map((_, i) => space.groups(1n << BigInt(i))[0]?.text ?? ""),
     all: space.all.toString(16),
+    kinds: kinds.values.map((key) => {
+      const [mask, why] = key.split(" ") as [string, string];
+      return { mask, why: Number(why) };
+    }),
     cells,
-    whys,
+    whys: whys.values,
   };
 }
 

@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -13,10 +13,12 @@ import { Command, Option } from "commander";
 import { loadAcl } from "../acl/load.js";
 import { type LabRun, type Phases, runLab } from "../app/lab/lab.js";
 import { destroyLab, inNamespace, LabCommandError, labEnv, mayBuildLab } from "../app/lab/netns.js";
+import { outsideKey, withoutOutsidePeers } from "../app/lab/outside.js";
 import { LabPlanError, planLab } from "../app/lab/plan.js";
-import { planProbes } from "../app/lab/probes.js";
+import { labPeers, planProbes } from "../app/lab/probes.js";
 import { reportJson, reportMarkdown, reportText, summarize } from "../app/lab/report.js";
 import { processAlive, readState, removeState, stateFile } from "../app/lab/state.js";
+import { generateKeys } from "../keys/generate-dir.js";
 import {
   aclCommand,
   choosePeers,
@@ -68,9 +70,17 @@ async function own(args: readonly string[]): Promise<void> {
 
 /**
  * The ACL as the lab deploys it: the user's data with every key removed (the lab makes its own
- * pairs; no private key of the user's is ever read or copied), written as JSON.
+ * pairs for the peers it holds; no private key of the user's is ever read or copied), written
+ * as JSON. A peer outside the lab gets a random public key of no one: the lab's peers that
+ * link to it configure it as always, and no packet to it is probed.
  */
-function labAcl(data: unknown, file: string, keys: string): void {
+function labAcl(
+  data: unknown,
+  file: string,
+  keys: string,
+  publicKeys: ReadonlyMap<string, string>,
+): Set<string> {
+  const outside = new Set<string>();
   const copy = structuredClone(data) as {
     peers?: Record<string, unknown>[];
     subnets?: Record<string, unknown>[];
@@ -79,12 +89,35 @@ function labAcl(data: unknown, file: string, keys: string): void {
     delete peer.privateKey;
     delete peer.privateKeyFile;
     delete peer.publicKey;
+    const own = publicKeys.get(String(peer.name));
+    if (own !== undefined) {
+      peer.publicKey = own;
+      continue;
+    }
+    peer.publicKey = outsideKey();
+    outside.add(peer.publicKey as string);
   }
   // A subnet's preshared key file becomes the lab's own, which `keys generate` makes.
   for (const subnet of copy.subnets ?? [])
     if (subnet.presharedKeyFile !== undefined)
       subnet.presharedKeyFile = join(keys, `${String(subnet.name)}.psk`);
   writeFileSync(file, `${JSON.stringify(copy, null, 1)}\n`, { mode: 0o600 });
+  return outside;
+}
+
+/** The lab's peers' wg-quick files without the peers outside the lab (see outside.ts). */
+function dropOutsidePeers(files: string, peers: readonly string[], outside: ReadonlySet<string>) {
+  if (outside.size === 0) return;
+  for (const peer of peers) {
+    const dir = join(files, peer);
+    if (!existsSync(dir)) continue;
+    for (const name of readdirSync(dir).filter((n) => n.endsWith(".conf"))) {
+      const file = join(dir, name);
+      writeFileSync(file, withoutOutsidePeers(readFileSync(file, "utf8"), outside), {
+        mode: 0o600,
+      });
+    }
+  }
 }
 
 function progressOf(
@@ -133,20 +166,17 @@ async function up(io: CliIO, acl: string, flags: Flags): Promise<number> {
     destroyLab(previous.prefix, previous.dir);
     removeState(state);
   }
+  const probed = flags.peer.length > 0 ? sources : [];
+  const peers = labPeers(network, network.policyTests, probed);
   let plan: ReturnType<typeof planLab>;
   try {
-    plan = planLab(network, randomBytes(3).toString("hex"));
+    plan = planLab(network, randomBytes(3).toString("hex"), peers);
   } catch (error) {
     if (!(error instanceof LabPlanError)) throw error;
     printError(io, `${acl}: ${error.message}`);
     return EXIT_INVALID;
   }
-  const probes = planProbes(
-    network,
-    plan,
-    network.policyTests,
-    flags.peer.length > 0 ? sources : [],
-  );
+  const probes = planProbes(network, plan, network.policyTests, probed);
   if (probes.problems.length > 0) {
     printDiagnostics(io, locate(probes.problems));
     return EXIT_INVALID;
@@ -163,14 +193,23 @@ async function up(io: CliIO, acl: string, flags: Flags): Promise<number> {
     const copy = join(dir, "acl.json");
     const keys = join(dir, "keys");
     const files = join(dir, "files");
-    labAcl(loaded.value.data, copy, keys);
+    const inLab = new Set(peers);
+    // Only the lab's peers get keys and files (all of them when the lab holds every peer); the
+    // copy gets their public keys as it is written, as `keys generate --update-acl` would.
+    const made = await generateKeys(network, keys, { peers: peers, updatesAcl: true });
+    if (!made.ok)
+      throw new LabCommandError(
+        `making the lab's keys failed: ${made.diagnostics.map((d) => d.message).join("; ")}`,
+      );
+    const outside = labAcl(loaded.value.data, copy, keys, made.value.publicKeys);
     const plugins = flags.plugin.flatMap((p) => ["--plugin", resolve(p)]);
-    await own(["keys", "generate", copy, "--dir", keys, "--update-acl", ...plugins]);
+    const only = peers.length === network.peers.length ? [] : peers.flatMap((p) => ["--peer", p]);
     await own([
       ...["generate", copy, "--configurer", flags.configurer, "--keys-dir", keys],
-      ...["--out", files, ...plugins],
+      ...["--out", files, ...only, ...plugins],
     ]);
-    const withTunnels = network.peers.filter((p) => p.memberships.length > 0);
+    dropOutsidePeers(files, peers, outside);
+    const withTunnels = network.peers.filter((p) => inLab.has(p.name) && p.memberships.length > 0);
     const bare = withTunnels.find((p) => !existsSync(join(files, p.name)));
     if (bare)
       throw new LabCommandError(
@@ -265,7 +304,7 @@ export function labCommand(io: CliIO, done: (code: number) => void): Command {
     .argument("<acl>", "the ACL file")
     .option(
       "--peer <name>",
-      "probe only from this peer (repeat for several); every peer is up",
+      "probe only from this peer (repeat for several); every peer is up, or, above 250 peers, these, the targets of their policy tests and the peers on the way",
       collect,
       [],
     )

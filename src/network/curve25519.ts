@@ -21,12 +21,35 @@ const PROBE = createPrivateKey({
 });
 
 /**
+ * Every point of small order as X25519 reads it (little-endian, the top bit ignored): 0, 1,
+ * the two points of order 8, p − 1, p and p + 1 (p = 2^255 − 19), the list libsodium refuses.
+ * Only a key on it can fail the X25519 below, so a fleet's keys (ten thousand at a time in
+ * `check`) skip the key exchange each would cost.
+ */
+const SMALL_ORDER: readonly string[] = [
+  "00".repeat(32),
+  `01${"00".repeat(31)}`,
+  "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
+  "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
+  `ec${"ff".repeat(30)}7f`,
+  `ed${"ff".repeat(30)}7f`,
+  `ee${"ff".repeat(30)}7f`,
+];
+
+function maybeSmallOrder(bytes: Buffer): boolean {
+  const masked = Buffer.from(bytes);
+  masked[31] = (masked[31] as number) & 0x7f;
+  return SMALL_ORDER.includes(masked.toString("hex"));
+}
+
+/**
  * Why a base64 public key cannot be used, or undefined when it can. A point of small order (the
  * all-zero key, for one) gives every peer the same all-zero shared secret; X25519 refuses it.
  */
 export function publicKeyProblem(base64: string): string | undefined {
   const bytes = Buffer.from(base64, "base64");
   if (bytes.length !== 32) return `decodes to ${bytes.length} bytes, not 32`;
+  if (!maybeSmallOrder(bytes)) return undefined;
   try {
     const publicKey = createPublicKey({
       key: { kty: "OKP", crv: "X25519", x: bytes.toString("base64url") },

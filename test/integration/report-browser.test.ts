@@ -4,7 +4,10 @@
  * the cells read off the ACL by hand, the filters and the cell explanation work, the page has
  * its headings and labels, the matrix colours have a contrast of at least 4.5:1 (computed from
  * the page's own styles), and it fits a phone. A screenshot of every fixture (desktop and
- * phone) is saved to WIRENIX_TEST_ARTIFACTS (see test/support/browser.ts).
+ * phone) is saved to WIRENIX_TEST_ARTIFACTS (see test/support/browser.ts). A 200-peer report
+ * with its diff is interactive: the matrix is drawn only where it is in view (and right after
+ * a scroll), a cell explains itself, the filters narrow, the keyboard moves between cells, the
+ * diff's changes come a page at a time. How fast it opens is bench/review.ts's to measure.
  */
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
@@ -12,6 +15,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
+import { makeAcl } from "../../bench/acls.js";
 import { meshAcl } from "../support/acl.js";
 import { artifactsDir, contrastRatio, launchChromium } from "../support/browser.js";
 import { fixtures, repoRoot, wirenixBin } from "../support/paths.js";
@@ -233,7 +237,7 @@ test("a host opened shows its generated files", async () => {
   await page.close();
 });
 
-test("no secret reaches the page: an inline private key is redacted in the files and the ACL", () => {
+test("no secret reaches the page: an inline private key is redacted in the files and the ACL", async () => {
   const acl = meshAcl() as Record<string, any>;
   // A key pair made once with `wg genkey | wg pubkey`.
   const secret = "GNESLkVPvRerjjf842bUjKU0D84lXcHOiwk4ojD5N0I=";
@@ -242,7 +246,144 @@ test("no secret reaches the page: an inline private key is redacted in the files
   acl.peers[0].publicKey = "REwU8UV9IZ4bRbiYb5d/W9eruj6FAskVBonVrR9H8xw=";
   const html = readFileSync(report("secret", [writeAcl(work.dir, acl, "secret.json")]), "utf8");
   assert.ok(!html.includes(secret.slice(0, 12)));
-  // a's wg-quick file, in the page's data (drawn when the host is opened).
+  // a's wg-quick file: its lines are in the page's data as text (which lines in which order
+  // is compressed), and the file drawn when the host is opened.
   assert.ok(html.includes("PrivateKey = \\u003credacted\\u003e"));
   assert.ok(html.includes("&quot;privateKey&quot;:&quot;&lt;redacted&gt;&quot;"), "the ACL shown");
+  const { page } = await open(join(work.dir, "secret.html"));
+  await page.click('details.host[data-host="0"] summary');
+  await page.waitForSelector('details.host[data-host="0"] pre');
+  const shown = await page.$$eval('details.host[data-host="0"] pre', (ps) =>
+    ps.map((p) => p.textContent ?? ""),
+  );
+  assert.ok(shown.some((text) => text.includes("PrivateKey = <redacted>")));
+  assert.ok(!shown.some((text) => text.includes(secret.slice(0, 12))));
+  await page.close();
+});
+
+test("keyboard: Tab enters the matrix at one cell, arrows move, Enter and Space explain", async () => {
+  const { page } = await open(FIXTURES.rules?.() as string);
+  await page.focus("#filter-service");
+  await page.keyboard.press("Tab");
+  const focused = () =>
+    page.evaluate(() => {
+      const td = document.activeElement as HTMLTableCellElement;
+      const row = td.parentElement?.querySelector("th")?.textContent;
+      const table = td.closest("table") as HTMLTableElement;
+      return `${row}>${table.tHead?.rows[0]?.cells[td.cellIndex]?.textContent}:${td.className}`;
+    });
+  assert.equal(await focused(), "a>a:self");
+  await page.keyboard.press("ArrowRight");
+  assert.equal(await focused(), "a>b:some");
+  await page.keyboard.press("Enter");
+  assert.match((await page.textContent("#cell-detail")) ?? "", /^a → b: reaches with some/);
+  await page.keyboard.press("ArrowDown");
+  assert.equal(await focused(), "b>b:self");
+  await page.keyboard.press("ArrowRight");
+  await page.keyboard.press("ArrowRight");
+  assert.equal(await focused(), "b>c:all", "the last column stops the move");
+  await page.keyboard.press(" ");
+  assert.match(
+    (await page.textContent("#cell-detail")) ?? "",
+    /^b → c: reaches with every service/,
+  );
+  await page.keyboard.press("Control+Home");
+  assert.equal(await focused(), "a>a:self");
+  // One cell of the matrix is in the Tab order, not every one.
+  assert.equal(await page.$$eval('#matrix td[tabindex="0"]', (tds) => tds.length), 1);
+  await page.close();
+});
+
+/**
+ * The hubs topology of bench/acls.ts at 200 peers (hub0..hub9 meshed on core and allowed
+ * everything there; spokes peer000..peer189, spoke i on site i mod 10 linked to its hub only,
+ * allowed tcp/443, udp/53 and icmp to the hubs; every tenth spoke, all on site 0, is in ops,
+ * allowed everything), and the same with two rules more: spokes to hubs and hubs to spokes on
+ * tcp/22.
+ */
+function hubs200(): string {
+  const old = makeAcl("hubs", 200) as Record<string, any>;
+  const now = makeAcl("hubs", 200) as Record<string, any>;
+  const group = (value: string) => ({ type: "group", rule: "is", value });
+  now.rules.push(
+    { from: [group("spokes")], to: [group("hubs")], allow: ["tcp/22"] },
+    { from: [group("hubs")], to: [group("spokes")], allow: ["tcp/22"] },
+  );
+  return report("hubs200", [
+    writeAcl(work.dir, old, "hubs200-old.json"),
+    writeAcl(work.dir, now, "hubs200-new.json"),
+  ]);
+}
+
+test("a 200-peer report with its diff is interactive: cells drawn where in view, filters, a cell's why, changes by the page", async () => {
+  const file = hubs200();
+  const { page, errors, requests } = await open(file);
+  assert.deepEqual(errors, []);
+  assert.deepEqual(requests, []);
+  assert.equal(await page.textContent("#matrix-note"), "200 of 200 peers shown.");
+  const drawn = await cells(page);
+  assert.ok(drawn.length > 100 && drawn.length < 10_000, `${drawn.length} cells drawn of 39,800`);
+  assert.ok(drawn.includes("hub0>hub1:all"));
+  assert.ok(drawn.includes("peer001>hub1:some"));
+  assert.ok(drawn.includes("peer001>hub2:none"), "a spoke is linked to its own hub only");
+  assert.ok(drawn.includes("peer000>hub0:all"), "peer000 is in ops");
+  // Scrolled to the last row, the cells there are drawn, under their own headers.
+  await page.$eval("#matrix", (box) => {
+    box.scrollTop = box.scrollHeight;
+  });
+  await page.waitForSelector('#matrix td[data-from="199"]');
+  const bottom = await cells(page);
+  assert.ok(bottom.includes("peer189>hub9:some"), "spoke 189 is on site 9");
+  assert.ok(bottom.includes("peer189>hub8:none"));
+  assert.ok(bottom.includes("peer180>hub0:all"), "peer180 is in ops");
+  assert.ok(!bottom.includes("hub0>hub1:all"), "the first rows are no longer drawn");
+  await page.click('#matrix td[data-from="199"][data-to="9"]');
+  const [head, why] = ((await page.textContent("#cell-detail")) ?? "").split("\n");
+  const services = /^peer189 → hub9: reaches with some services \((.*)\)$/.exec(head ?? "");
+  assert.deepEqual(services?.[1]?.split(", ").sort(), ["icmp", "tcp/22", "tcp/443", "udp/53"]);
+  assert.match(
+    why ?? "",
+    /^"peer189" -\[site9 by connections\[10\]\]-> "hub9": allowed by rules\[\d\]$/,
+  );
+  // Filtered to the hubs: ten peers, every pair reaches with everything.
+  await page.selectOption("#filter-group", "hubs");
+  assert.equal(await page.textContent("#matrix-note"), "10 of 200 peers shown.");
+  const hubs = await cells(page);
+  assert.equal(hubs.length, 90);
+  assert.deepEqual(
+    hubs.filter((c) => !c.endsWith(":all")),
+    [],
+  );
+  await page.fill("#filter-peer", "peer18");
+  assert.equal(
+    await page.textContent("#matrix-note"),
+    "0 of 200 peers shown.",
+    "no hub is peer18…",
+  );
+  await page.selectOption("#filter-group", "");
+  assert.equal(await page.textContent("#matrix-note"), "10 of 200 peers shown.");
+  assert.ok((await cells(page)).includes("peer180>peer181:none"));
+  // The diff: 171 spokes that reach their hub gain tcp/22 (the 19 in ops had it), and 190
+  // hub-to-spoke pairs open; shown 200 at a time.
+  const rows = () => page.$$eval("#reach-changes tr", (trs) => trs.length);
+  assert.equal(await rows(), 200);
+  assert.equal(await page.textContent("#reach-note"), "200 of 361 changes shown.");
+  await page.click("#reach-more");
+  assert.equal(await rows(), 361);
+  assert.equal(await page.textContent("#reach-note"), "361 of 361 changes shown.");
+  assert.equal(await page.isVisible("#reach-more"), false);
+  const first = await page.$$eval("#reach-changes tr:first-child td", (tds) =>
+    tds.map((td) => td.textContent),
+  );
+  assert.equal(first[0], "opened");
+  assert.equal(first[3], "tcp/22");
+  // A host's files, opened.
+  await page.click('details.host[data-host="10"] summary');
+  await page.waitForSelector('details.host[data-host="10"] pre');
+  const files = await page.$$eval('details.host[data-host="10"] h4', (hs) =>
+    hs.map((h) => h.textContent),
+  );
+  assert.ok(files.length > 0);
+  await page.screenshot({ path: join(shots, "hubs200-desktop.png") });
+  await page.close();
 });

@@ -9,7 +9,7 @@ import * as v from "valibot";
 import { parseAcl } from "../../src/acl/parse.js";
 import { buildNetwork } from "../../src/acl/v1/network.js";
 import { type AclV1, AclV1Schema } from "../../src/acl/v1/schema.js";
-import { checkContext, type Lint } from "../../src/analysis/lint.js";
+import { checkContext, type Lint, runLintsOf } from "../../src/analysis/lint.js";
 import { createRegistry } from "../../src/app/registry.js";
 import { Diagnostics, renderPath } from "../../src/core/diagnostics.js";
 import type { DevNameMethod } from "../../src/network/devname.js";
@@ -75,7 +75,7 @@ export function runLint(lint: Lint, row: Omit<Row, "name" | "expect">): Finding[
     network = parsed.value;
   }
   const report = new Diagnostics();
-  lint.run(checkContext(network, row.devNameMethod ?? "short", report));
+  runLintsOf(checkContext(network, row.devNameMethod ?? "short", report), [lint]);
   return report.items.map((d) => `${d.severity} ${d.code} at ${renderPath(d.path)}: ${d.message}`);
 }
 

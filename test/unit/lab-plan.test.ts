@@ -8,8 +8,9 @@ import { strict as assert } from "node:assert";
 import { join } from "node:path";
 import { test } from "node:test";
 import { parseAcl } from "../../src/acl/parse.js";
+import { withoutOutsidePeers } from "../../src/app/lab/outside.js";
 import { planLab, planNamespaces } from "../../src/app/lab/plan.js";
-import { type LabProbe, matrixServices, planProbes } from "../../src/app/lab/probes.js";
+import { type LabProbe, labPeers, matrixServices, planProbes } from "../../src/app/lab/probes.js";
 import { summaryLine } from "../../src/app/lab/report.js";
 import { readNetwork } from "../../src/app/pipeline.js";
 import { createRegistry } from "../../src/app/registry.js";
@@ -300,4 +301,94 @@ test("issue #29's rules: sites and a printer as sources and targets, the interne
   const sent = probes.probes.find((p) => p.from === "printer" && p.target === "build");
   assert.equal(sent?.source, "192.168.10.5");
   assert.equal(sent?.ns, "wnl-s-0l0");
+});
+
+/**
+ * A hub routing 10.0.0.0/16 for 260 spokes (more than a lab holds), each spoke dialling the
+ * hub's name: spoke s1's packets to s2 go through the hub.
+ */
+function fleet(): Network {
+  const spokes = Array.from({ length: 260 }, (_, i) => ({
+    name: `s${i + 1}`,
+    subnets: { wg: { listenPort: 51820, ipAddresses: [`10.0.${(i + 2) >> 8}.${(i + 2) & 255}`] } },
+  }));
+  const parsed = parseAcl(
+    {
+      version: "v1",
+      subnets: [{ name: "wg", endpoints: [{ port: 51820 }] }],
+      peers: [
+        {
+          name: "hub",
+          endpoints: [{ ip: "hub.example.net" }],
+          subnets: {
+            wg: { listenPort: 51820, ipAddresses: ["10.0.0.1"], routes: ["10.0.0.0/16"] },
+          },
+        },
+        ...spokes,
+      ],
+      connections: [{ a: [{ type: "peer", rule: "is", value: "hub" }], b: [] }],
+    },
+    createRegistry(),
+  );
+  assert.ok(parsed.ok);
+  return parsed.value;
+}
+
+test("--peer in a network larger than a lab: the peers given and the hub on their way", () => {
+  const net = fleet();
+  const peers = labPeers(net, net.policyTests, ["s1", "s2"]);
+  assert.deepEqual(peers, ["hub", "s1", "s2"]);
+  const plan = planLab(net, "f", peers);
+  const probes = planProbes(net, plan, net.policyTests, ["s1", "s2"]);
+  assert.deepEqual(
+    probes.probes.map((p) => `${p.from} ${p.address} ${p.predicted}`),
+    ["s1 10.0.0.1 arrives", "s1 10.0.0.3 arrives", "s2 10.0.0.1 arrives", "s2 10.0.0.2 arrives"],
+  );
+  assert.deepEqual(
+    plan.hosts.map((h) => [h.peer, h.ns, h.endpointNames]),
+    [
+      ["hub", "wnl-f-0", ["hub.example.net"]],
+      ["s1", "wnl-f-1", []],
+      ["s2", "wnl-f-2", []],
+    ],
+  );
+  assert.deepEqual(plan.outside, []);
+});
+
+test("without --peer, a network larger than a lab is refused", () => {
+  assert.throws(
+    () => planLab(fleet(), "f"),
+    /the lab holds at most 250 peers, and this one would hold 261/,
+  );
+});
+
+test("a wg-quick file loses the [Peer] sections of peers outside the lab, nothing else", () => {
+  const conf = [
+    "[Interface]",
+    "Address = 10.0.0.1/16",
+    "",
+    "[Peer]",
+    "# s1",
+    "PublicKey = AAAA",
+    "AllowedIPs = 10.0.0.2/32",
+    "",
+    "[Peer]",
+    "# s9",
+    "PublicKey = BBBB",
+    "AllowedIPs = 10.0.0.10/32",
+    "",
+  ].join("\n");
+  assert.equal(
+    withoutOutsidePeers(conf, new Set(["BBBB"])),
+    [
+      "[Interface]",
+      "Address = 10.0.0.1/16",
+      "",
+      "[Peer]",
+      "# s1",
+      "PublicKey = AAAA",
+      "AllowedIPs = 10.0.0.2/32",
+      "",
+    ].join("\n"),
+  );
 });

@@ -13,6 +13,7 @@ import { reportJson, reportMarkdown, reportText, summarize } from "../../src/app
 const plan: LabPlan = {
   prefix: "wnl-t-",
   bridge: "wnl-t-br",
+  outside: [],
   hosts: [
     {
       peer: "laptop",

@@ -20,13 +20,9 @@ export const allowedIPsOverlap: Lint = {
   description: "AllowedIPs that overlap between two peers of one interface",
   run(ctx) {
     const { network, report } = ctx;
+    // Resolved only for the peers an overlap concerns.
     const neighbours = (peer: NetPeer, subnet: string): Set<string> =>
-      new Set(
-        ctx
-          .interfaces()
-          [peer.index]?.find((i) => i.subnet.name === subnet)
-          ?.links.map((l) => l.peer.name) ?? [],
-      );
+      new Set(network.interfaceOn(peer.name, subnet)?.links.map((l) => l.peer.name) ?? []);
     for (const subnet of network.subnets) {
       const entries = membersAddresses(network, subnet.name).sort((x, y) =>
         x.allowed.family !== y.allowed.family

@@ -8,14 +8,14 @@
  * is in is reported here.)
  */
 import type { PathSegment } from "../../core/diagnostics.js";
-import type { NetFilter, RuleFilter } from "../../network/model.js";
+import type { NetFilter, Network, RuleFilter } from "../../network/model.js";
 import { endpointMatches, type Lint, shortList } from "../lint.js";
 
 const q = JSON.stringify;
 
 /** The filter lists of the network, each with its path. */
 function* filterLists(
-  network: Parameters<Lint["run"]>[0]["network"],
+  network: Network,
 ): Iterable<[readonly (NetFilter | RuleFilter)[], PathSegment[]]> {
   for (const c of network.connections)
     for (const side of ["a", "b"] as const) {

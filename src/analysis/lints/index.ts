@@ -6,14 +6,15 @@
  * - One lint per file, the file named after the lint (`<name>.ts` exports one `Lint` whose
  *   `name` is `<name>`). Its header says which codes it reports, what it checks and why.
  * - A lint only reads the `CheckContext` (../lint.ts) and reports through `ctx.report`; facts
- *   several lints need live beside the folder (../member-addresses.ts, `ctx.interfaces()`).
+ *   several lints need live beside the folder (../member-addresses.ts); a lint that reads the peers' links returns a
+ *   `HostPass` and sees them one host at a time.
  * - Every code a lint reports is a `DiagnosticCode` (src/core/diagnostics.ts) and listed in `codes`.
  * - Each lint has its own test table, `test/unit/lints/<name>.test.ts`: ACL snippets and the
  *   diagnostics expected of them, written by hand.
  * - `LINTS` below is the order `check` runs and reports them; a new lint is appended to it
  *   (the order of existing ones never changes, so output stays stable).
  */
-import type { CheckContext, Lint } from "../lint.js";
+import { type CheckContext, type Lint, runLintsOf } from "../lint.js";
 import { addressesInPool } from "./addresses-in-pool.js";
 import { addressesInRange } from "./addresses-in-range.js";
 import { allowedIPsOverlap } from "./allowed-ips-overlap.js";
@@ -61,5 +62,5 @@ export const LINTS: readonly Lint[] = [
 
 /** Runs every lint over the context. */
 export function runLints(ctx: CheckContext): void {
-  for (const lint of LINTS) lint.run(ctx);
+  runLintsOf(ctx, LINTS);
 }

@@ -18,9 +18,9 @@ export const noCommonFamily: Lint = {
   name: "no-common-family",
   codes: ["no-common-family"],
   description: "two linked peers with no address family in common (the link carries nothing)",
-  run({ network, report, interfaces }) {
-    network.peers.forEach((peer, p) => {
-      for (const iface of interfaces()[p] ?? []) {
+  hosts: ({ report }) => ({
+    host(peer, interfaces) {
+      for (const iface of interfaces) {
         const mine = families([...iface.addresses, ...(iface.routes ?? [])]);
         for (const link of iface.links) {
           // Each pair once: from the peer first in ACL order.
@@ -35,6 +35,6 @@ export const noCommonFamily: Lint = {
           );
         }
       }
-    });
-  },
+    },
+  }),
 };

@@ -16,9 +16,9 @@ export const ownAddressAllowed: Lint = {
   name: "own-address-allowed",
   codes: ["own-address-allowed"],
   description: "a linked peer's AllowedIPs (from its addresses) hold the local peer's own address",
-  run({ network, report, interfaces }) {
-    network.peers.forEach((peer, p) => {
-      for (const iface of interfaces()[p] ?? []) {
+  hosts: ({ report }) => ({
+    host(peer, interfaces) {
+      for (const iface of interfaces) {
         for (const link of iface.links)
           for (const address of link.addresses) {
             const held = iface.addresses.filter((own) => address.holds(own));
@@ -32,6 +32,6 @@ export const ownAddressAllowed: Lint = {
             );
           }
       }
-    });
-  },
+    },
+  }),
 };

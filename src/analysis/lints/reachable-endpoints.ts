@@ -7,7 +7,6 @@
  */
 
 import { noHandshakeWarning } from "../../network/handshake.js";
-import type { NetPeer } from "../../network/model.js";
 import type { Lint } from "../lint.js";
 
 /** A link where neither side has an endpoint for the other: no handshake can ever start. */
@@ -15,15 +14,13 @@ export const reachableEndpoints: Lint = {
   name: "reachable-endpoints",
   codes: ["no-usable-endpoint"],
   description: "links where neither side has a usable endpoint (ip and port) for the other",
-  run(ctx) {
-    const { network, report } = ctx;
-    ctx.interfaces().forEach((interfaces, index) => {
-      const local = network.peers[index] as NetPeer;
+  hosts: ({ report }) => ({
+    host(local, interfaces) {
       for (const iface of interfaces) {
         // Each pair once, at the peer that comes first in the ACL.
         const found = noHandshakeWarning(local, iface, (remote) => remote.index <= local.index);
         if (found) report.items.push(found);
       }
-    });
-  },
+    },
+  }),
 };

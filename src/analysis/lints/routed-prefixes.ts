@@ -19,36 +19,37 @@ export const routedPrefixes: Lint = {
   name: "routed-prefixes",
   codes: ["duplicate-route"],
   description: "one network routed by two peers of one interface",
-  run(ctx) {
-    const { network, report } = ctx;
+  hosts({ report }) {
     const reported = new Set<string>();
-    ctx.interfaces().forEach((interfaces, local) => {
-      for (const iface of interfaces) {
-        const first = new Map<string, { peer: string; route: Prefix }>();
-        for (const link of iface.links) {
-          const remote = link.peer;
-          const routes =
-            remote.memberships.find((m) => m.subnet === iface.subnet.name)?.routes ?? [];
-          routes.forEach((route, i) => {
-            const range = route.range;
-            const key = `${range.family}/${range.start}/${range.prefix}`;
-            const seen = first.get(key);
-            if (!seen) {
-              first.set(key, { peer: remote.name, route });
-              return;
-            }
-            if (seen.peer === remote.name) return;
-            const once = `${iface.subnet.name}\u0000${key}\u0000${seen.peer}\u0000${remote.name}`;
-            if (reported.has(once)) return;
-            reported.add(once);
-            report.error(
-              "duplicate-route",
-              ["peers", remote.index, "subnets", iface.subnet.name, "routes", i],
-              `${route.text} is also routed by ${q(seen.peer)} (${seen.route.text}) on subnet ${q(iface.subnet.name)}; peer ${q(network.peers[local]?.name)} links to both and WireGuard sends the network to only one of them`,
-            );
-          });
+    return {
+      host(local, interfaces) {
+        for (const iface of interfaces) {
+          const first = new Map<string, { peer: string; route: Prefix }>();
+          for (const link of iface.links) {
+            const remote = link.peer;
+            const routes =
+              remote.memberships.find((m) => m.subnet === iface.subnet.name)?.routes ?? [];
+            routes.forEach((route, i) => {
+              const range = route.range;
+              const key = `${range.family}/${range.start}/${range.prefix}`;
+              const seen = first.get(key);
+              if (!seen) {
+                first.set(key, { peer: remote.name, route });
+                return;
+              }
+              if (seen.peer === remote.name) return;
+              const once = `${iface.subnet.name}\u0000${key}\u0000${seen.peer}\u0000${remote.name}`;
+              if (reported.has(once)) return;
+              reported.add(once);
+              report.error(
+                "duplicate-route",
+                ["peers", remote.index, "subnets", iface.subnet.name, "routes", i],
+                `${route.text} is also routed by ${q(seen.peer)} (${seen.route.text}) on subnet ${q(iface.subnet.name)}; peer ${q(local.name)} links to both and WireGuard sends the network to only one of them`,
+              );
+            });
+          }
         }
-      }
-    });
+      },
+    };
   },
 };

@@ -5,45 +5,65 @@
  * Why: `reaches` can then never pass and `notReaches` passes without proving anything (the
  * target is likely misspelt, on the wrong subnet, or linked to no one).
  */
+import type { PathSegment } from "../../core/diagnostics.js";
 import type { Address } from "../../network/address.js";
-import type { NetInterface, Network } from "../../network/model.js";
 import { allowedIPs } from "../../network/routing.js";
 import { targetAddresses } from "../../network/targets.js";
 import type { Lint } from "../lint.js";
 
 const q = JSON.stringify;
 
-/** Whether some link of some peer but the owner holds the address in its AllowedIPs. */
-function everReached(
-  network: Network,
-  owner: string,
-  address: Address,
-  all: readonly (readonly NetInterface[])[],
-): boolean {
-  return network.peers.some(
-    (peer, p) =>
-      peer.name !== owner &&
-      (all[p] ?? []).some((iface) =>
-        iface.links.some((link) => allowedIPs(link).some((entry) => entry.holds(address))),
-      ),
-  );
+/** One target of a policy test, and whether a link of a peer but its owner holds an address of it. */
+interface Pending {
+  path: readonly PathSegment[];
+  text: string;
+  notReaches: boolean;
+  owner: string;
+  addresses: readonly Address[];
+  reached: boolean;
 }
 
 export const unreachableTarget: Lint = {
   name: "unreachable-target",
   codes: ["unreachable-target"],
   description: "a policy test target that no link or route could ever reach",
-  run({ network, report, interfaces }) {
+  hosts({ network, report }) {
+    const targets: Pending[] = [];
     for (const test of network.policyTests ?? [])
       for (const key of ["reaches", "notReaches"] as const)
-        for (const { path, text, target } of test[key]) {
-          const addresses = targetAddresses(network, target);
-          if (addresses.some((a) => everReached(network, target.peer, a, interfaces()))) continue;
+        for (const { path, text, target } of test[key])
+          targets.push({
+            path,
+            text,
+            notReaches: key === "notReaches",
+            owner: target.peer,
+            addresses: targetAddresses(network, target),
+            reached: false,
+          });
+    return {
+      host(peer, interfaces) {
+        const open = targets.filter(
+          (t) => !t.reached && t.owner !== peer.name && t.addresses.length > 0,
+        );
+        if (open.length === 0) return;
+        for (const iface of interfaces)
+          for (const link of iface.links) {
+            const entries = allowedIPs(link);
+            for (const t of open)
+              if (t.addresses.some((a) => entries.some((entry) => entry.holds(a))))
+                t.reached = true;
+          }
+      },
+      end() {
+        for (const t of targets) {
+          if (t.reached) continue;
           report.warn(
             "unreachable-target",
-            path,
-            `no peer's AllowedIPs hold ${addresses.length ? addresses.map((a) => a.text).join(", ") : "an address"} of ${q(text)}: no link or route could ever reach it${key === "notReaches" ? ", so this proves nothing" : ""}`,
+            t.path,
+            `no peer's AllowedIPs hold ${t.addresses.length ? t.addresses.map((a) => a.text).join(", ") : "an address"} of ${q(t.text)}: no link or route could ever reach it${t.notReaches ? ", so this proves nothing" : ""}`,
           );
         }
+      },
+    };
   },
 };

@@ -20,52 +20,57 @@ export const unusedParts: Lint = {
     "unlinked-interface",
   ],
   description: "a group no one is in; a subnet with no members or no link; a peer linked to no one",
-  run(ctx) {
-    const { network, report } = ctx;
+  hosts({ network, report }) {
     for (const group of network.groups)
       if (group.members.length === 0)
         report.warn("empty-group", ["groups", group.index], `no peer is in group ${q(group.name)}`);
     const linkedOn = new Set<string>();
-    const all = ctx.interfaces();
-    for (const peer of network.peers) {
-      const interfaces = all[peer.index] ?? [];
-      const linked = interfaces.filter((i) => i.links.length > 0);
-      for (const iface of linked) linkedOn.add(iface.subnet.name);
-      if (interfaces.length === 0) {
-        report.warn("isolated-peer", ["peers", peer.index], `peer ${q(peer.name)} is in no subnet`);
-        continue;
-      }
-      if (linked.length === 0) {
-        report.warn(
-          "isolated-peer",
-          ["peers", peer.index],
-          `peer ${q(peer.name)} is linked to no one (no connection selects it together with another member of its subnets)`,
-        );
-        continue;
-      }
-      for (const iface of interfaces)
-        if (iface.links.length === 0)
+    return {
+      host(peer, interfaces) {
+        const linked = interfaces.filter((i) => i.links.length > 0);
+        for (const iface of linked) linkedOn.add(iface.subnet.name);
+        if (interfaces.length === 0) {
           report.warn(
-            "unlinked-interface",
-            ["peers", peer.index, "subnets", iface.subnet.name],
-            `peer ${q(peer.name)} is a member of subnet ${q(iface.subnet.name)} but linked to no one there: its interface would have no peers`,
+            "isolated-peer",
+            ["peers", peer.index],
+            `peer ${q(peer.name)} is in no subnet`,
           );
-    }
-    for (const subnet of network.subnets) {
-      if (subnet.members.length === 0)
-        report.warn(
-          "empty-subnet",
-          ["subnets", subnet.index],
-          `no peer is a member of subnet ${q(subnet.name)}`,
-        );
-      else if (!linkedOn.has(subnet.name))
-        report.warn(
-          "subnet-without-connection",
-          ["subnets", subnet.index],
-          subnet.members.length === 1
-            ? `subnet ${q(subnet.name)} has one member (${q(subnet.members[0])}), so nothing can link on it`
-            : `no connection links any two of the ${subnet.members.length} members of subnet ${q(subnet.name)}`,
-        );
-    }
+          return;
+        }
+        if (linked.length === 0) {
+          report.warn(
+            "isolated-peer",
+            ["peers", peer.index],
+            `peer ${q(peer.name)} is linked to no one (no connection selects it together with another member of its subnets)`,
+          );
+          return;
+        }
+        for (const iface of interfaces)
+          if (iface.links.length === 0)
+            report.warn(
+              "unlinked-interface",
+              ["peers", peer.index, "subnets", iface.subnet.name],
+              `peer ${q(peer.name)} is a member of subnet ${q(iface.subnet.name)} but linked to no one there: its interface would have no peers`,
+            );
+      },
+      end() {
+        for (const subnet of network.subnets) {
+          if (subnet.members.length === 0)
+            report.warn(
+              "empty-subnet",
+              ["subnets", subnet.index],
+              `no peer is a member of subnet ${q(subnet.name)}`,
+            );
+          else if (!linkedOn.has(subnet.name))
+            report.warn(
+              "subnet-without-connection",
+              ["subnets", subnet.index],
+              subnet.members.length === 1
+                ? `subnet ${q(subnet.name)} has one member (${q(subnet.members[0])}), so nothing can link on it`
+                : `no connection links any two of the ${subnet.members.length} members of subnet ${q(subnet.name)}`,
+            );
+        }
+      },
+    };
   },
 };

@@ -182,16 +182,18 @@ export async function runLab(input: LabInput): Promise<LabRun> {
     );
     phases.up = seconds(t);
 
-    // Handshakes: each host sends one packet to every peer it has, so the peers no one can
-    // dial (behind NAT) have dialled out before the probes, and relays know them.
+    // Handshakes: each host sends one packet to every peer of the lab it has, so the peers no
+    // one can dial (behind NAT) have dialled out before the probes, and relays know them.
     t = performance.now();
     {
       let done = 0;
+      const inLab = new Set(plan.hosts.map((h) => h.peer));
       await pool(
         plan.hosts.map((host) => async () => {
           const targets = new Set<string>();
           for (const iface of input.network.interfaces(host.peer))
             for (const link of iface.links) {
+              if (!inLab.has(link.peer.name)) continue;
               const first = input.network.interfaceOn(link.peer.name, iface.subnet.name)
                 ?.addresses[0];
               if (first) targets.add(first.host.text);

@@ -17,7 +17,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { type LabHost, type LabLink, type LabPlan, planNamespaces } from "./plan.js";
+import { type LabHost, type LabLink, type LabPlan, NOWHERE_V4, planNamespaces } from "./plan.js";
 
 /** A program's outcome; failures are data (a probe that gets no answer is one). */
 export interface Ran {
@@ -321,6 +321,7 @@ const NAT_SCRIPT = [
 export function writeHostsFiles(rt: LabRuntime, extra: (host: LabHost) => string): void {
   const names: string[] = ["127.0.0.1 localhost", "::1 localhost"];
   for (const h of rt.plan.hosts) for (const n of h.endpointNames) names.push(`${h.v4} ${n}`);
+  for (const n of rt.plan.outside) names.push(`${NOWHERE_V4} ${n}`);
   for (const ns of planNamespaces(rt.plan)) {
     const host = rt.plan.hosts.find((h) => h.ns === ns);
     const text = `${names.join("\n")}\n${host ? extra(host) : ""}`;

@@ -23,6 +23,10 @@ import { internetAddresses } from "../../network/named-networks.js";
 /** The underlay of the lab: the benchmark range (RFC 2544) and a ULA block, for v4 and v6. */
 export const UNDERLAY_V4 = "198.18.0.0/15";
 export const UNDERLAY_V6 = "fd00:1ab::/32";
+/** The most peers one lab holds (namespaces, underlay addresses). */
+export const LAB_CAPACITY = 250;
+/** Where endpoint names of peers outside the lab resolve: on the bridge, held by no namespace. */
+export const NOWHERE_V4 = "198.18.255.254";
 
 /** A point-to-point link between two lab namespaces, with both ends' addresses. */
 export interface LabLink {
@@ -89,6 +93,11 @@ export interface LabPlan {
    */
   internetAddresses?: string[];
   hosts: LabHost[];
+  /**
+   * Endpoint host names the lab's peers dial peers outside the lab at (probed from a few
+   * peers): they resolve to `NOWHERE_V4`, so wg-quick can bring the link up, and nothing answers.
+   */
+  outside: string[];
 }
 
 /** Why a network cannot be emulated; the CLI prints it as one line. */
@@ -111,20 +120,43 @@ function aclRanges(network: Network): { text: string; range: AddressRange }[] {
   return out;
 }
 
-/** The endpoint addresses and names other peers dial `peer` at, as the generated files write them. */
-function dialledAt(network: Network, peer: string): { addresses: string[]; names: string[] } {
-  const addresses = new Set<string>();
-  const names = new Set<string>();
-  for (const other of network.peers)
+/** Endpoint addresses and names a peer is dialled at. */
+interface Dialled {
+  addresses: Set<string>;
+  names: Set<string>;
+}
+
+/**
+ * The endpoint addresses and names the peers of the lab dial each other at, as the generated
+ * files write them, by dialled peer: one pass over the lab peers' links.
+ */
+function dialledAt(
+  network: Network,
+  peers: ReadonlySet<string>,
+  outside: Set<string>,
+): Map<string, Dialled> {
+  const out = new Map<string, Dialled>();
+  for (const other of network.peers) {
+    if (!peers.has(other.name)) continue;
     for (const iface of network.interfaces(other.name))
       for (const link of iface.links) {
         const ip = link.endpoint.ip;
-        if (link.peer.name !== peer || ip === undefined || link.endpoint.port === undefined)
+        const peer = link.peer.name;
+        if (ip === undefined || link.endpoint.port === undefined) continue;
+        if (!peers.has(peer)) {
+          if (!Address.parse(ip)) outside.add(ip);
           continue;
-        if (Address.parse(ip)) addresses.add(Address.of(ip).ip);
-        else names.add(ip);
+        }
+        let dialled = out.get(peer);
+        if (!dialled) {
+          dialled = { addresses: new Set(), names: new Set() };
+          out.set(peer, dialled);
+        }
+        if (Address.parse(ip)) dialled.addresses.add(Address.of(ip).ip);
+        else dialled.names.add(ip);
       }
-  return { addresses: [...addresses], names: [...names] };
+  }
+  return out;
 }
 
 /** Exit nodes: the peers some membership names as its exitNode. */
@@ -181,10 +213,15 @@ function lanAddresses(
 }
 
 /**
- * The layout of the lab for `network`. `run` makes the namespace names of this lab unique (a
- * few hex digits), so labs of several runs can be up side by side.
+ * The layout of the lab for `network`, with a namespace for each of `peers` (every peer when
+ * not given; see `ProbePlan.peers`). `run` makes the namespace names of this lab unique (a few
+ * hex digits), so labs of several runs can be up side by side.
  */
-export function planLab(network: Network, run: string): LabPlan {
+export function planLab(
+  network: Network,
+  run: string,
+  peers: readonly string[] = network.peers.map((p) => p.name),
+): LabPlan {
   const v4 = addressRange(UNDERLAY_V4) as AddressRange;
   const v6 = addressRange(UNDERLAY_V6) as AddressRange;
   const used = aclRanges(network);
@@ -196,7 +233,10 @@ export function planLab(network: Network, run: string): LabPlan {
   const tunnelAddresses = network.peers.flatMap((p) =>
     p.memberships.flatMap((m) => m.addresses.map((a) => a.host)),
   );
-  if (network.peers.length > 250) throw new LabPlanError("the lab holds at most 250 peers");
+  if (peers.length > LAB_CAPACITY)
+    throw new LabPlanError(
+      `the lab holds at most ${LAB_CAPACITY} peers, and this one would hold ${peers.length}; probed from a few peers, it holds only those, the targets of their policy tests and the peers on the way`,
+    );
   const prefix = `wnl-${run}-`;
   let links = 0;
   // Point-to-point links take /30s from 198.19.0.0/16 and /64s from fd00:1ab:1::/48.
@@ -216,19 +256,23 @@ export function planLab(network: Network, run: string): LabPlan {
   };
   const exits = exitNodes(network);
   const tested = testedAddresses(network);
-  const hosts = network.peers.map((peer, i): LabHost => {
+  const inLab = new Set(peers);
+  const outside = new Set<string>();
+  const dialled = dialledAt(network, inLab, outside);
+  const members = network.peers.filter((p) => inLab.has(p.name));
+  const hosts = members.map((peer, i): LabHost => {
     const ns = `${prefix}${i}`;
-    const dialled = dialledAt(network, peer.name);
+    const at = dialled.get(peer.name);
     const host: LabHost = {
       peer: peer.name,
       ns,
       v4: `198.18.${Math.floor((i + 1) / 256)}.${(i + 1) % 256}`,
       v6: `fd00:1ab::${(i + 1).toString(16)}`,
-      endpointAddresses: dialled.addresses,
-      endpointNames: dialled.names,
+      endpointAddresses: [...(at?.addresses ?? [])],
+      endpointNames: [...(at?.names ?? [])],
       lans: [],
     };
-    if (dialled.addresses.length === 0 && dialled.names.length === 0)
+    if (host.endpointAddresses.length === 0 && host.endpointNames.length === 0)
       host.nat = { ns: `${ns}n`, link: link("lan0", "eth0") };
     const routed = peer.memberships.flatMap((m) => m.routes ?? []);
     for (const [j, route] of routed.entries()) {
@@ -247,7 +291,14 @@ export function planLab(network: Network, run: string): LabPlan {
     if (exits.has(peer.name)) host.internet = link("inet0", `x${i}`);
     return host;
   });
-  const plan: LabPlan = { prefix, bridge: `${prefix}br`, hosts };
+  // A name a peer of the lab is dialled at too resolves to that peer.
+  const named = new Set(hosts.flatMap((h) => h.endpointNames));
+  const plan: LabPlan = {
+    prefix,
+    bridge: `${prefix}br`,
+    hosts,
+    outside: [...outside].filter((name) => !named.has(name)),
+  };
   if (exits.size > 0) {
     plan.internet = `${prefix}inet`;
     plan.internetAddresses = internetAddresses(new AccessRules(network).known()).map((a) => a.text);

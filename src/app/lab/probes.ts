@@ -17,7 +17,7 @@ import type { Network, PolicyTest, Target } from "../../network/model.js";
 import { INTERNET } from "../../network/named-networks.js";
 import type { PacketService } from "../../network/service.js";
 import { targetAddresses } from "../../network/targets.js";
-import type { LabPlan } from "./plan.js";
+import { LAB_CAPACITY, type LabPlan } from "./plan.js";
 
 /** What happens to a probe: an answer, a refusal at once, or nothing until the wait ends. */
 export type Outcome = "arrives" | "refused" | "dropped";
@@ -185,9 +185,20 @@ function outcomeOf(trace: Trace): Outcome {
   return trace.hops[trace.hops.length - 1]?.rejected ? "refused" : "dropped";
 }
 
+/** The services a policy-test target is probed with: its own, or every one of the matrix. */
+function targetServices(target: Target, services: readonly string[]): readonly string[] {
+  if (!target.service) return services;
+  return [
+    target.service.port === undefined
+      ? "icmp"
+      : `${target.service.protocol}/${target.service.port}`,
+  ];
+}
+
 /**
- * The probes for `sources` (every peer, and every routed network, when empty): the matrix, then
- * what the policy tests need beyond it, each with its prediction.
+ * The probes for `sources` (every peer, and every routed network, when empty) to the hosts of
+ * `plan` (see `labPeers`): the matrix, then what the policy tests need beyond it, each with
+ * its prediction.
  */
 export function planProbes(
   network: Network,
@@ -197,6 +208,12 @@ export function planProbes(
 ): ProbePlan {
   const rules = new AccessRules(network);
   const services = matrixServices(network);
+  const report = new Diagnostics();
+  const outcome = runPolicyTests(network, tests ?? [], report);
+  // runPolicyTests gives one result per assertion, in the order of this walk.
+  const targets: Target[] = (tests ?? []).flatMap((test) =>
+    [...test.reaches, ...test.notReaches].map((t) => t.target),
+  );
   const probes: LabProbe[] = [];
   const index = new Map<string, number>();
   const add = (from: Source, target: string, address: Address, service: string): number => {
@@ -238,25 +255,13 @@ export function planProbes(
       for (const service of services) add(from, to.name, to.address, service);
     }
 
-  const report = new Diagnostics();
-  const outcome = runPolicyTests(network, tests ?? [], report);
-  // runPolicyTests gives one result per assertion, in the order of this walk.
-  const targets: Target[] = (tests ?? []).flatMap((test) =>
-    [...test.reaches, ...test.notReaches].map((t) => t.target),
-  );
   const labTests: LabTest[] = [];
   for (const [i, result] of outcome.results.entries()) {
     if (sources.length > 0 && !sources.includes(result.from)) continue;
     const target = targets[i];
     const from = all.find((s) => s.name === result.from);
     if (target === undefined || from === undefined) continue;
-    const wanted = target.service
-      ? [
-          target.service.port === undefined
-            ? "icmp"
-            : `${target.service.protocol}/${target.service.port}`,
-        ]
-      : services;
+    const wanted = targetServices(target, services);
     const shown = target.named ?? target.network?.text ?? target.peer;
     const ids = targetAddresses(network, target).flatMap((address) =>
       wanted.map((service) => add(from, shown, address, service)),
@@ -276,6 +281,66 @@ export function planProbes(
     services,
     problems: report.items.filter((d) => d.severity === "error" && d.code !== "policy-failed"),
   };
+}
+
+/**
+ * The peers the lab holds, in ACL order: every peer; or, with `sources` in a network larger
+ * than the lab holds (`LAB_CAPACITY`), the sources, the peers their policy tests go to, and
+ * every peer on the predicted way of a packet from a source to one of those — again until no
+ * way adds a peer (a relay is itself probed, and its way may pass another) — so a fleet of
+ * thousands is probed from a few of them.
+ */
+export function labPeers(
+  network: Network,
+  tests: readonly PolicyTest[] | undefined,
+  sources: readonly string[],
+): string[] {
+  if (sources.length === 0 || network.peers.length <= LAB_CAPACITY)
+    return network.peers.map((p) => p.name);
+  const rules = new AccessRules(network);
+  const services = matrixServices(network);
+  const traces = new Map<string, Trace>();
+  const traceOf = (from: string, address: Address, service: string): Trace => {
+    const key = `${from} ${address.text} ${service}`;
+    let trace = traces.get(key);
+    if (!trace) {
+      trace = tracePacket(network, rules, from, address, packetOf(service));
+      traces.set(key, trace);
+    }
+    return trace;
+  };
+  const results = runPolicyTests(network, tests ?? [], new Diagnostics()).results;
+  const targets: Target[] = (tests ?? []).flatMap((test) =>
+    [...test.reaches, ...test.notReaches].map((t) => t.target),
+  );
+  const lab = new Set(sources);
+  const onTheWay = (trace: Trace) => {
+    for (const hop of trace.hops) {
+      lab.add(hop.peer);
+      if (hop.to !== undefined) lab.add(hop.to);
+    }
+  };
+  for (const [i, result] of results.entries()) {
+    const target = targets[i];
+    if (!target || !sources.includes(result.from)) continue;
+    lab.add(target.peer);
+    for (const address of targetAddresses(network, target))
+      for (const service of targetServices(target, services))
+        onTheWay(traceOf(result.from, address, service));
+  }
+  const seen = new Set<string>();
+  for (let size = 0; size !== lab.size; ) {
+    size = lab.size;
+    for (const b of [...lab]) {
+      if (seen.has(b)) continue;
+      seen.add(b);
+      for (const a of sources)
+        if (a !== b)
+          for (const address of peerAddresses(network, b))
+            for (const service of services) onTheWay(traceOf(a, address, service));
+    }
+  }
+  return network.peers.filter((p) => lab.has(p.name)).map((p) => p.name);
 }
 
 /** The prober's input (see agents.ts): `[index, address, service, source?]` for each probe. */

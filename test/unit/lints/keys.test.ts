@@ -22,6 +22,24 @@ lintTable(keys, [
     ],
   },
   {
+    name: "a point of order 8 (libsodium's list)",
+    acl: (acl) => {
+      acl.peers[1].publicKey = "4Ot6fDtBuK4WVuP68Z/EatoJjeucMrH9hmIFFl9JuAA=";
+    },
+    expect: [
+      'error invalid-public-key at peers[1].publicKey: public key of peer "b" is a point of small order: X25519 with it gives no shared secret, so no handshake can succeed',
+    ],
+  },
+  {
+    name: "p + 1 with the top bit set, which X25519 ignores: 1 again",
+    acl: (acl) => {
+      acl.peers[2].publicKey = "7v////////////////////////////////////////8=";
+    },
+    expect: [
+      'error invalid-public-key at peers[2].publicKey: public key of peer "c" is a point of small order: X25519 with it gives no shared secret, so no handshake can succeed',
+    ],
+  },
+  {
     name: "a fresh key from wg",
     acl: (acl) => {
       acl.peers[1].publicKey = KEYS[3]?.publicKey;
