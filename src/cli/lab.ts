@@ -15,7 +15,7 @@ import { type LabRun, type Phases, runLab } from "../app/lab/lab.js";
 import { destroyLab, inNamespace, LabCommandError, labEnv, mayBuildLab } from "../app/lab/netns.js";
 import { outsideKey, withoutOutsidePeers } from "../app/lab/outside.js";
 import { LabPlanError, planLab } from "../app/lab/plan.js";
-import { planProbes } from "../app/lab/probes.js";
+import { labPeers, planProbes } from "../app/lab/probes.js";
 import { reportJson, reportMarkdown, reportText, summarize } from "../app/lab/report.js";
 import { processAlive, readState, removeState, stateFile } from "../app/lab/state.js";
 import { generateKeys } from "../keys/generate-dir.js";
@@ -166,15 +166,17 @@ async function up(io: CliIO, acl: string, flags: Flags): Promise<number> {
     destroyLab(previous.prefix, previous.dir);
     removeState(state);
   }
-  const probes = planProbes(network, network.policyTests, flags.peer.length > 0 ? sources : []);
+  const probed = flags.peer.length > 0 ? sources : [];
+  const peers = labPeers(network, network.policyTests, probed);
   let plan: ReturnType<typeof planLab>;
   try {
-    plan = planLab(network, randomBytes(3).toString("hex"), probes.peers);
+    plan = planLab(network, randomBytes(3).toString("hex"), peers);
   } catch (error) {
     if (!(error instanceof LabPlanError)) throw error;
     printError(io, `${acl}: ${error.message}`);
     return EXIT_INVALID;
   }
+  const probes = planProbes(network, plan, network.policyTests, probed);
   if (probes.problems.length > 0) {
     printDiagnostics(io, locate(probes.problems));
     return EXIT_INVALID;
@@ -191,25 +193,22 @@ async function up(io: CliIO, acl: string, flags: Flags): Promise<number> {
     const copy = join(dir, "acl.json");
     const keys = join(dir, "keys");
     const files = join(dir, "files");
-    const inLab = new Set(probes.peers);
+    const inLab = new Set(peers);
     // Only the lab's peers get keys and files (all of them when the lab holds every peer); the
     // copy gets their public keys as it is written, as `keys generate --update-acl` would.
-    const made = await generateKeys(network, keys, { peers: probes.peers, updatesAcl: true });
+    const made = await generateKeys(network, keys, { peers: peers, updatesAcl: true });
     if (!made.ok)
       throw new LabCommandError(
         `making the lab's keys failed: ${made.diagnostics.map((d) => d.message).join("; ")}`,
       );
     const outside = labAcl(loaded.value.data, copy, keys, made.value.publicKeys);
     const plugins = flags.plugin.flatMap((p) => ["--plugin", resolve(p)]);
-    const only =
-      probes.peers.length === network.peers.length
-        ? []
-        : probes.peers.flatMap((p) => ["--peer", p]);
+    const only = peers.length === network.peers.length ? [] : peers.flatMap((p) => ["--peer", p]);
     await own([
       ...["generate", copy, "--configurer", flags.configurer, "--keys-dir", keys],
       ...["--out", files, ...only, ...plugins],
     ]);
-    dropOutsidePeers(files, probes.peers, outside);
+    dropOutsidePeers(files, peers, outside);
     const withTunnels = network.peers.filter((p) => inLab.has(p.name) && p.memberships.length > 0);
     const bare = withTunnels.find((p) => !existsSync(join(files, p.name)));
     if (bare)

@@ -23,6 +23,7 @@ import {
 } from "./netns.js";
 import type { LabPlan } from "./plan.js";
 import {
+  asPredicted,
   type LabProbe,
   listenedServices,
   type ProbePlan,
@@ -97,13 +98,12 @@ async function sendProbes(
   const bySource = new Map<string, [number, LabProbe][]>();
   for (const i of which) {
     const probe = probes[i] as LabProbe;
-    const list = bySource.get(probe.from) ?? [];
+    const list = bySource.get(probe.ns) ?? [];
     list.push([i, probe]);
-    bySource.set(probe.from, list);
+    bySource.set(probe.ns, list);
   }
   await pool(
-    [...bySource].map(([from, list]) => async () => {
-      const ns = input.plan.hosts.find((h) => h.peer === from)?.ns as string;
+    [...bySource].map(([ns, list]) => async () => {
       const ran = await exec(
         rt,
         ns,
@@ -167,7 +167,7 @@ export async function runLab(input: LabInput): Promise<LabRun> {
       }),
       input.width,
     );
-    // Every service a probe asks for answers on every host and routed network.
+    // Every service a probe asks for answers on every host, routed network and the internet.
     const responder = [
       process.execPath,
       "-e",
@@ -175,9 +175,10 @@ export async function runLab(input: LabInput): Promise<LabRun> {
       JSON.stringify(listenedServices(input.probes.probes)),
     ];
     await Promise.all(
-      plan.hosts
-        .flatMap((host) => [host.ns, ...host.lans.map((l) => l.ns)])
-        .map((ns) => startIn(rt, ns, responder)),
+      [
+        ...plan.hosts.flatMap((host) => [host.ns, ...host.lans.map((l) => l.ns)]),
+        ...(plan.internet ? [plan.internet] : []),
+      ].map((ns) => startIn(rt, ns, responder)),
     );
     phases.up = seconds(t);
 
@@ -208,16 +209,17 @@ export async function runLab(input: LabInput): Promise<LabRun> {
 
     t = performance.now();
     const all = input.probes.probes.map((_, i) => i);
-    const sources = new Set(input.probes.probes.map((p) => p.from)).size;
+    const sources = new Set(input.probes.probes.map((p) => p.ns)).size;
     let probed = 0;
     await sendProbes(rt, input, all, () =>
       input.progress({ phase: "probes", done: ++probed, total: sources }),
     );
-    // A probe that should have been answered and was not gets two more tries (a handshake
-    // still under way, a loaded machine); an answer is proof and is never asked again.
+    // A probe that should have been answered (or refused) and was not gets two more tries (a
+    // handshake still under way, a loaded machine); what came back is proof and is never asked
+    // again.
     for (let retry = 0; retry < 2; retry++) {
       const again = input.probes.probes.flatMap((p, i) =>
-        p.predicted && p.observed !== true ? [i] : [],
+        p.predicted !== "dropped" && !asPredicted(p) ? [i] : [],
       );
       if (again.length === 0) break;
       await sleep(500);
@@ -225,7 +227,7 @@ export async function runLab(input: LabInput): Promise<LabRun> {
     }
     phases.probes = seconds(t);
     for (const test of input.probes.tests)
-      test.observed = test.probes.some((i) => input.probes.probes[i]?.observed === true);
+      test.observed = test.probes.some((i) => input.probes.probes[i]?.observed === "arrives");
 
     if (input.keep) {
       kept = true;

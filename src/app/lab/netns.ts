@@ -270,11 +270,16 @@ function wireHost(commands: UnderlayCommands, plan: LabPlan, host: LabHost, inde
   }
   for (const lan of host.lans) {
     veth(commands, host.ns, lan.ns, lan.link);
-    const v6 = lan.address.includes(":");
-    linesOf(commands, lan.ns).push(
-      `addr add ${lan.address}/${v6 ? 128 : 32} dev lo`,
-      `route add default via ${bare(lan.link.v4A)}`,
-      `route add ::/0 via ${bare(lan.link.v6A)}`,
+    const first = lan.addresses[0]?.address as string;
+    const v6 = first.includes(":");
+    const lines = linesOf(commands, lan.ns);
+    for (const { address } of lan.addresses)
+      lines.push(`addr add ${address}/${v6 ? 128 : 32} dev lo`);
+    // What the network sends comes from its first address, not from the lab's link address
+    // (which no peer routes back).
+    lines.push(
+      `route add default via ${bare(lan.link.v4A)}${v6 ? "" : ` src ${first}`}`,
+      `route add ::/0 via ${bare(lan.link.v6A)}${v6 ? ` src ${first}` : ""}`,
     );
     linesOf(commands, host.ns).push(
       `route add ${lan.network} via ${bare(v6 ? lan.link.v6B : lan.link.v4B)}`,
@@ -288,6 +293,23 @@ function wireHost(commands: UnderlayCommands, plan: LabPlan, host: LabHost, inde
     );
   }
 }
+
+/**
+ * Every namespace answers a refused packet at once, however many are refused together: the
+ * kernel's ICMP rate limits (per destination, and for the whole namespace) would otherwise
+ * turn the later of many rejections into silence, a drop. Namespace sysctls: the machine's own
+ * limits stay as they are.
+ */
+const ICMP_UNLIMITED = [
+  "sysctl",
+  "-q",
+  "-w",
+  "net.ipv4.icmp_ratelimit=0",
+  "net.ipv4.icmp_ratemask=0",
+  "net.ipv6.icmp.ratelimit=0",
+  "net.ipv4.icmp_msgs_per_sec=1000000",
+  "net.ipv4.icmp_msgs_burst=1000000",
+] as const;
 
 /** The NAT router's masquerade (its own nftables, its own forwarding sysctls). */
 const NAT_SCRIPT = [
@@ -339,8 +361,9 @@ export async function buildUnderlay(rt: LabRuntime, width: number): Promise<void
   );
   if (plan.internet)
     linesOf(commands, plan.internet).push(
-      "addr add 198.51.100.1/32 dev lo",
-      "addr add 2001:db8:1ab::1/128 dev lo",
+      ...(plan.internetAddresses ?? []).map(
+        (a) => `addr add ${a}/${a.includes(":") ? 128 : 32} dev lo`,
+      ),
     );
   for (const [i, host] of plan.hosts.entries()) wireHost(commands, plan, host, i);
   await batch(undefined, commands.root);
@@ -350,6 +373,10 @@ export async function buildUnderlay(rt: LabRuntime, width: number): Promise<void
         () =>
           batch(ns, lines),
     ),
+    width,
+  );
+  await pool(
+    all.map((ns) => () => must("ip", ["netns", "exec", ns, ...ICMP_UNLIMITED])),
     width,
   );
   await pool(

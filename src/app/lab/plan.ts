@@ -3,12 +3,22 @@
  * on a shared underlay bridge, the underlay addresses each peer is dialled at (the endpoint
  * addresses the ACL writes, host names resolved to the peer's own underlay address), a
  * masquerading NAT router in front of every peer no other peer dials, a namespace behind each
- * network a peer routes (the first address of the network lives there), and "the internet"
- * behind the exit nodes. The lab's own addresses come from ranges the ACL must not use.
+ * network a peer routes (the first address of the network lives there, and every address in
+ * it that a policy test names), and "the internet" behind the exit nodes. The lab's own
+ * addresses come from ranges the ACL must not use.
  */
-import { Address } from "../../network/address.js";
-import { type AddressRange, addressRange, addressText, rangesOverlap } from "../../network/cidr.js";
-import type { Network } from "../../network/model.js";
+
+import { AccessRules } from "../../network/access.js";
+import { Address, type Prefix } from "../../network/address.js";
+import {
+  type AddressRange,
+  addressRange,
+  addressText,
+  rangeHolds,
+  rangesOverlap,
+} from "../../network/cidr.js";
+import type { NamedNetwork, Network } from "../../network/model.js";
+import { internetAddresses } from "../../network/named-networks.js";
 
 /** The underlay of the lab: the benchmark range (RFC 2544) and a ULA block, for v4 and v6. */
 export const UNDERLAY_V4 = "198.18.0.0/15";
@@ -29,12 +39,28 @@ export interface LabLink {
   v6B: string;
 }
 
-/** A network a peer routes, emulated by a namespace behind it holding the network's address. */
+/** An address a LAN namespace owns, with the name probes show for it. */
+export interface LabLanAddress {
+  address: string;
+  /**
+   * The named network it is the first address of (`office-lan`, `printer`), else the routed
+   * network (`192.168.10.0/24`) for the network's first address, else the address itself.
+   */
+  name: string;
+  /** Whether probes are sent from it (the network's and each named network's first address). */
+  source: boolean;
+}
+
+/**
+ * A network a peer routes, emulated by a namespace behind it holding addresses of the network:
+ * its first address (where packets from the network come from, and what a policy test naming
+ * the whole network is sent to), then every single address in it a policy test names.
+ */
 export interface LabLan {
   ns: string;
   network: string;
-  /** The address inside the network the LAN namespace owns (what policy tests send to). */
-  address: string;
+  /** Its first address first: the source of the probes sent from the network. */
+  addresses: LabLanAddress[];
   link: LabLink;
 }
 
@@ -59,7 +85,13 @@ export interface LabPlan {
   /** Every namespace name starts with this (`wnl-<run>-`). */
   prefix: string;
   bridge: string;
+  /** The internet's namespace, behind the exit nodes (when the ACL has any). */
   internet?: string;
+  /**
+   * Its addresses: those `check` sends a packet to the target `internet` to (one per family,
+   * outside every WireGuard address and routed network).
+   */
+  internetAddresses?: string[];
   hosts: LabHost[];
   /**
    * Endpoint host names the lab's peers dial peers outside the lab at (probed from a few
@@ -141,6 +173,45 @@ function firstAddress(range: AddressRange): string {
   return addressText(range.family, range.prefix < bits - 1 ? range.start + 1n : range.start);
 }
 
+/** The addresses in routed networks that the ACL's policy tests send to. */
+function testedAddresses(network: Network): Address[] {
+  const out: Address[] = [];
+  for (const test of network.policyTests ?? [])
+    for (const t of [...test.reaches, ...test.notReaches])
+      if (t.target.network !== undefined) out.push(t.target.network);
+  return out;
+}
+
+/**
+ * The addresses a LAN namespace owns: the network's first address (named by the most specific
+ * named network whose prefix starts there, else by the route), the first address of every
+ * named network inside it, then the addresses policy tests name in it. The first address and
+ * the named networks' are sources too.
+ */
+function lanAddresses(
+  route: Prefix,
+  named: readonly NamedNetwork[],
+  tested: readonly Address[],
+): LabLanAddress[] {
+  const out: (LabLanAddress & { length: number })[] = [
+    { address: firstAddress(route.range), name: route.text, source: true, length: -1 },
+  ];
+  for (const n of named)
+    for (const { prefix } of n.prefixes) {
+      const r = prefix.range;
+      if (!rangeHolds(route.range, r.family, r.start) || !rangeHolds(route.range, r.family, r.end))
+        continue;
+      const address = firstAddress(r);
+      const known = out.find((o) => o.address === address);
+      if (!known) out.push({ address, name: n.name, source: true, length: r.prefix });
+      else if (r.prefix > known.length) Object.assign(known, { name: n.name, length: r.prefix });
+    }
+  for (const a of tested)
+    if (rangeHolds(route.range, a.family, a.value) && !out.some((o) => o.address === a.text))
+      out.push({ address: a.text, name: a.text, source: false, length: -1 });
+  return out.map(({ length: _, ...a }) => a);
+}
+
 /**
  * The layout of the lab for `network`, with a namespace for each of `peers` (every peer when
  * not given; see `ProbePlan.peers`). `run` makes the namespace names of this lab unique (a few
@@ -184,6 +255,7 @@ export function planLab(
     };
   };
   const exits = exitNodes(network);
+  const tested = testedAddresses(network);
   const inLab = new Set(peers);
   const outside = new Set<string>();
   const dialled = dialledAt(network, inLab, outside);
@@ -212,7 +284,7 @@ export function planLab(
       host.lans.push({
         ns: `${ns}l${j}`,
         network: route.text,
-        address: firstAddress(range),
+        addresses: lanAddresses(route, network.namedNetworks ?? [], tested),
         link: link(`lan${j + 1}`, "eth0"),
       });
     }
@@ -227,7 +299,10 @@ export function planLab(
     hosts,
     outside: [...outside].filter((name) => !named.has(name)),
   };
-  if (exits.size > 0) plan.internet = `${prefix}inet`;
+  if (exits.size > 0) {
+    plan.internet = `${prefix}inet`;
+    plan.internetAddresses = internetAddresses(new AccessRules(network).known()).map((a) => a.text);
+  }
   return plan;
 }
 

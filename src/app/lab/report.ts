@@ -4,8 +4,9 @@
  * path, the policy tests, the time per phase, and the summary line; as text, markdown for a
  * pull request comment, or JSON with every probe.
  */
+import { INTERNET } from "../../network/named-networks.js";
 import type { LabRun } from "./lab.js";
-import type { LabProbe, LabTest } from "./probes.js";
+import { asPredicted, type LabProbe, type LabTest } from "./probes.js";
 
 export interface LabSummary {
   probes: number;
@@ -15,9 +16,7 @@ export interface LabSummary {
   testsFailed: number;
 }
 
-function matches(p: LabProbe): boolean {
-  return p.observed === p.predicted;
-}
+const matches = asPredicted;
 
 /** Whether the lab saw what the test asserts. */
 export function testPassed(t: LabTest): boolean {
@@ -42,22 +41,31 @@ export function summaryLine(s: LabSummary): string {
   return `${s.probes} probes: ${s.asPredicted} as predicted, ${s.differ} differ; tests: ${s.testsPassed} passed, ${s.testsFailed} failed`;
 }
 
-const said = (reached: boolean | undefined) =>
-  reached === undefined ? "not probed" : reached ? "arrives" : "dropped";
-
 /** One probe in words: `laptop1 -> server1 10.0.0.21 tcp/22: observed dropped, predicted arrives`. */
 export function probeLine(p: LabProbe): string {
-  return `${p.from} -> ${p.target} ${p.address} ${p.service}: observed ${said(p.observed)}, predicted ${said(p.predicted)} (explain: ${p.path})`;
+  return `${p.from} -> ${p.target} ${p.address} ${p.service}: observed ${p.observed ?? "not probed"}, predicted ${p.predicted} (explain: ${p.path})`;
 }
 
+const MARK = { arrives: "+", refused: "x", dropped: "." } as const;
+
+/** The legend of the matrix marks. */
+const LEGEND = "+ answered, x refused, . no answer, ! not as predicted";
+
 /**
- * The matrix: a row per source, a column per target, one mark per service in the order of the
- * legend: `+` answered, `.` no answer (both as predicted), `!` not as predicted.
+ * The matrix: a row per source, a column per target (peers, then routed networks and the
+ * addresses in them), one mark per service in the order of the legend: `+` answered, `x`
+ * refused, `.` no answer (each as predicted), `!` not as predicted.
  */
 function matrixRows(run: LabRun): { sources: string[]; targets: string[]; cells: string[][] } {
   const { probes, services } = run.probes;
   const sources = [...new Set(probes.map((p) => p.from))];
-  const targets = run.plan.hosts.map((h) => h.peer);
+  const { plan } = run;
+  const lans = plan.hosts.flatMap((h) => h.lans.flatMap((l) => l.addresses.map((a) => a.name)));
+  const probed = new Set(probes.map((p) => p.target));
+  // Every peer, then the routed networks and the internet probed, then what only policy tests
+  // send to.
+  const beyond = [...lans, ...(plan.internet ? [INTERNET] : [])].filter((t) => probed.has(t));
+  const targets = [...new Set([...plan.hosts.map((h) => h.peer), ...beyond, ...probed])];
   const cells = sources.map((from) =>
     targets.map((to) => {
       if (to === from) return "";
@@ -68,7 +76,8 @@ function matrixRows(run: LabRun): { sources: string[]; targets: string[]; cells:
           );
           if (ps.length === 0) return " ";
           if (ps.some((p) => !matches(p))) return "!";
-          return ps.some((p) => p.observed) ? "+" : ".";
+          const seen = (o: keyof typeof MARK) => ps.some((p) => p.observed === o);
+          return MARK[seen("arrives") ? "arrives" : seen("refused") ? "refused" : "dropped"];
         })
         .join("");
     }),
@@ -98,7 +107,7 @@ export function reportText(run: LabRun): string {
     Math.max(t.length, ...cells.map((row) => (row[j] ?? "").length)),
   );
   const lines = [
-    `${run.plan.hosts.length} hosts on ${run.wireguard}; marks per service: ${run.probes.services.join(" ")} (+ answered, . no answer, ! not as predicted)`,
+    `${run.plan.hosts.length} hosts on ${run.wireguard}; marks per service: ${run.probes.services.join(" ")} (${LEGEND})`,
     `${"from".padEnd(width)}  ${targets.map((t, j) => t.padEnd(colWidth[j] ?? 0)).join("  ")}`,
     ...sources.map(
       (s, i) =>
@@ -121,7 +130,7 @@ export function reportMarkdown(run: LabRun): string {
   const lines = [
     `### wirenix lab: ${summaryLine(summarize(run))}`,
     "",
-    `${run.plan.hosts.length} hosts on ${run.wireguard}. Marks per service (${run.probes.services.join(", ")}): \`+\` answered, \`.\` no answer, \`!\` not as predicted.`,
+    `${run.plan.hosts.length} hosts on ${run.wireguard}. Marks per service (${run.probes.services.join(", ")}): \`+\` answered, \`x\` refused, \`.\` no answer, \`!\` not as predicted.`,
     "",
     `| from | ${targets.map(md).join(" | ")} |`,
     `|---|${targets.map(() => "---").join("|")}|`,
@@ -148,7 +157,15 @@ export function reportJson(run: LabRun): string {
         namespace: h.ns,
         underlay: h.v4,
         ...(h.nat ? { behindNat: h.nat.ns } : {}),
-        ...(h.lans.length > 0 ? { routedNetworks: h.lans.map((l) => l.network) } : {}),
+        ...(h.lans.length > 0
+          ? {
+              routedNetworks: h.lans.map((l) => ({
+                network: l.network,
+                namespace: l.ns,
+                addresses: l.addresses.map((a) => a.address),
+              })),
+            }
+          : {}),
         ...(h.internet ? { exitNode: true } : {}),
       })),
       wireguard: run.wireguard,
@@ -157,11 +174,13 @@ export function reportJson(run: LabRun): string {
       services: run.probes.services,
       probes: run.probes.probes.map((p) => ({
         from: p.from,
+        ...(p.source ? { source: p.source } : {}),
         target: p.target,
         address: p.address,
         service: p.service,
         predicted: p.predicted,
         observed: p.observed ?? null,
+        asPredicted: matches(p),
         ...(matches(p) ? {} : { explain: p.path }),
       })),
       tests: run.probes.tests.map((t) => ({
