@@ -15,7 +15,7 @@ import type {
   RuleFilter,
   Target,
 } from "../network/model.js";
-import { siteOrigins } from "../network/named-networks.js";
+import { sameFamily, siteOrigins } from "../network/named-networks.js";
 import { allowedIPTexts } from "../network/routing.js";
 import { filterSelects, type SelectablePeer } from "../network/select.js";
 import { targetAddresses } from "../network/targets.js";
@@ -342,9 +342,9 @@ export function explainPaths(
   const rules = new AccessRules(network);
   const origins = fromNetwork ? siteOrigins(network, from) : [from];
   const traces = origins.flatMap((origin) =>
-    targetAddresses(network, target).map((address) =>
-      tracePacket(network, rules, origin, address, target.service),
-    ),
+    targetAddresses(network, target)
+      .filter((address) => sameFamily(origin, address))
+      .map((address) => tracePacket(network, rules, origin, address, target.service)),
   );
   const out: PathExplanation = {
     from,

@@ -15,7 +15,7 @@
 import type { Diagnostics, PathSegment } from "../core/diagnostics.js";
 import { AccessRules } from "../network/access.js";
 import type { Network, PolicyTest, Target } from "../network/model.js";
-import { INTERNET, siteOrigins } from "../network/named-networks.js";
+import { INTERNET, sameFamily, siteOrigins } from "../network/named-networks.js";
 import { packetServiceText } from "../network/service.js";
 import { targetAddresses } from "../network/targets.js";
 import { type Trace, tracePacket, traceText } from "./packet-trace.js";
@@ -64,6 +64,7 @@ export function traceTarget(
   const origins = fromNetwork ? siteOrigins(network, from) : [from];
   for (const origin of origins)
     for (const address of targetAddresses(network, target)) {
+      if (!sameFamily(origin, address)) continue;
       last = tracePacket(network, rules, origin, address, target.service);
       if (last.reached) return last;
     }

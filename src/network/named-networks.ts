@@ -3,7 +3,7 @@
  * rule selects, where each prefix enters the tunnel, and the reserved `internet`.
  */
 import { Address } from "./address.js";
-import { addressText } from "./cidr.js";
+import { type AddressRange, shortAddressText } from "./cidr.js";
 import type { NamedNetwork, Network, RuleFilter } from "./model.js";
 
 /**
@@ -76,12 +76,19 @@ export function internetAddresses(known: readonly Address[]): Address[] {
   return out;
 }
 
-/** The address a packet to a prefix is sent to: its first host (the address of a /31, /32). */
+/**
+ * The address a packet to a prefix is sent to: its first host (the address itself of a /31,
+ * /32, /127 or /128), as its shortest text (`fd10::1`).
+ */
+export function firstHostText(range: AddressRange): string {
+  const bits = range.family === 4 ? 32 : 128;
+  const start = range.prefix < bits - 1 ? range.start + 1n : range.start;
+  return shortAddressText(range.family, start);
+}
+
+/** `firstHostText` as an address. */
 export function firstHost(prefix: Address): Address {
-  const r = prefix.range;
-  const bits = r.family === 4 ? 32 : 128;
-  const start = r.prefix < bits - 1 ? r.start + 1n : r.start;
-  return Address.made(addressText(r.family, start), r.family);
+  return Address.made(firstHostText(prefix.range), prefix.range.family);
 }
 
 /** A packet that starts in a named network: on its router's LAN, from an address in it. */
@@ -91,6 +98,14 @@ export interface SiteOrigin {
   /** The peer routing it, where the packet enters the tunnel. */
   router: string;
   source: Address;
+}
+
+/**
+ * Whether a packet from `origin` can be sent to `address`: a site sends from an address of one
+ * IP family, so only to addresses of that family (a peer picks its own source address).
+ */
+export function sameFamily(origin: string | SiteOrigin, address: Address): boolean {
+  return typeof origin === "string" || origin.source.family === address.family;
 }
 
 /**

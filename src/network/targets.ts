@@ -8,7 +8,13 @@ import { Address } from "./address.js";
 import { addressRange, addressText, rangeHolds } from "./cidr.js";
 import type { Network, Target } from "./model.js";
 import { shortList } from "./named.js";
-import { firstHost, INTERNET, internetAddresses, namedNetwork } from "./named-networks.js";
+import {
+  firstHost,
+  firstHostText,
+  INTERNET,
+  internetAddresses,
+  namedNetwork,
+} from "./named-networks.js";
 import { type PacketService, splitService } from "./service.js";
 import { hasZoneId, ZONE_ID_EXPECTED } from "./values.js";
 
@@ -19,8 +25,7 @@ function routedTarget(network: Network, text: string): Target | string | undefin
   const r = addressRange(text);
   if (!r) return undefined;
   // A prefix is tried at its first host address (its network address for /31, /32 and the like).
-  const bits = r.family === 4 ? 32 : 128;
-  const address = addressText(r.family, r.prefix < bits - 1 ? r.start + 1n : r.start);
+  const address = firstHostText(r);
   let best: { peer: string; subnet: string; length: number } | undefined;
   for (const peer of network.peers)
     for (const m of peer.memberships)

@@ -506,3 +506,33 @@ test("a site behind a spoke reaches a server through the relaying hub, which fil
     [["branch", "drop"]],
   );
 });
+
+test("a dual-stack site sends to each address of its own family, shown as tools print it", async () => {
+  const acl = sitesAcl();
+  const gw = acl.peers.find((p: Json) => p.name === "gw");
+  const build = acl.peers.find((p: Json) => p.name === "build");
+  gw.subnets.office.ipAddresses = ["10.0.0.2", "fd00::2"];
+  gw.subnets.office.routes = ["192.168.10.0/24", "fd10::/64"];
+  build.subnets.office.ipAddresses = ["10.0.0.21", "fd00::21"];
+  acl.networks.find((n: Json) => n.name === "office-lan").prefixes = [
+    "192.168.10.0/24",
+    "fd10::/64",
+  ];
+  const file = join(dir, "dual-stack-site.yaml");
+  writeFileSync(file, toYaml(acl));
+  const ran = await wirenixInProcess(["explain", file, "office-lan", "build", "tcp/22"]);
+  assert.equal(ran.code, 0, ran.stderr);
+  assert.equal(
+    ran.stdout,
+    [
+      'packets from "office-lan" to "build" (tcp/22): arrive through "gw"',
+      "  to 10.0.0.21 from 192.168.10.1: arrives",
+      '    "gw" forwards it on subnet "office" to "build" (connections[0]): "10.0.0.21" is in its AllowedIPs for "build" (allowed by rules[0])',
+      '    "build" lets it in on subnet "office": allowed by rules[0]',
+      "  to fd00::21 from fd10::1: arrives",
+      '    "gw" forwards it on subnet "office" to "build" (connections[0]): "fd00::21" is in its AllowedIPs for "build" (allowed by rules[0])',
+      '    "build" lets it in on subnet "office": allowed by rules[0]',
+      "",
+    ].join("\n"),
+  );
+});

@@ -18,7 +18,7 @@ import {
   rangesOverlap,
 } from "../../network/cidr.js";
 import type { NamedNetwork, Network } from "../../network/model.js";
-import { internetAddresses } from "../../network/named-networks.js";
+import { firstHostText, internetAddresses } from "../../network/named-networks.js";
 
 /** The underlay of the lab: the benchmark range (RFC 2544) and a ULA block, for v4 and v6. */
 export const UNDERLAY_V4 = "198.18.0.0/15";
@@ -167,12 +167,6 @@ function exitNodes(network: Network): Set<string> {
   return out;
 }
 
-/** The first host address of a network (the network address itself for /31, /32, /127, /128). */
-function firstAddress(range: AddressRange): string {
-  const bits = range.family === 4 ? 32 : 128;
-  return addressText(range.family, range.prefix < bits - 1 ? range.start + 1n : range.start);
-}
-
 /** The addresses in routed networks that the ACL's policy tests send to. */
 function testedAddresses(network: Network): Address[] {
   const out: Address[] = [];
@@ -194,14 +188,14 @@ function lanAddresses(
   tested: readonly Address[],
 ): LabLanAddress[] {
   const out: (LabLanAddress & { length: number })[] = [
-    { address: firstAddress(route.range), name: route.text, source: true, length: -1 },
+    { address: firstHostText(route.range), name: route.text, source: true, length: -1 },
   ];
   for (const n of named)
     for (const { prefix } of n.prefixes) {
       const r = prefix.range;
       if (!rangeHolds(route.range, r.family, r.start) || !rangeHolds(route.range, r.family, r.end))
         continue;
-      const address = firstAddress(r);
+      const address = firstHostText(r);
       const known = out.find((o) => o.address === address);
       if (!known) out.push({ address, name: n.name, source: true, length: r.prefix });
       else if (r.prefix > known.length) Object.assign(known, { name: n.name, length: r.prefix });
