@@ -5,7 +5,7 @@
 import { didYouMean } from "../core/did-you-mean.js";
 import { knownAddresses } from "./access.js";
 import { Address } from "./address.js";
-import { addressRange, addressText, rangeHolds } from "./cidr.js";
+import { addressRange, rangeHolds } from "./cidr.js";
 import type { Network, Target } from "./model.js";
 import { shortList } from "./named.js";
 import {

@@ -10,13 +10,7 @@
 
 import { AccessRules } from "../../network/access.js";
 import { Address, type Prefix } from "../../network/address.js";
-import {
-  type AddressRange,
-  addressRange,
-  addressText,
-  rangeHolds,
-  rangesOverlap,
-} from "../../network/cidr.js";
+import { type AddressRange, addressRange, rangeHolds, rangesOverlap } from "../../network/cidr.js";
 import type { NamedNetwork, Network } from "../../network/model.js";
 import { firstHostText, internetAddresses } from "../../network/named-networks.js";
 
