@@ -19,6 +19,7 @@ import {
   Exit,
   type NetworkFlags,
   registryWith,
+  rethrowExit,
   withAclLimits,
   withPlugins,
 } from "./common.js";
@@ -142,12 +143,7 @@ export function diffCommand(io: CliIO, done: (code: number) => void): Command {
         .default("text"),
     );
   withPlugins(command).action(async (acl: string, other: string | undefined, flags: Flags) => {
-    try {
-      done(await run(io, acl, other, flags));
-    } catch (error) {
-      if (error instanceof Exit) done(error.code);
-      else throw error;
-    }
+    done(await run(io, acl, other, flags).catch(rethrowExit));
   });
   return withAclLimits(command);
 }

@@ -7,7 +7,7 @@ import { Command } from "commander";
 import { diffNetworks } from "../analysis/diff.js";
 import { reportPage } from "../app/report.js";
 import { writeFileAtomic } from "../io/atomic-write.js";
-import { Exit, registryWith, withAclLimits, withPlugins } from "./common.js";
+import { registryWith, rethrowExit, withAclLimits, withPlugins } from "./common.js";
 import { configurerOption, EXPLAIN_LIMIT, loadSide, type SideFlags, withSides } from "./diff.js";
 import { type CliIO, EXIT_INVALID } from "./io.js";
 
@@ -46,12 +46,7 @@ export function reportCommand(io: CliIO, done: (code: number) => void): Command 
     .option("--base <ref>", "include the diff from the same file as committed at this git revision")
     .addOption(configurerOption());
   withPlugins(command).action(async (acl: string, other: string | undefined, flags: Flags) => {
-    try {
-      done(await run(io, acl, other, flags));
-    } catch (error) {
-      if (error instanceof Exit) done(error.code);
-      else throw error;
-    }
+    done(await run(io, acl, other, flags).catch(rethrowExit));
   });
   return withAclLimits(command);
 }
