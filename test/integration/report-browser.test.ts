@@ -222,6 +222,8 @@ test("accessibility: headings, labelled controls, matrix colours of 4.5:1 or mor
 test("a host opened shows its generated files", async () => {
   const { page } = await open(FIXTURES.rules?.() as string);
   await page.click('details.host[data-host="1"] summary');
+  // The files are drawn on the details' toggle event, which fires after the click returns.
+  await page.waitForSelector('details.host[data-host="1"] pre');
   assert.deepEqual(
     await page.$$eval('details.host[data-host="1"] h4', (hs) => hs.map((h) => h.textContent)),
     ["hosts", "lan.conf"],
