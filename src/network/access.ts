@@ -352,6 +352,9 @@ export class AccessRules {
         input.push({ rule: rule.index, sources, services });
         if (refused) refuse.input.push({ rule: rule.index, sources, action: refused });
       }
+      // A host that does not forward needs the destinations only of rules to networks (its own
+      // addresses inside them); resolving them for every spoke of a hub made this quadratic.
+      if (!forwards && !toNetworks) continue;
       const { destinations, internet } = this.#targetsOf(rule, peer.name);
       // The router's own addresses inside a network it routes are the host itself.
       const own = toNetworks ? destinations.filter((d) => routesOwn(peer, d)) : [];
