@@ -26,7 +26,6 @@ import { Address } from "../network/address.js";
 import type { AddressRange } from "../network/cidr.js";
 import type { Link, NetInterface, Network } from "../network/model.js";
 import { allowedIPs } from "../network/routing.js";
-import { interfacesOnce } from "./interfaces-once.js";
 import { AddressIds, type HostView, Tracer } from "./reachability.js";
 import type { ServiceSpace } from "./services.js";
 
@@ -40,7 +39,7 @@ export interface PairChange {
 
 /** One version of the network, with what its hosts are compared and traced by. */
 interface Side {
-  /** As given: comparing the hosts resolves each one's interfaces once, and keeps none. */
+  /** As given: comparing the hosts resolves each one's interfaces and keeps none. */
   network: Network;
   tracer: Tracer;
   /** The addresses each peer is reached at (a packet reaches it at any of them). */
@@ -126,8 +125,8 @@ export function reachabilityChanges(a: Network, b: Network, space: ServiceSpace)
   const ids = new AddressIds();
   const side = (network: Network): Side => ({
     network,
-    // Traces come back to the same hosts: their interfaces are resolved once.
-    tracer: new Tracer(interfacesOnce(network), space, ids),
+    // The tracer keeps the hosts traces come back to (hops and targets), not every sender.
+    tracer: new Tracer(network, space, ids),
     targets: new Map(
       network.peers.map((p) => [
         p.name,

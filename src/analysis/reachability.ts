@@ -108,8 +108,15 @@ export class Tracer {
   readonly #network: Network;
   readonly #space: ServiceSpace;
   readonly #rules: AccessRules;
+  /** Hosts met on the way of a packet (hops and targets): traces come back to them. */
   readonly #hosts = new Map<string, HostView>();
-  readonly #allowed = new Map<Link, { exact: Set<number>; wide: AddressRange[] }>();
+  /**
+   * The last sender met only as a sender: a row of traces starts at it again and again, but
+   * once the row is done it is not met again (keeping a thousand senders' route tables is what
+   * filled the memory of comparing two thousand-peer meshes).
+   */
+  #sender: HostView | undefined;
+  readonly #allowed = new WeakMap<Link, { exact: Set<number>; wide: AddressRange[] }>();
   readonly #ids: AddressIds;
   readonly #hostAddresses = new WeakMap<Address, Address>();
   readonly #seen: string[] = [];
@@ -130,9 +137,21 @@ export class Tracer {
   host(name: string): HostView {
     let view = this.#hosts.get(name);
     if (view) return view;
-    view = this.view(name, this.#network.interfaces(name));
+    if (this.#sender?.peer.name === name) {
+      view = this.#sender;
+      this.#sender = undefined;
+    } else view = this.view(name, this.#network.interfaces(name));
     this.#hosts.set(name, view);
     return view;
+  }
+
+  /** The host a packet starts from: kept only until the next sender, unless met on a way. */
+  #senderView(name: string): HostView {
+    const kept = this.#hosts.get(name);
+    if (kept) return kept;
+    if (this.#sender?.peer.name !== name)
+      this.#sender = this.view(name, this.#network.interfaces(name));
+    return this.#sender;
   }
 
   /** The host as traces see it, with its interfaces given, not kept (to compare hosts). */
@@ -317,7 +336,7 @@ export class Tracer {
     for (;;) {
       if (seen.includes(current)) return 0n;
       seen.push(current);
-      const view = this.host(current);
+      const view = inIface ? this.host(current) : this.#senderView(current);
       const access =
         inIface && this.#rules.enforced && !view.unenforced
           ? this.access(view, inIface)
