@@ -6,7 +6,6 @@
  * (reach-changes.ts); the tuples that change are followed again, hop by hop, to say why.
  */
 import { type Diagnostic, renderPath } from "../core/diagnostics.js";
-import { compareNames } from "../core/order.js";
 import { unifiedDiff } from "../core/unified-diff.js";
 import { AccessRules } from "../network/access.js";
 import type { Network } from "../network/model.js";
@@ -156,9 +155,10 @@ function reachChanges(
   a: Network,
   b: Network,
   options: DiffOptions,
+  eachHost: (name: string) => void,
 ): { changes: ReachChange[]; unexplained: number } {
   const space = serviceSpace([a, b]);
-  const pairs = reachabilityChanges(a, b, space);
+  const pairs = reachabilityChanges(a, b, space, eachHost);
   // The traces that say why come back to the same hosts: their interfaces are resolved once.
   const tracedA = interfacesOnce(a);
   const tracedB = interfacesOnce(b);
@@ -182,21 +182,22 @@ function reachChanges(
   return { changes, unexplained };
 }
 
-function hostDiffs(a: DiffSide, b: DiffSide): HostDiff[] {
-  // Host by host: the facts of a thousand hosts with a thousand links each are not kept.
-  const rulesA = new AccessRules(a.network);
-  const rulesB = new AccessRules(b.network);
+/**
+ * The hosts' differences, a host at a time (`visit`, in name order): the facts of a thousand
+ * hosts with a thousand links each are not kept. `na` and `nb` are the sides' networks as the
+ * caller resolves interfaces through them.
+ */
+function hostDiffer(a: DiffSide, b: DiffSide, na: Network, nb: Network) {
+  const rulesA = new AccessRules(na);
+  const rulesB = new AccessRules(nb);
   const facts = (network: Network, rules: AccessRules, host: string) => {
     const peer = network.peer(host);
     return peer ? hostFacts(network, rules, peer) : undefined;
   };
-  const names = [...new Set([...a.network.peers, ...b.network.peers].map((p) => p.name))].sort(
-    compareNames,
-  );
   const out: HostDiff[] = [];
-  for (const host of names) {
-    const x = facts(a.network, rulesA, host);
-    const y = facts(b.network, rulesB, host);
+  const visit = (host: string) => {
+    const x = facts(na, rulesA, host);
+    const y = facts(nb, rulesB, host);
     const status = !x ? "added" : !y ? "removed" : "changed";
     const changes = x && y ? hostChanges(x, y) : [];
     const entry: HostDiff = { host, status, changes };
@@ -222,8 +223,8 @@ function hostDiffs(a: DiffSide, b: DiffSide): HostDiff[] {
       if (problems.length > 0) entry.problems = problems;
     }
     if (status !== "changed" || changes.length > 0 || entry.files) out.push(entry);
-  }
-  return out;
+  };
+  return { visit, hosts: out };
 }
 
 const findingKey = (d: Diagnostic) => `${d.severity}\u0000${d.code}\u0000${d.message}`;
@@ -282,8 +283,13 @@ function policyChanges(a: CheckReport, b: CheckReport): PolicyChange[] {
 
 /** Everything that changes from `a` to `b`. */
 export function diffNetworks(a: DiffSide, b: DiffSide, options: DiffOptions): NetworkDiff {
-  const { changes, unexplained } = reachChanges(a.network, b.network, options);
-  const hosts = hostDiffs(a, b);
+  // One pass over the hosts compares them for reachability and for what each gets: each
+  // host's interfaces (a thousand links in a thousand-peer mesh) are resolved once for both.
+  const na = interfacesOnce(a.network, 2);
+  const nb = interfacesOnce(b.network, 2);
+  const differ = hostDiffer(a, b, na, nb);
+  const { changes, unexplained } = reachChanges(na, nb, options, differ.visit);
+  const hosts = differ.hosts;
   const findings = findingChanges(a.check, b.check);
   const policy = policyChanges(a.check, b.check);
   return {

@@ -121,7 +121,17 @@ function linkRanges(side: Side | undefined, from: string, subnet: string, to: st
   return link ? allowedIPs(link).map((a) => a.range) : [];
 }
 
-export function reachabilityChanges(a: Network, b: Network, space: ServiceSpace): PairChange[] {
+/**
+ * The pairs whose services differ from `a` to `b`. `eachHost` is called with every peer's name
+ * (either side), in name order, right after its interfaces were resolved on both sides: a caller
+ * that compares hosts too does so in the same pass (see `interfacesOnce`).
+ */
+export function reachabilityChanges(
+  a: Network,
+  b: Network,
+  space: ServiceSpace,
+  eachHost: (name: string) => void = () => {},
+): PairChange[] {
   const ids = new AddressIds();
   const side = (network: Network): Side => ({
     network,
@@ -141,8 +151,11 @@ export function reachabilityChanges(a: Network, b: Network, space: ServiceSpace)
   const touched = new Touched();
   // Rules on one side only: every packet is judged anew.
   if (sa.tracer.enforced !== sb.tracer.enforced)
-    for (let i = 0; i < names.length; i++) touched.rows.add(i);
-  else compareHosts(sa, sb, names, indexOf, touched);
+    names.forEach((name, i) => {
+      touched.rows.add(i);
+      eachHost(name);
+    });
+  else compareHosts(sa, sb, names, indexOf, touched, eachHost);
 
   // Every pair touched, in name order, with its services on each side.
   const columns = [...touched.columns].sort((x, y) => x - y);
@@ -216,6 +229,7 @@ function compareHosts(
   names: readonly string[],
   indexOf: ReadonlyMap<string, number>,
   touched: Touched,
+  eachHost: (name: string) => void,
 ): void {
   const targetIndex = new TargetIndex(
     [sa, sb].flatMap((s) =>
@@ -245,6 +259,7 @@ function compareHosts(
     const x = indexOf.get(name) as number;
     const va = viewOf(sa, name);
     const vb = viewOf(sb, name);
+    eachHost(name);
     for (const view of [va, vb]) {
       if (!view) continue;
       if (view.forwards) forwarding.add(name);
