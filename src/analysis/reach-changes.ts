@@ -116,8 +116,9 @@ function linkPart(link: Link): string {
 /** The AllowedIPs of `from`'s link to `to` on `subnet`, on one side (none when absent). */
 function linkRanges(side: Side | undefined, from: string, subnet: string, to: string) {
   if (!side?.network.peer(from)) return [];
-  const view = side.tracer.host(from);
-  const link = view.linkTo[view.subnetIndex.get(subnet) ?? -1]?.get(to);
+  // Resolved and let go: a peer added to a mesh changes a link at every host, and keeping each
+  // host's view for this is what filled the memory.
+  const link = side.network.interfaceOn(from, subnet)?.links.find((l) => l.peer.name === to);
   return link ? allowedIPs(link).map((a) => a.range) : [];
 }
 
@@ -157,6 +158,12 @@ export function reachabilityChanges(
     });
   else compareHosts(sa, sb, names, indexOf, touched, eachHost);
 
+  // A host met on the way is met again in every later row that goes to it. With a few whole
+  // rows, the columns and single pairs come back to few hosts, and a few hundred kept do:
+  // resolving a target again for each of those rows costs less than keeping every host (a
+  // thousand links each in a thousand-peer mesh). Many whole rows meet every host again and
+  // again: then all are kept.
+  if (touched.rows.size <= 8) for (const s of [sa, sb]) s.tracer.keepHosts(32);
   // Every pair touched, in name order, with its services on each side.
   const columns = [...touched.columns].sort((x, y) => x - y);
   const maskOf = (s: Side, from: string, to: string) => {

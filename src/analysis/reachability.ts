@@ -108,8 +108,15 @@ export class Tracer {
   readonly #network: Network;
   readonly #space: ServiceSpace;
   readonly #rules: AccessRules;
-  /** Hosts met on the way of a packet (hops and targets): traces come back to them. */
+  /**
+   * Hosts met on the way of a packet (hops and targets): traces come back to them. At most
+   * `#keep`, the least recently met going first (a Map iterates in insertion order, and a host
+   * met again is inserted again); hosts that forward are kept in `#forwarders` instead, all of
+   * them: they are the hubs and routers most ways pass.
+   */
   readonly #hosts = new Map<string, HostView>();
+  readonly #forwarders = new Map<string, HostView>();
+  #keep = Number.POSITIVE_INFINITY;
   /**
    * The last sender met only as a sender: a row of traces starts at it again and again, but
    * once the row is done it is not met again (keeping a thousand senders' route tables is what
@@ -133,21 +140,44 @@ export class Tracer {
     return this.#rules.enforced;
   }
 
+  /**
+   * Keep at most `count` hosts met on the way (every one by default). The whole matrix meets
+   * every host in every row and needs them all; a few rows of a thousand-peer mesh meet each
+   * target once, and keeping them all is what filled the memory.
+   */
+  keepHosts(count: number): void {
+    this.#keep = count;
+  }
+
   /** The host as traces see it, kept for the next packet through it. */
   host(name: string): HostView {
+    const forwarder = this.#forwarders.get(name);
+    if (forwarder) return forwarder;
     let view = this.#hosts.get(name);
-    if (view) return view;
+    if (view) {
+      if (this.#keep !== Number.POSITIVE_INFINITY) {
+        this.#hosts.delete(name);
+        this.#hosts.set(name, view);
+      }
+      return view;
+    }
     if (this.#sender?.peer.name === name) {
       view = this.#sender;
       this.#sender = undefined;
     } else view = this.view(name, this.#network.interfaces(name));
+    if (view.forwards) {
+      this.#forwarders.set(name, view);
+      return view;
+    }
+    if (this.#hosts.size >= this.#keep)
+      this.#hosts.delete(this.#hosts.keys().next().value as string);
     this.#hosts.set(name, view);
     return view;
   }
 
   /** The host a packet starts from: kept only until the next sender, unless met on a way. */
   #senderView(name: string): HostView {
-    const kept = this.#hosts.get(name);
+    const kept = this.#forwarders.get(name) ?? this.#hosts.get(name);
     if (kept) return kept;
     if (this.#sender?.peer.name !== name)
       this.#sender = this.view(name, this.#network.interfaces(name));

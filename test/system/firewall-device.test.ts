@@ -378,3 +378,180 @@ test("one host in two networks: two ACLs, and two peers of one ACL with hash nam
   for (const device of [devices.p, devices.q])
     assert.match(loaded, new RegExp(`table inet wirenix-rules-${device.replace(".", "\\.")}\n`));
 });
+
+/**
+ * What a packet no rule allows meets: `arrives` (the listener's answer), `refused` (a TCP reset,
+ * or ping's "Packet filtered" for an ICMP admin-prohibited) or `dropped` (no answer, tried three
+ * times so that a loaded machine's slow answer is no drop).
+ */
+async function outcome(
+  lab: Lab,
+  from: string,
+  address: string,
+  service: string,
+): Promise<"arrives" | "refused" | "dropped"> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (service === "icmp") {
+      const ran = await lab.exec(from, ["ping", "-n", "-c", "1", "-W", "1", address]);
+      if (ran.code === 0) return "arrives";
+      if (/Packet filtered|Prohibited/i.test(ran.stdout + ran.stderr)) return "refused";
+      continue;
+    }
+    const [, port] = service.split("/") as [string, string];
+    const target = `TCP:${address}:${port},connect-timeout=1`;
+    const ran = await lab.exec(from, ["sh", "-c", `echo ping | socat -T1 - ${target}`], {
+      timeoutMs: 4000,
+    });
+    if (ran.stdout.includes("pong")) return "arrives";
+    if (/Connection refused/.test(ran.stderr)) return "refused";
+  }
+  return "dropped";
+}
+
+test("#29 rules in the field: two networks on one host, files renamed, one rejecting and one dropping, a routed network as target", async (t) => {
+  const lab = await newLab(["shared", "a", "b"]);
+  for (const port of ["22", "80"]) listeners.push(listen(lab, "shared", `tcp/${port}`));
+  // a routes 10.9.0.0/24 (named a-lan) and holds 10.9.0.5 in it itself, as a router holds an
+  // address on its LAN.
+  await lab.mustExec("a", ["ip", "link", "add", "lan0", "type", "dummy"]);
+  await lab.mustExec("a", ["ip", "addr", "add", "10.9.0.5/24", "dev", "lan0"]);
+  await lab.mustExec("a", ["ip", "link", "set", "lan0", "up"]);
+  for (const port of ["22", "80"]) listeners.push(listen(lab, "a", `tcp/${port}`));
+
+  const peerIs = (value: string) => [{ type: "peer", rule: "is", value }];
+  const acl = (
+    port: number,
+    prefix: string,
+    client: string,
+    extra: Record<string, unknown>,
+  ): object => ({
+    version: "v1",
+    subnets: [{ name: "wg", endpoints: [{ port }] }],
+    peers: [
+      {
+        name: "x",
+        endpoints: [{ ip: "10.250.0.1" }],
+        subnets: { wg: { listenPort: port, ipAddresses: [`${prefix}.1`] } },
+      },
+      {
+        name: client,
+        subnets: {
+          wg: {
+            listenPort: 51820,
+            ipAddresses: [`${prefix}.2`],
+            ...(client === "a" ? { routes: ["10.9.0.0/24"] } : {}),
+          },
+        },
+      },
+    ],
+    connections: [{ a: peerIs("x"), b: [] }],
+    ...extra,
+  });
+  // home: what no rule allows is refused; x may reach a's LAN on tcp/80 only.
+  const home = join(lab.dir, "home.json");
+  writeFileSync(
+    home,
+    JSON.stringify(
+      acl(51830, "10.1.0", "a", {
+        networks: [{ name: "a-lan", prefixes: ["10.9.0.0/24"] }],
+        rulesAction: "reject",
+        rules: [
+          { from: peerIs("a"), to: peerIs("x"), allow: ["tcp/22"] },
+          {
+            from: peerIs("x"),
+            to: [{ type: "network", rule: "is", value: "a-lan" }],
+            allow: ["tcp/80"],
+          },
+        ],
+      }),
+    ),
+  );
+  // work: what no rule allows is dropped.
+  const work = join(lab.dir, "work.json");
+  writeFileSync(
+    work,
+    JSON.stringify(
+      acl(51831, "10.2.0", "b", {
+        rules: [{ from: peerIs("b"), to: peerIs("x"), allow: ["tcp/80"] }],
+      }),
+    ),
+  );
+  // Saved as users name them: the shared host's two files, and each client's.
+  const saved = [
+    {
+      acl: home,
+      peer: "x",
+      host: "shared",
+      name: "home-net.conf",
+      table: "wirenix-rules-home-net",
+    },
+    { acl: home, peer: "a", host: "a", name: "site.conf", table: "wirenix-rules-site" },
+    { acl: work, peer: "x", host: "shared", name: "Work_2.conf", table: "wirenix-rules-Work_2" },
+    { acl: work, peer: "b", host: "b", name: "wg0.conf", table: "wirenix-rules-wg0" },
+  ];
+  for (const file of [home, work]) {
+    const keys = `${file}.keys`;
+    await mustWirenix(["keys", "generate", file, "--dir", keys, "--update-acl"]);
+    await mustWirenix([
+      ...["generate", file, "--configurer", "wg-quick", "--out", `${file}.out`],
+      ...["--key-provider", "dir", "--keys-dir", keys],
+    ]);
+  }
+  const up = saved.map((s) => ({
+    ...s,
+    file: saveAs(join(`${s.acl}.out`, s.peer, "wg.conf"), join(lab.dir, "saved", s.host), s.name),
+  }));
+  for (const u of up) await lab.mustExec(u.host, ["wg-quick", "up", u.file], { env: WG_GO });
+  const tables = await lab.mustExec("shared", ["nft", "list", "tables"]);
+  for (const u of up.filter((x) => x.host === "shared"))
+    assert.match(tables, new RegExp(`table inet ${u.table}\n`));
+  // Each table says its own action, for its own device.
+  const homeTable = await lab.mustExec("shared", [
+    "nft",
+    "list",
+    "table",
+    "inet",
+    "wirenix-rules-home-net",
+  ]);
+  assert.match(homeTable, /iifname "home-net"/);
+  assert.match(homeTable, /reject with tcp reset/);
+  const workTable = await lab.mustExec("shared", [
+    "nft",
+    "list",
+    "table",
+    "inet",
+    "wirenix-rules-Work_2",
+  ]);
+  assert.match(workTable, /iifname "Work_2" drop/);
+  assert.doesNotMatch(workTable, /reject/);
+  await greet(lab, ["a"], () => "10.1.0.1");
+  await greet(lab, ["b"], () => "10.2.0.1");
+
+  // Expected by hand, from the two ACLs above.
+  const cases = [
+    { from: "a", to: "10.1.0.1", service: "tcp/22", expect: "arrives" },
+    { from: "a", to: "10.1.0.1", service: "tcp/80", expect: "refused" },
+    { from: "a", to: "10.1.0.1", service: "icmp", expect: "refused" },
+    { from: "shared", to: "10.9.0.5", service: "tcp/80", expect: "arrives" },
+    { from: "shared", to: "10.9.0.5", service: "tcp/22", expect: "refused" },
+    { from: "shared", to: "10.1.0.2", service: "tcp/80", expect: "refused" },
+    { from: "b", to: "10.2.0.1", service: "tcp/80", expect: "arrives" },
+    { from: "b", to: "10.2.0.1", service: "tcp/22", expect: "dropped" },
+    { from: "b", to: "10.2.0.1", service: "icmp", expect: "dropped" },
+  ] as const;
+  const rows: string[] = [];
+  const wrong: string[] = [];
+  for (const c of cases) {
+    const seen = await outcome(lab, c.from, c.to, c.service);
+    const row = `${c.from} -> ${c.to} ${c.service}: observed ${seen}, expected ${c.expect}`;
+    rows.push(row);
+    if (seen !== c.expect) wrong.push(row);
+  }
+  t.diagnostic(
+    `two networks on one host (home-net.conf rejects, Work_2.conf drops):\n${rows.join("\n")}`,
+  );
+  assert.deepEqual(wrong, []);
+  for (const u of up.reverse())
+    await lab.mustExec(u.host, ["wg-quick", "down", u.file], { env: WG_GO });
+  assert.doesNotMatch(await lab.mustExec("shared", ["nft", "list", "tables"]), /wirenix-rules/);
+});
