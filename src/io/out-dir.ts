@@ -242,6 +242,8 @@ export class OutTransaction {
   readonly #journal: number;
   readonly #notices: string[] = [];
   readonly #manifest: Manifest;
+  /** Every file the manifest lists, asked once per file written (a list walk each was n²). */
+  #listedFiles: Set<string> | undefined;
   readonly #entries: ManifestEntry[] = [];
   /** Directories checked or made this run, with their identity (to notice a swap). */
   readonly #dirs = new Map<string, { dev: number; ino: number }>();
@@ -421,7 +423,8 @@ export class OutTransaction {
 
   /** Whether the manifest lists `path` as a file an earlier run wrote. */
   #listed(path: string): boolean {
-    return this.#manifest.entries.some((entry) => Object.hasOwn(entry.files, path));
+    this.#listedFiles ??= new Set(this.#manifest.entries.flatMap((e) => Object.keys(e.files)));
+    return this.#listedFiles.has(path);
   }
 
   /** Undoes everything staged and turns `error` into the message for the user. */
