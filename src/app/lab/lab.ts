@@ -198,8 +198,18 @@ export async function runLab(input: LabInput): Promise<LabRun> {
                 ?.addresses[0];
               if (first) targets.add(first.host.text);
             }
-          const pings = [...targets].map((a) => `ping -n -c 1 -W 1 '${a}' >/dev/null 2>&1 &`);
-          await exec(rt, host.ns, ["sh", "-c", [...pings, "wait"].join("\n")]);
+          const pings = [...targets].map(
+            (a) => `ping -n -c 1 -W 1 '${a}' >/dev/null 2>&1 & pids="$pids $!"`,
+          );
+          // Done when every peer of the host's interfaces has a handshake (a ping the rules
+          // drop would wait out its second for nothing), or after that second at most.
+          const untilHandshakes = [
+            "i=0",
+            "while [ $i -lt 20 ] && wg show all latest-handshakes | awk '$3 == 0 { z = 1 } END { exit !z }'; do sleep 0.05; i=$((i + 1)); done",
+            "kill $pids 2>/dev/null",
+            "wait",
+          ];
+          await exec(rt, host.ns, ["sh", "-c", ["pids=", ...pings, ...untilHandshakes].join("\n")]);
           input.progress({ phase: "handshakes", done: ++done, total });
         }),
         input.width,
