@@ -213,6 +213,48 @@ test("a site behind a router, a printer in it, the internet behind an exit node:
   assert.deepEqual(labTempDirs(), before);
 });
 
+test("a dual-stack site: IPv6 probes as predicted and as written by hand, the same as IPv4's", async () => {
+  const ran = await wirenix([
+    "lab",
+    join(fixtures, "lab", "dual-stack-site.yaml"),
+    "--format",
+    "json",
+  ]);
+  assert.equal(ran.code, 0, ran.stdout + ran.stderr);
+  const json = JSON.parse(ran.stdout) as LabJson & { services: string[] };
+  assert.deepEqual(json.services, ["tcp/22", "udp/53", "icmp"]);
+  const family = (v6: boolean) => ({
+    ...json,
+    probes: json.probes.filter((p) => p.address.includes(":") === v6),
+  });
+  const v6 = family(true);
+  // The site sends from its first address of the family (fd20::1), and is probed there.
+  assert.ok(v6.probes.some((p) => p.from === "site" && p.target === "build"));
+  assert.ok(v6.probes.some((p) => p.target === "site" && p.address === "fd20::1"));
+  // Written by hand from the rules: build may ask the site for DNS and ping it; the site may
+  // reach build on SSH and its own router with no tunnel between; everything else no rule
+  // allows is refused at once (rulesAction: reject). The router does not probe its own LAN.
+  const expected = {
+    router: { build: "xxx", laptop: "xxx" },
+    build: { router: "xxx", laptop: "xxx", site: "x++" },
+    laptop: { router: "xxx", build: "xxx", site: "xxx" },
+    site: { router: "+++", build: "+xx", laptop: "xxx" },
+  };
+  assert.deepEqual(observedTable(v6, json.services), expected, "IPv6");
+  assert.deepEqual(observedTable(family(false), json.services), expected, "IPv4");
+  for (const p of json.probes)
+    assert.ok(
+      p.asPredicted,
+      `${p.from} -> ${p.address} ${p.service}: observed ${p.observed}, predicted ${p.predicted}`,
+    );
+  assert.deepEqual(
+    json.tests.filter((t) => !t.passed),
+    [],
+  );
+  assert.equal(json.tests.length, 6);
+  assert.deepEqual(leftovers(prefixOf(json)), []);
+});
+
 test("a configurer that drops what the ACL rejects: exit 1, the refusals predicted and not seen named", async () => {
   const ran = await wirenix([
     ...["lab", siteAcl],
