@@ -13,8 +13,9 @@ import { targetAddresses } from "../network/targets.js";
 import type { CheckReport } from "./check.js";
 import { type HostChange, hostChanges, hostFacts } from "./host-facts.js";
 import { interfacesOnce } from "./interfaces-once.js";
+import { EndsSide, networkReachChanges } from "./network-reach-changes.js";
 import { type Trace, tracePacket } from "./packet-trace.js";
-import { reachabilityChanges } from "./reach-changes.js";
+import { type PairChange, reachabilityChanges } from "./reach-changes.js";
 import { type ServiceSpace, serviceSpace } from "./services.js";
 
 /** A file of a host as shown to a person (secrets already redacted). */
@@ -166,7 +167,8 @@ function reachChanges(
   const rulesB = new AccessRules(tracedB);
   const changes: ReachChange[] = [];
   let unexplained = 0;
-  for (const { from, to, before, after } of pairs)
+  const add = (pair: PairChange, explain: (side: "a" | "b", atom: number) => SideVerdict) => {
+    const { from, to, before, after } = pair;
     for (const [change, bits] of [
       ["opened", after & ~before],
       ["closed", before & ~after],
@@ -174,11 +176,27 @@ function reachChanges(
       for (const group of space.groups(bits)) {
         const one: ReachChange = { from, to, service: group.text, change };
         if (changes.length < options.explainLimit) {
-          one.old = verdict(tracedA, rulesA, from, to, space, group.first);
-          one.new = verdict(tracedB, rulesB, from, to, space, group.first);
+          one.old = explain("a", group.first);
+          one.new = explain("b", group.first);
         } else unexplained++;
         changes.push(one);
       }
+  };
+  for (const pair of pairs)
+    add(pair, (side, atom) =>
+      side === "a"
+        ? verdict(tracedA, rulesA, pair.from, pair.to, space, atom)
+        : verdict(tracedB, rulesB, pair.from, pair.to, space, atom),
+    );
+  // Then the pairs with a named network at one end, or the internet as the target.
+  const sides = { a: new EndsSide(tracedA), b: new EndsSide(tracedB) };
+  for (const pair of networkReachChanges(sides.a, sides.b, space))
+    add(pair, (side, atom) => {
+      const trace = sides[side].trace(pair.from, pair.to, space.probe(atom));
+      return typeof trace === "string"
+        ? { reached: false, why: trace }
+        : { reached: trace.reached, why: traceLine(trace) };
+    });
   return { changes, unexplained };
 }
 

@@ -85,6 +85,11 @@ class TargetIndex {
   within(range: AddressRange): readonly number[] {
     if (range.start === range.end)
       return this.#exact.get(rangeKey(range.family, range.start)) ?? [];
+    return this.entriesWithin(range).map((e) => e.who);
+  }
+
+  /** The addresses in `range`, each with the peer reached at it. */
+  entriesWithin(range: AddressRange): readonly { value: bigint; who: number }[] {
     const list = this.#sorted[range.family];
     let low = 0;
     let high = list.length;
@@ -93,14 +98,47 @@ class TargetIndex {
       if ((list[middle] as { value: bigint }).value < range.start) low = middle + 1;
       else high = middle;
     }
-    const out: number[] = [];
+    const out: { value: bigint; who: number }[] = [];
     for (let i = low; i < list.length; i++) {
       const entry = list[i] as { value: bigint; who: number };
       if (entry.value > range.end) break;
-      out.push(entry.who);
+      out.push(entry);
     }
     return out;
   }
+}
+
+/**
+ * The longest AllowedIPs entry holding an address among the links of one interface but one:
+ * `longest(family, value, except)` is its prefix length, undefined when none holds it.
+ */
+function longestEntries(links: readonly Link[]) {
+  const exact = new Map<string, Link[]>();
+  const wide: { link: Link; range: AddressRange }[] = [];
+  for (const link of links)
+    for (const { range } of allowedIPs(link)) {
+      if (range.start === range.end) {
+        const key = rangeKey(range.family, range.start);
+        const list = exact.get(key);
+        if (list) list.push(link);
+        else exact.set(key, [link]);
+      } else wide.push({ link, range });
+    }
+  return (family: 4 | 6, value: bigint, except: Link): number | undefined => {
+    if (exact.get(rangeKey(family, value))?.some((l) => l !== except))
+      return family === 4 ? 32 : 128;
+    let best: number | undefined;
+    for (const { link, range } of wide)
+      if (
+        link !== except &&
+        range.family === family &&
+        range.start <= value &&
+        value <= range.end &&
+        (best === undefined || range.prefix > best)
+      )
+        best = range.prefix;
+    return best;
+  };
 }
 
 const linkKey = (iface: NetInterface, link: Link) => `${iface.subnet.name}\u0000${link.peer.name}`;
@@ -158,12 +196,21 @@ export function reachabilityChanges(
     });
   else compareHosts(sa, sb, names, indexOf, touched, eachHost);
 
-  // A host met on the way is met again in every later row that goes to it. With a few whole
-  // rows, the columns and single pairs come back to few hosts, and a few hundred kept do:
-  // resolving a target again for each of those rows costs less than keeping every host (a
-  // thousand links each in a thousand-peer mesh). Many whole rows meet every host again and
-  // again: then all are kept.
-  if (touched.rows.size <= 8) for (const s of [sa, sb]) s.tracer.keepHosts(32);
+  // A target is kept for the traces that come back to it: met by more than one row (every
+  // whole row meets every target; the other rows meet the columns and their own pairs). A
+  // peer added to a thousand-peer mesh makes one whole row and one column: keeping each target
+  // its row met once is what filled the memory; a column of every target (an exit node's
+  // rules changed) is met by every row, and resolving each target again for each row is what
+  // took minutes.
+  const metByRows = new Map<number, number>();
+  names.forEach((_, x) => {
+    if (touched.rows.has(x)) return;
+    for (const t of new Set([...touched.columns, ...(touched.pairs.get(x) ?? [])]))
+      metByRows.set(t, (metByRows.get(t) ?? 0) + 1);
+  });
+  const again = (name: string) =>
+    touched.rows.size + (metByRows.get(indexOf.get(name) ?? -1) ?? 0) > 1;
+  for (const s of [sa, sb]) s.tracer.keepHosts(again);
   // Every pair touched, in name order, with its services on each side.
   const columns = [...touched.columns].sort((x, y) => x - y);
   const maskOf = (s: Side, from: string, to: string) => {
@@ -347,16 +394,29 @@ function compareHosts(
     ];
     from(c.peer, within(back));
   }
-  // A differing host: every pair whose target address lies in some link's AllowedIPs toward it.
-  if (dirty.size > 0) {
-    const toward: AddressRange[] = [];
+  // A differing host: every pair whose target address lies in some link's AllowedIPs toward it,
+  // but where another link of that interface holds the address in a longer entry (the host
+  // never routes it over this link: the peers of a mesh with an exit node, each held by its
+  // own link and by the exit node's 0.0.0.0/0), and but the host's own addresses (delivered
+  // to itself, never routed).
+  if (dirty.size > 0)
     for (const s of [sa, sb])
-      for (const peer of s.network.peers)
-        for (const iface of s.network.interfaces(peer.name))
-          for (const link of iface.links)
-            if (dirty.has(link.peer.name)) for (const r of allowedIPs(link)) toward.push(r.range);
-    for (const t of within(toward)) touched.columns.add(t);
-  }
+      for (const peer of s.network.peers) {
+        const self = indexOf.get(peer.name);
+        for (const iface of s.network.interfaces(peer.name)) {
+          if (!iface.links.some((l) => dirty.has(l.peer.name))) continue;
+          const longest = longestEntries(iface.links);
+          for (const link of iface.links) {
+            if (!dirty.has(link.peer.name)) continue;
+            for (const { range } of allowedIPs(link))
+              for (const { value, who } of targetIndex.entriesWithin(range)) {
+                if (who === self) continue;
+                const other = longest(range.family, value, link);
+                if (other === undefined || other <= range.prefix) touched.columns.add(who);
+              }
+          }
+        }
+      }
   for (const [host, sources] of sourcesChanged) {
     // Its targets: the peers reached at one of its addresses, on either side.
     const targets = within(ownRanges.get(host) ?? []);

@@ -109,14 +109,15 @@ export class Tracer {
   readonly #space: ServiceSpace;
   readonly #rules: AccessRules;
   /**
-   * Hosts met on the way of a packet (hops and targets): traces come back to them. At most
-   * `#keep`, the least recently met going first (a Map iterates in insertion order, and a host
-   * met again is inserted again); hosts that forward are kept in `#forwarders` instead, all of
-   * them: they are the hubs and routers most ways pass.
+   * Hosts met on the way of a packet (hops and targets) that traces come back to: those `#keep`
+   * says will be met again (every one by default). Hosts that forward are kept in
+   * `#forwarders`, all of them: they are the hubs and routers most ways pass. The last host met
+   * and not kept stays in `#last` (a target is met once for each of its addresses).
    */
   readonly #hosts = new Map<string, HostView>();
   readonly #forwarders = new Map<string, HostView>();
-  #keep = Number.POSITIVE_INFINITY;
+  #last: HostView | undefined;
+  #keep: (name: string) => boolean = () => true;
   /**
    * The last sender met only as a sender: a row of traces starts at it again and again, but
    * once the row is done it is not met again (keeping a thousand senders' route tables is what
@@ -141,44 +142,33 @@ export class Tracer {
   }
 
   /**
-   * Keep at most `count` hosts met on the way (every one by default). The whole matrix meets
-   * every host in every row and needs them all; a few rows of a thousand-peer mesh meet each
-   * target once, and keeping them all is what filled the memory.
+   * Keep only the hosts met on the way for which `again` holds (every one by default). The
+   * whole matrix meets every host in every row and needs them all; the rows and columns a diff
+   * follows may meet most targets once, and keeping them all is what filled the memory.
    */
-  keepHosts(count: number): void {
-    this.#keep = count;
+  keepHosts(again: (name: string) => boolean): void {
+    this.#keep = again;
   }
 
   /** The host as traces see it, kept for the next packet through it. */
   host(name: string): HostView {
-    const forwarder = this.#forwarders.get(name);
-    if (forwarder) return forwarder;
-    let view = this.#hosts.get(name);
-    if (view) {
-      if (this.#keep !== Number.POSITIVE_INFINITY) {
-        this.#hosts.delete(name);
-        this.#hosts.set(name, view);
-      }
-      return view;
-    }
+    let view = this.#forwarders.get(name) ?? this.#hosts.get(name);
+    if (view) return view;
+    if (this.#last?.peer.name === name) return this.#last;
     if (this.#sender?.peer.name === name) {
       view = this.#sender;
       this.#sender = undefined;
     } else view = this.view(name, this.#network.interfaces(name));
-    if (view.forwards) {
-      this.#forwarders.set(name, view);
-      return view;
-    }
-    if (this.#hosts.size >= this.#keep)
-      this.#hosts.delete(this.#hosts.keys().next().value as string);
-    this.#hosts.set(name, view);
+    if (view.forwards) this.#forwarders.set(name, view);
+    else if (this.#keep(name)) this.#hosts.set(name, view);
+    else this.#last = view;
     return view;
   }
 
   /** The host a packet starts from: kept only until the next sender, unless met on a way. */
   #senderView(name: string): HostView {
-    const kept = this.#forwarders.get(name) ?? this.#hosts.get(name);
-    if (kept) return kept;
+    const kept = this.#forwarders.get(name) ?? this.#hosts.get(name) ?? this.#last;
+    if (kept?.peer.name === name) return kept;
     if (this.#sender?.peer.name !== name)
       this.#sender = this.view(name, this.#network.interfaces(name));
     return this.#sender;
