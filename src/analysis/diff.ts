@@ -14,7 +14,7 @@ import type { CheckReport } from "./check.js";
 import { type HostChange, hostChanges, hostFacts } from "./host-facts.js";
 import { interfacesOnce } from "./interfaces-once.js";
 import { EndsSide, networkReachChanges } from "./network-reach-changes.js";
-import { type Trace, tracePacket } from "./packet-trace.js";
+import { firstArriving, type Trace } from "./packet-trace.js";
 import { type PairChange, reachabilityChanges } from "./reach-changes.js";
 import { type ServiceSpace, serviceSpace } from "./services.js";
 
@@ -143,11 +143,13 @@ function verdict(
   if (!network.peer(from)) return { reached: false, why: `there is no peer ${q(from)}` };
   if (!network.peer(to)) return { reached: false, why: `there is no peer ${q(to)}` };
   const packet = space.probe(atom);
-  let last: Trace | undefined;
-  for (const address of targetAddresses(network, { peer: to })) {
-    last = tracePacket(network, rules, from, address, packet);
-    if (last.reached) break;
-  }
+  const last = firstArriving(
+    network,
+    rules,
+    [from],
+    targetAddresses(network, { peer: to }),
+    packet,
+  );
   if (!last) return { reached: false, why: `${q(to)} has no address` };
   return { reached: last.reached, why: traceLine(last) };
 }

@@ -12,16 +12,10 @@ import { AccessRules, type InterfaceAccess } from "../network/access.js";
 import type { Address } from "../network/address.js";
 import { rangesOverlap } from "../network/cidr.js";
 import type { NamedNetwork, NetInterface, NetPeer, Network } from "../network/model.js";
-import {
-  INTERNET,
-  namedNetwork,
-  type SiteOrigin,
-  sameFamily,
-  siteOrigins,
-} from "../network/named-networks.js";
+import { INTERNET, namedNetwork, type SiteOrigin, siteOrigins } from "../network/named-networks.js";
 import type { PacketService } from "../network/service.js";
 import { resolveTarget, targetAddresses } from "../network/targets.js";
-import { type Trace, tracePacket } from "./packet-trace.js";
+import { firstArriving, type Trace } from "./packet-trace.js";
 import type { PairChange } from "./reach-changes.js";
 import type { ServiceSpace } from "./services.js";
 
@@ -98,23 +92,19 @@ export class EndsSide {
   trace(from: string, to: string, packet: PacketService): Trace | string {
     const ends = this.#ends(from, to);
     if (typeof ends === "string") return ends;
-    let last: Trace | undefined;
-    for (const origin of ends.origins)
-      for (const address of ends.addresses) {
-        if (!sameFamily(origin, address)) continue;
-        last = tracePacket(this.network, this.rules, origin, address, packet);
-        if (last.reached) return last;
-      }
-    return last ?? `${q(to)} has no address of the family ${q(from)} sends from`;
+    const trace = firstArriving(this.network, this.rules, ends.origins, ends.addresses, packet);
+    return trace ?? `${q(to)} has no address of the family ${q(from)} sends from`;
   }
 
   /** The services a packet from `from` arrives at `to` with (0n where it is never sent). */
   mask(from: string, to: string, space: ServiceSpace): bigint {
-    if (typeof this.#ends(from, to) === "string") return 0n;
+    const ends = this.#ends(from, to);
+    if (typeof ends === "string") return 0n;
     let mask = 0n;
     for (let i = 0; i < space.atoms.length; i++) {
-      const trace = this.trace(from, to, space.probe(i));
-      if (typeof trace !== "string" && trace.reached) mask |= 1n << BigInt(i);
+      const packet = space.probe(i);
+      if (firstArriving(this.network, this.rules, ends.origins, ends.addresses, packet)?.reached)
+        mask |= 1n << BigInt(i);
     }
     return mask;
   }

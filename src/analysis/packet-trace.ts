@@ -21,7 +21,7 @@ import {
 import type { Address } from "../network/address.js";
 import { type AddressRange, rangeHolds } from "../network/cidr.js";
 import type { Link, NetInterface, NetPeer, Network } from "../network/model.js";
-import type { SiteOrigin } from "../network/named-networks.js";
+import { type SiteOrigin, sameFamily } from "../network/named-networks.js";
 import { enforcesRules, platformOf } from "../network/platform.js";
 import { allowedIPs } from "../network/routing.js";
 import type { PacketService } from "../network/service.js";
@@ -340,4 +340,26 @@ export function traceText(trace: Trace): string {
     ? `${last.action === "drop" ? `${last.rejected ? "rejected" : "dropped"} at ${q(last.peer)}: ` : ""}${last.why}`
     : "";
   return `${parts.length > 0 ? `${parts.join(" ")}: ` : ""}${end}`;
+}
+
+/**
+ * One packet from each origin to each address of a target, of the same family: the first trace
+ * that arrives, else the last; undefined when no origin and address share a family. Policy
+ * tests, `explain` of a network and `diff` count a target reached when any of its addresses is.
+ */
+export function firstArriving(
+  network: Network,
+  rules: AccessRules | undefined,
+  origins: readonly (string | SiteOrigin)[],
+  addresses: readonly Address[],
+  packet?: PacketService,
+): Trace | undefined {
+  let last: Trace | undefined;
+  for (const origin of origins)
+    for (const address of addresses) {
+      if (!sameFamily(origin, address)) continue;
+      last = tracePacket(network, rules, origin, address, packet);
+      if (last.reached) return last;
+    }
+  return last;
 }

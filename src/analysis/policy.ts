@@ -15,10 +15,10 @@
 import type { Diagnostics, PathSegment } from "../core/diagnostics.js";
 import { AccessRules } from "../network/access.js";
 import type { Network, PolicyTest, Target } from "../network/model.js";
-import { INTERNET, sameFamily, siteOrigins } from "../network/named-networks.js";
+import { INTERNET, siteOrigins } from "../network/named-networks.js";
 import { packetServiceText } from "../network/service.js";
 import { targetAddresses } from "../network/targets.js";
-import { type Trace, tracePacket, traceText } from "./packet-trace.js";
+import { firstArriving, type Trace, traceText } from "./packet-trace.js";
 
 const q = JSON.stringify;
 
@@ -60,15 +60,8 @@ export function traceTarget(
   target: Target,
   fromNetwork = false,
 ): Trace | undefined {
-  let last: Trace | undefined;
   const origins = fromNetwork ? siteOrigins(network, from) : [from];
-  for (const origin of origins)
-    for (const address of targetAddresses(network, target)) {
-      if (!sameFamily(origin, address)) continue;
-      last = tracePacket(network, rules, origin, address, target.service);
-      if (last.reached) return last;
-    }
-  return last;
+  return firstArriving(network, rules, origins, targetAddresses(network, target), target.service);
 }
 
 /** What a failure message calls the target: the network's name, else its address or peer. */
