@@ -154,19 +154,37 @@ function verdict(
   return { reached: last.reached, why: traceLine(last) };
 }
 
+/**
+ * One side as the passes of `diffNetworks` read it. Two views of its interfaces: the pass over
+ * the hosts keeps the last two (it compares a host, then takes its facts, and moves on; its
+ * tracer keeps what it needs itself), the traces that say why keep the last 32 and every
+ * forwarder (they come back to the same targets and hubs; keeping more for the host pass
+ * only made the garbage collector work harder). One AccessRules serves both: it resolves
+ * rules, not interfaces.
+ */
+interface Passed {
+  hosts: Network;
+  traces: Network;
+  rules: AccessRules;
+}
+
+function passed(side: DiffSide): Passed {
+  return {
+    hosts: interfacesOnce(side.network, 2),
+    traces: interfacesOnce(side.network),
+    rules: new AccessRules(side.network),
+  };
+}
+
 function reachChanges(
-  a: Network,
-  b: Network,
+  a: Passed,
+  b: Passed,
   options: DiffOptions,
   eachHost: (name: string) => void,
 ): { changes: ReachChange[]; unexplained: number } {
-  const space = serviceSpace([a, b]);
-  const pairs = reachabilityChanges(a, b, space, eachHost);
-  // The traces that say why come back to the same hosts: their interfaces are resolved once.
-  const tracedA = interfacesOnce(a);
-  const tracedB = interfacesOnce(b);
-  const rulesA = new AccessRules(tracedA);
-  const rulesB = new AccessRules(tracedB);
+  const space = serviceSpace([a.hosts, b.hosts]);
+  const pairs = reachabilityChanges(a.hosts, b.hosts, space, eachHost);
+  const sides = { a, b };
   const changes: ReachChange[] = [];
   let unexplained = 0;
   const add = (pair: PairChange, explain: (side: "a" | "b", atom: number) => SideVerdict) => {
@@ -186,15 +204,13 @@ function reachChanges(
   };
   for (const pair of pairs)
     add(pair, (side, atom) =>
-      side === "a"
-        ? verdict(tracedA, rulesA, pair.from, pair.to, space, atom)
-        : verdict(tracedB, rulesB, pair.from, pair.to, space, atom),
+      verdict(sides[side].traces, sides[side].rules, pair.from, pair.to, space, atom),
     );
   // Then the pairs with a named network at one end, or the internet as the target.
-  const sides = { a: new EndsSide(tracedA), b: new EndsSide(tracedB) };
-  for (const pair of networkReachChanges(sides.a, sides.b, space))
+  const ends = { a: new EndsSide(a.traces), b: new EndsSide(b.traces) };
+  for (const pair of networkReachChanges(ends.a, ends.b, space))
     add(pair, (side, atom) => {
-      const trace = sides[side].trace(pair.from, pair.to, space.probe(atom));
+      const trace = ends[side].trace(pair.from, pair.to, space.probe(atom));
       return typeof trace === "string"
         ? { reached: false, why: trace }
         : { reached: trace.reached, why: traceLine(trace) };
@@ -204,20 +220,17 @@ function reachChanges(
 
 /**
  * The hosts' differences, a host at a time (`visit`, in name order): the facts of a thousand
- * hosts with a thousand links each are not kept. `na` and `nb` are the sides' networks as the
- * caller resolves interfaces through them.
+ * hosts with a thousand links each are not kept.
  */
-function hostDiffer(a: DiffSide, b: DiffSide, na: Network, nb: Network) {
-  const rulesA = new AccessRules(na);
-  const rulesB = new AccessRules(nb);
+function hostDiffer(a: DiffSide, b: DiffSide, pa: Passed, pb: Passed) {
   const facts = (network: Network, rules: AccessRules, host: string) => {
     const peer = network.peer(host);
     return peer ? hostFacts(network, rules, peer) : undefined;
   };
   const out: HostDiff[] = [];
   const visit = (host: string) => {
-    const x = facts(na, rulesA, host);
-    const y = facts(nb, rulesB, host);
+    const x = facts(pa.hosts, pa.rules, host);
+    const y = facts(pb.hosts, pb.rules, host);
     const status = !x ? "added" : !y ? "removed" : "changed";
     const changes = x && y ? hostChanges(x, y) : [];
     const entry: HostDiff = { host, status, changes };
@@ -305,10 +318,10 @@ function policyChanges(a: CheckReport, b: CheckReport): PolicyChange[] {
 export function diffNetworks(a: DiffSide, b: DiffSide, options: DiffOptions): NetworkDiff {
   // One pass over the hosts compares them for reachability and for what each gets: each
   // host's interfaces (a thousand links in a thousand-peer mesh) are resolved once for both.
-  const na = interfacesOnce(a.network, 2);
-  const nb = interfacesOnce(b.network, 2);
-  const differ = hostDiffer(a, b, na, nb);
-  const { changes, unexplained } = reachChanges(na, nb, options, differ.visit);
+  const pa = passed(a);
+  const pb = passed(b);
+  const differ = hostDiffer(a, b, pa, pb);
+  const { changes, unexplained } = reachChanges(pa, pb, options, differ.visit);
   const hosts = differ.hosts;
   const findings = findingChanges(a.check, b.check);
   const policy = policyChanges(a.check, b.check);
