@@ -81,3 +81,31 @@ export function roadWarriorAcl(): Record<string, any> {
     connections: [{ a: [], b: [] }],
   };
 }
+
+/**
+ * hub relays the subnet "wg" for x and y, two roaming peers with no endpoint for each other;
+ * one rule: x may reach everyone on tcp/22 and ping.
+ */
+export function relayAcl(): Record<string, any> {
+  const keys = {
+    hub: "VRWdkmCm0FyULh7piemmvhyGyYHy1sOzDceoVVwJkAQ=",
+    x: "WE14tjgg18wGuTn8NqyENUhzlEKGC9gFjxdDRD7hYCI=",
+    y: "9KIQvO2QWZlEAJqhLJVQwnQmrur57XL+LVELvS4Pim0=",
+  } as const;
+  return {
+    version: "v1",
+    subnets: [{ name: "wg", endpoints: [{ port: 51820 }], relay: "hub" }],
+    groups: [],
+    peers: (["hub", "x", "y"] as const).map((name, i) => ({
+      name,
+      subnets: { wg: { listenPort: 51820, ipAddresses: [`10.42.0.${i + 1}`] } },
+      publicKey: keys[name],
+      privateKeyFile: `/k/${name}`,
+      ...(i === 0 ? { endpoints: [{ ip: "hub.example.org" }] } : { roaming: true }),
+    })),
+    connections: [{ a: [], b: [] }],
+    rules: [
+      { from: [{ type: "peer", rule: "is", value: "x" }], to: [], allow: ["tcp/22", "icmp"] },
+    ],
+  };
+}

@@ -19,7 +19,7 @@ import { serviceSpace } from "../../src/analysis/services.js";
 import { createRegistry } from "../../src/app/registry.js";
 import { compareNames } from "../../src/core/order.js";
 import type { Network } from "../../src/network/model.js";
-import { meshAcl, roadWarriorAcl } from "../support/acl.js";
+import { meshAcl, relayAcl, roadWarriorAcl } from "../support/acl.js";
 import { fixtures, repoRoot } from "../support/paths.js";
 import { wirenixInProcess, withTempDir, writeAcl } from "../support/run.js";
 
@@ -143,23 +143,7 @@ const bases: [string, () => Acl][] = [
   ["the office rules", () => yamlAcl(join(fixtures, "rules", "office.yaml"))],
   ["the homelab example", () => yamlAcl(join(repoRoot, "examples", "homelab.yaml"))],
   ["the road-warrior example", () => yamlAcl(join(repoRoot, "examples", "road-warrior.yaml"))],
-  [
-    "a relay",
-    () => ({
-      version: "v1",
-      subnets: [{ name: "wg", endpoints: [{ port: 51820 }], relay: "hub" }],
-      groups: [],
-      peers: ["hub", "x", "y"].map((name, i) => ({
-        name,
-        subnets: { wg: { listenPort: 51820, ipAddresses: [`10.42.0.${i + 1}`] } },
-        publicKey: key(name),
-        privateKeyFile: `/k/${name}`,
-        ...(i === 0 ? { endpoints: [{ ip: "hub.example.org" }] } : { roaming: true }),
-      })),
-      connections: [{ a: [], b: [] }],
-      rules: [{ from: [peerIs("x")], to: [], allow: ["tcp/22", "icmp"] }],
-    }),
-  ],
+  ["a relay", () => relayAcl()],
 ];
 
 for (const [baseName, base] of bases)

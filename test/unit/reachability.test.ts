@@ -18,7 +18,7 @@ import { createRegistry } from "../../src/app/registry.js";
 import { AccessRules } from "../../src/network/access.js";
 import type { Network } from "../../src/network/model.js";
 import { targetAddresses } from "../../src/network/targets.js";
-import { meshAcl, roadWarriorAcl } from "../support/acl.js";
+import { meshAcl, relayAcl, roadWarriorAcl } from "../support/acl.js";
 import { fixtures, repoRoot } from "../support/paths.js";
 
 function network(acl: unknown): Network {
@@ -62,30 +62,7 @@ const cases: [string, () => Network][] = [
     () => yamlAcl(join(repoRoot, "examples", "homelab.yaml")),
   ],
   ["the road-warrior example", () => yamlAcl(join(repoRoot, "examples", "road-warrior.yaml"))],
-  [
-    "a relay carrying two roaming peers",
-    () =>
-      network({
-        version: "v1",
-        subnets: [{ name: "wg", endpoints: [{ port: 51820 }], relay: "hub" }],
-        groups: [],
-        peers: ["hub", "x", "y"].map((name, i) => ({
-          name,
-          subnets: { wg: { listenPort: 51820, ipAddresses: [`10.42.0.${i + 1}`] } },
-          publicKey: Object.values({
-            hub: "VRWdkmCm0FyULh7piemmvhyGyYHy1sOzDceoVVwJkAQ=",
-            x: "WE14tjgg18wGuTn8NqyENUhzlEKGC9gFjxdDRD7hYCI=",
-            y: "9KIQvO2QWZlEAJqhLJVQwnQmrur57XL+LVELvS4Pim0=",
-          })[i],
-          privateKeyFile: `/k/${name}`,
-          ...(i === 0 ? { endpoints: [{ ip: "hub.example.org" }] } : { roaming: true }),
-        })),
-        connections: [{ a: [], b: [] }],
-        rules: [
-          { from: [{ type: "peer", rule: "is", value: "x" }], to: [], allow: ["tcp/22", "icmp"] },
-        ],
-      }),
-  ],
+  ["a relay carrying two roaming peers", () => network(relayAcl())],
 ];
 
 for (const [name, make] of cases)
