@@ -33,13 +33,52 @@ export async function probe(
 async function probeOnce(lab: Lab, from: string, address: string, service: string) {
   if (service === "icmp")
     return (await lab.exec(from, ["ping", "-n", "-c", "1", "-W", "1", address])).code === 0;
-  const [protocol, port] = service.split("/") as [string, string];
-  const target =
-    protocol === "tcp" ? `TCP:${address}:${port},connect-timeout=1` : `UDP:${address}:${port}`;
-  const ran = await lab.exec(from, ["sh", "-c", `echo ping | socat -T1 - ${target}`], {
-    timeoutMs: 4000,
-  });
+  const ran = await lab.exec(
+    from,
+    ["sh", "-c", `echo ping | socat -T1 - ${socatTarget(address, service)}`],
+    {
+      timeoutMs: 4000,
+    },
+  );
   return ran.stdout.includes("pong");
+}
+
+/**
+ * What a packet of `service` from `from` to `address` meets: `arrives` (the listener's answer),
+ * `refused` (a TCP reset or ICMP unreachable, socat's "Connection refused"; ping's "Packet
+ * filtered" for an ICMP admin-prohibited) or `dropped` (no answer, tried three times so that a
+ * loaded machine's slow answer is no drop).
+ */
+export async function outcome(
+  lab: Lab,
+  from: string,
+  address: string,
+  service: string,
+): Promise<"arrives" | "refused" | "dropped"> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (service === "icmp") {
+      const ran = await lab.exec(from, ["ping", "-n", "-c", "1", "-W", "1", address]);
+      if (ran.code === 0) return "arrives";
+      if (/Packet filtered|Prohibited/i.test(ran.stdout + ran.stderr)) return "refused";
+      continue;
+    }
+    const ran = await lab.exec(
+      from,
+      ["sh", "-c", `echo ping | socat -T1 - ${socatTarget(address, service)}`],
+      {
+        timeoutMs: 4000,
+      },
+    );
+    if (ran.stdout.includes("pong")) return "arrives";
+    if (/Connection refused/.test(ran.stderr)) return "refused";
+  }
+  return "dropped";
+}
+
+/** socat's address for a probe of `tcp/N` or `udp/N` (1 s to connect). */
+function socatTarget(address: string, service: string): string {
+  const [protocol, port] = service.split("/") as [string, string];
+  return protocol === "tcp" ? `TCP:${address}:${port},connect-timeout=1` : `UDP:${address}:${port}`;
 }
 
 /** Runs `tasks` with at most `width` at a time. */

@@ -16,7 +16,7 @@ import { after, before, test } from "node:test";
 import { parse as parseYaml, stringify as toYaml } from "yaml";
 import { Lab, must, removeStaleNamespaces, run } from "../support/netns.js";
 import { fixtures, wirenixBin } from "../support/paths.js";
-import { listen, pool, probe } from "../support/probes.js";
+import { listen, outcome, pool, probe } from "../support/probes.js";
 
 const WG_GO = { WG_QUICK_USERSPACE_IMPLEMENTATION: "wireguard-go", LOG_LEVEL: "silent" };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -378,35 +378,6 @@ test("one host in two networks: two ACLs, and two peers of one ACL with hash nam
   for (const device of [devices.p, devices.q])
     assert.match(loaded, new RegExp(`table inet wirenix-rules-${device.replace(".", "\\.")}\n`));
 });
-
-/**
- * What a packet no rule allows meets: `arrives` (the listener's answer), `refused` (a TCP reset,
- * or ping's "Packet filtered" for an ICMP admin-prohibited) or `dropped` (no answer, tried three
- * times so that a loaded machine's slow answer is no drop).
- */
-async function outcome(
-  lab: Lab,
-  from: string,
-  address: string,
-  service: string,
-): Promise<"arrives" | "refused" | "dropped"> {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    if (service === "icmp") {
-      const ran = await lab.exec(from, ["ping", "-n", "-c", "1", "-W", "1", address]);
-      if (ran.code === 0) return "arrives";
-      if (/Packet filtered|Prohibited/i.test(ran.stdout + ran.stderr)) return "refused";
-      continue;
-    }
-    const [, port] = service.split("/") as [string, string];
-    const target = `TCP:${address}:${port},connect-timeout=1`;
-    const ran = await lab.exec(from, ["sh", "-c", `echo ping | socat -T1 - ${target}`], {
-      timeoutMs: 4000,
-    });
-    if (ran.stdout.includes("pong")) return "arrives";
-    if (/Connection refused/.test(ran.stderr)) return "refused";
-  }
-  return "dropped";
-}
 
 test("#29 rules in the field: two networks on one host, files renamed, one rejecting and one dropping, a routed network as target", async (t) => {
   const lab = await newLab(["shared", "a", "b"]);
