@@ -48,6 +48,7 @@ import {
   guarded,
   lstatOrUndefined,
   makeDirectory,
+  processUmask,
   runTag,
   syncDirectory,
   tempPath,
@@ -196,14 +197,18 @@ function applyCommit(root: string, commit: CommitRecord): void {
 
 /**
  * The renames of a commit record (and the modes it tightens, the files it removes); returns
- * the directories whose entries changed, which must be synced before `finishCommit`.
+ * the directories whose entries changed, which must be synced before `finishCommit`. A record
+ * of a killed run is carried out step by step as far as it still applies (every step can be
+ * repeated); the run that wrote it (`live`) has just checked every directory and made every
+ * temporary file, so its renames are not asked about one by one.
  */
-function applyRenames(root: string, commit: CommitRecord): string[] {
+function applyRenames(root: string, commit: CommitRecord, live = false): string[] {
   const at = (rel: string) => join(root, rel);
+  const plain = (rel: string) => live || plainDirectories(root, rel);
   for (const dir of commit.tighten)
-    if (plainDirectories(root, `${dir}/x`)) guarded(at(dir), () => chmodSync(at(dir), 0o700));
+    if (plain(`${dir}/x`)) guarded(at(dir), () => chmodSync(at(dir), 0o700));
   for (const [temp, final] of commit.renames)
-    if (lstatOrUndefined(at(temp)) !== undefined && plainDirectories(root, final))
+    if (live || (lstatOrUndefined(at(temp)) !== undefined && plain(final)))
       guarded(at(final), () => renameSync(at(temp), at(final)));
   for (const { path, sha256: hash, backup } of commit.removals) {
     const stat = lstatOrUndefined(at(path));
@@ -215,7 +220,7 @@ function applyRenames(root: string, commit: CommitRecord): string[] {
   const touched = new Set<string>(["."]);
   for (const [, final] of commit.renames) touched.add(posix.dirname(final));
   for (const { path } of commit.removals) touched.add(posix.dirname(path));
-  return [...touched].filter((dir) => plainDirectories(root, `${dir}/x`)).map(at);
+  return [...touched].filter((dir) => plain(`${dir}/x`)).map(at);
 }
 
 /** The rest of a commit record, once its renames are on disk: backups and emptied directories go. */
@@ -248,6 +253,10 @@ export class OutTransaction {
   /** Directories checked or made this run, with their identity (to notice a swap). */
   readonly #dirs = new Map<string, { dev: number; ino: number }>();
   readonly #made: string[] = [];
+  /** Directories this run made private at once (a private file of the host that made them). */
+  readonly #madePrivate = new Set<string>();
+  /** The umask, read once: modes it leaves alone need no chmod (see `writeTempFile`). */
+  readonly #umask = processUmask();
   readonly #staged: { temp: string; final: string; mode: number }[] = [];
   readonly #finals = new Set<string>();
   readonly #secretDirs = new Set<string>();
@@ -358,43 +367,75 @@ export class OutTransaction {
   }
 
   #log(line: JournalLine): void {
-    if ("temp" in line) this.#temps.push(line.temp);
-    writeFully(this.#journal, `${JSON.stringify(line)}\n`, join(this.#root, JOURNAL_NAME));
+    this.#logAll([line]);
   }
 
-  /** Checks (or makes) the directory `rel` under the root: a real directory, never a link. */
-  #directory(rel: string): void {
-    if (this.#dirs.has(rel)) return;
+  /** Journal lines in one write: a host's directories and temporary files, before any is made. */
+  #logAll(lines: readonly JournalLine[]): void {
+    if (lines.length === 0) return;
+    let text = "";
+    for (const line of lines) {
+      if ("temp" in line) this.#temps.push(line.temp);
+      text += `${JSON.stringify(line)}\n`;
+    }
+    writeFully(this.#journal, text, join(this.#root, JOURNAL_NAME));
+  }
+
+  /**
+   * Checks the directory `rel` under the root, not yet checked this run: a real directory, never
+   * a link. Returns false when it is missing (the caller makes it).
+   */
+  #checkDirectory(rel: string): boolean {
     const path = join(this.#root, rel);
-    let stat = lstatOrUndefined(path);
-    if (stat === undefined) {
-      this.#log({ dir: rel });
-      guarded(path, () => mkdirSync(path, { mode: 0o755 }));
-      guarded(path, () => chmodSync(path, 0o755));
-      this.#made.push(rel);
-      stat = lstatSync(path);
-    } else if (stat.isSymbolicLink()) throw new WriteError(path, "ELOOP");
-    else if (!stat.isDirectory()) throw new WriteError(path, "ENOTDIR");
+    const stat = lstatOrUndefined(path);
+    if (stat === undefined) return false;
+    if (stat.isSymbolicLink()) throw new WriteError(path, "ELOOP");
+    if (!stat.isDirectory()) throw new WriteError(path, "ENOTDIR");
+    this.#dirs.set(rel, { dev: stat.dev, ino: stat.ino });
+    return true;
+  }
+
+  /** Makes the directory `rel` (logged already) with exactly `mode`, and keeps its identity. */
+  #makeDirectory(rel: string, mode: number): void {
+    const path = join(this.#root, rel);
+    guarded(path, () => mkdirSync(path, { mode }));
+    this.#made.push(rel);
+    if (mode === 0o700) this.#madePrivate.add(rel);
+    const stat = guarded(path, () => lstatSync(path));
+    // The umask may have taken bits away; only then is the mode set again.
+    if ((stat.mode & 0o777) !== mode) guarded(path, () => chmodSync(path, mode));
     this.#dirs.set(rel, { dev: stat.dev, ino: stat.ino });
   }
 
   /**
    * Stages one host's files, each complete under a temporary name when this returns; their syncs
-   * run in the background and `commit` waits for them before its record.
+   * run in the background and `commit` waits for them before its record. Everything is checked
+   * first; then one journal write lists what will be made, and it is made.
    */
   add(host: OutHost, files: readonly OutFile[]): void {
     try {
       const hashes: Record<string, string> = {};
+      const lines: JournalLine[] = [];
+      /** Directories to make, parents first, and whether a private file of this host is in them. */
+      const missing = new Map<string, boolean>();
+      const writes: { file: OutFile; final: string; temp: string }[] = [];
       for (const file of files) {
         if (!isPlainRelative(file.path) || this.#finals.has(file.path))
           throw new Error(`invalid or repeated output path ${JSON.stringify(file.path)}`);
         const parents = parentsOf(file.path);
-        for (const dir of parents) this.#directory(dir);
-        if (file.mode & 0o077) {
-          // Files others may read are fine; a private file's directories are made private.
-        } else for (const dir of parents) this.#secretDirs.add(dir);
+        const secret = (file.mode & 0o077) === 0;
+        let under = false;
+        for (const dir of parents) {
+          // Below a missing directory everything is missing: no need to ask.
+          if (!under && !this.#dirs.has(dir) && !missing.has(dir) && this.#checkDirectory(dir))
+            continue;
+          under = under || missing.has(dir) || !this.#dirs.has(dir);
+          if (under) missing.set(dir, (missing.get(dir) ?? false) || secret);
+        }
+        // Files others may read are fine; a private file's directories are made private.
+        if (secret) for (const dir of parents) this.#secretDirs.add(dir);
         const final = join(this.#root, file.path);
-        const existing = lstatOrUndefined(final);
+        const existing = under ? undefined : lstatOrUndefined(final);
         if (existing?.isSymbolicLink()) throw new WriteError(final, "ELOOP");
         if (existing && !existing.isFile())
           throw new WriteError(final, existing.isDirectory() ? "EISDIR" : "EEXIST");
@@ -404,8 +445,17 @@ export class OutTransaction {
           continue;
         }
         const temp = tempPath(final, this.#tag);
-        this.#log({ temp: posix.join(posix.dirname(file.path), posix.basename(temp)) });
-        writeTempFile(final, file.text, file.mode, this.#tag, undefined, this.#syncs);
+        lines.push({ temp: posix.join(posix.dirname(file.path), posix.basename(temp)) });
+        writes.push({ file, final, temp });
+      }
+      this.#logAll([...[...missing.keys()].map((dir): JournalLine => ({ dir })), ...lines]);
+      for (const [dir, secret] of missing) this.#makeDirectory(dir, secret ? 0o700 : 0o755);
+      for (const { file, final, temp } of writes) {
+        writeTempFile(final, file.text, file.mode, {
+          tag: this.#tag,
+          syncs: this.#syncs,
+          umask: this.#umask,
+        });
         this.#staged.push({ temp, final, mode: file.mode });
         this.#finals.add(file.path);
         hashes[file.path] = sha256(file.text);
@@ -483,14 +533,11 @@ export class OutTransaction {
       const manifestFile = join(root, MANIFEST_NAME);
       const manifestTemp = tempPath(manifestFile, this.#tag);
       this.#log({ temp: rel(manifestTemp) });
-      writeTempFile(
-        manifestFile,
-        `${JSON.stringify(manifest, null, 1)}\n`,
-        0o644,
-        this.#tag,
-        undefined,
-        this.#syncs,
-      );
+      writeTempFile(manifestFile, `${JSON.stringify(manifest, null, 1)}\n`, 0o644, {
+        tag: this.#tag,
+        syncs: this.#syncs,
+        umask: this.#umask,
+      });
       this.#staged.push({ temp: manifestTemp, final: manifestFile, mode: 0o644 });
       // Every staged file complete on disk before anything else is decided or recorded.
       await this.#syncs.settled();
@@ -537,7 +584,9 @@ export class OutTransaction {
         removals,
         backups,
         // Only directories this run made: an existing one keeps the mode its owner chose.
-        tighten: this.#made.filter((dir) => this.#secretDirs.has(dir)),
+        tighten: this.#made.filter(
+          (dir) => this.#secretDirs.has(dir) && !this.#madePrivate.has(dir),
+        ),
         prune: [...new Set(removals.flatMap((r) => parentsOf(r.path)))],
       };
       this.#log({ commit: record });
@@ -547,7 +596,7 @@ export class OutTransaction {
     }
     // From here on the run counts as done: a kill now is completed by the next run.
     try {
-      const dirs = applyRenames(root, record);
+      const dirs = applyRenames(root, record, true);
       // The directories of a big output (one per host) are synced together, as the files were.
       const syncs = new BackgroundSyncs();
       for (const dir of dirs) syncs.addDirectory(dir);
