@@ -283,7 +283,7 @@ function documentWriter(stream: Stream, format: "nix" | "json", shared: RunConte
       if (format === "json") text.write(first ? "{}\n" : "\n}\n");
       else text.write(first ? "{ }\n" : "}\n");
       text.flush();
-      output.commit();
+      await output.commit();
       return [];
     },
     abort() {
@@ -414,7 +414,7 @@ function singleFileWriter(
       const output = streamOutput(stream);
       if (stream.file !== undefined) fchmodSync(stream.file, CONFIG_FILE_MODE);
       output.write(text);
-      output.commit();
+      await output.commit();
       return [];
     },
     abort() {
