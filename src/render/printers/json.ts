@@ -29,6 +29,26 @@ function isPlainObject(value: object): boolean {
 
 const NO_OBJECTS: ReadonlySet<object> = new Set();
 
+/** Entries of an object or array above which `prettyChunks` prints it an entry at a time. */
+const SPLIT_ENTRIES = 64;
+/**
+ * Levels below the top at which `prettyChunks` still opens an object that holds objects: the
+ * links of a peer in `inspect` are four levels down (peer, interfaces, subnet, links).
+ */
+const SPLIT_DEPTH = 4;
+
+/** Whether `prettyChunks` prints `value` (at `depth`) an entry at a time. */
+function splits(value: object, depth: number): boolean {
+  const items = Array.isArray(value) ? value : Object.values(value);
+  if (items.length > SPLIT_ENTRIES) return true;
+  if (depth >= SPLIT_DEPTH) return false;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    if (typeof item === "object" && item !== null) return true;
+  }
+  return false;
+}
+
 /**
  * `JSON.stringify(value, null, 2)` as it sits `indent` deep (a multiple of two spaces): the
  * value is printed inside as many one-item arrays, which the engine indents itself, and cut out
@@ -218,6 +238,47 @@ class JsonPrinter {
     sink.write(first ? "{}" : "}");
   }
 
+  /**
+   * `pretty(value, indent)` in pieces (the same bytes): an object or array of more than
+   * `SPLIT_ENTRIES` entries, or one that holds objects within `SPLIT_DEPTH` levels of the top,
+   * is printed an entry at a time. A peer of a 1000-peer mesh in `inspect`
+   * is half a megabyte of indented JSON; printed whole, by one JSON.stringify, it is a string
+   * in V8's large-object space (fresh memory each) and costs twice as much per byte as its
+   * thousand links printed one by one.
+   */
+  *prettyChunks(value: ConfigValue, indent: string, depth = 0): Generator<string> {
+    if (
+      value === null ||
+      typeof value !== "object" ||
+      this.#run.isShared(value) ||
+      !splits(value, depth)
+    ) {
+      yield this.pretty(value, indent);
+      return;
+    }
+    const inner = `${indent}  `;
+    let separator = "";
+    if (Array.isArray(value)) {
+      for (const item of value) {
+        if (item === null || item === undefined) continue;
+        yield `${separator === "" ? "[\n" : separator}${inner}`;
+        yield* this.prettyChunks(item, inner, depth + 1);
+        separator = ",\n";
+      }
+      yield separator === "" ? "[]" : `\n${indent}]`;
+      return;
+    }
+    const tree = value as ConfigTree;
+    for (const key of this.#keyOrder.sortedKeys(tree)) {
+      const item = tree[key];
+      if (item === null || item === undefined) continue;
+      yield `${separator === "" ? "{\n" : separator}${inner}${this.#key(key)} `;
+      yield* this.prettyChunks(item, inner, depth + 1);
+      separator = ",\n";
+    }
+    yield separator === "" ? "{}" : `\n${indent}}`;
+  }
+
   #pretty(value: ConfigValue, indent: string, own: ReadonlySet<object>): string {
     if (value === null || value === undefined || typeof value !== "object")
       return this.compact(value, own);
@@ -306,7 +367,8 @@ export function* prettyJsonChunks(
     for (const entry of entries) {
       const [name, value] = entry();
       if (value === null || value === undefined) continue;
-      yield `${inner}    ${jsonString(name)}: ${print.pretty(value, "    ")}`;
+      yield `${inner}    ${jsonString(name)}: `;
+      yield* print.prettyChunks(value, "    ");
       inner = ",\n";
     }
     yield inner === "{\n" ? "{}" : "\n  }";
