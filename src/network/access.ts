@@ -189,6 +189,11 @@ export class AccessRules {
   readonly #members = new Map<string, Address[]>();
   readonly #selections = new Map<string, Selected>();
   readonly #targetPeers = new Map<number, NetPeer[]>();
+  /**
+   * The destinations of each rule for the last host asked: a host on many subnets (a core
+   * router) asks once per interface, and the same list lets the printers reuse its set.
+   */
+  readonly #lastDestinations = new Map<number, { self: string; list: Address[] }>();
   /** Some rule names the internet: exit clients reach only what such rules allow. */
   readonly #internetRules: boolean;
   #known: Address[] | undefined;
@@ -266,6 +271,14 @@ export class AccessRules {
    * selects.
    */
   #destinations(rule: NetRule, self: string): Address[] {
+    const last = this.#lastDestinations.get(rule.index);
+    if (last?.self === self) return last.list;
+    const list = this.#destinationsOf(rule, self);
+    this.#lastDestinations.set(rule.index, { self, list });
+    return list;
+  }
+
+  #destinationsOf(rule: NetRule, self: string): Address[] {
     const out: Address[] = [];
     for (const peer of this.#targets(rule)) {
       for (const m of peer.memberships) {
