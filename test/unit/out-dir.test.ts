@@ -107,3 +107,45 @@ test("a file someone else puts at a target path while the run stages is not repl
     assert.deepEqual(readdirSync(join(out, "a")), ["hosts"], "no temporary file or backup left");
     assert.ok(!existsSync(join(out, MANIFEST_NAME)));
   }));
+
+test("modes are exact whatever the umask; a directory is private when its host's files are", async () => {
+  // The umask is the process's own: set here (this file runs in a process of its own) and put back.
+  for (const umask of [0o000, 0o022, 0o027, 0o077]) {
+    const previous = process.umask(umask);
+    try {
+      await withTempDir(async (dir) => {
+        const out = join(dir, "out");
+        await run(out, "wg-quick", ["a", "b"], {
+          // a: public files only; b: a private file beside a public one, one level deeper.
+          a: [file("a/hosts", "a\n", 0o644)],
+          b: [file("b/x/lan.conf", "key\n", 0o600), file("b/x/hosts", "b\n", 0o644)],
+        });
+        const mode = (path: string) => statSync(join(out, path)).mode & 0o777;
+        const seen = {
+          a: mode("a"),
+          "a/hosts": mode("a/hosts"),
+          b: mode("b"),
+          "b/x": mode("b/x"),
+          "b/x/lan.conf": mode("b/x/lan.conf"),
+          "b/x/hosts": mode("b/x/hosts"),
+          [MANIFEST_NAME]: mode(MANIFEST_NAME),
+        };
+        assert.deepEqual(
+          seen,
+          {
+            a: 0o755,
+            "a/hosts": 0o644,
+            b: 0o700,
+            "b/x": 0o700,
+            "b/x/lan.conf": 0o600,
+            "b/x/hosts": 0o644,
+            [MANIFEST_NAME]: 0o644,
+          },
+          `umask ${umask.toString(8)}`,
+        );
+      });
+    } finally {
+      process.umask(previous);
+    }
+  }
+});
