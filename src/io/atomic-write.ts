@@ -510,8 +510,9 @@ export class RevocableFileOutput {
   #used = 0;
   /** Bytes written since the last background sync was started. */
   #unsynced = 0;
-  /** The background sync under way, if any; it settles with the first failure, if any. */
+  /** The background sync under way, if any (it always resolves; see `#syncFailure`). */
   #syncing: Promise<void> | undefined;
+  /** The first failure of a background sync: `commit` revokes the file with it. */
   #syncFailure: unknown;
 
   constructor(fd: number, name = descriptorName(fd, "standard output")) {

@@ -427,10 +427,10 @@ export class OutTransaction {
         let under = false;
         for (const dir of parents) {
           // Below a missing directory everything is missing: no need to ask.
-          if (!under && !this.#dirs.has(dir) && !missing.has(dir) && this.#checkDirectory(dir))
+          if (!under && (this.#dirs.has(dir) || (!missing.has(dir) && this.#checkDirectory(dir))))
             continue;
-          under = under || missing.has(dir) || !this.#dirs.has(dir);
-          if (under) missing.set(dir, (missing.get(dir) ?? false) || secret);
+          under = true;
+          missing.set(dir, (missing.get(dir) ?? false) || secret);
         }
         // Files others may read are fine; a private file's directories are made private.
         if (secret) for (const dir of parents) this.#secretDirs.add(dir);

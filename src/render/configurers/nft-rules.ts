@@ -50,7 +50,7 @@ export function deviceTableShell(prefix: string): string {
 export interface DeviceAccess {
   device: string;
   access: InterfaceAccess;
-  /** The run's set elements by address list (see `AddressElements`). */
+  /** The run's set elements by address list (see `AddressElements`); a table's own if not given. */
   elements?: AddressElements;
 }
 
