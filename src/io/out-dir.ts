@@ -301,63 +301,74 @@ export class OutTransaction {
   static async begin(dir: string, options: OutOptions): Promise<OutTransaction> {
     const root = resolve(dir);
     let madeRoot = false;
-    const rootStat = (() => {
-      try {
-        // The directory named, never one a symbolic link leads to: a link committed in its
-        // place (or a path into a shared directory) must not redirect where files go.
-        return lstatSync(root);
-      } catch (error) {
-        if (errnoCode(error) !== "ENOENT") throw asWriteError(error, root);
-        makeDirectory(root);
-        madeRoot = true;
-        return statSync(root);
-      }
-    })();
-    if (rootStat.isSymbolicLink())
-      throw new WriteError(
-        root,
-        "ELOOP",
-        "nothing was changed (give the directory it leads to, if that is where the files belong)",
-      );
-    if (!rootStat.isDirectory()) throw new WriteError(root, "ENOTDIR", "nothing was changed");
-    // The transaction releases the lock itself on a signal, after its own cleanup.
-    let lock: HeldLock;
-    try {
-      lock = await lockDirectory(root, options.lockWaitMs ?? lockWaitMs(), false);
-    } catch (error) {
+    let lock: HeldLock | undefined;
+    // Until the transaction handles signals itself (its constructor), a signal releases the lock
+    // taken here and removes the root made here. Registered before either is made: with no
+    // handler at all a signal ends the process at once, wherever it is, and left the lock behind.
+    const unguard = onInterrupt(() => {
+      lock?.release();
       if (madeRoot) removeEmptyDirectory(root);
-      throw error instanceof WriteError ? error.withOutcome("nothing was changed") : error;
-    }
-    const journalFile = join(root, JOURNAL_NAME);
-    let journal: number | undefined;
+    });
     try {
-      const notices = lock.notice ? [lock.notice] : [];
-      const recovered = recover(root, dir);
-      if (recovered)
-        notices.push(
-          `${root}: an earlier run was killed before it finished; its writes were ${recovered}`,
+      const rootStat = (() => {
+        try {
+          // The directory named, never one a symbolic link leads to: a link committed in its
+          // place (or a path into a shared directory) must not redirect where files go.
+          return lstatSync(root);
+        } catch (error) {
+          if (errnoCode(error) !== "ENOENT") throw asWriteError(error, root);
+          makeDirectory(root);
+          madeRoot = true;
+          return statSync(root);
+        }
+      })();
+      if (rootStat.isSymbolicLink())
+        throw new WriteError(
+          root,
+          "ELOOP",
+          "nothing was changed (give the directory it leads to, if that is where the files belong)",
         );
-      const manifest = readManifest(root, dir);
-      journal = guarded(journalFile, () =>
-        openSync(
-          journalFile,
-          constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-          0o600,
-        ),
-      );
-      const tx = new OutTransaction(root, dir, options, lock, journal, manifest, notices);
-      tx.#madeRoot = madeRoot;
-      return tx;
-    } catch (error) {
-      if (journal !== undefined) {
-        closeSync(journal);
-        removeQuietly(journalFile);
+      if (!rootStat.isDirectory()) throw new WriteError(root, "ENOTDIR", "nothing was changed");
+      // The transaction releases the lock itself on a signal, after its own cleanup.
+      try {
+        lock = await lockDirectory(root, options.lockWaitMs ?? lockWaitMs(), false);
+      } catch (error) {
+        if (madeRoot) removeEmptyDirectory(root);
+        throw error instanceof WriteError ? error.withOutcome("nothing was changed") : error;
       }
-      lock.release();
-      if (madeRoot) removeEmptyDirectory(root);
-      throw error instanceof WriteError
-        ? error.withOutcome("nothing of this run was written")
-        : error;
+      const journalFile = join(root, JOURNAL_NAME);
+      let journal: number | undefined;
+      try {
+        const notices = lock.notice ? [lock.notice] : [];
+        const recovered = recover(root, dir);
+        if (recovered)
+          notices.push(
+            `${root}: an earlier run was killed before it finished; its writes were ${recovered}`,
+          );
+        const manifest = readManifest(root, dir);
+        journal = guarded(journalFile, () =>
+          openSync(
+            journalFile,
+            constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+            0o600,
+          ),
+        );
+        const tx = new OutTransaction(root, dir, options, lock, journal, manifest, notices);
+        tx.#madeRoot = madeRoot;
+        return tx;
+      } catch (error) {
+        if (journal !== undefined) {
+          closeSync(journal);
+          removeQuietly(journalFile);
+        }
+        lock.release();
+        if (madeRoot) removeEmptyDirectory(root);
+        throw error instanceof WriteError
+          ? error.withOutcome("nothing of this run was written")
+          : error;
+      }
+    } finally {
+      unguard();
     }
   }
 
