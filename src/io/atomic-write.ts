@@ -325,7 +325,7 @@ export function writeTempFile(
     rmSync(temp, { force: true });
     throw error;
   }
-  if (syncs) syncs.add(fd, final);
+  if (syncs) syncs.add(fd, final, temp);
   else guarded(final, () => closeSync(fd));
   return temp;
 }

@@ -269,7 +269,7 @@ export class OutTransaction {
   #unregister: () => void;
   #open = true;
   /** The files staged are synced as they are written, all before the commit record. */
-  readonly #syncs = new BackgroundSyncs();
+  readonly #syncs = new BackgroundSyncs(() => this.#fileSystems());
   /**
    * Past the commit record (while the renamed files' directories are synced): an interrupt
    * waits for `finishing` and then ends the process, instead of undoing the run.
@@ -277,6 +277,8 @@ export class OutTransaction {
   #committed: { record: CommitRecord; dirs: string[]; finishing: Promise<void> } | undefined;
   /** The root did not exist before: a run that fails removes it again. */
   #madeRoot = false;
+  /** The file system the root is on (see `#fileSystems`). */
+  #rootDevice = -1;
 
   private constructor(
     root: string,
@@ -355,6 +357,7 @@ export class OutTransaction {
         );
         const tx = new OutTransaction(root, dir, options, lock, journal, manifest, notices);
         tx.#madeRoot = madeRoot;
+        tx.#rootDevice = rootStat.dev;
         return tx;
       } catch (error) {
         if (journal !== undefined) {
@@ -480,6 +483,17 @@ export class OutTransaction {
     } catch (error) {
       throw this.#fail(error);
     }
+  }
+
+  /**
+   * A path on each file system this run writes to: the root's, and any other a directory under
+   * it is on (a mount point inside the output). Every file is in a directory checked or made.
+   */
+  #fileSystems(): string[] {
+    const byDevice = new Map<number, string>([[this.#rootDevice, this.#root]]);
+    for (const [dir, { dev }] of this.#dirs)
+      if (!byDevice.has(dev)) byDevice.set(dev, join(this.#root, dir));
+    return [...byDevice.values()];
   }
 
   /** Whether the manifest lists `path` as a file an earlier run wrote. */
@@ -609,7 +623,7 @@ export class OutTransaction {
     try {
       const dirs = applyRenames(root, record, true);
       // The directories of a big output (one per host) are synced together, as the files were.
-      const syncs = new BackgroundSyncs();
+      const syncs = new BackgroundSyncs(() => this.#fileSystems());
       for (const dir of dirs) syncs.addDirectory(dir);
       const finishing = syncs.settled();
       this.#committed = { record, dirs, finishing: finishing.catch(() => {}) };
