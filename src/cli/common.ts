@@ -122,21 +122,25 @@ export function aclLocator(
 
 /**
  * Reads the ACL, printing its warnings, or its errors and exiting 1; with the ACL's locator
- * (see `aclLocator`).
+ * (see `aclLocator`) and what was read (for a command that needs the ACL's data itself).
  */
 export function sourcedNetworkOf(
   io: CliIO,
   file: string,
   registry: Registry,
   limits: AclLimits,
-): { network: Network; locate: (diagnostics: readonly Diagnostic[]) => Diagnostic[] } {
+): {
+  network: Network;
+  locate: (diagnostics: readonly Diagnostic[]) => Diagnostic[];
+  loaded: LoadedAcl | undefined;
+} {
   const read = readNetwork(file, registry, limits);
   if (!read.ok) {
     printDiagnostics(io, read.diagnostics);
     throw new Exit(EXIT_INVALID);
   }
   printDiagnostics(io, read.warnings);
-  return { network: read.value, locate: aclLocator(file, read.loaded) };
+  return { network: read.value, locate: aclLocator(file, read.loaded), loaded: read.loaded };
 }
 
 /**
@@ -206,6 +210,7 @@ export async function sourcedNetworkWith(
   registry: Registry;
   network: Network;
   locate: (diagnostics: readonly Diagnostic[]) => Diagnostic[];
+  loaded: LoadedAcl | undefined;
 }> {
   const registry = await registryWith(io, flags.plugin);
   return { registry, ...sourcedNetworkOf(io, acl, registry, aclLimits(flags)) };

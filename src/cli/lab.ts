@@ -10,7 +10,6 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { Command, Option } from "commander";
-import { loadAcl } from "../acl/load.js";
 import { type LabRun, type Phases, runLab } from "../app/lab/lab.js";
 import { destroyLab, inNamespace, LabCommandError, labEnv, mayBuildLab } from "../app/lab/netns.js";
 import { outsideKey, withoutOutsidePeers } from "../app/lab/outside.js";
@@ -152,7 +151,7 @@ async function up(io: CliIO, acl: string, flags: Flags): Promise<number> {
     return EXIT_USAGE;
   }
   const started = performance.now();
-  const { network, locate } = await sourcedNetworkWith(io, acl, flags);
+  const { network, locate, loaded } = await sourcedNetworkWith(io, acl, flags);
   const sources = choosePeers(network, acl, flags.peer);
   const state = stateFile(acl);
   const previous = readState(state);
@@ -183,11 +182,8 @@ async function up(io: CliIO, acl: string, flags: Flags): Promise<number> {
     printDiagnostics(io, locate(probes.problems));
     return EXIT_INVALID;
   }
-  const loaded = loadAcl(acl);
-  if (!loaded.ok) {
-    printDiagnostics(io, loaded.diagnostics);
-    return EXIT_INVALID;
-  }
+  // Read once, with the user's limits (a second read would ignore --max-acl-size, --nix-path).
+  if (loaded === undefined) throw new Error("the ACL was read without its data");
   // mkdtemp makes it 0700: the lab's keys and files are root's alone.
   const dir = mkdtempSync(join(tmpdir(), "wirenix-lab-"));
   let run: LabRun;
@@ -203,12 +199,14 @@ async function up(io: CliIO, acl: string, flags: Flags): Promise<number> {
       throw new LabCommandError(
         `making the lab's keys failed: ${made.diagnostics.map((d) => d.message).join("; ")}`,
       );
-    const outside = labAcl(loaded.value.data, copy, keys, made.value.publicKeys);
+    const outside = labAcl(loaded.data, copy, keys, made.value.publicKeys);
     const plugins = flags.plugin.flatMap((p) => ["--plugin", resolve(p)]);
     const only = peers.length === network.peers.length ? [] : peers.flatMap((p) => ["--peer", p]);
     await own([
       ...["generate", copy, "--configurer", flags.configurer, "--keys-dir", keys],
       ...["--out", files, ...only, ...plugins],
+      // The copy is JSON as big as the ACL or so: the size the user allowed it holds too.
+      ...["--max-acl-size", String(flags.maxAclSize)],
     ]);
     dropOutsidePeers(files, peers, outside);
     const withTunnels = network.peers.filter((p) => inLab.has(p.name) && p.memberships.length > 0);

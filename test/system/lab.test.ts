@@ -8,10 +8,19 @@
  */
 import { strict as assert } from "node:assert";
 import { spawn, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { parse as parseYaml } from "yaml";
 import { run } from "../support/netns.js";
 import { fixtures, repoRoot, wirenixBin } from "../support/paths.js";
 
@@ -103,6 +112,26 @@ test("the rules fixture: the matrix and the 16 policy assertions, in text", asyn
   assert.match(ran.stdout, /^82 probes: 82 as predicted, 0 differ; tests: 16 passed, 0 failed$/m);
   // laptop1 reaches server1 on tcp/22 and tcp/443 and by ping, not on udp/53.
   assert.match(ran.stdout, /^laptop1 +\.\.\.\+ +\.\.\.\. +\+\+\.\+ +\+\+\.\+ *$/m);
+});
+
+test("a .nix ACL that reads <acls> named with --nix-path: the lab reads it with the user's path", async () => {
+  // The ACL's data comes from a directory outside the ACL's own, allowed only by --nix-path:
+  // a lab that read the ACL a second time without the user's flags failed here.
+  const acls = mkdtempSync(join(work, "acls-"));
+  const road = parseYaml(readFileSync(join(repoRoot, "examples", "road-warrior.yaml"), "utf8"));
+  writeFileSync(join(acls, "road-warrior.json"), JSON.stringify(road));
+  const acl = join(mkdtempSync(join(work, "nix-acl-")), "acl.nix");
+  writeFileSync(acl, "builtins.fromJSON (builtins.readFile <acls/road-warrior.json>)\n");
+  const ran = await wirenix(["lab", acl, "--format", "json", "--nix-path", `acls=${acls}`]);
+  assert.equal(ran.code, 0, ran.stdout + ran.stderr);
+  const json = JSON.parse(ran.stdout) as LabJson;
+  assert.ok(json.probes.length > 0);
+  assert.equal(json.summary.differ, 0);
+  assert.deepEqual(leftovers(prefixOf(json)), []);
+  // Without the flag, the ACL is refused before any namespace is made.
+  const refused = await wirenix(["lab", acl]);
+  assert.equal(refused.code, 1, refused.stderr);
+  assert.match(refused.stderr, /acls\/road-warrior\.json.*--nix-path/);
 });
 
 test("an exit node, a routed LAN and rules: the LAN answers through home's forward chain", async () => {
