@@ -12,7 +12,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { changedAcl, HUBS, makeAcl, type Topology } from "./acls.js";
-import { type Measurement, measure } from "./measure.js";
+import { type Measurement, measure, setAside } from "./measure.js";
 
 /** One ACL of this benchmark. */
 interface Size {
@@ -219,7 +219,7 @@ export async function benchCommands(options: {
       }
       const output = join(scratch, "output");
       const copy = join(scratch, "copy");
-      const clear = () => rmSync(output, { recursive: true, force: true });
+      const clear = () => setAside(output, scratch);
       const run = async (bin: string) => {
         clear();
         if (command.out === "dir") mkdirSync(output);

@@ -36,7 +36,7 @@ import {
   commandTargets,
   startup,
 } from "./commands.js";
-import { haveGnuTime, type Measurement, measure, measurementMethod } from "./measure.js";
+import { haveGnuTime, type Measurement, measure, measurementMethod, setAside } from "./measure.js";
 
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 const wirenixBin = join(repoRoot, "bin", "wirenix.js");
@@ -139,7 +139,7 @@ async function fastest(
     if (m.exitCode !== 0)
       throw new Error(`wirenix ${argv.join(" ")} failed (exit ${m.exitCode}):\n${m.stderr}`);
     bytes = sizeOf(output);
-    if (run < runs - 1) rmSync(output, { recursive: true, force: true });
+    if (run < runs - 1) setAside(output, scratch);
     if (!best || m.wallMs < best.wallMs)
       best = { ...m, peakRss: Math.max(m.peakRss, best?.peakRss ?? 0) };
     else best.peakRss = Math.max(best.peakRss, m.peakRss);
@@ -435,7 +435,7 @@ async function main(): Promise<number> {
         args: ["generate", acl, "--out", outDir],
         output: outDir,
       }));
-      rmSync(outDir, { recursive: true, force: true });
+      setAside(outDir, dir);
       progress({
         acl: c.topology,
         peers: c.peers,
