@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
 import { InputError } from "../../src/core/diagnostics.js";
+import { RunContext } from "../../src/core/run-context.js";
 import { type IniDocument, iniValueProblem, toIni } from "../../src/render/printers/ini.js";
 
 const doc = (value: string, key = "Endpoint", secret = false): IniDocument => ({
@@ -109,4 +110,32 @@ test("section names and keys come from configurers: a bad one is a bug, not inpu
     () => toIni({ sections: [{ name: "Peer", entries: [{ key: "A=B", value: "1" }] }] }, "systemd"),
     /internal error/,
   );
+});
+
+test("a section shared in a run is printed once per dialect; one that cannot be written fails every time", () => {
+  const run = new RunContext();
+  const peer = run.shareSubtree({
+    name: "Peer",
+    comments: [{ text: "node2", path: ["peers", 1, "name"] }],
+    entries: [{ key: "AllowedIPs", value: "10.0.0.2/32" }],
+  });
+  const host = (port: number): IniDocument => ({
+    header: ["top"],
+    sections: [{ name: "Interface", entries: [{ key: "ListenPort", value: port }] }, peer],
+  });
+  for (const dialect of ["wg-quick", "systemd"] as const)
+    for (const port of [1, 2])
+      assert.equal(toIni(host(port), dialect, run), toIni(host(port), dialect));
+  assert.equal(
+    toIni({ sections: [peer] }, "systemd", run),
+    "[Peer]\n# node2\nAllowedIPs=10.0.0.2/32\n",
+  );
+  assert.equal(toIni({ sections: [] }, "systemd", run), "\n");
+  assert.equal(toIni({ header: ["only"], sections: [] }, "systemd", run), "# only\n");
+  const bad = run.shareSubtree({
+    name: "Peer",
+    entries: [{ key: "Endpoint", value: "a\nb", path: ["peers", 3, "endpoints"] }],
+  });
+  for (let i = 0; i < 2; i++)
+    assert.throws(() => toIni({ sections: [peer, bad] }, "wg-quick", run), InputError);
 });

@@ -13,6 +13,7 @@ import type { Link, NetSubnet } from "../../network/model.js";
 import type { IniEntry, IniSection } from "../printers/ini.js";
 import type { ConfigureContext, Configurer } from "./configurer.js";
 import { warnUnsupportedRefresh } from "./endpoint-support.js";
+import { sharedPeerEntry } from "./peer-entries.js";
 
 /**
  * One file of a peer's output. Every file is written 0600 in a 0700 directory (each holds or
@@ -189,31 +190,50 @@ export function presharedKeyOf(
 
 /**
  * A peer section of a file configuration (`section` names it as `reader` does): the remote
- * peer's name as a comment, its public key, then `entries`, then its endpoint and keepalive.
- * Warns about endpoint settings `reader` ignores.
+ * peer's name as a comment, its public key, then `entries` (which may use only the link and the
+ * preshared key `psk`), then its endpoint and keepalive. Hosts linked to a peer alike (every
+ * host of a mesh) share one section, which the printer prints once (see `toIni`). Warns, for
+ * each host, about endpoint settings `reader` ignores.
  */
 export function filePeerSection(
   context: ConfigureContext,
   subnet: NetSubnet,
   link: Link,
   { section, reader }: { section: string; reader: string },
-  entries: readonly (IniEntry | undefined)[],
+  psk: { inline?: IniEntry | undefined; file?: string | undefined },
+  entries: () => readonly (IniEntry | undefined)[],
 ): IniSection {
-  const remotePath = ["peers", link.peer.index] as const;
   warnUnsupportedRefresh(context, subnet, link, reader);
-  const { endpoint } = link;
-  return {
-    name: section,
-    comments: [{ text: link.peer.name, path: [...remotePath, "name"] }],
-    entries: [
-      { key: "PublicKey", value: context.keys.publicKeyOf(link.peer) },
-      ...entries,
-      endpoint.address === undefined
+  const publicKey = context.keys.publicKeyOf(link.peer);
+  const variant =
+    psk.inline !== undefined
+      ? `inline ${psk.inline.value}`
+      : psk.file === undefined
         ? undefined
-        : { key: "Endpoint", value: endpoint.address, path: [...remotePath, "endpoints"] },
-      endpoint.persistentKeepalive === undefined
-        ? undefined
-        : { key: "PersistentKeepalive", value: endpoint.persistentKeepalive },
-    ],
-  };
+        : `file ${psk.file}`;
+  return sharedPeerEntry<IniSection>(
+    context.run,
+    `ini ${section}`,
+    link,
+    publicKey,
+    variant,
+    () => {
+      const remotePath = ["peers", link.peer.index] as const;
+      const { endpoint } = link;
+      return {
+        name: section,
+        comments: [{ text: link.peer.name, path: [...remotePath, "name"] }],
+        entries: [
+          { key: "PublicKey", value: publicKey },
+          ...entries(),
+          endpoint.address === undefined
+            ? undefined
+            : { key: "Endpoint", value: endpoint.address, path: [...remotePath, "endpoints"] },
+          endpoint.persistentKeepalive === undefined
+            ? undefined
+            : { key: "PersistentKeepalive", value: endpoint.persistentKeepalive },
+        ],
+      };
+    },
+  );
 }

@@ -52,7 +52,7 @@ function peerSection(context: ConfigureContext, subnet: NetSubnet, link: Link): 
   const pskPath = ["subnets", subnet.index, "presharedKeyFile"];
   const psk = presharedKeyOf(context, subnet);
   const reader = { section: "WireGuardPeer", reader: "systemd-networkd" };
-  return filePeerSection(context, subnet, link, reader, [
+  return filePeerSection(context, subnet, link, reader, psk, () => [
     psk.file === undefined
       ? undefined
       : { key: "PresharedKeyFile", value: psk.file, path: pskPath },
@@ -100,6 +100,7 @@ function networkdFiles(context: ConfigureContext): FileSet {
         ],
       },
       "systemd",
+      context.run,
     );
     const network = toIni(
       {

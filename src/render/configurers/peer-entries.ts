@@ -13,8 +13,8 @@ interface MadeEntry {
   kind: string;
   link: Link;
   publicKey: string;
-  presharedKeyFile: string | undefined;
-  entry: ConfigTree;
+  presharedKey: string | undefined;
+  entry: object;
 }
 
 /** Links to one remote membership come in a few variants at most (routes, endpoints by group). */
@@ -37,18 +37,19 @@ function sameLink(a: Link, b: Link): boolean {
 }
 
 /**
- * The entry of `kind` (one per configurer and shape) for a link, made by `make` the first time
- * in the run and shared after. `make` may use only the link and the two keys: they are what is
- * compared.
+ * The entry of `kind` (one per configurer and shape: a Nix tree, an INI section) for a link,
+ * made by `make` the first time in the run and shared after. `make` may use only the link and
+ * the two keys (the preshared key's file, or the key itself where it is written inline): they
+ * are what is compared.
  */
-export function sharedPeerEntry(
+export function sharedPeerEntry<T extends object = ConfigTree>(
   run: RunContext,
   kind: string,
   link: Link,
   publicKey: string,
-  presharedKeyFile: string | undefined,
-  make: () => ConfigTree,
-): ConfigTree {
+  presharedKey: string | undefined,
+  make: () => T,
+): T {
   // Entries made so far, by the remote's addresses on the subnet (an array of the network's own).
   const madeEntries = run.share(
     "configurers/peer-entries",
@@ -63,11 +64,11 @@ export function sharedPeerEntry(
     if (
       m.kind === kind &&
       m.publicKey === publicKey &&
-      m.presharedKeyFile === presharedKeyFile &&
+      m.presharedKey === presharedKey &&
       sameLink(m.link, link)
     )
-      return m.entry;
+      return m.entry as T;
   const entry = run.shareSubtree(make());
-  if (made.length < VARIANTS_KEPT) made.push({ kind, link, publicKey, presharedKeyFile, entry });
+  if (made.length < VARIANTS_KEPT) made.push({ kind, link, publicKey, presharedKey, entry });
   return entry;
 }

@@ -63,7 +63,8 @@ function peerSection(
   inlinePsk: IniEntry | undefined,
 ): IniSection {
   const remotePath = ["peers", link.peer.index] as const;
-  return filePeerSection(context, subnet, link, { section: "Peer", reader: "wg-quick" }, [
+  const names = { section: "Peer", reader: "wg-quick" };
+  return filePeerSection(context, subnet, link, names, { inline: inlinePsk }, () => [
     inlinePsk,
     {
       key: "AllowedIPs",
@@ -239,6 +240,7 @@ function wgQuickFiles(context: ConfigureContext): FileSet {
         ],
       },
       "wg-quick",
+      context.run,
     );
     files[`${device}.conf`] = { text, secret: inline };
   }
