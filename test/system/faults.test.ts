@@ -320,14 +320,44 @@ function runAndKill(args: string[], ms: number, signal: NodeJS.Signals) {
   );
 }
 
+test("a full disk under an --out of more files than are synced one by one: old or new, never a mix", async () => {
+  await withTempDir(async (scratch) => {
+    // 140 hosts' wg-quick files: 280 files in 140 directories, about 3.5 MB.
+    const acl1 = writeJson(join(scratch, "one.json"), meshOf(140, 51820));
+    const acl2 = writeJson(join(scratch, "two.json"), meshOf(140, 51821));
+    const args = ["--configurer", "wg-quick"];
+    const old = reference(scratch, ["generate", acl1, ...args]);
+    const next = reference(scratch, ["generate", acl2, ...args]);
+    const seen = new Set<string>();
+    await withTmpfs(10_240, (disk) => {
+      const out = join(disk, "out");
+      for (const edge of [0, 256, 1024, 2048, 3072, 6144]) {
+        exec("sh", ["-c", `rm -rf ${out} ${disk}/filler-*`]);
+        assert.equal(wirenix(["generate", acl1, ...args, "--out", out]).code, 0);
+        fillToEdge(disk, edge);
+        const ran = wirenix(["generate", acl2, ...args, "--out", out]);
+        const context = `${edge} KiB free`;
+        assertCleanFailure(ran, context);
+        const which = assertOldOrNew(out, old, next, context);
+        assert.equal(which, ran.code === 0 ? "new" : "old", `${context}: ${ran.stderr}`);
+        if (ran.code !== 0) assert.match(ran.stderr, /nothing (under \S+ )?was changed/);
+        seen.add(which);
+      }
+    });
+    assert.deepEqual([...seen].sort(), ["new", "old"], "some fill levels fail, the last succeeds");
+  });
+});
+
 test("kill -9 at random points of a large --out, then a normal run: old or new, never a mix once recovered", async () => {
   await withTempDir(async (scratch) => {
-    const acl1 = writeJson(join(scratch, "one.json"), meshOf(60, 51820));
-    const acl2 = writeJson(join(scratch, "two.json"), meshOf(60, 51821));
-    for (const args of [
-      ["--configurer", "wg-quick"],
-      ["--configurer", "static"],
-    ]) {
+    // wg-quick of 140 peers writes 280 files in 140 directories: past PER_FILE, so most are
+    // made durable by one syncfs (src/io/background-sync.ts); static's 60 files one by one.
+    for (const [args, peers] of [
+      [["--configurer", "wg-quick"], 140],
+      [["--configurer", "static"], 60],
+    ] as const) {
+      const acl1 = writeJson(join(scratch, `one-${peers}.json`), meshOf(peers, 51820));
+      const acl2 = writeJson(join(scratch, `two-${peers}.json`), meshOf(peers, 51821));
       const old = reference(scratch, ["generate", acl1, ...args]);
       const next = reference(scratch, ["generate", acl2, ...args]);
       const out = join(scratch, `out${args[1]}`);
