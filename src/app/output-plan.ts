@@ -23,7 +23,7 @@ import { OutTransaction } from "../io/out-dir.js";
 import { type DevNameMethod, deviceName } from "../network/devname.js";
 import type { Network } from "../network/model.js";
 import type { Configurer } from "../render/configurers/configurer.js";
-import { filesOf, type GeneratedFile } from "../render/configurers/files.js";
+import { filePieces, filesOf, type GeneratedFile } from "../render/configurers/files.js";
 import { toPrettyJson, writeJson } from "../render/printers/json.js";
 import { nixAttrName, toNix } from "../render/printers/nix.js";
 
@@ -352,7 +352,8 @@ async function fileTreeWriter(
     add({ name, config }, peers) {
       const files = filesOf(config, configurer.name).map(([path, file]) => ({
         path: `${name}/${path}`,
-        text: file.text,
+        // A big file's pieces are written as they are, never joined (see `piecedFile`).
+        text: filePieces(file) ?? file.text,
         mode: CONFIG_FILE_MODE,
       }));
       tx.add({ name, peers }, files);

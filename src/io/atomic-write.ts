@@ -277,6 +277,27 @@ export interface Owner {
   gid: number;
 }
 
+/**
+ * Consecutive pieces joined into strings of about `CHUNK` characters at most (a piece longer
+ * than that alone): each stays a regular V8 string, which is made and written much faster than
+ * one of the fresh memory a string above 128 KB gets (see `toIniPieces`).
+ */
+export function* textChunks(pieces: readonly string[]): Generator<string> {
+  const CHUNK = 32 * 1024;
+  let start = 0;
+  let length = 0;
+  for (let i = 0; i < pieces.length; i++) {
+    const size = (pieces[i] as string).length;
+    if (length > 0 && length + size > CHUNK) {
+      yield pieces.slice(start, i).join("");
+      start = i;
+      length = 0;
+    }
+    length += size;
+  }
+  if (start < pieces.length) yield pieces.slice(start).join("");
+}
+
 /** How `writeTempFile` makes its file, besides the data and mode. */
 export interface TempFileOptions {
   /** The run's tag in the temporary name (see `runTag`); a new one if not given. */
@@ -300,7 +321,7 @@ export interface TempFileOptions {
  */
 export function writeTempFile(
   final: string,
-  data: string | Uint8Array,
+  data: string | Uint8Array | readonly string[],
   mode: number,
   options: TempFileOptions = {},
 ): string {
@@ -318,7 +339,8 @@ export function writeTempFile(
       if (umask === undefined || (mode & umask) !== 0) fchmodSync(fd, mode);
       if (owner) fchownSync(fd, owner.uid, owner.gid);
     });
-    writeFully(fd, data, final);
+    if (typeof data === "string" || data instanceof Uint8Array) writeFully(fd, data, final);
+    else for (const chunk of textChunks(data)) writeFully(fd, chunk, final);
     if (!syncs) guarded(final, () => fsyncSync(fd));
   } catch (error) {
     closeSync(fd);

@@ -52,6 +52,7 @@ import {
   runTag,
   syncDirectory,
   tempPath,
+  textChunks,
   WriteError,
   WriteRefusal,
   writeFully,
@@ -79,7 +80,8 @@ export { JOURNAL_NAME, MANIFEST_NAME };
 /** One output file: its path relative to DIR (`/`-separated, already checked) and mode. */
 export interface OutFile {
   path: string;
-  text: string;
+  /** The text, or the pieces it is made of (a big file's, never joined: see `writeTempFile`). */
+  text: string | readonly string[];
   mode: number;
 }
 
@@ -110,7 +112,12 @@ export class ForeignFilesError extends WriteRefusal {
   override name = "ForeignFilesError";
 }
 
-const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+function sha256(text: string | readonly string[]): string {
+  const hash = createHash("sha256");
+  if (typeof text === "string") hash.update(text);
+  else for (const chunk of textChunks(text)) hash.update(chunk);
+  return hash.digest("hex");
+}
 
 /** A relative path this run makes itself: no `..`, nothing absolute. */
 function isPlainRelative(path: unknown): path is string {

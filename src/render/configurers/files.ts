@@ -27,6 +27,48 @@ export interface GeneratedFile {
 /** Relative path (`/`-separated, no `..`) → file. */
 export type FileSet = Record<string, GeneratedFile>;
 
+/** Where a file made by `piecedFile` keeps its pieces (a symbol: no printer or merge sees it). */
+const PIECES = Symbol("wirenix.file-pieces");
+
+interface PiecedFile extends GeneratedFile {
+  readonly [PIECES]?: readonly string[] | undefined;
+}
+
+/**
+ * A file whose text is made of `pieces` (see `toIniPieces`): its `text` is joined only when
+ * read (printing it, merging it, a plugin changing it), and a writer that takes the pieces
+ * (`--out`) never makes the one big string. Setting `text` replaces the pieces.
+ */
+export function piecedFile(pieces: readonly string[], secret: boolean): GeneratedFile {
+  let text: string | undefined;
+  let current: readonly string[] | undefined = pieces;
+  const file: PiecedFile = {
+    secret,
+    get text() {
+      text ??= pieces.join("");
+      return text;
+    },
+    set text(value: string) {
+      text = value;
+      current = undefined;
+    },
+  };
+  // Not enumerable: the file compares equal to `{ text, secret }` and copies as one.
+  Object.defineProperty(file, PIECES, { get: () => current, enumerable: false });
+  return file;
+}
+
+/** The pieces of a file made by `piecedFile` whose text was not changed since, if it is one. */
+export function filePieces(file: GeneratedFile): readonly string[] | undefined {
+  return (file as PiecedFile)[PIECES];
+}
+
+/** The same file again: its pieces kept (and so not joined) when it has them. */
+function copyOf(file: GeneratedFile): GeneratedFile {
+  const pieces = filePieces(file);
+  return pieces ? piecedFile(pieces, file.secret) : { text: file.text, secret: file.secret };
+}
+
 /** A file configurer: what a plugin author writes to add one. */
 export interface FileConfigurerSpec {
   name: string;
@@ -49,7 +91,7 @@ export function defineFileConfigurer(spec: FileConfigurerSpec): Configurer {
     configure: (context) => {
       const files: ConfigTree = {};
       for (const [path, file] of Object.entries(spec.files(context)))
-        files[path] = { secret: file.secret, text: file.text };
+        files[path] = copyOf(file) as unknown as ConfigTree;
       return { files };
     },
   };
@@ -80,9 +122,13 @@ export function filesOf(tree: ConfigTree, configurer: string): [string, Generate
     const file = files[path];
     const problem = relativePathProblem(path);
     if (problem) bad(`${JSON.stringify(path)}: ${problem}`);
-    if (!isConfigTree(file) || typeof file.text !== "string" || typeof file.secret !== "boolean")
+    if (!isConfigTree(file) || typeof file.secret !== "boolean")
       return bad(`${JSON.stringify(path)}: expected { text: string, secret: boolean }`);
-    out.push([path, { text: file.text, secret: file.secret }]);
+    const generated = file as unknown as GeneratedFile;
+    // A pieced file's text is a string by construction: asking would join it.
+    if (filePieces(generated) === undefined && typeof generated.text !== "string")
+      return bad(`${JSON.stringify(path)}: expected { text: string, secret: boolean }`);
+    out.push([path, copyOf(generated)]);
   }
   return out;
 }

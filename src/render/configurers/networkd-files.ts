@@ -12,7 +12,7 @@
 
 import type { Link, NetSubnet } from "../../network/model.js";
 import { allowedIPTexts } from "../../network/routing.js";
-import { type IniEntry, type IniSection, toIni } from "../printers/ini.js";
+import { type IniEntry, type IniSection, toIni, toIniPieces } from "../printers/ini.js";
 import type { ConfigureContext } from "./configurer.js";
 import { settingPath } from "./dns-mtu.js";
 import {
@@ -21,6 +21,7 @@ import {
   fileDeviceName,
   filePeerSection,
   inlinePrivateKeyEntry,
+  piecedFile,
   presharedKeyOf,
 } from "./files.js";
 import { GENERATED_NOTICE, hostsFile } from "./hosts-file.js";
@@ -68,7 +69,7 @@ function networkdFiles(context: ConfigureContext): FileSet {
   const devices = deviceInterfaces(context);
   for (const { iface } of devices) {
     const device = fileDeviceName(context, iface.subnet);
-    const netdev = toIni(
+    const netdev = toIniPieces(
       {
         header,
         sections: [
@@ -132,7 +133,7 @@ function networkdFiles(context: ConfigureContext): FileSet {
       },
       "systemd",
     );
-    files[`50-${device}.netdev`] = { text: netdev, secret: inline };
+    files[`50-${device}.netdev`] = piecedFile(netdev, inline);
     files[`50-${device}.network`] = { text: network, secret: false };
   }
   Object.assign(files, hostFiles(devices), rulesFiles(context, devices));

@@ -9,7 +9,7 @@ import { interfaceForwarding } from "../../network/access.js";
 import type { Link, NetInterface, NetSubnet } from "../../network/model.js";
 import { hooksOf, type Platform, platformOf } from "../../network/platform.js";
 import { allowedIPTexts } from "../../network/routing.js";
-import { type IniEntry, type IniSection, toIni } from "../printers/ini.js";
+import { type IniEntry, type IniSection, toIni, toIniPieces } from "../printers/ini.js";
 import type { ConfigureContext } from "./configurer.js";
 import { settingPath } from "./dns-mtu.js";
 import {
@@ -18,6 +18,7 @@ import {
   fileDeviceName,
   filePeerSection,
   inlinePrivateKeyEntry,
+  piecedFile,
   presharedKeyOf,
 } from "./files.js";
 import { GENERATED_NOTICE, hostsFile } from "./hosts-file.js";
@@ -231,7 +232,7 @@ function wgQuickFiles(context: ConfigureContext): FileSet {
     if (hooks === "all") entries.push(...forwardingHooks(iface));
     else warnNoForwarding(context, iface, platform);
     entries.push(...rules.postDown);
-    const text = toIni(
+    const pieces = toIniPieces(
       {
         header: [GENERATED_NOTICE, "Bring up with: wg-quick up <path to this file>"],
         sections: [
@@ -242,7 +243,7 @@ function wgQuickFiles(context: ConfigureContext): FileSet {
       "wg-quick",
       context.run,
     );
-    files[`${device}.conf`] = { text, secret: inline };
+    files[`${device}.conf`] = piecedFile(pieces, inline);
   }
   files.hosts = hostsFile(context);
   return files;

@@ -1,0 +1,58 @@
+/**
+ * Big files in pieces: `toIniPieces` joined is `toIni`; a pieced file reads, prints, compares
+ * and copies as `{ text, secret }`; `--out` writes the pieces in chunks of regular strings.
+ */
+import { strict as assert } from "node:assert";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { textChunks, writeTempFile } from "../../src/io/atomic-write.js";
+import { filePieces, filesOf, piecedFile } from "../../src/render/configurers/files.js";
+import { toIni, toIniPieces } from "../../src/render/printers/ini.js";
+import { withTempDir } from "../support/run.js";
+
+const sections = Array.from({ length: 1500 }, (_, i) => ({
+  name: "Peer",
+  comments: [{ text: `peer${i}`, path: ["peers", i, "name"] }],
+  entries: [{ key: "AllowedIPs", value: `10.0.${i >> 8}.${i & 255}/32` }],
+}));
+const document = { header: ["top"], sections };
+
+test("toIniPieces joined is toIni's text, in both dialects", () => {
+  for (const dialect of ["wg-quick", "systemd"] as const)
+    assert.equal(toIniPieces(document, dialect).join(""), toIni(document, dialect));
+  assert.deepEqual(toIniPieces({ sections: [] }, "systemd"), ["\n"]);
+});
+
+test("textChunks: the same text, in chunks of at most 32 K characters unless a piece is longer", () => {
+  const pieces = toIniPieces(document, "wg-quick");
+  const long = "x".repeat(70_000);
+  for (const given of [pieces, [...pieces, long, "end\n"], [long], []]) {
+    const chunks = [...textChunks(given)];
+    assert.equal(chunks.join(""), given.join(""));
+    for (const chunk of chunks) assert.ok(chunk.length <= 32 * 1024 || chunk === long);
+  }
+  assert.ok([...textChunks(pieces)].length > 1, "1500 sections make more than one chunk");
+});
+
+test("a pieced file reads, prints and compares as { text, secret }; setting text drops the pieces", () => {
+  const pieces = toIniPieces(document, "wg-quick");
+  const file = piecedFile(pieces, false);
+  assert.deepEqual(file, { text: pieces.join(""), secret: false });
+  assert.equal(JSON.stringify(file), JSON.stringify({ secret: false, text: pieces.join("") }));
+  const [[path, listed] = []] = filesOf({ files: { "wg0.conf": file as never } }, "wg-quick");
+  assert.equal(path, "wg0.conf");
+  assert.equal(filePieces(listed as never), pieces, "filesOf keeps the pieces, unjoined");
+  file.text = "[Interface]\n";
+  assert.equal(filePieces(file), undefined);
+  const [[, changed] = []] = filesOf({ files: { "wg0.conf": file as never } }, "wg-quick");
+  assert.equal((changed as { text: string }).text, "[Interface]\n");
+  assert.equal(filePieces(changed as never), undefined);
+});
+
+test("writeTempFile writes pieces as the text they make", () =>
+  withTempDir((dir) => {
+    const pieces = toIniPieces(document, "systemd");
+    const temp = writeTempFile(join(dir, "50-wg0.netdev"), pieces, 0o600);
+    assert.equal(readFileSync(temp, "utf8"), toIni(document, "systemd"));
+  }));
