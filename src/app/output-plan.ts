@@ -24,8 +24,8 @@ import { type DevNameMethod, deviceName } from "../network/devname.js";
 import type { Network } from "../network/model.js";
 import type { Configurer } from "../render/configurers/configurer.js";
 import { filePieces, filesOf, type GeneratedFile } from "../render/configurers/files.js";
-import { toPrettyJson, writeJson } from "../render/printers/json.js";
-import { nixAttrName, toNix } from "../render/printers/nix.js";
+import { toPrettyJsonPieces, writeJson } from "../render/printers/json.js";
+import { nixAttrName, toNix, toNixPieces } from "../render/printers/nix.js";
 
 /** How a run asked for its output (the `generate` flags that decide it). */
 export interface OutputRequest {
@@ -322,10 +322,11 @@ async function modulesWriter(
   const tx = await OutTransaction.begin(dir, run);
   return {
     add({ name, config }, peers) {
+      // In pieces: a host of a big mesh is never made one string (see `toNixPieces`).
       const text =
         format === "json"
-          ? `${toPrettyJson(config, shared)}\n`
-          : `${MODULE_HEADER}${toNix(config, "", shared)}\n`;
+          ? [...toPrettyJsonPieces(config, shared), "\n"]
+          : [MODULE_HEADER, ...toNixPieces(config, shared), "\n"];
       tx.add({ name, peers }, [{ path: `${name}.${format}`, text, mode: 0o644 }]);
     },
     finish: async () => (await tx.commit()).notices,

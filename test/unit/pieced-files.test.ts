@@ -1,14 +1,19 @@
 /**
- * Big files in pieces: `toIniPieces` joined is `toIni`; a pieced file reads, prints, compares
+ * Big files in pieces: `toIniPieces`, `toNixPieces` and `toPrettyJsonPieces` joined are the
+ * texts they stand for; a pieced file reads, prints, compares
  * and copies as `{ text, secret }`; `--out` writes the pieces in chunks of regular strings.
  */
 import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import type { ConfigValue } from "../../src/core/config-tree.js";
+import { RunContext } from "../../src/core/run-context.js";
 import { textChunks, writeTempFile } from "../../src/io/atomic-write.js";
 import { filePieces, filesOf, piecedFile } from "../../src/render/configurers/files.js";
 import { toIni, toIniPieces } from "../../src/render/printers/ini.js";
+import { toPrettyJson, toPrettyJsonPieces } from "../../src/render/printers/json.js";
+import { toNix, toNixPieces } from "../../src/render/printers/nix.js";
 import { withTempDir } from "../support/run.js";
 
 const sections = Array.from({ length: 1500 }, (_, i) => ({
@@ -56,3 +61,36 @@ test("writeTempFile writes pieces as the text they make", () =>
     const temp = writeTempFile(join(dir, "50-wg0.netdev"), pieces, 0o600);
     assert.equal(readFileSync(temp, "utf8"), toIni(document, "systemd"));
   }));
+
+/** Trees of every shape the printers meet: shared subtrees, empty and scalar lists, nesting. */
+function trees(run: RunContext): ConfigValue[] {
+  const shared = run.shareSubtree({ publicKey: "k=", allowedIPs: ["10.0.0.2/32"], port: 51820 });
+  return [
+    {},
+    { a: [], b: {}, c: null, d: "x", e: 1, f: true },
+    { list: [1, "two", false], nested: [[1], [{ x: 1 }], []] },
+    {
+      networking: {
+        hosts: { "10.0.0.2": ["b.lan"], "10.0.0.3": ["c.lan"] },
+        wireguard: { interfaces: { lan: { peers: [shared, shared, { publicKey: "own=" }] } } },
+      },
+      "odd key": { "with.dot": "v", "${x}": "$not interpolated" },
+    },
+  ];
+}
+
+test("toNixPieces and toPrettyJsonPieces joined are toNix's and toPrettyJson's text", () => {
+  for (let i = 0; i < 4; i++) {
+    // A run of their own and a shared one (shared subtrees then printed once and reused).
+    const run = new RunContext();
+    for (const [n, tree] of trees(run).entries()) {
+      assert.equal(toNixPieces(tree, run).join(""), toNix(tree, "", new RunContext()), `nix ${n}`);
+      assert.equal(toNixPieces(tree, run).join(""), toNix(tree, "", run), `nix ${n}, one run`);
+      assert.equal(
+        toPrettyJsonPieces(tree, run).join(""),
+        toPrettyJson(tree, new RunContext()),
+        `json ${n}`,
+      );
+    }
+  }
+});

@@ -339,6 +339,15 @@ export function toPrettyJson(value: ConfigValue, run: RunContext = new RunContex
   return printer(run).prettyTree(value, "");
 }
 
+/** `toPrettyJson` in pieces (the same text joined; see `prettyChunks`), for a file too big to be one string cheaply. */
+export function toPrettyJsonPieces(
+  value: ConfigValue,
+  run: RunContext = new RunContext(),
+): string[] {
+  if (typeof value !== "object" || value === null) return [toPrettyJson(value, run)];
+  return [...printer(run).prettyChunks(value, "")];
+}
+
 /**
  * Indented JSON of `tree` with one more member, `key`, an object too large to print at once:
  * its entries (in Nix order, each made only when its turn comes) are printed one at a time as

@@ -112,6 +112,51 @@ class NixPrinter {
     return text;
   }
 
+  /**
+   * `print`'s text pushed onto `pieces` instead of returned, so that a whole host (a quarter of
+   * a megabyte in the 1000-peer mesh) is never one string: V8 gives every string above 128 KB
+   * fresh memory of its own, and flattening the host's text cost more than printing it.
+   * Shared subtrees and scalars are pushed as `print` makes them.
+   */
+  printTo(value: ConfigValue, depth: number, pieces: string[]): void {
+    if (typeof value !== "object" || value === null || this.#run.isShared(value)) {
+      pieces.push(this.print(value, depth));
+      return;
+    }
+    const item = (member: ConfigValue, at: number) => {
+      if (typeof member === "object" && member !== null && !this.#run.isShared(member))
+        this.printTo(member, at, pieces);
+      else pieces.push(this.printShared(member, at));
+    };
+    const inner = this.indentOf(depth + 1);
+    let any = false;
+    if (Array.isArray(value)) {
+      if (!value.some((member) => !isUnset(member) && typeof member === "object")) {
+        pieces.push(this.print(value, depth));
+        return;
+      }
+      for (const member of value) {
+        if (isUnset(member)) continue;
+        pieces.push(`${any ? "\n" : "[\n"}${inner}`);
+        item(member, depth + 1);
+        any = true;
+      }
+      pieces.push(any ? `\n${this.indentOf(depth)}]` : "[ ]");
+      return;
+    }
+    const keys = this.keyOrder.sortedKeys(value);
+    const names = this.assignmentsOf(keys);
+    for (let i = 0; i < keys.length; i++) {
+      const member = value[keys[i] as string];
+      if (isUnset(member)) continue;
+      pieces.push(`${any ? "\n" : "{\n"}${inner}${names[i]}`);
+      item(member, depth + 1);
+      pieces.push(";");
+      any = true;
+    }
+    pieces.push(any ? `\n${this.indentOf(depth)}}` : "{ }");
+  }
+
   print(value: ConfigValue, depth: number): string {
     if (value === null || value === undefined) return "null";
     if (typeof value === "string")
@@ -156,4 +201,11 @@ export function toNix(value: ConfigValue, indent = "", run: RunContext = new Run
   // Nix strings are printed with `\n` escapes, so every newline here starts a line of ours.
   if (!/^( {2})*$/.test(indent)) return printer.print(value, 0).replaceAll("\n", `\n${indent}`);
   return printer.print(value, indent.length / 2);
+}
+
+/** `toNix(value, "", run)` in pieces (the same text joined; see `NixPrinter.printTo`). */
+export function toNixPieces(value: ConfigValue, run: RunContext = new RunContext()): string[] {
+  const pieces: string[] = [];
+  run.share("emit/nix", () => new NixPrinter(run)).printTo(value, 0, pieces);
+  return pieces;
 }
