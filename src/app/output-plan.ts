@@ -25,7 +25,7 @@ import type { Network } from "../network/model.js";
 import type { Configurer } from "../render/configurers/configurer.js";
 import { filePieces, filesOf, type GeneratedFile } from "../render/configurers/files.js";
 import { toPrettyJsonPieces, writeJson } from "../render/printers/json.js";
-import { nixAttrName, toNix, toNixPieces } from "../render/printers/nix.js";
+import { nixAttrName, toNixPieces } from "../render/printers/nix.js";
 
 /** How a run asked for its output (the `generate` flags that decide it). */
 export interface OutputRequest {
@@ -273,10 +273,12 @@ function documentWriter(stream: Stream, format: "nix" | "json", shared: RunConte
       if (format === "json") {
         text.write(`${first ? "{\n" : ",\n"}${JSON.stringify(name)}:`);
         writeJson(config, text, shared);
-      } else
-        text.write(
-          `${first ? "{\n" : ""}  ${nixAttrName(name)} = ${toNix(config, "  ", shared)};\n`,
-        );
+      } else {
+        // A piece at a time: the host's text as one string would be a large object.
+        text.write(`${first ? "{\n" : ""}  ${nixAttrName(name)} = `);
+        for (const piece of toNixPieces(config, shared, 1)) text.write(piece);
+        text.write(";\n");
+      }
       first = false;
     },
     async finish() {

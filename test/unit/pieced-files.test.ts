@@ -86,6 +86,8 @@ test("toNixPieces and toPrettyJsonPieces joined are toNix's and toPrettyJson's t
     for (const [n, tree] of trees(run).entries()) {
       assert.equal(toNixPieces(tree, run).join(""), toNix(tree, "", new RunContext()), `nix ${n}`);
       assert.equal(toNixPieces(tree, run).join(""), toNix(tree, "", run), `nix ${n}, one run`);
+      // As `generate` prints every host into one expression: a level in.
+      assert.equal(toNixPieces(tree, run, 1).join(""), toNix(tree, "  ", run), `nix ${n}, in`);
       assert.equal(
         toPrettyJsonPieces(tree, run).join(""),
         toPrettyJson(tree, new RunContext()),

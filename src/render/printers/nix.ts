@@ -203,9 +203,16 @@ export function toNix(value: ConfigValue, indent = "", run: RunContext = new Run
   return printer.print(value, indent.length / 2);
 }
 
-/** `toNix(value, "", run)` in pieces (the same text joined; see `NixPrinter.printTo`). */
-export function toNixPieces(value: ConfigValue, run: RunContext = new RunContext()): string[] {
+/**
+ * `toNix(value, indent, run)` in pieces, for `indent` of `depth` levels (the same text joined;
+ * see `NixPrinter.printTo`).
+ */
+export function toNixPieces(
+  value: ConfigValue,
+  run: RunContext = new RunContext(),
+  depth = 0,
+): string[] {
   const pieces: string[] = [];
-  run.share("emit/nix", () => new NixPrinter(run)).printTo(value, 0, pieces);
+  run.share("emit/nix", () => new NixPrinter(run)).printTo(value, depth, pieces);
   return pieces;
 }
