@@ -470,7 +470,7 @@ async function main(): Promise<number> {
   }
 
   const loadAfter = loadavg();
-  const checked = [...targets(rows), ...commandTargets(commandRows)];
+  const checked = [...targets(rows), ...commandTargets(commandRows, start)];
   const report = [
     "## Machine",
     "",
