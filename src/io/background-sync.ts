@@ -30,14 +30,21 @@ export const PER_FILE = 256;
 /** What `sync -f` is given: one path on each file system the files are on. */
 export type FileSystems = () => readonly string[];
 
+/** A file or directory to open and sync by its path: `file` names it in a failure. */
+interface ByPath {
+  path: string;
+  file: string;
+  directory: boolean;
+}
+
 /** Syncs files in the background; `settled` waits for all of them and reports a failure. */
 export class BackgroundSyncs {
   #pending = 0;
   #count = 0;
-  /** Directories waiting for a free place. */
-  readonly #directories: string[] = [];
-  /** Past `PER_FILE`: files and directories left to the file system's sync, with their names. */
-  readonly #deferred: { path: string; file: string; directory: boolean }[] = [];
+  /** Waiting for a free place, opened when it comes (directories; files left by `sync -f`). */
+  #unopened: ByPath[] = [];
+  /** Past `PER_FILE`: files and directories left to the file system's sync. */
+  #deferred: ByPath[] = [];
   readonly #fileSystems: FileSystems;
   #failure: WriteError | undefined;
   #waiting: (() => void)[] = [];
@@ -72,28 +79,25 @@ export class BackgroundSyncs {
 
   /** Makes the entries of directory `dir` durable (renames into it, say). */
   addDirectory(dir: string): void {
-    if (++this.#count > PER_FILE) this.#deferred.push({ path: dir, file: dir, directory: true });
-    else this.#directories.push(dir);
+    const item = { path: dir, file: dir, directory: true };
+    (++this.#count > PER_FILE ? this.#deferred : this.#unopened).push(item);
     this.#next();
   }
 
   #next(): void {
     while (this.#pending < MAX_PENDING) {
-      const dir = this.#directories.shift();
-      if (dir === undefined) return;
-      this.#openAndStart(dir, dir, true);
+      const item = this.#unopened.shift();
+      if (item === undefined) return;
+      const { path, file, directory } = item;
+      let fd: number;
+      try {
+        fd = openSync(path, constants.O_RDONLY | (directory ? constants.O_DIRECTORY : 0));
+      } catch (error) {
+        this.#failed(error, file, false);
+        continue;
+      }
+      this.#start(fd, file, directory);
     }
-  }
-
-  #openAndStart(path: string, file: string, directory: boolean): void {
-    let fd: number;
-    try {
-      fd = openSync(path, constants.O_RDONLY | (directory ? constants.O_DIRECTORY : 0));
-    } catch (error) {
-      this.#failed(error, file, false);
-      return;
-    }
-    this.#start(fd, file, directory);
   }
 
   #start(fd: number, file: string, directory: boolean): void {
@@ -120,17 +124,11 @@ export class BackgroundSyncs {
   /** Resolves when every sync started so far is done; rejects with the first failure. */
   async settled(): Promise<void> {
     await this.#drained();
-    const deferred = this.#deferred.splice(0);
+    const deferred = this.#deferred;
+    this.#deferred = [];
     if (deferred.length > 0 && !(await syncFileSystems(this.#fileSystems()))) {
-      // No `sync -f` here: each file on its own after all, a few at a time.
-      for (const { path, file, directory } of deferred) {
-        if (directory) this.#directories.push(path);
-        else if (this.#pending < MAX_PENDING) this.#openAndStart(path, file, false);
-        else {
-          await this.#drained();
-          this.#openAndStart(path, file, false);
-        }
-      }
+      // No `sync -f` here: each on its own after all, a few at a time.
+      this.#unopened = deferred;
       await this.#drained();
     }
     if (this.#failure) throw this.#failure;
@@ -138,7 +136,7 @@ export class BackgroundSyncs {
 
   async #drained(): Promise<void> {
     this.#next();
-    while (this.#pending > 0 || this.#directories.length > 0) {
+    while (this.#pending > 0 || this.#unopened.length > 0) {
       await new Promise<void>((resolve) => this.#waiting.push(resolve));
       this.#next();
     }
