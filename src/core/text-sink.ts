@@ -42,6 +42,18 @@ export class TextChunks implements TextSink {
   }
 }
 
+/**
+ * `pieces` gathered into the chunks `TextChunks` passes on: the same text, in strings that stay
+ * regular V8 strings however big the whole is (a big file's, written and hashed chunk by chunk).
+ */
+export function inChunks(pieces: Iterable<string>): string[] {
+  const chunks: string[] = [];
+  const sink = new TextChunks((chunk) => chunks.push(chunk));
+  for (const piece of pieces) sink.write(piece);
+  sink.flush();
+  return chunks;
+}
+
 /** Collects pieces into one string, for the outputs that are small enough to be one. */
 export class TextCollector implements TextSink {
   text = "";

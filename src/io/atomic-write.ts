@@ -277,27 +277,6 @@ export interface Owner {
   gid: number;
 }
 
-/**
- * Consecutive pieces joined into strings of about `CHUNK` characters at most (a piece longer
- * than that alone): each stays a regular V8 string, which is made and written much faster than
- * one of the fresh memory a string above 128 KB gets (see `toIniPieces`).
- */
-export function* textChunks(pieces: readonly string[]): Generator<string> {
-  const CHUNK = 32 * 1024;
-  let start = 0;
-  let length = 0;
-  for (let i = 0; i < pieces.length; i++) {
-    const size = (pieces[i] as string).length;
-    if (length > 0 && length + size > CHUNK) {
-      yield pieces.slice(start, i).join("");
-      start = i;
-      length = 0;
-    }
-    length += size;
-  }
-  if (start < pieces.length) yield pieces.slice(start).join("");
-}
-
 /** How `writeTempFile` makes its file, besides the data and mode. */
 export interface TempFileOptions {
   /** The run's tag in the temporary name (see `runTag`); a new one if not given. */
@@ -317,7 +296,8 @@ export interface TempFileOptions {
 /**
  * Writes `data` to a new temporary file beside `final`, complete and on disk (or, with `syncs`,
  * once they have settled), with exactly `mode` (not filtered by the umask). Returns the
- * temporary path; on failure nothing is left.
+ * temporary path; on failure nothing is left. Several strings (a big file's chunks, see
+ * `inChunks`) are written one after the other.
  */
 export function writeTempFile(
   final: string,
@@ -340,7 +320,7 @@ export function writeTempFile(
       if (owner) fchownSync(fd, owner.uid, owner.gid);
     });
     if (typeof data === "string" || data instanceof Uint8Array) writeFully(fd, data, final);
-    else for (const chunk of textChunks(data)) writeFully(fd, chunk, final);
+    else for (const chunk of data) writeFully(fd, chunk, final);
     if (!syncs) guarded(final, () => fsyncSync(fd));
   } catch (error) {
     closeSync(fd);

@@ -42,6 +42,7 @@ import {
   unlinkSync,
 } from "node:fs";
 import { join, posix, resolve } from "node:path";
+import { inChunks } from "../core/text-sink.js";
 import {
   asWriteError,
   errnoCode,
@@ -52,7 +53,6 @@ import {
   runTag,
   syncDirectory,
   tempPath,
-  textChunks,
   WriteError,
   WriteRefusal,
   writeFully,
@@ -112,10 +112,10 @@ export class ForeignFilesError extends WriteRefusal {
   override name = "ForeignFilesError";
 }
 
+/** The hash of a text, or of the text its chunks make (see `inChunks`). */
 function sha256(text: string | readonly string[]): string {
   const hash = createHash("sha256");
-  if (typeof text === "string") hash.update(text);
-  else for (const chunk of textChunks(text)) hash.update(chunk);
+  for (const chunk of typeof text === "string" ? [text] : text) hash.update(chunk);
   return hash.digest("hex");
 }
 
@@ -472,14 +472,16 @@ export class OutTransaction {
       this.#logAll([...[...missing.keys()].map((dir): JournalLine => ({ dir })), ...lines]);
       for (const [dir, secret] of missing) this.#makeDirectory(dir, secret ? 0o700 : 0o755);
       for (const { file, final, temp } of writes) {
-        writeTempFile(final, file.text, file.mode, {
+        // A big file's pieces gathered into chunks once, for the write and for the hash.
+        const data = typeof file.text === "string" ? file.text : inChunks(file.text);
+        writeTempFile(final, data, file.mode, {
           tag: this.#tag,
           syncs: this.#syncs,
           umask: this.#umask,
         });
         this.#staged.push({ temp, final, mode: file.mode });
         this.#finals.add(file.path);
-        hashes[file.path] = sha256(file.text);
+        hashes[file.path] = sha256(data);
       }
       this.#entries.push({
         host: host.name,
