@@ -2,7 +2,7 @@
  * A Nix expression printer. Every string and attribute name from the ACL passes through here,
  * escaped, so no user input is ever pasted into Nix syntax elsewhere.
  */
-import type { ConfigValue } from "../../core/config-tree.js";
+import type { ConfigTree, ConfigValue } from "../../core/config-tree.js";
 import { flat } from "../../core/memo.js";
 import { KeyOrder } from "../../core/order.js";
 import { RunContext } from "../../core/run-context.js";
@@ -63,6 +63,13 @@ function isUnset(value: unknown): boolean {
   return value === undefined || value === null;
 }
 
+/** A set, or a list with a set or list in it: printed a member a line (a list of scalars is one line). */
+function isNested(value: ConfigValue): value is ConfigTree | ConfigValue[] {
+  if (typeof value !== "object" || value === null) return false;
+  if (!Array.isArray(value)) return true;
+  return value.some((item) => !isUnset(item) && typeof item === "object");
+}
+
 /**
  * What one run's printing keeps (see RunContext): all hosts of a big network print each peer's
  * key, name and addresses once for every peer linked to it, and the same entry shapes and
@@ -119,42 +126,8 @@ class NixPrinter {
    * Shared subtrees and scalars are pushed as `print` makes them.
    */
   printTo(value: ConfigValue, depth: number, pieces: string[]): void {
-    if (typeof value !== "object" || value === null || this.#run.isShared(value)) {
-      pieces.push(this.print(value, depth));
-      return;
-    }
-    const item = (member: ConfigValue, at: number) => {
-      if (typeof member === "object" && member !== null && !this.#run.isShared(member))
-        this.printTo(member, at, pieces);
-      else pieces.push(this.printShared(member, at));
-    };
-    const inner = this.indentOf(depth + 1);
-    let any = false;
-    if (Array.isArray(value)) {
-      if (!value.some((member) => !isUnset(member) && typeof member === "object")) {
-        pieces.push(this.print(value, depth));
-        return;
-      }
-      for (const member of value) {
-        if (isUnset(member)) continue;
-        pieces.push(`${any ? "\n" : "[\n"}${inner}`);
-        item(member, depth + 1);
-        any = true;
-      }
-      pieces.push(any ? `\n${this.indentOf(depth)}]` : "[ ]");
-      return;
-    }
-    const keys = this.keyOrder.sortedKeys(value);
-    const names = this.assignmentsOf(keys);
-    for (let i = 0; i < keys.length; i++) {
-      const member = value[keys[i] as string];
-      if (isUnset(member)) continue;
-      pieces.push(`${any ? "\n" : "{\n"}${inner}${names[i]}`);
-      item(member, depth + 1);
-      pieces.push(";");
-      any = true;
-    }
-    pieces.push(any ? `\n${this.indentOf(depth)}}` : "{ }");
+    if (isNested(value) && !this.#run.isShared(value)) this.#nestedTo(value, depth, pieces);
+    else pieces.push(this.print(value, depth));
   }
 
   print(value: ConfigValue, depth: number): string {
@@ -163,31 +136,48 @@ class NixPrinter {
       return value.length <= 128 ? this.literal(value) : nixString(value);
     if (typeof value === "number") return nixNumber(value);
     if (typeof value === "boolean") return value ? "true" : "false";
+    if (!isNested(value)) {
+      // A list of scalars, on one line.
+      let out = "";
+      for (const item of value as ConfigValue[])
+        if (!isUnset(item)) out += `${out === "" ? "[ " : " "}${this.print(item, 0)}`;
+      return out === "" ? "[ ]" : `${out} ]`;
+    }
+    const pieces: string[] = [];
+    this.#nestedTo(value, depth, pieces);
+    return pieces.join("");
+  }
+
+  /** A set, or a list holding sets or lists: one member a line, indented. */
+  #nestedTo(value: ConfigTree | ConfigValue[], depth: number, pieces: string[]): void {
     const inner = this.indentOf(depth + 1);
-    let out = "";
+    const member = (item: ConfigValue) => {
+      if (isNested(item) && !this.#run.isShared(item)) this.#nestedTo(item, depth + 1, pieces);
+      else pieces.push(this.printShared(item, depth + 1));
+    };
+    let any = false;
     if (Array.isArray(value)) {
-      let scalars = true;
-      for (const item of value)
-        if (!isUnset(item) && typeof item === "object") {
-          scalars = false;
-          break;
-        }
       for (const item of value) {
         if (isUnset(item)) continue;
-        if (scalars) out += `${out === "" ? "[ " : " "}${this.print(item, 0)}`;
-        else out += `${out === "" ? "[\n" : "\n"}${inner}${this.printShared(item, depth + 1)}`;
+        pieces.push(`${any ? "\n" : "[\n"}${inner}`);
+        member(item);
+        any = true;
       }
-      if (out === "") return "[ ]";
-      return scalars ? `${out} ]` : `${out}\n${this.indentOf(depth)}]`;
+      pieces.push(any ? `\n${this.indentOf(depth)}]` : "[ ]");
+      return;
     }
-    const keys = this.keyOrder.sortedKeys(value);
+    const tree = value as ConfigTree;
+    const keys = this.keyOrder.sortedKeys(tree);
     const names = this.assignmentsOf(keys);
     for (let i = 0; i < keys.length; i++) {
-      const item = value[keys[i] as string];
+      const item = tree[keys[i] as string];
       if (isUnset(item)) continue;
-      out += `${out === "" ? "{\n" : "\n"}${inner}${names[i]}${this.printShared(item, depth + 1)};`;
+      pieces.push(`${any ? "\n" : "{\n"}${inner}${names[i]}`);
+      member(item);
+      pieces.push(";");
+      any = true;
     }
-    return out === "" ? "{ }" : `${out}\n${this.indentOf(depth)}}`;
+    pieces.push(any ? `\n${this.indentOf(depth)}}` : "{ }");
   }
 }
 
