@@ -34,12 +34,13 @@ import type {
 } from "../render/configurers/configurer.js";
 import type { Registry } from "./registry.js";
 
+/** A network read from a file, with what was read (its data, and where each path is in it). */
+export type ReadNetwork =
+  | Extract<Result<Network>, { ok: false }>
+  | (Extract<Result<Network>, { ok: true }> & { loaded: LoadedAcl });
+
 /** Loads and parses an ACL file within `limits`; every diagnostic names the file. */
-export function readNetwork(
-  file: string,
-  registry: Registry,
-  limits?: AclLimits,
-): Result<Network> & { loaded?: LoadedAcl } {
+export function readNetwork(file: string, registry: Registry, limits?: AclLimits): ReadNetwork {
   const loaded = loadAcl(file, limits);
   if (!loaded.ok) return loaded;
   const parsed = parseAcl(loaded.value.data, registry);

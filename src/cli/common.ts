@@ -132,7 +132,7 @@ export function sourcedNetworkOf(
 ): {
   network: Network;
   locate: (diagnostics: readonly Diagnostic[]) => Diagnostic[];
-  loaded: LoadedAcl | undefined;
+  loaded: LoadedAcl;
 } {
   const read = readNetwork(file, registry, limits);
   if (!read.ok) {
@@ -210,7 +210,7 @@ export async function sourcedNetworkWith(
   registry: Registry;
   network: Network;
   locate: (diagnostics: readonly Diagnostic[]) => Diagnostic[];
-  loaded: LoadedAcl | undefined;
+  loaded: LoadedAcl;
 }> {
   const registry = await registryWith(io, flags.plugin);
   return { registry, ...sourcedNetworkOf(io, acl, registry, aclLimits(flags)) };

@@ -63,7 +63,7 @@ export function loadSide(
   const network = read.value;
   const report = checkNetwork(network, { devNameMethod: "short" });
   const locate = aclLocator(file, read.loaded);
-  const scrubber = new SecretScrubber(secretsIn(read.loaded?.data));
+  const scrubber = new SecretScrubber(secretsIn(read.loaded.data));
   const side: LoadedSide = {
     label,
     network,

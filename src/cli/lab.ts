@@ -182,8 +182,6 @@ async function up(io: CliIO, acl: string, flags: Flags): Promise<number> {
     printDiagnostics(io, locate(probes.problems));
     return EXIT_INVALID;
   }
-  // Read once, with the user's limits (a second read would ignore --max-acl-size, --nix-path).
-  if (loaded === undefined) throw new Error("the ACL was read without its data");
   // mkdtemp makes it 0700: the lab's keys and files are root's alone.
   const dir = mkdtempSync(join(tmpdir(), "wirenix-lab-"));
   let run: LabRun;
@@ -199,6 +197,7 @@ async function up(io: CliIO, acl: string, flags: Flags): Promise<number> {
       throw new LabCommandError(
         `making the lab's keys failed: ${made.diagnostics.map((d) => d.message).join("; ")}`,
       );
+    // The ACL as read for the plan, with the user's limits (--max-acl-size, --nix-path).
     const outside = labAcl(loaded.data, copy, keys, made.value.publicKeys);
     const plugins = flags.plugin.flatMap((p) => ["--plugin", resolve(p)]);
     const only = peers.length === network.peers.length ? [] : peers.flatMap((p) => ["--peer", p]);
