@@ -273,8 +273,10 @@ function wireHost(commands: UnderlayCommands, plan: LabPlan, host: LabHost, inde
     const first = lan.addresses[0]?.address as string;
     const v6 = first.includes(":");
     const lines = linesOf(commands, lan.ns);
+    // nodad: an IPv6 address stays tentative until the kernel's DAD work runs, even on lo, and
+    // the `src` of the route below refuses a tentative address ("Invalid source address").
     for (const { address } of lan.addresses)
-      lines.push(`addr add ${address}/${v6 ? 128 : 32} dev lo`);
+      lines.push(v6 ? `addr add ${address}/128 dev lo nodad` : `addr add ${address}/32 dev lo`);
     // What the network sends comes from its first address, not from the lab's link address
     // (which no peer routes back).
     lines.push(
@@ -361,8 +363,8 @@ export async function buildUnderlay(rt: LabRuntime, width: number): Promise<void
   );
   if (plan.internet)
     linesOf(commands, plan.internet).push(
-      ...(plan.internetAddresses ?? []).map(
-        (a) => `addr add ${a}/${a.includes(":") ? 128 : 32} dev lo`,
+      ...(plan.internetAddresses ?? []).map((a) =>
+        a.includes(":") ? `addr add ${a}/128 dev lo nodad` : `addr add ${a}/32 dev lo`,
       ),
     );
   for (const [i, host] of plan.hosts.entries()) wireHost(commands, plan, host, i);
