@@ -39,6 +39,17 @@ export class Registry {
     for (const k of contribution.keyProviders ?? []) this.keyProviders.set(k.name, k);
     return this;
   }
+
+  /** A copy of this registry with `contribution` registered on top; this one is left as it is. */
+  with(contribution: PluginContribution): Registry {
+    return new Registry()
+      .register({
+        parsers: [...this.parsers.values()],
+        configurers: [...this.configurers.values()],
+        keyProviders: [...this.keyProviders.values()],
+      })
+      .register(contribution);
+  }
 }
 
 /** The parsers, configurers and key providers that ship with Wirenix. */

@@ -10,13 +10,16 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { Command, Option } from "commander";
+import { writeOutOf } from "../app/generate.js";
+import { labKeys } from "../app/lab/keys.js";
 import { type LabRun, type Phases, runLab } from "../app/lab/lab.js";
 import { destroyLab, inNamespace, LabCommandError, labEnv, mayBuildLab } from "../app/lab/netns.js";
-import { outsideKey, withoutOutsidePeers } from "../app/lab/outside.js";
+import { withoutOutsidePeers } from "../app/lab/outside.js";
 import { LabPlanError, planLab } from "../app/lab/plan.js";
 import { labPeers, planProbes } from "../app/lab/probes.js";
 import { reportJson, reportMarkdown, reportText, summarize } from "../app/lab/report.js";
 import { processAlive, readState, removeState, stateFile } from "../app/lab/state.js";
+import { formatDiagnostic } from "../core/diagnostics.js";
 import { generateKeys } from "../keys/generate-dir.js";
 import {
   aclCommand,
@@ -33,7 +36,6 @@ import {
   printError,
   withCliOutput,
 } from "./io.js";
-import { cli } from "./main.js";
 
 interface Flags extends NetworkFlags {
   peer: string[];
@@ -50,60 +52,6 @@ function missingTool(names: readonly string[]): string | undefined {
   return names.find(
     (name) => spawnSync("sh", ["-c", `command -v ${name}`], { stdio: "ignore" }).status !== 0,
   );
-}
-
-/** Runs one of our own commands in process, its output kept; throws with its messages on failure. */
-async function own(args: readonly string[]): Promise<void> {
-  let said = "";
-  const code = await cli(args, {
-    out: () => undefined,
-    err: (text) => {
-      said += text;
-    },
-  });
-  if (code !== 0)
-    throw new LabCommandError(
-      `wirenix ${args[0]} failed for the lab's copy of the ACL: ${said.trim().replace(/^wirenix: error: /, "")}`,
-    );
-}
-
-/**
- * The ACL as the lab deploys it: the user's data with every key removed (the lab makes its own
- * pairs for the peers it holds; no private key of the user's is ever read or copied), written
- * as JSON. A peer outside the lab gets a random public key of no one: the lab's peers that
- * link to it configure it as always, and no packet to it is probed.
- */
-function labAcl(
-  data: unknown,
-  file: string,
-  keys: string,
-  publicKeys: ReadonlyMap<string, string>,
-): Set<string> {
-  const outside = new Set<string>();
-  const copy = structuredClone(data) as {
-    peers?: Record<string, unknown>[];
-    subnets?: Record<string, unknown>[];
-  };
-  for (const peer of copy.peers ?? []) {
-    delete peer.privateKey;
-    delete peer.privateKeyFile;
-    delete peer.publicKey;
-    const own = publicKeys.get(String(peer.name));
-    if (own !== undefined) {
-      peer.publicKey = own;
-      continue;
-    }
-    peer.publicKey = outsideKey();
-    outside.add(peer.publicKey as string);
-  }
-  // A subnet's preshared key file becomes the lab's own, which `keys generate` makes.
-  for (const subnet of copy.subnets ?? [])
-    if (subnet.presharedKeyFile !== undefined)
-      subnet.presharedKeyFile = join(keys, `${String(subnet.name)}.psk`);
-  // Compact: the copy is read by the lab's own `generate`, not by people, and a 10,000-peer
-  // ACL indented took a tenth of a second more to write and again to read.
-  writeFileSync(file, `${JSON.stringify(copy)}\n`, { mode: 0o600 });
-  return outside;
 }
 
 /** The lab's peers' wg-quick files without the peers outside the lab (see outside.ts). */
@@ -151,7 +99,7 @@ async function up(io: CliIO, acl: string, flags: Flags): Promise<number> {
     return EXIT_USAGE;
   }
   const started = performance.now();
-  const { network, locate, loaded } = await sourcedNetworkWith(io, acl, flags);
+  const { network, registry, locate } = await sourcedNetworkWith(io, acl, flags);
   const sources = choosePeers(network, acl, flags.peer);
   const state = stateFile(acl);
   const previous = readState(state);
@@ -186,27 +134,35 @@ async function up(io: CliIO, acl: string, flags: Flags): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), "wirenix-lab-"));
   let run: LabRun;
   try {
-    const copy = join(dir, "acl.json");
     const keys = join(dir, "keys");
     const files = join(dir, "files");
     const inLab = new Set(peers);
-    // Only the lab's peers get keys and files (all of them when the lab holds every peer); the
-    // copy gets their public keys as it is written, as `keys generate --update-acl` would.
+    // Only the lab's peers get keys and files (all of them when the lab holds every peer).
     const made = await generateKeys(network, keys, { peers: peers, updatesAcl: true });
     if (!made.ok)
       throw new LabCommandError(
         `making the lab's keys failed: ${made.diagnostics.map((d) => d.message).join("; ")}`,
       );
-    // The ACL as read for the plan, with the user's limits (--max-acl-size, --nix-path).
-    const outside = labAcl(loaded.data, copy, keys, made.value.publicKeys);
-    const plugins = flags.plugin.flatMap((p) => ["--plugin", resolve(p)]);
-    const only = peers.length === network.peers.length ? [] : peers.flatMap((p) => ["--peer", p]);
-    await own([
-      ...["generate", copy, "--configurer", flags.configurer, "--keys-dir", keys],
-      ...["--out", files, ...only, ...plugins],
-      // The copy is JSON as big as the ACL or so: the size the user allowed it holds too.
-      ...["--max-acl-size", String(flags.maxAclSize)],
-    ]);
+    // The network as read for the plan, configured with the lab's keys alone (see keys.ts).
+    const ownKeys = labKeys(keys, made.value.publicKeys);
+    const written = await writeOutOf(
+      { network, registry: registry.with({ keyProviders: [ownKeys.provider] }), locate },
+      {
+        configurer: flags.configurer,
+        keyProviders: [ownKeys.provider.name],
+        keysDir: keys,
+        out: files,
+        peers: peers.length === network.peers.length ? [] : peers,
+      },
+    );
+    if (!written.ok)
+      throw new LabCommandError(
+        `making the lab's files failed: ${written.diagnostics
+          .filter((d) => d.severity === "error")
+          .map((d) => formatDiagnostic(d))
+          .join("; ")}`,
+      );
+    const outside = ownKeys.outside();
     dropOutsidePeers(files, peers, outside);
     const withTunnels = network.peers.filter((p) => inLab.has(p.name) && p.memberships.length > 0);
     const bare = withTunnels.find((p) => !existsSync(join(files, p.name)));
