@@ -182,6 +182,7 @@ async function up(io: CliIO, acl: string, flags: Flags): Promise<number> {
       wait,
       width: 6,
       progress: progressOf(io),
+      publicKeys: made.value.publicKeys,
       prepared: Math.round(performance.now() - started) / 1000,
     });
   } catch (error) {

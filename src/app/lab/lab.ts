@@ -10,6 +10,7 @@ import { performance } from "node:perf_hooks";
 import { onInterrupt } from "../../io/interrupt.js";
 import type { Network } from "../../network/model.js";
 import { PROBER, RESPONDER } from "./agents.js";
+import { handshakeScript, handshakeTargets } from "./handshakes.js";
 import {
   buildUnderlay,
   destroyLab,
@@ -67,6 +68,8 @@ export interface LabInput {
   /** How many hosts are set up (or probed from) at once. */
   width: number;
   progress: Progress;
+  /** The public key of each peer of the lab, as its files give it. */
+  publicKeys: ReadonlyMap<string, string>;
   /** Seconds already spent preparing the files. */
   prepared: number;
 }
@@ -182,34 +185,14 @@ export async function runLab(input: LabInput): Promise<LabRun> {
     );
     phases.up = seconds(t);
 
-    // Handshakes: each host sends one packet to every peer of the lab it has, so the peers no
-    // one can dial (behind NAT) have dialled out before the probes, and relays know them.
+    // Handshakes before the probes (see handshakes.ts).
     t = performance.now();
     {
       let done = 0;
-      const inLab = new Set(plan.hosts.map((h) => h.peer));
       await pool(
         plan.hosts.map((host) => async () => {
-          const targets = new Set<string>();
-          for (const iface of input.network.interfaces(host.peer))
-            for (const link of iface.links) {
-              if (!inLab.has(link.peer.name)) continue;
-              const first = input.network.interfaceOn(link.peer.name, iface.subnet.name)
-                ?.addresses[0];
-              if (first) targets.add(first.host.text);
-            }
-          const pings = [...targets].map(
-            (a) => `ping -n -c 1 -W 1 '${a}' >/dev/null 2>&1 & pids="$pids $!"`,
-          );
-          // Done when every peer of the host's interfaces has a handshake (a ping the rules
-          // drop would wait out its second for nothing), or after that second at most.
-          const untilHandshakes = [
-            "i=0",
-            "while [ $i -lt 20 ] && wg show all latest-handshakes | awk '$3 == 0 { z = 1 } END { exit !z }'; do sleep 0.05; i=$((i + 1)); done",
-            "kill $pids 2>/dev/null",
-            "wait",
-          ];
-          await exec(rt, host.ns, ["sh", "-c", ["pids=", ...pings, ...untilHandshakes].join("\n")]);
+          const targets = handshakeTargets(input.network, plan, host, input.publicKeys);
+          await exec(rt, host.ns, ["sh", "-c", handshakeScript(targets)]);
           input.progress({ phase: "handshakes", done: ++done, total });
         }),
         input.width,
