@@ -58,7 +58,7 @@ export function handshakeTargets(
   return [...targets.values()];
 }
 
-/** Single-quoted for sh (addresses and base64 keys hold no quote; this keeps it so). */
+/** Quoted for sh, whatever the text holds. */
 const quoted = (text: string) => `'${text.replace(/'/g, "'\\''")}'`;
 
 /**
