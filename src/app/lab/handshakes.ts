@@ -28,9 +28,9 @@ function dials(network: Network, from: string, to: string, subnet: string): bool
 }
 
 /**
- * The peers of the lab `host` links to directly, once on each subnet (each interface has its
- * own handshake). The pair's handshake starts on the side that can dial the other; where both
- * can, on the one earlier in the plan.
+ * The peers of the lab `host` links to directly and can dial, once on each subnet (each
+ * interface has its own handshake). The pair's handshake starts on the side that can dial the
+ * other; where both can, on the one earlier in the plan.
  */
 export function handshakeTargets(
   network: Network,
@@ -50,10 +50,11 @@ export function handshakeTargets(
       if (theirs === undefined || publicKey === undefined || targets.has(key)) continue;
       const address = network.interfaceOn(peer, iface.subnet.name)?.addresses[0]?.host.text;
       if (address === undefined) continue;
-      const iDial = link.endpoint.address !== undefined;
+      // Without an endpoint for the peer, WireGuard has nowhere to send an initiation: the
+      // peer starts (a ping would only wait out its second).
+      if (link.endpoint.address === undefined) continue;
       const theyDial = dials(network, peer, host.peer, iface.subnet.name);
-      const first = iDial && (!theyDial || mine < theirs);
-      targets.set(key, { peer, address, publicKey, first });
+      targets.set(key, { peer, address, publicKey, first: !theyDial || mine < theirs });
     }
   return [...targets.values()];
 }
