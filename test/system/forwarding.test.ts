@@ -7,21 +7,21 @@
  * forwards IPv4 on its interface alone. Expected values written by hand.
  */
 import { strict as assert } from "node:assert";
-import { chmodSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { Lab, removeStaleNamespaces, run } from "../support/netns.js";
 import { wirenixBin } from "../support/paths.js";
 
 const WG_GO = { WG_QUICK_USERSPACE_IMPLEMENTATION: "wireguard-go", LOG_LEVEL: "silent" };
-let lab: Lab | undefined;
+const labs: Lab[] = [];
 
 before(async () => {
   await removeStaleNamespaces();
 });
 
 after(async () => {
-  await lab?.destroy();
+  for (const lab of labs) await lab.destroy();
 });
 
 const is = (value: string) => [{ type: "peer", rule: "is", value }];
@@ -32,8 +32,8 @@ async function wirenix(args: readonly string[]): Promise<void> {
 }
 
 test("wg-quick forwarding: only the families routed, undone by the last interface down", async () => {
-  lab = await Lab.create(["router", "hub"]);
-  const l = lab;
+  const l = await Lab.create(["router", "hub"]);
+  labs.push(l);
   const acl = join(l.dir, "acl.json");
   writeFileSync(
     acl,
@@ -132,4 +132,89 @@ test("wg-quick forwarding: only the families routed, undone by the last interfac
   assert.equal(await read("hub", "ipv4/conf/eth0/forwarding"), "0");
   assert.equal(await read("hub", "ipv6/conf/all/forwarding"), "0");
   await wgQuick("hub", "down", file("hub", "relay"));
+});
+
+test("wg-quick forwarding: two interfaces up at once, then down at once, give back what was found", async () => {
+  const l = await Lab.create(["twin"]);
+  labs.push(l);
+  const acl = join(l.dir, "acl.json");
+  writeFileSync(
+    acl,
+    JSON.stringify({
+      version: "v1",
+      subnets: [
+        { name: "one", endpoints: [{ port: 51820 }] },
+        { name: "two", endpoints: [{ port: 51821 }] },
+      ],
+      peers: [
+        {
+          name: "twin",
+          endpoints: [{ ip: "10.250.0.1" }],
+          subnets: {
+            one: { listenPort: 51820, ipAddresses: ["10.1.0.1"], routes: ["192.168.10.0/24"] },
+            two: { listenPort: 51821, ipAddresses: ["10.2.0.1"], routes: ["192.168.20.0/24"] },
+          },
+        },
+        {
+          name: "c",
+          subnets: {
+            one: { listenPort: 51820, ipAddresses: ["10.1.0.2"] },
+            two: { listenPort: 51821, ipAddresses: ["10.2.0.2"] },
+          },
+        },
+      ],
+      connections: [{ a: is("twin"), b: is("c") }],
+    }),
+  );
+  const keys = join(l.dir, "keys");
+  await wirenix(["keys", "generate", acl, "--dir", keys, "--update-acl"]);
+  const out = join(l.dir, "out");
+  await wirenix([
+    ...["generate", acl, "--configurer", "wg-quick", "--out", out],
+    ...["--key-provider", "dir", "--keys-dir", keys, "--peer", "twin"],
+  ]);
+  for (const device of ["one", "two"]) chmodSync(join(out, "twin", `${device}.conf`), 0o600);
+
+  // The first interface's hooks see a `cat` that reads a forwarding switch 0.6 s late (bound
+  // over the real one in a mount namespace of its own wg-quick alone): it reads the value after
+  // the second interface, started 0.2 s later, has switched forwarding on. Only a value read
+  // before anyone switched it on may be kept.
+  const real = (await l.mustExec("twin", ["sh", "-c", 'readlink -f "$(command -v cat)"'])).trim();
+  const copy = join(l.dir, "real-cat");
+  copyFileSync(real, copy);
+  chmodSync(copy, 0o755);
+  const slow = join(l.dir, "slow-cat");
+  writeFileSync(
+    slow,
+    `#!/bin/sh\ncase "$1" in */forwarding) sleep 0.6 ;; esac\nexec ${copy} "$@"\n`,
+    { mode: 0o755 },
+  );
+  const conf = (device: string) => join(out, "twin", `${device}.conf`);
+  const forwarding = async () =>
+    (await l.mustExec("twin", ["cat", "/proc/sys/net/ipv4/conf/all/forwarding"])).trim();
+  const wgQuick = (action: string, device: string) =>
+    l.mustExec("twin", ["wg-quick", action, conf(device)], { env: WG_GO });
+  const slowUp = (device: string) =>
+    l.mustExec(
+      "twin",
+      [
+        ...["unshare", "-m", "--propagation", "private", "sh", "-c"],
+        `mount --bind '${slow}' '${real}' && exec wg-quick up '${conf(device)}'`,
+      ],
+      { env: WG_GO },
+    );
+  const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+  await l.mustExec("twin", ["sh", "-c", "echo 0 > /proc/sys/net/ipv4/conf/all/forwarding"]);
+  await Promise.all([slowUp("one"), sleep(200).then(() => wgQuick("up", "two"))]);
+  assert.equal(await forwarding(), "1");
+  assert.equal(
+    (await l.mustExec("twin", ["cat", "/run/wirenix/forwarding/ipv4.prior"])).trim(),
+    "0",
+    "the value found before either interface came up",
+  );
+  // Both down at once: one of them gives the value back, neither fails, nothing is left.
+  await Promise.all([wgQuick("down", "one"), wgQuick("down", "two")]);
+  assert.equal(await forwarding(), "0");
+  assert.equal((await l.mustExec("twin", ["ls", "-A", "/run/wirenix/forwarding"])).trim(), "");
 });

@@ -218,11 +218,12 @@ const HOME_WG_QUICK_PEER = [
  * holder, the value found comes back.
  */
 const IPV4_FORWARDING_UP = [
-  "PostUp = install -d -m 0700 /run/wirenix/forwarding && cd /run/wirenix/forwarding && { [ -e ipv4.prior ] || cat /proc/sys/net/ipv4/conf/all/forwarding > ipv4.prior; } && touch ipv4@%i",
+  "PostUp = install -d -m 0700 /run/wirenix/forwarding && cd /run/wirenix/forwarding && touch ipv4@%i",
+  "PostUp = cd /run/wirenix/forwarding && { [ -e ipv4.prior ] || { cat /proc/sys/net/ipv4/conf/all/forwarding > ipv4.prior.%i && { ln ipv4.prior.%i ipv4.prior 2>/dev/null || true; } && rm ipv4.prior.%i; }; }",
   "PostUp = echo 1 > /proc/sys/net/ipv4/conf/all/forwarding",
 ];
 const IPV4_FORWARDING_DOWN =
-  "PostDown = cd /run/wirenix/forwarding 2>/dev/null || exit 0; rm -f ipv4@%i; if [ -e ipv4.prior ] && ! compgen -G 'ipv4@*' > /dev/null; then cat ipv4.prior > /proc/sys/net/ipv4/conf/all/forwarding && rm ipv4.prior; fi";
+  "PostDown = cd /run/wirenix/forwarding 2>/dev/null || exit 0; rm -f ipv4@%i; if ! compgen -G 'ipv4@*' > /dev/null && mv ipv4.prior ipv4.restore.%i 2>/dev/null; then cat ipv4.restore.%i > /proc/sys/net/ipv4/conf/all/forwarding && rm ipv4.restore.%i; fi";
 
 test("wg-quick: AllowedIPs carry routes and default routes; the exit peer masquerades", () => {
   assert.equal(

@@ -143,11 +143,12 @@ test("wg-quick: relaying IPv6 turns on host-wide IPv6 forwarding, keeps RAs, und
   assert.deepEqual(hooks, [
     "PostUp = wg set %i private-key '/etc/wg/hub.key'",
     "PostUp = echo 1 > /proc/sys/net/ipv4/conf/%i/forwarding",
-    "PostUp = install -d -m 0700 /run/wirenix/forwarding && cd /run/wirenix/forwarding && { [ -e ipv6.prior ] || cat /proc/sys/net/ipv6/conf/all/forwarding > ipv6.prior; } && touch ipv6@%i",
+    "PostUp = install -d -m 0700 /run/wirenix/forwarding && cd /run/wirenix/forwarding && touch ipv6@%i",
+    "PostUp = cd /run/wirenix/forwarding && { [ -e ipv6.prior ] || { cat /proc/sys/net/ipv6/conf/all/forwarding > ipv6.prior.%i && { ln ipv6.prior.%i ipv6.prior 2>/dev/null || true; } && rm ipv6.prior.%i; }; }",
     `PostUp = cd /run/wirenix/forwarding && if [ "$(cat ipv6.prior)" = 0 ] && [ ! -e ipv6.ra ]; then touch ipv6.ra; for f in /proc/sys/net/ipv6/conf/*/accept_ra; do [ "$(cat "$f")" != 1 ] || { echo 2 > "$f" && echo "$f" >> ipv6.ra; }; done; fi`,
     "PostUp = echo 1 > /proc/sys/net/ipv6/conf/all/forwarding",
-    "PostDown = cd /run/wirenix/forwarding 2>/dev/null || exit 0; rm -f ipv6@%i; if [ -e ipv6.prior ] && ! compgen -G 'ipv6@*' > /dev/null; then cat ipv6.prior > /proc/sys/net/ipv6/conf/all/forwarding && rm ipv6.prior; fi",
-    `PostDown = cd /run/wirenix/forwarding 2>/dev/null || exit 0; if [ -e ipv6.ra ] && [ ! -e ipv6.prior ]; then while read -r f; do echo 1 > "$f" 2>/dev/null || true; done < ipv6.ra; rm ipv6.ra; fi`,
+    "PostDown = cd /run/wirenix/forwarding 2>/dev/null || exit 0; rm -f ipv6@%i; if ! compgen -G 'ipv6@*' > /dev/null && mv ipv6.prior ipv6.restore.%i 2>/dev/null; then cat ipv6.restore.%i > /proc/sys/net/ipv6/conf/all/forwarding && rm ipv6.restore.%i; fi",
+    `PostDown = cd /run/wirenix/forwarding 2>/dev/null || exit 0; if [ ! -e ipv6.prior ] && mv ipv6.ra ipv6.ra.%i 2>/dev/null; then while read -r f; do echo 1 > "$f" 2>/dev/null || true; done < ipv6.ra.%i; rm ipv6.ra.%i; fi`,
     'PostDown = t=wirenix-rules-%i t=${t//+//2b} t=${t//=//3d} && nft delete table inet "$t"',
   ]);
 });

@@ -90,14 +90,23 @@ const FORWARDING_STATE = "/run/wirenix/forwarding";
  * (`<family>.prior`), each holds it with a file of its own (`<family>@<device>`). IPv6
  * forwarding makes the kernel ignore router advertisements on interfaces with `accept_ra = 1`,
  * so those that had it get 2 (accept them anyway, as NixOS's nat module does) and 1 again after.
+ *
+ * Interfaces come up and go down at the same time (systemd starts every `wg-quick@` unit of a
+ * host at once), so what they share changes hands only by `ln` and `mv`, which the file
+ * system does whole: each reads the value into a file of its own and links it to
+ * `<family>.prior` only if none is there (a value read after another interface switched
+ * forwarding on loses that race, since the other linked first); the last one down takes the
+ * prior value by renaming it, so only one gives it back. An interface holds forwarding (its
+ * `@` file) before it looks for the prior value, so one going down meanwhile leaves it.
  */
 function hostForwardingHooks(family: "ipv4" | "ipv6"): { up: IniEntry[]; down: IniEntry[] } {
   const on = HOST_FORWARDING[family];
   const state = `install -d -m 0700 ${FORWARDING_STATE} && cd ${FORWARDING_STATE}`;
   const up: IniEntry[] = [
+    { key: "PostUp", value: `${state} && touch ${family}@%i` },
     {
       key: "PostUp",
-      value: `${state} && { [ -e ${family}.prior ] || cat ${on} > ${family}.prior; } && touch ${family}@%i`,
+      value: `cd ${FORWARDING_STATE} && { [ -e ${family}.prior ] || { cat ${on} > ${family}.prior.%i && { ln ${family}.prior.%i ${family}.prior 2>/dev/null || true; } && rm ${family}.prior.%i; }; }`,
     },
   ];
   const down: IniEntry[] = [];
@@ -110,12 +119,12 @@ function hostForwardingHooks(family: "ipv4" | "ipv6"): { up: IniEntry[]; down: I
   up.push({ key: "PostUp", value: `echo 1 > ${on}` });
   down.push({
     key: "PostDown",
-    value: `cd ${FORWARDING_STATE} 2>/dev/null || exit 0; rm -f ${family}@%i; if [ -e ${family}.prior ] && ! compgen -G '${family}@*' > /dev/null; then cat ${family}.prior > ${on} && rm ${family}.prior; fi`,
+    value: `cd ${FORWARDING_STATE} 2>/dev/null || exit 0; rm -f ${family}@%i; if ! compgen -G '${family}@*' > /dev/null && mv ${family}.prior ${family}.restore.%i 2>/dev/null; then cat ${family}.restore.%i > ${on} && rm ${family}.restore.%i; fi`,
   });
   if (family === "ipv6")
     down.push({
       key: "PostDown",
-      value: `cd ${FORWARDING_STATE} 2>/dev/null || exit 0; if [ -e ipv6.ra ] && [ ! -e ipv6.prior ]; then while read -r f; do echo 1 > "$f" 2>/dev/null || true; done < ipv6.ra; rm ipv6.ra; fi`,
+      value: `cd ${FORWARDING_STATE} 2>/dev/null || exit 0; if [ ! -e ipv6.prior ] && mv ipv6.ra ipv6.ra.%i 2>/dev/null; then while read -r f; do echo 1 > "$f" 2>/dev/null || true; done < ipv6.ra.%i; rm ipv6.ra.%i; fi`,
     });
   return { up, down };
 }
