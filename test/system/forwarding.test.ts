@@ -31,13 +31,37 @@ async function wirenix(args: readonly string[]): Promise<void> {
   assert.equal(ran.code, 0, `wirenix ${args.join(" ")}:\n${ran.stdout}${ran.stderr}`);
 }
 
+/**
+ * The wg-quick files of `peers` of the ACL `data`, with keys of their own, under the lab's
+ * directory; the path of a peer's interface file (0600, as wg-quick wants it).
+ */
+async function wgQuickFiles(
+  l: Lab,
+  data: object,
+  peers: readonly string[],
+): Promise<(peer: string, device: string) => string> {
+  const acl = join(l.dir, "acl.json");
+  writeFileSync(acl, JSON.stringify(data));
+  const keys = join(l.dir, "keys");
+  await wirenix(["keys", "generate", acl, "--dir", keys, "--update-acl"]);
+  const out = join(l.dir, "out");
+  await wirenix([
+    ...["generate", acl, "--configurer", "wg-quick", "--out", out],
+    ...["--key-provider", "dir", "--keys-dir", keys, ...peers.flatMap((p) => ["--peer", p])],
+  ]);
+  return (peer, device) => {
+    const path = join(out, peer, `${device}.conf`);
+    chmodSync(path, 0o600);
+    return path;
+  };
+}
+
 test("wg-quick forwarding: only the families routed, undone by the last interface down", async () => {
   const l = await Lab.create(["router", "hub"]);
   labs.push(l);
-  const acl = join(l.dir, "acl.json");
-  writeFileSync(
-    acl,
-    JSON.stringify({
+  const file = await wgQuickFiles(
+    l,
+    {
       version: "v1",
       subnets: [
         { name: "one", endpoints: [{ port: 51820 }] },
@@ -77,20 +101,9 @@ test("wg-quick forwarding: only the families routed, undone by the last interfac
         { a: is("router"), b: is("c") },
         { a: is("hub"), b: is("c") },
       ],
-    }),
+    },
+    ["router", "hub"],
   );
-  const keys = join(l.dir, "keys");
-  await wirenix(["keys", "generate", acl, "--dir", keys, "--update-acl"]);
-  const out = join(l.dir, "out");
-  await wirenix([
-    ...["generate", acl, "--configurer", "wg-quick", "--out", out],
-    ...["--key-provider", "dir", "--keys-dir", keys, "--peer", "router", "--peer", "hub"],
-  ]);
-  const file = (peer: string, device: string) => {
-    const path = join(out, peer, `${device}.conf`);
-    chmodSync(path, 0o600);
-    return path;
-  };
   const read = async (host: string, key: string) =>
     (await l.mustExec(host, ["cat", `/proc/sys/net/${key}`])).trim();
   const set = (host: string, key: string, value: string) =>
@@ -137,10 +150,9 @@ test("wg-quick forwarding: only the families routed, undone by the last interfac
 test("wg-quick forwarding: two interfaces up at once, then down at once, give back what was found", async () => {
   const l = await Lab.create(["twin"]);
   labs.push(l);
-  const acl = join(l.dir, "acl.json");
-  writeFileSync(
-    acl,
-    JSON.stringify({
+  const file = await wgQuickFiles(
+    l,
+    {
       version: "v1",
       subnets: [
         { name: "one", endpoints: [{ port: 51820 }] },
@@ -164,16 +176,9 @@ test("wg-quick forwarding: two interfaces up at once, then down at once, give ba
         },
       ],
       connections: [{ a: is("twin"), b: is("c") }],
-    }),
+    },
+    ["twin"],
   );
-  const keys = join(l.dir, "keys");
-  await wirenix(["keys", "generate", acl, "--dir", keys, "--update-acl"]);
-  const out = join(l.dir, "out");
-  await wirenix([
-    ...["generate", acl, "--configurer", "wg-quick", "--out", out],
-    ...["--key-provider", "dir", "--keys-dir", keys, "--peer", "twin"],
-  ]);
-  for (const device of ["one", "two"]) chmodSync(join(out, "twin", `${device}.conf`), 0o600);
 
   // The first interface's hooks see a `cat` that reads a forwarding switch 0.6 s late (bound
   // over the real one in a mount namespace of its own wg-quick alone): it reads the value after
@@ -189,7 +194,7 @@ test("wg-quick forwarding: two interfaces up at once, then down at once, give ba
     `#!/bin/sh\ncase "$1" in */forwarding) sleep 0.6 ;; esac\nexec ${copy} "$@"\n`,
     { mode: 0o755 },
   );
-  const conf = (device: string) => join(out, "twin", `${device}.conf`);
+  const conf = (device: string) => file("twin", device);
   const forwarding = async () =>
     (await l.mustExec("twin", ["cat", "/proc/sys/net/ipv4/conf/all/forwarding"])).trim();
   const wgQuick = (action: string, device: string) =>
