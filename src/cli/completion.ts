@@ -4,6 +4,7 @@
  * command or option completes as soon as it exists.
  */
 import { Command, type Option } from "commander";
+import { shellQuote } from "../core/shell-quote.js";
 import { type CliIO, UsageError } from "./io.js";
 
 /** What completion needs of one command: its words, options and what its arguments are. */
@@ -41,9 +42,6 @@ function specOf(command: Command): Spec {
 const SHELLS = ["bash", "zsh", "fish"] as const;
 type Shell = (typeof SHELLS)[number];
 
-/** A word in single quotes for any of the three shells. */
-const quoted = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`;
-
 /**
  * Bash: one function. It finds the command path (`keys generate`) among the words typed so
  * far, then offers that command's subcommands and options, an option's choices, a directory
@@ -54,18 +52,18 @@ function bashScript(root: Spec): string {
   const walk = (spec: Spec, path: string) => {
     const words = [...spec.commands.map((c) => c.name), ...spec.options.map((o) => o.long)];
     const valued = spec.options.filter((o) => o.value !== "none");
-    const lines = [`    ${quoted(path)})`, `      words=${quoted(words.join(" "))}`];
+    const lines = [`    ${shellQuote(path)})`, `      words=${shellQuote(words.join(" "))}`];
     for (const o of valued) {
       const flags = [o.long, ...(o.short ? [o.short] : [])].join("|");
       const action = o.choices
-        ? `COMPREPLY=($(compgen -W ${quoted(o.choices.join(" "))} -- "$cur"))`
+        ? `COMPREPLY=($(compgen -W ${shellQuote(o.choices.join(" "))} -- "$cur"))`
         : o.value === "dir"
           ? `COMPREPLY=($(compgen -d -- "$cur"))`
           : `COMPREPLY=($(compgen -f -- "$cur"))`;
       lines.push(`      case "$prev" in ${flags}) ${action}; return 0;; esac`);
     }
     lines.push(
-      `      subcommands=${quoted(spec.commands.map((c) => c.name).join(" "))}`,
+      `      subcommands=${shellQuote(spec.commands.map((c) => c.name).join(" "))}`,
       "      ;;",
     );
     cases.push(lines.join("\n"));
@@ -110,7 +108,9 @@ complete -o filenames -F _wirenix wirenix
 function subcommandCases(root: Spec): string {
   const lines: string[] = [];
   const walk = (spec: Spec, path: string) => {
-    lines.push(`    ${quoted(path)}) echo ${quoted(spec.commands.map((c) => c.name).join(" "))};;`);
+    lines.push(
+      `    ${shellQuote(path)}) echo ${shellQuote(spec.commands.map((c) => c.name).join(" "))};;`,
+    );
     for (const c of spec.commands) walk(c, path === "" ? c.name : `${path} ${c.name}`);
   };
   walk(root, "");
@@ -147,19 +147,19 @@ function fishScript(root: Spec): string {
     const when = inside.length === 0 ? "__fish_use_subcommand" : inside.join("; and ");
     for (const c of spec.commands)
       lines.push(
-        `complete -c wirenix -n ${quoted(when)} -a ${quoted(c.name)} -d ${quoted(c.description)}`,
+        `complete -c wirenix -n ${shellQuote(when)} -a ${shellQuote(c.name)} -d ${shellQuote(c.description)}`,
       );
     for (const o of spec.options) {
-      const parts = [`complete -c wirenix -n ${quoted(when)} -l ${o.long.slice(2)}`];
+      const parts = [`complete -c wirenix -n ${shellQuote(when)} -l ${o.long.slice(2)}`];
       if (o.short) parts.push(`-s ${o.short.slice(1)}`);
-      if (o.choices) parts.push(`-x -a ${quoted(o.choices.join(" "))}`);
+      if (o.choices) parts.push(`-x -a ${shellQuote(o.choices.join(" "))}`);
       else if (o.value === "dir") parts.push(`-x -a '(__fish_complete_directories)'`);
       else if (o.value === "file") parts.push("-r -F");
       lines.push(parts.join(" "));
     }
     // Arguments (the ACL, a peer) are files where a command takes them.
     if (spec.commands.length === 0 && path.length > 0)
-      lines.push(`complete -c wirenix -n ${quoted(when)} -F`);
+      lines.push(`complete -c wirenix -n ${shellQuote(when)} -F`);
     for (const c of spec.commands) walk(c, [...path, c.name]);
   };
   walk(root, []);

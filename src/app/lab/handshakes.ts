@@ -7,6 +7,7 @@
  * then happens until WireGuard tries again after five seconds (REKEY_TIMEOUT), after the probes
  * (1 in 35 to 90 runs of a three-peer lab of a mesh, before this).
  */
+import { shellQuote } from "../../core/shell-quote.js";
 import type { Network } from "../../network/model.js";
 import type { LabHost, LabPlan } from "./plan.js";
 
@@ -59,9 +60,6 @@ export function handshakeTargets(
   return [...targets.values()];
 }
 
-/** Quoted for sh, whatever the text holds. */
-const quoted = (text: string) => `'${text.replace(/'/g, "'\\''")}'`;
-
 /**
  * The script a host runs in its namespace: pings to the peers it starts with; after up to
  * 0.3 s, to the others that have no handshake yet; then it waits until every peer of its
@@ -70,10 +68,10 @@ const quoted = (text: string) => `'${text.replace(/'/g, "'\\''")}'`;
  */
 export function handshakeScript(targets: readonly HandshakeTarget[]): string {
   const ping = (t: HandshakeTarget) =>
-    `ping -n -c 1 -W 1 ${quoted(t.address)} >/dev/null 2>&1 & pids="$pids $!"`;
+    `ping -n -c 1 -W 1 ${shellQuote(t.address)} >/dev/null 2>&1 & pids="$pids $!"`;
   // Exit status 0 while one of `keys` has no handshake yet.
   const unshaken = (keys: readonly string[]) =>
-    `wg show all latest-handshakes | awk -v keys=${quoted(keys.join(" "))} 'BEGIN { n = split(keys, k, " "); for (i = 1; i <= n; i++) want[k[i]] = 1 } ($2 in want) && $3 == 0 { z = 1 } END { exit !z }'`;
+    `wg show all latest-handshakes | awk -v keys=${shellQuote(keys.join(" "))} 'BEGIN { n = split(keys, k, " "); for (i = 1; i <= n; i++) want[k[i]] = 1 } ($2 in want) && $3 == 0 { z = 1 } END { exit !z }'`;
   const later = targets.filter((t) => !t.first);
   const lines = ["pids=", ...targets.filter((t) => t.first).map(ping)];
   if (later.length > 0) {

@@ -12,6 +12,7 @@
  */
 
 import type { ConfigTree } from "../../core/config-tree.js";
+import { shellQuote } from "../../core/shell-quote.js";
 import {
   AccessRules,
   type Allow,
@@ -422,11 +423,6 @@ export function nftTableFile(name: string, table: NftTable): string {
     ...nftTableLines(table).map((l) => `\t${l}`),
     "}",
   ].join("\n");
-}
-
-/** A POSIX shell word: wg-quick runs its hooks through bash. */
-export function shellQuote(text: string): string {
-  return `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
 /**

@@ -4,7 +4,9 @@
  * <file>`), so the .conf holds no secret; `--inline-private-keys` writes `PrivateKey =` instead
  * and the file becomes secret.
  */
+
 import { diagnostic, InputError } from "../../core/diagnostics.js";
+import { shellQuote } from "../../core/shell-quote.js";
 import { interfaceForwarding } from "../../network/access.js";
 import type { Link, NetInterface, NetSubnet } from "../../network/model.js";
 import { hooksOf, type Platform, platformOf } from "../../network/platform.js";
@@ -28,7 +30,6 @@ import {
   deviceAccess,
   deviceTableShell,
   rulesTable,
-  shellQuote,
   wgQuickRulesHooks,
 } from "./nft-rules.js";
 
