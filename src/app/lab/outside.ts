@@ -1,8 +1,9 @@
 /**
  * The peers outside a lab probed from a few peers: the lab's keys give each a random public
  * key of no one (see keys.ts), and the wg-quick files of the lab's peers lose their `[Peer]`
- * sections before they are brought up. A hub of a thousand spokes then brings up the few it has in the
- * lab, not a thousand peers and a route each (two `ip` processes a route in wg-quick).
+ * sections before they are brought up. A hub of a thousand spokes then brings up the few it
+ * has in the lab, not a thousand peers and a route each (two `ip` processes a route in
+ * wg-quick).
  * Packets still go where they would: every peer a predicted packet between the lab's peers
  * passes is in the lab, and WireGuard picks a peer by the longest AllowedIPs, which an absent
  * peer's entries cannot take from a present one's (two equal ones are a `check` error).
